@@ -1,0 +1,1 @@
+"""cspsim: a simulator of Microsoft's CSP partner platform."""

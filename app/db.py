@@ -1,0 +1,91 @@
+"""Engine, sessions and the per-request transaction.
+
+Every routed request runs in exactly one transaction (`TransactionalRoute`):
+the session is opened before the endpoint runs, committed after the response
+body is built and before it is sent, and rolled back when anything raises.
+Services only `flush()`; nothing else commits.
+"""
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy import event
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from app.kit.idempotency import remember as remember_for_replay
+
+
+class Database:
+    """One engine and its session factory; lives on `app.state.db`."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": 30})
+            _sqlite_serialize_writers(self.engine)
+        else:
+            self.engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: committed on success, rolled back on error."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_serialize_writers(engine: AsyncEngine) -> None:
+    # SQLite upgrades a read lock to a write lock lazily and answers "database is
+    # locked" at once when two transactions race for it. BEGIN IMMEDIATE takes the
+    # write lock up front, so concurrent requests queue (busy timeout) instead of
+    # failing; foreign keys are off by default in SQLite.
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def get_session(request: Request) -> AsyncSession:
+    """The request's session, opened by `TransactionalRoute`."""
+    session: AsyncSession = request.state.session
+    return session
+
+
+class TransactionalRoute(APIRoute):
+    """A route whose whole handling is one database transaction.
+
+    The commit happens before the response leaves, so a client never sees a
+    success whose changes were lost. Idempotent replays (MS-RequestId) are
+    stored here too, in the same transaction as the change they describe.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        inner = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            db: Database = request.app.state.db
+            async with db.sessions() as session:
+                request.state.session = session
+                async with session.begin():
+                    response = await inner(request)
+                    await remember_for_replay(request, session, response)
+            return response
+
+        return handler

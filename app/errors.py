@@ -1,0 +1,258 @@
+"""The error taxonomy and its HTTP rendering, once per surface.
+
+    DomainError                 status  Partner Center code
+     ├── BadRequest             400     800002   bad input (FastAPI's validation errors too)
+     ├── Unauthorized           401     800001   no token, or one we did not issue or that expired
+     ├── Forbidden              403     710003   the caller's role or channel may not do this
+     ├── RuleViolation          403*    710000   a rule of RULES.md refused; carries its ID
+     ├── NotFound               404     1000     not there, or not visible to the caller
+     ├── Conflict               409     710009   the state forbids it (IntegrityError lands here)
+     │    └── InvalidTransition 409     710010   a lifecycle table has no such move
+     └── PreconditionFailed     412     2055     a stale If-Match
+    OAuthError                  400/401          the identity surface's own shape (AADSTS codes)
+
+(* a rule may answer another 4xx, e.g. 400 for a limit on input.)
+
+Each surface renders the same exception in the real service's shape:
+Partner Center (`/v1`, `/admin/v1`, `/marketplace/v1`, `/webhooks/v1`, `/sim/v1`)
+answers `{code, description, data, source, errorName, isRetryable, rule?}`;
+Graph (`/v1.0`) answers `{"error": {code, message, innerError}, rule?}`.
+"""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.kit.requestcontext import current_request_ids
+
+SOURCE = "cspsim"
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = 800002
+    error_name = "InvalidInput"
+    graph_code = "BadRequest"
+
+    def __init__(self, message: str, *, data: list[Any] | None = None, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.data = data or []
+        self.rule = rule
+        self.headers: dict[str, str] = {}
+
+
+class BadRequest(DomainError):
+    pass
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+    code = 800001
+    error_name = "Unauthorized"
+    graph_code = "InvalidAuthenticationToken"
+
+    def __init__(self, message: str = "A valid bearer token is required.") -> None:
+        super().__init__(message)
+        self.headers = {"WWW-Authenticate": 'Bearer realm="cspsim", error="invalid_token"'}
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = 710003
+    error_name = "Forbidden"
+    graph_code = "Forbidden"
+
+
+class RuleViolation(DomainError):
+    """A rule of RULES.md refused the request; the body names the rule."""
+
+    status_code = 403
+    code = 710000
+    error_name = "RuleViolation"
+    graph_code = "Forbidden"
+
+    def __init__(
+        self,
+        rule_id: str,
+        message: str,
+        *,
+        status_code: int | None = None,
+        code: int | None = None,
+        error_name: str | None = None,
+        data: list[Any] | None = None,
+    ) -> None:
+        super().__init__(message, data=data, rule=rule_id)
+        if status_code is not None:
+            self.status_code = status_code
+            self.graph_code = _GRAPH_CODES.get(status_code, "BadRequest")
+        if code is not None:
+            self.code = code
+        if error_name is not None:
+            self.error_name = error_name
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = 1000
+    error_name = "NotFound"
+    graph_code = "ResourceNotFound"
+
+    def __init__(self, what: str, ident: object = None) -> None:
+        suffix = f" {ident}" if ident is not None else ""
+        super().__init__(f"{what}{suffix} was not found.")
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = 710009
+    error_name = "Conflict"
+    graph_code = "Conflict"
+
+
+class InvalidTransition(Conflict):
+    code = 710010
+    error_name = "InvalidStateTransition"
+
+    def __init__(self, entity: str, current: str, action: str) -> None:
+        super().__init__(f"The {entity} is {current}; it cannot be moved by '{action}'.")
+        self.data = [{"entity": entity, "status": current, "action": action}]
+
+
+class PreconditionFailed(DomainError):
+    status_code = 412
+    code = 2055
+    error_name = "PreconditionFailed"
+    graph_code = "PreconditionFailed"
+
+
+_GRAPH_CODES = {
+    400: "BadRequest",
+    401: "InvalidAuthenticationToken",
+    403: "Forbidden",
+    404: "ResourceNotFound",
+    409: "Conflict",
+    412: "PreconditionFailed",
+    429: "TooManyRequests",
+}
+
+
+class OAuthErrorCode(StrEnum):
+    INVALID_REQUEST = "invalid_request"
+    INVALID_CLIENT = "invalid_client"
+    INVALID_GRANT = "invalid_grant"
+    UNAUTHORIZED_CLIENT = "unauthorized_client"
+    UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"
+    INVALID_SCOPE = "invalid_scope"
+    INVALID_RESOURCE = "invalid_resource"
+
+
+class OAuthError(Exception):
+    """An error of the identity surface, in Entra ID's token-endpoint shape."""
+
+    def __init__(self, error: OAuthErrorCode, aadsts: int, message: str, *, status_code: int = 400) -> None:
+        super().__init__(message)
+        self.error = error
+        self.aadsts = aadsts
+        self.message = message
+        self.status_code = status_code
+
+
+class Surface(StrEnum):
+    PARTNER = "partner"
+    GRAPH = "graph"
+
+
+def surface_of(path: str) -> Surface:
+    return Surface.GRAPH if path.startswith("/v1.0/") else Surface.PARTNER
+
+
+def error_response(request: Request, exc: DomainError) -> JSONResponse:
+    request_id, _ = current_request_ids()
+    body: dict[str, Any]
+    if surface_of(request.url.path) is Surface.GRAPH:
+        body = {
+            "error": {
+                "code": exc.graph_code,
+                "message": exc.message,
+                "innerError": {
+                    "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+                    "request-id": request_id,
+                    "client-request-id": request_id,
+                },
+            }
+        }
+    else:
+        body = {
+            "code": exc.code,
+            "description": exc.message,
+            "data": exc.data,
+            "source": SOURCE,
+            "errorName": exc.error_name,
+            "isRetryable": False,
+        }
+    if exc.rule:
+        body["rule"] = exc.rule
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return error_response(request, exc)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "invalid")} for e in exc.errors()
+    ]
+    summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems[:5])
+    return error_response(request, BadRequest(f"The request is not valid: {summary}", data=problems))
+
+
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # A unique or foreign key caught a race the service's own checks could not see.
+    return error_response(request, Conflict("The change conflicts with existing data; read it again and retry."))
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    mapped: DomainError
+    if exc.status_code == 404:
+        mapped = NotFound("The resource", request.url.path)
+    elif exc.status_code == 405:
+        mapped = BadRequest(f"The method {request.method} is not allowed on {request.url.path}.")
+        mapped.status_code, mapped.code, mapped.error_name = 405, 710005, "MethodNotAllowed"
+    else:
+        mapped = BadRequest(str(exc.detail))
+        mapped.status_code = exc.status_code
+    mapped.headers.update(exc.headers or {})
+    return error_response(request, mapped)
+
+
+async def _oauth_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OAuthError)
+    request_id, correlation_id = current_request_ids()
+    body = {
+        "error": exc.error.value,
+        "error_description": f"AADSTS{exc.aadsts}: {exc.message}",
+        "error_codes": [exc.aadsts],
+        "timestamp": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ"),
+        "trace_id": request_id,
+        "correlation_id": correlation_id,
+    }
+    return JSONResponse(body, status_code=exc.status_code)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OAuthError, _oauth_error)

@@ -1,0 +1,68 @@
+"""Notifications and audit records (Partner Center), the mailbox and the outbox (control surface)."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import AwareDatetime
+
+from app.db import TransactionalRoute
+from app.events import service
+from app.events.schemas import AuditRecordOut, EventOut, NotificationOut
+from app.identity.principal import PartnerCaller, partner_router_dependencies
+from app.pagination import Collection, PageRequest, collection, page_request
+from app.sandboxes.router import Operator
+from app.sandboxes.router import router as sandbox_router
+
+partner = APIRouter(
+    prefix="/v1",
+    tags=["partner center: notifications and audit"],
+    route_class=TransactionalRoute,
+    dependencies=partner_router_dependencies,
+)
+control = APIRouter(
+    prefix=sandbox_router.prefix,
+    tags=["control: mailbox and events"],
+    route_class=TransactionalRoute,
+    dependencies=sandbox_router.dependencies,
+)
+Pages = Annotated[PageRequest, Depends(page_request)]
+
+
+@partner.get("/notifications", response_model=Collection[NotificationOut], summary="The mails sent to this partner")
+async def list_notifications(ctx: PartnerCaller, request: Request, page: Pages) -> Any:
+    found = await service.list_partner_notifications(ctx, page)
+    return collection(request, found, [NotificationOut.model_validate(n) for n in found.items])
+
+
+@partner.get("/auditrecords", response_model=Collection[AuditRecordOut], summary="The partner's audit log")
+async def list_audit_records(
+    ctx: PartnerCaller,
+    request: Request,
+    page: Pages,
+    start_date: Annotated[AwareDatetime | None, Query(alias="startDate")] = None,
+    end_date: Annotated[AwareDatetime | None, Query(alias="endDate")] = None,
+) -> Any:
+    found = await service.list_audit_records(ctx, page, start=start_date, end=end_date)
+    return collection(request, found, [AuditRecordOut.model_validate(r) for r in found.items])
+
+
+@control.get("/mailbox", response_model=Collection[NotificationOut], summary="Every mail the platform sent")
+async def mailbox(
+    ctx: Operator,
+    request: Request,
+    page: Pages,
+    to: Annotated[str | None, Query(description="Only mails to this address.")] = None,
+) -> Any:
+    found = await service.list_mailbox(ctx, page, to=to)
+    return collection(request, found, [NotificationOut.model_validate(n) for n in found.items])
+
+
+@control.get("/events", response_model=Collection[EventOut], summary="The outbox: everything that happened")
+async def events(
+    ctx: Operator,
+    request: Request,
+    page: Pages,
+    name: Annotated[str | None, Query(description="Only events of this name.")] = None,
+) -> Any:
+    found = await service.list_events(ctx, page, name=name)
+    return collection(request, found, [EventOut.model_validate(e) for e in found.items])

@@ -1,0 +1,148 @@
+"""Writing and reading events, audit records and notifications."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from app.kit.lifecycle import Lifecycle, apply
+from app.models import AuditRecord, Event, Notification
+from app.models.base import next_seq
+from app.pagination import Page, PageRequest, keyset
+from app.sandboxes.context import SandboxContext
+
+
+async def record_event(
+    ctx: SandboxContext,
+    *,
+    name: str,
+    resource_type: str,
+    resource_id: object,
+    tenant_ids: list[uuid.UUID] | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    event = Event(
+        sandbox_id=ctx.sandbox_id,
+        seq=next_seq(),
+        name=name,
+        resource_type=resource_type,
+        resource_id=str(resource_id),
+        tenant_ids=[str(t) for t in tenant_ids or []],
+        data=data or {},
+        occurred_at=ctx.now,
+    )
+    ctx.session.add(event)
+    return event
+
+
+async def record_audit(
+    ctx: SandboxContext,
+    *,
+    tenant_id: uuid.UUID | None,
+    operation_type: str,
+    resource_type: str,
+    resource_id: object,
+    customer_id: uuid.UUID | None = None,
+    old_value: dict[str, Any] | None = None,
+    new_value: dict[str, Any] | None = None,
+) -> AuditRecord:
+    record = AuditRecord(
+        sandbox_id=ctx.sandbox_id,
+        seq=next_seq(),
+        tenant_id=tenant_id,
+        customer_id=customer_id,
+        actor=ctx.actor.name,
+        application_id=str(ctx.actor.client_id) if ctx.actor.client_id else None,
+        operation_type=operation_type,
+        resource_type=resource_type,
+        resource_id=str(resource_id),
+        old_value=old_value,
+        new_value=new_value,
+        occurred_at=ctx.now,
+    )
+    ctx.session.add(record)
+    return record
+
+
+async def notify(
+    ctx: SandboxContext, *, to: str, kind: str, subject: str, body: str, tenant_id: uuid.UUID | None = None
+) -> Notification:
+    """Send a mail: it lands in the sandbox's mailbox and, with a tenant, in that partner's notifications."""
+    mail = Notification(
+        sandbox_id=ctx.sandbox_id,
+        seq=next_seq(),
+        tenant_id=tenant_id,
+        recipient=to.lower(),
+        kind=kind,
+        subject=subject,
+        body=body,
+        sent_at=ctx.now,
+    )
+    ctx.session.add(mail)
+    return mail
+
+
+async def move(
+    ctx: SandboxContext,
+    entity: Any,
+    lifecycle: Lifecycle[Any],
+    target: Any,
+    *,
+    action: str,
+    event: str,
+    resource_type: str,
+    tenant_ids: list[uuid.UUID],
+    audit_tenant_id: uuid.UUID | None = None,
+) -> None:
+    """The one way an entity changes state: check the table, stamp the clock, write event and audit."""
+    previous = apply(entity, lifecycle, target, action=action, now=ctx.now)
+    data = {"from": str(previous), "to": str(target), "action": action}
+    await record_event(
+        ctx, name=event, resource_type=resource_type, resource_id=entity.id, tenant_ids=tenant_ids, data=data
+    )
+    await record_audit(
+        ctx,
+        tenant_id=audit_tenant_id or (tenant_ids[0] if tenant_ids else None),
+        operation_type=event,
+        resource_type=resource_type,
+        resource_id=entity.id,
+        old_value={"status": str(previous)},
+        new_value={"status": str(target)},
+    )
+
+
+async def list_events(ctx: SandboxContext, page: PageRequest, *, name: str | None = None) -> Page[Event]:
+    stmt = select(Event).where(Event.sandbox_id == ctx.sandbox_id)
+    if name:
+        stmt = stmt.where(Event.name == name)
+    return await keyset(ctx.session, stmt, keys=[Event.seq, Event.id], page=page)
+
+
+async def list_mailbox(ctx: SandboxContext, page: PageRequest, *, to: str | None = None) -> Page[Notification]:
+    stmt = select(Notification).where(Notification.sandbox_id == ctx.sandbox_id)
+    if to:
+        stmt = stmt.where(Notification.recipient == to.lower())
+    return await keyset(ctx.session, stmt, keys=[Notification.seq, Notification.id], page=page)
+
+
+async def list_partner_notifications(ctx: SandboxContext, page: PageRequest) -> Page[Notification]:
+    """The mails sent to the calling partner's addresses."""
+    stmt = select(Notification).where(
+        Notification.sandbox_id == ctx.sandbox_id, Notification.tenant_id == ctx.actor.tenant_id
+    )
+    return await keyset(ctx.session, stmt, keys=[Notification.seq, Notification.id], page=page)
+
+
+async def list_audit_records(
+    ctx: SandboxContext, page: PageRequest, *, start: datetime | None, end: datetime | None
+) -> Page[AuditRecord]:
+    """The calling partner's audit log between two instants of the sandbox clock."""
+    stmt = select(AuditRecord).where(
+        AuditRecord.sandbox_id == ctx.sandbox_id, AuditRecord.tenant_id == ctx.actor.tenant_id
+    )
+    if start:
+        stmt = stmt.where(AuditRecord.occurred_at >= start)
+    if end:
+        stmt = stmt.where(AuditRecord.occurred_at < end)
+    return await keyset(ctx.session, stmt, keys=[AuditRecord.seq, AuditRecord.id], page=page)

@@ -1,0 +1,38 @@
+"""The principal dependencies: who calls a `/v1` (or later `/v1.0`, `/admin/v1`) route, from its token."""
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import get_session
+from app.identity import service
+from app.identity.tokens import PARTNER_CENTER, Keyring
+from app.kit.idempotency import idempotency_guard
+from app.sandboxes.context import SandboxContext
+
+
+def bearer(authorization: str | None) -> str | None:
+    if authorization and authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip() or None
+    return None
+
+
+def keyring_of(request: Request) -> Keyring:
+    keyring: Keyring = request.app.state.keyring
+    return keyring
+
+
+async def partner_caller(
+    request: Request,
+    session: Annotated[AsyncSession, Depends(get_session)],
+    authorization: Annotated[str | None, Header(description="Bearer <access token>")] = None,
+) -> SandboxContext:
+    """A Partner Center caller: a token for Partner Center (API channel) or a portal sign-in."""
+    return await service.principal_context(
+        session, keyring_of(request), token=bearer(authorization), audiences=[PARTNER_CENTER]
+    )
+
+
+PartnerCaller = Annotated[SandboxContext, Depends(partner_caller)]
+partner_router_dependencies: list[Any] = [Depends(idempotency_guard(partner_caller))]

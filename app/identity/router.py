@@ -1,0 +1,253 @@
+"""The identity surface (Entra ID's token and key endpoints) and the control routes for tenants."""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.db import TransactionalRoute, get_session
+from app.identity import service
+from app.identity.principal import keyring_of
+from app.identity.schemas import (
+    AppCreate,
+    AppCreated,
+    AppOut,
+    Jwks,
+    PortalSession,
+    PortalSessionCreate,
+    TenantCreate,
+    TenantCreated,
+    TenantOut,
+    TokenForm,
+    TokenResponse,
+    UserCreate,
+    UserCreated,
+    UserOut,
+)
+from app.kit.clock import real_now
+from app.models import Tenant, TenantKind
+from app.pagination import Collection, PageRequest, collection, page_request
+from app.programs import service as programs
+from app.sandboxes.context import SandboxContext
+from app.sandboxes.router import Operator
+from app.sandboxes.router import router as sandbox_router
+
+identity = APIRouter(tags=["identity"], route_class=TransactionalRoute)
+control = APIRouter(
+    prefix=sandbox_router.prefix,
+    tags=["control: tenants"],
+    route_class=TransactionalRoute,
+    dependencies=sandbox_router.dependencies,
+)
+Pages = Annotated[PageRequest, Depends(page_request)]
+
+
+def _signer(request: Request, session: AsyncSession) -> service.Signer:
+    settings: Settings = request.app.state.settings
+    return service.Signer(session=session, keyring=keyring_of(request), issuer_base=settings.public_base_url)
+
+
+async def _tenant_out(ctx: SandboxContext, tenant: Tenant) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": tenant.id,
+        "kind": tenant.kind,
+        "display_name": tenant.display_name,
+        "domain": tenant.domain,
+        "country": tenant.country,
+        "created_at": tenant.created_at,
+    }
+    profile = await programs.find_profile(ctx, tenant.id)
+    if profile is not None:
+        out |= {
+            "partner_id": profile.partner_id,
+            "profile": {
+                "legal_name": profile.legal_name,
+                "address": profile.address,
+                "primary_contact_email": profile.primary_contact_email,
+            },
+        }
+    return out
+
+
+@control.post(
+    "/tenants",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TenantCreated,
+    summary="Create a tenant with its users and apps",
+)
+async def create_tenant(ctx: Operator, body: TenantCreate) -> Any:
+    """A partner (with its PartnerID and profile) or a customer tenant; passwords and client secrets that
+    cspsim generates are answered once."""
+    tenant = await service.create_tenant(
+        ctx, kind=body.kind, display_name=body.display_name, domain=body.domain, country=body.country
+    )
+    if body.kind is TenantKind.PARTNER:
+        profile = body.profile
+        await programs.create_profile(
+            ctx,
+            tenant,
+            partner_id=body.partner_id,
+            legal_name=profile.legal_name if profile else None,
+            address=profile.address.model_dump(by_alias=True) if profile and profile.address else None,
+            primary_contact_email=str(profile.primary_contact_email)
+            if profile and profile.primary_contact_email
+            else None,
+        )
+    elif body.partner_id or body.profile:
+        await programs.create_profile(
+            ctx, tenant, partner_id=body.partner_id, legal_name=None, address=None, primary_contact_email=None
+        )  # refuses: customers have no partner profile
+    users = []
+    for u in body.users:
+        user, generated = await service.add_user(
+            ctx,
+            tenant,
+            user_principal_name=str(u.user_principal_name),
+            display_name=u.display_name,
+            password=u.password,
+            roles=u.roles,
+        )
+        users.append({**UserOut.model_validate(user).model_dump(), "password": generated})
+    apps = []
+    for a in body.apps:
+        app, secret = await service.add_app(ctx, tenant, display_name=a.display_name)
+        apps.append({**AppOut.model_validate(app).model_dump(), "client_secret": secret})
+    return {**await _tenant_out(ctx, tenant), "users": users, "apps": apps}
+
+
+@control.get("/tenants", response_model=Collection[TenantOut], summary="List the sandbox's tenants")
+async def list_tenants(
+    ctx: Operator, request: Request, page: Pages, kind: Annotated[TenantKind | None, Query()] = None
+) -> Any:
+    found = await service.list_tenants(ctx, page, kind=kind)
+    return collection(request, found, [await _tenant_out(ctx, t) for t in found.items])
+
+
+@control.get("/tenants/{tenant_id}", response_model=TenantOut, summary="Read a tenant")
+async def read_tenant(ctx: Operator, tenant_id: uuid.UUID) -> Any:
+    return await _tenant_out(ctx, await service.get_tenant(ctx, tenant_id))
+
+
+@control.post(
+    "/tenants/{tenant_id}/users",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserCreated,
+    summary="Add a user to a tenant",
+)
+async def add_user(ctx: Operator, tenant_id: uuid.UUID, body: UserCreate) -> Any:
+    tenant = await service.get_tenant(ctx, tenant_id)
+    user, generated = await service.add_user(
+        ctx,
+        tenant,
+        user_principal_name=str(body.user_principal_name),
+        display_name=body.display_name,
+        password=body.password,
+        roles=body.roles,
+    )
+    return {**UserOut.model_validate(user).model_dump(), "password": generated}
+
+
+@control.get("/tenants/{tenant_id}/users", response_model=Collection[UserOut], summary="List a tenant's users")
+async def list_users(ctx: Operator, request: Request, tenant_id: uuid.UUID, page: Pages) -> Any:
+    found = await service.list_users(ctx, await service.get_tenant(ctx, tenant_id), page)
+    return collection(request, found, [UserOut.model_validate(u) for u in found.items])
+
+
+@control.post(
+    "/tenants/{tenant_id}/apps",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AppCreated,
+    summary="Register an app in a tenant",
+)
+async def add_app(ctx: Operator, tenant_id: uuid.UUID, body: AppCreate) -> Any:
+    app, secret = await service.add_app(ctx, await service.get_tenant(ctx, tenant_id), display_name=body.display_name)
+    return {**AppOut.model_validate(app).model_dump(), "client_secret": secret}
+
+
+@control.get("/tenants/{tenant_id}/apps", response_model=Collection[AppOut], summary="List a tenant's apps")
+async def list_apps(ctx: Operator, request: Request, tenant_id: uuid.UUID, page: Pages) -> Any:
+    found = await service.list_apps(ctx, await service.get_tenant(ctx, tenant_id), page)
+    return collection(request, found, [AppOut.model_validate(a) for a in found.items])
+
+
+@control.post(
+    "/portal-sessions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PortalSession,
+    summary="Sign a user in as a person in the portal",
+)
+async def create_portal_session(ctx: Operator, request: Request, body: PortalSessionCreate) -> Any:
+    """A portal token: the person's own actions, which the API-only rules (PRG-9) do not limit."""
+    issued = await service.portal_session(
+        ctx, _signer(request, ctx.session), tenant_id=body.tenant_id, upn=str(body.user_principal_name)
+    )
+    return PortalSession(access_token=issued.access_token, expires_in=issued.expires_in)
+
+
+async def _token(request: Request, session: AsyncSession, tenant: str, form: TokenForm) -> service.Issued:
+    grant = service.Grant(path_tenant=tenant, **form.model_dump())
+    return await service.issue_token(_signer(request, session), grant)
+
+
+@identity.post(
+    "/{tenant}/oauth2/v2.0/token",
+    response_model=TokenResponse,
+    response_model_exclude_none=True,
+    summary="Get a token (Entra ID v2 endpoint)",
+)
+async def token_v2(
+    request: Request,
+    tenant: str,
+    form: Annotated[TokenForm, Form()],
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> Any:
+    """`client_credentials` (an app: the API channel), `password` with a client id (app + user: the API channel),
+    `password` without one (a person in the portal), and `refresh_token` (the Secure Application Model)."""
+    issued = await _token(request, session, tenant, form)
+    return TokenResponse(
+        token_type="Bearer",
+        expires_in=issued.expires_in,
+        ext_expires_in=issued.expires_in,
+        access_token=issued.access_token,
+        scope=form.scope or f"{issued.resource}/.default",
+        refresh_token=issued.refresh_token,
+    )
+
+
+@identity.post(
+    "/{tenant}/oauth2/token",
+    response_model=TokenResponse,
+    response_model_exclude_none=True,
+    summary="Get a token (Entra ID v1 endpoint, with resource=)",
+)
+async def token_v1(
+    request: Request,
+    tenant: str,
+    form: Annotated[TokenForm, Form()],
+    session: Annotated[AsyncSession, Depends(get_session)],
+) -> Any:
+    """The v1 form Partner Center's own samples use: `resource=https://api.partnercenter.microsoft.com`."""
+    issued = await _token(request, session, tenant, form)
+    now = int(real_now().timestamp())
+    return TokenResponse(
+        token_type="Bearer",
+        expires_in=str(issued.expires_in),
+        ext_expires_in=str(issued.expires_in),
+        expires_on=str(now + issued.expires_in),
+        not_before=str(now),
+        resource=issued.resource,
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+    )
+
+
+@identity.get("/{tenant}/discovery/v2.0/keys", response_model=Jwks, summary="The token-signing keys (JWKS)")
+async def jwks_v2(request: Request, tenant: str, session: Annotated[AsyncSession, Depends(get_session)]) -> Any:
+    return Jwks(keys=[(await keyring_of(request).key(session)).jwk()])
+
+
+@identity.get("/{tenant}/discovery/keys", response_model=Jwks, summary="The token-signing keys (JWKS, v1 path)")
+async def jwks_v1(request: Request, tenant: str, session: Annotated[AsyncSession, Depends(get_session)]) -> Any:
+    return Jwks(keys=[(await keyring_of(request).key(session)).jwk()])

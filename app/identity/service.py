@@ -1,0 +1,567 @@
+"""Tenants, users, apps, and the token grants of Entra ID."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+import jwt
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import BadRequest, Conflict, NotFound, OAuthError, Unauthorized
+from app.errors import OAuthErrorCode as E
+from app.identity.tokens import (
+    GRAPH,
+    PARTNER_CENTER,
+    PORTAL_APP_ID,
+    PORTAL_AUDIENCE,
+    REFRESH_AUDIENCE,
+    REFRESH_LIFETIME,
+    Keyring,
+)
+from app.kit.clock import real_now
+from app.kit.credentials import check_password, digest, hash_password, matches_digest, new_secret
+from app.models import AppRegistration, Sandbox, Tenant, TenantKind, User
+from app.pagination import Page, PageRequest, keyset
+from app.sandboxes.context import Actor, ActorKind, Channel, SandboxContext
+
+
+class PartnerRole(StrEnum):
+    GLOBAL_ADMIN = "GlobalAdmin"
+    ADMIN_AGENT = "AdminAgent"
+    SALES_AGENT = "SalesAgent"
+    HELPDESK_AGENT = "HelpdeskAgent"
+    BILLING_ADMIN = "BillingAdmin"
+
+
+class CustomerRole(StrEnum):
+    GLOBAL_ADMIN = "GlobalAdmin"
+    BILLING_ADMIN = "BillingAdmin"
+    USER = "User"
+
+
+ROLES: dict[TenantKind, frozenset[str]] = {
+    TenantKind.PARTNER: frozenset(PartnerRole),
+    TenantKind.CUSTOMER: frozenset(CustomerRole),
+}
+
+# Resources a token can be asked for, by every name Entra accepts for them.
+RESOURCES = {
+    PARTNER_CENTER: PARTNER_CENTER,
+    "fa3d9a0c-3fb0-42cc-9193-47c7ecd2edbd": PARTNER_CENTER,
+    "https://api.partner.microsoft.com": PARTNER_CENTER,
+    GRAPH: GRAPH,
+    "00000003-0000-0000-c000-000000000000": GRAPH,
+}
+
+
+# --- tenants, users, apps (control surface) -------------------------------------------------------------------
+
+
+async def create_tenant(
+    ctx: SandboxContext, *, kind: TenantKind, display_name: str, domain: str, country: str
+) -> Tenant:
+    """A tenant of the sandbox; its domain is unique within the sandbox."""
+    taken = await ctx.session.scalar(
+        select(Tenant.id).where(Tenant.sandbox_id == ctx.sandbox_id, Tenant.domain == domain)
+    )
+    if taken:
+        raise Conflict(f"The domain {domain} already belongs to tenant {taken} in this sandbox.")
+    tenant = Tenant(
+        sandbox_id=ctx.sandbox_id,
+        id=uuid.uuid4(),
+        kind=kind,
+        display_name=display_name,
+        domain=domain,
+        country=country,
+        created_at=ctx.now,
+    )
+    ctx.session.add(tenant)
+    await ctx.session.flush()
+    return tenant
+
+
+async def get_tenant(ctx: SandboxContext, tenant_id: uuid.UUID) -> Tenant:
+    tenant = await ctx.session.get(Tenant, (ctx.sandbox_id, tenant_id))
+    if tenant is None:
+        raise NotFound("Tenant", tenant_id)
+    return tenant
+
+
+async def list_tenants(ctx: SandboxContext, page: PageRequest, *, kind: TenantKind | None) -> Page[Tenant]:
+    stmt = select(Tenant).where(Tenant.sandbox_id == ctx.sandbox_id)
+    if kind:
+        stmt = stmt.where(Tenant.kind == kind)
+    return await keyset(ctx.session, stmt, keys=[Tenant.id], page=page)
+
+
+async def add_user(
+    ctx: SandboxContext,
+    tenant: Tenant,
+    *,
+    user_principal_name: str,
+    display_name: str | None,
+    password: str | None,
+    roles: Sequence[str],
+) -> tuple[User, str | None]:
+    """A user of the tenant, signed in with its UPN (in the tenant's domain) and password.
+    Answers the generated password when none was given."""
+    upn = user_principal_name.lower()
+    if upn.rsplit("@", 1)[-1] != tenant.domain:
+        raise BadRequest(f"The user principal name {upn} must be in the tenant's domain {tenant.domain}.")
+    unknown = sorted(set(roles) - ROLES[tenant.kind])
+    if unknown:
+        raise BadRequest(
+            f"Unknown role(s) {', '.join(unknown)} for a {tenant.kind} tenant; "
+            f"known: {', '.join(sorted(ROLES[tenant.kind]))}."
+        )
+    if await ctx.session.scalar(
+        select(User.id).where(User.sandbox_id == ctx.sandbox_id, User.user_principal_name == upn)
+    ):
+        raise Conflict(f"A user {upn} already exists in this sandbox.")
+    generated = None if password else new_secret()[:20]
+    user = User(
+        sandbox_id=ctx.sandbox_id,
+        id=uuid.uuid4(),
+        tenant_id=tenant.id,
+        user_principal_name=upn,
+        display_name=display_name or upn.split("@")[0],
+        password_hash=hash_password(password or generated or ""),
+        roles=sorted(set(roles)),
+        created_at=ctx.now,
+    )
+    ctx.session.add(user)
+    await ctx.session.flush()
+    return user, generated
+
+
+async def list_users(ctx: SandboxContext, tenant: Tenant, page: PageRequest) -> Page[User]:
+    stmt = select(User).where(User.sandbox_id == ctx.sandbox_id, User.tenant_id == tenant.id)
+    return await keyset(ctx.session, stmt, keys=[User.id], page=page)
+
+
+async def add_app(ctx: SandboxContext, tenant: Tenant, *, display_name: str) -> tuple[AppRegistration, str]:
+    """An app registration with a client id (globally unique) and a secret (answered once)."""
+    secret = new_secret()
+    app = AppRegistration(
+        sandbox_id=ctx.sandbox_id,
+        id=uuid.uuid4(),
+        tenant_id=tenant.id,
+        display_name=display_name,
+        client_id=uuid.uuid4(),
+        secret_hash=digest(secret),
+        created_at=ctx.now,
+    )
+    ctx.session.add(app)
+    await ctx.session.flush()
+    return app, secret
+
+
+async def list_apps(ctx: SandboxContext, tenant: Tenant, page: PageRequest) -> Page[AppRegistration]:
+    stmt = select(AppRegistration).where(
+        AppRegistration.sandbox_id == ctx.sandbox_id, AppRegistration.tenant_id == tenant.id
+    )
+    return await keyset(ctx.session, stmt, keys=[AppRegistration.id], page=page)
+
+
+# --- tokens ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Issued:
+    access_token: str
+    expires_in: int
+    resource: str
+    refresh_token: str | None
+
+
+@dataclass(frozen=True)
+class Signer:
+    session: AsyncSession
+    keyring: Keyring
+    issuer_base: str
+
+
+async def _sign(
+    signer: Signer,
+    sandbox: Sandbox,
+    tenant: Tenant,
+    *,
+    resource: str,
+    channel: Channel,
+    user: User | None,
+    client_id: uuid.UUID,
+    app: AppRegistration | None,
+    refresh: bool,
+) -> Issued:
+    lifetime = int(sandbox.settings.get("tokenLifetimeSeconds", 3600))
+    now = real_now()
+    claims: dict[str, Any] = {
+        "aud": resource if channel is Channel.API else PORTAL_AUDIENCE,
+        "iss": f"{signer.issuer_base}/{tenant.id}/v2.0",
+        "iat": now,
+        "nbf": now,
+        "exp": now + timedelta(seconds=lifetime),
+        "ver": "2.0",
+        "tid": str(tenant.id),
+        "sandbox": str(sandbox.id),
+        "channel": channel.value,
+        "appid": str(client_id),
+        "azp": str(client_id),
+    }
+    if user is not None:
+        claims |= {
+            "oid": str(user.id),
+            "sub": str(user.id),
+            "upn": user.user_principal_name,
+            "unique_name": user.user_principal_name,
+            "name": user.display_name,
+            "roles": user.roles,
+            "scp": "user_impersonation",
+            "idtyp": "user",
+        }
+    else:
+        assert app is not None
+        claims |= {"oid": str(app.id), "sub": str(app.id), "roles": [], "idtyp": "app"}
+    access = await signer.keyring.sign(signer.session, claims)
+    refresh_token = None
+    if refresh and user is not None:
+        refresh_token = await signer.keyring.sign(
+            signer.session,
+            {
+                "aud": REFRESH_AUDIENCE,
+                "iat": now,
+                "exp": now + REFRESH_LIFETIME,
+                "tid": str(tenant.id),
+                "sandbox": str(sandbox.id),
+                "oid": str(user.id),
+                "appid": str(client_id),
+                "channel": channel.value,
+            },
+        )
+    return Issued(access_token=access, expires_in=lifetime, resource=resource, refresh_token=refresh_token)
+
+
+def _resource(scope: str | None, resource: str | None) -> str:
+    wanted = resource
+    if not wanted and scope:
+        resource_scopes = [s for s in scope.split() if "/" in s or s.count("-") == 4]
+        wanted = resource_scopes[0].rsplit("/", 1)[0] if resource_scopes else None
+    if not wanted:
+        return PARTNER_CENTER
+    found = RESOURCES.get(wanted.rstrip("/"))
+    if found is None:
+        raise OAuthError(
+            E.INVALID_RESOURCE, 500011, f"The resource principal named {wanted} was not found in the tenant."
+        )
+    return found
+
+
+def _tenant_matches(tenant: Tenant, path_tenant: str) -> bool:
+    """Entra takes a tenant id, one of its domains, or `common` / `organizations`."""
+    return path_tenant.lower() in {"common", "organizations", str(tenant.id), tenant.domain}
+
+
+async def _app_by_client(session: AsyncSession, client_id: str | None, secret: str | None) -> AppRegistration:
+    if not client_id:
+        raise OAuthError(
+            E.INVALID_REQUEST, 900144, "The request body must contain the following parameter: 'client_id'."
+        )
+    try:
+        client_uuid = uuid.UUID(client_id)
+    except ValueError:
+        raise OAuthError(
+            E.UNAUTHORIZED_CLIENT, 700016, f"Application with identifier '{client_id}' was not found in the directory."
+        ) from None
+    app = (
+        await session.execute(select(AppRegistration).where(AppRegistration.client_id == client_uuid))
+    ).scalar_one_or_none()
+    if app is None:
+        raise OAuthError(
+            E.UNAUTHORIZED_CLIENT, 700016, f"Application with identifier '{client_id}' was not found in the directory."
+        )
+    if not secret:
+        raise OAuthError(
+            E.INVALID_CLIENT,
+            7000218,
+            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            status_code=401,
+        )
+    if not matches_digest(secret, app.secret_hash):
+        raise OAuthError(
+            E.INVALID_CLIENT,
+            7000215,
+            "Invalid client secret provided. Ensure the secret being sent "
+            "in the request is the client secret value, not the client secret ID.",
+            status_code=401,
+        )
+    return app
+
+
+async def _tenant_of(session: AsyncSession, sandbox_id: uuid.UUID, tenant_id: uuid.UUID, path_tenant: str) -> Tenant:
+    tenant = await session.get(Tenant, (sandbox_id, tenant_id))
+    if tenant is None or not _tenant_matches(tenant, path_tenant):
+        raise OAuthError(
+            E.INVALID_REQUEST, 90002, f"Tenant '{path_tenant}' not found, or the application or user is not in it."
+        )
+    return tenant
+
+
+async def token_client_credentials(
+    signer: Signer,
+    *,
+    path_tenant: str,
+    client_id: str | None,
+    client_secret: str | None,
+    scope: str | None,
+    resource: str | None,
+) -> Issued:
+    """An app-only token: the API channel."""
+    app = await _app_by_client(signer.session, client_id, client_secret)
+    sandbox = await signer.session.get(Sandbox, app.sandbox_id)
+    assert sandbox is not None
+    tenant = await _tenant_of(signer.session, app.sandbox_id, app.tenant_id, path_tenant)
+    return await _sign(
+        signer,
+        sandbox,
+        tenant,
+        resource=_resource(scope, resource),
+        channel=Channel.API,
+        user=None,
+        client_id=app.client_id,
+        app=app,
+        refresh=False,
+    )
+
+
+async def _users_named(session: AsyncSession, upn: str, sandbox_id: uuid.UUID | None) -> list[User]:
+    stmt = select(User).where(User.user_principal_name == upn.lower())
+    if sandbox_id is not None:
+        stmt = stmt.where(User.sandbox_id == sandbox_id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def token_password(
+    signer: Signer,
+    *,
+    path_tenant: str,
+    client_id: str | None,
+    client_secret: str | None,
+    username: str | None,
+    password: str | None,
+    scope: str | None,
+    resource: str | None,
+) -> Issued:
+    """A user's token: with a client id it is the API channel (app + user); without, a portal sign-in."""
+    if not username or password is None:
+        raise OAuthError(
+            E.INVALID_REQUEST, 900144, "The request body must contain the parameters 'username' and 'password'."
+        )
+    app = await _app_by_client(signer.session, client_id, client_secret) if client_id else None
+    candidates = await _users_named(signer.session, username, app.sandbox_id if app else None)
+    signed_in = [u for u in candidates if check_password(password, u.password_hash)]
+    if not candidates:
+        raise OAuthError(E.INVALID_GRANT, 50034, f"The user account {username} does not exist in the directory.")
+    if not signed_in:
+        raise OAuthError(E.INVALID_GRANT, 50126, "Error validating credentials due to invalid username or password.")
+    if len(signed_in) > 1:
+        raise OAuthError(
+            E.INVALID_REQUEST,
+            50020,
+            f"The user {username} exists with this password in more than one "
+            "sandbox; sign in with the sandbox's portal-sessions call or with an app's client id.",
+        )
+    user = signed_in[0]
+    tenant = await _tenant_of(signer.session, user.sandbox_id, user.tenant_id, path_tenant)
+    if app is not None and app.tenant_id != user.tenant_id:
+        raise OAuthError(E.INVALID_GRANT, 700016, f"Application '{client_id}' is not registered in the user's tenant.")
+    sandbox = await signer.session.get(Sandbox, user.sandbox_id)
+    assert sandbox is not None
+    return await _sign(
+        signer,
+        sandbox,
+        tenant,
+        resource=_resource(scope, resource),
+        channel=Channel.API if app else Channel.PORTAL,
+        user=user,
+        client_id=app.client_id if app else PORTAL_APP_ID,
+        app=app,
+        refresh=True,
+    )
+
+
+async def token_refresh(
+    signer: Signer,
+    *,
+    path_tenant: str,
+    refresh_token: str | None,
+    client_id: str | None,
+    client_secret: str | None,
+    scope: str | None,
+    resource: str | None,
+) -> Issued:
+    """The Secure Application Model: a stored refresh token buys a new access token."""
+    if not refresh_token:
+        raise OAuthError(E.INVALID_REQUEST, 900144, "The request body must contain the parameter 'refresh_token'.")
+    try:
+        claims = await signer.keyring.verify(signer.session, refresh_token, audiences=[REFRESH_AUDIENCE])
+        sandbox_id, user_id, token_client = uuid.UUID(claims["sandbox"]), uuid.UUID(claims["oid"]), claims["appid"]
+    except (jwt.InvalidTokenError, KeyError, ValueError):
+        raise OAuthError(
+            E.INVALID_GRANT,
+            9002313,
+            "Invalid request. The refresh token is malformed, expired or was not issued by this service.",
+        ) from None
+    channel = Channel(claims.get("channel", Channel.API))
+    app = None
+    if channel is Channel.API:
+        if client_id != token_client:
+            raise OAuthError(E.INVALID_GRANT, 70000, "The refresh token was issued to another application.")
+        app = await _app_by_client(signer.session, client_id, client_secret)
+    user = await signer.session.get(User, (sandbox_id, user_id))
+    sandbox = await signer.session.get(Sandbox, sandbox_id)
+    if user is None or sandbox is None:
+        raise OAuthError(E.INVALID_GRANT, 50034, "The user of this refresh token no longer exists.")
+    tenant = await _tenant_of(signer.session, sandbox_id, user.tenant_id, path_tenant)
+    return await _sign(
+        signer,
+        sandbox,
+        tenant,
+        resource=_resource(scope, resource),
+        channel=channel,
+        user=user,
+        client_id=app.client_id if app else PORTAL_APP_ID,
+        app=app,
+        refresh=True,
+    )
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A token request as Entra ID takes it (form fields)."""
+
+    path_tenant: str
+    grant_type: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    scope: str | None = None
+    resource: str | None = None
+    username: str | None = None
+    password: str | None = None
+    refresh_token: str | None = None
+
+
+async def issue_token(signer: Signer, grant: Grant) -> Issued:
+    """`client_credentials` (an app: the API channel), `password` with a client id (app + user: the API
+    channel) or without (a person in the portal), `refresh_token` (the Secure Application Model)."""
+    client = {"client_id": grant.client_id, "client_secret": grant.client_secret}
+    wants = {"scope": grant.scope, "resource": grant.resource}
+    match (grant.grant_type or "").lower():
+        case "client_credentials":
+            return await token_client_credentials(signer, path_tenant=grant.path_tenant, **client, **wants)
+        case "password":
+            return await token_password(
+                signer,
+                path_tenant=grant.path_tenant,
+                username=grant.username,
+                password=grant.password,
+                **client,
+                **wants,
+            )
+        case "refresh_token":
+            return await token_refresh(
+                signer, path_tenant=grant.path_tenant, refresh_token=grant.refresh_token, **client, **wants
+            )
+        case "":
+            raise OAuthError(
+                E.INVALID_REQUEST, 900144, "The request body must contain the following parameter: 'grant_type'."
+            )
+        case other:
+            raise OAuthError(E.UNSUPPORTED_GRANT_TYPE, 70003, f"The app requested an unsupported grant type '{other}'.")
+
+
+async def portal_session(ctx: SandboxContext, signer: Signer, *, tenant_id: uuid.UUID, upn: str) -> Issued:
+    """Sign a user in as a person would in the portal (no password: the operator vouches)."""
+    tenant = await get_tenant(ctx, tenant_id)
+    user = (
+        await ctx.session.execute(
+            select(User).where(
+                User.sandbox_id == ctx.sandbox_id, User.tenant_id == tenant.id, User.user_principal_name == upn.lower()
+            )
+        )
+    ).scalar_one_or_none()
+    if user is None:
+        raise NotFound(f"User {upn} of tenant", tenant_id)
+    return await _sign(
+        signer,
+        ctx.sandbox,
+        tenant,
+        resource=PARTNER_CENTER,
+        channel=Channel.PORTAL,
+        user=user,
+        client_id=PORTAL_APP_ID,
+        app=None,
+        refresh=False,
+    )
+
+
+# --- principals --------------------------------------------------------------------------------------------------
+
+
+async def principal_context(
+    session: AsyncSession, keyring: Keyring, *, token: str | None, audiences: list[str]
+) -> SandboxContext:
+    """Who calls, from a bearer token: its sandbox, tenant, user or app, roles and channel; else 401."""
+    if not token:
+        raise Unauthorized("The request has no bearer token: send Authorization: Bearer <access token>.")
+    try:
+        claims = await keyring.verify(session, token, audiences=[*audiences, PORTAL_AUDIENCE])
+        sandbox_id, tenant_id, object_id = (
+            uuid.UUID(claims["sandbox"]),
+            uuid.UUID(claims["tid"]),
+            uuid.UUID(claims["oid"]),
+        )
+        channel = Channel(claims["channel"])
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("The access token has expired; request a new one.") from None
+    except (jwt.InvalidTokenError, KeyError, ValueError):
+        raise Unauthorized(
+            "The access token is not valid: it was not issued by this service or for this API."
+        ) from None
+    sandbox = await session.get(Sandbox, sandbox_id)
+    tenant = await session.get(Tenant, (sandbox_id, tenant_id)) if sandbox else None
+    if sandbox is None or tenant is None:
+        raise Unauthorized("The token's sandbox or tenant no longer exists.")
+    actor = await _actor(session, sandbox_id, tenant, object_id, claims, channel)
+    return SandboxContext.of(session, sandbox, actor)
+
+
+async def _actor(
+    session: AsyncSession,
+    sandbox_id: uuid.UUID,
+    tenant: Tenant,
+    object_id: uuid.UUID,
+    claims: dict[str, Any],
+    channel: Channel,
+) -> Actor:
+    client_id = uuid.UUID(claims["appid"])
+    if claims.get("idtyp") == "app":
+        app = await session.get(AppRegistration, (sandbox_id, object_id))
+        if app is None or app.tenant_id != tenant.id:
+            raise Unauthorized("The token's application no longer exists.")
+        return Actor(ActorKind.APP, str(app.client_id), tenant_id=tenant.id, client_id=client_id, channel=channel)
+    user = await session.get(User, (sandbox_id, object_id))
+    if user is None or user.tenant_id != tenant.id:
+        raise Unauthorized("The token's user no longer exists.")
+    return Actor(
+        ActorKind.USER,
+        user.user_principal_name,
+        tenant_id=tenant.id,
+        user_id=user.id,
+        client_id=client_id,
+        roles=frozenset(user.roles),
+        channel=channel,
+    )

@@ -1,0 +1,1 @@
+"""Domain-free mechanisms that several domains use (clock, lifecycle, pagination, ...)."""

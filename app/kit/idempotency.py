@@ -1,0 +1,128 @@
+"""MS-RequestId as Partner Center's idempotency key.
+
+A POST, PUT or PATCH repeated by the same caller with the same MS-RequestId
+answers the first response and changes nothing. The first request claims the
+key (a row, unique per sandbox, caller and id) before its handler runs; the
+route stores the answer in the same transaction as the change. A concurrent
+repeat waits on the unique index and then replays; a repeat with a different
+method, path or body is refused (409). Only successful answers are kept: a
+refused request changed nothing, so trying it again is safe anyway. Answers are
+kept for the sandbox's `idempotencyRetentionHours`, on the sandbox clock.
+"""
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Conflict
+from app.models import IdempotencyRecord
+from app.sandboxes.context import SandboxContext
+
+MUTATING = frozenset({"POST", "PUT", "PATCH"})
+
+
+class Replay(Exception):
+    def __init__(self, record: IdempotencyRecord) -> None:
+        super().__init__(record.request_id)
+        self.record = record
+
+
+async def _fingerprint(request: Request) -> str:
+    digest = hashlib.sha256(f"{request.method} {request.url.path}?{request.url.query}\n".encode())
+    digest.update(await request.body())
+    return digest.hexdigest()
+
+
+async def _existing(ctx: SandboxContext, caller: str, request_id: str) -> IdempotencyRecord | None:
+    stmt = select(IdempotencyRecord).where(
+        IdempotencyRecord.sandbox_id == ctx.sandbox_id,
+        IdempotencyRecord.caller == caller,
+        IdempotencyRecord.request_id == request_id,
+    )
+    return (await ctx.session.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
+
+
+def _check(record: IdempotencyRecord, fingerprint: str) -> None:
+    if record.fingerprint != fingerprint:
+        raise Conflict(
+            f"MS-RequestId {record.request_id} was already used for a different request; "
+            "send a new MS-RequestId for a new request."
+        )
+    raise Replay(record)
+
+
+async def claim(request: Request, ctx: SandboxContext) -> None:
+    request_id = request.headers.get("MS-RequestId", "").strip()[:128]
+    if request.method not in MUTATING or not request_id:
+        return
+    caller, fingerprint = ctx.actor.caller_key, await _fingerprint(request)
+    record = await _existing(ctx, caller, request_id)
+    if record is not None:
+        retention = timedelta(hours=ctx.settings.idempotency_retention_hours)
+        if record.status_code is not None and record.created_at + retention > ctx.now:
+            _check(record, fingerprint)
+        await ctx.session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.sandbox_id == record.sandbox_id, IdempotencyRecord.id == record.id
+            )
+        )
+    record = IdempotencyRecord(
+        sandbox_id=ctx.sandbox_id, caller=caller, request_id=request_id, fingerprint=fingerprint, created_at=ctx.now
+    )
+    try:
+        async with ctx.session.begin_nested():
+            ctx.session.add(record)
+    except IntegrityError:
+        # The same request is being answered concurrently: its commit released us; replay it.
+        raced = await _existing(ctx, caller, request_id)
+        if raced is None or raced.status_code is None:
+            raise Conflict(f"MS-RequestId {request_id} is being answered right now; retry shortly.") from None
+        _check(raced, fingerprint)
+    request.state.idempotency = record
+
+
+async def remember(request: Request, session: AsyncSession, response: Response) -> None:
+    """Keep a successful answer for replay; forget the claim of anything else."""
+    record: IdempotencyRecord | None = getattr(request.state, "idempotency", None)
+    if record is None:
+        return
+    if not 200 <= response.status_code < 300 or not hasattr(response, "body"):
+        await session.delete(record)
+        return
+    record.status_code = response.status_code
+    record.body = bytes(response.body)
+    record.content_type = response.headers.get("content-type")
+    record.location = response.headers.get("location")
+
+
+def replay_response(record: IdempotencyRecord) -> Response:
+    headers = {"Location": record.location} if record.location else {}
+    return Response(
+        content=record.body, status_code=record.status_code or 200, media_type=record.content_type, headers=headers
+    )
+
+
+async def _replay_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Replay)
+    return replay_response(exc.record)
+
+
+ContextDependency = Callable[..., Awaitable[SandboxContext]]
+
+
+def idempotency_guard(context: ContextDependency) -> Callable[..., Awaitable[None]]:
+    """A router dependency: claim the MS-RequestId of the caller that `context` authenticates."""
+
+    async def guard(request: Request, ctx: Annotated[SandboxContext, Depends(context)]) -> None:
+        await claim(request, ctx)
+
+    return guard
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {Replay: _replay_handler}

@@ -1,0 +1,24 @@
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base
+
+
+class Sandbox(Base):
+    """An isolated world: its settings, its clock, and (through sandbox_id) all its data."""
+
+    __tablename__ = "sandboxes"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(200))
+    admin_key_hash: Mapped[str] = mapped_column(String(64))
+    seed: Mapped[int | None] = mapped_column(BigInteger)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The clock: real time plus the offset, unless frozen at an instant.
+    clock_offset_us: Mapped[int] = mapped_column(BigInteger, default=0)
+    frozen_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]

@@ -1,0 +1,33 @@
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Enum, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, SandboxScoped
+
+
+class TimerStatus(StrEnum):
+    PENDING = "pending"
+    FIRED = "fired"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+class Timer(SandboxScoped, Base):
+    """Something that must happen later, on the sandbox clock."""
+
+    __tablename__ = "timers"
+    __table_args__ = (Index("ix_timers_due", "sandbox_id", "status", "due_at"),)
+
+    kind: Mapped[str] = mapped_column(String(100))
+    ref: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    due_at: Mapped[datetime]
+    # Ties on due_at fire in the order they were scheduled.
+    seq: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[TimerStatus] = mapped_column(Enum(TimerStatus, native_enum=False, length=20))
+    created_at: Mapped[datetime]
+    fired_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,124 @@
+"""Keyset pagination with an opaque continuation token, and Partner Center's collection envelope.
+
+A page is read with `WHERE (k1, k2) > (:last1, :last2) ORDER BY k1, k2 LIMIT n+1`:
+no OFFSET, so deep pages cost what the first one does. The token is the last
+row's key, base64url-encoded JSON; clients treat it as opaque and send it back
+as the `MS-ContinuationToken` header (as the Partner Center SDK does) or as the
+`continuationToken` query parameter.
+"""
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from fastapi import Header, Query, Request
+from pydantic import Field
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import BadRequest
+from app.schemas import Schema
+
+T = TypeVar("T")
+MAX_PAGE = 500
+DEFAULT_PAGE = 100
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    size: int
+    token: str | None
+
+
+def page_request(
+    size: int = Query(DEFAULT_PAGE, ge=1, le=MAX_PAGE, description="Items per page."),
+    continuation_token: str | None = Query(None, alias="continuationToken"),
+    ms_continuation_token: str | None = Header(None, alias="MS-ContinuationToken"),
+) -> PageRequest:
+    return PageRequest(size=size, token=ms_continuation_token or continuation_token)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    next_token: str | None
+
+
+def _encode(values: Sequence[Any]) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, uuid.UUID) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+
+
+def _decode(token: str, keys: Sequence[Any]) -> list[Any]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if not isinstance(raw, list) or len(raw) != len(keys):
+            raise ValueError("wrong shape")
+        values: list[Any] = []
+        for key, value in zip(keys, raw, strict=True):
+            kind = key.type.python_type
+            values.append(datetime.fromisoformat(value) if kind is datetime else kind(value))
+        return values
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, NotImplementedError) as exc:
+        raise BadRequest("The continuation token is not valid; start again from the first page.") from exc
+
+
+async def keyset(session: AsyncSession, stmt: Select[Any], *, keys: Sequence[Any], page: PageRequest) -> Page[Any]:
+    """One page of `stmt` (a select of one entity), ordered by `keys`, after the token's position."""
+    total = (await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one()
+    if page.token:
+        stmt = stmt.where(tuple_(*keys) > tuple_(*_decode(page.token, keys)))
+    rows = list((await session.execute(stmt.order_by(*keys).limit(page.size + 1))).scalars())
+    next_token = None
+    if len(rows) > page.size:
+        rows = rows[: page.size]
+        last = rows[-1]
+        next_token = _encode([getattr(last, key.key) for key in keys])
+    return Page(items=rows, total=total, next_token=next_token)
+
+
+class LinkHeader(Schema):
+    key: str
+    value: str
+
+
+class Link(Schema):
+    uri: str
+    method: str = "GET"
+    headers: list[LinkHeader] = Field(default_factory=list)
+
+
+class Links(Schema):
+    self_: Link | None = Field(default=None, alias="self")
+    next: Link | None = None
+
+
+class ResourceAttributes(Schema):
+    object_type: str
+
+
+class Collection(Schema, Generic[T]):
+    """Partner Center's collection envelope."""
+
+    total_count: int
+    items: list[T]
+    links: Links
+    attributes: ResourceAttributes = ResourceAttributes(object_type="Collection")
+
+
+def collection(request: Request, page: Page[Any], items: list[T]) -> Collection[T]:
+    base = request.url.path
+    query = [(k, v) for k, v in request.query_params.multi_items() if k not in {"continuationToken", "seekOperation"}]
+    query_text = "&".join(f"{k}={v}" for k, v in query)
+    self_link = Link(uri=f"{base}?{query_text}" if query_text else base)
+    next_link = None
+    if page.next_token:
+        uri = f"{base}?{query_text + '&' if query_text else ''}seekOperation=Next"
+        next_link = Link(uri=uri, headers=[LinkHeader(key="MS-ContinuationToken", value=page.next_token)])
+    return Collection[T](total_count=page.total, items=items, links=Links(self=self_link, next=next_link))

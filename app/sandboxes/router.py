@@ -1,0 +1,163 @@
+"""The control surface for sandboxes: create, read, delete, reset, settings, clock, timers."""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import TransactionalRoute, get_session
+from app.kit.idempotency import idempotency_guard
+from app.models import TimerStatus
+from app.sandboxes import reminders, service, timers
+from app.sandboxes.context import OPERATOR, SandboxContext
+from app.sandboxes.schemas import (
+    Clock,
+    ClockAdvance,
+    ClockAdvanced,
+    ClockFreeze,
+    FiredTimer,
+    ReminderCreate,
+    SandboxCreate,
+    SandboxCreated,
+    SandboxOut,
+    TimerList,
+    TimerOut,
+)
+from app.sandboxes.settings import SandboxSettings
+
+TAG = "control: sandboxes"
+
+
+async def operator(
+    sandbox_id: Annotated[uuid.UUID, Path()],
+    session: Annotated[AsyncSession, Depends(get_session)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> SandboxContext:
+    """The caller holds the sandbox's admin key."""
+    key = authorization[7:].strip() if authorization and authorization[:7].lower() == "bearer " else None
+    return await service.operator_context(session, sandbox_id=sandbox_id, admin_key=key)
+
+
+Operator = Annotated[SandboxContext, Depends(operator)]
+
+open_router = APIRouter(prefix="/sim/v1/sandboxes", tags=[TAG], route_class=TransactionalRoute)
+router = APIRouter(
+    prefix="/sim/v1/sandboxes/{sandbox_id}",
+    tags=[TAG],
+    route_class=TransactionalRoute,
+    dependencies=[Depends(idempotency_guard(operator))],
+)
+
+
+def _clock(ctx: SandboxContext) -> Clock:
+    return Clock(now=ctx.now, frozen=ctx.sandbox.frozen_at is not None)
+
+
+def _sandbox(ctx: SandboxContext) -> dict[str, Any]:
+    sandbox = ctx.sandbox
+    return {
+        "id": sandbox.id,
+        "name": sandbox.name,
+        "seed": sandbox.seed,
+        "settings": sandbox.settings,
+        "clock": _clock(ctx),
+        "created_at": sandbox.created_at,
+    }
+
+
+@open_router.post("", status_code=status.HTTP_201_CREATED, response_model=SandboxCreated, summary="Create a sandbox")
+async def create_sandbox(body: SandboxCreate, session: Annotated[AsyncSession, Depends(get_session)]) -> Any:
+    """Create an isolated world with its own settings, clock and data. The admin key is shown once."""
+    sandbox, admin_key = await service.create_sandbox(session, name=body.name, seed=body.seed, settings=body.settings)
+    ctx = SandboxContext.of(session, sandbox, actor=OPERATOR)
+    return {**_sandbox(ctx), "admin_key": admin_key}
+
+
+@router.get("", response_model=SandboxOut, summary="Read a sandbox")
+async def read_sandbox(ctx: Operator) -> Any:
+    return _sandbox(ctx)
+
+
+@router.delete("", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a sandbox and everything in it")
+async def delete_sandbox(ctx: Operator) -> Response:
+    await service.delete_sandbox(ctx)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/reset", response_model=SandboxOut, summary="Empty a sandbox, keeping its id, key and settings")
+async def reset_sandbox(ctx: Operator) -> Any:
+    """Every tenant, timer, event and record goes; the clock is real time again."""
+    await service.reset_sandbox(ctx)
+    return _sandbox(SandboxContext.of(ctx.session, ctx.sandbox, ctx.actor))
+
+
+@router.get("/settings", response_model=SandboxSettings, summary="Read the sandbox's settings")
+async def read_settings(ctx: Operator) -> Any:
+    return ctx.settings
+
+
+@router.patch("/settings", response_model=SandboxSettings, summary="Change some of the sandbox's settings")
+async def update_settings(ctx: Operator, patch: Annotated[dict[str, Any], Body()]) -> Any:
+    """Only the named settings change; `billingPeriodStartDay` merges by country. Unknown names are refused."""
+    return await service.update_settings(ctx, patch)
+
+
+@router.get("/clock", response_model=Clock, summary="Read the sandbox clock")
+async def read_clock(ctx: Operator) -> Any:
+    return _clock(ctx)
+
+
+def _fired(fired: list[timers.Fired]) -> list[FiredTimer]:
+    return [FiredTimer(kind=f.kind, ref=f.ref, due_at=f.due_at, status=f.status, error=f.error) for f in fired]
+
+
+@router.post("/clock/advance", response_model=ClockAdvanced, summary="Move the clock forward and fire due timers")
+async def advance_clock(ctx: Operator, body: ClockAdvance) -> Any:
+    """Give one of `days`, `hours`, `businessDays` or `to`. The clock never moves back (400).
+    Every timer that falls due fires in due-time order, each seeing the clock at its due time."""
+    fired = await service.advance_clock(
+        ctx, days=body.days, hours=body.hours, business_days=body.business_days, to=body.to
+    )
+    return ClockAdvanced(now=ctx.now, frozen=ctx.sandbox.frozen_at is not None, fired=_fired(fired))
+
+
+@router.post("/clock/freeze", response_model=ClockAdvanced, summary="Hold the clock")
+async def freeze_clock(ctx: Operator, body: Annotated[ClockFreeze | None, Body()] = None) -> Any:
+    fired = await service.freeze_clock(ctx, at=body.at if body else None)
+    return ClockAdvanced(now=ctx.now, frozen=True, fired=_fired(fired))
+
+
+@router.post("/clock/resume", response_model=Clock, summary="Let a frozen clock run again")
+async def resume_clock(ctx: Operator) -> Any:
+    await service.resume_clock(ctx)
+    return Clock(now=ctx.now, frozen=False)
+
+
+@router.get("/timers", response_model=TimerList, summary="List timers (what will happen, and what did)")
+async def list_timers(ctx: Operator, timer_status: Annotated[TimerStatus | None, Query(alias="status")] = None) -> Any:
+    return TimerList(items=[TimerOut.model_validate(t) for t in await timers.list_timers(ctx, status=timer_status)])
+
+
+@router.post("/timers", status_code=status.HTTP_201_CREATED, response_model=TimerOut, summary="Schedule a reminder")
+async def schedule_reminder(ctx: Operator, body: ReminderCreate) -> Any:
+    """A reminder fires on the sandbox clock: it writes a `simulator-reminder` event and, with `notifyTo`,
+    sends a mail. Give one of `dueAt`, `afterHours` or `afterBusinessDays`."""
+    timer = await reminders.schedule_reminder(
+        ctx,
+        label=body.label,
+        due_at=body.due_at,
+        after_hours=body.after_hours,
+        after_business_days=body.after_business_days,
+        notify_to=str(body.notify_to) if body.notify_to else None,
+        tenant_id=body.tenant_id,
+    )
+    await ctx.session.flush()
+    return TimerOut.model_validate(timer)
+
+
+@router.post("/timers/run", response_model=ClockAdvanced, summary="Fire the timers already due")
+async def run_timers(ctx: Operator) -> Any:
+    """What the background loop does every second, on demand: fire every timer due at the clock's now."""
+    fired = await service.run_due_timers(ctx)
+    return ClockAdvanced(now=ctx.now, frozen=ctx.sandbox.frozen_at is not None, fired=_fired(fired))

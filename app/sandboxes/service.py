@@ -1,0 +1,175 @@
+"""Sandboxes, their settings and their clock."""
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import BadRequest, NotFound, Unauthorized
+from app.kit.clock import add_business_days, real_now, sandbox_now
+from app.kit.credentials import digest, matches_digest, new_secret
+from app.models import Base, Sandbox, Timer, TimerStatus
+from app.sandboxes import timers
+from app.sandboxes.context import OPERATOR, SandboxContext
+from app.sandboxes.settings import SandboxSettings
+
+
+def _settings_or_400(build: Any, *args: Any) -> SandboxSettings:
+    try:
+        settings: SandboxSettings = build(*args)
+    except ValidationError as exc:
+        problems = [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+        raise BadRequest(
+            "The settings are not valid: " + "; ".join(f"{p['field']}: {p['message']}" for p in problems), data=problems
+        ) from exc
+    return settings
+
+
+async def create_sandbox(
+    session: AsyncSession, *, name: str, seed: int | None, settings: dict[str, Any]
+) -> tuple[Sandbox, str]:
+    """Create an isolated world; answer it with its admin key (stored only as a digest)."""
+    valid = _settings_or_400(SandboxSettings().merged, settings)
+    admin_key = new_secret("csk_")
+    sandbox = Sandbox(
+        id=uuid.uuid4(),
+        name=name,
+        seed=seed,
+        admin_key_hash=digest(admin_key),
+        settings=valid.stored(),
+        clock_offset_us=0,
+        frozen_at=None,
+        created_at=real_now(),
+    )
+    session.add(sandbox)
+    await session.flush()
+    return sandbox, admin_key
+
+
+async def operator_context(session: AsyncSession, *, sandbox_id: uuid.UUID, admin_key: str | None) -> SandboxContext:
+    """The operator of a sandbox: the bearer of its admin key."""
+    sandbox = await session.get(Sandbox, sandbox_id)
+    if sandbox is None:
+        raise NotFound("Sandbox", sandbox_id)
+    if not admin_key or not matches_digest(admin_key, sandbox.admin_key_hash):
+        raise Unauthorized("This sandbox's admin key is required: Authorization: Bearer <adminKey>.")
+    return SandboxContext.of(session, sandbox, OPERATOR)
+
+
+async def _lock(ctx: SandboxContext) -> None:
+    """Lock the sandbox row and re-read the clock: clock moves and timer runs serialize here."""
+    stmt = (
+        select(Sandbox).where(Sandbox.id == ctx.sandbox_id).with_for_update().execution_options(populate_existing=True)
+    )
+    sandbox = (await ctx.session.execute(stmt)).scalar_one()
+    fresh = SandboxContext.of(ctx.session, sandbox, ctx.actor)
+    ctx.sandbox, ctx.now = sandbox, fresh.now
+
+
+def _empty_tables() -> list[Any]:
+    # Children before parents, so foreign keys hold at every step.
+    return [t for t in reversed(Base.metadata.sorted_tables) if "sandbox_id" in t.c and t.name != "sandboxes"]
+
+
+async def delete_sandbox(ctx: SandboxContext) -> None:
+    """Remove the sandbox and everything in it."""
+    await _empty(ctx)
+    await ctx.session.execute(delete(Sandbox).where(Sandbox.id == ctx.sandbox_id))
+
+
+async def _empty(ctx: SandboxContext) -> None:
+    await _lock(ctx)
+    for table in _empty_tables():
+        await ctx.session.execute(delete(table).where(table.c.sandbox_id == ctx.sandbox_id))
+
+
+async def reset_sandbox(ctx: SandboxContext) -> Sandbox:
+    """Empty the sandbox: its data goes, its id, admin key and settings stay, its clock is real time again."""
+    await _empty(ctx)
+    ctx.sandbox.clock_offset_us = 0
+    ctx.sandbox.frozen_at = None
+    return ctx.sandbox
+
+
+async def update_settings(ctx: SandboxContext, patch: dict[str, Any]) -> SandboxSettings:
+    valid = _settings_or_400(ctx.settings.merged, patch)
+    ctx.sandbox.settings = valid.stored()
+    return valid
+
+
+async def advance_clock(
+    ctx: SandboxContext,
+    *,
+    days: float | None = None,
+    hours: float | None = None,
+    business_days: int | None = None,
+    to: datetime | None = None,
+) -> list[timers.Fired]:
+    """Move the clock forward (never back) and fire every timer that fell due, in due order."""
+    await _lock(ctx)
+    given = [v for v in (days, hours, business_days, to) if v is not None]
+    if len(given) != 1:
+        raise BadRequest("Give exactly one of days, hours, businessDays or to.")
+    if to is not None:
+        target = to
+    elif business_days is not None:
+        target = add_business_days(ctx.now, business_days)
+    else:
+        target = ctx.now + timedelta(days=days or 0, hours=hours or 0)
+    if target < ctx.now:
+        raise BadRequest(
+            f"The clock never moves backwards: it is {ctx.now.isoformat()}, and {target.isoformat()} "
+            "is earlier. Create a new sandbox (or reset this one) to start from real time again."
+        )
+    _set_now(ctx, target)
+    return await timers.run_due(ctx)
+
+
+def _set_now(ctx: SandboxContext, target: datetime) -> None:
+    if ctx.sandbox.frozen_at is not None:
+        ctx.sandbox.frozen_at = target
+    else:
+        ctx.sandbox.clock_offset_us += int((target - ctx.now) / timedelta(microseconds=1))
+    ctx.now = target
+
+
+async def freeze_clock(ctx: SandboxContext, *, at: datetime | None = None) -> list[timers.Fired]:
+    """Hold the clock at its current reading, or at a later instant `at` (firing what falls due)."""
+    fired = await advance_clock(ctx, to=at) if at is not None else []
+    if at is None:
+        await _lock(ctx)
+    ctx.sandbox.frozen_at = ctx.now
+    return fired
+
+
+async def resume_clock(ctx: SandboxContext) -> None:
+    """Let a frozen clock run again from where it stands."""
+    await _lock(ctx)
+    if ctx.sandbox.frozen_at is None:
+        return
+    ctx.sandbox.clock_offset_us = int((ctx.sandbox.frozen_at - real_now()) / timedelta(microseconds=1))
+    ctx.sandbox.frozen_at = None
+
+
+async def run_due_timers(ctx: SandboxContext) -> list[timers.Fired]:
+    await _lock(ctx)
+    return await timers.run_due(ctx)
+
+
+async def sandboxes_with_due_timers(session: AsyncSession) -> list[uuid.UUID]:
+    """The sandboxes whose earliest pending timer is due on their own clock (for the background loop)."""
+    stmt = (
+        select(Sandbox.id, Sandbox.clock_offset_us, Sandbox.frozen_at, func.min(Timer.due_at))
+        .join(Timer, Timer.sandbox_id == Sandbox.id)
+        .where(Timer.status == TimerStatus.PENDING)
+        .group_by(Sandbox.id, Sandbox.clock_offset_us, Sandbox.frozen_at)
+    )
+    rows = (await session.execute(stmt)).all()
+    return [
+        sandbox_id
+        for sandbox_id, offset, frozen_at, earliest in rows
+        if earliest <= sandbox_now(offset_us=offset, frozen_at=frozen_at)
+    ]

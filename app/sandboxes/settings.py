@@ -1,0 +1,72 @@
+"""The settings of a sandbox: every figure RULES.md marks *setting*, with its default."""
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+
+from app.schemas import Request
+
+
+class SandboxSettings(Request):
+    revenue_threshold_usd: Annotated[
+        Decimal, Field(ge=0, description="PRG-1: trailing-12-month CSP revenue needed for direct bill.")
+    ] = Decimal("1000000")
+    revenue_review_interval_days: Annotated[
+        int, Field(ge=1, le=366, description="PRG-2: days between revenue reviews.")
+    ] = 30
+    enrollment_approval_business_days: Annotated[int, Field(ge=0, le=30, description="PRG-5: 0 approves at once.")] = 0
+    service_request_resolution_business_days: Annotated[
+        int | None,
+        Field(
+            ge=0,
+            le=30,
+            description="PRG-3: support resolves after this many business days; null waits for the control surface.",
+        ),
+    ] = 2
+    incentive_invitation_days: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=365,
+            description="PRG-11: days after an indirect enrollment within which the incentives invitation is sent.",
+        ),
+    ] = 30
+    transfer_expiry_days: Annotated[
+        int, Field(ge=1, le=365, description="TRF-5: days before an untouched transfer request expires.")
+    ] = 30
+    gdap_approval_expiry_days: Annotated[
+        int, Field(ge=1, le=365, description="GDP-1: days before an unapproved GDAP request expires.")
+    ] = 90
+    token_lifetime_seconds: Annotated[
+        int, Field(ge=1, le=86400, description="Access token lifetime, on real time.")
+    ] = 3600
+    idempotency_retention_hours: Annotated[
+        int, Field(ge=0, le=720, description="How long an MS-RequestId answer is replayed, on the sandbox clock.")
+    ] = 24
+    billing_period_start_day: Annotated[
+        dict[str, int], Field(description="BIL-2: the day of the month a billing period starts, per country.")
+    ] = Field(default_factory=lambda: {"US": 1, "CA": 20})
+
+    @field_validator("billing_period_start_day")
+    @classmethod
+    def _days(cls, value: dict[str, int]) -> dict[str, int]:
+        for country, day in value.items():
+            if len(country) != 2 or not country.isalpha():
+                raise ValueError(f"'{country}' is not a two-letter country code")
+            if not 1 <= day <= 28:
+                raise ValueError(f"the start day for {country} must be between 1 and 28")
+        return {country.upper(): day for country, day in value.items()}
+
+    def merged(self, patch: dict[str, Any]) -> "SandboxSettings":
+        """These settings with `patch` (camelCase names) applied; per-country maps merge by country."""
+        current = self.model_dump(by_alias=True, mode="json")
+        for key, value in patch.items():
+            if isinstance(value, dict) and isinstance(current.get(key), dict):
+                current[key] = {**current[key], **value}
+            else:
+                current[key] = value
+        return SandboxSettings.model_validate(current)
+
+    def stored(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, mode="json")
