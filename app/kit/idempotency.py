@@ -12,6 +12,7 @@ kept for the sandbox's `idempotencyRetentionHours`, on the sandbox clock.
 
 import hashlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -27,10 +28,25 @@ from app.sandboxes.context import SandboxContext
 MUTATING = frozenset({"POST", "PUT", "PATCH"})
 
 
+@dataclass(frozen=True)
+class StoredAnswer:
+    status_code: int
+    body: bytes
+    content_type: str | None
+    location: str | None
+
+
 class Replay(Exception):
+    """Not an error: the stored first answer, rendered after the transaction is gone."""
+
     def __init__(self, record: IdempotencyRecord) -> None:
         super().__init__(record.request_id)
-        self.record = record
+        self.answer = StoredAnswer(
+            status_code=record.status_code or 200,
+            body=record.body or b"",
+            content_type=record.content_type,
+            location=record.location,
+        )
 
 
 async def _fingerprint(request: Request) -> str:
@@ -110,7 +126,7 @@ def replay_response(record: IdempotencyRecord) -> Response:
 
 async def _replay_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Replay)
-    return replay_response(exc.record)
+    return replay_response(exc.answer)
 
 
 ContextDependency = Callable[..., Awaitable[SandboxContext]]

@@ -1,0 +1,63 @@
+"""Mail the platform sends (mailbox, partner notifications), the outbox and pagination."""
+
+from tests.world import World, bearer
+
+
+async def test_a_mail_reaches_the_mailbox_and_the_partners_notifications(world: World) -> None:
+    partner = await world.partner()
+    other = await world.partner()
+    r = await world.sim(
+        "POST",
+        "/timers",
+        json={"label": "approval due", "afterBusinessDays": 1, "notifyTo": "Ops@Contoso.com", "tenantId": partner.id},
+    )
+    assert r.status_code == 201, r.text
+    assert (await world.sim("GET", "/mailbox")).json()["totalCount"] == 0
+    await world.sim("POST", "/clock/advance", json={"days": 4})
+    mailbox = (await world.sim("GET", "/mailbox", params={"to": "ops@contoso.com"})).json()
+    assert mailbox["totalCount"] == 1
+    mail = mailbox["items"][0]
+    assert {"to", "subject", "kind", "sentAt", "body"} <= set(mail)
+    assert mail["to"] == "ops@contoso.com"
+    assert "approval due" in mail["subject"]
+    assert (await world.sim("GET", "/mailbox", params={"to": "nobody@x.com"})).json()["totalCount"] == 0
+    mine = await world.http.get("/v1/notifications", headers=bearer(await partner.portal_token()))
+    assert mine.status_code == 200
+    assert [n["subject"] for n in mine.json()["items"]] == [mail["subject"]]
+    assert mine.json()["attributes"]["objectType"] == "Collection"
+    theirs = await world.http.get("/v1/notifications", headers=bearer(await other.app_token()))
+    assert theirs.json()["totalCount"] == 0
+
+
+async def test_lists_page_with_a_continuation_token(world: World) -> None:
+    created = {(await world.customer()).id for _ in range(5)}
+    seen: list[str] = []
+    page = (await world.sim("GET", "/tenants", params={"size": 2})).json()
+    assert page["totalCount"] == 5
+    while True:
+        seen += [t["id"] for t in page["items"]]
+        nxt = page["links"].get("next")
+        if not nxt:
+            break
+        assert nxt["method"] == "GET"
+        assert "seekOperation=Next" in nxt["uri"]
+        headers = {h["key"]: h["value"] for h in nxt["headers"]}
+        page = (await world.http.get(nxt["uri"], headers={**world.admin, **headers})).json()
+    assert len(seen) == 5
+    assert set(seen) == created
+    bad = await world.sim("GET", "/tenants", params={"continuationToken": "garbage!"})
+    assert bad.status_code == 400
+    assert (await world.sim("GET", "/tenants", params={"size": 0})).status_code == 400
+
+
+async def test_audit_records_are_per_partner_and_filtered_by_date(world: World) -> None:
+    partner = await world.partner()
+    r = await world.http.get(
+        "/v1/auditrecords", headers=bearer(await partner.app_token()), params={"startDate": "2020-01-01T00:00:00Z"}
+    )
+    assert r.status_code == 200
+    assert r.json()["items"] == []
+    bad = await world.http.get(
+        "/v1/auditrecords", headers=bearer(await partner.app_token()), params={"startDate": "yesterday"}
+    )
+    assert bad.status_code == 400

@@ -1,0 +1,237 @@
+"""Entra-shaped tokens: grants, claims, verification with the published keys, and every refusal."""
+
+import asyncio
+import base64
+import json
+
+import httpx
+import jwt
+
+from tests.world import PASSWORD, PC_SCOPE, World, bearer
+
+
+def claims_of(token: str) -> dict[str, object]:
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))  # type: ignore[no-any-return]
+
+
+async def test_app_token_calls_partner_center_end_to_end(world: World) -> None:
+    partner = await world.partner(partner_id="4812345")
+    r = await world.http.post(
+        f"/{partner.id}/oauth2/v2.0/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": partner.app["clientId"],
+            "client_secret": partner.app["clientSecret"],
+            "scope": PC_SCOPE,
+        },
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["token_type"] == "Bearer"
+    assert r.json()["expires_in"] == 3600
+    token = r.json()["access_token"]
+    claims = claims_of(token)
+    assert claims["tid"] == partner.id
+    assert claims["sandbox"] == world.id
+    assert claims["appid"] == partner.app["clientId"]
+    assert claims["channel"] == "api"
+    assert claims["aud"] == "https://api.partnercenter.microsoft.com"
+    assert {"oid", "roles", "exp"} <= set(claims)
+    profile = await world.http.get("/v1/profiles/partner", headers=bearer(token))
+    assert profile.status_code == 200, profile.text
+    body = profile.json()
+    assert body["partnerId"] == "4812345"
+    assert body["id"] == partner.id
+    assert body["legalName"] == partner.tenant["profile"]["legalName"]
+    assert body["address"]["addressLine1"] == "1 Main St"
+    assert body["programs"] == []
+    assert body["attributes"]["objectType"] == "PartnerProfile"
+
+
+async def test_portal_session_is_a_person_in_the_portal(world: World) -> None:
+    partner = await world.partner()
+    token = await partner.portal_token()
+    claims = claims_of(token)
+    assert claims["channel"] == "portal"
+    assert claims["upn"] == partner.admin_upn
+    assert claims["roles"] == ["GlobalAdmin"]
+    r = await world.http.get("/v1/profiles/partner", headers=bearer(token))
+    assert r.status_code == 200
+    assert r.json()["id"] == partner.id
+
+
+async def test_password_grants_app_plus_user_and_person_then_refresh(world: World) -> None:
+    partner = await world.partner()
+    base = {"grant_type": "password", "username": partner.admin_upn, "password": PASSWORD, "scope": PC_SCOPE}
+    app_user = await world.http.post(
+        f"/{partner.id}/oauth2/v2.0/token",
+        data={**base, "client_id": partner.app["clientId"], "client_secret": partner.app["clientSecret"]},
+    )
+    assert app_user.status_code == 200, app_user.text
+    assert claims_of(app_user.json()["access_token"])["channel"] == "api"
+    assert claims_of(app_user.json()["access_token"])["upn"] == partner.admin_upn
+    person = await world.http.post(f"/{partner.tenant['domain']}/oauth2/v2.0/token", data=base)
+    assert person.status_code == 200, person.text
+    assert claims_of(person.json()["access_token"])["channel"] == "portal"
+    # The Secure Application Model: the stored refresh token buys a new access token.
+    refreshed = await world.http.post(
+        f"/{partner.id}/oauth2/v2.0/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": app_user.json()["refresh_token"],
+            "client_id": partner.app["clientId"],
+            "client_secret": partner.app["clientSecret"],
+            "scope": PC_SCOPE,
+        },
+    )
+    assert refreshed.status_code == 200, refreshed.text
+    assert claims_of(refreshed.json()["access_token"])["oid"] == claims_of(app_user.json()["access_token"])["oid"]
+    r = await world.http.get("/v1/profiles/partner", headers=bearer(refreshed.json()["access_token"]))
+    assert r.status_code == 200
+    # A refresh token is not an access token.
+    r = await world.http.get("/v1/profiles/partner", headers=bearer(app_user.json()["refresh_token"]))
+    assert r.status_code == 401
+
+
+async def test_v1_endpoint_with_resource(world: World) -> None:
+    partner = await world.partner()
+    r = await world.http.post(
+        f"/{partner.id}/oauth2/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": partner.app["clientId"],
+            "client_secret": partner.app["clientSecret"],
+            "resource": "https://api.partnercenter.microsoft.com",
+        },
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["resource"] == "https://api.partnercenter.microsoft.com"
+    assert r.json()["expires_in"] == "3600"
+    assert (await partner.get("/v1/profiles/partner", token=r.json()["access_token"])).status_code == 200
+
+
+async def test_tokens_verify_with_the_published_keys(world: World) -> None:
+    partner = await world.partner()
+    token = await partner.app_token()
+    jwks = (await world.http.get(f"/{partner.id}/discovery/v2.0/keys")).json()
+    key = jwt.PyJWK(jwks["keys"][0])
+    claims = jwt.decode(token, key.key, algorithms=["RS256"], audience="https://api.partnercenter.microsoft.com")
+    assert claims["tid"] == partner.id
+
+
+async def test_token_refusals_in_entra_shape(world: World) -> None:
+    partner = await world.partner()
+    other = await World.create(world.http)
+    stranger = await other.partner()
+    good = {
+        "grant_type": "client_credentials",
+        "client_id": partner.app["clientId"],
+        "client_secret": partner.app["clientSecret"],
+        "scope": PC_SCOPE,
+    }
+    cases = [
+        ({**good, "client_secret": "wrong"}, partner.id, 401, "invalid_client"),
+        ({**good, "client_id": "00000000-0000-0000-0000-000000000001"}, partner.id, 400, "unauthorized_client"),
+        ({**good, "client_id": "not-a-guid"}, partner.id, 400, "unauthorized_client"),
+        ({k: v for k, v in good.items() if k != "client_id"}, partner.id, 400, "invalid_request"),
+        ({**good, "grant_type": "implicit"}, partner.id, 400, "unsupported_grant_type"),
+        ({**good, "scope": "https://nowhere.example/.default"}, partner.id, 400, "invalid_resource"),
+        (good, "unknown.onmicrosoft.com", 400, "invalid_request"),
+        # Another sandbox's app cannot get a token for this sandbox's tenant.
+        (
+            {**good, "client_id": stranger.app["clientId"], "client_secret": stranger.app["clientSecret"]},
+            partner.id,
+            400,
+            "invalid_request",
+        ),
+        (
+            {"grant_type": "password", "username": partner.admin_upn, "password": "nope"},
+            partner.id,
+            400,
+            "invalid_grant",
+        ),
+        (
+            {"grant_type": "password", "username": "nobody@nowhere.onmicrosoft.com", "password": "x"},
+            partner.id,
+            400,
+            "invalid_grant",
+        ),
+        ({"grant_type": "refresh_token", "refresh_token": "garbage"}, partner.id, 400, "invalid_grant"),
+    ]
+    for form, tenant, status, error in cases:
+        r = await world.http.post(f"/{tenant}/oauth2/v2.0/token", data=form)
+        assert r.status_code == status, (form, r.text)
+        body = r.json()
+        assert body["error"] == error, (form, body)
+        assert body["error_description"].startswith("AADSTS")
+        assert body["error_codes"]
+
+
+async def test_partner_center_refuses_bad_tokens_with_401(world: World) -> None:
+    partner = await world.partner()
+    token = await partner.app_token()
+    header, payload, signature = token.split(".")
+    forged_claims = {**claims_of(token), "tid": str(world.parties[0].id), "roles": ["GlobalAdmin"]}
+    forged_payload = base64.urlsafe_b64encode(json.dumps(forged_claims).encode()).decode().rstrip("=")
+    forged = f"{header}.{forged_payload}.{signature}"
+    home_made = jwt.encode({**claims_of(token)}, "a-secret-of-our-own-that-is-long-enough-for-hs256", algorithm="HS256")
+    for bad in (None, "not-a-jwt", forged, home_made, f"{header}.{payload}.{signature[:-4]}AAAA"):
+        r = await world.http.get("/v1/profiles/partner", headers=bearer(bad) if bad else {})
+        assert r.status_code == 401, (bad, r.text)
+        assert {"code", "description"} <= set(r.json())
+        assert r.json()["source"] == "cspsim"
+        assert r.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+async def test_tokens_expire_on_real_time_not_on_the_sandbox_clock(client: httpx.AsyncClient) -> None:
+    world = await World.create(client, tokenLifetimeSeconds=1)
+    partner = await world.partner()
+    token = await partner.app_token()
+    await world.sim("POST", "/clock/advance", json={"days": 400})
+    assert (await partner.get("/v1/profiles/partner", token=token)).status_code == 200
+    await asyncio.sleep(2.1)
+    r = await partner.get("/v1/profiles/partner", token=token)
+    assert r.status_code == 401
+    assert "expired" in r.json()["description"]
+
+
+async def test_users_and_apps_through_the_control_surface(world: World) -> None:
+    partner = await world.partner()
+    r = await world.sim(
+        "POST",
+        f"/tenants/{partner.id}/users",
+        json={"userPrincipalName": f"agent@{partner.tenant['domain']}", "roles": ["AdminAgent"]},
+    )
+    assert r.status_code == 201, r.text
+    generated = r.json()["password"]
+    assert generated
+    r = await world.http.post(
+        f"/{partner.id}/oauth2/v2.0/token",
+        data={"grant_type": "password", "username": f"agent@{partner.tenant['domain']}", "password": generated},
+    )
+    assert r.status_code == 200
+    assert claims_of(r.json()["access_token"])["roles"] == ["AdminAgent"]
+    bad_role = await world.sim(
+        "POST",
+        f"/tenants/{partner.id}/users",
+        json={"userPrincipalName": f"x@{partner.tenant['domain']}", "roles": ["Emperor"]},
+    )
+    assert bad_role.status_code == 400
+    wrong_domain = await world.sim(
+        "POST", f"/tenants/{partner.id}/users", json={"userPrincipalName": "x@elsewhere.onmicrosoft.com", "roles": []}
+    )
+    assert wrong_domain.status_code == 400
+    users = (await world.sim("GET", f"/tenants/{partner.id}/users")).json()
+    assert users["totalCount"] == 2
+    assert "password" not in users["items"][0]
+    r = await world.sim("POST", f"/tenants/{partner.id}/apps", json={"displayName": "storefront"})
+    assert r.status_code == 201
+    apps = (await world.sim("GET", f"/tenants/{partner.id}/apps")).json()
+    assert apps["totalCount"] == 2
+    assert all("clientSecret" not in a for a in apps["items"])
+    duplicate = await world.sim(
+        "POST",
+        "/tenants",
+        json={"kind": "customer", "displayName": "dup", "domain": partner.tenant["domain"], "country": "US"},
+    )
+    assert duplicate.status_code == 409
