@@ -117,10 +117,10 @@ async def remember(request: Request, session: AsyncSession, response: Response) 
     record.location = response.headers.get("location")
 
 
-def replay_response(record: IdempotencyRecord) -> Response:
-    headers = {"Location": record.location} if record.location else {}
+def replay_response(answer: StoredAnswer) -> Response:
+    headers = {"Location": answer.location} if answer.location else {}
     return Response(
-        content=record.body, status_code=record.status_code or 200, media_type=record.content_type, headers=headers
+        content=answer.body, status_code=answer.status_code, media_type=answer.content_type, headers=headers
     )
 
 
