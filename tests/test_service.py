@@ -62,3 +62,11 @@ async def test_unknown_paths_and_methods_answer_in_shape(client: httpx.AsyncClie
     r = await client.put("/healthz")
     assert r.status_code == 405
     assert r.json()["errorName"] == "MethodNotAllowed"
+
+
+async def test_the_graph_surface_answers_in_graphs_error_shape(client: httpx.AsyncClient) -> None:
+    r = await client.get("/v1.0/tenantRelationships/nothing-here")
+    assert r.status_code == 404
+    error = r.json()["error"]
+    assert error["code"] == "ResourceNotFound"
+    assert error["innerError"]["request-id"] == r.headers["MS-RequestId"]

@@ -80,41 +80,21 @@ async def _tenant_out(ctx: SandboxContext, tenant: Tenant) -> dict[str, Any]:
 async def create_tenant(ctx: Operator, body: TenantCreate) -> Any:
     """A partner (with its PartnerID and profile) or a customer tenant; passwords and client secrets that
     cspsim generates are answered once."""
-    tenant = await service.create_tenant(
-        ctx, kind=body.kind, display_name=body.display_name, domain=body.domain, country=body.country
+    profile = body.profile
+    registered = await service.register_tenant(
+        ctx,
+        kind=body.kind,
+        display_name=body.display_name,
+        domain=body.domain,
+        country=body.country,
+        partner_id=body.partner_id,
+        profile=profile.model_dump(by_alias=True, mode="json") if profile else None,
+        users=[service.NewUser(str(u.user_principal_name), u.display_name, u.password, u.roles) for u in body.users],
+        apps=[a.display_name for a in body.apps],
     )
-    if body.kind is TenantKind.PARTNER:
-        profile = body.profile
-        await programs.create_profile(
-            ctx,
-            tenant,
-            partner_id=body.partner_id,
-            legal_name=profile.legal_name if profile else None,
-            address=profile.address.model_dump(by_alias=True) if profile and profile.address else None,
-            primary_contact_email=str(profile.primary_contact_email)
-            if profile and profile.primary_contact_email
-            else None,
-        )
-    elif body.partner_id or body.profile:
-        await programs.create_profile(
-            ctx, tenant, partner_id=body.partner_id, legal_name=None, address=None, primary_contact_email=None
-        )  # refuses: customers have no partner profile
-    users = []
-    for u in body.users:
-        user, generated = await service.add_user(
-            ctx,
-            tenant,
-            user_principal_name=str(u.user_principal_name),
-            display_name=u.display_name,
-            password=u.password,
-            roles=u.roles,
-        )
-        users.append({**UserOut.model_validate(user).model_dump(), "password": generated})
-    apps = []
-    for a in body.apps:
-        app, secret = await service.add_app(ctx, tenant, display_name=a.display_name)
-        apps.append({**AppOut.model_validate(app).model_dump(), "client_secret": secret})
-    return {**await _tenant_out(ctx, tenant), "users": users, "apps": apps}
+    users = [{**UserOut.model_validate(u).model_dump(), "password": pw} for u, pw in registered.users]
+    apps = [{**AppOut.model_validate(a).model_dump(), "client_secret": secret} for a, secret in registered.apps]
+    return {**await _tenant_out(ctx, registered.tenant), "users": users, "apps": apps}
 
 
 @control.get("/tenants", response_model=Collection[TenantOut], summary="List the sandbox's tenants")

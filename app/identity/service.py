@@ -26,6 +26,7 @@ from app.kit.clock import real_now
 from app.kit.credentials import check_password, digest, hash_password, matches_digest, new_secret
 from app.models import AppRegistration, Sandbox, Tenant, TenantKind, User
 from app.pagination import Page, PageRequest, keyset
+from app.programs import service as programs
 from app.sandboxes.context import Actor, ActorKind, Channel, SandboxContext
 
 
@@ -82,6 +83,63 @@ async def create_tenant(
     ctx.session.add(tenant)
     await ctx.session.flush()
     return tenant
+
+
+@dataclass(frozen=True)
+class NewUser:
+    user_principal_name: str
+    display_name: str | None
+    password: str | None
+    roles: Sequence[str]
+
+
+@dataclass(frozen=True)
+class RegisteredTenant:
+    tenant: Tenant
+    users: list[tuple[User, str | None]]
+    apps: list[tuple[AppRegistration, str]]
+
+
+async def register_tenant(
+    ctx: SandboxContext,
+    *,
+    kind: TenantKind,
+    display_name: str,
+    domain: str,
+    country: str,
+    partner_id: str | None,
+    profile: dict[str, Any] | None,
+    users: Sequence[NewUser],
+    apps: Sequence[str],
+) -> RegisteredTenant:
+    """A tenant with its users and app registrations; a partner also gets its Partner Center profile
+    (PartnerID, legal name, address, primary contact), which a customer tenant cannot have."""
+    if kind is TenantKind.CUSTOMER and (partner_id or profile):
+        raise BadRequest("A customer tenant has no PartnerID or partner profile; leave partnerId and profile out.")
+    tenant = await create_tenant(ctx, kind=kind, display_name=display_name, domain=domain, country=country)
+    if kind is TenantKind.PARTNER:
+        profile = profile or {}
+        await programs.create_profile(
+            ctx,
+            tenant,
+            partner_id=partner_id,
+            legal_name=profile.get("legalName"),
+            address=profile.get("address"),
+            primary_contact_email=profile.get("primaryContactEmail"),
+        )
+    added_users = [
+        await add_user(
+            ctx,
+            tenant,
+            user_principal_name=u.user_principal_name,
+            display_name=u.display_name,
+            password=u.password,
+            roles=u.roles,
+        )
+        for u in users
+    ]
+    added_apps = [await add_app(ctx, tenant, display_name=name) for name in apps]
+    return RegisteredTenant(tenant=tenant, users=added_users, apps=added_apps)
 
 
 async def get_tenant(ctx: SandboxContext, tenant_id: uuid.UUID) -> Tenant:

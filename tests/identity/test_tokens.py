@@ -235,3 +235,23 @@ async def test_users_and_apps_through_the_control_surface(world: World) -> None:
         json={"kind": "customer", "displayName": "dup", "domain": partner.tenant["domain"], "country": "US"},
     )
     assert duplicate.status_code == 409
+
+
+async def test_a_customer_tenant_has_no_partner_profile(world: World) -> None:
+    r = await world.sim(
+        "POST",
+        "/tenants",
+        json={
+            "kind": "customer",
+            "displayName": "Cust",
+            "partnerId": "4812399",
+            "domain": "cust.onmicrosoft.com",
+            "country": "US",
+        },
+    )
+    assert r.status_code == 400
+    assert "customer" in r.json()["description"]
+    customer = await world.customer()
+    assert "partnerId" not in customer.tenant or customer.tenant["partnerId"] is None
+    r = await customer.get("/v1/profiles/partner", token=await customer.portal_token())
+    assert r.status_code == 404
