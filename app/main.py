@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import text
 
-import app.sandboxes.reminders  # noqa: F401 - registers its timer handler
 from app.config import Settings
 from app.db import Database, TransactionalRoute
 from app.errors import install_error_handlers
@@ -30,10 +29,14 @@ Errors name the rule of the rule ledger that refused a request in `rule`."""
 
 TAGS = [
     {"name": "identity", "description": "Entra ID: tokens and signing keys."},
-    {"name": "partner center: profile", "description": "Partner Center: the partner's profile and programs."},
+    {
+        "name": "partner center: programs",
+        "description": "Partner Center: profile, enrollments, agreements, service requests.",
+    },
     {"name": "partner center: notifications and audit", "description": "Partner Center: mails and audit log."},
     {"name": "control: sandboxes", "description": "The simulator: sandboxes, settings, clock and timers."},
     {"name": "control: tenants", "description": "The simulator: tenants, users, apps and portal sign-ins."},
+    {"name": "control: programs", "description": "The simulator: revenue, enrollment decisions, support."},
     {"name": "control: mailbox and events", "description": "The simulator: every mail and every event."},
     {"name": "service", "description": "Health and metrics."},
 ]
@@ -83,6 +86,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         sandboxes.open_router,
         sandboxes.router,
         identity.control,
+        programs.control,
         events.control,
         programs.router,
         events.partner,

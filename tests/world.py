@@ -52,6 +52,29 @@ class Party:
     async def get(self, path: str, *, token: str | None = None, **kw: Any) -> httpx.Response:
         return await self.world.http.get(path, headers=bearer(token or await self.app_token()), **kw)
 
+    async def post(self, path: str, *, token: str | None = None, **kw: Any) -> httpx.Response:
+        return await self.world.http.post(path, headers=bearer(token or await self.portal_token()), **kw)
+
+    async def enroll(self, program: str, *, token: str | None = None, **extra: Any) -> httpx.Response:
+        """Enroll as a person in the portal (the Global admin), as Partner Center's own pages do."""
+        return await self.post("/v1/enrollments", token=token, json={"program": program, **extra})
+
+    async def revenue(self, *amounts_usd: int | str, months_ago_from: int = 1) -> httpx.Response:
+        """Monthly revenue: the first amount `months_ago_from` months before the clock's month, then older ones."""
+        now = (await self.world.sim("GET", "/clock")).json()["now"]
+        year, month = int(now[:4]), int(now[5:7])
+        index = year * 12 + month - 1 - months_ago_from
+        months = []
+        for amount in amounts_usd:
+            months.append({"month": f"{index // 12:04d}-{index % 12 + 1:02d}", "amountUsd": str(amount)})
+            index -= 1
+        return await self.world.sim("PUT", f"/tenants/{self.id}/revenue", json={"months": months})
+
+    async def program_statuses(self) -> dict[str, str]:
+        r = await self.get("/v1/profiles/partner", token=await self.portal_token())
+        assert r.status_code == 200, r.text
+        return {p["program"]: p["status"] for p in r.json()["programs"]}
+
 
 @dataclass
 class World:
@@ -121,6 +144,15 @@ class World:
 
     async def partner(self, **kw: Any) -> Party:
         return await self.tenant("partner", **kw)
+
+    async def direct_bill_partner(self, *, revenue_usd: int = 1_200_000, **kw: Any) -> Party:
+        """A partner with the revenue and an Active direct-bill enrollment: the API is open to it."""
+        partner = await self.partner(**kw)
+        assert (await partner.revenue(*[revenue_usd // 12] * 12)).status_code == 200
+        r = await partner.enroll("DirectBill")
+        assert r.status_code == 201, r.text
+        assert r.json()["status"] == "Active", r.text
+        return partner
 
     async def customer(self, **kw: Any) -> Party:
         return await self.tenant("customer", **kw)

@@ -9,6 +9,7 @@ from app.db import get_session
 from app.identity import service
 from app.identity.tokens import PARTNER_CENTER, Keyring
 from app.kit.idempotency import idempotency_guard
+from app.programs import service as programs
 from app.sandboxes.context import SandboxContext
 
 
@@ -28,10 +29,12 @@ async def partner_caller(
     session: Annotated[AsyncSession, Depends(get_session)],
     authorization: Annotated[str | None, Header(description="Bearer <access token>")] = None,
 ) -> SandboxContext:
-    """A Partner Center caller: a token for Partner Center (API channel) or a portal sign-in."""
-    return await service.principal_context(
+    """A Partner Center caller: a token for Partner Center (API channel, limited by PRG-9) or a portal sign-in."""
+    ctx = await service.principal_context(
         session, keyring_of(request), token=bearer(authorization), audiences=[PARTNER_CENTER]
     )
+    await programs.require_api_access(ctx)
+    return ctx
 
 
 PartnerCaller = Annotated[SandboxContext, Depends(partner_caller)]

@@ -60,12 +60,19 @@ async def _tenant_out(ctx: SandboxContext, tenant: Tenant) -> dict[str, Any]:
     }
     profile = await programs.find_profile(ctx, tenant.id)
     if profile is not None:
+        can = await programs.capabilities(ctx, tenant.id)
         out |= {
             "partner_id": profile.partner_id,
             "profile": {
                 "legal_name": profile.legal_name,
                 "address": profile.address,
                 "primary_contact_email": profile.primary_contact_email,
+            },
+            "capabilities": {
+                "direct_bill": can.direct_bill,
+                "indirect_reseller": can.indirect_reseller,
+                "indirect_provider": can.indirect_provider,
+                "api_access": can.api_access,
             },
         }
     return out

@@ -96,6 +96,13 @@ class ProfileOut(Schema):
     primary_contact_email: str | None
 
 
+class CapabilitiesOut(Schema):
+    direct_bill: bool
+    indirect_reseller: bool
+    indirect_provider: bool
+    api_access: bool
+
+
 class TenantOut(Schema):
     id: uuid.UUID
     kind: TenantKind
@@ -104,6 +111,7 @@ class TenantOut(Schema):
     country: str
     partner_id: str | None = None
     profile: ProfileOut | None = None
+    capabilities: CapabilitiesOut | None = Field(None, description="Partners: what the programs let it do now.")
     created_at: datetime
 
 

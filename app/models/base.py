@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Dialect, ForeignKey, MetaData, String, TypeDecorator, Uuid
+from sqlalchemy import DateTime, Dialect, ForeignKey, MetaData, Numeric, String, TypeDecorator, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -44,23 +44,28 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Money(TypeDecorator[Decimal]):
-    """Exact decimal money: text on SQLite (which has no decimal type), NUMERIC elsewhere."""
+    """Exact decimal money at a fixed scale (cents by default), the same on every database:
+    text on SQLite (which has no decimal type), NUMERIC elsewhere."""
 
     impl = String(40)
     cache_ok = True
 
-    def load_dialect_impl(self, dialect: Dialect) -> Any:
-        from sqlalchemy import Numeric
+    def __init__(self, scale: int = 2) -> None:
+        super().__init__()
+        self.scale = scale
+        self.quantum = Decimal(1).scaleb(-scale)
 
-        return dialect.type_descriptor(String(40) if dialect.name == "sqlite" else Numeric(20, 6))
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        return dialect.type_descriptor(String(40) if dialect.name == "sqlite" else Numeric(20, self.scale))
 
     def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> Any:
         if value is None:
             return None
-        return str(value) if dialect.name == "sqlite" else value
+        exact = Decimal(value).quantize(self.quantum)
+        return str(exact) if dialect.name == "sqlite" else exact
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        return None if value is None else Decimal(str(value))
+        return None if value is None else Decimal(str(value)).quantize(self.quantum)
 
 
 _last_seq = 0

@@ -1,25 +1,49 @@
-"""Partner Center: the partner profile."""
+"""Partner Center: profile, enrollments, partner agreements, service requests; and their control routes."""
 
-from typing import Any
+import uuid
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Body, Depends, Query, Request, status
 
 from app.db import TransactionalRoute
+from app.identity import service as identity
 from app.identity.principal import PartnerCaller, partner_router_dependencies
-from app.programs import service
-from app.programs.schemas import PartnerProfileOut
+from app.models import AgreementStatus, PartnerProfile, Tenant
+from app.pagination import Collection, PageRequest, collection, page_request
+from app.programs import enrollment, service, support
+from app.programs.schemas import (
+    AgreementOut,
+    DecisionIn,
+    EnrollmentCreate,
+    EnrollmentOut,
+    PartnerProfileOut,
+    PartnerProfileUpdate,
+    ResolveIn,
+    RevenueIn,
+    RevenueOut,
+    ServiceRequestCreate,
+    ServiceRequestOut,
+)
+from app.sandboxes.context import SandboxContext
+from app.sandboxes.router import Operator
+from app.sandboxes.router import router as sandbox_router
 
 router = APIRouter(
     prefix="/v1",
-    tags=["partner center: profile"],
+    tags=["partner center: programs"],
     route_class=TransactionalRoute,
     dependencies=partner_router_dependencies,
 )
+control = APIRouter(
+    prefix=sandbox_router.prefix,
+    tags=["control: programs"],
+    route_class=TransactionalRoute,
+    dependencies=sandbox_router.dependencies,
+)
+Pages = Annotated[PageRequest, Depends(page_request)]
 
 
-@router.get("/profiles/partner", response_model=PartnerProfileOut, summary="Read the partner's profile")
-async def read_partner_profile(ctx: PartnerCaller) -> Any:
-    tenant, profile = await service.get_partner_profile(ctx)
+async def _profile_out(ctx: SandboxContext, tenant: Tenant, profile: PartnerProfile) -> PartnerProfileOut:
     address = profile.address
     return PartnerProfileOut(
         id=tenant.id,
@@ -39,5 +63,178 @@ async def read_partner_profile(ctx: PartnerCaller) -> Any:
         if address
         else None,
         primary_contact={"email": profile.primary_contact_email},
-        programs=service.program_statuses(profile),
+        programs=await service.program_statuses(ctx, tenant.id),
+    )
+
+
+@router.get("/profiles/partner", response_model=PartnerProfileOut, summary="Read the partner's profile")
+async def read_partner_profile(ctx: PartnerCaller) -> Any:
+    """The legal business profile, the PartnerID, and each program with its own status (PRG-7)."""
+    return await _profile_out(ctx, *await service.get_partner_profile(ctx))
+
+
+@router.put("/profiles/partner", response_model=PartnerProfileOut, summary="Update the partner's profile")
+async def update_partner_profile(ctx: PartnerCaller, body: PartnerProfileUpdate) -> Any:
+    """A Global admin keeps the profile complete; enrollments need it (PRG-4)."""
+    a = body.address
+    tenant, profile = await service.update_partner_profile(
+        ctx,
+        legal_name=body.legal_name,
+        primary_contact_email=str(body.primary_contact.email),
+        partner_id=body.partner_id,
+        address={
+            "line1": a.address_line1,
+            "line2": a.address_line2,
+            "city": a.city,
+            "state": a.state,
+            "postalCode": a.postal_code,
+            "country": a.country,
+        },
+    )
+    return await _profile_out(ctx, tenant, profile)
+
+
+def _enrollment_out(submitted: enrollment.Submitted) -> EnrollmentOut:
+    out = EnrollmentOut.model_validate(submitted.enrollment)
+    out.warnings = submitted.warnings
+    return out
+
+
+@router.post(
+    "/enrollments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EnrollmentOut,
+    summary="Enroll in a partner program",
+)
+async def create_enrollment(ctx: PartnerCaller, body: EnrollmentCreate) -> Any:
+    """DirectBill, IndirectReseller or IndirectProvider. PRG-1, PRG-3, PRG-4, PRG-5, PRG-8, PRG-10 apply; a
+    direct-bill enrollment that overrides indirect reseller access answers its warning in `warnings`."""
+    return _enrollment_out(
+        await enrollment.enroll(
+            ctx,
+            program=body.program,
+            primary_contact_email=str(body.primary_contact_email) if body.primary_contact_email else None,
+            acknowledge_indirect_override=body.acknowledge_indirect_override,
+        )
+    )
+
+
+@router.get("/enrollments", response_model=Collection[EnrollmentOut], summary="List the partner's enrollments")
+async def list_enrollments(ctx: PartnerCaller, request: Request, page: Pages) -> Any:
+    found = await enrollment.list_enrollments(ctx, page, tenant_id=ctx.actor.tenant_id)
+    return collection(request, found, [EnrollmentOut.model_validate(e) for e in found.items])
+
+
+@router.get("/enrollments/{enrollment_id}", response_model=EnrollmentOut, summary="Read an enrollment")
+async def read_enrollment(ctx: PartnerCaller, enrollment_id: uuid.UUID) -> Any:
+    return EnrollmentOut.model_validate(await enrollment.get_enrollment(ctx, enrollment_id))
+
+
+@router.get("/agreements", response_model=Collection[AgreementOut], summary="List the partner's agreements")
+async def list_agreements(
+    ctx: PartnerCaller,
+    request: Request,
+    page: Pages,
+    agreement_status: Annotated[AgreementStatus | None, Query(alias="status")] = None,
+    agreement_type: Annotated[str | None, Query(alias="agreementType")] = None,
+) -> Any:
+    """The Microsoft Partner Agreement an approved indirect reseller enrollment brings (PRG-6)."""
+    found = await enrollment.list_agreements(ctx, page, status=agreement_status, agreement_type=agreement_type)
+    return collection(request, found, [AgreementOut.model_validate(a) for a in found.items])
+
+
+@router.post("/agreements/{agreement_id}/accept", response_model=AgreementOut, summary="Accept a partner agreement")
+async def accept_agreement(ctx: PartnerCaller, agreement_id: uuid.UUID) -> Any:
+    """Only a Global admin (PRG-4); acceptance activates the indirect reseller enrollment (PRG-6)."""
+    return AgreementOut.model_validate(await enrollment.accept_agreement(ctx, agreement_id=agreement_id))
+
+
+@router.post(
+    "/servicerequests",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ServiceRequestOut,
+    summary="Open a service request to support",
+)
+async def open_service_request(ctx: PartnerCaller, body: ServiceRequestCreate) -> Any:
+    """`DirectBillRestriction` asks support to move direct bill Active -> Restricted (PRG-3)."""
+    return ServiceRequestOut.model_validate(
+        await support.open_service_request(ctx, category=body.category, description=body.description)
+    )
+
+
+@router.get("/servicerequests", response_model=Collection[ServiceRequestOut], summary="List service requests")
+async def list_service_requests(ctx: PartnerCaller, request: Request, page: Pages) -> Any:
+    found = await support.list_service_requests(ctx, page)
+    return collection(request, found, [ServiceRequestOut.model_validate(r) for r in found.items])
+
+
+@router.get("/servicerequests/{request_id}", response_model=ServiceRequestOut, summary="Read a service request")
+async def read_service_request(ctx: PartnerCaller, request_id: uuid.UUID) -> Any:
+    return ServiceRequestOut.model_validate(await support.get_service_request(ctx, request_id))
+
+
+# --- control surface ---------------------------------------------------------------------------------------------
+
+
+async def _revenue_out(ctx: SandboxContext, tenant_id: uuid.UUID) -> RevenueOut:
+    first, last = service.trailing_window(ctx.now)
+    trailing = await service.trailing_revenue(ctx, tenant_id)
+    months = await service.revenue_months(ctx, tenant_id)
+    return RevenueOut(
+        months=[{"month": m.month, "amount_usd": m.amount_usd} for m in months],
+        window_start=first,
+        window_end=last,
+        trailing_twelve_months_usd=trailing,
+        threshold_usd=ctx.settings.revenue_threshold_usd,
+        meets_threshold=trailing >= ctx.settings.revenue_threshold_usd,
+    )
+
+
+@control.put("/tenants/{tenant_id}/revenue", response_model=RevenueOut, summary="Record a partner's monthly revenue")
+async def set_revenue(ctx: Operator, tenant_id: uuid.UUID, body: RevenueIn) -> Any:
+    """Monthly CSP revenue figures; a month given again replaces its figure. Answers the trailing-12-month sum at
+    the sandbox clock's now (PRG-1)."""
+    tenant = await identity.get_tenant(ctx, tenant_id)
+    await service.set_revenue(ctx, tenant, [(m.month, m.amount_usd) for m in body.months])
+    return await _revenue_out(ctx, tenant.id)
+
+
+@control.get("/tenants/{tenant_id}/revenue", response_model=RevenueOut, summary="Read a partner's revenue")
+async def read_revenue(ctx: Operator, tenant_id: uuid.UUID) -> Any:
+    return await _revenue_out(ctx, (await identity.get_tenant(ctx, tenant_id)).id)
+
+
+@control.get("/enrollments", response_model=Collection[EnrollmentOut], summary="List every enrollment")
+async def list_all_enrollments(
+    ctx: Operator, request: Request, page: Pages, tenant_id: Annotated[uuid.UUID | None, Query(alias="tenantId")] = None
+) -> Any:
+    found = await enrollment.list_enrollments(ctx, page, tenant_id=tenant_id)
+    return collection(request, found, [EnrollmentOut.model_validate(e) for e in found.items])
+
+
+@control.post(
+    "/enrollments/{enrollment_id}/decision",
+    response_model=EnrollmentOut,
+    summary="Approve or reject a pending enrollment",
+)
+async def decide_enrollment(ctx: Operator, enrollment_id: uuid.UUID, body: DecisionIn) -> Any:
+    """What Microsoft's review does, early: approve (notifying the form's contact) or reject with a reason."""
+    return EnrollmentOut.model_validate(
+        await enrollment.decide_enrollment(
+            ctx, enrollment_id=enrollment_id, approve=body.decision == "approve", reason=body.reason
+        )
+    )
+
+
+@control.post(
+    "/servicerequests/{request_id}/resolve",
+    response_model=ServiceRequestOut,
+    summary="Resolve a service request as support",
+)
+async def resolve_service_request(
+    ctx: Operator, request_id: uuid.UUID, body: Annotated[ResolveIn | None, Body()] = None
+) -> Any:
+    """A resolved DirectBillRestriction moves direct bill Active -> Restricted (PRG-3)."""
+    return ServiceRequestOut.model_validate(
+        await support.resolve_service_request(ctx, request_id=request_id, resolution=body.resolution if body else None)
     )

@@ -1,9 +1,14 @@
 import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
 
-from pydantic import Field
+from pydantic import EmailStr, Field
 
+from app.identity.schemas import Country
+from app.models import AgreementStatus, EnrollmentStatus, Program, ServiceRequestCategory, ServiceRequestStatus
 from app.pagination import ResourceAttributes
-from app.schemas import Schema
+from app.schemas import Request, Schema
 
 
 class Address(Schema):
@@ -17,13 +22,26 @@ class Address(Schema):
     country: str
 
 
+class AddressIn(Request):
+    address_line1: str = Field(min_length=1, max_length=256)
+    address_line2: str | None = Field(None, max_length=256)
+    city: str = Field(min_length=1, max_length=128)
+    state: str | None = Field(None, max_length=128)
+    postal_code: str = Field(min_length=1, max_length=32)
+    country: Country
+
+
 class PrimaryContact(Schema):
     email: str | None
 
 
+class PrimaryContactIn(Request):
+    email: EmailStr
+
+
 class ProgramStatus(Schema):
-    program: str
-    status: str
+    program: Program
+    status: EnrollmentStatus
 
 
 class PartnerProfileOut(Schema):
@@ -35,5 +53,99 @@ class PartnerProfileOut(Schema):
     country: str
     address: Address | None
     primary_contact: PrimaryContact
-    programs: list[ProgramStatus]
+    programs: list[ProgramStatus] = Field(description="Each program the partner has, with its own status (PRG-7).")
     attributes: ResourceAttributes = ResourceAttributes(object_type="PartnerProfile")
+
+
+class PartnerProfileUpdate(Request):
+    legal_name: str = Field(min_length=1, max_length=256)
+    address: AddressIn
+    primary_contact: PrimaryContactIn
+    partner_id: str | None = Field(None, pattern=r"^\d{4,10}$")
+
+
+class EnrollmentCreate(Request):
+    program: Program
+    primary_contact_email: EmailStr | None = Field(
+        None, description="Notified on approval (PRG-5); defaults to the profile's primary contact."
+    )
+    acknowledge_indirect_override: bool = Field(
+        False, description="PRG-8: confirm that direct bill overrides this tenant's indirect reseller access."
+    )
+
+
+class EnrollmentOut(Schema):
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    program: Program
+    status: EnrollmentStatus
+    primary_contact_email: str
+    acknowledge_indirect_override: bool = Field(validation_alias="acknowledged_indirect_override")
+    submitted_at: datetime
+    approved_at: datetime | None
+    activated_at: datetime | None = Field(validation_alias="active_at")
+    restricted_at: datetime | None
+    rejected_at: datetime | None
+    overridden_at: datetime | None
+    decision_reason: str | None
+    warnings: list[str] = Field(default_factory=list)
+    attributes: ResourceAttributes = ResourceAttributes(object_type="Enrollment")
+
+
+class AgreementOut(Schema):
+    id: uuid.UUID
+    agreement_type: str
+    status: AgreementStatus
+    enrollment_id: uuid.UUID
+    created_at: datetime
+    accepted_at: datetime | None
+    accepted_by: str | None
+    attributes: ResourceAttributes = ResourceAttributes(object_type="PartnerAgreement")
+
+
+class ServiceRequestCreate(Request):
+    category: ServiceRequestCategory
+    description: str = Field(min_length=1, max_length=4000)
+
+
+class ServiceRequestOut(Schema):
+    id: uuid.UUID
+    category: ServiceRequestCategory
+    description: str
+    status: ServiceRequestStatus
+    created_at: datetime
+    resolved_at: datetime | None
+    resolution: str | None
+    attributes: ResourceAttributes = ResourceAttributes(object_type="ServiceRequest")
+
+
+class RevenueMonthIn(Request):
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-10"])
+    amount_usd: Decimal = Field(ge=0, max_digits=18, decimal_places=2)
+
+
+class RevenueIn(Request):
+    months: list[RevenueMonthIn] = Field(max_length=600)
+
+
+class RevenueMonthOut(Schema):
+    month: str
+    amount_usd: Decimal
+
+
+class RevenueOut(Schema):
+    months: list[RevenueMonthOut]
+    window_start: str = Field(description="The first of the 12 months counted at the sandbox clock's now.")
+    window_end: str
+    trailing_twelve_months_usd: Decimal
+    threshold_usd: Decimal
+    meets_threshold: bool
+
+
+class DecisionIn(Request):
+    decision: Literal["approve", "reject"]
+    reason: str | None = Field(None, max_length=1000)
+
+
+class ResolveIn(Request):
+    resolution: str | None = Field(None, max_length=4000)

@@ -1,13 +1,23 @@
-"""The partner profile (and, as the programs land, enrollments and agreements)."""
+"""The partner profile, revenue, and capabilities: what a tenant may do, derived in one place."""
 
+import re
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
-from app.errors import BadRequest, Conflict, NotFound
-from app.models import PartnerProfile, Tenant, TenantKind
-from app.sandboxes.context import SandboxContext
+from app.errors import BadRequest, Conflict, Forbidden, NotFound, RuleViolation
+from app.models import Enrollment, EnrollmentStatus, PartnerProfile, Program, RevenueMonth, Tenant, TenantKind
+from app.sandboxes.context import Channel, SandboxContext
+
+GLOBAL_ADMIN = "GlobalAdmin"
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+# --- profile ----------------------------------------------------------------------------------------------------
 
 
 async def create_profile(
@@ -22,12 +32,7 @@ async def create_profile(
     """A partner tenant's profile; the PartnerID is unique within the sandbox."""
     if tenant.kind is not TenantKind.PARTNER:
         raise BadRequest("Only a partner tenant has a partner profile and a PartnerID.")
-    if partner_id and await ctx.session.scalar(
-        select(PartnerProfile.tenant_id).where(
-            PartnerProfile.sandbox_id == ctx.sandbox_id, PartnerProfile.partner_id == partner_id
-        )
-    ):
-        raise Conflict(f"The PartnerID {partner_id} already belongs to another partner in this sandbox.")
+    await _check_partner_id_free(ctx, partner_id, tenant.id)
     profile = PartnerProfile(
         sandbox_id=ctx.sandbox_id,
         tenant_id=tenant.id,
@@ -40,6 +45,18 @@ async def create_profile(
     ctx.session.add(profile)
     await ctx.session.flush()
     return profile
+
+
+async def _check_partner_id_free(ctx: SandboxContext, partner_id: str | None, tenant_id: uuid.UUID) -> None:
+    if not partner_id:
+        return
+    holder = await ctx.session.scalar(
+        select(PartnerProfile.tenant_id).where(
+            PartnerProfile.sandbox_id == ctx.sandbox_id, PartnerProfile.partner_id == partner_id
+        )
+    )
+    if holder is not None and holder != tenant_id:
+        raise Conflict(f"The PartnerID {partner_id} already belongs to another partner in this sandbox.")
 
 
 async def find_profile(ctx: SandboxContext, tenant_id: uuid.UUID) -> PartnerProfile | None:
@@ -55,6 +72,172 @@ async def get_partner_profile(ctx: SandboxContext) -> tuple[Tenant, PartnerProfi
     return tenant, profile
 
 
-def program_statuses(profile: PartnerProfile) -> list[dict[str, str]]:
-    """Each program the partner has, with its own status (PRG-7); filled by the programs issue."""
-    return []
+def require_global_admin(ctx: SandboxContext, action: str, *, rule: str | None = None) -> None:
+    """A person signed in as Global admin of the partner; an app alone is no Global admin."""
+    if GLOBAL_ADMIN in ctx.actor.roles:
+        return
+    message = f"Only a Global admin of the partner may {action}; sign in as one."
+    if rule:
+        raise RuleViolation(rule, message)
+    raise Forbidden(message)
+
+
+async def update_partner_profile(
+    ctx: SandboxContext,
+    *,
+    legal_name: str,
+    address: dict[str, Any],
+    primary_contact_email: str,
+    partner_id: str | None,
+) -> tuple[Tenant, PartnerProfile]:
+    """Replace the calling partner's profile (Global admin only)."""
+    require_global_admin(ctx, "change the partner profile")
+    tenant, profile = await get_partner_profile(ctx)
+    await _check_partner_id_free(ctx, partner_id, tenant.id)
+    profile.legal_name, profile.address = legal_name, address
+    profile.primary_contact_email = primary_contact_email.lower()
+    if partner_id:
+        profile.partner_id = partner_id
+    profile.updated_at = ctx.now
+    return tenant, profile
+
+
+def missing_profile_fields(profile: PartnerProfile) -> list[str]:
+    wanted = {
+        "legalName": profile.legal_name,
+        "address": profile.address,
+        "primaryContactEmail": profile.primary_contact_email,
+        "partnerId": profile.partner_id,
+    }
+    return [name for name, value in wanted.items() if not value]
+
+
+async def program_statuses(ctx: SandboxContext, tenant_id: uuid.UUID) -> list[dict[str, str]]:
+    """Each program the tenant has, with its own status: the newest enrollment per program (PRG-7)."""
+    rows = (
+        await ctx.session.execute(
+            select(Enrollment)
+            .where(Enrollment.sandbox_id == ctx.sandbox_id, Enrollment.tenant_id == tenant_id)
+            .order_by(Enrollment.submitted_at, Enrollment.id)
+        )
+    ).scalars()
+    newest: dict[Program, EnrollmentStatus] = {}
+    for enrollment in rows:
+        newest[enrollment.program] = enrollment.status
+    return [{"program": p.value, "status": s.value} for p, s in newest.items()]
+
+
+# --- revenue ----------------------------------------------------------------------------------------------------
+
+
+def _month_index(month: str) -> int:
+    match = _MONTH.match(month)
+    if not match:
+        raise BadRequest(f"'{month}' is not a month: use YYYY-MM.")
+    return int(match.group(1)) * 12 + int(match.group(2)) - 1
+
+
+def _month_name(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def trailing_window(now: datetime) -> tuple[str, str]:
+    """The 12 whole calendar months before the month of `now` (first, last)."""
+    current = now.year * 12 + now.month - 1
+    return _month_name(current - 12), _month_name(current - 1)
+
+
+async def set_revenue(ctx: SandboxContext, tenant: Tenant, months: list[tuple[str, Decimal]]) -> None:
+    """Record monthly CSP revenue figures of a partner (a month given again replaces its figure)."""
+    if tenant.kind is not TenantKind.PARTNER:
+        raise BadRequest("Revenue is recorded for partner tenants only.")
+    for month, amount in months:
+        _month_index(month)
+        if amount < 0:
+            raise BadRequest(f"The revenue of {month} cannot be negative.")
+    names = [m for m, _ in months]
+    if len(set(names)) != len(names):
+        raise BadRequest("Each month may appear once.")
+    await ctx.session.execute(
+        delete(RevenueMonth).where(
+            RevenueMonth.sandbox_id == ctx.sandbox_id,
+            RevenueMonth.tenant_id == tenant.id,
+            RevenueMonth.month.in_(names),
+        )
+    )
+    ctx.session.add_all(
+        RevenueMonth(sandbox_id=ctx.sandbox_id, tenant_id=tenant.id, month=m, amount_usd=a) for m, a in months
+    )
+    await ctx.session.flush()
+
+
+async def revenue_months(ctx: SandboxContext, tenant_id: uuid.UUID) -> list[RevenueMonth]:
+    return list(
+        (
+            await ctx.session.execute(
+                select(RevenueMonth)
+                .where(RevenueMonth.sandbox_id == ctx.sandbox_id, RevenueMonth.tenant_id == tenant_id)
+                .order_by(RevenueMonth.month)
+            )
+        ).scalars()
+    )
+
+
+async def trailing_revenue(ctx: SandboxContext, tenant_id: uuid.UUID) -> Decimal:
+    """CSP revenue over the 12 months before the sandbox clock's now (PRG-1)."""
+    first, last = trailing_window(ctx.now)
+    months = await revenue_months(ctx, tenant_id)
+    return sum((m.amount_usd for m in months if first <= m.month <= last), Decimal(0))
+
+
+# --- capabilities -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a tenant may do as a partner. Every domain asks this; none re-derives it from statuses."""
+
+    direct_bill: bool
+    indirect_reseller: bool
+    indirect_provider: bool
+
+    @property
+    def api_access(self) -> bool:
+        """PRG-9: the Partner Center API is for active direct-bill partners and indirect providers."""
+        return self.direct_bill or self.indirect_provider
+
+
+async def capabilities(ctx: SandboxContext, tenant_id: uuid.UUID) -> Capabilities:
+    """Direct bill when its enrollment is Active; indirect reseller only once the MPA made it Active (PRG-6) and
+    no direct-bill enrollment overrode it (PRG-8); indirect provider when Active."""
+    active = set(
+        (
+            await ctx.session.execute(
+                select(Enrollment.program).where(
+                    Enrollment.sandbox_id == ctx.sandbox_id,
+                    Enrollment.tenant_id == tenant_id,
+                    Enrollment.status == EnrollmentStatus.ACTIVE,
+                )
+            )
+        ).scalars()
+    )
+    return Capabilities(
+        direct_bill=Program.DIRECT_BILL in active,
+        indirect_reseller=Program.INDIRECT_RESELLER in active,
+        indirect_provider=Program.INDIRECT_PROVIDER in active,
+    )
+
+
+async def require_api_access(ctx: SandboxContext) -> None:
+    """PRG-9: an API-channel call (an app, or an app with a user) needs an active direct-bill or indirect provider
+    enrollment; a person's portal sign-in is not limited."""
+    if ctx.actor.channel is not Channel.API or ctx.actor.tenant_id is None:
+        return
+    if (await capabilities(ctx, ctx.actor.tenant_id)).api_access:
+        return
+    raise RuleViolation(
+        "PRG-9",
+        "The Partner Center API is available only to partners with an active direct-bill "
+        "enrollment and to indirect providers; indirect resellers use Partner Center in the portal "
+        "(sign in as a person) or work through their provider.",
+    )

@@ -25,7 +25,7 @@ async def test_a_mail_reaches_the_mailbox_and_the_partners_notifications(world: 
     assert mine.status_code == 200
     assert [n["subject"] for n in mine.json()["items"]] == [mail["subject"]]
     assert mine.json()["attributes"]["objectType"] == "Collection"
-    theirs = await world.http.get("/v1/notifications", headers=bearer(await other.app_token()))
+    theirs = await world.http.get("/v1/notifications", headers=bearer(await other.portal_token()))
     assert theirs.json()["totalCount"] == 0
 
 
@@ -51,13 +51,16 @@ async def test_lists_page_with_a_continuation_token(world: World) -> None:
 
 
 async def test_audit_records_are_per_partner_and_filtered_by_date(world: World) -> None:
-    partner = await world.partner()
-    r = await world.http.get(
-        "/v1/auditrecords", headers=bearer(await partner.app_token()), params={"startDate": "2020-01-01T00:00:00Z"}
-    )
-    assert r.status_code == 200
-    assert r.json()["items"] == []
-    bad = await world.http.get(
-        "/v1/auditrecords", headers=bearer(await partner.app_token()), params={"startDate": "yesterday"}
-    )
+    partner = await world.direct_bill_partner()
+    other = await world.direct_bill_partner()
+    r = await partner.get("/v1/auditrecords", params={"startDate": "2020-01-01T00:00:00Z"})
+    assert r.status_code == 200, r.text
+    operations = [a["operationType"] for a in r.json()["items"]]
+    assert operations[0] == "submit_enrollment"
+    assert "enrollment-activated" in operations
+    assert all(a["partnerId"] == partner.id for a in r.json()["items"])
+    assert {a["partnerId"] for a in (await other.get("/v1/auditrecords")).json()["items"]} == {other.id}
+    future = await partner.get("/v1/auditrecords", params={"startDate": "2999-01-01T00:00:00Z"})
+    assert future.json()["items"] == []
+    bad = await partner.get("/v1/auditrecords", params={"startDate": "yesterday"})
     assert bad.status_code == 400

@@ -16,7 +16,7 @@ def claims_of(token: str) -> dict[str, object]:
 
 
 async def test_app_token_calls_partner_center_end_to_end(world: World) -> None:
-    partner = await world.partner(partner_id="4812345")
+    partner = await world.direct_bill_partner(partner_id="4812345")
     r = await world.http.post(
         f"/{partner.id}/oauth2/v2.0/token",
         data={
@@ -44,7 +44,7 @@ async def test_app_token_calls_partner_center_end_to_end(world: World) -> None:
     assert body["id"] == partner.id
     assert body["legalName"] == partner.tenant["profile"]["legalName"]
     assert body["address"]["addressLine1"] == "1 Main St"
-    assert body["programs"] == []
+    assert body["programs"] == [{"program": "DirectBill", "status": "Active"}]
     assert body["attributes"]["objectType"] == "PartnerProfile"
 
 
@@ -61,7 +61,7 @@ async def test_portal_session_is_a_person_in_the_portal(world: World) -> None:
 
 
 async def test_password_grants_app_plus_user_and_person_then_refresh(world: World) -> None:
-    partner = await world.partner()
+    partner = await world.direct_bill_partner()
     base = {"grant_type": "password", "username": partner.admin_upn, "password": PASSWORD, "scope": PC_SCOPE}
     app_user = await world.http.post(
         f"/{partner.id}/oauth2/v2.0/token",
@@ -94,7 +94,7 @@ async def test_password_grants_app_plus_user_and_person_then_refresh(world: Worl
 
 
 async def test_v1_endpoint_with_resource(world: World) -> None:
-    partner = await world.partner()
+    partner = await world.direct_bill_partner()
     r = await world.http.post(
         f"/{partner.id}/oauth2/token",
         data={
@@ -186,7 +186,8 @@ async def test_partner_center_refuses_bad_tokens_with_401(world: World) -> None:
 async def test_tokens_expire_on_real_time_not_on_the_sandbox_clock(client: httpx.AsyncClient) -> None:
     world = await World.create(client, tokenLifetimeSeconds=1)
     partner = await world.partner()
-    token = await partner.app_token()
+    # A person's portal token: 400 days on, the partner's programs may have changed, its sign-in has not.
+    token = await partner.portal_token()
     await world.sim("POST", "/clock/advance", json={"days": 400})
     assert (await partner.get("/v1/profiles/partner", token=token)).status_code == 200
     await asyncio.sleep(2.1)

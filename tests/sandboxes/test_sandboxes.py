@@ -84,8 +84,9 @@ async def test_reset_empties_but_keeps_id_key_and_settings(world: World) -> None
 
 async def test_two_sandboxes_see_none_of_each_others_tenants(client: httpx.AsyncClient) -> None:
     a, b = await World.create(client), await World.create(client)
-    pa, pb = await a.partner(), await b.partner()
+    pa, pb = await a.direct_bill_partner(), await b.direct_bill_partner()
     listed_a = {t["id"] for t in (await a.sim("GET", "/tenants")).json()["items"]}
+    assert (await a.sim("GET", "/enrollments")).json()["totalCount"] == 1
     listed_b = {t["id"] for t in (await b.sim("GET", "/tenants")).json()["items"]}
     assert listed_a == {pa.id}
     assert listed_b == {pb.id}

@@ -1,0 +1,111 @@
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Enum, ForeignKeyConstraint, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, SandboxScoped
+
+
+class Program(StrEnum):
+    DIRECT_BILL = "DirectBill"
+    INDIRECT_RESELLER = "IndirectReseller"
+    INDIRECT_PROVIDER = "IndirectProvider"
+
+
+class EnrollmentStatus(StrEnum):
+    PENDING = "Pending"
+    APPROVED = "Approved"
+    ACTIVE = "Active"
+    RESTRICTED = "Restricted"
+    REJECTED = "Rejected"
+    OVERRIDDEN = "Overridden"
+
+
+class Enrollment(SandboxScoped, Base):
+    """A tenant's enrollment in one partner program."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        ForeignKeyConstraint(["sandbox_id", "tenant_id"], ["tenants.sandbox_id", "tenants.id"]),
+        Index("ix_enrollments_tenant", "sandbox_id", "tenant_id", "program"),
+    )
+
+    tenant_id: Mapped[uuid.UUID]
+    program: Mapped[Program] = mapped_column(Enum(Program, native_enum=False, length=30))
+    status: Mapped[EnrollmentStatus] = mapped_column(Enum(EnrollmentStatus, native_enum=False, length=20))
+    primary_contact_email: Mapped[str] = mapped_column(String(320))
+    acknowledged_indirect_override: Mapped[bool] = mapped_column(default=False)
+    # PRG-10/11: an indirect reseller enrollment made on a tenant whose direct-bill enrollment was restricted.
+    on_restricted_direct_bill: Mapped[bool] = mapped_column(default=False)
+    submitted_by: Mapped[str] = mapped_column(String(320))
+    submitted_at: Mapped[datetime]
+    approved_at: Mapped[datetime | None]
+    active_at: Mapped[datetime | None]
+    restricted_at: Mapped[datetime | None]
+    rejected_at: Mapped[datetime | None]
+    overridden_at: Mapped[datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AgreementStatus(StrEnum):
+    PENDING = "Pending"
+    ACCEPTED = "Accepted"
+
+
+class PartnerAgreement(SandboxScoped, Base):
+    """The Microsoft Partner Agreement an approved indirect reseller enrollment brings."""
+
+    __tablename__ = "partner_agreements"
+    __table_args__ = (
+        ForeignKeyConstraint(["sandbox_id", "tenant_id"], ["tenants.sandbox_id", "tenants.id"]),
+        ForeignKeyConstraint(["sandbox_id", "enrollment_id"], ["enrollments.sandbox_id", "enrollments.id"]),
+    )
+
+    tenant_id: Mapped[uuid.UUID]
+    enrollment_id: Mapped[uuid.UUID]
+    agreement_type: Mapped[str] = mapped_column(String(60), default="MicrosoftPartnerAgreement")
+    status: Mapped[AgreementStatus] = mapped_column(Enum(AgreementStatus, native_enum=False, length=20))
+    created_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    accepted_by: Mapped[str | None] = mapped_column(String(320))
+
+
+class ServiceRequestCategory(StrEnum):
+    DIRECT_BILL_RESTRICTION = "DirectBillRestriction"
+    GENERAL = "General"
+
+
+class ServiceRequestStatus(StrEnum):
+    OPEN = "Open"
+    RESOLVED = "Resolved"
+
+
+class ServiceRequest(SandboxScoped, Base):
+    """A request to Microsoft support, opened by a partner."""
+
+    __tablename__ = "service_requests"
+    __table_args__ = (ForeignKeyConstraint(["sandbox_id", "tenant_id"], ["tenants.sandbox_id", "tenants.id"]),)
+
+    tenant_id: Mapped[uuid.UUID]
+    category: Mapped[ServiceRequestCategory] = mapped_column(Enum(ServiceRequestCategory, native_enum=False, length=40))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[ServiceRequestStatus] = mapped_column(Enum(ServiceRequestStatus, native_enum=False, length=20))
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class RevenueMonth(Base):
+    """A partner's CSP revenue in one calendar month (per partner global account)."""
+
+    __tablename__ = "revenue_months"
+    __table_args__ = (ForeignKeyConstraint(["sandbox_id", "tenant_id"], ["tenants.sandbox_id", "tenants.id"]),)
+
+    sandbox_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    amount_usd: Mapped[Decimal]
