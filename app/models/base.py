@@ -9,9 +9,10 @@ import time
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Dialect, ForeignKey, MetaData, Numeric, String, TypeDecorator, Uuid
+from sqlalchemy import DateTime, Dialect, Enum, ForeignKey, MetaData, Numeric, String, TypeDecorator, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -55,6 +56,9 @@ class Money(TypeDecorator[Decimal]):
         self.scale = scale
         self.quantum = Decimal(1).scaleb(-scale)
 
+    def __repr__(self) -> str:  # what Alembic writes into a migration
+        return f"Money(scale={self.scale})"
+
     def load_dialect_impl(self, dialect: Dialect) -> Any:
         return dialect.type_descriptor(String(40) if dialect.name == "sqlite" else Numeric(20, self.scale))
 
@@ -80,6 +84,17 @@ def next_seq() -> int:
     global _last_seq
     _last_seq = max(_last_seq + 1, time.time_ns())
     return _last_seq
+
+
+def enum_column(kind: type[StrEnum], length: int = 30) -> Enum:
+    """A status or kind column storing the enum's wire values ("DirectBill"), portable to every database."""
+    return Enum(
+        kind,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
 
 
 class Base(DeclarativeBase):

@@ -3,10 +3,10 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKeyConstraint, Index, String, Text
+from sqlalchemy import ForeignKeyConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, SandboxScoped
+from app.models.base import Base, SandboxScoped, enum_column
 
 
 class Program(StrEnum):
@@ -34,8 +34,8 @@ class Enrollment(SandboxScoped, Base):
     )
 
     tenant_id: Mapped[uuid.UUID]
-    program: Mapped[Program] = mapped_column(Enum(Program, native_enum=False, length=30))
-    status: Mapped[EnrollmentStatus] = mapped_column(Enum(EnrollmentStatus, native_enum=False, length=20))
+    program: Mapped[Program] = mapped_column(enum_column(Program, 30))
+    status: Mapped[EnrollmentStatus] = mapped_column(enum_column(EnrollmentStatus, 20))
     primary_contact_email: Mapped[str] = mapped_column(String(320))
     acknowledged_indirect_override: Mapped[bool] = mapped_column(default=False)
     # PRG-10/11: an indirect reseller enrollment made on a tenant whose direct-bill enrollment was restricted.
@@ -67,7 +67,7 @@ class PartnerAgreement(SandboxScoped, Base):
     tenant_id: Mapped[uuid.UUID]
     enrollment_id: Mapped[uuid.UUID]
     agreement_type: Mapped[str] = mapped_column(String(60), default="MicrosoftPartnerAgreement")
-    status: Mapped[AgreementStatus] = mapped_column(Enum(AgreementStatus, native_enum=False, length=20))
+    status: Mapped[AgreementStatus] = mapped_column(enum_column(AgreementStatus, 20))
     created_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
     accepted_by: Mapped[str | None] = mapped_column(String(320))
@@ -90,9 +90,9 @@ class ServiceRequest(SandboxScoped, Base):
     __table_args__ = (ForeignKeyConstraint(["sandbox_id", "tenant_id"], ["tenants.sandbox_id", "tenants.id"]),)
 
     tenant_id: Mapped[uuid.UUID]
-    category: Mapped[ServiceRequestCategory] = mapped_column(Enum(ServiceRequestCategory, native_enum=False, length=40))
+    category: Mapped[ServiceRequestCategory] = mapped_column(enum_column(ServiceRequestCategory, 40))
     description: Mapped[str] = mapped_column(Text)
-    status: Mapped[ServiceRequestStatus] = mapped_column(Enum(ServiceRequestStatus, native_enum=False, length=20))
+    status: Mapped[ServiceRequestStatus] = mapped_column(enum_column(ServiceRequestStatus, 20))
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]

@@ -3,10 +3,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKeyConstraint, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, SandboxScoped
+from app.models.base import Base, SandboxScoped, enum_column
 
 
 class TenantKind(StrEnum):
@@ -20,7 +20,7 @@ class Tenant(SandboxScoped, Base):
     __tablename__ = "tenants"
     __table_args__ = (UniqueConstraint("sandbox_id", "domain"),)
 
-    kind: Mapped[TenantKind] = mapped_column(Enum(TenantKind, native_enum=False, length=20))
+    kind: Mapped[TenantKind] = mapped_column(enum_column(TenantKind, 20))
     display_name: Mapped[str] = mapped_column(String(256))
     domain: Mapped[str] = mapped_column(String(253))
     country: Mapped[str] = mapped_column(String(2))

@@ -2,10 +2,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, SandboxScoped
+from app.models.base import Base, SandboxScoped, enum_column
 
 
 class TimerStatus(StrEnum):
@@ -27,7 +27,7 @@ class Timer(SandboxScoped, Base):
     due_at: Mapped[datetime]
     # Ties on due_at fire in the order they were scheduled.
     seq: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[TimerStatus] = mapped_column(Enum(TimerStatus, native_enum=False, length=20))
+    status: Mapped[TimerStatus] = mapped_column(enum_column(TimerStatus, 20))
     created_at: Mapped[datetime]
     fired_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
