@@ -47,6 +47,11 @@ class DomainError(Exception):
         self.rule = rule
         self.headers: dict[str, str] = {}
 
+    def with_code(self, code: int, error_name: str) -> "DomainError":
+        """The same error under one of Partner Center's documented codes (e.g. 600061)."""
+        self.code, self.error_name = code, error_name
+        return self
+
 
 class BadRequest(DomainError):
     pass

@@ -9,7 +9,9 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from app.commerce import router as commerce
 from app.config import Settings
+from app.customers import router as customers
 from app.db import Database, TransactionalRoute
 from app.errors import install_error_handlers
 from app.events import router as events
@@ -18,8 +20,10 @@ from app.identity.tokens import Keyring
 from app.kit.idempotency import EXCEPTION_HANDLERS
 from app.kit.requestcontext import RequestIdLogFilter, RequestIdMiddleware
 from app.programs import router as programs
+from app.providers import router as providers
 from app.sandboxes import router as sandboxes
 from app.sandboxes.loop import run_timer_loop
+from app.web import router as web
 
 DESCRIPTION = """A simulator of Microsoft's CSP partner platform: Partner Center (`/v1`), Microsoft Graph's GDAP API
 (`/v1.0`), Entra ID's token endpoints, the customer's admin center (`/admin`), a distributor's marketplace
@@ -34,6 +38,10 @@ TAGS = [
         "description": "Partner Center: profile, enrollments, agreements, service requests.",
     },
     {"name": "partner center: notifications and audit", "description": "Partner Center: mails and audit log."},
+    {"name": "partner center: indirect providers", "description": "Partner Center: directory and partnerships."},
+    {"name": "partner center: customers", "description": "Partner Center: customers, links, extension, MCA."},
+    {"name": "admin center", "description": "The customer's admin center (JSON): invitations, partners, MCA."},
+    {"name": "admin center pages", "description": "The customer's admin center (HTML pages)."},
     {"name": "control: sandboxes", "description": "The simulator: sandboxes, settings, clock and timers."},
     {"name": "control: tenants", "description": "The simulator: tenants, users, apps and portal sign-ins."},
     {"name": "control: programs", "description": "The simulator: revenue, enrollment decisions, support."},
@@ -87,8 +95,13 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         sandboxes.router,
         identity.control,
         programs.control,
+        commerce.control,
         events.control,
         programs.router,
+        providers.router,
+        customers.router,
+        customers.admin,
+        web.router,
         events.partner,
         identity.identity,
     ):

@@ -70,6 +70,30 @@ class Party:
             index -= 1
         return await self.world.sim("PUT", f"/tenants/{self.id}/revenue", json={"months": months})
 
+    async def create_customer(
+        self, name: str | None = None, *, token: str | None = None, **extra: Any
+    ) -> httpx.Response:
+        """POST /v1/customers in Partner Center's shape."""
+        name = name or f"cust{uuid.uuid4().hex[:8]}"
+        body = {
+            "companyProfile": {"domain": name, "companyName": name.title()},
+            "billingProfile": {
+                "email": f"billing@{name}.example",
+                "companyName": name.title(),
+                "defaultAddress": {
+                    "firstName": "Ada",
+                    "lastName": "Lovelace",
+                    "addressLine1": "1 Bill St",
+                    "city": "Redmond",
+                    "state": "WA",
+                    "postalCode": "98052",
+                    "country": "US",
+                },
+            },
+            **extra,
+        }
+        return await self.world.http.post("/v1/customers", json=body, headers=bearer(token or await self.app_token()))
+
     async def program_statuses(self) -> dict[str, str]:
         r = await self.get("/v1/profiles/partner", token=await self.portal_token())
         assert r.status_code == 200, r.text
@@ -153,6 +177,49 @@ class World:
         assert r.status_code == 201, r.text
         assert r.json()["status"] == "Active", r.text
         return partner
+
+    async def provider(self, **kw: Any) -> Party:
+        """An indirect provider (active enrollment): in the directory, with the API."""
+        provider = await self.partner(**kw)
+        r = await provider.enroll("IndirectProvider")
+        assert r.status_code == 201, r.text
+        assert r.json()["status"] == "Active", r.text
+        return provider
+
+    async def accept_mpa(self, partner: Party) -> None:
+        pending = (
+            await partner.get("/v1/agreements", token=await partner.portal_token(), params={"status": "Pending"})
+        ).json()["items"]
+        r = await partner.post(f"/v1/agreements/{pending[0]['id']}/accept")
+        assert r.status_code == 200, r.text
+
+    async def indirect_reseller(self, **kw: Any) -> Party:
+        """An indirect reseller that was never direct bill (enrolled, agreement accepted)."""
+        reseller = await self.partner(**kw)
+        r = await reseller.enroll("IndirectReseller")
+        assert r.status_code == 201, r.text
+        await self.accept_mpa(reseller)
+        return reseller
+
+    async def transitioning_partner(self, **kw: Any) -> Party:
+        """A direct-bill partner that restricted direct bill and completed the indirect reseller enrollment."""
+        partner = await self.direct_bill_partner(**kw)
+        r = await partner.post("/v1/servicerequests", json={"category": "DirectBillRestriction", "description": "x"})
+        assert r.status_code == 201, r.text
+        assert (await self.sim("POST", f"/servicerequests/{r.json()['id']}/resolve")).status_code == 200
+        r = await partner.enroll("IndirectReseller")
+        assert r.status_code == 201, r.text
+        await self.accept_mpa(partner)
+        return partner
+
+    async def partner_up(self, provider: Party, reseller: Party) -> None:
+        """The provider invites the reseller and the reseller's Global admin accepts."""
+        r = await provider.post(
+            "/v1/partnerships/invitations", token=await provider.app_token(), json={"resellerTenantId": reseller.id}
+        )
+        assert r.status_code == 201, r.text
+        r = await reseller.post(f"/v1/partnerships/invitations/{r.json()['id']}/accept")
+        assert r.status_code == 200, r.text
 
     async def customer(self, **kw: Any) -> Party:
         return await self.tenant("customer", **kw)

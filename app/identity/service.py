@@ -623,3 +623,25 @@ async def _actor(
         roles=frozenset(user.roles),
         channel=channel,
     )
+
+
+async def sign_in(session: AsyncSession, *, sandbox_id: uuid.UUID, upn: str, password: str) -> SandboxContext | None:
+    """A person signing in on one of cspsim's pages, within the sandbox the page belongs to; None when the email or
+    password is wrong."""
+    user = (
+        await session.execute(
+            select(User).where(User.sandbox_id == sandbox_id, User.user_principal_name == upn.strip().lower())
+        )
+    ).scalar_one_or_none()
+    sandbox = await session.get(Sandbox, sandbox_id)
+    if user is None or sandbox is None or not check_password(password, user.password_hash):
+        return None
+    actor = Actor(
+        ActorKind.USER,
+        user.user_principal_name,
+        tenant_id=user.tenant_id,
+        user_id=user.id,
+        roles=frozenset(user.roles),
+        channel=Channel.PORTAL,
+    )
+    return SandboxContext.of(session, sandbox, actor)

@@ -5,11 +5,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, status
 
+from app.customers import agreements as customer_agreements
+from app.customers.schemas import AgreementTemplateOut
 from app.db import TransactionalRoute
 from app.identity import service as identity
 from app.identity.principal import PartnerCaller, partner_router_dependencies
 from app.models import AgreementStatus, PartnerProfile, Tenant
-from app.pagination import Collection, PageRequest, collection, page_request
+from app.pagination import Collection, Page, PageRequest, collection, page_request
 from app.programs import enrollment, service, support
 from app.programs.schemas import (
     AgreementOut,
@@ -130,7 +132,11 @@ async def read_enrollment(ctx: PartnerCaller, enrollment_id: uuid.UUID) -> Any:
     return EnrollmentOut.model_validate(await enrollment.get_enrollment(ctx, enrollment_id))
 
 
-@router.get("/agreements", response_model=Collection[AgreementOut], summary="List the partner's agreements")
+@router.get(
+    "/agreements",
+    response_model=Collection[AgreementOut | AgreementTemplateOut],
+    summary="List the partner's agreements, or the customer agreement templates",
+)
 async def list_agreements(
     ctx: PartnerCaller,
     request: Request,
@@ -138,7 +144,12 @@ async def list_agreements(
     agreement_status: Annotated[AgreementStatus | None, Query(alias="status")] = None,
     agreement_type: Annotated[str | None, Query(alias="agreementType")] = None,
 ) -> Any:
-    """The Microsoft Partner Agreement an approved indirect reseller enrollment brings (PRG-6)."""
+    """The Microsoft Partner Agreement an approved indirect reseller enrollment brings (PRG-6). With
+    `agreementType=MicrosoftCustomerAgreement`: the MCA's template metadata (its `templateId` goes into
+    attestations, AGR-3)."""
+    if agreement_type == customer_agreements.MCA:
+        templates = [AgreementTemplateOut.model_validate(t) for t in customer_agreements.TEMPLATES]
+        return collection(request, Page(items=templates, total=len(templates), next_token=None), templates)
     found = await enrollment.list_agreements(ctx, page, status=agreement_status, agreement_type=agreement_type)
     return collection(request, found, [AgreementOut.model_validate(a) for a in found.items])
 

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from app.errors import BadRequest, Conflict, Forbidden, NotFound, RuleViolation
+from app.errors import BadRequest, Conflict, NotFound, RuleViolation
+from app.kit.roles import GLOBAL_ADMIN, require_role
 from app.models import Enrollment, EnrollmentStatus, PartnerProfile, Program, RevenueMonth, Tenant, TenantKind
 from app.sandboxes.context import Channel, SandboxContext
 
-GLOBAL_ADMIN = "GlobalAdmin"
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -74,12 +74,7 @@ async def get_partner_profile(ctx: SandboxContext) -> tuple[Tenant, PartnerProfi
 
 def require_global_admin(ctx: SandboxContext, action: str, *, rule: str | None = None) -> None:
     """A person signed in as Global admin of the partner; an app alone is no Global admin."""
-    if GLOBAL_ADMIN in ctx.actor.roles:
-        return
-    message = f"Only a Global admin of the partner may {action}; sign in as one."
-    if rule:
-        raise RuleViolation(rule, message)
-    raise Forbidden(message)
+    require_role(ctx, GLOBAL_ADMIN, action=action, rule=rule)
 
 
 async def update_partner_profile(

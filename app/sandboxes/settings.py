@@ -38,6 +38,9 @@ class SandboxSettings(Request):
     gdap_approval_expiry_days: Annotated[
         int, Field(ge=1, le=365, description="GDP-1: days before an unapproved GDAP request expires.")
     ] = 90
+    invitation_expiry_days: Annotated[
+        int, Field(ge=1, le=365, description="REL-1/REL-7: days a customer invitation link stays valid.")
+    ] = 90
     token_lifetime_seconds: Annotated[
         int, Field(ge=1, le=86400, description="Access token lifetime, on real time.")
     ] = 3600

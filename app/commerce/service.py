@@ -1,0 +1,65 @@
+"""Subscriptions of a customer, whatever channel they came through."""
+
+import uuid
+from datetime import date
+
+from sqlalchemy import select
+
+from app.errors import BadRequest
+from app.models import Subscription, SubscriptionChannel, Tenant, TenantKind
+from app.sandboxes.context import SandboxContext
+
+
+async def record_existing_subscription(
+    ctx: SandboxContext,
+    customer: Tenant,
+    *,
+    channel: SubscriptionChannel,
+    offer_id: str,
+    offer_name: str,
+    quantity: int,
+    term_duration: str | None,
+    billing_cycle: str | None,
+    commitment_end_date: date | None,
+    auto_renew: bool,
+    partner_of_record: str | None,
+) -> Subscription:
+    """A subscription the customer already had before any CSP partner (REL-8): bought directly or via an advisor."""
+    if customer.kind is not TenantKind.CUSTOMER:
+        raise BadRequest("Subscriptions belong to customer tenants.")
+    if channel is SubscriptionChannel.CSP:
+        raise BadRequest("CSP subscriptions come from orders; record Direct or Advisor purchases here.")
+    if channel is SubscriptionChannel.ADVISOR and not partner_of_record:
+        raise BadRequest("An advisor purchase names the advisor's PartnerID as partnerOfRecord.")
+    subscription = Subscription(
+        sandbox_id=ctx.sandbox_id,
+        id=uuid.uuid4(),
+        customer_tenant_id=customer.id,
+        channel=channel,
+        partner_tenant_id=None,
+        offer_id=offer_id,
+        offer_name=offer_name,
+        quantity=quantity,
+        status="active",
+        term_duration=term_duration,
+        billing_cycle=billing_cycle,
+        commitment_end_date=commitment_end_date,
+        auto_renew=auto_renew,
+        partner_of_record=partner_of_record,
+        created_at=ctx.now,
+    )
+    ctx.session.add(subscription)
+    await ctx.session.flush()
+    return subscription
+
+
+async def customer_subscriptions(ctx: SandboxContext, customer_id: uuid.UUID) -> list[Subscription]:
+    return list(
+        (
+            await ctx.session.execute(
+                select(Subscription)
+                .where(Subscription.sandbox_id == ctx.sandbox_id, Subscription.customer_tenant_id == customer_id)
+                .order_by(Subscription.created_at, Subscription.id)
+            )
+        ).scalars()
+    )

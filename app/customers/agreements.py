@@ -1,0 +1,161 @@
+"""The Microsoft Customer Agreement: partner attestations (AGR-3), the customer's own acceptance, and whether the
+MCA holds for a given partner (AGR-1, AGR-2)."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.customers.service import get_visible_customer
+from app.errors import Conflict, RuleViolation
+from app.events.service import record_audit, record_event
+from app.kit.roles import GLOBAL_ADMIN, require_role
+from app.models import MCA_TEMPLATE_ID, AcceptanceChannel, CustomerAgreement, Tenant, TenantKind
+from app.sandboxes.context import SandboxContext
+
+MCA = "MicrosoftCustomerAgreement"
+TEMPLATES = [
+    {
+        "template_id": MCA_TEMPLATE_ID,
+        "agreement_type": MCA,
+        "agreement_link": "https://aka.ms/customeragreement",
+        "version_rank": 0,
+    }
+]
+
+
+async def acceptances(ctx: SandboxContext, customer_id: uuid.UUID) -> list[CustomerAgreement]:
+    return list(
+        (
+            await ctx.session.execute(
+                select(CustomerAgreement)
+                .where(
+                    CustomerAgreement.sandbox_id == ctx.sandbox_id, CustomerAgreement.customer_tenant_id == customer_id
+                )
+                .order_by(CustomerAgreement.recorded_at, CustomerAgreement.id)
+            )
+        ).scalars()
+    )
+
+
+async def mca_valid_for(ctx: SandboxContext, customer_id: uuid.UUID, partner_id: uuid.UUID) -> bool:
+    """AGR-2: the customer's own acceptance holds for every partner; a partner's attestation only for that partner
+    (so it is not carried over when the relationship moves to a provider)."""
+    return any(
+        a.channel is AcceptanceChannel.ADMIN_CENTER or a.partner_tenant_id == partner_id
+        for a in await acceptances(ctx, customer_id)
+    )
+
+
+async def require_mca(ctx: SandboxContext, customer_id: uuid.UUID) -> None:
+    """AGR-1: no new purchase for a customer until the MCA holds for the purchasing partner (Partner Center 13605)."""
+    assert ctx.actor.tenant_id is not None
+    if not await mca_valid_for(ctx, customer_id, ctx.actor.tenant_id):
+        raise RuleViolation(
+            "AGR-1",
+            "The customer has not accepted the Microsoft Customer Agreement for you: record "
+            "its acceptance (POST /v1/customers/{id}/agreements) or have it accept in its admin "
+            "center before purchasing.",
+            code=13605,
+            error_name="MCAAcceptanceRequired",
+        )
+
+
+async def attest(
+    ctx: SandboxContext,
+    *,
+    customer_id: uuid.UUID,
+    template_id: str,
+    agreement_type: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str | None,
+    date_agreed: datetime,
+) -> CustomerAgreement:
+    """AGR-3: the partner records the customer's acceptance: the contact (first name, last name, email), the date
+    agreed, the template, and who recorded it. Confirming again answers Partner Center's 600061."""
+    seen = await get_visible_customer(ctx, customer_id)
+    if agreement_type != MCA or template_id != MCA_TEMPLATE_ID:
+        raise RuleViolation(
+            "AGR-3",
+            f"An attestation names the Microsoft Customer Agreement: type {MCA} and template "
+            f"{MCA_TEMPLATE_ID} (GET /v1/agreements?agreementType={MCA}).",
+            status_code=400,
+        )
+    if date_agreed > ctx.now:
+        raise RuleViolation("AGR-3", "The date agreed cannot be in the future.", status_code=400)
+    partner_id = ctx.actor.tenant_id
+    if any(a.partner_tenant_id == partner_id for a in await acceptances(ctx, customer_id)):
+        raise Conflict(
+            "This customer's acceptance of the Microsoft Customer Agreement is already confirmed by you.",
+            data=[{"code": 600061}],
+        ).with_code(600061, "PartnerConfirmedAgreementAlreadyExists")
+    agreement = CustomerAgreement(
+        sandbox_id=ctx.sandbox_id,
+        id=uuid.uuid4(),
+        customer_tenant_id=seen.tenant.id,
+        channel=AcceptanceChannel.PARTNER_ATTESTATION,
+        partner_tenant_id=partner_id,
+        template_id=template_id,
+        agreement_type=agreement_type,
+        contact_first_name=first_name,
+        contact_last_name=last_name,
+        contact_email=email.lower(),
+        contact_phone=phone,
+        date_agreed=date_agreed,
+        recorded_by=ctx.actor.name,
+        recorded_by_user_id=ctx.actor.user_id,
+        recorded_at=ctx.now,
+    )
+    ctx.session.add(agreement)
+    await ctx.session.flush()
+    await record_audit(
+        ctx,
+        tenant_id=partner_id,
+        customer_id=customer_id,
+        operation_type="create_customer_agreement",
+        resource_type="CustomerAgreement",
+        resource_id=agreement.id,
+        new_value={"templateId": template_id, "contactEmail": email},
+    )
+    return agreement
+
+
+async def accept_in_admin_center(
+    ctx: SandboxContext, *, first_name: str, last_name: str, email: str
+) -> CustomerAgreement:
+    """The customer's own acceptance, by its Global admin: it holds for every partner, now and after any move."""
+    customer = await ctx.session.get(Tenant, (ctx.sandbox_id, ctx.actor.tenant_id))
+    if customer is None or customer.kind is not TenantKind.CUSTOMER:
+        raise Conflict("Only a customer tenant accepts the Microsoft Customer Agreement in its admin center.")
+    require_role(ctx, GLOBAL_ADMIN, action="accept the Microsoft Customer Agreement")
+    if any(a.channel is AcceptanceChannel.ADMIN_CENTER for a in await acceptances(ctx, customer.id)):
+        raise Conflict("Your organization has already accepted the Microsoft Customer Agreement.")
+    agreement = CustomerAgreement(
+        sandbox_id=ctx.sandbox_id,
+        id=uuid.uuid4(),
+        customer_tenant_id=customer.id,
+        channel=AcceptanceChannel.ADMIN_CENTER,
+        partner_tenant_id=None,
+        template_id=MCA_TEMPLATE_ID,
+        agreement_type=MCA,
+        contact_first_name=first_name,
+        contact_last_name=last_name,
+        contact_email=email.lower(),
+        contact_phone=None,
+        date_agreed=ctx.now,
+        recorded_by=ctx.actor.name,
+        recorded_by_user_id=ctx.actor.user_id,
+        recorded_at=ctx.now,
+    )
+    ctx.session.add(agreement)
+    await ctx.session.flush()
+    await record_event(
+        ctx,
+        name="customer-agreement-accepted",
+        resource_type="CustomerAgreement",
+        resource_id=agreement.id,
+        data={"customerId": str(customer.id)},
+    )
+    return agreement

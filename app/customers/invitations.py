@@ -1,0 +1,243 @@
+"""Links to customers: the reseller relationship request (REL-7) and the indirect reseller invitation (REL-1).
+
+Acceptance happens in the customer's admin center, by its Global admin, through the HTML page or its JSON twin:
+both call `accept_invitation`. Existing subscriptions of the customer are never touched (REL-8).
+"""
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.customers.service import relate, relationships_with
+from app.errors import Conflict, Forbidden, NotFound, RuleViolation
+from app.events.service import move, record_event
+from app.kit.lifecycle import Lifecycle
+from app.kit.roles import ADMIN_AGENT, GLOBAL_ADMIN, require_role
+from app.models import (
+    InvitationKind,
+    InvitationStatus,
+    RelationshipInvitation,
+    RelationshipKind,
+    RelationshipOrigin,
+    Sandbox,
+    Tenant,
+    TenantKind,
+)
+from app.programs import service as programs
+from app.providers import service as providers
+from app.sandboxes.context import SandboxContext
+
+K = RelationshipKind
+INVITATION = Lifecycle[InvitationStatus](
+    "invitation", {InvitationStatus.PENDING: frozenset({InvitationStatus.ACCEPTED})}
+)
+
+
+def _code() -> str:
+    return secrets.token_urlsafe(24)
+
+
+async def relationship_request(ctx: SandboxContext) -> RelationshipInvitation:
+    """REL-7: the partner's standing link for new or existing customers; each customer that accepts makes the
+    partner its reseller of record. An indirect reseller invites with its provider instead (REL-1)."""
+    require_role(ctx, GLOBAL_ADMIN, ADMIN_AGENT, action="request a reseller relationship", apps=True)
+    partner_id = ctx.actor.tenant_id
+    assert partner_id is not None
+    can = await programs.capabilities(ctx, partner_id)
+    if not (can.direct_bill or can.indirect_provider):
+        raise RuleViolation(
+            "REL-7",
+            "Only a transacting partner (direct bill or indirect provider) becomes a "
+            "customer's reseller of record this way; an indirect reseller sends an indirect "
+            "reseller invitation with its provider (POST /v1/customers/invitations).",
+        )
+    kind = K.DIRECT_BILL if can.direct_bill else K.INDIRECT_PROVIDER
+    standing = (
+        (
+            await ctx.session.execute(
+                select(RelationshipInvitation).where(
+                    RelationshipInvitation.sandbox_id == ctx.sandbox_id,
+                    RelationshipInvitation.partner_tenant_id == partner_id,
+                    RelationshipInvitation.kind == InvitationKind.RESELLER_RELATIONSHIP,
+                    RelationshipInvitation.relationship_kind == kind,
+                    RelationshipInvitation.expires_at > ctx.now,
+                )
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if standing is not None:
+        return standing
+    return await _invitation(
+        ctx,
+        kind=InvitationKind.RESELLER_RELATIONSHIP,
+        relationship_kind=kind,
+        provider_id=None,
+        customer_id=None,
+        reusable=True,
+    )
+
+
+async def _invitation(
+    ctx: SandboxContext,
+    *,
+    kind: InvitationKind,
+    relationship_kind: RelationshipKind,
+    provider_id: uuid.UUID | None,
+    customer_id: uuid.UUID | None,
+    reusable: bool,
+) -> RelationshipInvitation:
+    assert ctx.actor.tenant_id is not None
+    invitation = RelationshipInvitation(
+        sandbox_id=ctx.sandbox_id,
+        id=uuid.uuid4(),
+        code=_code(),
+        kind=kind,
+        status=InvitationStatus.PENDING,
+        partner_tenant_id=ctx.actor.tenant_id,
+        relationship_kind=relationship_kind,
+        indirect_provider_tenant_id=provider_id,
+        customer_tenant_id=customer_id,
+        reusable=reusable,
+        created_by=ctx.actor.name,
+        created_at=ctx.now,
+        expires_at=ctx.now + timedelta(days=ctx.settings.invitation_expiry_days),
+    )
+    ctx.session.add(invitation)
+    await ctx.session.flush()
+    return invitation
+
+
+async def invite_with_provider(
+    ctx: SandboxContext, *, indirect_provider_id: uuid.UUID, customer_tenant_id: uuid.UUID | None
+) -> RelationshipInvitation:
+    """REL-1: an indirect reseller (Admin agent or Global admin) invites a customer to relationships with itself
+    and one of its partnered providers at once: a personalized link and a draft email."""
+    require_role(ctx, GLOBAL_ADMIN, ADMIN_AGENT, action="invite a customer", rule="REL-1")
+    reseller_id = ctx.actor.tenant_id
+    assert reseller_id is not None
+    if not (await programs.capabilities(ctx, reseller_id)).indirect_reseller:
+        raise RuleViolation(
+            "REL-1", "Only an enrolled indirect reseller (agreement accepted) sends indirect reseller invitations."
+        )
+    if not await providers.are_partners(ctx, provider_id=indirect_provider_id, reseller_id=reseller_id):
+        raise RuleViolation(
+            "REL-1",
+            f"{indirect_provider_id} is not one of your indirect providers: accept its partnership invitation first.",
+            status_code=400,
+        )
+    return await _invitation(
+        ctx,
+        kind=InvitationKind.INDIRECT_RESELLER,
+        relationship_kind=K.INDIRECT_RESELLER,
+        provider_id=indirect_provider_id,
+        customer_id=customer_tenant_id,
+        reusable=False,
+    )
+
+
+@dataclass(frozen=True)
+class FoundInvitation:
+    sandbox: Sandbox
+    invitation: RelationshipInvitation
+    partner: Tenant
+    provider: Tenant | None
+
+
+async def find_invitation(session: AsyncSession, code: str) -> FoundInvitation:
+    """The invitation behind a link, wherever its sandbox (link codes are globally unique)."""
+    invitation = (
+        await session.execute(select(RelationshipInvitation).where(RelationshipInvitation.code == code))
+    ).scalar_one_or_none()
+    sandbox = await session.get(Sandbox, invitation.sandbox_id) if invitation else None
+    if invitation is None or sandbox is None:
+        raise NotFound("Invitation", code)
+    partner = await session.get(Tenant, (invitation.sandbox_id, invitation.partner_tenant_id))
+    provider = (
+        await session.get(Tenant, (invitation.sandbox_id, invitation.indirect_provider_tenant_id))
+        if invitation.indirect_provider_tenant_id
+        else None
+    )
+    assert partner is not None
+    return FoundInvitation(sandbox=sandbox, invitation=invitation, partner=partner, provider=provider)
+
+
+def state_of(ctx: SandboxContext, invitation: RelationshipInvitation) -> str:
+    """Pending, Accepted or Expired, at the sandbox clock's now."""
+    if invitation.status is InvitationStatus.ACCEPTED:
+        return "Accepted"
+    if invitation.expires_at <= ctx.now:
+        return "Expired"
+    return "Pending"
+
+
+async def accept_invitation(ctx: SandboxContext, found: FoundInvitation) -> list[uuid.UUID]:
+    """The customer's Global admin accepts a link (REL-1, REL-7). An indirect reseller invitation creates both
+    relationships, reseller's and provider's, in this one transaction. The customer's existing subscriptions,
+    terms and partners of record stay exactly as they were (REL-8). Answers the partners now related."""
+    invitation = found.invitation
+    customer = await ctx.session.get(Tenant, (ctx.sandbox_id, ctx.actor.tenant_id))
+    rule = "REL-1" if invitation.kind is InvitationKind.INDIRECT_RESELLER else "REL-7"
+    if customer is None or customer.kind is not TenantKind.CUSTOMER:
+        raise Forbidden("Sign in as a user of the customer's own tenant to accept a partner's invitation.")
+    state = state_of(ctx, invitation)
+    if state == "Expired":
+        raise Conflict(f"This invitation expired on {invitation.expires_at:%Y-%m-%d}; ask the partner for a new link.")
+    if state == "Accepted":
+        raise Conflict("This invitation was already used; ask the partner for a new link.")
+    if invitation.customer_tenant_id is not None and invitation.customer_tenant_id != customer.id:
+        raise Forbidden("This invitation was sent to another customer; it cannot be accepted by your organization.")
+    require_role(ctx, GLOBAL_ADMIN, action="accept a partner's invitation", rule=rule)
+    if await relationships_with(ctx, customer.id, invitation.partner_tenant_id) and invitation.reusable:
+        raise Conflict(f"{found.partner.display_name} is already a partner of your organization.")
+    origin = RelationshipOrigin.INVITATION
+    related = [invitation.partner_tenant_id]
+    await relate(
+        ctx,
+        customer=customer,
+        partner_id=invitation.partner_tenant_id,
+        kind=invitation.relationship_kind,
+        origin=origin,
+        counterpart_id=invitation.indirect_provider_tenant_id,
+    )
+    if invitation.indirect_provider_tenant_id is not None:
+        await relate(
+            ctx,
+            customer=customer,
+            partner_id=invitation.indirect_provider_tenant_id,
+            kind=K.INDIRECT_PROVIDER,
+            origin=origin,
+            counterpart_id=invitation.partner_tenant_id,
+        )
+        related.append(invitation.indirect_provider_tenant_id)
+    if not invitation.reusable:  # a personal link is spent; a standing one (REL-7) serves the next customer
+        invitation.customer_tenant_id, invitation.accepted_by = customer.id, ctx.actor.name
+        await move(
+            ctx,
+            invitation,
+            INVITATION,
+            InvitationStatus.ACCEPTED,
+            action="accept",
+            event="invitation-accepted",
+            resource_type="RelationshipInvitation",
+            tenant_ids=related,
+        )
+    event = (
+        "indirect-reseller-relationship-accepted-by-customer"
+        if invitation.kind is InvitationKind.INDIRECT_RESELLER
+        else "reseller-relationship-accepted-by-customer"
+    )
+    await record_event(
+        ctx,
+        name=event,
+        resource_type="Customer",
+        resource_id=customer.id,
+        tenant_ids=related,
+        data={"invitationId": str(invitation.id)},
+    )
+    return related

@@ -1,0 +1,312 @@
+"""Partner Center's customers (and links, the extension, MCA attestations) and the admin center's JSON twin."""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, status
+
+from app.customers import agreements, extension, invitations, service
+from app.customers.schemas import (
+    AdminInvitationAccepted,
+    AdminInvitationOut,
+    AdminPartner,
+    AdminPartnerList,
+    CustomerAgreementCreate,
+    CustomerAgreementOut,
+    CustomerCreate,
+    CustomerOut,
+    ExtensionCreate,
+    InvitationCreate,
+    InvitationOut,
+    McaAcceptIn,
+    RelatedPartnerOut,
+    RelationshipRequestOut,
+)
+from app.db import TransactionalRoute
+from app.errors import NotFound
+from app.identity.principal import (
+    CustomerCaller,
+    PartnerCaller,
+    customer_router_dependencies,
+    partner_router_dependencies,
+)
+from app.models import CustomerAgreement, CustomerRelationship, RelationshipInvitation, RelationshipKind, Tenant
+from app.pagination import Collection, Page, PageRequest, collection, page_request
+from app.programs import service as programs
+from app.sandboxes.context import SandboxContext
+
+router = APIRouter(
+    prefix="/v1/customers",
+    tags=["partner center: customers"],
+    route_class=TransactionalRoute,
+    dependencies=partner_router_dependencies,
+)
+admin = APIRouter(
+    prefix="/admin/v1", tags=["admin center"], route_class=TransactionalRoute, dependencies=customer_router_dependencies
+)
+Pages = Annotated[PageRequest, Depends(page_request)]
+
+
+async def _customer_out(
+    ctx: SandboxContext, tenant: Tenant, mine: list[CustomerRelationship], credentials: dict[str, str] | None = None
+) -> CustomerOut:
+    assert ctx.actor.tenant_id is not None
+    billing = next((r.billing_profile for r in mine if r.billing_profile), None)
+    associated = next((r.counterpart_tenant_id for r in mine if r.kind is RelationshipKind.INDIRECT_PROVIDER), None)
+    return CustomerOut(
+        id=tenant.id,
+        commerce_id=tenant.id,
+        company_profile={"tenant_id": tenant.id, "domain": tenant.domain, "company_name": tenant.display_name},
+        billing_profile=billing,
+        partner_relationships=[
+            {
+                "kind": r.kind,
+                "origin": r.origin,
+                "admin_privileges": r.admin_privileges,
+                "counterpart_tenant_id": r.counterpart_tenant_id,
+            }
+            for r in mine
+        ],
+        allowed_operations=service.operations(mine),
+        mca_accepted=await agreements.mca_valid_for(ctx, tenant.id, ctx.actor.tenant_id),
+        associated_partner_id=associated,
+        user_credentials=credentials,
+    )
+
+
+def _invitation_url(request: Request, invitation: RelationshipInvitation) -> str:
+    return str(request.url_for("invitation_page", code=invitation.code))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=CustomerOut, summary="Create a customer")
+async def create_customer(ctx: PartnerCaller, body: CustomerCreate) -> Any:
+    """A direct-bill partner adds a customer and creates its tenant; a provider creates one for itself or, with
+    `associatedPartnerId`, for one of its indirect resellers; an indirect reseller cannot (REL-2). The customer
+    admin's first password is answered once in `userCredentials`."""
+    billing = body.billing_profile.model_dump(by_alias=True, mode="json")
+    created = await service.create_customer(
+        ctx,
+        domain=body.company_profile.domain,
+        company_name=body.company_profile.company_name or body.billing_profile.company_name,
+        country=body.billing_profile.default_address.country,
+        billing_profile=billing,
+        associated_partner_id=body.associated_partner_id,
+    )
+    mine = [r for r in created.relationships if r.partner_tenant_id == ctx.actor.tenant_id]
+    credentials = {"user_name": created.admin.user_principal_name, "password": created.password or ""}
+    return await _customer_out(ctx, created.tenant, mine, credentials)
+
+
+@router.get("", response_model=Collection[CustomerOut], summary="List the partner's customers")
+async def list_customers(ctx: PartnerCaller, request: Request, page: Pages) -> Any:
+    """Only customers the caller holds a relationship with."""
+    found = await service.list_customers(ctx, page)
+    items = [
+        await _customer_out(ctx, t, await service.relationships_with(ctx, t.id, ctx.actor.tenant_id))
+        for t in found.items
+    ]
+    return collection(request, found, items)
+
+
+@router.get(
+    "/relationshiprequests",
+    response_model=RelationshipRequestOut,
+    summary="The link that asks a customer for a reseller relationship",
+)
+async def relationship_request(ctx: PartnerCaller, request: Request) -> Any:
+    """REL-7: the partner's templated link for new or existing customers; each customer that accepts makes the
+    partner its reseller of record."""
+    return RelationshipRequestOut(url=_invitation_url(request, await invitations.relationship_request(ctx)))
+
+
+@router.post(
+    "/invitations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InvitationOut,
+    summary="Invite a customer with one of your providers (indirect reseller)",
+)
+async def invite_customer(ctx: PartnerCaller, request: Request, body: InvitationCreate) -> Any:
+    """REL-1: a personalized link and a draft email; the customer's acceptance relates it to both partners."""
+    invitation = await invitations.invite_with_provider(
+        ctx, indirect_provider_id=body.indirect_provider_id, customer_tenant_id=body.customer_tenant_id
+    )
+    url = _invitation_url(request, invitation)
+    reseller, _ = await programs.get_partner_profile(ctx)
+    draft = {
+        "subject": f"{reseller.display_name} invites you to a reseller relationship",
+        "body": f"{reseller.display_name} and its indirect provider would like to become your Cloud Solution "
+        f"Provider partners. A Global admin of your organization can accept here: {url}",
+    }
+    return InvitationOut(
+        id=invitation.id,
+        url=url,
+        status=invitations.state_of(ctx, invitation),
+        expires_at=invitation.expires_at,
+        email_draft=draft,
+    )
+
+
+@router.get("/{customer_id}", response_model=CustomerOut, summary="Read a customer")
+async def read_customer(ctx: PartnerCaller, customer_id: uuid.UUID) -> Any:
+    """How the caller is related to the customer and what it may do (REL-4); 404 for any other partner."""
+    seen = await service.get_visible_customer(ctx, customer_id)
+    return await _customer_out(ctx, seen.tenant, seen.relationships)
+
+
+@router.get(
+    "/{customer_id}/relationships",
+    response_model=Collection[RelatedPartnerOut],
+    summary="The indirect resellers and providers of a customer",
+)
+async def customer_relationships(ctx: PartnerCaller, request: Request, customer_id: uuid.UUID) -> Any:
+    seen = await service.get_visible_customer(ctx, customer_id)
+    items = []
+    for r in await service.relationships_with(ctx, seen.tenant.id):
+        if r.partner_tenant_id == ctx.actor.tenant_id or r.kind is RelationshipKind.DIRECT_BILL:
+            continue
+        partner = await ctx.session.get(Tenant, (ctx.sandbox_id, r.partner_tenant_id))
+        profile = await programs.find_profile(ctx, r.partner_tenant_id)
+        kind = "indirect_reseller" if r.kind is RelationshipKind.INDIRECT_RESELLER else "indirect_provider"
+        items.append(
+            RelatedPartnerOut(
+                id=r.partner_tenant_id,
+                name=partner.display_name if partner else "",
+                relationship_type=kind,
+                mpn_id=profile.partner_id if profile else None,
+            )
+        )
+    return collection(request, Page(items=items, total=len(items), next_token=None), items)
+
+
+@router.post(
+    "/{customer_id}/resellerrelationshipextension",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CustomerOut,
+    summary="Extend your relationship with a direct-bill customer to a provider",
+)
+async def extend_relationship(ctx: PartnerCaller, customer_id: uuid.UUID, body: ExtensionCreate) -> Any:
+    """REL-6: for a transitioning partner, its direct-bill customer, a provider it partners with, and the
+    customer's recorded consent. The provider gets the bill-to copy and no admin privileges."""
+    await extension.extend_to_provider(
+        ctx,
+        customer_id=customer_id,
+        indirect_provider_id=body.indirect_provider_id,
+        customer_consent_recorded=body.customer_consent_recorded,
+    )
+    seen = await service.get_visible_customer(ctx, customer_id)
+    return await _customer_out(ctx, seen.tenant, seen.relationships)
+
+
+def _agreement_out(agreement: CustomerAgreement) -> CustomerAgreementOut:
+    return CustomerAgreementOut(
+        id=agreement.id,
+        template_id=agreement.template_id,
+        date_agreed=agreement.date_agreed,
+        type=agreement.agreement_type,
+        channel=agreement.channel,
+        user_id=agreement.recorded_by_user_id,
+        recorded_by=agreement.recorded_by,
+        primary_contact={
+            "first_name": agreement.contact_first_name,
+            "last_name": agreement.contact_last_name,
+            "email": agreement.contact_email,
+            "phone_number": agreement.contact_phone,
+        },
+    )
+
+
+@router.post(
+    "/{customer_id}/agreements",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CustomerAgreementOut,
+    summary="Confirm the customer's acceptance of the MCA (attestation)",
+)
+async def attest_agreement(ctx: PartnerCaller, customer_id: uuid.UUID, body: CustomerAgreementCreate) -> Any:
+    """AGR-3: the contact, the date agreed, the template and who recorded it; again answers 600061."""
+    c = body.primary_contact
+    return _agreement_out(
+        await agreements.attest(
+            ctx,
+            customer_id=customer_id,
+            template_id=body.template_id,
+            agreement_type=body.type,
+            first_name=c.first_name,
+            last_name=c.last_name,
+            email=str(c.email),
+            phone=c.phone_number,
+            date_agreed=body.date_agreed,
+        )
+    )
+
+
+@router.get(
+    "/{customer_id}/agreements",
+    response_model=Collection[CustomerAgreementOut],
+    summary="The customer's MCA acceptances",
+)
+async def list_agreements(ctx: PartnerCaller, request: Request, customer_id: uuid.UUID) -> Any:
+    seen = await service.get_visible_customer(ctx, customer_id)
+    items = [_agreement_out(a) for a in await agreements.acceptances(ctx, seen.tenant.id)]
+    return collection(request, Page(items=items, total=len(items), next_token=None), items)
+
+
+# --- the customer's admin center (JSON) ----------------------------------------------------------------------------
+
+
+async def _found_in_my_sandbox(ctx: SandboxContext, code: str) -> invitations.FoundInvitation:
+    found = await invitations.find_invitation(ctx.session, code)
+    if found.sandbox.id != ctx.sandbox_id:
+        raise NotFound("Invitation", code)
+    return found
+
+
+def _admin_invitation(ctx: SandboxContext, found: invitations.FoundInvitation) -> AdminInvitationOut:
+    provider = found.provider
+    return AdminInvitationOut(
+        code=found.invitation.code,
+        kind=found.invitation.kind,
+        status=invitations.state_of(ctx, found.invitation),
+        partner={"id": str(found.partner.id), "name": found.partner.display_name},
+        indirect_provider={"id": str(provider.id), "name": provider.display_name} if provider else None,
+        expires_at=found.invitation.expires_at,
+    )
+
+
+@admin.get("/invitations/{code}", response_model=AdminInvitationOut, summary="Who invites the customer, for what")
+async def read_invitation(ctx: CustomerCaller, code: str) -> Any:
+    return _admin_invitation(ctx, await _found_in_my_sandbox(ctx, code))
+
+
+@admin.post(
+    "/invitations/{code}/accept",
+    response_model=AdminInvitationAccepted,
+    summary="Accept a partner's invitation (customer Global admin)",
+)
+async def accept_invitation(ctx: CustomerCaller, code: str) -> Any:
+    """The same service call as the invitation page's Accept button (REL-1, REL-7, REL-8)."""
+    await invitations.accept_invitation(ctx, await _found_in_my_sandbox(ctx, code))
+    partners = [AdminPartner.model_validate(p) for p in await service.partner_view_for_customer(ctx)]
+    return AdminInvitationAccepted(status="Accepted", partners=partners)
+
+
+@admin.get("/partnerRelationships", response_model=AdminPartnerList, summary="The customer's partners")
+async def partner_relationships(ctx: CustomerCaller) -> Any:
+    """Resellers and providers, with their roles; a provider related through the extension shows too (REL-6)."""
+    return AdminPartnerList(
+        items=[AdminPartner.model_validate(p) for p in await service.partner_view_for_customer(ctx)]
+    )
+
+
+@admin.post(
+    "/agreements/mca/accept",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CustomerAgreementOut,
+    summary="Accept the Microsoft Customer Agreement (customer Global admin)",
+)
+async def accept_mca(ctx: CustomerCaller, body: McaAcceptIn) -> Any:
+    """Valid for every partner of the customer, now and after its relationships move (AGR-2)."""
+    return _agreement_out(
+        await agreements.accept_in_admin_center(
+            ctx, first_name=body.first_name, last_name=body.last_name, email=str(body.email)
+        )
+    )

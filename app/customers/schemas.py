@@ -1,0 +1,198 @@
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, EmailStr, Field, field_validator
+
+from app.identity.schemas import Country
+from app.models import RelationshipKind, RelationshipOrigin
+from app.pagination import ResourceAttributes
+from app.schemas import Request, Schema
+
+
+class DefaultAddressIn(Request):
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    address_line1: str = Field(min_length=1, max_length=256)
+    address_line2: str | None = Field(None, max_length=256)
+    city: str = Field(min_length=1, max_length=128)
+    state: str | None = Field(None, max_length=128)
+    postal_code: str = Field(min_length=1, max_length=32)
+    country: Country
+    phone_number: str | None = Field(None, max_length=40)
+
+
+class BillingProfileIn(Request):
+    email: EmailStr
+    culture: str = "en-US"
+    language: str = "en"
+    company_name: str = Field(min_length=1, max_length=256)
+    default_address: DefaultAddressIn
+
+
+class CompanyProfileIn(Request):
+    domain: str = Field(min_length=3, max_length=253, description="`contoso` or `contoso.onmicrosoft.com`.")
+    company_name: str | None = Field(None, max_length=256)
+
+    @field_validator("domain")
+    @classmethod
+    def _initial_domain(cls, value: str) -> str:
+        value = value.strip().lower()
+        domain = value if "." in value else f"{value}.onmicrosoft.com"
+        labels = domain.split(".")
+        if not all(label and label.replace("-", "").isalnum() for label in labels):
+            raise ValueError(f"'{value}' is not a domain name")
+        return domain
+
+
+class CustomerCreate(Request):
+    company_profile: CompanyProfileIn
+    billing_profile: BillingProfileIn
+    associated_partner_id: uuid.UUID | None = Field(
+        None,
+        description="A provider names its indirect reseller "
+        "(the reseller's tenant id); the reseller then sees the customer.",
+    )
+
+
+class CompanyProfile(Schema):
+    tenant_id: uuid.UUID
+    domain: str
+    company_name: str
+
+
+class PartnerRelationshipOut(Schema):
+    kind: RelationshipKind
+    origin: RelationshipOrigin
+    admin_privileges: bool
+    counterpart_tenant_id: uuid.UUID | None
+
+
+class UserCredentials(Schema):
+    user_name: str
+    password: str
+
+
+class CustomerOut(Schema):
+    id: uuid.UUID
+    commerce_id: uuid.UUID
+    company_profile: CompanyProfile
+    billing_profile: dict[str, Any] | None = Field(description="This partner's bill-to information.")
+    relationship_to_partner: str = "reseller"
+    partner_relationships: list[PartnerRelationshipOut] = Field(description="How the caller holds the customer.")
+    allowed_operations: list[str] = Field(description="What the caller may do for this customer (REL-4).")
+    mca_accepted: bool = Field(description="Whether the MCA holds for the caller (AGR-1, AGR-2).")
+    associated_partner_id: uuid.UUID | None = None
+    user_credentials: UserCredentials | None = None
+    attributes: ResourceAttributes = ResourceAttributes(object_type="Customer")
+
+
+class RelationshipRequestOut(Schema):
+    url: str
+    attributes: ResourceAttributes = ResourceAttributes(object_type="RelationshipRequest")
+
+
+class InvitationCreate(Request):
+    indirect_provider_id: uuid.UUID = Field(description="One of the reseller's partnered providers.")
+    customer_tenant_id: uuid.UUID | None = Field(None, description="Only this customer may accept.")
+
+
+class EmailDraft(Schema):
+    subject: str
+    body: str
+
+
+class InvitationOut(Schema):
+    id: uuid.UUID
+    url: str
+    status: str
+    expires_at: datetime
+    email_draft: EmailDraft
+    attributes: ResourceAttributes = ResourceAttributes(object_type="CustomerInvitation")
+
+
+class ExtensionCreate(Request):
+    indirect_provider_id: uuid.UUID
+    customer_consent_recorded: bool = Field(description="The customer was informed and consented (REL-6 d).")
+
+
+class RelatedPartnerOut(Schema):
+    id: uuid.UUID
+    name: str
+    relationship_type: str
+    mpn_id: str | None
+    attributes: ResourceAttributes = ResourceAttributes(object_type="PartnerRelationship")
+
+
+class ContactIn(Request):
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    email: EmailStr
+    phone_number: str | None = Field(None, max_length=40)
+
+
+class CustomerAgreementCreate(Request):
+    primary_contact: ContactIn
+    template_id: str
+    date_agreed: AwareDatetime
+    type: str = Field(examples=["MicrosoftCustomerAgreement"])
+
+
+class Contact(Schema):
+    first_name: str
+    last_name: str
+    email: str
+    phone_number: str | None = None
+
+
+class CustomerAgreementOut(Schema):
+    id: uuid.UUID
+    primary_contact: Contact
+    template_id: str
+    date_agreed: datetime
+    type: str
+    channel: str
+    user_id: uuid.UUID | None = Field(description="Who recorded it.")
+    recorded_by: str
+    attributes: ResourceAttributes = ResourceAttributes(object_type="CustomerAgreement")
+
+
+class AgreementTemplateOut(Schema):
+    template_id: str
+    agreement_type: str
+    agreement_link: str
+    version_rank: int
+    attributes: ResourceAttributes = ResourceAttributes(object_type="AgreementMetaData")
+
+
+class AdminPartner(Schema):
+    partner_tenant_id: uuid.UUID
+    name: str
+    mpn_id: str | None
+    roles: list[str]
+    admin_privileges: bool
+    since: datetime
+
+
+class AdminPartnerList(Schema):
+    items: list[AdminPartner]
+
+
+class AdminInvitationOut(Schema):
+    code: str
+    kind: str
+    status: str
+    partner: dict[str, Any]
+    indirect_provider: dict[str, Any] | None
+    expires_at: datetime
+
+
+class AdminInvitationAccepted(Schema):
+    status: str
+    partners: list[AdminPartner]
+
+
+class McaAcceptIn(Request):
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    email: EmailStr

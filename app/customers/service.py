@@ -1,0 +1,302 @@
+"""Customers as partners see them: creation (REL-2), visibility, the operations each relationship allows (REL-4),
+and the gates commerce asks before a purchase (REL-3, REL-5)."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from app.errors import Conflict, NotFound, RuleViolation
+from app.events.service import record_audit, record_event
+from app.identity import service as identity
+from app.kit.roles import ADMIN_AGENT, GLOBAL_ADMIN, SALES_AGENT, require_role
+from app.models import CustomerRelationship, RelationshipKind, RelationshipOrigin, Tenant, TenantKind, User
+from app.pagination import Page, PageRequest, keyset
+from app.programs import service as programs
+from app.providers import service as providers
+from app.sandboxes.context import SandboxContext
+
+K = RelationshipKind
+
+# REL-4: what each way of holding a customer lets the partner do in Partner Center.
+OPERATIONS: dict[RelationshipKind, tuple[str, ...]] = {
+    K.DIRECT_BILL: (
+        "viewSubscriptions",
+        "addProducts",
+        "viewOrders",
+        "billCustomer",
+        "manageUsers",
+        "manageLicenses",
+        "requestTransfers",
+    ),
+    K.INDIRECT_RESELLER: ("manageUsers", "manageLicenses", "createServiceRequests", "viewAnalytics", "requestOrder"),
+    K.INDIRECT_PROVIDER: ("viewSubscriptions", "addProducts", "viewOrders", "billCustomer", "requestTransfers"),
+}
+ADMIN_OPERATIONS = ("manageUsers", "manageLicenses")
+
+
+def operations(relationships: Sequence[CustomerRelationship]) -> list[str]:
+    """REL-4: the union of what the caller's relationships allow, in a stable order. A provider related through
+    the extension (REL-6) has no admin privileges, so no user or license management."""
+    allowed: list[str] = []
+    for relationship in relationships:
+        for operation in OPERATIONS[relationship.kind]:
+            if operation in ADMIN_OPERATIONS and not relationship.admin_privileges:
+                continue
+            if operation not in allowed:
+                allowed.append(operation)
+    return allowed
+
+
+def visible_customers(ctx: SandboxContext) -> Select[Any]:
+    """The one query behind every partner read: customers the caller holds a relationship with."""
+    related = select(CustomerRelationship.customer_tenant_id).where(
+        CustomerRelationship.sandbox_id == ctx.sandbox_id, CustomerRelationship.partner_tenant_id == ctx.actor.tenant_id
+    )
+    return select(Tenant).where(
+        Tenant.sandbox_id == ctx.sandbox_id, Tenant.kind == TenantKind.CUSTOMER, Tenant.id.in_(related)
+    )
+
+
+async def relationships_with(
+    ctx: SandboxContext, customer_id: uuid.UUID, partner_id: uuid.UUID | None = None
+) -> list[CustomerRelationship]:
+    stmt = select(CustomerRelationship).where(
+        CustomerRelationship.sandbox_id == ctx.sandbox_id, CustomerRelationship.customer_tenant_id == customer_id
+    )
+    if partner_id is not None:
+        stmt = stmt.where(CustomerRelationship.partner_tenant_id == partner_id)
+    return list(
+        (await ctx.session.execute(stmt.order_by(CustomerRelationship.created_at, CustomerRelationship.id))).scalars()
+    )
+
+
+@dataclass(frozen=True)
+class SeenCustomer:
+    tenant: Tenant
+    relationships: list[CustomerRelationship]
+
+
+async def get_visible_customer(ctx: SandboxContext, customer_id: uuid.UUID) -> SeenCustomer:
+    """A customer the caller is related to; any other is not found (404), whoever asks."""
+    tenant = (await ctx.session.execute(visible_customers(ctx).where(Tenant.id == customer_id))).scalar_one_or_none()
+    if tenant is None:
+        raise NotFound("Customer", customer_id)
+    return SeenCustomer(tenant, await relationships_with(ctx, customer_id, ctx.actor.tenant_id))
+
+
+async def list_customers(ctx: SandboxContext, page: PageRequest) -> Page[Tenant]:
+    return await keyset(ctx.session, visible_customers(ctx), keys=[Tenant.id], page=page)
+
+
+async def relate(
+    ctx: SandboxContext,
+    *,
+    customer: Tenant,
+    partner_id: uuid.UUID,
+    kind: RelationshipKind,
+    origin: RelationshipOrigin,
+    counterpart_id: uuid.UUID | None = None,
+    admin_privileges: bool = True,
+    billing_profile: dict[str, Any] | None = None,
+) -> CustomerRelationship:
+    """Record a reseller relationship; the same partner holding the customer the same way twice is a 409."""
+    if await ctx.session.scalar(
+        select(CustomerRelationship.id).where(
+            CustomerRelationship.sandbox_id == ctx.sandbox_id,
+            CustomerRelationship.customer_tenant_id == customer.id,
+            CustomerRelationship.partner_tenant_id == partner_id,
+            CustomerRelationship.kind == kind,
+        )
+    ):
+        raise Conflict(f"The partner already holds a {kind} relationship with customer {customer.id}.")
+    relationship = CustomerRelationship(
+        sandbox_id=ctx.sandbox_id,
+        id=uuid.uuid4(),
+        customer_tenant_id=customer.id,
+        partner_tenant_id=partner_id,
+        kind=kind,
+        origin=origin,
+        counterpart_tenant_id=counterpart_id,
+        admin_privileges=admin_privileges,
+        billing_profile=billing_profile,
+        created_at=ctx.now,
+    )
+    ctx.session.add(relationship)
+    await ctx.session.flush()
+    await record_audit(
+        ctx,
+        tenant_id=partner_id,
+        customer_id=customer.id,
+        operation_type="create_relationship",
+        resource_type="CustomerRelationship",
+        resource_id=relationship.id,
+        new_value={"kind": kind.value, "origin": origin.value},
+    )
+    return relationship
+
+
+@dataclass(frozen=True)
+class CreatedCustomer:
+    tenant: Tenant
+    admin: User
+    password: str | None
+    relationships: list[CustomerRelationship]
+
+
+async def create_customer(
+    ctx: SandboxContext,
+    *,
+    domain: str,
+    company_name: str,
+    country: str,
+    billing_profile: dict[str, Any],
+    associated_partner_id: uuid.UUID | None,
+) -> CreatedCustomer:
+    """Add a customer and create its tenant. REL-2: a direct-bill partner adds its own customers; a provider
+    creates one for itself or, with `associatedPartnerId`, for one of its indirect resellers (who then sees it);
+    an indirect reseller creates none."""
+    require_role(ctx, GLOBAL_ADMIN, ADMIN_AGENT, SALES_AGENT, action="add a customer", apps=True)
+    partner_id = ctx.actor.tenant_id
+    assert partner_id is not None
+    can = await programs.capabilities(ctx, partner_id)
+    if associated_partner_id is not None and not can.indirect_provider:
+        raise RuleViolation(
+            "REL-2", "Only an indirect provider creates a customer for an indirect reseller (associatedPartnerId)."
+        )
+    if not (can.direct_bill or can.indirect_provider):
+        raise RuleViolation(
+            "REL-2",
+            "An indirect reseller cannot create customer tenants: your provider creates the "
+            "tenant and names you as its indirect reseller (or invite the customer with your "
+            "provider: POST /v1/customers/invitations).",
+        )
+    if associated_partner_id is not None and not await providers.are_partners(
+        ctx, provider_id=partner_id, reseller_id=associated_partner_id
+    ):
+        raise RuleViolation(
+            "REL-2",
+            f"{associated_partner_id} is not a valid indirect reseller of this provider: it "
+            "must have accepted your partnership invitation.",
+            status_code=400,
+            code=800016,
+            error_name="InvalidIndirectReseller",
+        )
+    registered = await identity.register_tenant(
+        ctx,
+        kind=TenantKind.CUSTOMER,
+        display_name=company_name,
+        domain=domain,
+        country=country,
+        partner_id=None,
+        profile=None,
+        users=[identity.NewUser(f"admin@{domain}", "Admin", None, ["GlobalAdmin"])],
+        apps=[],
+    )
+    tenant = registered.tenant
+    if can.indirect_provider:
+        created = [
+            await relate(
+                ctx,
+                customer=tenant,
+                partner_id=partner_id,
+                kind=K.INDIRECT_PROVIDER,
+                origin=RelationshipOrigin.CREATED,
+                counterpart_id=associated_partner_id,
+                billing_profile=billing_profile,
+            )
+        ]
+        if associated_partner_id is not None:
+            created.append(
+                await relate(
+                    ctx,
+                    customer=tenant,
+                    partner_id=associated_partner_id,
+                    kind=K.INDIRECT_RESELLER,
+                    origin=RelationshipOrigin.CREATED,
+                    counterpart_id=partner_id,
+                )
+            )
+    else:
+        created = [
+            await relate(
+                ctx,
+                customer=tenant,
+                partner_id=partner_id,
+                kind=K.DIRECT_BILL,
+                origin=RelationshipOrigin.CREATED,
+                billing_profile=billing_profile,
+            )
+        ]
+    await record_event(
+        ctx,
+        name="customer-created",
+        resource_type="Customer",
+        resource_id=tenant.id,
+        tenant_ids=[r.partner_tenant_id for r in created],
+    )
+    admin, password = registered.users[0]
+    return CreatedCustomer(tenant=tenant, admin=admin, password=password, relationships=created)
+
+
+async def require_purchase_relationship(ctx: SandboxContext, customer_id: uuid.UUID) -> CustomerRelationship:
+    """The relationship a purchase for this customer goes through. REL-3: a customer acquired as an indirect
+    reseller cannot be bought for with the tenant's direct-bill capability. REL-5: a provider needs its own reseller
+    relationship with the customer (its reseller's is not enough)."""
+    partner_id = ctx.actor.tenant_id
+    assert partner_id is not None
+    mine = await relationships_with(ctx, customer_id, partner_id)
+    can = await programs.capabilities(ctx, partner_id)
+    for relationship in mine:
+        if relationship.kind is K.DIRECT_BILL and can.direct_bill:
+            return relationship
+        if relationship.kind is K.INDIRECT_PROVIDER and can.indirect_provider:
+            return relationship
+    if any(r.kind is K.INDIRECT_RESELLER for r in mine):
+        raise RuleViolation(
+            "REL-3",
+            "This customer was acquired through an indirect reseller relationship: "
+            "purchases for it go through your provider (an order request), never through your "
+            "direct-bill capability.",
+        )
+    if can.indirect_provider:
+        raise RuleViolation(
+            "REL-5",
+            "A provider needs its own reseller relationship with the customer before it "
+            "orders or requests transfers for it: have the reseller send an indirect reseller "
+            "invitation, or use the reseller relationship extension.",
+        )
+    raise NotFound("Customer", customer_id)
+
+
+async def partner_view_for_customer(ctx: SandboxContext) -> list[dict[str, Any]]:
+    """The customer's own list of its partners (admin center): who resells to it, and as what."""
+    customer_id = ctx.actor.tenant_id
+    assert customer_id is not None
+    rows = await relationships_with(ctx, customer_id)
+    seen: dict[uuid.UUID, dict[str, Any]] = {}
+    for r in rows:
+        partner = await ctx.session.get(Tenant, (ctx.sandbox_id, r.partner_tenant_id))
+        profile = await programs.find_profile(ctx, r.partner_tenant_id)
+        entry = seen.setdefault(
+            r.partner_tenant_id,
+            {
+                "partner_tenant_id": r.partner_tenant_id,
+                "name": partner.display_name if partner else "",
+                "mpn_id": profile.partner_id if profile else None,
+                "roles": [],
+                "admin_privileges": False,
+                "since": r.created_at,
+            },
+        )
+        role = {
+            K.DIRECT_BILL: "Reseller",
+            K.INDIRECT_RESELLER: "IndirectReseller",
+            K.INDIRECT_PROVIDER: "IndirectProvider",
+        }[r.kind]
+        if role not in entry["roles"]:
+            entry["roles"].append(role)
+        entry["admin_privileges"] = entry["admin_privileges"] or r.admin_privileges
+    return list(seen.values())

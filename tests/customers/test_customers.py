@@ -1,0 +1,374 @@
+"""Customers and relationships: REL-1..8 through HTTP."""
+
+import pytest
+
+from tests.world import Party, World, bearer
+
+
+async def customer_sees(world: World, customer: Party) -> dict[str, list[str]]:
+    r = await world.http.get("/admin/v1/partnerRelationships", headers=bearer(await customer.portal_token()))
+    assert r.status_code == 200, r.text
+    return {p["partnerTenantId"]: p["roles"] for p in r.json()["items"]}
+
+
+async def accept(world: World, customer: Party, url: str, upn: str | None = None) -> "object":
+    code = url.rsplit("/", 1)[-1]
+    return await world.http.post(
+        f"/admin/v1/invitations/{code}/accept", headers=bearer(await customer.portal_token(upn))
+    )
+
+
+async def customer_ids(partner: Party, token: str) -> set[str]:
+    r = await partner.get("/v1/customers", token=token)
+    assert r.status_code == 200, r.text
+    return {c["id"] for c in r.json()["items"]}
+
+
+@pytest.mark.rule("REL-1")
+async def test_an_indirect_reseller_invitation_relates_the_customer_to_both_partners(world: World) -> None:
+    provider, reseller = await world.provider(), await world.indirect_reseller()
+    await world.partner_up(provider, reseller)
+    customer, other = await world.customer(), await world.customer()
+    r = await reseller.post(
+        "/v1/customers/invitations", json={"indirectProviderId": provider.id, "customerTenantId": customer.id}
+    )
+    assert r.status_code == 201, r.text
+    invitation = r.json()
+    assert invitation["url"].startswith("http")
+    assert invitation["url"] in invitation["emailDraft"]["body"]
+    code = invitation["url"].rsplit("/", 1)[-1]
+    seen = await world.http.get(f"/admin/v1/invitations/{code}", headers=bearer(await customer.portal_token()))
+    assert seen.json()["partner"]["id"] == reseller.id
+    assert seen.json()["indirectProvider"]["id"] == provider.id
+    # Another customer tenant cannot take a link sent to this one; a user who is no Global admin cannot accept.
+    r = await accept(world, other, invitation["url"])
+    assert r.status_code == 403
+    user = f"user@{customer.tenant['domain']}"
+    await world.sim("POST", f"/tenants/{customer.id}/users", json={"userPrincipalName": user, "roles": ["User"]})
+    r = await accept(world, customer, invitation["url"], upn=user)
+    assert r.status_code == 403
+    assert r.json()["rule"] == "REL-1"
+    r = await accept(world, customer, invitation["url"])
+    assert r.status_code == 200, r.text
+    assert {p["partnerTenantId"] for p in r.json()["partners"]} == {reseller.id, provider.id}
+    assert await customer_sees(world, customer) == {
+        reseller.id: ["IndirectReseller"],
+        provider.id: ["IndirectProvider"],
+    }
+    assert customer.id in await customer_ids(reseller, await reseller.portal_token())
+    assert customer.id in await customer_ids(provider, await provider.app_token())
+    again = await accept(world, customer, invitation["url"])
+    assert again.status_code == 409
+    events = await world.sim("GET", "/events", params={"name": "indirect-reseller-relationship-accepted-by-customer"})
+    assert set(events.json()["items"][0]["tenantIds"]) == {reseller.id, provider.id}
+
+
+@pytest.mark.rule("REL-1")
+async def test_only_a_partnered_indirect_reseller_invites_with_a_provider(world: World) -> None:
+    provider, reseller = await world.provider(), await world.indirect_reseller()
+    r = await reseller.post("/v1/customers/invitations", json={"indirectProviderId": provider.id})
+    assert r.status_code == 400
+    assert r.json()["rule"] == "REL-1"
+    direct = await world.direct_bill_partner()
+    r = await direct.post("/v1/customers/invitations", json={"indirectProviderId": provider.id})
+    assert r.status_code == 403
+    assert r.json()["rule"] == "REL-1"
+
+
+@pytest.mark.rule("REL-2")
+async def test_only_providers_and_direct_bill_partners_create_customer_tenants(world: World) -> None:
+    provider, reseller = await world.provider(), await world.indirect_reseller()
+    r = await reseller.create_customer(token=await reseller.portal_token())
+    assert r.status_code == 403
+    assert r.json()["rule"] == "REL-2"
+    r = await provider.create_customer(associatedPartnerId=reseller.id)
+    assert r.status_code == 400
+    assert r.json()["rule"] == "REL-2"
+    assert r.json()["code"] == 800016
+    await world.partner_up(provider, reseller)
+    r = await provider.create_customer("fabrikam", associatedPartnerId=reseller.id)
+    assert r.status_code == 201, r.text
+    created = r.json()
+    assert created["companyProfile"]["domain"] == "fabrikam.onmicrosoft.com"
+    assert created["associatedPartnerId"] == reseller.id
+    assert created["userCredentials"]["userName"] == "admin@fabrikam.onmicrosoft.com"
+    assert created["userCredentials"]["password"]
+    assert created["id"] in await customer_ids(reseller, await reseller.portal_token())
+    direct = await world.direct_bill_partner()
+    r = await direct.create_customer("contoso")
+    assert r.status_code == 201, r.text
+    assert [p["kind"] for p in r.json()["partnerRelationships"]] == ["DirectBill"]
+    # The customer's first admin can sign in with the credentials answered once.
+    token = await world.http.post(
+        f"/{created['id']}/oauth2/v2.0/token",
+        data={
+            "grant_type": "password",
+            "username": created["userCredentials"]["userName"],
+            "password": created["userCredentials"]["password"],
+        },
+    )
+    assert token.status_code == 200, token.text
+
+
+@pytest.mark.rule("REL-4")
+async def test_a_direct_customer_shows_products_an_indirect_one_does_not(world: World) -> None:
+    provider, reseller = await world.provider(), await world.indirect_reseller()
+    await world.partner_up(provider, reseller)
+    indirect = (await provider.create_customer(associatedPartnerId=reseller.id)).json()
+    direct_partner = await world.direct_bill_partner()
+    direct = (await direct_partner.create_customer()).json()
+    ops = direct["allowedOperations"]
+    assert "viewSubscriptions" in ops
+    assert "addProducts" in ops
+    seen = await reseller.get(f"/v1/customers/{indirect['id']}", token=await reseller.portal_token())
+    assert seen.status_code == 200, seen.text
+    assert "viewSubscriptions" not in seen.json()["allowedOperations"]
+    assert "addProducts" not in seen.json()["allowedOperations"]
+    assert "requestOrder" in seen.json()["allowedOperations"]
+    assert seen.json()["partnerRelationships"][0]["kind"] == "IndirectReseller"
+
+
+@pytest.mark.rule("REL-3")
+async def test_direct_bill_capability_does_not_reach_customers_acquired_as_indirect_reseller(world: World) -> None:
+    provider, partner = await world.provider(), await world.indirect_reseller()
+    await world.partner_up(provider, partner)
+    acquired = (await provider.create_customer(associatedPartnerId=partner.id)).json()
+    await partner.revenue(*[100_000] * 12)
+    assert (await partner.enroll("DirectBill", acknowledgeIndirectOverride=True)).status_code == 201
+    own = (await partner.create_customer()).json()
+    assert "addProducts" in own["allowedOperations"]
+    seen = (await partner.get(f"/v1/customers/{acquired['id']}")).json()
+    assert "addProducts" not in seen["allowedOperations"]
+    assert [r["kind"] for r in seen["partnerRelationships"]] == ["IndirectReseller"]
+
+
+@pytest.mark.rule("REL-5")
+async def test_a_provider_without_its_own_relationship_cannot_reach_the_customer(world: World) -> None:
+    first, second, reseller = await world.provider(), await world.provider(), await world.indirect_reseller()
+    await world.partner_up(first, reseller)
+    await world.partner_up(second, reseller)
+    customer = (await first.create_customer(associatedPartnerId=reseller.id)).json()
+    assert (await first.get(f"/v1/customers/{customer['id']}")).status_code == 200
+    assert (await second.get(f"/v1/customers/{customer['id']}")).status_code == 404
+    assert customer["id"] not in await customer_ids(second, await second.app_token())
+
+
+@pytest.mark.rule("REL-6")
+async def test_the_extension_needs_all_four_conditions(world: World) -> None:
+    provider = await world.provider()
+    partner = await world.direct_bill_partner()
+    direct_customer = (await partner.create_customer()).json()
+    await partner.post(f"/v1/customers/{direct_customer['id']}/agreements", json=attestation())
+    # (a) a direct-bill partner that has not completed the indirect reseller enrollment
+    extension = {"indirectProviderId": provider.id, "customerConsentRecorded": True}
+    path = f"/v1/customers/{direct_customer['id']}/resellerrelationshipextension"
+    r = await partner.post(path, json=extension)
+    assert r.status_code == 403
+    assert r.json()["rule"] == "REL-6"
+    assert "completed the indirect reseller enrollment" in r.json()["description"]
+    restricted = await partner.post(
+        "/v1/servicerequests", json={"category": "DirectBillRestriction", "description": "x"}
+    )
+    await world.sim("POST", f"/servicerequests/{restricted.json()['id']}/resolve")
+    assert (await partner.enroll("IndirectReseller")).status_code == 201
+    await world.accept_mpa(partner)
+    # (c) a provider whose partnership invitation it has not accepted
+    r = await partner.post(path, json=extension)
+    assert r.status_code == 403
+    assert "partnership invitation" in r.json()["description"]
+    await world.partner_up(provider, partner)
+    # (b) an indirect reseller customer, not a direct-bill one
+    other_provider = await world.provider()
+    await world.partner_up(other_provider, partner)
+    indirect_customer = (await other_provider.create_customer(associatedPartnerId=partner.id)).json()
+    r = await partner.post(f"/v1/customers/{indirect_customer['id']}/resellerrelationshipextension", json=extension)
+    assert r.status_code == 403
+    assert "direct-bill customers" in r.json()["description"]
+    # (d) the customer's consent
+    r = await partner.post(path, json={**extension, "customerConsentRecorded": False})
+    assert r.status_code == 403
+    assert "consent" in r.json()["description"]
+    assert (await provider.get(f"/v1/customers/{direct_customer['id']}")).status_code == 404
+    r = await partner.post(path, json=extension)
+    assert r.status_code == 201, r.text
+    seen = await provider.get(f"/v1/customers/{direct_customer['id']}")
+    assert seen.status_code == 200
+    relationship = seen.json()["partnerRelationships"][0]
+    assert (relationship["kind"], relationship["origin"], relationship["adminPrivileges"]) == (
+        "IndirectProvider",
+        "Extension",
+        False,
+    )
+    assert seen.json()["billingProfile"] == direct_customer["billingProfile"]
+    assert "manageUsers" not in seen.json()["allowedOperations"]
+    assert "addProducts" in seen.json()["allowedOperations"]
+    admin = await world.sim("GET", f"/tenants/{direct_customer['id']}/users")
+    customer = Party(
+        world=world,
+        tenant={"id": direct_customer["id"]},
+        admin_upn=admin.json()["items"][0]["userPrincipalName"],
+        app={},
+    )
+    partners = await world.http.get("/admin/v1/partnerRelationships", headers=bearer(await customer.portal_token()))
+    listed = {p["partnerTenantId"]: p for p in partners.json()["items"]}
+    assert listed[provider.id]["roles"] == ["IndirectProvider"]
+    assert listed[provider.id]["adminPrivileges"] is False
+
+
+@pytest.mark.rule("REL-7")
+async def test_the_relationship_request_link_serves_each_customer_once(world: World) -> None:
+    direct = await world.direct_bill_partner()
+    r = await direct.get("/v1/customers/relationshiprequests")
+    assert r.status_code == 200, r.text
+    url = r.json()["url"]
+    assert r.json()["attributes"]["objectType"] == "RelationshipRequest"
+    assert (await direct.get("/v1/customers/relationshiprequests")).json()["url"] == url
+    first, second = await world.customer(), await world.customer()
+    assert (await accept(world, first, url)).status_code == 200
+    assert (await accept(world, second, url)).status_code == 200
+    assert (await accept(world, first, url)).status_code == 409
+    assert {first.id, second.id} <= await customer_ids(direct, await direct.app_token())
+    assert await customer_sees(world, first) == {direct.id: ["Reseller"]}
+    reseller = await world.indirect_reseller()
+    r = await reseller.get("/v1/customers/relationshiprequests", token=await reseller.portal_token())
+    assert r.status_code == 403
+    assert r.json()["rule"] == "REL-7"
+
+
+@pytest.mark.rule("REL-8")
+async def test_multi_channel_leaves_existing_subscriptions_as_they_were(world: World) -> None:
+    customer = await world.customer()
+    for body in (
+        {
+            "channel": "Direct",
+            "offerId": "CFQ7TTC0LH18:0001",
+            "offerName": "Microsoft 365 E3",
+            "quantity": 25,
+            "termDuration": "P1Y",
+            "billingCycle": "annual",
+            "commitmentEndDate": "2027-06-30",
+        },
+        {
+            "channel": "Advisor",
+            "offerId": "DZH318Z0BQ3Q:0001",
+            "offerName": "Azure subscription",
+            "quantity": 1,
+            "partnerOfRecord": "4899999",
+            "autoRenew": False,
+        },
+    ):
+        assert (await world.sim("POST", f"/tenants/{customer.id}/subscriptions", json=body)).status_code == 201
+    before = (await world.sim("GET", f"/tenants/{customer.id}/subscriptions")).json()["items"]
+    direct = await world.direct_bill_partner()
+    url = (await direct.get("/v1/customers/relationshiprequests")).json()["url"]
+    assert (await accept(world, customer, url)).status_code == 200
+    after = (await world.sim("GET", f"/tenants/{customer.id}/subscriptions")).json()["items"]
+    assert len(after) == len(before) == 2
+    for old, new in zip(before, after, strict=True):
+        for field in old:
+            assert new[field] == old[field], field
+    assert customer.id in await customer_ids(direct, await direct.app_token())
+
+
+def attestation(**overrides: object) -> dict[str, object]:
+    return {
+        "primaryContact": {"firstName": "Grace", "lastName": "Hopper", "email": "grace@customer.example"},
+        "templateId": "117a77b0-9360-443b-8795-c6dedc750cf9",
+        "dateAgreed": "2026-01-15T00:00:00Z",
+        "type": "MicrosoftCustomerAgreement",
+        **overrides,
+    }
+
+
+@pytest.mark.rule("AGR-3")
+async def test_an_attestation_records_contact_date_template_and_recorder(world: World) -> None:
+    direct = await world.direct_bill_partner()
+    templates = (await direct.get("/v1/agreements", params={"agreementType": "MicrosoftCustomerAgreement"})).json()
+    assert templates["items"][0]["templateId"] == "117a77b0-9360-443b-8795-c6dedc750cf9"
+    customer = (await direct.create_customer()).json()
+    path = f"/v1/customers/{customer['id']}/agreements"
+    bad = await direct.post(path, token=await direct.app_token(), json=attestation(templateId="nope"))
+    assert bad.status_code == 400
+    assert bad.json()["rule"] == "AGR-3"
+    r = await direct.post(path, json=attestation())
+    assert r.status_code == 201, r.text
+    recorded = r.json()
+    assert recorded["primaryContact"] == {
+        "firstName": "Grace",
+        "lastName": "Hopper",
+        "email": "grace@customer.example",
+        "phoneNumber": None,
+    }
+    assert recorded["dateAgreed"].startswith("2026-01-15")
+    assert recorded["recordedBy"] == direct.admin_upn
+    assert recorded["userId"]
+    duplicate = await direct.post(path, json=attestation())
+    assert duplicate.status_code == 409
+    assert duplicate.json()["code"] == 600061
+    listed = (await direct.get(path)).json()["items"]
+    assert len(listed) == 1
+
+
+@pytest.mark.rule("AGR-1")
+@pytest.mark.rule("AGR-2")
+async def test_an_attested_mca_does_not_move_to_the_provider_an_admin_center_one_does(world: World) -> None:
+    provider = await world.provider()
+    partner = await world.direct_bill_partner()
+    customer = (await partner.create_customer()).json()
+    assert customer["mcaAccepted"] is False
+    assert (await partner.post(f"/v1/customers/{customer['id']}/agreements", json=attestation())).status_code == 201
+    assert (await partner.get(f"/v1/customers/{customer['id']}")).json()["mcaAccepted"] is True
+    r = await partner.post("/v1/servicerequests", json={"category": "DirectBillRestriction", "description": "x"})
+    await world.sim("POST", f"/servicerequests/{r.json()['id']}/resolve")
+    await partner.enroll("IndirectReseller")
+    await world.accept_mpa(partner)
+    await world.partner_up(provider, partner)
+    r = await partner.post(
+        f"/v1/customers/{customer['id']}/resellerrelationshipextension",
+        json={"indirectProviderId": provider.id, "customerConsentRecorded": True},
+    )
+    assert r.status_code == 201, r.text
+    assert (await provider.get(f"/v1/customers/{customer['id']}")).json()["mcaAccepted"] is False
+    admin_upn = customer["userCredentials"]["userName"]
+    holder = Party(world=world, tenant={"id": customer["id"]}, admin_upn=admin_upn, app={})
+    r = await world.http.post(
+        "/admin/v1/agreements/mca/accept",
+        headers=bearer(await holder.portal_token()),
+        json={"firstName": "Grace", "lastName": "Hopper", "email": "grace@customer.example"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["channel"] == "AdminCenter"
+    assert (await provider.get(f"/v1/customers/{customer['id']}")).json()["mcaAccepted"] is True
+    again = await world.http.post(
+        "/admin/v1/agreements/mca/accept",
+        headers=bearer(await holder.portal_token()),
+        json={"firstName": "G", "lastName": "H", "email": "g@customer.example"},
+    )
+    assert again.status_code == 409
+
+
+async def test_a_stranger_reaches_no_customer_through_any_route(world: World) -> None:
+    direct = await world.direct_bill_partner()
+    customer = (await direct.create_customer()).json()
+    stranger = await world.direct_bill_partner()
+    spec = (await world.http.get("/openapi.json")).json()
+    routes = [
+        (path, method)
+        for path, ops in spec["paths"].items()
+        if path.startswith("/v1/customers/{customer_id}")
+        for method in ops
+    ]
+    assert len(routes) >= 5
+    token = await stranger.app_token()
+    bodies = {"post": {"indirectProviderId": stranger.id, "customerConsentRecorded": True, **attestation()}}
+    for path, method in routes:
+        url = path.replace("{customer_id}", customer["id"])
+        if method == "post" and url.endswith("/agreements"):
+            body: dict[str, object] = attestation()
+        elif method == "post":
+            body = {"indirectProviderId": stranger.id, "customerConsentRecorded": True}
+        else:
+            body = {}
+        r = await world.http.request(method.upper(), url, headers=bearer(token), json=body if body else None)
+        assert r.status_code == 404, (method, path, r.text)
+    assert bodies
