@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
+from app.catalog import router as catalog
 from app.commerce import router as commerce
 from app.config import Settings
 from app.customers import router as customers
@@ -17,12 +19,14 @@ from app.errors import install_error_handlers
 from app.events import router as events
 from app.identity import router as identity
 from app.identity.tokens import Keyring
+from app.kit.contract import ContractVersionMiddleware
 from app.kit.idempotency import EXCEPTION_HANDLERS
 from app.kit.requestcontext import RequestIdLogFilter, RequestIdMiddleware
 from app.programs import router as programs
 from app.providers import router as providers
 from app.sandboxes import router as sandboxes
 from app.sandboxes.loop import run_timer_loop
+from app.transfers import router as transfers
 from app.web import router as web
 
 DESCRIPTION = """A simulator of Microsoft's CSP partner platform: Partner Center (`/v1`), Microsoft Graph's GDAP API
@@ -40,6 +44,12 @@ TAGS = [
     {"name": "partner center: notifications and audit", "description": "Partner Center: mails and audit log."},
     {"name": "partner center: indirect providers", "description": "Partner Center: directory and partnerships."},
     {"name": "partner center: customers", "description": "Partner Center: customers, links, extension, MCA."},
+    {"name": "partner center: catalog", "description": "Partner Center: products, SKUs, availabilities."},
+    {
+        "name": "partner center: orders and subscriptions",
+        "description": "Partner Center: orders, subscriptions, order requests.",
+    },
+    {"name": "partner center: transfers", "description": "Partner Center: new-commerce transfers between partners."},
     {"name": "admin center", "description": "The customer's admin center (JSON): invitations, partners, MCA."},
     {"name": "admin center pages", "description": "The customer's admin center (HTML pages)."},
     {"name": "control: sandboxes", "description": "The simulator: sandboxes, settings, clock and timers."},
@@ -87,6 +97,20 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
     for exc, handler in EXCEPTION_HANDLERS.items():
         app.add_exception_handler(exc, handler)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(ContractVersionMiddleware)
+    if settings.cors_origins:
+        # Added last, so outermost: preflights are answered before anything else runs, and every answer
+        # (errors included) carries the headers a storefront's script needs to read.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["*"],
+            # What a storefront's script may read: the ids to quote to support, where a resource went, when
+            # to retry, the version to send back in If-Match, and a contract warning.
+            expose_headers=["MS-RequestId", "MS-CorrelationId", "Retry-After", "Location", "ETag", "Warning"],
+            max_age=600,
+        )
 
     health = _health_router()
     for router in (
@@ -100,10 +124,14 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         programs.router,
         providers.router,
         customers.router,
+        catalog.router,
+        commerce.partner,
+        transfers.router,
         customers.admin,
         web.router,
         events.partner,
         identity.identity,
+        identity.certificates,
     ):
         app.include_router(router)
     return app

@@ -9,6 +9,7 @@ import httpx
 
 PC_SCOPE = "https://api.partnercenter.microsoft.com/.default"
 PASSWORD = "Pa55-word!"
+E3 = "CFQ7TTC0LFLX:0001:CFQ7TTC0LFK5"  # Microsoft 365 E3, new commerce
 _numbers = itertools.count(4_800_000)
 
 
@@ -93,6 +94,51 @@ class Party:
             **extra,
         }
         return await self.world.http.post("/v1/customers", json=body, headers=bearer(token or await self.app_token()))
+
+    async def customer_with_mca(self, name: str | None = None) -> dict[str, Any]:
+        """A customer this partner created, whose MCA acceptance it attested (AGR-1 satisfied for it)."""
+        r = await self.create_customer(name)
+        assert r.status_code == 201, r.text
+        customer: dict[str, Any] = r.json()
+        await self.attest_mca(customer["id"])
+        return customer
+
+    async def attest_mca(self, customer_id: str) -> None:
+        r = await self.post(
+            f"/v1/customers/{customer_id}/agreements",
+            json={
+                "primaryContact": {"firstName": "Grace", "lastName": "Hopper", "email": "grace@customer.example"},
+                "templateId": "117a77b0-9360-443b-8795-c6dedc750cf9",
+                "dateAgreed": "2026-01-15T00:00:00Z",
+                "type": "MicrosoftCustomerAgreement",
+            },
+        )
+        assert r.status_code == 201, r.text
+
+    async def order(
+        self,
+        customer_id: str,
+        offer: str = E3,
+        quantity: int = 10,
+        term: str = "P1Y",
+        token: str | None = None,
+        **line: Any,
+    ) -> httpx.Response:
+        body = {
+            "lineItems": [
+                {
+                    "lineItemNumber": 0,
+                    "offerId": offer,
+                    "quantity": quantity,
+                    "termDuration": term,
+                    "billingCycle": "monthly",
+                    **line,
+                }
+            ]
+        }
+        return await self.world.http.post(
+            f"/v1/customers/{customer_id}/orders", json=body, headers=bearer(token or await self.app_token())
+        )
 
     async def program_statuses(self) -> dict[str, str]:
         r = await self.get("/v1/profiles/partner", token=await self.portal_token())

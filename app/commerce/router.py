@@ -1,23 +1,211 @@
-"""The control surface for a customer's subscriptions bought outside CSP (multi-channel)."""
+"""Partner Center's orders, subscriptions and order requests; the control routes for subscriptions bought
+outside CSP (multi-channel)."""
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, Request, status
 
-from app.commerce import service
-from app.commerce.schemas import ExistingSubscriptionCreate, SubscriptionList, SubscriptionOut
+from app.commerce import order_requests, orders, service, subscriptions
+from app.commerce.schemas import (
+    ExistingSubscriptionCreate,
+    NewCommerceSubscriptionOut,
+    OrderCreate,
+    OrderOut,
+    OrderRequestCreate,
+    OrderRequestOut,
+    RejectIn,
+    SubscriptionList,
+    SubscriptionOut,
+    SubscriptionPatch,
+)
 from app.db import TransactionalRoute
+from app.errors import BadRequest
 from app.identity import service as identity
+from app.identity.principal import PartnerCaller, partner_router_dependencies
+from app.models import Order, Subscription, SubscriptionStatus
+from app.pagination import Collection, Page, PageRequest, collection, page_request
 from app.sandboxes.router import Operator
 from app.sandboxes.router import router as sandbox_router
 
+partner = APIRouter(
+    prefix="/v1",
+    tags=["partner center: orders and subscriptions"],
+    route_class=TransactionalRoute,
+    dependencies=partner_router_dependencies,
+)
 control = APIRouter(
     prefix=sandbox_router.prefix,
     tags=["control: tenants"],
     route_class=TransactionalRoute,
     dependencies=sandbox_router.dependencies,
 )
+Pages = Annotated[PageRequest, Depends(page_request)]
+
+
+def order_out(order: Order) -> OrderOut:
+    cycles = {line.get("billingCycle") for line in order.line_items}
+    return OrderOut(
+        id=order.id,
+        reference_customer_id=order.customer_tenant_id,
+        billing_cycle=next(iter(cycles)) if len(cycles) == 1 else None,
+        currency_code=order.currency,
+        line_items=order.line_items,
+        creation_date=order.created_at,
+        status=order.status,
+        transaction_type=order.transaction_type,
+    )
+
+
+def subscription_out(s: Subscription) -> NewCommerceSubscriptionOut:
+    tranches = s.refundable_tranches or []
+    return NewCommerceSubscriptionOut(
+        id=s.id,
+        offer_id=s.offer_id,
+        offer_name=s.offer_name,
+        friendly_name=s.friendly_name,
+        product_type=s.product_type,
+        quantity=s.quantity,
+        status=s.status,
+        auto_renew_enabled=s.auto_renew,
+        billing_cycle=s.billing_cycle,
+        term_duration=s.term_duration,
+        creation_date=s.created_at,
+        effective_start_date=s.effective_start_date,
+        commitment_end_date=s.commitment_end_date,
+        cancellation_allowed_until_date=s.cancellation_allowed_until,
+        refundable_quantity={
+            "total_quantity": sum(int(t["quantity"]) for t in tranches),
+            "details": [{"quantity": t["quantity"], "allowedUntilDateTime": t["allowedUntil"]} for t in tranches],
+        },
+        scheduled_next_term_instructions={"quantity": s.scheduled_quantity} if s.scheduled_quantity else None,
+        partner_id=s.partner_of_record,
+        order_id=s.order_id,
+        unit_price=str(s.unit_price) if s.unit_price else None,
+        currency=s.currency,
+        is_new_commerce=s.is_new_commerce,
+    )
+
+
+@partner.post(
+    "/customers/{customer_id}/orders",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrderOut,
+    summary="Place an order for a customer",
+)
+async def place_order(ctx: PartnerCaller, customer_id: uuid.UUID, body: OrderCreate) -> Any:
+    """COM-1..4, REL-3, REL-5, AGR-1: see the rules; each line becomes a new-commerce subscription."""
+    lines = [
+        orders.LineItem(
+            line_item_number=li.line_item_number,
+            offer_id=li.offer_id,
+            quantity=li.quantity,
+            term_duration=li.term_duration,
+            billing_cycle=li.billing_cycle or body.billing_cycle,
+            partner_id_on_record=li.partner_id_on_record,
+            friendly_name=li.friendly_name,
+        )
+        for li in body.line_items
+    ]
+    return order_out(await orders.place_order(ctx, customer_id=customer_id, line_items=lines))
+
+
+@partner.get("/customers/{customer_id}/orders", response_model=Collection[OrderOut], summary="The order history")
+async def list_orders(ctx: PartnerCaller, request: Request, customer_id: uuid.UUID, page: Pages) -> Any:
+    found = await orders.list_orders(ctx, customer_id, page)
+    return collection(request, found, [order_out(o) for o in found.items])
+
+
+@partner.get("/customers/{customer_id}/orders/{order_id}", response_model=OrderOut, summary="Read an order")
+async def read_order(ctx: PartnerCaller, customer_id: uuid.UUID, order_id: uuid.UUID) -> Any:
+    return order_out(await orders.get_order(ctx, customer_id, order_id))
+
+
+@partner.get(
+    "/customers/{customer_id}/subscriptions",
+    response_model=Collection[NewCommerceSubscriptionOut],
+    summary="The subscriptions the partner sold this customer",
+)
+async def list_subscriptions(ctx: PartnerCaller, request: Request, customer_id: uuid.UUID) -> Any:
+    """Only where the relationship shows subscriptions (REL-4)."""
+    items = [subscription_out(s) for s in await subscriptions.list_subscriptions(ctx, customer_id)]
+    return collection(request, Page(items=items, total=len(items), next_token=None), items)
+
+
+@partner.get(
+    "/customers/{customer_id}/subscriptions/{subscription_id}",
+    response_model=NewCommerceSubscriptionOut,
+    summary="Read a subscription",
+)
+async def read_subscription(ctx: PartnerCaller, customer_id: uuid.UUID, subscription_id: uuid.UUID) -> Any:
+    return subscription_out(await subscriptions.get_subscription(ctx, customer_id, subscription_id))
+
+
+@partner.patch(
+    "/customers/{customer_id}/subscriptions/{subscription_id}",
+    response_model=NewCommerceSubscriptionOut,
+    summary="Change seats, status (active, suspended, deleted), auto-renew or the next term",
+)
+async def update_subscription(
+    ctx: PartnerCaller, customer_id: uuid.UUID, subscription_id: uuid.UUID, body: SubscriptionPatch
+) -> Any:
+    """COM-8: seats up any time; seats down and cancellation (`status: deleted`) only within 168 hours of purchase,
+    renewal or the added tranche."""
+    try:
+        wanted = SubscriptionStatus(body.status.lower()) if body.status else None
+    except ValueError:
+        raise BadRequest(f"status is one of active, suspended, deleted; not {body.status}.") from None
+    scheduled = body.scheduled_next_term_instructions
+    return subscription_out(
+        await subscriptions.update_subscription(
+            ctx,
+            customer_id=customer_id,
+            subscription_id=subscription_id,
+            quantity=body.quantity,
+            status=wanted,
+            auto_renew=body.auto_renew_enabled,
+            friendly_name=body.friendly_name,
+            scheduled_quantity=scheduled.quantity if scheduled else None,
+        )
+    )
+
+
+@partner.post(
+    "/orderrequests",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrderRequestOut,
+    summary="Ask your provider to order for a customer (indirect reseller)",
+)
+async def request_order(ctx: PartnerCaller, body: OrderRequestCreate) -> Any:
+    """COM-2: an indirect reseller's way to buy."""
+    lines = [li.model_dump(by_alias=True, exclude_none=True) for li in body.line_items]
+    return OrderRequestOut.model_validate(
+        await order_requests.request_order(
+            ctx, customer_id=body.customer_id, indirect_provider_id=body.indirect_provider_id, line_items=lines
+        )
+    )
+
+
+@partner.get("/orderrequests", response_model=Collection[OrderRequestOut], summary="List order requests")
+async def list_order_requests(ctx: PartnerCaller, request: Request, page: Pages) -> Any:
+    found = await order_requests.list_order_requests(ctx, page)
+    return collection(request, found, [OrderRequestOut.model_validate(r) for r in found.items])
+
+
+@partner.post(
+    "/orderrequests/{request_id}/fulfill", response_model=OrderRequestOut, summary="Fulfil an order request (provider)"
+)
+async def fulfill_order_request(ctx: PartnerCaller, request_id: uuid.UUID) -> Any:
+    """The provider's order, with the reseller as partner of record (COM-3); the reseller is notified."""
+    request, _ = await order_requests.fulfill(ctx, request_id=request_id)
+    return OrderRequestOut.model_validate(request)
+
+
+@partner.post(
+    "/orderrequests/{request_id}/reject", response_model=OrderRequestOut, summary="Reject an order request (provider)"
+)
+async def reject_order_request(ctx: PartnerCaller, request_id: uuid.UUID, body: RejectIn) -> Any:
+    return OrderRequestOut.model_validate(await order_requests.reject(ctx, request_id=request_id, reason=body.reason))
 
 
 @control.post(
@@ -39,7 +227,7 @@ async def add_existing_subscription(ctx: Operator, tenant_id: uuid.UUID, body: E
     response_model=SubscriptionList,
     summary="Every subscription of a customer, whatever its channel",
 )
-async def list_subscriptions(ctx: Operator, tenant_id: uuid.UUID) -> Any:
+async def list_customer_subscriptions(ctx: Operator, tenant_id: uuid.UUID) -> Any:
     customer = await identity.get_tenant(ctx, tenant_id)
     subs = await service.customer_subscriptions(ctx, customer.id)
     return SubscriptionList(items=[SubscriptionOut.model_validate(s) for s in subs])

@@ -9,7 +9,8 @@ from app.schemas import Request, Schema
 
 
 class ExistingSubscriptionCreate(Request):
-    channel: SubscriptionChannel
+    channel: SubscriptionChannel = Field(description="Direct or Advisor; CSP for a partner's legacy subscription.")
+    partner_tenant_id: uuid.UUID | None = Field(None, description="CSP only: the partner holding it.")
     offer_id: str = Field(min_length=1, max_length=200)
     offer_name: str = Field(min_length=1, max_length=256)
     quantity: int = Field(ge=1, le=1_000_000)
@@ -39,3 +40,104 @@ class SubscriptionOut(Schema):
 
 class SubscriptionList(Schema):
     items: list[SubscriptionOut]
+
+
+class OrderLineItemIn(Request):
+    line_item_number: int = Field(ge=0)
+    offer_id: str = Field(min_length=1, max_length=200, description="A catalogItemId (product:sku:availability).")
+    quantity: int = Field(ge=1, le=100_000)
+    term_duration: str | None = Field(None, examples=["P1Y"])
+    billing_cycle: str | None = Field(None, examples=["monthly"])
+    partner_id_on_record: str | None = Field(None, description="COM-3: the indirect reseller's PartnerID.")
+    friendly_name: str | None = Field(None, max_length=256)
+
+
+class OrderCreate(Request):
+    billing_cycle: str | None = None
+    currency_code: str | None = None
+    line_items: list[OrderLineItemIn] = Field(min_length=1, max_length=50)
+
+
+class OrderOut(Schema):
+    id: uuid.UUID
+    reference_customer_id: uuid.UUID
+    billing_cycle: str | None
+    currency_code: str
+    line_items: list[dict[str, object]]
+    creation_date: datetime
+    status: str
+    transaction_type: str
+    attributes: ResourceAttributes = ResourceAttributes(object_type="Order")
+
+
+class RefundableQuantity(Schema):
+    total_quantity: int
+    details: list[dict[str, object]]
+
+
+class ScheduledNextTermInstructions(Schema):
+    quantity: int | None = None
+
+
+class NewCommerceSubscriptionOut(Schema):
+    """Partner Center's Subscription."""
+
+    id: uuid.UUID
+    offer_id: str
+    offer_name: str
+    friendly_name: str | None
+    product_type: str | None
+    quantity: int
+    unit_type: str = "Licenses"
+    status: str
+    auto_renew_enabled: bool
+    billing_cycle: str | None
+    term_duration: str | None
+    creation_date: datetime
+    effective_start_date: datetime | None
+    commitment_end_date: date | None
+    cancellation_allowed_until_date: datetime | None
+    refundable_quantity: RefundableQuantity
+    scheduled_next_term_instructions: ScheduledNextTermInstructions | None
+    partner_id: str | None = Field(description="The partner of record (an indirect reseller's PartnerID).")
+    order_id: uuid.UUID | None
+    unit_price: str | None
+    currency: str | None
+    is_new_commerce: bool
+    attributes: ResourceAttributes = ResourceAttributes(object_type="Subscription")
+
+
+class SubscriptionPatch(Request):
+    """A subscription as Partner Center takes it back: only the fields that change are read; the others may be
+    sent as they were (the real clients send the whole resource)."""
+
+    model_config = Request.model_config | {"extra": "ignore"}
+
+    quantity: int | None = Field(None, ge=1, le=100_000)
+    status: str | None = None
+    auto_renew_enabled: bool | None = None
+    friendly_name: str | None = Field(None, max_length=256)
+    scheduled_next_term_instructions: ScheduledNextTermInstructions | None = None
+
+
+class OrderRequestCreate(Request):
+    customer_id: uuid.UUID
+    indirect_provider_id: uuid.UUID
+    line_items: list[OrderLineItemIn] = Field(min_length=1, max_length=50)
+
+
+class OrderRequestOut(Schema):
+    id: uuid.UUID
+    customer_id: uuid.UUID = Field(validation_alias="customer_tenant_id")
+    reseller_tenant_id: uuid.UUID
+    indirect_provider_id: uuid.UUID = Field(validation_alias="provider_tenant_id")
+    status: str
+    line_items: list[dict[str, object]]
+    order_id: uuid.UUID | None
+    reason: str | None
+    created_at: datetime
+    attributes: ResourceAttributes = ResourceAttributes(object_type="OrderRequest")
+
+
+class RejectIn(Request):
+    reason: str = Field(min_length=1, max_length=1000)

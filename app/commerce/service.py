@@ -5,8 +5,9 @@ from datetime import date
 
 from sqlalchemy import select
 
+from app.customers import service as customers
 from app.errors import BadRequest
-from app.models import Subscription, SubscriptionChannel, Tenant, TenantKind
+from app.models import Subscription, SubscriptionChannel, SubscriptionStatus, Tenant, TenantKind
 from app.sandboxes.context import SandboxContext
 
 
@@ -14,6 +15,7 @@ async def record_existing_subscription(
     ctx: SandboxContext,
     customer: Tenant,
     *,
+    partner_tenant_id: uuid.UUID | None,
     channel: SubscriptionChannel,
     offer_id: str,
     offer_name: str,
@@ -24,29 +26,34 @@ async def record_existing_subscription(
     auto_renew: bool,
     partner_of_record: str | None,
 ) -> Subscription:
-    """A subscription the customer already had before any CSP partner (REL-8): bought directly or via an advisor."""
+    """A subscription the customer already had: bought directly or via an advisor (REL-8 leaves those be), or a
+    legacy (pre-new-commerce) CSP subscription of one of its partners (TRF-1 refuses to move those)."""
     if customer.kind is not TenantKind.CUSTOMER:
         raise BadRequest("Subscriptions belong to customer tenants.")
-    if channel is SubscriptionChannel.CSP:
-        raise BadRequest("CSP subscriptions come from orders; record Direct or Advisor purchases here.")
     if channel is SubscriptionChannel.ADVISOR and not partner_of_record:
         raise BadRequest("An advisor purchase names the advisor's PartnerID as partnerOfRecord.")
+    if (channel is SubscriptionChannel.CSP) != (partner_tenant_id is not None):
+        raise BadRequest("A legacy CSP subscription names its partner (partnerTenantId); other channels do not.")
+    if partner_tenant_id is not None and not await customers.relationships_with(ctx, customer.id, partner_tenant_id):
+        raise BadRequest("The partner of a CSP subscription must have a relationship with the customer.")
     subscription = Subscription(
         sandbox_id=ctx.sandbox_id,
         id=uuid.uuid4(),
         customer_tenant_id=customer.id,
         channel=channel,
-        partner_tenant_id=None,
+        partner_tenant_id=partner_tenant_id,
         offer_id=offer_id,
         offer_name=offer_name,
         quantity=quantity,
-        status="active",
+        status=SubscriptionStatus.ACTIVE,
         term_duration=term_duration,
         billing_cycle=billing_cycle,
         commitment_end_date=commitment_end_date,
         auto_renew=auto_renew,
         partner_of_record=partner_of_record,
         created_at=ctx.now,
+        is_new_commerce=False,  # bought outside CSP, or a legacy CSP offer: never new commerce
+        refundable_tranches=[],
     )
     ctx.session.add(subscription)
     await ctx.session.flush()

@@ -242,9 +242,11 @@ async def create_customer(
 
 
 async def require_purchase_relationship(ctx: SandboxContext, customer_id: uuid.UUID) -> CustomerRelationship:
-    """The relationship a purchase for this customer goes through. REL-3: a customer acquired as an indirect
-    reseller cannot be bought for with the tenant's direct-bill capability. REL-5: a provider needs its own reseller
-    relationship with the customer (its reseller's is not enough)."""
+    """The relationship a purchase (or transfer) for this customer goes through, asked before anything else.
+
+    REL-5: a provider needs its own reseller relationship with the customer; without one it is refused, whether or
+    not the customer exists (so nothing leaks). REL-3: a customer acquired as an indirect reseller is never bought
+    for with the tenant's direct-bill capability. Anyone else unrelated finds no such customer (404)."""
     partner_id = ctx.actor.tenant_id
     assert partner_id is not None
     mine = await relationships_with(ctx, customer_id, partner_id)
@@ -269,6 +271,19 @@ async def require_purchase_relationship(ctx: SandboxContext, customer_id: uuid.U
             "invitation, or use the reseller relationship extension.",
         )
     raise NotFound("Customer", customer_id)
+
+
+async def require_operation(ctx: SandboxContext, customer_id: uuid.UUID, operation: str) -> SeenCustomer:
+    """REL-4: the caller's relationships with the customer allow this operation (a customer held through an indirect
+    reseller relationship shows no subscriptions and no products)."""
+    seen = await get_visible_customer(ctx, customer_id)
+    if operation not in operations(seen.relationships):
+        raise RuleViolation(
+            "REL-4",
+            f"Your relationship with this customer does not allow '{operation}': a customer "
+            "held through an indirect reseller relationship is served through your provider.",
+        )
+    return seen
 
 
 async def partner_view_for_customer(ctx: SandboxContext) -> list[dict[str, Any]]:

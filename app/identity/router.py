@@ -3,18 +3,20 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request, status
+from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import TransactionalRoute, get_session
-from app.identity import service
+from app.identity import discovery, service
 from app.identity.principal import keyring_of
 from app.identity.schemas import (
     AppCreate,
     AppCreated,
     AppOut,
+    InstanceDiscovery,
     Jwks,
+    OpenIdConfiguration,
     PortalSession,
     PortalSessionCreate,
     TenantCreate,
@@ -25,8 +27,10 @@ from app.identity.schemas import (
     UserCreate,
     UserCreated,
     UserOut,
+    UserRealm,
 )
 from app.kit.clock import real_now
+from app.kit.tls import local_authority
 from app.models import Tenant, TenantKind
 from app.pagination import Collection, PageRequest, collection, page_request
 from app.programs import service as programs
@@ -41,12 +45,23 @@ control = APIRouter(
     route_class=TransactionalRoute,
     dependencies=sandbox_router.dependencies,
 )
+# Served without a database: the CA lives in the data folder.
+certificates = APIRouter(tags=["service"])
 Pages = Annotated[PageRequest, Depends(page_request)]
 
 
-def _signer(request: Request, session: AsyncSession) -> service.Signer:
+def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
-    return service.Signer(session=session, keyring=keyring_of(request), issuer_base=settings.public_base_url)
+    return settings
+
+
+def _public_base(request: Request) -> str:
+    return discovery.public_base(_settings(request), str(request.base_url))
+
+
+def _signer(request: Request, session: AsyncSession) -> service.Signer:
+    # The issuer follows the base the client reached, as the discovery documents do, so they always agree.
+    return service.Signer(session=session, keyring=keyring_of(request), issuer_base=_public_base(request))
 
 
 async def _tenant_out(ctx: SandboxContext, tenant: Tenant) -> dict[str, Any]:
@@ -174,8 +189,12 @@ async def create_portal_session(ctx: Operator, request: Request, body: PortalSes
 
 
 async def _token(request: Request, session: AsyncSession, tenant: str, form: TokenForm) -> service.Issued:
-    grant = service.Grant(path_tenant=tenant, **form.model_dump())
+    grant = service.Grant(path_tenant=tenant, **form.model_dump(exclude={"client_info"}))
     return await service.issue_token(_signer(request, session), grant)
+
+
+def _client_info(form: TokenForm, issued: service.Issued) -> str | None:
+    return issued.client_info if form.client_info == "1" else None
 
 
 @identity.post(
@@ -200,6 +219,8 @@ async def token_v2(
         access_token=issued.access_token,
         scope=form.scope or f"{issued.resource}/.default",
         refresh_token=issued.refresh_token,
+        id_token=issued.id_token,
+        client_info=_client_info(form, issued),
     )
 
 
@@ -227,6 +248,8 @@ async def token_v1(
         resource=issued.resource,
         access_token=issued.access_token,
         refresh_token=issued.refresh_token,
+        id_token=issued.id_token,
+        client_info=_client_info(form, issued),
     )
 
 
@@ -238,3 +261,65 @@ async def jwks_v2(request: Request, tenant: str, session: Annotated[AsyncSession
 @identity.get("/{tenant}/discovery/keys", response_model=Jwks, summary="The token-signing keys (JWKS, v1 path)")
 async def jwks_v1(request: Request, tenant: str, session: Annotated[AsyncSession, Depends(get_session)]) -> Any:
     return Jwks(keys=[(await keyring_of(request).key(session)).jwk()])
+
+
+@identity.get(
+    "/{tenant}/v2.0/.well-known/openid-configuration",
+    response_model=OpenIdConfiguration,
+    summary="OpenID discovery (Entra ID v2 endpoint)",
+)
+async def openid_configuration_v2(
+    request: Request, tenant: str, session: Annotated[AsyncSession, Depends(get_session)]
+) -> Any:
+    """Where to get tokens and their signing keys, as MSAL reads it for the authority `{base}/{tenant}`:
+    `{tenant}` is a tenant id, one of its domains, `organizations` or `common`; the issuer is the tokens' `iss`."""
+    found = await discovery.find_tenant(session, tenant)
+    return discovery.openid_configuration(_public_base(request), tenant, found, v2=True)
+
+
+@identity.get(
+    "/{tenant}/.well-known/openid-configuration",
+    response_model=OpenIdConfiguration,
+    summary="OpenID discovery (Entra ID v1 endpoint)",
+)
+async def openid_configuration_v1(
+    request: Request, tenant: str, session: Annotated[AsyncSession, Depends(get_session)]
+) -> Any:
+    """The v1 document (`/oauth2/token` with `resource=`); its issuer is the same, as cspsim issues one kind of
+    token."""
+    found = await discovery.find_tenant(session, tenant)
+    return discovery.openid_configuration(_public_base(request), tenant, found, v2=False)
+
+
+@identity.get("/common/discovery/instance", response_model=InstanceDiscovery, summary="Instance discovery (MSAL)")
+async def instance_discovery(
+    request: Request,
+    authorization_endpoint: Annotated[str | None, Query(description="The authority's authorize URL.")] = None,
+) -> Any:
+    """MSAL's authority validation: the tenant's discovery document and the host names of this instance. Point
+    MSAL Python at it with `instance_discovery="{base}/common/discovery/instance"`."""
+    return discovery.instance_discovery(_public_base(request), authorization_endpoint)
+
+
+@identity.get(
+    "/common/userrealm/{username}",
+    response_model=UserRealm,
+    response_model_exclude_none=True,
+    summary="User realm discovery (MSAL, before a password grant)",
+)
+async def user_realm(username: str, session: Annotated[AsyncSession, Depends(get_session)]) -> Any:
+    """`Managed` for a user of a tenant cspsim holds: the password goes to the token endpoint itself."""
+    return await discovery.user_realm(session, username)
+
+
+@certificates.get(
+    "/cspsim/ca.pem",
+    response_class=Response,
+    summary="The local CA certificate that signs cspsim's HTTPS certificate",
+    responses={200: {"content": {"application/x-pem-file": {}}, "description": "A PEM certificate."}},
+)
+def ca_certificate(request: Request) -> Response:
+    """Trust this file (MSAL `verify=`, `SSL_CERT_FILE`, `REQUESTS_CA_BUNDLE`, a .NET HttpClient) to call cspsim
+    served with `--tls`. Made in the data folder on first need."""
+    authority = local_authority(_settings(request).data_dir)
+    return Response(authority.ca_certificate.read_bytes(), media_type="application/x-pem-file")

@@ -144,6 +144,7 @@ class TokenForm(Request):
     username: str | None = None
     password: str | None = None
     refresh_token: str | None = None
+    client_info: str | None = Field(None, description="`1` asks for the account key, as MSAL does.")
 
 
 class TokenResponse(Schema):
@@ -158,7 +159,59 @@ class TokenResponse(Schema):
     expires_on: str | None = None
     not_before: str | None = None
     refresh_token: str | None = None
+    id_token: str | None = None
+    client_info: str | None = None
 
 
 class Jwks(Schema):
     keys: list[dict[str, str]]
+
+
+class OpenIdConfiguration(Schema):
+    """Entra's OpenID provider metadata (snake_case on the wire, as OpenID Connect Discovery names it)."""
+
+    model_config = Schema.model_config | {"alias_generator": None}
+
+    issuer: str = Field(description="The `iss` of the tenant's tokens; `{tenantid}` for common and organizations.")
+    authorization_endpoint: str
+    token_endpoint: str
+    jwks_uri: str
+    token_endpoint_auth_methods_supported: list[str]
+    response_types_supported: list[str]
+    response_modes_supported: list[str]
+    subject_types_supported: list[str]
+    id_token_signing_alg_values_supported: list[str]
+    scopes_supported: list[str]
+    claims_supported: list[str]
+    request_uri_parameter_supported: bool
+    tenant_region_scope: str | None
+    cloud_instance_name: str
+    cloud_graph_host_name: str
+    msgraph_host: str
+    rbac_url: str
+
+
+class InstanceMetadata(Schema):
+    model_config = Schema.model_config | {"alias_generator": None}
+
+    preferred_network: str
+    preferred_cache: str
+    aliases: list[str]
+
+
+class InstanceDiscovery(Schema):
+    model_config = Schema.model_config | {"alias_generator": None}
+
+    tenant_discovery_endpoint: str
+    api_version: str = Field(alias="api-version")
+    metadata: list[InstanceMetadata]
+
+
+class UserRealm(Schema):
+    model_config = Schema.model_config | {"alias_generator": None}
+
+    ver: str
+    account_type: str = Field(description="`Managed` for every account cspsim knows, else `Unknown`.")
+    domain_name: str | None = None
+    cloud_instance_name: str
+    cloud_audience_urn: str | None = None

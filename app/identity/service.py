@@ -1,5 +1,7 @@
 """Tenants, users, apps, and the token grants of Entra ID."""
 
+import base64
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import BadRequest, Conflict, NotFound, OAuthError, Unauthorized
 from app.errors import OAuthErrorCode as E
+from app.identity.discovery import issuer
 from app.identity.tokens import (
     GRAPH,
     PARTNER_CENTER,
@@ -234,6 +237,10 @@ class Issued:
     expires_in: int
     resource: str
     refresh_token: str | None
+    # A user's sign-in asked with the `openid` scope: who signed in, for the client (MSAL caches accounts by it).
+    id_token: str | None = None
+    # Entra's account key (`{"uid": oid, "utid": tid}`, base64url), answered to clients that ask (client_info=1).
+    client_info: str | None = None
 
 
 @dataclass(frozen=True)
@@ -254,12 +261,13 @@ async def _sign(
     client_id: uuid.UUID,
     app: AppRegistration | None,
     refresh: bool,
+    openid: bool = False,
 ) -> Issued:
     lifetime = int(sandbox.settings.get("tokenLifetimeSeconds", 3600))
     now = real_now()
     claims: dict[str, Any] = {
         "aud": resource if channel is Channel.API else PORTAL_AUDIENCE,
-        "iss": f"{signer.issuer_base}/{tenant.id}/v2.0",
+        "iss": issuer(signer.issuer_base, tenant.id),
         "iat": now,
         "nbf": now,
         "exp": now + timedelta(seconds=lifetime),
@@ -300,7 +308,40 @@ async def _sign(
                 "channel": channel.value,
             },
         )
-    return Issued(access_token=access, expires_in=lifetime, resource=resource, refresh_token=refresh_token)
+    if user is None:
+        return Issued(access_token=access, expires_in=lifetime, resource=resource, refresh_token=refresh_token)
+    id_token = None
+    if openid:
+        id_token = await signer.keyring.sign(
+            signer.session,
+            {
+                "aud": str(client_id),
+                "iss": issuer(signer.issuer_base, tenant.id),
+                "iat": now,
+                "nbf": now,
+                "exp": now + timedelta(seconds=lifetime),
+                "ver": "2.0",
+                "tid": str(tenant.id),
+                "sandbox": str(sandbox.id),
+                "oid": str(user.id),
+                "sub": str(user.id),
+                "preferred_username": user.user_principal_name,
+                "name": user.display_name,
+            },
+        )
+    account = json.dumps({"uid": str(user.id), "utid": str(tenant.id)}).encode()
+    return Issued(
+        access_token=access,
+        expires_in=lifetime,
+        resource=resource,
+        refresh_token=refresh_token,
+        id_token=id_token,
+        client_info=base64.urlsafe_b64encode(account).decode().rstrip("="),
+    )
+
+
+def _wants_id_token(scope: str | None) -> bool:
+    return "openid" in (scope or "").split()
 
 
 def _resource(scope: str | None, resource: str | None) -> str:
@@ -448,6 +489,7 @@ async def token_password(
         client_id=app.client_id if app else PORTAL_APP_ID,
         app=app,
         refresh=True,
+        openid=_wants_id_token(scope),
     )
 
 
@@ -494,6 +536,7 @@ async def token_refresh(
         client_id=app.client_id if app else PORTAL_APP_ID,
         app=app,
         refresh=True,
+        openid=_wants_id_token(scope),
     )
 
 

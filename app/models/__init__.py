@@ -28,9 +28,19 @@ from app.models.program import (
 )
 from app.models.sandbox import Sandbox
 from app.models.signing_key import SigningKey
-from app.models.subscription import Subscription, SubscriptionChannel
+from app.models.subscription import (
+    Charge,
+    Order,
+    OrderRequest,
+    OrderRequestStatus,
+    OrderStatus,
+    Subscription,
+    SubscriptionChannel,
+    SubscriptionStatus,
+)
 from app.models.tenant import AppRegistration, PartnerProfile, Tenant, TenantKind, User
 from app.models.timer import Timer, TimerStatus
+from app.models.transfer import Transfer, TransferStatus
 
 __all__ = [
     "MCA_TEMPLATE_ID",
@@ -39,6 +49,7 @@ __all__ = [
     "AppRegistration",
     "AuditRecord",
     "Base",
+    "Charge",
     "CustomerAgreement",
     "CustomerRelationship",
     "Enrollment",
@@ -48,6 +59,10 @@ __all__ = [
     "InvitationKind",
     "InvitationStatus",
     "Notification",
+    "Order",
+    "OrderRequest",
+    "OrderRequestStatus",
+    "OrderStatus",
     "PartnerAgreement",
     "PartnerProfile",
     "Partnership",
@@ -64,9 +79,12 @@ __all__ = [
     "SigningKey",
     "Subscription",
     "SubscriptionChannel",
+    "SubscriptionStatus",
     "Tenant",
     "TenantKind",
     "Timer",
     "TimerStatus",
+    "Transfer",
+    "TransferStatus",
     "User",
 ]

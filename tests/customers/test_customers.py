@@ -1,5 +1,8 @@
 """Customers and relationships: REL-1..8 through HTTP."""
 
+import uuid
+
+import httpx
 import pytest
 
 from tests.world import Party, World, bearer
@@ -348,6 +351,8 @@ async def test_an_attested_mca_does_not_move_to_the_provider_an_admin_center_one
 
 
 async def test_a_stranger_reaches_no_customer_through_any_route(world: World) -> None:
+    """Every /v1/customers/{customer_id}... route answers a partner with no relationship 404, except asking for a
+    transfer, which TRF-2 refuses in the same words whether or not the customer exists (nothing leaks)."""
     direct = await world.direct_bill_partner()
     customer = (await direct.create_customer()).json()
     stranger = await world.direct_bill_partner()
@@ -358,17 +363,44 @@ async def test_a_stranger_reaches_no_customer_through_any_route(world: World) ->
         if path.startswith("/v1/customers/{customer_id}")
         for method in ops
     ]
-    assert len(routes) >= 5
+    assert len(routes) >= 10
     token = await stranger.app_token()
-    bodies = {"post": {"indirectProviderId": stranger.id, "customerConsentRecorded": True, **attestation()}}
+    # A valid body per route, so the refusal comes from visibility, not from validation.
+    bodies: dict[tuple[str, str], dict[str, object]] = {
+        ("/v1/customers/{customer_id}/resellerrelationshipextension", "post"): {
+            "indirectProviderId": stranger.id,
+            "customerConsentRecorded": True,
+        },
+        ("/v1/customers/{customer_id}/agreements", "post"): attestation(),
+        ("/v1/customers/{customer_id}/orders", "post"): {
+            "lineItems": [
+                {"lineItemNumber": 0, "offerId": "CFQ7TTC0LFLX:0001:CFQ7TTC0LFK5", "quantity": 1, "termDuration": "P1Y"}
+            ]
+        },
+        ("/v1/customers/{customer_id}/transfers", "post"): {
+            "sourcePartnerTenantId": direct.id,
+            "customerEmailId": "it@customer.example",
+            "transferType": 5,
+        },
+        ("/v1/customers/{customer_id}/transfers/{transfer_id}", "patch"): {"status": "Cancel"},
+        ("/v1/customers/{customer_id}/subscriptions/{subscription_id}", "patch"): {"quantity": 2},
+    }
     for path, method in routes:
-        url = path.replace("{customer_id}", customer["id"])
-        if method == "post" and url.endswith("/agreements"):
-            body: dict[str, object] = attestation()
-        elif method == "post":
-            body = {"indirectProviderId": stranger.id, "customerConsentRecorded": True}
-        else:
-            body = {}
-        r = await world.http.request(method.upper(), url, headers=bearer(token), json=body if body else None)
+        needs_body = method in ("post", "patch", "put") and not path.endswith("/accept")
+        assert not needs_body or (path, method) in bodies, f"add a valid body for {method} {path} to this walk"
+
+    async def call(method: str, path: str, customer_id: str) -> httpx.Response:
+        url = path.replace("{customer_id}", customer_id)
+        for name in ("{subscription_id}", "{order_id}", "{transfer_id}", "{user_id}"):
+            url = url.replace(name, str(uuid.uuid4()))
+        return await world.http.request(method.upper(), url, headers=bearer(token), json=bodies.get((path, method)))
+
+    for path, method in routes:
+        r = await call(method, path, customer["id"])
+        if (path, method) == ("/v1/customers/{customer_id}/transfers", "post"):
+            assert r.status_code == 403, r.text
+            assert r.json()["rule"] == "TRF-2"
+            unknown = await call(method, path, str(uuid.uuid4()))
+            assert unknown.json() == r.json()
+            continue
         assert r.status_code == 404, (method, path, r.text)
-    assert bodies

@@ -1,0 +1,33 @@
+"""Commerce lifecycles as data, and the new-commerce numbers.
+
+Subscription:  active <──> suspended
+                 └──> deleted (cancelled)   └──> deleted
+                 └──> expired (term ended without auto-renew)
+Order request: Pending ──> Fulfilled | Rejected
+"""
+
+from datetime import timedelta
+
+from app.kit.lifecycle import Lifecycle
+from app.models import OrderRequestStatus, SubscriptionStatus
+
+S = SubscriptionStatus
+
+SUBSCRIPTION = Lifecycle[SubscriptionStatus](
+    "subscription",
+    {
+        S.ACTIVE: frozenset({S.SUSPENDED, S.DELETED, S.EXPIRED}),
+        S.SUSPENDED: frozenset({S.ACTIVE, S.DELETED}),
+    },
+)
+
+ORDER_REQUEST = Lifecycle[OrderRequestStatus](
+    "order request",
+    {
+        OrderRequestStatus.PENDING: frozenset({OrderRequestStatus.FULFILLED, OrderRequestStatus.REJECTED}),
+    },
+)
+
+# COM-8: seats may be reduced, and a subscription cancelled, only within 168 hours (7 days) of its purchase,
+# its renewal, or the addition of the seats concerned.
+REFUND_WINDOW = timedelta(hours=168)

@@ -1,0 +1,176 @@
+"""Order requests (COM-2): an indirect reseller asks its provider to order for one of its customers."""
+
+import uuid
+
+from sqlalchemy import select
+
+from app.commerce.lifecycle import ORDER_REQUEST
+from app.commerce.orders import LineItem, place_order
+from app.customers import service as customers
+from app.errors import NotFound, RuleViolation
+from app.events.service import move, notify, record_event
+from app.kit.roles import ADMIN_AGENT, GLOBAL_ADMIN, SALES_AGENT, require_role
+from app.models import Order, OrderRequest, OrderRequestStatus, RelationshipKind
+from app.pagination import Page, PageRequest, keyset
+from app.programs import service as programs
+from app.providers import service as providers
+from app.sandboxes.context import SandboxContext
+
+
+async def request_order(
+    ctx: SandboxContext, *, customer_id: uuid.UUID, indirect_provider_id: uuid.UUID, line_items: list[dict[str, object]]
+) -> OrderRequest:
+    """COM-2: the reseller asks; the customer must be its indirect reseller customer, the provider one it partners
+    with and that holds the customer too."""
+    require_role(ctx, GLOBAL_ADMIN, ADMIN_AGENT, SALES_AGENT, action="request an order")
+    reseller_id = ctx.actor.tenant_id
+    assert reseller_id is not None
+    if not (await programs.capabilities(ctx, reseller_id)).indirect_reseller:
+        raise RuleViolation(
+            "COM-2",
+            "Order requests are how an indirect reseller buys, through its provider; this "
+            "tenant is not an active indirect reseller.",
+        )
+    seen = await customers.get_visible_customer(ctx, customer_id)
+    if not any(r.kind is RelationshipKind.INDIRECT_RESELLER for r in seen.relationships):
+        raise RuleViolation("COM-2", "Request orders only for customers you hold as an indirect reseller.")
+    provider_holds = any(
+        r.kind is RelationshipKind.INDIRECT_PROVIDER
+        for r in await customers.relationships_with(ctx, customer_id, indirect_provider_id)
+    )
+    if not provider_holds or not await providers.are_partners(
+        ctx, provider_id=indirect_provider_id, reseller_id=reseller_id
+    ):
+        raise RuleViolation(
+            "COM-2",
+            f"{indirect_provider_id} must be one of your providers and hold a relationship with this customer.",
+            status_code=400,
+        )
+    request = OrderRequest(
+        sandbox_id=ctx.sandbox_id,
+        id=uuid.uuid4(),
+        customer_tenant_id=customer_id,
+        reseller_tenant_id=reseller_id,
+        provider_tenant_id=indirect_provider_id,
+        status=OrderRequestStatus.PENDING,
+        line_items=line_items,
+        created_by=ctx.actor.name,
+        created_at=ctx.now,
+    )
+    ctx.session.add(request)
+    await ctx.session.flush()
+    await record_event(
+        ctx,
+        name="order-request-created",
+        resource_type="OrderRequest",
+        resource_id=request.id,
+        tenant_ids=[reseller_id, indirect_provider_id],
+    )
+    await _tell(
+        ctx,
+        indirect_provider_id,
+        "order-request",
+        "An indirect reseller asks you to place an order",
+        f"Order request {request.id} waits for you (POST /v1/orderrequests/{request.id}/fulfill or /reject).",
+    )
+    return request
+
+
+async def _tell(ctx: SandboxContext, tenant_id: uuid.UUID, kind: str, subject: str, body: str) -> None:
+    profile = await programs.find_profile(ctx, tenant_id)
+    if profile and profile.primary_contact_email:
+        await notify(ctx, to=profile.primary_contact_email, kind=kind, subject=subject, body=body, tenant_id=tenant_id)
+
+
+async def _for_provider(ctx: SandboxContext, request_id: uuid.UUID) -> OrderRequest:
+    request = (
+        await ctx.session.execute(
+            select(OrderRequest)
+            .where(
+                OrderRequest.sandbox_id == ctx.sandbox_id,
+                OrderRequest.id == request_id,
+                OrderRequest.provider_tenant_id == ctx.actor.tenant_id,
+            )
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if request is None:
+        raise NotFound("Order request", request_id)
+    return request
+
+
+async def fulfill(ctx: SandboxContext, *, request_id: uuid.UUID) -> tuple[OrderRequest, Order]:
+    """The provider places the order, with the reseller on record (COM-3), and the reseller is told."""
+    request = await _for_provider(ctx, request_id)
+    ORDER_REQUEST.check(request.status, OrderRequestStatus.FULFILLED, action="fulfill")
+    reseller = await programs.find_profile(ctx, request.reseller_tenant_id)
+    lines = [
+        LineItem(
+            line_item_number=int(str(li.get("lineItemNumber", n))),
+            offer_id=str(li["offerId"]),
+            quantity=int(str(li["quantity"])),
+            term_duration=_text(li.get("termDuration")),
+            billing_cycle=_text(li.get("billingCycle")),
+            partner_id_on_record=reseller.partner_id if reseller else None,
+            friendly_name=_text(li.get("friendlyName")),
+        )
+        for n, li in enumerate(request.line_items)
+    ]
+    order = await place_order(ctx, customer_id=request.customer_tenant_id, line_items=lines)
+    request.order_id = order.id
+    await move(
+        ctx,
+        request,
+        ORDER_REQUEST,
+        OrderRequestStatus.FULFILLED,
+        action="fulfill",
+        event="order-request-fulfilled",
+        resource_type="OrderRequest",
+        tenant_ids=[request.reseller_tenant_id, request.provider_tenant_id],
+    )
+    await _tell(
+        ctx,
+        request.reseller_tenant_id,
+        "order-request-fulfilled",
+        "Your provider placed your order",
+        f"Order request {request.id} was fulfilled with order {order.id}.",
+    )
+    return request, order
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+async def reject(ctx: SandboxContext, *, request_id: uuid.UUID, reason: str) -> OrderRequest:
+    """The provider declines with a reason; the reseller is told."""
+    request = await _for_provider(ctx, request_id)
+    request.reason = reason
+    await move(
+        ctx,
+        request,
+        ORDER_REQUEST,
+        OrderRequestStatus.REJECTED,
+        action="reject",
+        event="order-request-rejected",
+        resource_type="OrderRequest",
+        tenant_ids=[request.reseller_tenant_id, request.provider_tenant_id],
+    )
+    await _tell(
+        ctx,
+        request.reseller_tenant_id,
+        "order-request-rejected",
+        "Your provider declined your order request",
+        f"Order request {request.id} was rejected: {reason}",
+    )
+    return request
+
+
+async def list_order_requests(ctx: SandboxContext, page: PageRequest) -> Page[OrderRequest]:
+    """The caller's order requests, as the reseller that asked or the provider asked."""
+    me = ctx.actor.tenant_id
+    stmt = select(OrderRequest).where(
+        OrderRequest.sandbox_id == ctx.sandbox_id,
+        (OrderRequest.reseller_tenant_id == me) | (OrderRequest.provider_tenant_id == me),
+    )
+    return await keyset(ctx.session, stmt, keys=[OrderRequest.created_at, OrderRequest.id], page=page)

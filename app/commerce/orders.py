@@ -1,0 +1,219 @@
+"""Orders: who may buy for whom (COM-1, COM-2, REL-3, REL-5, AGR-1), what (COM-4), with whom on record (COM-3)."""
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.catalog import service as catalog
+from app.commerce.subscriptions import charge, start_term
+from app.customers import agreements
+from app.customers import service as customers
+from app.errors import BadRequest, NotFound, RuleViolation
+from app.events.service import record_audit, record_event
+from app.models import (
+    CustomerRelationship,
+    Order,
+    OrderStatus,
+    PartnerProfile,
+    RelationshipKind,
+    Subscription,
+    SubscriptionChannel,
+    SubscriptionStatus,
+    Tenant,
+)
+from app.pagination import Page, PageRequest, keyset
+from app.programs import service as programs
+from app.providers import service as providers
+from app.sandboxes.context import SandboxContext
+
+
+@dataclass(frozen=True)
+class LineItem:
+    line_item_number: int
+    offer_id: str
+    quantity: int
+    term_duration: str | None
+    billing_cycle: str | None
+    partner_id_on_record: str | None
+    friendly_name: str | None
+
+
+async def _partner_of_record(
+    ctx: SandboxContext, relationship: CustomerRelationship, customer_id: uuid.UUID, given: str | None
+) -> str | None:
+    """COM-3: a provider records the indirect reseller's PartnerID; it must be a reseller partnered with the provider
+    and related to the customer. A direct-bill partner records none. Left out, a provider's order for a reseller's
+    customer records that reseller."""
+    if relationship.kind is RelationshipKind.DIRECT_BILL:
+        if given:
+            raise RuleViolation(
+                "COM-3",
+                "Only a provider records an indirect reseller as partner of record; a "
+                "direct-bill partner's orders carry no partnerIdOnRecord.",
+                status_code=400,
+            )
+        return None
+    if not given:
+        if relationship.counterpart_tenant_id is None:
+            return None
+        profile = await programs.find_profile(ctx, relationship.counterpart_tenant_id)
+        return profile.partner_id if profile else None
+    profile = await ctx.session.scalar(
+        select(PartnerProfile).where(PartnerProfile.sandbox_id == ctx.sandbox_id, PartnerProfile.partner_id == given)
+    )
+    assert ctx.actor.tenant_id is not None
+    related = profile is not None and any(
+        r.kind is RelationshipKind.INDIRECT_RESELLER
+        for r in await customers.relationships_with(ctx, customer_id, profile.tenant_id)
+    )
+    if (
+        profile is None
+        or not related
+        or not await providers.are_partners(ctx, provider_id=ctx.actor.tenant_id, reseller_id=profile.tenant_id)
+    ):
+        raise RuleViolation(
+            "COM-3",
+            f"{given} is not a valid partner of record here: it must be an indirect reseller "
+            "that partners with you and has a relationship with this customer.",
+            status_code=400,
+            code=800016,
+            error_name="InvalidPartnerIdOnRecord",
+        )
+    return given
+
+
+async def place_order(ctx: SandboxContext, *, customer_id: uuid.UUID, line_items: list[LineItem]) -> Order:
+    """COM-1: a direct-bill partner orders for its own direct customers; a provider for customers it holds a
+    relationship with (REL-5), never through a relationship acquired as indirect reseller (REL-3). COM-2: an
+    indirect reseller does not order (it asks its provider). AGR-1: the MCA must hold for the ordering partner.
+    COM-4: Direct EA and pay-as-you-go Azure are not resold. COM-3: the partner of record. Each line becomes a
+    new-commerce subscription priced at today's price for its term."""
+    partner_id = ctx.actor.tenant_id
+    assert partner_id is not None
+    can = await programs.capabilities(ctx, partner_id)
+    if not (can.direct_bill or can.indirect_provider):
+        raise RuleViolation(
+            "COM-2",
+            "An indirect reseller cannot place orders: ask your provider to order for your "
+            "customer (POST /v1/orderrequests).",
+        )
+    relationship = await customers.require_purchase_relationship(ctx, customer_id)
+    await agreements.require_mca(ctx, customer_id)
+    customer = await ctx.session.get(Tenant, (ctx.sandbox_id, customer_id))
+    assert customer is not None
+    if not line_items:
+        raise BadRequest("An order has at least one line item.")
+    if len({line.line_item_number for line in line_items}) != len(line_items):
+        raise BadRequest("Each line item needs its own lineItemNumber.")
+    order = Order(
+        sandbox_id=ctx.sandbox_id,
+        id=uuid.uuid4(),
+        customer_tenant_id=customer_id,
+        partner_tenant_id=partner_id,
+        status=OrderStatus.COMPLETED,
+        currency="USD",
+        line_items=[],
+        created_by=ctx.actor.name,
+        created_at=ctx.now,
+    )
+    lines = []
+    for line in line_items:
+        resolved = catalog.resolve(
+            line.offer_id,
+            term_duration=line.term_duration,
+            billing_cycle=line.billing_cycle,
+            country=customer.country,
+            quantity=line.quantity,
+        )
+        on_record = await _partner_of_record(ctx, relationship, customer_id, line.partner_id_on_record)
+        subscription = Subscription(
+            sandbox_id=ctx.sandbox_id,
+            id=uuid.uuid4(),
+            customer_tenant_id=customer_id,
+            channel=SubscriptionChannel.CSP,
+            partner_tenant_id=partner_id,
+            order_id=order.id,
+            offer_id=resolved.offer.catalog_item_id,
+            offer_name=resolved.offer.title,
+            friendly_name=line.friendly_name,
+            product_type=resolved.offer.product_type.value,
+            is_new_commerce=resolved.offer.new_commerce,
+            quantity=line.quantity,
+            status=SubscriptionStatus.ACTIVE,
+            term_duration=resolved.term.duration or None,
+            billing_cycle=resolved.billing_cycle,
+            unit_price=resolved.unit_price,
+            currency=resolved.currency,
+            auto_renew=bool(resolved.term.duration),
+            partner_of_record=on_record,
+            created_at=ctx.now,
+            refundable_tranches=[],
+        )
+        ctx.session.add(subscription)
+        await start_term(ctx, subscription, ctx.now)
+        await charge(ctx, subscription, kind="new", quantity=line.quantity)
+        order.currency = resolved.currency
+        lines.append(
+            {
+                "lineItemNumber": line.line_item_number,
+                "offerId": resolved.offer.catalog_item_id,
+                "subscriptionId": str(subscription.id),
+                "termDuration": subscription.term_duration,
+                "billingCycle": resolved.billing_cycle,
+                "transactionType": "new",
+                "quantity": line.quantity,
+                "friendlyName": line.friendly_name,
+                "partnerIdOnRecord": on_record,
+                "unitPrice": str(resolved.unit_price),
+            }
+        )
+    order.line_items = lines
+    ctx.session.add(order)
+    await ctx.session.flush()
+    await record_event(
+        ctx,
+        name="order-created",
+        resource_type="Order",
+        resource_id=order.id,
+        tenant_ids=[partner_id],
+        data={"customerId": str(customer_id)},
+    )
+    await record_audit(
+        ctx,
+        tenant_id=partner_id,
+        customer_id=customer_id,
+        operation_type="create_order",
+        resource_type="Order",
+        resource_id=order.id,
+        new_value={"lineItems": len(lines)},
+    )
+    return order
+
+
+async def list_orders(ctx: SandboxContext, customer_id: uuid.UUID, page: PageRequest) -> Page[Order]:
+    """The orders the caller placed for a customer it sees (COM-1: order history)."""
+    await customers.get_visible_customer(ctx, customer_id)
+    stmt = select(Order).where(
+        Order.sandbox_id == ctx.sandbox_id,
+        Order.customer_tenant_id == customer_id,
+        Order.partner_tenant_id == ctx.actor.tenant_id,
+    )
+    return await keyset(ctx.session, stmt, keys=[Order.created_at, Order.id], page=page)
+
+
+async def get_order(ctx: SandboxContext, customer_id: uuid.UUID, order_id: uuid.UUID) -> Order:
+    await customers.get_visible_customer(ctx, customer_id)
+    order = (
+        await ctx.session.execute(
+            select(Order).where(
+                Order.sandbox_id == ctx.sandbox_id,
+                Order.customer_tenant_id == customer_id,
+                Order.id == order_id,
+                Order.partner_tenant_id == ctx.actor.tenant_id,
+            )
+        )
+    ).scalar_one_or_none()
+    if order is None:
+        raise NotFound("Order", order_id)
+    return order

@@ -1,0 +1,248 @@
+"""New-commerce subscriptions: seats, windows, suspension, cancellation, renewal (COM-8), and their charges."""
+
+import calendar
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from app.commerce.lifecycle import REFUND_WINDOW, SUBSCRIPTION
+from app.customers import service as customers
+from app.errors import BadRequest, Conflict, NotFound, RuleViolation
+from app.events.service import move, record_event
+from app.models import Charge, Subscription, SubscriptionStatus, Timer
+from app.models.base import next_seq
+from app.sandboxes import timers
+from app.sandboxes.context import SandboxContext
+
+S = SubscriptionStatus
+RENEW_TIMER = "subscription.renew"
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
+
+
+def term_end(start: datetime, duration: str | None) -> datetime | None:
+    """When a term that starts at `start` renews: P1M, P1Y, P3Y; no term, no end."""
+    months = {"P1M": 1, "P1Y": 12, "P3Y": 36}.get(duration or "")
+    return add_months(start, months) if months else None
+
+
+async def charge(ctx: SandboxContext, subscription: Subscription, *, kind: str, quantity: int) -> None:
+    """A charge event billing reads, priced at the subscription's price for its term."""
+    assert subscription.partner_tenant_id is not None
+    ctx.session.add(
+        Charge(
+            sandbox_id=ctx.sandbox_id,
+            id=uuid.uuid4(),
+            seq=next_seq(),
+            subscription_id=subscription.id,
+            customer_tenant_id=subscription.customer_tenant_id,
+            partner_tenant_id=subscription.partner_tenant_id,
+            kind=kind,
+            quantity=quantity,
+            quantity_after=subscription.quantity,
+            unit_price=subscription.unit_price or 0,
+            currency=subscription.currency or "USD",
+            term_duration=subscription.term_duration,
+            billing_cycle=subscription.billing_cycle,
+            reseller_mpn_id=subscription.partner_of_record,
+            occurred_at=ctx.now,
+        )
+    )
+    await record_event(
+        ctx,
+        name="subscription-updated",
+        resource_type="Subscription",
+        resource_id=subscription.id,
+        tenant_ids=[subscription.partner_tenant_id],
+        data={"charge": kind, "quantity": quantity},
+    )
+
+
+def refundable(subscription: Subscription, now: datetime) -> list[dict[str, Any]]:
+    """The seat tranches whose window is still open at `now`."""
+    return [t for t in subscription.refundable_tranches if datetime.fromisoformat(t["allowedUntil"]) > now]
+
+
+def open_tranche(subscription: Subscription, quantity: int, now: datetime) -> None:
+    until = (now + REFUND_WINDOW).isoformat()
+    subscription.refundable_tranches = [*refundable(subscription, now), {"quantity": quantity, "allowedUntil": until}]
+
+
+async def start_term(ctx: SandboxContext, subscription: Subscription, start: datetime) -> None:
+    """A term begins (purchase or renewal): its end, its cancellation window, its renewal timer."""
+    end = term_end(start, subscription.term_duration)
+    subscription.effective_start_date = start
+    subscription.commitment_end_date = (end - timedelta(days=1)).date() if end else None
+    subscription.cancellation_allowed_until = start + REFUND_WINDOW if end else None
+    subscription.refundable_tranches = []
+    if end:
+        open_tranche(subscription, subscription.quantity, start)
+        await timers.schedule(ctx, kind=RENEW_TIMER, ref=subscription.id, due_at=end)
+
+
+def visible_subscriptions(ctx: SandboxContext, customer_id: uuid.UUID) -> Select[Any]:
+    """The subscriptions a partner sold this customer: the only ones it sees."""
+    return select(Subscription).where(
+        Subscription.sandbox_id == ctx.sandbox_id,
+        Subscription.customer_tenant_id == customer_id,
+        Subscription.partner_tenant_id == ctx.actor.tenant_id,
+    )
+
+
+async def list_subscriptions(ctx: SandboxContext, customer_id: uuid.UUID) -> list[Subscription]:
+    """REL-4: only where the caller's relationship shows subscriptions (not through an indirect reseller one)."""
+    await customers.require_operation(ctx, customer_id, "viewSubscriptions")
+    stmt = visible_subscriptions(ctx, customer_id).order_by(Subscription.created_at, Subscription.id)
+    return list((await ctx.session.execute(stmt)).scalars())
+
+
+async def get_subscription(
+    ctx: SandboxContext, customer_id: uuid.UUID, subscription_id: uuid.UUID, *, for_update: bool = False
+) -> Subscription:
+    await customers.require_operation(ctx, customer_id, "viewSubscriptions")
+    stmt = visible_subscriptions(ctx, customer_id).where(Subscription.id == subscription_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    found: Subscription | None = (await ctx.session.execute(stmt)).scalar_one_or_none()
+    if found is None:
+        raise NotFound("Subscription", subscription_id)
+    return found
+
+
+async def _move(ctx: SandboxContext, subscription: Subscription, target: SubscriptionStatus, action: str) -> None:
+    assert subscription.partner_tenant_id is not None
+    await move(
+        ctx,
+        subscription,
+        SUBSCRIPTION,
+        target,
+        action=action,
+        event="subscription-updated",
+        resource_type="Subscription",
+        tenant_ids=[subscription.partner_tenant_id],
+        audit_tenant_id=subscription.partner_tenant_id,
+    )
+
+
+async def update_subscription(
+    ctx: SandboxContext,
+    *,
+    customer_id: uuid.UUID,
+    subscription_id: uuid.UUID,
+    quantity: int | None,
+    status: SubscriptionStatus | None,
+    auto_renew: bool | None,
+    friendly_name: str | None,
+    scheduled_quantity: int | None,
+) -> Subscription:
+    """COM-8: seats go up any time (co-termed, opening their own 168-hour tranche); seats come down, and the
+    subscription is cancelled, only within the 168 hours after purchase, renewal or the tranche's addition.
+    Suspension and reactivation at any time; a deleted subscription changes no more. Scheduled changes apply at
+    renewal, need auto-renew, and any mid-term seat change drops them."""
+    subscription = await get_subscription(ctx, customer_id, subscription_id, for_update=True)
+    if subscription.status is S.DELETED:
+        raise Conflict("A deleted subscription cannot be updated.").with_code(2011, "SubscriptionDeleted")
+    subscription.updated_at = ctx.now
+    if friendly_name is not None:
+        subscription.friendly_name = friendly_name
+    if auto_renew is not None:
+        subscription.auto_renew = auto_renew
+        if not auto_renew:
+            subscription.scheduled_quantity = None
+    if quantity is not None and quantity != subscription.quantity:
+        await _change_seats(ctx, subscription, quantity)
+    if scheduled_quantity is not None:
+        if not subscription.auto_renew:
+            raise BadRequest("A scheduled change applies at renewal: turn auto-renew on first.")
+        subscription.scheduled_quantity = scheduled_quantity
+    if status is not None and status is not subscription.status:
+        await _change_status(ctx, subscription, status)
+    return subscription
+
+
+async def _change_seats(ctx: SandboxContext, subscription: Subscription, quantity: int) -> None:
+    if subscription.status is not S.ACTIVE:
+        raise Conflict(f"Seats change only on an active subscription; this one is {subscription.status}.").with_code(
+            2001, "SubscriptionNotActive"
+        )
+    if not subscription.refundable_tranches and subscription.commitment_end_date is None:
+        raise BadRequest(f"{subscription.offer_name} has no seats to change.")
+    added = quantity - subscription.quantity
+    subscription.scheduled_quantity = None  # any mid-term change drops the scheduled one
+    if added > 0:
+        subscription.quantity = quantity
+        open_tranche(subscription, added, ctx.now)
+        await charge(ctx, subscription, kind="addQuantity", quantity=added)
+        return
+    removing, open_ = -added, refundable(subscription, ctx.now)
+    available = sum(int(t["quantity"]) for t in open_)
+    if removing > available:
+        closes = max((t["allowedUntil"] for t in subscription.refundable_tranches), default=None)
+        raise RuleViolation(
+            "COM-8",
+            f"Only seats bought within the last 168 hours can be removed: {available} can be "
+            f"now; the window of the last addition closed{' at ' + closes if closes else ''}. "
+            "Schedule the reduction for the renewal instead (scheduledNextTermInstructions).",
+            status_code=400,
+            data=[{"refundableQuantity": available}],
+        )
+    tranches = list(open_)
+    while removing:  # the newest seats go first
+        last = tranches[-1]
+        taken = min(removing, int(last["quantity"]))
+        removing -= taken
+        if taken == int(last["quantity"]):
+            tranches.pop()
+        else:
+            tranches[-1] = {**last, "quantity": int(last["quantity"]) - taken}
+    subscription.refundable_tranches = tranches
+    subscription.quantity = quantity
+    await charge(ctx, subscription, kind="removeQuantity", quantity=-added)
+
+
+async def _change_status(ctx: SandboxContext, subscription: Subscription, status: SubscriptionStatus) -> None:
+    if status is S.DELETED:
+        until = subscription.cancellation_allowed_until
+        if until is not None and ctx.now > until:
+            raise RuleViolation(
+                "COM-8",
+                f"A new-commerce subscription can be cancelled only within 168 hours of its "
+                f"purchase or renewal; this window closed at {until.isoformat()}. Turn auto-renew "
+                "off to let it end with its term.",
+                status_code=400,
+            )
+        await _move(ctx, subscription, S.DELETED, "cancel")
+        await timers.cancel(ctx, kind=RENEW_TIMER, ref=subscription.id)
+        await charge(ctx, subscription, kind="cancel", quantity=subscription.quantity)
+        return
+    await _move(ctx, subscription, status, "suspend" if status is S.SUSPENDED else "reactivate")
+
+
+@timers.on_timer(RENEW_TIMER)
+async def _renew(ctx: SandboxContext, timer: Timer) -> None:
+    """The term ends: with auto-renew a new term begins (scheduled changes applied, a new window opened), charged
+    at the term's price; without, the subscription expires."""
+    subscription = (
+        await ctx.session.execute(
+            select(Subscription)
+            .where(Subscription.sandbox_id == ctx.sandbox_id, Subscription.id == uuid.UUID(timer.ref))
+            .with_for_update()
+        )
+    ).scalar_one()
+    if subscription.status not in (S.ACTIVE, S.SUSPENDED):
+        return
+    if not subscription.auto_renew:
+        if subscription.status is S.SUSPENDED:
+            await _move(ctx, subscription, S.ACTIVE, "end of term")
+        await _move(ctx, subscription, S.EXPIRED, "end of term")
+        return
+    if subscription.scheduled_quantity:
+        subscription.quantity, subscription.scheduled_quantity = subscription.scheduled_quantity, None
+    await start_term(ctx, subscription, ctx.now)
+    await charge(ctx, subscription, kind="renew", quantity=subscription.quantity)

@@ -1,0 +1,112 @@
+"""Partner Center's new-commerce transfers (partner to partner)."""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, status
+
+from app.commerce.router import order_out
+from app.db import TransactionalRoute
+from app.identity.principal import PartnerCaller, partner_router_dependencies
+from app.models import Tenant, Transfer
+from app.pagination import Collection, PageRequest, collection, page_request
+from app.sandboxes.context import SandboxContext
+from app.transfers import service
+from app.transfers.schemas import TransferCreate, TransferOut, TransferPatch, TransferSubmitResult
+
+router = APIRouter(
+    prefix="/v1/customers/{customer_id}/transfers",
+    tags=["partner center: transfers"],
+    route_class=TransactionalRoute,
+    dependencies=partner_router_dependencies,
+)
+Pages = Annotated[PageRequest, Depends(page_request)]
+
+
+async def _out(ctx: SandboxContext, t: Transfer) -> TransferOut:
+    source = await ctx.session.get(Tenant, (ctx.sandbox_id, t.source_partner_tenant_id))
+    target = await ctx.session.get(Tenant, (ctx.sandbox_id, t.target_partner_tenant_id))
+    return TransferOut(
+        id=t.id,
+        status=t.status,
+        transfer_type=t.transfer_type,
+        customer_email_id=t.customer_email,
+        customer_tenant_id=t.customer_tenant_id,
+        source_partner_tenant_id=t.source_partner_tenant_id,
+        source_partner_name=source.display_name if source else None,
+        target_partner_tenant_id=t.target_partner_tenant_id,
+        target_partner_name=target.display_name if target else None,
+        partner_on_record=t.partner_on_record,
+        target_product_types=t.target_product_types,
+        transfer_direction=1 if ctx.actor.tenant_id == t.target_partner_tenant_id else 2,
+        line_items=t.line_items,
+        created_time=t.created_at,
+        last_modified_time=t.last_modified_at,
+        completed_time=t.complete_at,
+        expiration_time=t.expires_at,
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TransferOut,
+    summary="Ask another partner to transfer a customer's subscriptions to you (target)",
+)
+async def create_transfer(ctx: PartnerCaller, customer_id: uuid.UUID, body: TransferCreate) -> Any:
+    """TRF-2 (a relationship first), TRF-3 (the source is notified), TRF-5 (expiry)."""
+    return await _out(
+        ctx,
+        await service.create_transfer(
+            ctx,
+            customer_id=customer_id,
+            source_partner_tenant_id=body.source_partner_tenant_id,
+            customer_email=str(body.customer_email_id),
+            target_product_types=body.target_product_types,
+            partner_on_record=body.partner_on_record,
+            transfer_type=body.transfer_type,
+        ),
+    )
+
+
+@router.get("", response_model=Collection[TransferOut], summary="List the customer's transfers you take part in")
+async def list_transfers(ctx: PartnerCaller, request: Request, customer_id: uuid.UUID, page: Pages) -> Any:
+    found = await service.list_transfers(ctx, customer_id, page)
+    return collection(request, found, [await _out(ctx, t) for t in found.items])
+
+
+@router.get("/{transfer_id}", response_model=TransferOut, summary="Read a transfer")
+async def read_transfer(ctx: PartnerCaller, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Any:
+    return await _out(ctx, await service.get_transfer(ctx, customer_id, transfer_id))
+
+
+@router.patch(
+    "/{transfer_id}", response_model=TransferOut, summary="Choose the subscriptions (source) or cancel (target)"
+)
+async def update_transfer(
+    ctx: PartnerCaller, customer_id: uuid.UUID, transfer_id: uuid.UUID, body: TransferPatch
+) -> Any:
+    """TRF-1: only new-commerce license-based subscriptions and Azure plans move."""
+    lines = (
+        [{"subscriptionId": str(li.subscription_id), "quantity": li.quantity} for li in body.line_items]
+        if body.line_items is not None
+        else None
+    )
+    return await _out(
+        ctx,
+        await service.update_transfer(
+            ctx, customer_id=customer_id, transfer_id=transfer_id, status=body.status, line_items=lines
+        ),
+    )
+
+
+@router.post(
+    "/{transfer_id}/accept",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TransferSubmitResult,
+    summary="Submit the transfer (source)",
+)
+async def submit_transfer(ctx: PartnerCaller, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Any:
+    """TRF-3/TRF-4: new subscriptions on the target, the old ones cancelled, in one step."""
+    order = await service.submit_transfer(ctx, customer_id=customer_id, transfer_id=transfer_id)
+    return TransferSubmitResult(orders=[order_out(order)], transfer_errors=[])

@@ -1,0 +1,402 @@
+"""The transfer flow of TRF-3: create (target), choose and submit (source), cancel (target), expire (clock)."""
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from app.commerce.lifecycle import SUBSCRIPTION
+from app.commerce.subscriptions import RENEW_TIMER, charge, start_term
+from app.customers import service as customers
+from app.errors import BadRequest, Conflict, NotFound, RuleViolation
+from app.events.service import move, notify, record_audit, record_event
+from app.kit.roles import ADMIN_AGENT, GLOBAL_ADMIN, require_role
+from app.models import (
+    Order,
+    OrderStatus,
+    RelationshipKind,
+    Subscription,
+    SubscriptionChannel,
+    SubscriptionStatus,
+    Tenant,
+    TenantKind,
+    Timer,
+    Transfer,
+    TransferStatus,
+)
+from app.pagination import Page, PageRequest, keyset
+from app.programs import service as programs
+from app.sandboxes import timers
+from app.sandboxes.context import SandboxContext
+from app.transfers.lifecycle import TRANSFER, TRANSFERABLE_PRODUCT_TYPES
+
+T = TransferStatus
+EXPIRE_TIMER = "transfer.expire"
+
+
+async def create_transfer(
+    ctx: SandboxContext,
+    *,
+    customer_id: uuid.UUID,
+    source_partner_tenant_id: uuid.UUID,
+    customer_email: str,
+    target_product_types: list[str] | None,
+    partner_on_record: str | None,
+    transfer_type: int,
+) -> Transfer:
+    """TRF-2: the target must hold a transacting reseller relationship with the customer (refused alike whether or
+    not the customer exists). TRF-3: the request names the source partner and the customer's email; the source is
+    notified, with an event and an audit record. TRF-5: it expires after transferExpiryDays."""
+    require_role(ctx, GLOBAL_ADMIN, ADMIN_AGENT, action="create a transfer", apps=True)
+    target_id = ctx.actor.tenant_id
+    assert target_id is not None
+    if transfer_type != 5:
+        raise BadRequest("cspsim moves new-commerce subscriptions: transferType is 5.")
+    mine = await customers.relationships_with(ctx, customer_id, target_id)
+    if not any(r.kind in (RelationshipKind.DIRECT_BILL, RelationshipKind.INDIRECT_PROVIDER) for r in mine):
+        raise RuleViolation(
+            "TRF-2",
+            "Establish a reseller relationship with the customer before asking for a "
+            "transfer: send it the relationship request link (GET /v1/customers/relationshiprequests) "
+            "and let it accept.",
+        )
+    source = await ctx.session.get(Tenant, (ctx.sandbox_id, source_partner_tenant_id))
+    if source is None or source.kind is not TenantKind.PARTNER or source.id == target_id:
+        raise BadRequest(f"{source_partner_tenant_id} is not another partner's tenant.")
+    if target_product_types:
+        unknown = set(target_product_types) - {"OnlineServicesNCE", "Azure", "AzureSubscription", "OnlineServices"}
+        if unknown:
+            raise BadRequest(f"targetProductTypes: {', '.join(sorted(unknown))} cannot move between partners.")
+    transfer = Transfer(
+        sandbox_id=ctx.sandbox_id,
+        id=uuid.uuid4(),
+        customer_tenant_id=customer_id,
+        source_partner_tenant_id=source.id,
+        target_partner_tenant_id=target_id,
+        customer_email=customer_email.lower(),
+        status=T.ACTIVE,
+        transfer_type=transfer_type,
+        target_product_types=target_product_types,
+        partner_on_record=partner_on_record,
+        line_items=[],
+        created_by=ctx.actor.name,
+        created_at=ctx.now,
+        expires_at=ctx.now + timedelta(days=ctx.settings.transfer_expiry_days),
+        last_modified_at=ctx.now,
+    )
+    ctx.session.add(transfer)
+    await ctx.session.flush()
+    await timers.schedule(ctx, kind=EXPIRE_TIMER, ref=transfer.id, due_at=transfer.expires_at)
+    await record_event(
+        ctx,
+        name="create-transfer",
+        resource_type="Transfer",
+        resource_id=transfer.id,
+        tenant_ids=[source.id, target_id],
+        data={"customerId": str(customer_id)},
+    )
+    for partner in (source.id, target_id):
+        await record_audit(
+            ctx,
+            tenant_id=partner,
+            customer_id=customer_id,
+            operation_type="create_transfer",
+            resource_type="Transfer",
+            resource_id=transfer.id,
+            new_value={"status": T.ACTIVE.value},
+        )
+    profile = await programs.find_profile(ctx, source.id)
+    if profile and profile.primary_contact_email:
+        await notify(
+            ctx,
+            to=profile.primary_contact_email,
+            kind="transfer-request",
+            tenant_id=source.id,
+            subject="A partner asks you to transfer a customer's subscriptions",
+            body=f"Transfer {transfer.id} for customer {customer_id}: open it, choose the subscriptions "
+            f"and submit before {transfer.expires_at:%Y-%m-%d}.",
+        )
+    await notify(
+        ctx,
+        to=customer_email,
+        kind="transfer-request",
+        subject="A transfer of your subscriptions was requested",
+        body=f"Transfer {transfer.id} asks your current partner to move your subscriptions.",
+    )
+    return transfer
+
+
+async def _visible(
+    ctx: SandboxContext, customer_id: uuid.UUID, transfer_id: uuid.UUID, *, for_update: bool = False
+) -> Transfer:
+    """A transfer the caller is source or target of; any other is not found."""
+    me = ctx.actor.tenant_id
+    stmt = select(Transfer).where(
+        Transfer.sandbox_id == ctx.sandbox_id,
+        Transfer.customer_tenant_id == customer_id,
+        Transfer.id == transfer_id,
+        (Transfer.source_partner_tenant_id == me) | (Transfer.target_partner_tenant_id == me),
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    transfer = (await ctx.session.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
+    if transfer is None:
+        raise NotFound("Transfer", transfer_id)
+    return transfer
+
+
+async def get_transfer(ctx: SandboxContext, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Transfer:
+    return await _visible(ctx, customer_id, transfer_id)
+
+
+async def list_transfers(ctx: SandboxContext, customer_id: uuid.UUID, page: PageRequest) -> Page[Transfer]:
+    """The customer's transfers the caller takes part in, for a customer it sees."""
+    await customers.get_visible_customer(ctx, customer_id)
+    me = ctx.actor.tenant_id
+    stmt = select(Transfer).where(
+        Transfer.sandbox_id == ctx.sandbox_id,
+        Transfer.customer_tenant_id == customer_id,
+        (Transfer.source_partner_tenant_id == me) | (Transfer.target_partner_tenant_id == me),
+    )
+    return await keyset(ctx.session, stmt, keys=[Transfer.created_at, Transfer.id], page=page)
+
+
+def _require_active(transfer: Transfer) -> None:
+    if transfer.status is T.COMPLETE:
+        raise Conflict("This transfer is already complete.").with_code(900102, "TransferAlreadyComplete")
+    if transfer.status is not T.ACTIVE:
+        raise Conflict(f"This transfer is {transfer.status}; it can no longer change.").with_code(
+            900104, "TransferNotActive"
+        )
+
+
+async def _in_other_transfer(ctx: SandboxContext, transfer: Transfer, subscription_id: str) -> bool:
+    others = (
+        await ctx.session.execute(
+            select(Transfer.line_items).where(
+                Transfer.sandbox_id == ctx.sandbox_id,
+                Transfer.customer_tenant_id == transfer.customer_tenant_id,
+                Transfer.status == T.ACTIVE,
+                Transfer.id != transfer.id,
+            )
+        )
+    ).scalars()
+    return any(line["subscriptionId"] == subscription_id for lines in others for line in lines)
+
+
+async def update_transfer(
+    ctx: SandboxContext,
+    *,
+    customer_id: uuid.UUID,
+    transfer_id: uuid.UUID,
+    status: str | None,
+    line_items: list[dict[str, Any]] | None,
+) -> Transfer:
+    """The target cancels (`status: Cancel`) while the request is active; the source chooses which subscriptions
+    move. TRF-1: only new-commerce license-based subscriptions and Azure plans; a legacy one must first be migrated.
+    A subscription is in at most one active transfer."""
+    transfer = await _visible(ctx, customer_id, transfer_id, for_update=True)
+    me = ctx.actor.tenant_id
+    if status is not None:
+        if status.lower() not in {"cancel", "canceled", "cancelled"}:
+            raise BadRequest("The only status a partner sets on a transfer is Cancel.")
+        if me != transfer.target_partner_tenant_id:
+            raise Conflict("Only the partner that created the transfer cancels it.")
+        _require_active(transfer)
+        await _move(ctx, transfer, T.CANCELED, "cancel", "cancel-transfer")
+        await timers.cancel(ctx, kind=EXPIRE_TIMER, ref=transfer.id)
+        return transfer
+    if line_items is None:
+        raise BadRequest("Send lineItems (the source partner) or status: Cancel (the target partner).")
+    if me != transfer.source_partner_tenant_id:
+        raise Conflict("Only the source partner chooses which subscriptions move.")
+    _require_active(transfer)
+    chosen = []
+    for number, item in enumerate(line_items):
+        subscription = await _source_subscription(ctx, transfer, item.get("subscriptionId"))
+        if await _in_other_transfer(ctx, transfer, str(subscription.id)):
+            raise Conflict(f"Subscription {subscription.id} is already in another active transfer.").with_code(
+                900101, "TransferAlreadyInProgress"
+            )
+        quantity = int(item.get("quantity") or subscription.quantity)
+        if quantity != subscription.quantity:
+            raise BadRequest("A new-commerce transfer moves all seats of a subscription.")
+        chosen.append(
+            {
+                "id": number,
+                "subscriptionId": str(subscription.id),
+                "quantity": quantity,
+                "offerId": subscription.offer_id,
+                "friendlyName": subscription.friendly_name,
+                "billingCycle": subscription.billing_cycle,
+                "termDuration": subscription.term_duration,
+                "partnerIdOnRecord": transfer.partner_on_record or subscription.partner_of_record,
+                "status": "Active",
+                "transferError": None,
+            }
+        )
+    transfer.line_items = chosen
+    transfer.last_modified_at = ctx.now
+    return transfer
+
+
+async def _source_subscription(ctx: SandboxContext, transfer: Transfer, subscription_id: object) -> Subscription:
+    try:
+        wanted = uuid.UUID(str(subscription_id))
+    except ValueError:
+        raise BadRequest(f"'{subscription_id}' is not a subscription id.") from None
+    subscription = (
+        await ctx.session.execute(
+            select(Subscription)
+            .where(
+                Subscription.sandbox_id == ctx.sandbox_id,
+                Subscription.id == wanted,
+                Subscription.customer_tenant_id == transfer.customer_tenant_id,
+                Subscription.partner_tenant_id == transfer.source_partner_tenant_id,
+            )
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if subscription is None:
+        raise NotFound("Subscription of this customer held by the source partner", subscription_id)
+    if not subscription.is_new_commerce:
+        raise RuleViolation(
+            "TRF-1",
+            f"{subscription.offer_name} is a legacy subscription: migrate it to new commerce "
+            "first, then transfer the new-commerce subscription.",
+            status_code=400,
+        )
+    if subscription.product_type not in TRANSFERABLE_PRODUCT_TYPES:
+        raise RuleViolation(
+            "TRF-1",
+            f"Only new-commerce license-based subscriptions and Azure plans move between "
+            f"partners; {subscription.offer_name} ({subscription.product_type}) does not.",
+            status_code=400,
+        )
+    if subscription.status is not SubscriptionStatus.ACTIVE:
+        raise Conflict(f"Subscription {subscription.id} is {subscription.status}; only active ones move.")
+    return subscription
+
+
+async def _move(ctx: SandboxContext, transfer: Transfer, target: TransferStatus, action: str, event: str) -> None:
+    transfer.last_modified_at = ctx.now
+    await move(
+        ctx,
+        transfer,
+        TRANSFER,
+        target,
+        action=action,
+        event=event,
+        resource_type="Transfer",
+        tenant_ids=[transfer.source_partner_tenant_id, transfer.target_partner_tenant_id],
+    )
+
+
+async def submit_transfer(ctx: SandboxContext, *, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Order:
+    """TRF-3's last step, by the source: in one transaction each chosen subscription is created anew on the target's
+    billing account (same offer, seats, term end and partner of record) and the old one is cancelled. Never both,
+    never neither; a second submission finds the transfer complete (900102). TRF-4: a transitioning partner moves its
+    direct-bill subscriptions to its provider the same way."""
+    transfer = await _visible(ctx, customer_id, transfer_id, for_update=True)
+    if ctx.actor.tenant_id != transfer.source_partner_tenant_id:
+        raise Conflict("Only the source partner submits a transfer.")
+    require_role(ctx, GLOBAL_ADMIN, ADMIN_AGENT, action="submit a transfer", apps=True)
+    _require_active(transfer)
+    if not transfer.line_items:
+        raise BadRequest("Choose the subscriptions first (PATCH the transfer with lineItems).")
+    order = Order(
+        sandbox_id=ctx.sandbox_id,
+        id=uuid.uuid4(),
+        customer_tenant_id=customer_id,
+        partner_tenant_id=transfer.target_partner_tenant_id,
+        status=OrderStatus.COMPLETED,
+        transaction_type="SystemPurchase",
+        currency="USD",
+        line_items=[],
+        created_by=ctx.actor.name,
+        created_at=ctx.now,
+    )
+    lines, done = [], []
+    for number, item in enumerate(transfer.line_items):
+        old = await _source_subscription(ctx, transfer, item["subscriptionId"])
+        new = await _moved(ctx, old, transfer, order)
+        await move(
+            ctx,
+            old,
+            SUBSCRIPTION,
+            SubscriptionStatus.DELETED,
+            action="transfer out",
+            event="subscription-updated",
+            resource_type="Subscription",
+            tenant_ids=[transfer.source_partner_tenant_id],
+        )
+        await timers.cancel(ctx, kind=RENEW_TIMER, ref=old.id)
+        await charge(ctx, old, kind="transferOut", quantity=old.quantity)
+        order.currency = new.currency or "USD"
+        lines.append(
+            {
+                "lineItemNumber": number,
+                "offerId": new.offer_id,
+                "subscriptionId": str(new.id),
+                "termDuration": new.term_duration,
+                "transactionType": "new",
+                "quantity": new.quantity,
+                "partnerIdOnRecord": new.partner_of_record,
+                "transferredFrom": str(old.id),
+            }
+        )
+        done.append({**item, "status": "Complete"})
+    order.line_items = lines
+    ctx.session.add(order)
+    transfer.line_items, transfer.order_id = done, order.id
+    await _move(ctx, transfer, T.COMPLETE, "submit", "complete-transfer")
+    await timers.cancel(ctx, kind=EXPIRE_TIMER, ref=transfer.id)
+    await ctx.session.flush()
+    return order
+
+
+async def _moved(ctx: SandboxContext, old: Subscription, transfer: Transfer, order: Order) -> Subscription:
+    new = Subscription(
+        sandbox_id=ctx.sandbox_id,
+        id=uuid.uuid4(),
+        customer_tenant_id=old.customer_tenant_id,
+        channel=SubscriptionChannel.CSP,
+        partner_tenant_id=transfer.target_partner_tenant_id,
+        order_id=order.id,
+        offer_id=old.offer_id,
+        offer_name=old.offer_name,
+        friendly_name=old.friendly_name,
+        product_type=old.product_type,
+        is_new_commerce=True,
+        quantity=old.quantity,
+        status=SubscriptionStatus.ACTIVE,
+        term_duration=old.term_duration,
+        billing_cycle=old.billing_cycle,
+        unit_price=old.unit_price,
+        currency=old.currency,
+        auto_renew=old.auto_renew,
+        created_at=ctx.now,
+        refundable_tranches=[],
+        partner_of_record=transfer.partner_on_record or old.partner_of_record,
+    )
+    ctx.session.add(new)
+    if old.effective_start_date is not None:
+        await start_term(ctx, new, old.effective_start_date)  # the same term end as the old one
+        new.refundable_tranches, new.cancellation_allowed_until = [], None  # a transfer opens no refund window
+    await charge(ctx, new, kind="transferIn", quantity=new.quantity)
+    return new
+
+
+@timers.on_timer(EXPIRE_TIMER)
+async def _expire(ctx: SandboxContext, timer: Timer) -> None:
+    """TRF-5: a request not acted on within the window expires."""
+    transfer = (
+        await ctx.session.execute(
+            select(Transfer)
+            .where(Transfer.sandbox_id == ctx.sandbox_id, Transfer.id == uuid.UUID(timer.ref))
+            .with_for_update()
+        )
+    ).scalar_one()
+    if transfer.status is T.ACTIVE:
+        await _move(ctx, transfer, T.EXPIRED, "expire", "expire-transfer")

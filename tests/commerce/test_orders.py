@@ -1,0 +1,154 @@
+"""Catalog and orders: who may buy for whom, what, and with whom on record."""
+
+from decimal import Decimal
+
+import pytest
+
+from tests.world import E3, World
+
+
+async def test_the_catalog_in_new_commerce_shape(world: World) -> None:
+    partner = await world.direct_bill_partner()
+    products = (await partner.get("/v1/products", params={"country": "US"})).json()["items"]
+    titles = {p["title"] for p in products}
+    assert {"Microsoft 365 E3", "Azure plan", "Microsoft 365 Business Premium"} <= titles
+    availability = (
+        await partner.get("/v1/products/CFQ7TTC0LFLX/skus/0001/availabilities", params={"country": "US"})
+    ).json()["items"][0]
+    assert availability["catalogItemId"] == E3
+    prices = {t["duration"]: Decimal(t["price"]["listPrice"]) for t in availability["terms"]}
+    assert prices["P1Y"] == Decimal("36.00")
+    assert prices["P1M"] == prices["P1Y"] * Decimal("1.2")  # the monthly-term premium
+    canada = (await partner.get("/v1/products/CFQ7TTC0LFLX/skus/0001/availabilities", params={"country": "CA"})).json()[
+        "items"
+    ][0]
+    assert canada["defaultCurrency"]["code"] == "CAD"
+    assert (await partner.get("/v1/products", params={"country": "ZZ"})).status_code == 400
+
+
+@pytest.mark.rule("COM-1")
+@pytest.mark.rule("AGR-1")
+async def test_a_direct_bill_partner_orders_for_its_customer_once_the_mca_holds(world: World) -> None:
+    partner = await world.direct_bill_partner()
+    customer = (await partner.create_customer()).json()
+    refused = await partner.order(customer["id"])
+    assert refused.status_code == 403
+    assert refused.json()["rule"] == "AGR-1"
+    assert refused.json()["code"] == 13605
+    await partner.attest_mca(customer["id"])
+    r = await partner.order(customer["id"], quantity=10)
+    assert r.status_code == 201, r.text
+    order = r.json()
+    assert order["status"] == "completed"
+    assert order["lineItems"][0]["transactionType"] == "new"
+    subs = (await partner.get(f"/v1/customers/{customer['id']}/subscriptions")).json()["items"]
+    assert len(subs) == 1
+    sub = subs[0]
+    assert (sub["offerId"], sub["quantity"], sub["termDuration"], sub["status"]) == (E3, 10, "P1Y", "active")
+    assert sub["unitPrice"] == "36.00"
+    assert sub["refundableQuantity"]["totalQuantity"] == 10
+    assert sub["cancellationAllowedUntilDate"] is not None
+    history = (await partner.get(f"/v1/customers/{customer['id']}/orders")).json()["items"]
+    assert [o["id"] for o in history] == [order["id"]]
+
+
+@pytest.mark.rule("REL-3")
+async def test_direct_bill_capability_cannot_buy_for_a_customer_held_as_indirect_reseller(world: World) -> None:
+    provider, partner = await world.provider(), await world.indirect_reseller()
+    await world.partner_up(provider, partner)
+    acquired = (await provider.create_customer(associatedPartnerId=partner.id)).json()
+    await provider.attest_mca(acquired["id"])
+    await partner.revenue(*[100_000] * 12)
+    assert (await partner.enroll("DirectBill", acknowledgeIndirectOverride=True)).status_code == 201
+    await partner.attest_mca(acquired["id"])
+    r = await partner.order(acquired["id"])
+    assert r.status_code == 403
+    assert r.json()["rule"] == "REL-3"
+    own = await partner.customer_with_mca()
+    assert (await partner.order(own["id"])).status_code == 201
+
+
+@pytest.mark.rule("REL-5")
+async def test_a_provider_needs_its_own_relationship_to_order(world: World) -> None:
+    holder, other, reseller = await world.provider(), await world.provider(), await world.indirect_reseller()
+    await world.partner_up(holder, reseller)
+    await world.partner_up(other, reseller)
+    customer = (await holder.create_customer(associatedPartnerId=reseller.id)).json()
+    await holder.attest_mca(customer["id"])
+    r = await other.order(customer["id"])
+    assert r.status_code == 403
+    assert r.json()["rule"] == "REL-5"
+    assert (await holder.order(customer["id"])).status_code == 201
+
+
+@pytest.mark.rule("COM-2")
+@pytest.mark.rule("COM-3")
+async def test_an_indirect_reseller_asks_its_provider_who_orders_with_it_on_record(world: World) -> None:
+    provider, reseller = await world.provider(), await world.indirect_reseller()
+    await world.partner_up(provider, reseller)
+    customer = (await provider.create_customer(associatedPartnerId=reseller.id)).json()
+    await provider.attest_mca(customer["id"])
+    r = await reseller.order(customer["id"], token=await reseller.portal_token())
+    assert r.status_code == 403
+    assert r.json()["rule"] == "COM-2"
+    line = {"lineItemNumber": 0, "offerId": E3, "quantity": 5, "termDuration": "P1Y", "billingCycle": "monthly"}
+    r = await reseller.post(
+        "/v1/orderrequests", json={"customerId": customer["id"], "indirectProviderId": provider.id, "lineItems": [line]}
+    )
+    assert r.status_code == 201, r.text
+    request = r.json()
+    assert request["status"] == "Pending"
+    seen = (await provider.get("/v1/orderrequests")).json()["items"]
+    assert [x["id"] for x in seen] == [request["id"]]
+    r = await provider.post(f"/v1/orderrequests/{request['id']}/fulfill", token=await provider.app_token())
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "Fulfilled"
+    subs = (await provider.get(f"/v1/customers/{customer['id']}/subscriptions")).json()["items"]
+    assert [(s["quantity"], s["partnerId"]) for s in subs] == [(5, reseller.tenant["partnerId"])]
+    notes = (await reseller.get("/v1/notifications", token=await reseller.portal_token())).json()["items"]
+    assert "order-request-fulfilled" in [n["kind"] for n in notes]
+    r = await reseller.post(
+        "/v1/orderrequests", json={"customerId": customer["id"], "indirectProviderId": provider.id, "lineItems": [line]}
+    )
+    rejected = await provider.post(
+        f"/v1/orderrequests/{r.json()['id']}/reject",
+        token=await provider.app_token(),
+        json={"reason": "credit limit reached"},
+    )
+    assert rejected.json()["status"] == "Rejected"
+    notes = (await reseller.get("/v1/notifications", token=await reseller.portal_token())).json()["items"]
+    assert any(n["kind"] == "order-request-rejected" and "credit limit" in n["body"] for n in notes)
+    again = await provider.post(f"/v1/orderrequests/{r.json()['id']}/fulfill", token=await provider.app_token())
+    assert again.status_code == 409
+
+
+@pytest.mark.rule("COM-3")
+async def test_the_partner_of_record_must_be_a_related_indirect_reseller(world: World) -> None:
+    provider, reseller, stranger = await world.provider(), await world.indirect_reseller(), await world.partner()
+    await world.partner_up(provider, reseller)
+    customer = (await provider.create_customer(associatedPartnerId=reseller.id)).json()
+    await provider.attest_mca(customer["id"])
+    r = await provider.order(customer["id"], partnerIdOnRecord=stranger.tenant["partnerId"])
+    assert r.status_code == 400
+    assert r.json()["rule"] == "COM-3"
+    r = await provider.order(customer["id"])  # left out: the customer's reseller goes on record
+    assert r.json()["lineItems"][0]["partnerIdOnRecord"] == reseller.tenant["partnerId"]
+    direct = await world.direct_bill_partner()
+    own = await direct.customer_with_mca()
+    r = await direct.order(own["id"], partnerIdOnRecord=reseller.tenant["partnerId"])
+    assert r.status_code == 400
+    assert r.json()["rule"] == "COM-3"
+
+
+@pytest.mark.rule("COM-4")
+async def test_direct_ea_and_pay_as_you_go_are_not_resold(world: World) -> None:
+    direct = await world.direct_bill_partner()
+    customer = await direct.customer_with_mca()
+    r = await direct.order(customer["id"], offer="MS-AZR-0003P", term="")
+    assert r.status_code == 403
+    assert r.json()["rule"] == "COM-4"
+    listed = (await direct.get("/v1/products", params={"country": "US"})).json()["items"]
+    assert "MS-AZR-0003P" not in {p["id"] for p in listed}
+    r = await direct.order(customer["id"], offer="DZH318Z0BPS6:0001:DZH318Z0BNZ2", quantity=1, term="")
+    assert r.status_code == 201, r.text  # the Azure plan is
+    assert (await direct.order(customer["id"], offer="NOPE:0001:NOPE")).json()["code"] == 800004
