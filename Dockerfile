@@ -3,7 +3,8 @@ WORKDIR /srv/cspsim
 COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
-RUN pip install --no-cache-dir .
+COPY scenarios ./scenarios
+RUN pip install --no-cache-dir -e .
 ENV CSPSIM_DATA_DIR=/data
 VOLUME /data
 EXPOSE 8000

@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     timer_interval_seconds: float = 1.0
     log_level: str = "INFO"
+    log_format: str = Field("json", pattern="^(json|text)$")
     # Where the platform's links point (invitation and approval pages). When set, it is also the base of the
     # token issuer and of the OpenID discovery documents; when not, those follow the URL the client used.
     public_base_url: str = "http://127.0.0.1:8000"

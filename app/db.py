@@ -6,6 +6,7 @@ body is built and before it is sent, and rolled back when anything raises.
 Services only `flush()`; nothing else commits.
 """
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from app.errors import InjectedFault
 from app.kit.idempotency import remember as remember_for_replay
 
 
@@ -84,8 +86,14 @@ class TransactionalRoute(APIRoute):
             async with db.sessions() as session:
                 request.state.session = session
                 async with session.begin():
-                    response = await inner(request)
+                    try:
+                        response = await inner(request)
+                    except InjectedFault as fault:  # the operator's fault: answered, and its spent count kept
+                        response = fault.response(request)
                     await remember_for_replay(request, session, response)
+            delay = getattr(request.state, "fault_latency_ms", 0)
+            if delay:  # after the commit: an injected delay holds no lock
+                await asyncio.sleep(delay / 1000)
             return response
 
         return handler

@@ -148,6 +148,34 @@ _GRAPH_CODES = {
 }
 
 
+class InjectedFault(Exception):
+    """A fault rule fired: the call ends with this answer (the request's transaction still commits)."""
+
+    def __init__(
+        self, *, kind: str, status_code: int, code: int | None, message: str | None, retry_after_seconds: int
+    ) -> None:
+        super().__init__(kind)
+        self.kind, self.status_code, self.code = kind, status_code, code
+        self.message, self.retry_after_seconds = message, retry_after_seconds
+
+    def response(self, request: Request) -> JSONResponse:
+        if self.kind == "throttle":
+            # The API gateway's own body, not Partner Center's error schema, as the real service sends it.
+            seconds = self.retry_after_seconds
+            body: dict[str, Any] = {
+                "statusCode": 429,
+                "message": f"Rate limit is exceeded. Try again in {seconds} seconds.",
+            }
+            if surface_of(request.url.path) is Surface.GRAPH:
+                body = {"error": {"code": "TooManyRequests", "message": body["message"]}}
+            return JSONResponse(body, status_code=429, headers={"Retry-After": str(seconds)})
+        error = DomainError(self.message or "An injected fault (cspsim fault rule).")
+        error.status_code, error.error_name = self.status_code, "InjectedFault"
+        error.code = self.code or 710500
+        error.graph_code = _GRAPH_CODES.get(self.status_code, "ServiceUnavailable")
+        return error_response(request, error)
+
+
 class OAuthErrorCode(StrEnum):
     INVALID_REQUEST = "invalid_request"
     INVALID_CLIENT = "invalid_client"
@@ -261,3 +289,56 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(OAuthError, _oauth_error)
+
+
+PARTNER_CENTER_ERROR = {
+    "type": "object",
+    "title": "PartnerCenterError",
+    "description": "Partner Center's error body (also the control and admin-center surfaces'); `rule` names the rule "
+    "of the ledger that refused the request.",
+    "required": ["code", "description", "source"],
+    "properties": {
+        "code": {"type": "integer"},
+        "description": {"type": "string"},
+        "data": {"type": "array", "items": {}},
+        "source": {"type": "string"},
+        "errorName": {"type": "string"},
+        "isRetryable": {"type": "boolean"},
+        "rule": {"type": "string"},
+    },
+}
+GRAPH_ERROR = {
+    "type": "object",
+    "title": "GraphError",
+    "description": "Microsoft Graph's error envelope, plus `rule`.",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "innerError": {"type": "object"}},
+        },
+        "rule": {"type": "string"},
+    },
+}
+
+
+def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Say in the OpenAPI document what cspsim answers: bad input is a 400 in the surface's error shape (FastAPI
+    would advertise its own 422), and every refusal has that shape."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["PartnerCenterError"], components["GraphError"] = PARTNER_CENTER_ERROR, GRAPH_ERROR
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    for path, operations in schema.get("paths", {}).items():
+        error = "#/components/schemas/" + ("GraphError" if path.startswith("/v1.0/") else "PartnerCenterError")
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            responses.setdefault(
+                "400",
+                {
+                    "description": "Bad input, or a rule that refused it (`rule`).",
+                    "content": {"application/json": {"schema": {"$ref": error}}},
+                },
+            )
+    return schema

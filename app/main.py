@@ -1,4 +1,4 @@
-"""The app factory: routers, middleware, error handlers, and the lifespan that runs the timer loop."""
+"""The app factory: routers, middleware, error handlers, and the lifespan that runs the timer and webhook loops."""
 
 import asyncio
 import contextlib
@@ -14,19 +14,26 @@ from app.catalog import router as catalog
 from app.commerce import router as commerce
 from app.config import Settings
 from app.customers import router as customers
+from app.customers import users_router as customer_users
 from app.db import Database, TransactionalRoute
-from app.errors import install_error_handlers
+from app.errors import document_errors, install_error_handlers
 from app.events import router as events
+from app.events import webhook_router, webhooks
+from app.gdap import router as gdap
 from app.identity import router as identity
 from app.identity.tokens import Keyring
+from app.kit import metrics
 from app.kit.contract import ContractVersionMiddleware
 from app.kit.idempotency import EXCEPTION_HANDLERS
-from app.kit.requestcontext import RequestIdLogFilter, RequestIdMiddleware
+from app.kit.requestcontext import JsonLogFormatter, RequestIdLogFilter, RequestIdMiddleware
 from app.programs import router as programs
 from app.providers import router as providers
+from app.sandboxes import fault_router
 from app.sandboxes import router as sandboxes
 from app.sandboxes.loop import run_timer_loop
+from app.scenarios import router as scenarios
 from app.transfers import router as transfers
+from app.web import gdap as gdap_pages
 from app.web import router as web
 
 DESCRIPTION = """A simulator of Microsoft's CSP partner platform: Partner Center (`/v1`), Microsoft Graph's GDAP API
@@ -50,22 +57,41 @@ TAGS = [
         "description": "Partner Center: orders, subscriptions, order requests.",
     },
     {"name": "partner center: transfers", "description": "Partner Center: new-commerce transfers between partners."},
-    {"name": "admin center", "description": "The customer's admin center (JSON): invitations, partners, MCA."},
+    {
+        "name": "partner center: customer users",
+        "description": "Partner Center: a customer's user accounts, for partners with GDAP admin rights.",
+    },
+    {
+        "name": "graph: delegated admin relationships",
+        "description": "Microsoft Graph: GDAP relationships, requests, access assignments, operations, customers.",
+    },
+    {
+        "name": "admin center",
+        "description": "The customer's admin center (JSON): invitations, partners, MCA, GDAP approval.",
+    },
     {"name": "admin center pages", "description": "The customer's admin center (HTML pages)."},
     {"name": "control: sandboxes", "description": "The simulator: sandboxes, settings, clock and timers."},
     {"name": "control: tenants", "description": "The simulator: tenants, users, apps and portal sign-ins."},
     {"name": "control: programs", "description": "The simulator: revenue, enrollment decisions, support."},
+    {"name": "partner center: webhooks", "description": "Partner Center: webhook registration and validation."},
+    {"name": "control: webhooks", "description": "The simulator: the webhook delivery log, deliveries on demand."},
+    {"name": "control: faults", "description": "The simulator: throttling, errors and latency on purpose."},
     {"name": "control: mailbox and events", "description": "The simulator: every mail and every event."},
+    {"name": "control: security groups", "description": "The simulator: a tenant's security groups and members."},
     {"name": "service", "description": "Health and metrics."},
 ]
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, log_format: str = "json") -> None:
+    """One line per record: JSON (the default, for log pipelines) or text (for a person at a terminal)."""
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdLogFilter())
     handler.setFormatter(
-        logging.Formatter(
-            "%(asctime)s %(levelname)s %(name)s [request=%(request_id)s correlation=%(correlation_id)s] %(message)s"
+        JsonLogFormatter()
+        if log_format == "json"
+        else logging.Formatter(
+            "%(asctime)s %(levelname)s %(name)s [request=%(request_id)s correlation=%(correlation_id)s "
+            "sandbox=%(sandbox)s] %(message)s"
         )
     )
     root = logging.getLogger("cspsim")
@@ -79,14 +105,18 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        loop_task = None
+        loops = []
         if run_timers and settings.timer_interval_seconds > 0:
-            loop_task = asyncio.create_task(run_timer_loop(app.state.db, settings.timer_interval_seconds))
+            signer = webhooks.Signer(data_dir=settings.data_dir, public_base_url=settings.public_base_url)
+            loops = [
+                asyncio.create_task(run_timer_loop(app.state.db, settings.timer_interval_seconds)),
+                asyncio.create_task(webhooks.run_delivery_loop(app.state.db, signer, settings.timer_interval_seconds)),
+            ]
         yield
-        if loop_task is not None:
-            loop_task.cancel()
+        for loop in loops:
+            loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await loop_task
+                await loop
         await app.state.db.dispose()
 
     app = FastAPI(title="cspsim", version="0.1.0", description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan)
@@ -94,6 +124,14 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
     app.state.db = Database(settings.effective_database_url)
     app.state.keyring = Keyring()
     install_error_handlers(app)
+    plain_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_errors(plain_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     for exc, handler in EXCEPTION_HANDLERS.items():
         app.add_exception_handler(exc, handler)
     app.add_middleware(RequestIdMiddleware)
@@ -117,19 +155,29 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         health,
         sandboxes.open_router,
         sandboxes.router,
+        scenarios.router,
         identity.control,
         programs.control,
+        fault_router.router,
+        webhook_router.control,
+        webhook_router.certificate,
         commerce.control,
         events.control,
+        gdap.control,
         programs.router,
         providers.router,
         customers.router,
+        customer_users.router,
         catalog.router,
         commerce.partner,
         transfers.router,
         customers.admin,
+        gdap.graph,
+        gdap.admin,
         web.router,
+        gdap_pages.router,
         events.partner,
+        webhook_router.partner,
         identity.identity,
         identity.certificates,
     ):
@@ -138,7 +186,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
 
 
 def _health_router() -> Any:
-    from fastapi import APIRouter, Request
+    from fastapi import APIRouter, Request, Response
 
     router = APIRouter(tags=["service"], route_class=TransactionalRoute)
 
@@ -146,5 +194,15 @@ def _health_router() -> Any:
     async def healthz(request: Request) -> dict[str, str]:
         await request.state.session.execute(text("SELECT 1"))
         return {"status": "ok"}
+
+    @router.get(
+        "/metrics",
+        summary="Counts in Prometheus's text format",
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {}}}},
+    )
+    def prometheus_metrics() -> Response:
+        """Requests by route and status, their latency, timers fired, webhook deliveries by outcome."""
+        return Response(metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
     return router

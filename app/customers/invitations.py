@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.customers.service import relate, relationships_with
 from app.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.events.service import move, record_event
+from app.identity import service as identity
+from app.kit.clock import add_business_days
 from app.kit.lifecycle import Lifecycle
 from app.kit.roles import ADMIN_AGENT, GLOBAL_ADMIN, require_role
 from app.models import (
@@ -26,15 +28,18 @@ from app.models import (
     Sandbox,
     Tenant,
     TenantKind,
+    Timer,
 )
 from app.programs import service as programs
 from app.providers import service as providers
+from app.sandboxes import timers
 from app.sandboxes.context import SandboxContext
 
 K = RelationshipKind
 INVITATION = Lifecycle[InvitationStatus](
-    "invitation", {InvitationStatus.PENDING: frozenset({InvitationStatus.ACCEPTED})}
+    "invitation", {InvitationStatus.PENDING: frozenset({InvitationStatus.ACCEPTED, InvitationStatus.DECLINED})}
 )
+POLICY_TIMER = "policy.customer-invitation"
 
 
 def _code() -> str:
@@ -131,7 +136,7 @@ async def invite_with_provider(
             f"{indirect_provider_id} is not one of your indirect providers: accept its partnership invitation first.",
             status_code=400,
         )
-    return await _invitation(
+    invitation = await _invitation(
         ctx,
         kind=InvitationKind.INDIRECT_RESELLER,
         relationship_kind=K.INDIRECT_RESELLER,
@@ -139,6 +144,8 @@ async def invite_with_provider(
         customer_id=customer_tenant_id,
         reusable=False,
     )
+    await _apply_policy(ctx, invitation)
+    return invitation
 
 
 @dataclass(frozen=True)
@@ -169,8 +176,8 @@ async def find_invitation(session: AsyncSession, code: str) -> FoundInvitation:
 
 def state_of(ctx: SandboxContext, invitation: RelationshipInvitation) -> str:
     """Pending, Accepted or Expired, at the sandbox clock's now."""
-    if invitation.status is InvitationStatus.ACCEPTED:
-        return "Accepted"
+    if invitation.status is not InvitationStatus.PENDING:
+        return invitation.status.value
     if invitation.expires_at <= ctx.now:
         return "Expired"
     return "Pending"
@@ -188,7 +195,7 @@ async def accept_invitation(ctx: SandboxContext, found: FoundInvitation) -> list
     state = state_of(ctx, invitation)
     if state == "Expired":
         raise Conflict(f"This invitation expired on {invitation.expires_at:%Y-%m-%d}; ask the partner for a new link.")
-    if state == "Accepted":
+    if state != "Pending":  # accepted, or declined
         raise Conflict("This invitation was already used; ask the partner for a new link.")
     if invitation.customer_tenant_id is not None and invitation.customer_tenant_id != customer.id:
         raise Forbidden("This invitation was sent to another customer; it cannot be accepted by your organization.")
@@ -241,3 +248,54 @@ async def accept_invitation(ctx: SandboxContext, found: FoundInvitation) -> list
         data={"invitationId": str(invitation.id)},
     )
     return related
+
+
+async def _apply_policy(ctx: SandboxContext, invitation: RelationshipInvitation) -> None:
+    """A link sent to one customer: its Global admin accepts or declines by itself when the sandbox says so."""
+    policy = ctx.settings.counterparty_policies.customer_invitation
+    if policy.action == "manual" or invitation.customer_tenant_id is None:
+        return
+    await timers.schedule(
+        ctx,
+        kind=POLICY_TIMER,
+        ref=invitation.id,
+        due_at=add_business_days(ctx.now, policy.after_business_days),
+        payload={"action": policy.action},
+    )
+
+
+async def decline_invitation(ctx: SandboxContext, found: FoundInvitation) -> None:
+    """The customer says no: the link is spent and nobody is related."""
+    require_role(ctx, GLOBAL_ADMIN, action="decline a partner's invitation")
+    invitation = found.invitation
+    await move(
+        ctx,
+        invitation,
+        INVITATION,
+        InvitationStatus.DECLINED,
+        action="decline",
+        event="invitation-declined",
+        resource_type="RelationshipInvitation",
+        tenant_ids=[t for t in (invitation.partner_tenant_id, invitation.indirect_provider_tenant_id) if t],
+    )
+
+
+@timers.on_timer(POLICY_TIMER)
+async def _customer_acts(ctx: SandboxContext, timer: Timer) -> None:
+    invitation = (
+        await ctx.session.execute(
+            select(RelationshipInvitation).where(
+                RelationshipInvitation.sandbox_id == ctx.sandbox_id, RelationshipInvitation.id == uuid.UUID(timer.ref)
+            )
+        )
+    ).scalar_one()
+    if invitation.status is not InvitationStatus.PENDING or invitation.customer_tenant_id is None:
+        return
+    admin = await identity.as_global_admin(ctx, invitation.customer_tenant_id)
+    if admin is None:
+        return
+    found = await find_invitation(ctx.session, invitation.code)
+    if timer.payload.get("action") == "accept":
+        await accept_invitation(admin, found)
+    else:
+        await decline_invitation(admin, found)

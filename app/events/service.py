@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.events import webhooks
 from app.kit.lifecycle import Lifecycle, apply
 from app.models import AuditRecord, Event, Notification
 from app.models.base import next_seq
@@ -33,6 +34,7 @@ async def record_event(
         occurred_at=ctx.now,
     )
     ctx.session.add(event)
+    await webhooks.enqueue(ctx, event)
     return event
 
 

@@ -12,6 +12,7 @@ from app.identity.tokens import PARTNER_CENTER, Keyring
 from app.kit.idempotency import idempotency_guard
 from app.models import Tenant, TenantKind
 from app.programs import service as programs
+from app.sandboxes import faults
 from app.sandboxes.context import SandboxContext
 
 
@@ -35,6 +36,7 @@ async def partner_caller(
     ctx = await service.principal_context(
         session, keyring_of(request), token=bearer(authorization), audiences=[PARTNER_CENTER]
     )
+    await faults.strike(ctx, request)
     await programs.require_api_access(ctx)
     return ctx
 
@@ -55,6 +57,7 @@ async def customer_caller(
     tenant = await session.get(Tenant, (ctx.sandbox_id, ctx.actor.tenant_id))
     if tenant is None or tenant.kind is not TenantKind.CUSTOMER:
         raise Forbidden("The admin center is for users of a customer tenant.")
+    await faults.strike(ctx, request)
     return ctx
 
 

@@ -688,3 +688,27 @@ async def sign_in(session: AsyncSession, *, sandbox_id: uuid.UUID, upn: str, pas
         channel=Channel.PORTAL,
     )
     return SandboxContext.of(session, sandbox, actor)
+
+
+async def as_global_admin(ctx: SandboxContext, tenant_id: uuid.UUID) -> SandboxContext | None:
+    """The same transaction, acted in by the tenant's first Global admin: how a counter-party policy (a customer
+    accepting a link, a source partner submitting a transfer) acts through a person's service calls."""
+    users = (
+        await ctx.session.execute(
+            select(User)
+            .where(User.sandbox_id == ctx.sandbox_id, User.tenant_id == tenant_id)
+            .order_by(User.created_at, User.id)
+        )
+    ).scalars()
+    admin = next((u for u in users if "GlobalAdmin" in u.roles), None)
+    if admin is None:
+        return None
+    actor = Actor(
+        ActorKind.USER,
+        admin.user_principal_name,
+        tenant_id=tenant_id,
+        user_id=admin.id,
+        roles=frozenset(admin.roles),
+        channel=Channel.PORTAL,
+    )
+    return ctx.at(ctx.now, actor)

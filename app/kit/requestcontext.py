@@ -1,20 +1,26 @@
-"""MS-RequestId and MS-CorrelationId: echoed (or generated) and stamped on every log line.
+"""Per-request context: MS-RequestId and MS-CorrelationId (echoed or generated), the sandbox, one access log
+line, and the request metrics.
 
-A pure ASGI middleware keeps both ids in context variables for the life of the
-request, so every log record of the request carries them, and adds them to the
-response headers as Partner Center does.
+A pure ASGI middleware keeps the ids (and, once a dependency has resolved it, the sandbox) in context variables
+for the life of the request, so every log record carries them; it adds the ids to the response headers as
+Partner Center does, logs one line per request, and counts it by route template and status.
 """
 
+import json
 import logging
 import time
 import uuid
 from contextvars import ContextVar
+from datetime import UTC, datetime
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.kit import metrics
+
 _request_id: ContextVar[str] = ContextVar("request_id", default="-")
 _correlation_id: ContextVar[str] = ContextVar("correlation_id", default="-")
+_sandbox: ContextVar[str] = ContextVar("sandbox", default="-")
 _MAX_ID = 128
 
 log = logging.getLogger("cspsim.access")
@@ -24,10 +30,37 @@ def current_request_ids() -> tuple[str, str]:
     return _request_id.get(), _correlation_id.get()
 
 
+def bind_sandbox(sandbox_id: object) -> None:
+    """Called by the dependencies that find the caller's sandbox: later log lines of the request name it."""
+    _sandbox.set(str(sandbox_id))
+
+
 class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id, record.correlation_id = current_request_ids()
+        record.sandbox = _sandbox.get()
         return True
+
+
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per line: what a log pipeline parses without a grammar."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "requestId": getattr(record, "request_id", "-"),
+            "correlationId": getattr(record, "correlation_id", "-"),
+            "sandbox": getattr(record, "sandbox", "-"),
+        }
+        http = getattr(record, "http", None)
+        if isinstance(http, dict):
+            line |= http
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -48,7 +81,7 @@ class RequestIdMiddleware:
             return
         request_id = _header(scope, b"ms-requestid") or str(uuid.uuid4())
         correlation_id = _header(scope, b"ms-correlationid") or str(uuid.uuid4())
-        tokens = (_request_id.set(request_id), _correlation_id.set(correlation_id))
+        tokens = (_request_id.set(request_id), _correlation_id.set(correlation_id), _sandbox.set("-"))
         started = time.perf_counter()
         status = 500
 
@@ -64,6 +97,26 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_ids)
         finally:
-            log.info("%s %s %s %.1fms", scope["method"], scope["path"], status, (time.perf_counter() - started) * 1000)
+            elapsed = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            metrics.REQUESTS.labels(method=scope["method"], route=route, status=str(status)).inc()
+            metrics.LATENCY.labels(method=scope["method"], route=route).observe(elapsed)
+            log.info(
+                "%s %s %s %.1fms",
+                scope["method"],
+                scope["path"],
+                status,
+                elapsed * 1000,
+                extra={
+                    "http": {
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "route": route,
+                        "status": status,
+                        "durationMs": round(elapsed * 1000, 1),
+                    }
+                },
+            )
             _request_id.reset(tokens[0])
             _correlation_id.reset(tokens[1])
+            _sandbox.reset(tokens[2])

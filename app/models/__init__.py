@@ -13,6 +13,20 @@ from app.models.customer import (
     RelationshipOrigin,
 )
 from app.models.event import AuditRecord, Event, Notification
+from app.models.fault import FaultKind, FaultRule
+from app.models.gdap import (
+    AccessAssignmentStatus,
+    DelegatedAdminAccessAssignment,
+    DelegatedAdminOperation,
+    DelegatedAdminRelationship,
+    DelegatedAdminRelationshipRequest,
+    GdapRelationshipStatus,
+    GdapRequestAction,
+    GdapRequestStatus,
+    OperationStatus,
+    SecurityGroup,
+    SecurityGroupMember,
+)
 from app.models.idempotency import IdempotencyRecord
 from app.models.partnership import Partnership, PartnershipStatus
 from app.models.program import (
@@ -41,10 +55,12 @@ from app.models.subscription import (
 from app.models.tenant import AppRegistration, PartnerProfile, Tenant, TenantKind, User
 from app.models.timer import Timer, TimerStatus
 from app.models.transfer import Transfer, TransferStatus
+from app.models.webhook import DeliveryStatus, WebhookDelivery, WebhookRegistration
 
 __all__ = [
     "MCA_TEMPLATE_ID",
     "AcceptanceChannel",
+    "AccessAssignmentStatus",
     "AgreementStatus",
     "AppRegistration",
     "AuditRecord",
@@ -52,13 +68,24 @@ __all__ = [
     "Charge",
     "CustomerAgreement",
     "CustomerRelationship",
+    "DelegatedAdminAccessAssignment",
+    "DelegatedAdminOperation",
+    "DelegatedAdminRelationship",
+    "DelegatedAdminRelationshipRequest",
+    "DeliveryStatus",
     "Enrollment",
     "EnrollmentStatus",
     "Event",
+    "FaultKind",
+    "FaultRule",
+    "GdapRelationshipStatus",
+    "GdapRequestAction",
+    "GdapRequestStatus",
     "IdempotencyRecord",
     "InvitationKind",
     "InvitationStatus",
     "Notification",
+    "OperationStatus",
     "Order",
     "OrderRequest",
     "OrderRequestStatus",
@@ -73,6 +100,8 @@ __all__ = [
     "RelationshipOrigin",
     "RevenueMonth",
     "Sandbox",
+    "SecurityGroup",
+    "SecurityGroupMember",
     "ServiceRequest",
     "ServiceRequestCategory",
     "ServiceRequestStatus",
@@ -87,4 +116,6 @@ __all__ = [
     "Transfer",
     "TransferStatus",
     "User",
+    "WebhookDelivery",
+    "WebhookRegistration",
 ]

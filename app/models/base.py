@@ -30,6 +30,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    @property
+    def python_type(self) -> type[datetime]:  # keyset pagination decodes continuation tokens by it
+        return datetime
+
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
@@ -55,6 +59,10 @@ class Money(TypeDecorator[Decimal]):
         super().__init__()
         self.scale = scale
         self.quantum = Decimal(1).scaleb(-scale)
+
+    @property
+    def python_type(self) -> type[Decimal]:
+        return Decimal
 
     def __repr__(self) -> str:  # what Alembic writes into a migration
         return f"Money(scale={self.scale})"

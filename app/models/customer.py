@@ -54,6 +54,7 @@ class InvitationKind(StrEnum):
 class InvitationStatus(StrEnum):
     PENDING = "Pending"
     ACCEPTED = "Accepted"
+    DECLINED = "Declined"
 
 
 class RelationshipInvitation(SandboxScoped, Base):

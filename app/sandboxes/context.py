@@ -9,6 +9,7 @@ from functools import cached_property
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.clock import sandbox_now
+from app.kit.requestcontext import bind_sandbox
 from app.models import Sandbox
 from app.sandboxes.settings import SandboxSettings
 
@@ -59,6 +60,7 @@ class SandboxContext:
     def of(cls, session: AsyncSession, sandbox: Sandbox, actor: Actor) -> "SandboxContext":
         """One clock reading per transaction: every stamp of a request is the same instant."""
         now = sandbox_now(offset_us=sandbox.clock_offset_us, frozen_at=sandbox.frozen_at)
+        bind_sandbox(sandbox.id)  # the request's later log lines name its sandbox
         return cls(session=session, sandbox_id=sandbox.id, sandbox=sandbox, now=now, actor=actor)
 
     @cached_property

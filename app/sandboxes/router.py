@@ -3,14 +3,18 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import Settings
 from app.db import TransactionalRoute, get_session
+from app.identity.discovery import public_base
+from app.identity.principal import bearer
 from app.kit.idempotency import idempotency_guard
 from app.models import TimerStatus
-from app.sandboxes import reminders, service, timers
+from app.sandboxes import fork, reminders, service, timers
 from app.sandboxes.context import OPERATOR, SandboxContext
+from app.sandboxes.fork import ForkCreate, ForkCreated
 from app.sandboxes.schemas import (
     Clock,
     ClockAdvance,
@@ -25,6 +29,8 @@ from app.sandboxes.schemas import (
     TimerOut,
 )
 from app.sandboxes.settings import SandboxSettings
+from app.scenarios import access, seed
+from app.scenarios.schemas import SeedPartnerOut, SeedRequest, SeedResult
 
 TAG = "control: sandboxes"
 
@@ -161,3 +167,57 @@ async def run_timers(ctx: Operator) -> Any:
     """What the background loop does every second, on demand: fire every timer due at the clock's now."""
     fired = await service.run_due_timers(ctx)
     return ClockAdvanced(now=ctx.now, frozen=ctx.sandbox.frozen_at is not None, fired=_fired(fired))
+
+
+@router.post(
+    "/fork",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ForkCreated,
+    summary="Copy a sandbox into a new one, with the same ids",
+)
+async def fork_sandbox(ctx: Operator, body: Annotated[ForkCreate | None, Body()] = None) -> Any:
+    """Every row, the same ids, the clock and settings, in one transaction; the fork then lives on its own. Its
+    admin key is shown once. Globally unique credentials are reissued: each app's new client id and secret are
+    answered by its original client id, each invitation link's new code by its original code."""
+    forked = await fork.fork_sandbox(ctx, name=body.name if body else None)
+    copy = SandboxContext.of(ctx.session, forked.sandbox, OPERATOR)
+    return {
+        **_sandbox(copy),
+        "admin_key": forked.admin_key,
+        "origin_id": ctx.sandbox_id,
+        "apps": {str(old): {"client_id": new, "client_secret": secret} for old, (new, secret) in forked.apps.items()},
+        "invitation_codes": forked.invitation_codes,
+    }
+
+
+@router.post("/seed", response_model=SeedResult, summary="Add bulk data: partners, customers, subscriptions")
+async def seed_sandbox(
+    ctx: Operator, request: Request, body: SeedRequest, authorization: Annotated[str | None, Header()] = None
+) -> Any:
+    """Direct-bill partners (`seed-partner-001`, ... made once, their credentials answered then), and this call's
+    batch of customers spread over them, each with its subscriptions: built through the services in one
+    transaction. Send batches (`cspsim seed` does) for large numbers."""
+    seeded = await seed.seed(ctx, partners=body.partners, customers=body.customers, subscriptions=body.subscriptions)
+    settings: Settings = request.app.state.settings
+    handed = await access.handover(
+        ctx,
+        seeded.new_partners,
+        base_url=public_base(settings, str(request.base_url)),
+        admin_key=bearer(authorization) or "",
+    )
+    return SeedResult(
+        partners=[
+            SeedPartnerOut(
+                ref=p.ref,
+                tenant_id=p.tenant.id,
+                domain=p.tenant.domain,
+                partner_id=p.partner_id,
+                customers=seeded.holdings[p.ref],
+            )
+            for p in seeded.partners
+        ],
+        new_partners=handed.partners,
+        customers_created=seeded.customers_created,
+        subscriptions_created=seeded.subscriptions_created,
+        customers_total=seeded.customers_total,
+    )

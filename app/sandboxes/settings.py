@@ -1,11 +1,28 @@
 """The settings of a sandbox: every figure RULES.md marks *setting*, with its default."""
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
 from app.schemas import Request
+
+
+class CounterpartyPolicy(Request):
+    """What the other side of a flow does when nobody acts for it: `manual` waits for a test or a page; `accept` or
+    `reject` happens by itself, through the same service call as a person's, after some business days."""
+
+    action: Literal["manual", "accept", "reject"] = "manual"
+    after_business_days: int = Field(0, ge=0, le=60)
+
+
+class CounterpartyPolicies(Request):
+    customer_invitation: CounterpartyPolicy = Field(
+        default_factory=CounterpartyPolicy, description="A customer's Global admin and a link sent to it."
+    )
+    transfer_submission: CounterpartyPolicy = Field(
+        default_factory=CounterpartyPolicy, description="The source partner and a transfer request."
+    )
 
 
 class SandboxSettings(Request):
@@ -38,6 +55,14 @@ class SandboxSettings(Request):
     gdap_approval_expiry_days: Annotated[
         int, Field(ge=1, le=365, description="GDP-1: days before an unapproved GDAP request expires.")
     ] = 90
+    gdap_activation_seconds: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=86400,
+            description="GDP-2: seconds from a customer's approval until the GDAP relationship is active; 0 at once.",
+        ),
+    ] = 0
     invitation_expiry_days: Annotated[
         int, Field(ge=1, le=365, description="REL-1/REL-7: days a customer invitation link stays valid.")
     ] = 90
@@ -47,6 +72,7 @@ class SandboxSettings(Request):
     idempotency_retention_hours: Annotated[
         int, Field(ge=0, le=720, description="How long an MS-RequestId answer is replayed, on the sandbox clock.")
     ] = 24
+    counterparty_policies: CounterpartyPolicies = Field(default_factory=CounterpartyPolicies)
     billing_period_start_day: Annotated[
         dict[str, int], Field(description="BIL-2: the day of the month a billing period starts, per country.")
     ] = Field(default_factory=lambda: {"US": 1, "CA": 20})

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from app.kit import metrics
 from app.models import Timer, TimerStatus
 from app.models.base import next_seq
 from app.sandboxes.context import SandboxContext
@@ -114,6 +115,7 @@ async def run_due(ctx: SandboxContext) -> list[Fired]:
             .execution_options(synchronize_session=False)
         )
         fired.append(Fired(kind=kind, ref=ref, due_at=due_at, status=status, error=error))
+        metrics.TIMERS.labels(kind=kind, status=status.value).inc()
     return fired
 
 

@@ -11,6 +11,8 @@ from app.commerce.subscriptions import RENEW_TIMER, charge, start_term
 from app.customers import service as customers
 from app.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.events.service import move, notify, record_audit, record_event
+from app.identity import service as identity
+from app.kit.clock import add_business_days
 from app.kit.roles import ADMIN_AGENT, GLOBAL_ADMIN, require_role
 from app.models import (
     Order,
@@ -33,6 +35,7 @@ from app.transfers.lifecycle import TRANSFER, TRANSFERABLE_PRODUCT_TYPES
 
 T = TransferStatus
 EXPIRE_TIMER = "transfer.expire"
+POLICY_TIMER = "policy.transfer-submission"
 
 
 async def create_transfer(
@@ -88,6 +91,15 @@ async def create_transfer(
     ctx.session.add(transfer)
     await ctx.session.flush()
     await timers.schedule(ctx, kind=EXPIRE_TIMER, ref=transfer.id, due_at=transfer.expires_at)
+    policy = ctx.settings.counterparty_policies.transfer_submission
+    if policy.action != "manual":
+        await timers.schedule(
+            ctx,
+            kind=POLICY_TIMER,
+            ref=transfer.id,
+            payload={"action": policy.action},
+            due_at=add_business_days(ctx.now, policy.after_business_days),
+        )
     await record_event(
         ctx,
         name="create-transfer",
@@ -400,3 +412,57 @@ async def _expire(ctx: SandboxContext, timer: Timer) -> None:
     ).scalar_one()
     if transfer.status is T.ACTIVE:
         await _move(ctx, transfer, T.EXPIRED, "expire", "expire-transfer")
+
+
+async def decline_transfer(ctx: SandboxContext, *, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Transfer:
+    """The source partner says no: the request ends, canceled, and nothing moves."""
+    transfer = await _visible(ctx, customer_id, transfer_id, for_update=True)
+    if ctx.actor.tenant_id != transfer.source_partner_tenant_id:
+        raise Conflict("Only the source partner declines a transfer.")
+    _require_active(transfer)
+    await _move(ctx, transfer, T.CANCELED, "decline", "cancel-transfer")
+    await timers.cancel(ctx, kind=EXPIRE_TIMER, ref=transfer.id)
+    return transfer
+
+
+async def _eligible(ctx: SandboxContext, transfer: Transfer) -> list[dict[str, Any]]:
+    """What a willing source would pick: every active subscription of the customer it holds that may move."""
+    held = (
+        await ctx.session.execute(
+            select(Subscription).where(
+                Subscription.sandbox_id == ctx.sandbox_id,
+                Subscription.customer_tenant_id == transfer.customer_tenant_id,
+                Subscription.partner_tenant_id == transfer.source_partner_tenant_id,
+                Subscription.status == SubscriptionStatus.ACTIVE,
+                Subscription.is_new_commerce.is_(True),
+            )
+        )
+    ).scalars()
+    return [
+        {"subscriptionId": str(s.id)}
+        for s in held
+        if s.product_type in TRANSFERABLE_PRODUCT_TYPES and not await _in_other_transfer(ctx, transfer, str(s.id))
+    ]
+
+
+@timers.on_timer(POLICY_TIMER)
+async def _source_acts(ctx: SandboxContext, timer: Timer) -> None:
+    """A counter-party policy: the source's Global admin submits (or declines) through the same calls a person uses."""
+    transfer = (
+        await ctx.session.execute(
+            select(Transfer).where(Transfer.sandbox_id == ctx.sandbox_id, Transfer.id == uuid.UUID(timer.ref))
+        )
+    ).scalar_one()
+    admin = await identity.as_global_admin(ctx, transfer.source_partner_tenant_id)
+    if transfer.status is not T.ACTIVE or admin is None:
+        return
+    ids = {"customer_id": transfer.customer_tenant_id, "transfer_id": transfer.id}
+    if timer.payload.get("action") != "accept":
+        await decline_transfer(admin, **ids)
+        return
+    chosen = await _eligible(admin, transfer)
+    if not chosen:
+        await decline_transfer(admin, **ids)
+        return
+    await update_transfer(admin, status=None, line_items=chosen, **ids)
+    await submit_transfer(admin, **ids)

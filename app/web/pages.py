@@ -28,18 +28,27 @@ def note(kind: str, text: str) -> str:
     return f'<div class="note {kind}" role="{"alert" if kind == "error" else "status"}">{escape(text)}</div>'
 
 
-def sign_in_form(action: str, *, username: str = "") -> str:
+def sign_in_form(action: str, *, username: str = "", verb: str = "accept") -> str:
+    """The sign-in that acts: the button reads "<Verb> and sign in" and has the id `verb`."""
     return (
         f'<form method="post" action="{escape(action)}">'
-        "<p>Sign in as a Global admin of your organization to accept.</p>"
+        f"<p>Sign in as a Global admin of your organization to {escape(verb)}.</p>"
         f'<label for="username">Email</label><input id="username" name="username" type="email" required '
         f'value="{escape(username)}" autocomplete="username">'
         '<label for="password">Password</label><input id="password" name="password" type="password" required '
         'autocomplete="current-password">'
-        '<button type="submit" id="accept">Accept and sign in</button></form>'
+        f'<button type="submit" id="{escape(verb)}">{escape(verb.capitalize())} and sign in</button></form>'
     )
 
 
 def partner_list(partners: list[tuple[str, str]]) -> str:
     items = "".join(f'<li><span class="partner">{escape(name)}</span> — {escape(role)}</li>' for name, role in partners)
+    return f"<ul>{items}</ul>"
+
+
+def role_list(roles: list[tuple[str, str]]) -> str:
+    """Directory roles in plain words: the role's name, then what it lets its holder do."""
+    items = "".join(
+        f'<li class="role"><strong>{escape(name)}</strong>: {escape(grants)}</li>' for name, grants in roles
+    )
     return f"<ul>{items}</ul>"

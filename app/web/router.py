@@ -49,7 +49,7 @@ def _closed(ctx: SandboxContext, found: invitations.FoundInvitation) -> HTMLResp
     if state == "Expired":
         text = f"This invitation expired on {found.invitation.expires_at:%Y-%m-%d}. Ask the partner for a new link."
         return HTMLResponse(page("Invitation expired", note("error", text)), status_code=410)
-    if state == "Accepted":
+    if state != "Pending":  # accepted, or declined
         return HTMLResponse(
             page(
                 "Invitation already used",

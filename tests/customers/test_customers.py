@@ -384,6 +384,11 @@ async def test_a_stranger_reaches_no_customer_through_any_route(world: World) ->
         },
         ("/v1/customers/{customer_id}/transfers/{transfer_id}", "patch"): {"status": "Cancel"},
         ("/v1/customers/{customer_id}/subscriptions/{subscription_id}", "patch"): {"quantity": 2},
+        ("/v1/customers/{customer_id}/users", "post"): {
+            "userPrincipalName": f"someone@{customer['companyProfile']['domain']}",
+            "displayName": "Someone",
+            "usageLocation": "US",
+        },
     }
     for path, method in routes:
         needs_body = method in ("post", "patch", "put") and not path.endswith("/accept")

@@ -64,3 +64,16 @@ async def test_audit_records_are_per_partner_and_filtered_by_date(world: World) 
     assert future.json()["items"] == []
     bad = await partner.get("/v1/auditrecords", params={"startDate": "yesterday"})
     assert bad.status_code == 400
+
+
+async def test_a_listing_keyed_on_time_pages_past_the_first_page(world: World) -> None:
+    """Enrollments page on (submittedAt, id): the continuation token carries a timestamp."""
+    partners = [await world.partner() for _ in range(3)]
+    for partner in partners:
+        assert (await partner.enroll("IndirectProvider")).status_code == 201
+    first = (await world.sim("GET", "/enrollments", params={"size": 2})).json()
+    token = first["links"]["next"]["headers"][0]["value"]
+    second = await world.sim("GET", "/enrollments", params={"size": 2}, headers={"MS-ContinuationToken": token})
+    assert second.status_code == 200, second.text
+    seen = [e["id"] for e in first["items"] + second.json()["items"]]
+    assert len(seen) == len(set(seen)) == 3

@@ -1,0 +1,304 @@
+"""Webhooks as Partner Center sends them: registration, deliveries from the outbox, signatures, retries.
+
+An event written to the outbox becomes a delivery for each partner registered for its name, in the same
+transaction. A loop (or the control surface, on demand) claims due deliveries in a short transaction, posts
+them outside any transaction, and records the attempt: a receiver that is down never holds a lock or slows an
+API call. Failed attempts are retried after 1, 2, 4, ... seconds, up to MAX_ATTEMPTS.
+
+Each delivery is signed as the real service signs: `Authorization: Signature <base64 RSA-SHA256 of the body>`,
+`X-MS-Signature-Algorithm: rsa-sha256`, and `X-MS-Certificate-Url` naming the certificate cspsim serves, so a
+receiver written for Partner Center verifies it unchanged.
+"""
+
+import asyncio
+import base64
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+from pathlib import Path
+
+import httpx
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import Database
+from app.errors import BadRequest, NotFound
+from app.kit import metrics
+from app.kit.clock import real_now
+from app.kit.tls import local_authority
+from app.models import DeliveryStatus, Event, WebhookDelivery, WebhookRegistration
+from app.sandboxes.context import SandboxContext
+
+log = logging.getLogger("cspsim.webhooks")
+MAX_ATTEMPTS = 6
+LEASE = timedelta(seconds=60)
+TIMEOUT_SECONDS = 5.0
+CERTIFICATE_PATH = "/cspsim/webhook-signing.pem"
+
+# The event names Partner Center delivers (reference section 4), and the resource each names.
+EVENTS: dict[str, str] = {
+    "test-created": "test",
+    "subscription-updated": "subscription",
+    "create-transfer": "Transfer",
+    "update-transfer": "Transfer",
+    "complete-transfer": "Transfer",
+    "expire-transfer": "Transfer",
+    "cancel-transfer": "Transfer",
+    "reseller-relationship-accepted-by-customer": "Customer",
+    "indirect-reseller-relationship-accepted-by-customer": "Customer",
+    "granular-admin-relationship-approved": "GranularAdminRelationship",
+    "granular-admin-relationship-activated": "GranularAdminRelationship",
+    "granular-admin-relationship-terminated": "GranularAdminRelationship",
+    "granular-admin-relationship-expired": "GranularAdminRelationship",
+    "granular-admin-access-assignment-created": "GranularAdminAccessAssignment",
+    "granular-admin-access-assignment-activated": "GranularAdminAccessAssignment",
+    "granular-admin-access-assignment-updated": "GranularAdminAccessAssignment",
+    "granular-admin-access-assignment-deleted": "GranularAdminAccessAssignment",
+    "invoice-ready": "Invoice",
+}
+
+
+# --- registration -------------------------------------------------------------------------------------------------
+
+
+def _check_events(events: list[str]) -> list[str]:
+    unknown = sorted(set(events) - set(EVENTS))
+    if unknown:
+        raise BadRequest(
+            f"Unknown webhook event(s) {', '.join(unknown)}; GET /webhooks/v1/registration/events lists them."
+        )
+    if not events:
+        raise BadRequest("Register for at least one event.")
+    return sorted(set(events))
+
+
+def _check_url(url: str) -> str:
+    if not url.startswith(("https://", "http://")):
+        raise BadRequest("WebhookUrl is an http(s) URL.")
+    return url
+
+
+async def find_registration(ctx: SandboxContext) -> WebhookRegistration | None:
+    return (
+        await ctx.session.execute(
+            select(WebhookRegistration).where(
+                WebhookRegistration.sandbox_id == ctx.sandbox_id, WebhookRegistration.tenant_id == ctx.actor.tenant_id
+            )
+        )
+    ).scalar_one_or_none()
+
+
+async def get_registration(ctx: SandboxContext) -> WebhookRegistration:
+    found = await find_registration(ctx)
+    if found is None:
+        raise NotFound("Webhook registration of this partner")
+    return found
+
+
+async def register(ctx: SandboxContext, *, url: str, events: list[str], replace: bool) -> WebhookRegistration:
+    """Create (POST) or replace (PUT) the partner's one registration."""
+    existing = await find_registration(ctx)
+    if existing is not None and not replace:
+        raise BadRequest("This partner is registered already: PUT replaces the registration.")
+    if existing is None and replace:
+        raise NotFound("Webhook registration of this partner")
+    registration = existing or WebhookRegistration(
+        sandbox_id=ctx.sandbox_id, id=uuid.uuid4(), tenant_id=ctx.actor.tenant_id, created_at=ctx.now
+    )
+    registration.url, registration.events, registration.updated_at = _check_url(url), _check_events(events), ctx.now
+    ctx.session.add(registration)
+    await ctx.session.flush()
+    return registration
+
+
+async def unregister(ctx: SandboxContext) -> None:
+    await ctx.session.delete(await get_registration(ctx))
+
+
+async def enqueue(ctx: SandboxContext, event: Event) -> None:
+    """The outbox's side of webhooks: a pending delivery per partner registered for this event's name."""
+    if event.name not in EVENTS or not event.tenant_ids:
+        return
+    registrations = (
+        await ctx.session.execute(
+            select(WebhookRegistration).where(
+                WebhookRegistration.sandbox_id == ctx.sandbox_id,
+                WebhookRegistration.tenant_id.in_([uuid.UUID(t) for t in event.tenant_ids]),
+            )
+        )
+    ).scalars()
+    for registration in registrations:
+        if event.name in registration.events:
+            ctx.session.add(
+                WebhookDelivery(
+                    sandbox_id=ctx.sandbox_id,
+                    id=uuid.uuid4(),
+                    tenant_id=registration.tenant_id,
+                    event_id=event.id,
+                    event_name=event.name,
+                    url=registration.url,
+                    body="",
+                    status=DeliveryStatus.PENDING,
+                    attempts=0,
+                    next_attempt_at=real_now(),
+                    log=[],
+                    created_at=ctx.now,
+                )
+            )
+
+
+async def deliveries(
+    ctx: SandboxContext, *, correlation_id: uuid.UUID | None = None, tenant_id: uuid.UUID | None = None
+) -> list[WebhookDelivery]:
+    stmt = select(WebhookDelivery).where(WebhookDelivery.sandbox_id == ctx.sandbox_id)
+    if correlation_id is not None:
+        stmt = stmt.where(WebhookDelivery.event_id == correlation_id)
+    if tenant_id is not None:
+        stmt = stmt.where(WebhookDelivery.tenant_id == tenant_id)
+    return list((await ctx.session.execute(stmt.order_by(WebhookDelivery.created_at, WebhookDelivery.id))).scalars())
+
+
+# --- delivery -------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The key material of the data folder's local authority (the server certificate's key)."""
+
+    data_dir: Path
+    public_base_url: str
+
+    def sign(self, body: bytes) -> str:
+        key = local_authority(self.data_dir).load_server_key()
+        return base64.b64encode(key.sign(body, padding.PKCS1v15(), hashes.SHA256())).decode()
+
+    def certificate_pem(self) -> bytes:
+        return local_authority(self.data_dir).server_certificate.read_bytes()
+
+
+def _resource_uri(base: str, event: Event) -> str:
+    customer = event.data.get("customerId")
+    match EVENTS.get(event.name):
+        case "Customer":
+            return f"{base}/v1/customers/{event.resource_id}"
+        case "Transfer":
+            return (
+                f"{base}/v1/customers/{customer}/transfers/{event.resource_id}"
+                if customer
+                else f"{base}/v1/transfers/{event.resource_id}"
+            )
+        case "subscription":
+            return f"{base}/v1/subscriptions/{event.resource_id}"
+        case "GranularAdminRelationship":
+            return f"{base}/v1.0/tenantRelationships/delegatedAdminRelationships/{event.resource_id}"
+        case _:
+            return f"{base}/webhooks/v1/events/{event.id}"
+
+
+def payload(base: str, event: Event) -> bytes:
+    """Partner Center's delivery body: it carries no resource state, only where to read it."""
+    return json.dumps(
+        {
+            "EventName": event.name,
+            "ResourceUri": _resource_uri(base, event),
+            "ResourceName": EVENTS.get(event.name, event.resource_type),
+            "AuditUri": f"{base}/v1/auditrecords?eventId={event.id}",
+            "ResourceChangeUtcDate": event.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        }
+    ).encode()
+
+
+async def _claim(db: Database, *, sandbox_id: uuid.UUID | None, ignore_backoff: bool, limit: int) -> list[uuid.UUID]:
+    """Take due deliveries for one round: a lease (the next attempt moved a minute on) that a crash gives back."""
+    now = real_now()
+    async with db.transaction() as session:
+        stmt = select(WebhookDelivery).where(WebhookDelivery.status == DeliveryStatus.PENDING)
+        if sandbox_id is not None:
+            stmt = stmt.where(WebhookDelivery.sandbox_id == sandbox_id)
+        if not ignore_backoff:
+            stmt = stmt.where(WebhookDelivery.next_attempt_at <= now)
+        rows = list(
+            (
+                await session.execute(
+                    stmt.order_by(WebhookDelivery.next_attempt_at).limit(limit).with_for_update(skip_locked=True)
+                )
+            ).scalars()
+        )
+        for row in rows:
+            row.next_attempt_at = now + LEASE
+        return [row.id for row in rows]
+
+
+async def _prepare(session: AsyncSession, delivery_id: uuid.UUID, signer: Signer) -> WebhookDelivery:
+    delivery = (await session.execute(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id))).scalar_one()
+    if not delivery.body:
+        event = (
+            await session.execute(
+                select(Event).where(Event.sandbox_id == delivery.sandbox_id, Event.id == delivery.event_id)
+            )
+        ).scalar_one()
+        delivery.body = payload(signer.public_base_url, event).decode()
+    return delivery
+
+
+async def dispatch(
+    db: Database, signer: Signer, *, sandbox_id: uuid.UUID | None = None, ignore_backoff: bool = False, limit: int = 100
+) -> dict[str, int]:
+    """One round: post every claimed delivery and record the outcome; answers counts by outcome."""
+    outcome = {"succeeded": 0, "retrying": 0, "failed": 0}
+    claimed = await _claim(db, sandbox_id=sandbox_id, ignore_backoff=ignore_backoff, limit=limit)
+    async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False) as http:
+        for delivery_id in claimed:
+            async with db.transaction() as session:
+                delivery = await _prepare(session, delivery_id, signer)
+                url, body = delivery.url, delivery.body.encode()
+            attempt: dict[str, object] = {"at": real_now().isoformat()}
+            try:
+                answer = await http.post(
+                    url,
+                    content=body,
+                    headers={
+                        "Content-Type": "application/json",
+                        "Authorization": f"Signature {signer.sign(body)}",
+                        "X-MS-Certificate-Url": signer.public_base_url + CERTIFICATE_PATH,
+                        "X-MS-Signature-Algorithm": "rsa-sha256",
+                    },
+                )
+                attempt |= {"statusCode": answer.status_code, "message": answer.text[:200]}
+                ok = 200 <= answer.status_code < 300
+            except httpx.HTTPError as exc:
+                attempt |= {"statusCode": None, "message": f"{type(exc).__name__}: {exc}"[:200]}
+                ok = False
+            async with db.transaction() as session:
+                delivery = (
+                    await session.execute(
+                        select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).with_for_update()
+                    )
+                ).scalar_one()
+                delivery.attempts += 1
+                delivery.log = [*delivery.log, attempt]
+                if ok:
+                    delivery.status = DeliveryStatus.SUCCEEDED
+                elif delivery.attempts >= MAX_ATTEMPTS:
+                    delivery.status = DeliveryStatus.FAILED
+                else:
+                    delivery.next_attempt_at = real_now() + timedelta(seconds=2 ** (delivery.attempts - 1))
+                key = "succeeded" if ok else "failed" if delivery.status is DeliveryStatus.FAILED else "retrying"
+                outcome[key] += 1
+    for key, count in outcome.items():
+        metrics.WEBHOOKS.labels(outcome=key).inc(count)
+    return outcome
+
+
+async def run_delivery_loop(db: Database, signer: Signer, interval: float) -> None:
+    """Deliver due webhooks in real time, for as long as the service runs."""
+    while True:
+        try:
+            await dispatch(db, signer)
+        except Exception:  # the loop must outlive a bad round; the next round retries
+            log.exception("webhook round failed")
+        await asyncio.sleep(interval)

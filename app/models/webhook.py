@@ -1,0 +1,49 @@
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, ForeignKeyConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, SandboxScoped, enum_column
+
+
+class WebhookRegistration(SandboxScoped, Base):
+    """A partner's webhook registration: one per partner tenant, as Partner Center has it."""
+
+    __tablename__ = "webhook_registrations"
+    __table_args__ = (
+        UniqueConstraint("sandbox_id", "tenant_id"),
+        ForeignKeyConstraint(["sandbox_id", "tenant_id"], ["tenants.sandbox_id", "tenants.id"]),
+    )
+
+    tenant_id: Mapped[uuid.UUID]
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class WebhookDelivery(SandboxScoped, Base):
+    """One event on its way to one partner's receiver, with every attempt logged."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+
+    tenant_id: Mapped[uuid.UUID]
+    event_id: Mapped[uuid.UUID]
+    event_name: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(String(2000))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[DeliveryStatus] = mapped_column(enum_column(DeliveryStatus, 20))
+    attempts: Mapped[int] = mapped_column(default=0)
+    # Real time, not the sandbox clock: a receiver is retried while the world stands still.
+    next_attempt_at: Mapped[datetime]
+    log: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]

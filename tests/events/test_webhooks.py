@@ -1,0 +1,135 @@
+"""Webhooks: registration, signed deliveries a Partner Center receiver verifies unchanged, retries."""
+
+import base64
+import json
+import threading
+import time
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from tests.live import serving
+from tests.world import Party, World, bearer
+
+
+class Receiver:
+    """A partner's webhook endpoint: records what arrives; answers 500 to the first `failures` calls."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.failures = failures
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.lock = threading.Lock()
+        self.app = Starlette(routes=[Route("/hook", self.hook, methods=["POST"])])
+
+    async def hook(self, request: Request) -> PlainTextResponse:
+        body = await request.body()
+        with self.lock:
+            self.received.append((dict(request.headers), body))
+            failing = len(self.received) <= self.failures
+        return PlainTextResponse("down" if failing else "ok", status_code=500 if failing else 200)
+
+
+async def register(partner: Party, url: str, events: list[str]) -> dict[str, Any]:
+    r = await partner.world.http.post(
+        "/webhooks/v1/registration",
+        headers=bearer(await partner.app_token()),
+        json={"WebhookUrl": url, "WebhookEvents": events},
+    )
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def verify(world: World, headers: dict[str, str], body: bytes) -> None:
+    """What a Partner Center receiver does: the algorithm, the certificate, the RSA-SHA256 signature."""
+    assert headers["x-ms-signature-algorithm"] == "rsa-sha256"
+    assert headers["authorization"].startswith("Signature ")
+    cert_path = headers["x-ms-certificate-url"].split("127.0.0.1:8000", 1)[-1]
+    pem = (await world.http.get(cert_path)).content
+    key = x509.load_pem_x509_certificate(pem).public_key()
+    assert isinstance(key, rsa.RSAPublicKey)
+    key.verify(
+        base64.b64decode(headers["authorization"].removeprefix("Signature ")), body, padding.PKCS1v15(), hashes.SHA256()
+    )
+
+
+async def test_registration_in_partner_centers_shape(world: World) -> None:
+    partner = await world.direct_bill_partner()
+    names = (await partner.get("/webhooks/v1/registration/events")).json()
+    assert {"test-created", "complete-transfer", "indirect-reseller-relationship-accepted-by-customer"} <= set(names)
+    created = await register(partner, "https://receiver.example/hook", ["test-created"])
+    assert created == {
+        "SubscriberId": partner.id,
+        "WebhookUrl": "https://receiver.example/hook",
+        "WebhookEvents": ["test-created"],
+    }
+    r = await world.http.post(
+        "/webhooks/v1/registration",
+        headers=bearer(await partner.app_token()),
+        json={"WebhookUrl": "https://x.example", "WebhookEvents": ["no-such-event"]},
+    )
+    assert r.status_code == 400
+    r = await world.http.put(
+        "/webhooks/v1/registration",
+        headers=bearer(await partner.app_token()),
+        json={"webhookUrl": "https://other.example/hook", "webhookEvents": ["create-transfer"]},
+    )
+    assert r.json()["WebhookEvents"] == ["create-transfer"]
+    assert (
+        await world.http.delete("/webhooks/v1/registration", headers=bearer(await partner.app_token()))
+    ).status_code == 204
+    assert (await partner.get("/webhooks/v1/registration")).status_code == 404
+
+
+async def test_an_accepted_invitation_is_delivered_signed_and_retried(world: World) -> None:
+    provider, reseller = await world.provider(), await world.indirect_reseller()
+    await world.partner_up(provider, reseller)
+    receiver = Receiver(failures=1)
+    with serving(receiver.app) as base:
+        await register(
+            provider, f"{base}/hook", ["indirect-reseller-relationship-accepted-by-customer", "test-created"]
+        )
+        customer = await world.customer()
+        r = await reseller.post(
+            "/v1/customers/invitations", json={"indirectProviderId": provider.id, "customerTenantId": customer.id}
+        )
+        code = r.json()["url"].rsplit("/", 1)[-1]
+        r = await world.http.post(f"/admin/v1/invitations/{code}/accept", headers=bearer(await customer.portal_token()))
+        assert r.status_code == 200
+        first = (await world.sim("POST", "/webhooks/dispatch")).json()
+        assert first == {"succeeded": 0, "retrying": 1, "failed": 0}
+        again = (await world.sim("POST", "/webhooks/dispatch")).json()
+        assert again == {"succeeded": 0, "retrying": 0, "failed": 0}  # waiting out its back-off
+        second = (await world.sim("POST", "/webhooks/dispatch", json={"ignoreBackoff": True})).json()
+        assert second == {"succeeded": 1, "retrying": 0, "failed": 0}
+    assert len(receiver.received) == 2
+    headers, body = receiver.received[-1]
+    await verify(world, headers, body)
+    delivered = json.loads(body)
+    assert delivered["EventName"] == "indirect-reseller-relationship-accepted-by-customer"
+    assert delivered["ResourceUri"].endswith(f"/v1/customers/{customer.id}")
+    assert delivered["ResourceName"] == "Customer"
+    log = (await world.sim("GET", "/webhooks/deliveries")).json()["items"]
+    assert [a["statusCode"] for a in log[0]["log"]] == [500, 200]
+    assert log[0]["status"] == "succeeded"
+
+
+async def test_a_receiver_that_is_down_slows_no_api_call(world: World) -> None:
+    partner = await world.direct_bill_partner()
+    await register(partner, "http://127.0.0.1:9/hook", ["test-created"])  # nothing listens on port 9
+    token = await partner.app_token()
+    started = time.monotonic()
+    r = await world.http.post("/webhooks/v1/registration/validationEvents", headers=bearer(token))
+    assert r.status_code == 200, r.text
+    assert time.monotonic() - started < 1.0
+    correlation = r.json()["correlationId"]
+    assert (await world.sim("POST", "/webhooks/dispatch")).json()["retrying"] == 1
+    status = (await partner.get(f"/webhooks/v1/registration/validationEvents/{correlation}")).json()
+    assert status["status"] == "pending"
+    assert status["results"][0]["responseCode"] is None
+    assert "ConnectError" in status["results"][0]["responseMessage"]

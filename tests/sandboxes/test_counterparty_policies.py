@@ -1,0 +1,62 @@
+"""Counter-party policies: the other side of a flow acts by itself, through the same service calls."""
+
+import httpx
+
+from tests.sandboxes.test_clock import next_weekday_at_nine
+from tests.world import World, bearer
+
+
+async def test_a_customer_accepts_an_invitation_after_two_business_days(client: httpx.AsyncClient) -> None:
+    world = await World.create(
+        client, counterpartyPolicies={"customerInvitation": {"action": "accept", "afterBusinessDays": 2}}
+    )
+    await world.freeze_at((await next_weekday_at_nine(world, 4)).isoformat())  # a Friday: the weekend waits
+    provider, reseller = await world.provider(), await world.indirect_reseller()
+    await world.partner_up(provider, reseller)
+    customer = await world.customer()
+    r = await reseller.post(
+        "/v1/customers/invitations", json={"indirectProviderId": provider.id, "customerTenantId": customer.id}
+    )
+    assert r.status_code == 201, r.text
+    r = await world.sim("POST", "/clock/advance", json={"days": 3})  # Monday: one business day gone
+    assert r.json()["fired"] == []
+    assert (await reseller.get(f"/v1/customers/{customer.id}", token=await reseller.portal_token())).status_code == 404
+    r = await world.sim("POST", "/clock/advance", json={"days": 1})  # Tuesday: two
+    assert [f["kind"] for f in r.json()["fired"]] == ["policy.customer-invitation"]
+    # The same effects as a manual acceptance: both relationships, the customer's partner list, the event.
+    assert (await reseller.get(f"/v1/customers/{customer.id}", token=await reseller.portal_token())).status_code == 200
+    assert (await provider.get(f"/v1/customers/{customer.id}")).status_code == 200
+    partners = await world.http.get("/admin/v1/partnerRelationships", headers=bearer(await customer.portal_token()))
+    assert {p["partnerTenantId"] for p in partners.json()["items"]} == {reseller.id, provider.id}
+    events = await world.sim("GET", "/events", params={"name": "indirect-reseller-relationship-accepted-by-customer"})
+    assert events.json()["totalCount"] == 1
+
+
+async def test_a_customer_that_declines(client: httpx.AsyncClient) -> None:
+    world = await World.create(client, counterpartyPolicies={"customerInvitation": {"action": "reject"}})
+    provider, reseller = await world.provider(), await world.indirect_reseller()
+    await world.partner_up(provider, reseller)
+    customer = await world.customer()
+    r = await reseller.post(
+        "/v1/customers/invitations", json={"indirectProviderId": provider.id, "customerTenantId": customer.id}
+    )
+    await world.sim("POST", "/timers/run")
+    code = r.json()["url"].rsplit("/", 1)[-1]
+    seen = await world.http.get(f"/admin/v1/invitations/{code}", headers=bearer(await customer.portal_token()))
+    assert seen.json()["status"] == "Declined"
+    assert (await reseller.get(f"/v1/customers/{customer.id}", token=await reseller.portal_token())).status_code == 404
+
+
+async def test_a_source_partner_submits_a_transfer_by_itself(client: httpx.AsyncClient) -> None:
+    from tests.transfers.test_transfers import ask, source_with_subscriptions
+
+    world = await World.create(
+        client, counterpartyPolicies={"transferSubmission": {"action": "accept", "afterBusinessDays": 1}}
+    )
+    source, target, customer, sub = await source_with_subscriptions(world)
+    transfer = (await ask(target, customer["id"], source)).json()
+    await world.sim("POST", "/clock/advance", json={"days": 4})
+    done = (await target.get(f"/v1/customers/{customer['id']}/transfers/{transfer['id']}")).json()
+    assert done["status"] == "Complete"
+    moved = (await target.get(f"/v1/customers/{customer['id']}/subscriptions")).json()["items"]
+    assert [(s["offerId"], s["quantity"]) for s in moved] == [(sub["offerId"], sub["quantity"])]
