@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.errors import Conflict, NotFound, RuleViolation
 from app.events.service import move, notify, record_audit, record_event
 from app.kit.clock import add_business_days
+from app.kit.lookup import one
 from app.models import (
     AgreementStatus,
     Enrollment,
@@ -279,15 +280,8 @@ async def decide_enrollment(
 async def _get(
     ctx: SandboxContext, enrollment_id: uuid.UUID, *, for_update: bool = False, tenant_id: uuid.UUID | None = None
 ) -> Enrollment:
-    stmt = select(Enrollment).where(Enrollment.sandbox_id == ctx.sandbox_id, Enrollment.id == enrollment_id)
-    if tenant_id is not None:
-        stmt = stmt.where(Enrollment.tenant_id == tenant_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    enrollment = (await ctx.session.execute(stmt)).scalar_one_or_none()
-    if enrollment is None:
-        raise NotFound("Enrollment", enrollment_id)
-    return enrollment
+    owned_by = (Enrollment.tenant_id, tenant_id) if tenant_id is not None else None
+    return await one(ctx, Enrollment, enrollment_id, what="Enrollment", for_update=for_update, owned_by=owned_by)
 
 
 async def get_enrollment(ctx: SandboxContext, enrollment_id: uuid.UUID) -> Enrollment:

@@ -4,9 +4,10 @@ import uuid
 
 from sqlalchemy import select
 
-from app.errors import Conflict, NotFound
+from app.errors import Conflict
 from app.events.service import move, notify, record_audit
 from app.kit.clock import add_business_days
+from app.kit.lookup import one
 from app.models import (
     Enrollment,
     EnrollmentStatus,
@@ -125,15 +126,8 @@ async def resolve_service_request(
 async def _get(
     ctx: SandboxContext, request_id: uuid.UUID, *, for_update: bool = False, tenant_id: uuid.UUID | None = None
 ) -> ServiceRequest:
-    stmt = select(ServiceRequest).where(ServiceRequest.sandbox_id == ctx.sandbox_id, ServiceRequest.id == request_id)
-    if tenant_id is not None:
-        stmt = stmt.where(ServiceRequest.tenant_id == tenant_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    request = (await ctx.session.execute(stmt)).scalar_one_or_none()
-    if request is None:
-        raise NotFound("Service request", request_id)
-    return request
+    owned_by = (ServiceRequest.tenant_id, tenant_id) if tenant_id is not None else None
+    return await one(ctx, ServiceRequest, request_id, what="Service request", for_update=for_update, owned_by=owned_by)
 
 
 async def get_service_request(ctx: SandboxContext, request_id: uuid.UUID) -> ServiceRequest:
