@@ -19,6 +19,7 @@ from alembic import command
 from app.config import Settings
 from app.main import create_app
 from migrations import alembic_config
+from tests.live import Live, serving_tls
 from tests.world import World
 
 LOCAL_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -94,3 +95,10 @@ async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
 async def world(client: httpx.AsyncClient) -> World:
     """A fresh sandbox of its own for the test."""
     return await World.create(client)
+
+
+@pytest.fixture(scope="module")
+async def live(database: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Live]:
+    """A real HTTPS server, for Microsoft's own client libraries (MSAL, the Graph SDK)."""
+    async with serving_tls(database, tmp_path_factory.mktemp("tls-data")) as served:
+        yield served

@@ -3,14 +3,21 @@
 import contextlib
 import os
 import socket
+import ssl
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
+
+from app.config import Settings
+from app.kit.tls import local_authority
+from app.main import create_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -56,3 +63,26 @@ def require_chromium() -> str:
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true needs Debian's chromium at {CHROMIUM} (.ci/run installs it)")
     pytest.skip(f"no browser at {CHROMIUM}: apt-get install chromium")
+
+
+@dataclass
+class Live:
+    """cspsim served over HTTPS by a real uvicorn, with the local CA a client must trust."""
+
+    base: str
+    ca: Path
+    http: httpx.AsyncClient
+
+    @property
+    def port(self) -> int:
+        return int(self.base.rsplit(":", 1)[1])
+
+
+@contextlib.asynccontextmanager
+async def serving_tls(database: str, data_dir: Path) -> AsyncIterator[Live]:
+    authority = local_authority(data_dir)
+    app = create_app(Settings(database_url=database, data_dir=data_dir), run_timers=False)
+    with serving(app, ssl_certfile=authority.server_certificate, ssl_keyfile=authority.server_key) as base:
+        trust = ssl.create_default_context(cafile=str(authority.ca_certificate))
+        async with httpx.AsyncClient(base_url=base, verify=trust) as http:
+            yield Live(base=base, ca=authority.ca_certificate, http=http)

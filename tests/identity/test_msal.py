@@ -8,46 +8,17 @@ patched: it is configured through its public parameters, as the README tells int
 import asyncio
 import base64
 import json
-import ssl
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import httpx
 import jwt
 import msal
 import pytest
 import requests
 from requests.adapters import HTTPAdapter
 
-from app.config import Settings
-from app.kit.tls import local_authority
-from app.main import create_app
-from tests.live import serving
+from tests.live import Live
 from tests.world import PASSWORD, PC_SCOPE, Party, World, bearer
-
-
-@dataclass
-class Live:
-    base: str
-    ca: Path
-    http: httpx.AsyncClient
-
-    @property
-    def port(self) -> int:
-        return int(self.base.rsplit(":", 1)[1])
-
-
-@pytest.fixture(scope="module")
-async def live(database: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Live]:
-    data_dir = tmp_path_factory.mktemp("tls-data")
-    authority = local_authority(data_dir)
-    app = create_app(Settings(database_url=database, data_dir=data_dir), run_timers=False)
-    with serving(app, ssl_certfile=authority.server_certificate, ssl_keyfile=authority.server_key) as base:
-        trust = ssl.create_default_context(cafile=str(authority.ca_certificate))
-        async with httpx.AsyncClient(base_url=base, verify=trust) as http:
-            yield Live(base=base, ca=authority.ca_certificate, http=http)
 
 
 @pytest.fixture(autouse=True)
