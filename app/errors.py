@@ -20,7 +20,6 @@ Graph (`/v1.0`) answers `{"error": {code, message, innerError}, rule?}`.
 """
 
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -30,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.kit.requestcontext import current_request_ids
+from app.kit.wire import WireEnum
 
 SOURCE = "cspsim"
 
@@ -176,7 +176,7 @@ class InjectedFault(Exception):
         return error_response(request, error)
 
 
-class OAuthErrorCode(StrEnum):
+class OAuthErrorCode(WireEnum):
     INVALID_REQUEST = "invalid_request"
     INVALID_CLIENT = "invalid_client"
     INVALID_GRANT = "invalid_grant"
@@ -197,7 +197,7 @@ class OAuthError(Exception):
         self.status_code = status_code
 
 
-class Surface(StrEnum):
+class Surface(WireEnum):
     PARTNER = "partner"
     GRAPH = "graph"
 

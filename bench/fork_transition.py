@@ -20,9 +20,9 @@ from alembic import command
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.config import Settings  # noqa: E402
-from app.main import create_app  # noqa: E402
-from migrations import alembic_config  # noqa: E402
+from app.config import Settings
+from app.main import create_app
+from migrations import alembic_config
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "transition.yaml"
 

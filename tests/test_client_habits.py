@@ -45,6 +45,22 @@ async def test_control_surface_bodies_read_the_same_way(world: World) -> None:
     assert created.json()["users"][0]["roles"] == ["GlobalAdmin"]
 
 
+async def test_enum_values_in_query_strings_are_read_in_any_case(world: World) -> None:
+    provider = await world.provider()
+    reseller = await world.indirect_reseller()
+    await world.partner_up(provider, reseller)
+    portal = await reseller.portal_token()  # an indirect reseller uses Partner Center as a person (PRG-9)
+    for spelled in ("IsIndirectResellerOf", "isindirectresellerof", "ISINDIRECTRESELLEROF"):
+        r = await reseller.get("/v1/relationships", params={"relationship_type": spelled}, token=portal)
+        assert r.status_code == 200, r.text
+        assert [(p["id"], p["relationshipType"]) for p in r.json()["items"]] == [
+            (provider.id, "is_indirect_reseller_of")
+        ]
+    refused = await reseller.get("/v1/relationships", params={"relationship_type": "reseller"}, token=portal)
+    assert refused.status_code == 400
+    assert "IsIndirectResellerOf" in refused.json()["description"]
+
+
 async def test_unknown_keys_are_still_refused(world: World) -> None:
     partner = await world.partner()
     r = await partner.post("/v1/enrollments", json={"Program": "DirectBill", "Programme": "x"})

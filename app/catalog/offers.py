@@ -6,17 +6,18 @@ premium), per unit for one-time and reserved offers. Other currencies follow the
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
+
+from app.kit.wire import WireEnum
 
 
-class ProductType(StrEnum):
+class ProductType(WireEnum):
     ONLINE_SERVICES = "OnlineServices"
     AZURE = "Azure"
     AZURE_RESERVATION = "AzureReservation"
     SOFTWARE = "Software"
 
 
-class Segment(StrEnum):
+class Segment(WireEnum):
     COMMERCIAL = "commercial"
 
 

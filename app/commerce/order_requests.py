@@ -48,7 +48,7 @@ async def request_order(
         )
     request = OrderRequest(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         customer_tenant_id=customer_id,
         reseller_tenant_id=reseller_id,
         provider_tenant_id=indirect_provider_id,

@@ -108,7 +108,7 @@ async def place_order(ctx: SandboxContext, *, customer_id: uuid.UUID, line_items
         raise BadRequest("Each line item needs its own lineItemNumber.")
     order = Order(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         customer_tenant_id=customer_id,
         partner_tenant_id=partner_id,
         status=OrderStatus.COMPLETED,
@@ -129,7 +129,7 @@ async def place_order(ctx: SandboxContext, *, customer_id: uuid.UUID, line_items
         on_record = await _partner_of_record(ctx, relationship, customer_id, line.partner_id_on_record)
         subscription = Subscription(
             sandbox_id=ctx.sandbox_id,
-            id=uuid.uuid4(),
+            id=await ctx.new_id(),
             customer_tenant_id=customer_id,
             channel=SubscriptionChannel.CSP,
             partner_tenant_id=partner_id,

@@ -38,7 +38,7 @@ async def record_existing_subscription(
         raise BadRequest("The partner of a CSP subscription must have a relationship with the customer.")
     subscription = Subscription(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         customer_tenant_id=customer.id,
         channel=channel,
         partner_tenant_id=partner_tenant_id,

@@ -38,7 +38,7 @@ async def charge(ctx: SandboxContext, subscription: Subscription, *, kind: str, 
     ctx.session.add(
         Charge(
             sandbox_id=ctx.sandbox_id,
-            id=uuid.uuid4(),
+            id=await ctx.new_id(),
             seq=next_seq(),
             subscription_id=subscription.id,
             customer_tenant_id=subscription.customer_tenant_id,

@@ -93,7 +93,7 @@ async def attest(
         ).with_code(600061, "PartnerConfirmedAgreementAlreadyExists")
     agreement = CustomerAgreement(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         customer_tenant_id=seen.tenant.id,
         channel=AcceptanceChannel.PARTNER_ATTESTATION,
         partner_tenant_id=partner_id,
@@ -134,7 +134,7 @@ async def accept_in_admin_center(
         raise Conflict("Your organization has already accepted the Microsoft Customer Agreement.")
     agreement = CustomerAgreement(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         customer_tenant_id=customer.id,
         channel=AcceptanceChannel.ADMIN_CENTER,
         partner_tenant_id=None,

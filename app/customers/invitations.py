@@ -100,7 +100,7 @@ async def _invitation(
     assert ctx.actor.tenant_id is not None
     invitation = RelationshipInvitation(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         code=_code(),
         kind=kind,
         status=InvitationStatus.PENDING,

@@ -114,7 +114,7 @@ async def relate(
         raise Conflict(f"The partner already holds a {kind} relationship with customer {customer.id}.")
     relationship = CustomerRelationship(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         customer_tenant_id=customer.id,
         partner_tenant_id=partner_id,
         kind=kind,

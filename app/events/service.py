@@ -25,6 +25,7 @@ async def record_event(
 ) -> Event:
     event = Event(
         sandbox_id=ctx.sandbox_id,
+        id=await ctx.new_id(),
         seq=next_seq(),
         name=name,
         resource_type=resource_type,
@@ -51,6 +52,7 @@ async def record_audit(
 ) -> AuditRecord:
     record = AuditRecord(
         sandbox_id=ctx.sandbox_id,
+        id=await ctx.new_id(),
         seq=next_seq(),
         tenant_id=tenant_id,
         customer_id=customer_id,
@@ -73,6 +75,7 @@ async def notify(
     """Send a mail: it lands in the sandbox's mailbox and, with a tenant, in that partner's notifications."""
     mail = Notification(
         sandbox_id=ctx.sandbox_id,
+        id=await ctx.new_id(),
         seq=next_seq(),
         tenant_id=tenant_id,
         recipient=to.lower(),

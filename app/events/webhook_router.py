@@ -139,7 +139,7 @@ async def validation_event(ctx: PartnerCaller) -> Any:
         raise BadRequest("Register for test-created to send validation events.")
     assert ctx.actor.tenant_id is not None
     event = await record_event(
-        ctx, name="test-created", resource_type="test", resource_id=uuid.uuid4(), tenant_ids=[ctx.actor.tenant_id]
+        ctx, name="test-created", resource_type="test", resource_id=await ctx.new_id(), tenant_ids=[ctx.actor.tenant_id]
     )
     return ValidationEventOut(correlation_id=event.id)
 

@@ -107,7 +107,7 @@ async def register(ctx: SandboxContext, *, url: str, events: list[str], replace:
     if existing is None and replace:
         raise NotFound("Webhook registration of this partner")
     registration = existing or WebhookRegistration(
-        sandbox_id=ctx.sandbox_id, id=uuid.uuid4(), tenant_id=ctx.actor.tenant_id, created_at=ctx.now
+        sandbox_id=ctx.sandbox_id, id=await ctx.new_id(), tenant_id=ctx.actor.tenant_id, created_at=ctx.now
     )
     registration.url, registration.events, registration.updated_at = _check_url(url), _check_events(events), ctx.now
     ctx.session.add(registration)
@@ -136,7 +136,7 @@ async def enqueue(ctx: SandboxContext, event: Event) -> None:
             ctx.session.add(
                 WebhookDelivery(
                     sandbox_id=ctx.sandbox_id,
-                    id=uuid.uuid4(),
+                    id=await ctx.new_id(),
                     tenant_id=registration.tenant_id,
                     event_id=event.id,
                     event_name=event.name,

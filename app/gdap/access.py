@@ -114,7 +114,7 @@ async def create_assignment(
         raise Conflict(f"The security group {group.id} already has an access assignment in this relationship.")
     assignment = DelegatedAdminAccessAssignment(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         relationship_id=relationship.id,
         group_id=group.id,
         role_definition_ids=roles,
@@ -207,7 +207,7 @@ async def update_assignment(
         return Updated(assignment=assignment, operation=None)
     operation = DelegatedAdminOperation(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         relationship_id=relationship.id,
         operation_type=UPDATE_OPERATION,
         payload={

@@ -11,13 +11,15 @@ from app.errors import Forbidden, NotFound, RuleViolation
 from app.gdap.service import (
     ACTIVATION_TIMER,
     APPROVAL_EXPIRY_TIMER,
+    POLICY_TIMER,
     activate,
     move_relationship,
     refuse_extension_only,
     terminate,
 )
+from app.identity import service as identity
 from app.kit.roles import GLOBAL_ADMIN, require_role
-from app.models import DelegatedAdminRelationship, GdapRelationshipStatus, Tenant, TenantKind
+from app.models import DelegatedAdminRelationship, GdapRelationshipStatus, Tenant, TenantKind, Timer
 from app.programs import service as programs
 from app.sandboxes import timers
 from app.sandboxes.context import SandboxContext
@@ -157,3 +159,15 @@ async def find_for_page(ctx: SandboxContext, relationship_id: uuid.UUID) -> Appr
     if relationship is None or relationship.status is R.CREATED:
         raise NotFound("Delegated admin relationship", relationship_id)
     return await approval_view(ctx, relationship)
+
+
+@timers.on_timer(POLICY_TIMER)
+async def _customer_approves(ctx: SandboxContext, timer: Timer) -> None:
+    """The gdapApproval counter-party policy: the customer's first Global admin approves, through the same call as
+    the approval page's button, if the request is still waiting for it."""
+    relationship = await ctx.session.get(DelegatedAdminRelationship, (ctx.sandbox_id, uuid.UUID(timer.ref)))
+    if relationship is None or relationship.status is not R.APPROVAL_PENDING or relationship.customer_tenant_id is None:
+        return
+    admin = await identity.as_global_admin(ctx, relationship.customer_tenant_id)
+    if admin is not None:
+        await approve_relationship(admin, relationship_id=relationship.id)

@@ -45,7 +45,11 @@ async def create_group(
     ):
         raise Conflict(f"Tenant {tenant.id} already has a security group named '{display_name}'.")
     group = SecurityGroup(
-        sandbox_id=ctx.sandbox_id, id=uuid.uuid4(), tenant_id=tenant.id, display_name=display_name, created_at=ctx.now
+        sandbox_id=ctx.sandbox_id,
+        id=await ctx.new_id(),
+        tenant_id=tenant.id,
+        display_name=display_name,
+        created_at=ctx.now,
     )
     ctx.session.add(group)
     await ctx.session.flush()

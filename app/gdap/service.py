@@ -20,6 +20,7 @@ from app.events.service import move, record_audit, record_event
 from app.gdap.duration import parse_duration
 from app.gdap.lifecycle import ACCESS_ASSIGNMENT, GRANTED, LIVE_ASSIGNMENT, RELATIONSHIP
 from app.gdap.roles import CATALOG, GLOBAL_ADMINISTRATOR
+from app.kit.clock import add_business_days
 from app.kit.roles import ADMIN_AGENT, GLOBAL_ADMIN, require_role
 from app.models import (
     AccessAssignmentStatus,
@@ -46,6 +47,7 @@ ASSIGNMENT_RESOURCE = "GranularAdminAccessAssignment"
 APPROVAL_EXPIRY_TIMER = "gdap.approval-expiry"
 ACTIVATION_TIMER = "gdap.activation"
 END_TIMER = "gdap.end"
+POLICY_TIMER = "policy.gdap-approval"  # handled in app.gdap.approval, where the customer's approval lives
 
 MIN_DURATION = timedelta(days=1)
 MAX_DURATION = timedelta(days=730)
@@ -242,7 +244,7 @@ async def request_relationship(
         await refuse_extension_only(ctx, partner_id=_partner_id(ctx), customer_id=customer.id)
     relationship = DelegatedAdminRelationship(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         partner_tenant_id=_partner_id(ctx),
         customer_tenant_id=customer.id if customer else None,
         customer_display_name=customer.display_name if customer else None,
@@ -457,6 +459,10 @@ async def submit_request(
         await move_relationship(ctx, relationship, R.APPROVAL_PENDING, action="lockForApproval")
         expiry = timedelta(days=ctx.settings.gdap_approval_expiry_days)
         await timers.schedule(ctx, kind=APPROVAL_EXPIRY_TIMER, ref=relationship.id, due_at=ctx.now + expiry)
+        policy = ctx.settings.counterparty_policies.gdap_approval
+        if policy.action == "accept" and relationship.customer_tenant_id is not None:
+            due_at = add_business_days(ctx.now, policy.after_business_days)
+            await timers.schedule(ctx, kind=POLICY_TIMER, ref=relationship.id, due_at=due_at)
     elif action is GdapRequestAction.TERMINATE:
         await terminate(ctx, relationship, side="partner")
     else:
@@ -467,7 +473,7 @@ async def submit_request(
         )
     request = DelegatedAdminRelationshipRequest(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         relationship_id=relationship.id,
         action=action,
         # The action was carried out within this request, so it is already done.

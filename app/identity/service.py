@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from enum import StrEnum
 from typing import Any
 
 import jwt
@@ -27,13 +26,14 @@ from app.identity.tokens import (
 )
 from app.kit.clock import real_now
 from app.kit.credentials import check_password, digest, hash_password, matches_digest, new_secret
+from app.kit.wire import WireEnum
 from app.models import AppRegistration, Sandbox, Tenant, TenantKind, User
 from app.pagination import Page, PageRequest, keyset
 from app.programs import service as programs
 from app.sandboxes.context import Actor, ActorKind, Channel, SandboxContext
 
 
-class PartnerRole(StrEnum):
+class PartnerRole(WireEnum):
     GLOBAL_ADMIN = "GlobalAdmin"
     ADMIN_AGENT = "AdminAgent"
     SALES_AGENT = "SalesAgent"
@@ -41,7 +41,7 @@ class PartnerRole(StrEnum):
     BILLING_ADMIN = "BillingAdmin"
 
 
-class CustomerRole(StrEnum):
+class CustomerRole(WireEnum):
     GLOBAL_ADMIN = "GlobalAdmin"
     BILLING_ADMIN = "BillingAdmin"
     USER = "User"
@@ -76,7 +76,7 @@ async def create_tenant(
         raise Conflict(f"The domain {domain} already belongs to tenant {taken} in this sandbox.")
     tenant = Tenant(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         kind=kind,
         display_name=display_name,
         domain=domain,
@@ -186,7 +186,7 @@ async def add_user(
     generated = None if password else new_secret()[:20]
     user = User(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         tenant_id=tenant.id,
         user_principal_name=upn,
         display_name=display_name or upn.split("@")[0],
@@ -209,7 +209,7 @@ async def add_app(ctx: SandboxContext, tenant: Tenant, *, display_name: str) -> 
     secret = new_secret()
     app = AppRegistration(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         tenant_id=tenant.id,
         display_name=display_name,
         client_id=uuid.uuid4(),

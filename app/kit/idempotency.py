@@ -11,6 +11,7 @@ kept for the sandbox's `idempotencyRetentionHours`, on the sandbox clock.
 """
 
 import hashlib
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -88,8 +89,13 @@ async def claim(request: Request, ctx: SandboxContext) -> None:
                 IdempotencyRecord.sandbox_id == record.sandbox_id, IdempotencyRecord.id == record.id
             )
         )
-    record = IdempotencyRecord(
-        sandbox_id=ctx.sandbox_id, caller=caller, request_id=request_id, fingerprint=fingerprint, created_at=ctx.now
+    record = IdempotencyRecord(  # a random id: replays are bookkeeping, not part of the seeded world
+        sandbox_id=ctx.sandbox_id,
+        id=uuid.uuid4(),
+        caller=caller,
+        request_id=request_id,
+        fingerprint=fingerprint,
+        created_at=ctx.now,
     )
     try:
         async with ctx.session.begin_nested():

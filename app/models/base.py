@@ -114,4 +114,5 @@ class SandboxScoped:
     """Mixin: the (sandbox_id, id) primary key every sandbox row has."""
 
     sandbox_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sandboxes.id"), primary_key=True)
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    # No default: every id comes from SandboxContext.new_id(), which a seeded sandbox makes deterministic.
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

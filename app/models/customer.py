@@ -1,15 +1,15 @@
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKeyConstraint, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.kit.wire import WireEnum
 from app.models.base import Base, SandboxScoped, enum_column
 
 
-class RelationshipKind(StrEnum):
+class RelationshipKind(WireEnum):
     """How a partner holds a customer: as its direct-bill reseller, as an indirect reseller, or as the provider."""
 
     DIRECT_BILL = "DirectBill"
@@ -17,7 +17,7 @@ class RelationshipKind(StrEnum):
     INDIRECT_PROVIDER = "IndirectProvider"
 
 
-class RelationshipOrigin(StrEnum):
+class RelationshipOrigin(WireEnum):
     CREATED = "Created"  # the partner created the customer's tenant
     INVITATION = "Invitation"  # the customer accepted a link
     EXTENSION = "Extension"  # REL-6: the transitioning reseller extended its relationship to its provider
@@ -46,12 +46,12 @@ class CustomerRelationship(SandboxScoped, Base):
     created_at: Mapped[datetime]
 
 
-class InvitationKind(StrEnum):
+class InvitationKind(WireEnum):
     RESELLER_RELATIONSHIP = "ResellerRelationship"  # REL-7
     INDIRECT_RESELLER = "IndirectReseller"  # REL-1
 
 
-class InvitationStatus(StrEnum):
+class InvitationStatus(WireEnum):
     PENDING = "Pending"
     ACCEPTED = "Accepted"
     DECLINED = "Declined"
@@ -86,7 +86,7 @@ class RelationshipInvitation(SandboxScoped, Base):
 MCA_TEMPLATE_ID = "117a77b0-9360-443b-8795-c6dedc750cf9"
 
 
-class AcceptanceChannel(StrEnum):
+class AcceptanceChannel(WireEnum):
     PARTNER_ATTESTATION = "PartnerAttestation"
     ADMIN_CENTER = "AdminCenter"
 

@@ -1,13 +1,13 @@
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Float, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.kit.wire import WireEnum
 from app.models.base import Base, SandboxScoped, enum_column
 
 
-class FaultKind(StrEnum):
+class FaultKind(WireEnum):
     THROTTLE = "throttle"
     ERROR = "error"
     LATENCY = "latency"

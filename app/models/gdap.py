@@ -3,16 +3,16 @@ Graph's shape), and the partner tenant's security groups the assignments grant r
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKeyConstraint, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.kit.wire import WireEnum
 from app.models.base import Base, SandboxScoped, enum_column
 
 
-class GdapRelationshipStatus(StrEnum):
+class GdapRelationshipStatus(WireEnum):
     """Graph's `delegatedAdminRelationshipStatus`, spelled as Graph spells it."""
 
     CREATED = "created"
@@ -72,14 +72,14 @@ class DelegatedAdminRelationship(SandboxScoped, Base):
     terminated_at: Mapped[datetime | None]
 
 
-class GdapRequestAction(StrEnum):
+class GdapRequestAction(WireEnum):
     LOCK_FOR_APPROVAL = "lockForApproval"
     APPROVE = "approve"
     TERMINATE = "terminate"
     REJECT = "reject"
 
 
-class GdapRequestStatus(StrEnum):
+class GdapRequestStatus(WireEnum):
     CREATED = "created"
     PENDING = "pending"
     SUCCEEDED = "succeeded"
@@ -133,7 +133,7 @@ class SecurityGroupMember(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
 
 
-class AccessAssignmentStatus(StrEnum):
+class AccessAssignmentStatus(WireEnum):
     """Graph's `delegatedAdminAccessAssignmentStatus`."""
 
     PENDING = "pending"
@@ -168,7 +168,7 @@ class DelegatedAdminAccessAssignment(SandboxScoped, Base):
     deleted_at: Mapped[datetime | None]
 
 
-class OperationStatus(StrEnum):
+class OperationStatus(WireEnum):
     NOT_STARTED = "notStarted"
     RUNNING = "running"
     SUCCEEDED = "succeeded"

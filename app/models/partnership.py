@@ -1,14 +1,14 @@
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import ForeignKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.kit.wire import WireEnum
 from app.models.base import Base, SandboxScoped, enum_column
 
 
-class PartnershipStatus(StrEnum):
+class PartnershipStatus(WireEnum):
     INVITED = "Invited"
     ACTIVE = "Active"
 

@@ -1,21 +1,21 @@
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import ForeignKeyConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.kit.wire import WireEnum
 from app.models.base import Base, SandboxScoped, enum_column
 
 
-class Program(StrEnum):
+class Program(WireEnum):
     DIRECT_BILL = "DirectBill"
     INDIRECT_RESELLER = "IndirectReseller"
     INDIRECT_PROVIDER = "IndirectProvider"
 
 
-class EnrollmentStatus(StrEnum):
+class EnrollmentStatus(WireEnum):
     PENDING = "Pending"
     APPROVED = "Approved"
     ACTIVE = "Active"
@@ -50,7 +50,7 @@ class Enrollment(SandboxScoped, Base):
     decision_reason: Mapped[str | None] = mapped_column(Text)
 
 
-class AgreementStatus(StrEnum):
+class AgreementStatus(WireEnum):
     PENDING = "Pending"
     ACCEPTED = "Accepted"
 
@@ -73,12 +73,12 @@ class PartnerAgreement(SandboxScoped, Base):
     accepted_by: Mapped[str | None] = mapped_column(String(320))
 
 
-class ServiceRequestCategory(StrEnum):
+class ServiceRequestCategory(WireEnum):
     DIRECT_BILL_RESTRICTION = "DirectBillRestriction"
     GENERAL = "General"
 
 
-class ServiceRequestStatus(StrEnum):
+class ServiceRequestStatus(WireEnum):
     OPEN = "Open"
     RESOLVED = "Resolved"
 

@@ -17,6 +17,8 @@ class Sandbox(Base):
     name: Mapped[str] = mapped_column(String(200))
     admin_key_hash: Mapped[str] = mapped_column(String(64))
     seed: Mapped[int | None] = mapped_column(BigInteger)
+    # How many ids the seed has given (SandboxContext.new_id); copied by a fork, so the fork goes on alike.
+    id_counter: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     settings: Mapped[dict[str, Any]] = mapped_column(JSON)
     # The clock: real time plus the offset, unless frozen at an instant.
     clock_offset_us: Mapped[int] = mapped_column(BigInteger, default=0)

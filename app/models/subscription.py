@@ -1,16 +1,16 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKeyConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.kit.wire import WireEnum
 from app.models.base import Base, SandboxScoped, enum_column
 
 
-class SubscriptionChannel(StrEnum):
+class SubscriptionChannel(WireEnum):
     """Where a subscription was bought: through a CSP partner, directly from Microsoft, or with an advisor."""
 
     CSP = "CSP"
@@ -18,7 +18,7 @@ class SubscriptionChannel(StrEnum):
     ADVISOR = "Advisor"
 
 
-class SubscriptionStatus(StrEnum):
+class SubscriptionStatus(WireEnum):
     """Partner Center's literal values."""
 
     ACTIVE = "active"
@@ -65,7 +65,7 @@ class Subscription(SandboxScoped, Base):
     updated_at: Mapped[datetime | None]
 
 
-class OrderStatus(StrEnum):
+class OrderStatus(WireEnum):
     COMPLETED = "completed"
 
 
@@ -90,7 +90,7 @@ class Order(SandboxScoped, Base):
     created_at: Mapped[datetime]
 
 
-class OrderRequestStatus(StrEnum):
+class OrderRequestStatus(WireEnum):
     PENDING = "Pending"
     FULFILLED = "Fulfilled"
     REJECTED = "Rejected"

@@ -1,15 +1,15 @@
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKeyConstraint, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.kit.wire import WireEnum
 from app.models.base import Base, SandboxScoped, enum_column
 
 
-class TenantKind(StrEnum):
+class TenantKind(WireEnum):
     PARTNER = "partner"
     CUSTOMER = "customer"
 

@@ -1,14 +1,14 @@
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.kit.wire import WireEnum
 from app.models.base import Base, SandboxScoped, enum_column
 
 
-class TimerStatus(StrEnum):
+class TimerStatus(WireEnum):
     PENDING = "pending"
     FIRED = "fired"
     FAILED = "failed"

@@ -1,15 +1,15 @@
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKeyConstraint, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.kit.wire import WireEnum
 from app.models.base import Base, SandboxScoped, enum_column
 
 
-class TransferStatus(StrEnum):
+class TransferStatus(WireEnum):
     """Partner Center's values: a request is Active until it completes, expires, is canceled or fails."""
 
     ACTIVE = "Active"

@@ -1,10 +1,10 @@
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKeyConstraint, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.kit.wire import WireEnum
 from app.models.base import Base, SandboxScoped, enum_column
 
 
@@ -24,7 +24,7 @@ class WebhookRegistration(SandboxScoped, Base):
     updated_at: Mapped[datetime]
 
 
-class DeliveryStatus(StrEnum):
+class DeliveryStatus(WireEnum):
     PENDING = "pending"
     SUCCEEDED = "succeeded"
     FAILED = "failed"

@@ -129,7 +129,7 @@ async def enroll(
         on_restricted = direct is not None
     enrollment = Enrollment(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         tenant_id=tenant.id,
         program=program,
         status=E.PENDING,
@@ -210,7 +210,7 @@ async def _approve(ctx: SandboxContext, enrollment: Enrollment) -> None:
     if enrollment.program is Program.INDIRECT_RESELLER:
         agreement = PartnerAgreement(
             sandbox_id=ctx.sandbox_id,
-            id=uuid.uuid4(),
+            id=await ctx.new_id(),
             tenant_id=enrollment.tenant_id,
             enrollment_id=enrollment.id,
             status=AgreementStatus.PENDING,

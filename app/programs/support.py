@@ -54,7 +54,7 @@ async def open_service_request(
         service.require_global_admin(ctx, "ask support to restrict direct bill")
     request = ServiceRequest(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         tenant_id=tenant_id,
         category=category,
         description=description,

@@ -1,7 +1,6 @@
 """The indirect provider directory (PRV-1) and partnerships (PRV-2)."""
 
 import uuid
-from enum import StrEnum
 
 from sqlalchemy import select
 
@@ -9,6 +8,7 @@ from app.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.events.service import move, notify, record_event
 from app.kit.lifecycle import Lifecycle
 from app.kit.roles import ADMIN_AGENT, GLOBAL_ADMIN, require_role
+from app.kit.wire import WireEnum
 from app.models import Enrollment, EnrollmentStatus, PartnerProfile, Partnership, PartnershipStatus, Program, Tenant
 from app.pagination import Page, PageRequest, keyset
 from app.programs import service as programs
@@ -22,7 +22,7 @@ PARTNERSHIP = Lifecycle[PartnershipStatus](
 )
 
 
-class RelationshipType(StrEnum):
+class RelationshipType(WireEnum):
     """Partner Center's names; the request says them in PascalCase, the answer in snake_case."""
 
     IS_INDIRECT_RESELLER_OF = "IsIndirectResellerOf"
@@ -85,7 +85,7 @@ async def invite_reseller(
         raise Conflict(f"There is already a partnership ({existing.status}) with this reseller: {existing.id}.")
     partnership = Partnership(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         provider_tenant_id=provider_id,
         reseller_tenant_id=reseller.id,
         status=PartnershipStatus.INVITED,

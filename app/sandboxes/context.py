@@ -3,25 +3,26 @@
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import StrEnum
 from functools import cached_property
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kit.clock import sandbox_now
 from app.kit.requestcontext import bind_sandbox
+from app.kit.wire import WireEnum
 from app.models import Sandbox
 from app.sandboxes.settings import SandboxSettings
 
 
-class ActorKind(StrEnum):
+class ActorKind(WireEnum):
     USER = "user"
     APP = "app"
     OPERATOR = "operator"
     SYSTEM = "system"
 
 
-class Channel(StrEnum):
+class Channel(WireEnum):
     """How a partner reached the platform: its own code (API) or a person in the portal."""
 
     API = "api"
@@ -43,6 +44,9 @@ class Actor:
         """Who "the same caller" is, for MS-RequestId replays."""
         return f"{self.kind}:{self.tenant_id}:{self.user_id}:{self.client_id}"
 
+
+# Seeded ids are version-5 UUIDs in cspsim's own namespace: uuid5(SEEDED_IDS, "<seed>:<n>").
+SEEDED_IDS = uuid.UUID("6c7a1f5e-2b0d-5c8e-9a41-3f0e2d6b8c17")
 
 OPERATOR = Actor(ActorKind.OPERATOR, "operator")
 SYSTEM = Actor(ActorKind.SYSTEM, "system")
@@ -66,6 +70,23 @@ class SandboxContext:
     @cached_property
     def settings(self) -> SandboxSettings:
         return SandboxSettings.model_validate(self.sandbox.settings)
+
+    async def new_id(self) -> uuid.UUID:
+        """The id of a new row. Random, unless the sandbox was created with a seed: then the next of the seed's
+        sequence, so the same calls in two sandboxes with one seed make the same ids. The sequence's counter is a
+        column of the sandbox row, advanced in the request's transaction (a rolled-back request or savepoint
+        gives its numbers back), which orders a seeded sandbox's writers one after the other."""
+        if self.sandbox.seed is None:
+            return uuid.uuid4()
+        advance = (
+            update(Sandbox)
+            .where(Sandbox.id == self.sandbox_id)
+            .values(id_counter=Sandbox.id_counter + 1)
+            .returning(Sandbox.id_counter)
+            .execution_options(synchronize_session=False)
+        )
+        n = (await self.session.execute(advance)).scalar_one()
+        return uuid.uuid5(SEEDED_IDS, f"{self.sandbox.seed}:{n}")
 
     def at(self, now: datetime, actor: Actor = SYSTEM) -> "SandboxContext":
         """The same transaction seen at another instant (a timer runs at its due time)."""

@@ -49,7 +49,7 @@ async def add_rule(
         raise BadRequest("A latency fault names latencyMs.")
     rule = FaultRule(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         kind=kind,
         method=method.upper(),
         path_prefix=path_prefix,

@@ -85,10 +85,12 @@ async def fork_sandbox(ctx: SandboxContext, *, name: str | None) -> Forked:
         await ctx.session.execute(select(Sandbox).where(Sandbox.id == ctx.sandbox_id).with_for_update())
     ).scalar_one()
     admin_key = new_secret("csk_")
+    await ctx.session.refresh(origin, ["id_counter"])  # new_id() advances it in SQL, past the loaded row
     sandbox = Sandbox(
         id=uuid.uuid4(),
         name=name or f"{origin.name} (fork)",
         seed=origin.seed,
+        id_counter=origin.id_counter,
         admin_key_hash=digest(admin_key),
         settings=dict(origin.settings),
         clock_offset_us=origin.clock_offset_us,

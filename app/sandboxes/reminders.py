@@ -36,7 +36,7 @@ async def schedule_reminder(
     elif after_business_days is not None:
         due_at = add_business_days(ctx.now, after_business_days)
     assert due_at is not None
-    ref = uuid.uuid4()
+    ref = await ctx.new_id()
     return await timers.schedule(
         ctx,
         kind=KIND,

@@ -23,6 +23,20 @@ class CounterpartyPolicies(Request):
     transfer_submission: CounterpartyPolicy = Field(
         default_factory=CounterpartyPolicy, description="The source partner and a transfer request."
     )
+    gdap_approval: CounterpartyPolicy = Field(
+        default_factory=CounterpartyPolicy,
+        description="A customer's Global admin and a GDAP relationship locked for its approval (`accept` only).",
+    )
+
+    @field_validator("gdap_approval")
+    @classmethod
+    def _customers_cannot_reject_gdap(cls, policy: CounterpartyPolicy) -> CounterpartyPolicy:
+        if policy.action == "reject":
+            raise ValueError(
+                "a customer cannot reject a GDAP request, only leave it unapproved until it expires "
+                "(gdapApprovalExpiryDays): use manual or accept"
+            )
+        return policy
 
 
 class SandboxSettings(Request):

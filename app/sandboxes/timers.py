@@ -57,6 +57,7 @@ async def schedule(
         raise RuntimeError(f"no handler for timer kind {kind}")
     timer = Timer(
         sandbox_id=ctx.sandbox_id,
+        id=await ctx.new_id(),
         kind=kind,
         ref=str(ref),
         payload=payload or {},

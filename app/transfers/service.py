@@ -73,7 +73,7 @@ async def create_transfer(
             raise BadRequest(f"targetProductTypes: {', '.join(sorted(unknown))} cannot move between partners.")
     transfer = Transfer(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         customer_tenant_id=customer_id,
         source_partner_tenant_id=source.id,
         target_partner_tenant_id=target_id,
@@ -319,7 +319,7 @@ async def submit_transfer(ctx: SandboxContext, *, customer_id: uuid.UUID, transf
         raise BadRequest("Choose the subscriptions first (PATCH the transfer with lineItems).")
     order = Order(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         customer_tenant_id=customer_id,
         partner_tenant_id=transfer.target_partner_tenant_id,
         status=OrderStatus.COMPLETED,
@@ -371,7 +371,7 @@ async def submit_transfer(ctx: SandboxContext, *, customer_id: uuid.UUID, transf
 async def _moved(ctx: SandboxContext, old: Subscription, transfer: Transfer, order: Order) -> Subscription:
     new = Subscription(
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=await ctx.new_id(),
         customer_tenant_id=old.customer_tenant_id,
         channel=SubscriptionChannel.CSP,
         partner_tenant_id=transfer.target_partner_tenant_id,

@@ -15,6 +15,14 @@ GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
 USER_ADMINISTRATOR = "fe930be7-5e62-47db-91af-98c3a49a38b1"
 GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
 HELPDESK_ADMINISTRATOR = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
+# A relationship's events from its creation until it is active, in order.
+THROUGH_ACTIVATION = [
+    "granular-admin-relationship-created",
+    "granular-admin-relationship-approval-pending",
+    "granular-admin-relationship-approved",
+    "granular-admin-relationship-activating",
+    "granular-admin-relationship-activated",
+]
 # The four relationship events Partner Center delivers to webhooks.
 WEBHOOK_EVENTS = {
     "granular-admin-relationship-approved",

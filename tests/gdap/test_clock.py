@@ -9,6 +9,7 @@ from tests.gdap.steps import (
     ADMIN_RELATIONSHIPS,
     GLOBAL_READER,
     RELATIONSHIPS,
+    THROUGH_ACTIVATION,
     USER_ADMINISTRATOR,
     WEBHOOK_EVENTS,
     active_relationship,
@@ -193,11 +194,7 @@ async def test_either_side_terminates_and_the_events_follow_in_order(world: Worl
         assert ended["status"] == "terminated"
         assert parse(ended["lastModifiedDateTime"]) == parse(ended["activatedDateTime"]) + timedelta(days=3)
         assert await events(world, relationship["id"]) == [
-            "granular-admin-relationship-created",
-            "granular-admin-relationship-approval-pending",
-            "granular-admin-relationship-approved",
-            "granular-admin-relationship-activating",
-            "granular-admin-relationship-activated",
+            *THROUGH_ACTIVATION,
             "granular-admin-relationship-termination-requested",
             "granular-admin-relationship-terminating",
             "granular-admin-relationship-terminated",

@@ -92,13 +92,16 @@ async def test_graph_sdk_runs_the_gdap_flow(graph_client: tuple[World, Party, Gr
             auto_extend_duration="P180D",  # type: ignore[arg-type]
         )
     )
-    assert created is not None and created.id is not None
+    assert created is not None
+    assert created.id is not None
     assert created.status == DelegatedAdminRelationshipStatus.Created
     assert created.display_name == "Fabrikam admins"
     assert created.duration == timedelta(days=730)
     assert created.auto_extend_duration == timedelta(days=180)
-    assert created.customer is not None and created.customer.display_name == "Fabrikam"
-    assert created.access_details is not None and created.access_details.unified_roles is not None
+    assert created.customer is not None
+    assert created.customer.display_name == "Fabrikam"
+    assert created.access_details is not None
+    assert created.access_details.unified_roles is not None
     assert [r.role_definition_id for r in created.access_details.unified_roles] == [USER_ADMINISTRATOR, GLOBAL_READER]
     assert created.activated_date_time is None
 
@@ -106,7 +109,8 @@ async def test_graph_sdk_runs_the_gdap_flow(graph_client: tuple[World, Party, Gr
     request = await relationship.requests.post(
         DelegatedAdminRelationshipRequest(action=DelegatedAdminRelationshipRequestAction.LockForApproval)
     )
-    assert request is not None and request.id is not None
+    assert request is not None
+    assert request.id is not None
     assert request.action == DelegatedAdminRelationshipRequestAction.LockForApproval
     assert request.status in {
         DelegatedAdminRelationshipRequestStatus.Created,
@@ -114,7 +118,8 @@ async def test_graph_sdk_runs_the_gdap_flow(graph_client: tuple[World, Party, Gr
     }
 
     locked = await relationship.get()
-    assert locked is not None and locked.status == DelegatedAdminRelationshipStatus.ApprovalPending
+    assert locked is not None
+    assert locked.status == DelegatedAdminRelationshipStatus.ApprovalPending
     # approvalLink is not in the SDK's v1.0 model: kiota keeps it with the properties it does not know.
     assert created.id in locked.additional_data["approvalLink"]
 
@@ -126,7 +131,8 @@ async def test_graph_sdk_runs_the_gdap_flow(graph_client: tuple[World, Party, Gr
             access_details=roles(GLOBAL_READER),
         )
     )
-    assert other is not None and other.id is not None
+    assert other is not None
+    assert other.id is not None
 
     def status_is(status: str) -> object:
         return RequestConfiguration(
@@ -136,7 +142,8 @@ async def test_graph_sdk_runs_the_gdap_flow(graph_client: tuple[World, Party, Gr
         )
 
     pending = await relationships.get(request_configuration=status_is("approvalPending"))  # type: ignore[arg-type]
-    assert pending is not None and pending.value is not None
+    assert pending is not None
+    assert pending.value is not None
     assert [r.id for r in pending.value] == [created.id]
 
     r = await approve(customer, created.id)
@@ -149,10 +156,12 @@ async def test_graph_sdk_runs_the_gdap_flow(graph_client: tuple[World, Party, Gr
     assert active.end_date_time == active.activated_date_time + timedelta(days=730)
 
     listed = await relationships.get(request_configuration=status_is("active"))  # type: ignore[arg-type]
-    assert listed is not None and listed.value is not None
+    assert listed is not None
+    assert listed.value is not None
     assert [(r.id, r.status) for r in listed.value] == [(created.id, DelegatedAdminRelationshipStatus.Active)]
     everything = await relationships.get()
-    assert everything is not None and everything.value is not None
+    assert everything is not None
+    assert everything.value is not None
     assert {r.id for r in everything.value} == {created.id, other.id}
 
 

@@ -60,3 +60,40 @@ async def test_a_source_partner_submits_a_transfer_by_itself(client: httpx.Async
     assert done["status"] == "Complete"
     moved = (await target.get(f"/v1/customers/{customer['id']}/subscriptions")).json()["items"]
     assert [(s["offerId"], s["quantity"]) for s in moved] == [(sub["offerId"], sub["quantity"])]
+
+
+async def test_a_customer_approves_a_gdap_request_after_two_business_days(client: httpx.AsyncClient) -> None:
+    from tests.gdap.steps import THROUGH_ACTIVATION, create, customer_of, events, lock, read
+
+    world = await World.create(
+        client, counterpartyPolicies={"gdapApproval": {"action": "accept", "afterBusinessDays": 2}}
+    )
+    await world.freeze_at((await next_weekday_at_nine(world, 4)).isoformat())  # a Friday
+    partner = await world.direct_bill_partner()
+    customer = await customer_of(world, partner, "fabrikam")
+    relationship = await create(partner, customer=customer)
+    unnamed = await create(partner)  # no customer named: nobody to approve it by policy
+    await lock(partner, unnamed["id"])
+    assert (await lock(partner, relationship["id"]))["status"] == "approvalPending"
+    r = await world.sim("POST", "/clock/advance", json={"days": 3})  # Monday: one business day gone
+    assert "policy.gdap-approval" not in [f["kind"] for f in r.json()["fired"]]
+    assert (await read(partner, relationship["id"]))["status"] == "approvalPending"
+    r = await world.sim("POST", "/clock/advance", json={"days": 1})  # Tuesday: two
+    assert [f["kind"] for f in r.json()["fired"]] == ["policy.gdap-approval"]
+    # The same effects as the customer's own approval: active on both sides, the same events.
+    active = await read(partner, relationship["id"])
+    assert active["status"] == "active"
+    assert active["customer"] == {"tenantId": customer.id, "displayName": "Fabrikam"}
+    seen = await world.http.get(
+        f"/admin/v1/granularAdminRelationships/{relationship['id']}", headers=bearer(await customer.portal_token())
+    )
+    assert seen.json()["status"] == "active"
+    assert seen.json()["activatedDateTime"] == active["activatedDateTime"]
+    assert await events(world, relationship["id"]) == THROUGH_ACTIVATION
+    assert (await read(partner, unnamed["id"]))["status"] == "approvalPending"
+
+
+async def test_a_customer_cannot_be_set_to_reject_gdap(world: World) -> None:
+    r = await world.sim("PATCH", "/settings", json={"counterpartyPolicies": {"gdapApproval": {"action": "reject"}}})
+    assert r.status_code == 400
+    assert "cannot reject a GDAP request" in r.json()["description"]
