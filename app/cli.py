@@ -181,7 +181,14 @@ def sandbox_fork(args: argparse.Namespace) -> None:
 
 def clock_advance(args: argparse.Namespace) -> None:
     with Control(args) as control:
-        given = {"days": args.days, "hours": args.hours, "businessDays": args.business_days, "to": args.to}
+        given = {
+            "days": args.days,
+            "hours": args.hours,
+            "minutes": args.minutes,
+            "seconds": args.seconds,
+            "businessDays": args.business_days,
+            "to": args.to,
+        }
         answer = control.call("POST", "clock/advance", json={k: v for k, v in given.items() if v is not None})
         lines = [f"The clock reads {answer['now']}; {len(answer['fired'])} timer(s) fired."]
         lines += [f"  {f['dueAt']}  {f['kind']}  {f['ref']}  {f['status']}" for f in answer["fired"]]
@@ -292,6 +299,8 @@ def _control_commands(commands: Any) -> None:
     moves = advance.add_mutually_exclusive_group(required=True)
     moves.add_argument("--days", type=float)
     moves.add_argument("--hours", type=float)
+    moves.add_argument("--minutes", type=float)
+    moves.add_argument("--seconds", type=float)
     moves.add_argument("--business-days", type=int)
     moves.add_argument("--to", help="an ISO 8601 instant, e.g. 2027-01-01T00:00:00Z")
     advance.set_defaults(run=clock_advance)

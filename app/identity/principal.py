@@ -12,7 +12,7 @@ from app.identity.tokens import PARTNER_CENTER, Keyring
 from app.kit.idempotency import idempotency_guard
 from app.models import Tenant, TenantKind
 from app.programs import service as programs
-from app.sandboxes import faults
+from app.sandboxes import faults, throttling
 from app.sandboxes.context import SandboxContext
 
 
@@ -37,6 +37,7 @@ async def partner_caller(
         session, keyring_of(request), token=bearer(authorization), audiences=[PARTNER_CENTER]
     )
     await faults.strike(ctx, request)
+    throttling.check(ctx, request)
     await programs.require_api_access(ctx)
     return ctx
 

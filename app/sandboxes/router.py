@@ -123,7 +123,13 @@ async def advance_clock(ctx: Operator, body: ClockAdvance) -> Any:
     """Give one of `days`, `hours`, `businessDays` or `to`. The clock never moves back (400).
     Every timer that falls due fires in due-time order, each seeing the clock at its due time."""
     fired = await service.advance_clock(
-        ctx, days=body.days, hours=body.hours, business_days=body.business_days, to=body.to
+        ctx,
+        days=body.days,
+        hours=body.hours,
+        minutes=body.minutes,
+        seconds=body.seconds,
+        business_days=body.business_days,
+        to=body.to,
     )
     return ClockAdvanced(now=ctx.now, frozen=ctx.sandbox.frozen_at is not None, fired=_fired(fired))
 

@@ -35,6 +35,8 @@ class SandboxCreated(SandboxOut):
 class ClockAdvance(Request):
     days: float | None = Field(None, ge=0)
     hours: float | None = Field(None, ge=0)
+    minutes: float | None = Field(None, ge=0)
+    seconds: float | None = Field(None, ge=0)
     business_days: int | None = Field(None, ge=0, le=3650)
     to: AwareDatetime | None = None
 

@@ -105,20 +105,22 @@ async def advance_clock(
     *,
     days: float | None = None,
     hours: float | None = None,
+    minutes: float | None = None,
+    seconds: float | None = None,
     business_days: int | None = None,
     to: datetime | None = None,
 ) -> list[timers.Fired]:
     """Move the clock forward (never back) and fire every timer that fell due, in due order."""
     await _lock(ctx)
-    given = [v for v in (days, hours, business_days, to) if v is not None]
+    given = [v for v in (days, hours, minutes, seconds, business_days, to) if v is not None]
     if len(given) != 1:
-        raise BadRequest("Give exactly one of days, hours, businessDays or to.")
+        raise BadRequest("Give exactly one of days, hours, minutes, seconds, businessDays or to.")
     if to is not None:
         target = to
     elif business_days is not None:
         target = add_business_days(ctx.now, business_days)
     else:
-        target = ctx.now + timedelta(days=days or 0, hours=hours or 0)
+        target = ctx.now + timedelta(days=days or 0, hours=hours or 0, minutes=minutes or 0, seconds=seconds or 0)
     if target < ctx.now:
         raise BadRequest(
             f"The clock never moves backwards: it is {ctx.now.isoformat()}, and {target.isoformat()} "

@@ -39,6 +39,15 @@ class CounterpartyPolicies(Request):
         return policy
 
 
+class RealisticThrottling(Request):
+    """Partner Center's own throttling of the APIs it documents as throttled (off unless turned on)."""
+
+    enabled: bool = False
+    requests_per_minute: int = Field(
+        500, ge=1, le=100_000, description="Calls per minute and key (partner, or partner and customer)."
+    )
+
+
 class SandboxSettings(Request):
     revenue_threshold_usd: Annotated[
         Decimal, Field(ge=0, description="PRG-1: trailing-12-month CSP revenue needed for direct bill.")
@@ -87,6 +96,7 @@ class SandboxSettings(Request):
         int, Field(ge=0, le=720, description="How long an MS-RequestId answer is replayed, on the sandbox clock.")
     ] = 24
     counterparty_policies: CounterpartyPolicies = Field(default_factory=CounterpartyPolicies)
+    realistic_throttling: RealisticThrottling = Field(default_factory=RealisticThrottling)
     billing_period_start_day: Annotated[
         dict[str, int], Field(description="BIL-2: the day of the month a billing period starts, per country.")
     ] = Field(default_factory=lambda: {"US": 1, "CA": 20})
