@@ -69,6 +69,35 @@ async def record_audit(
     return record
 
 
+async def record_change(
+    ctx: SandboxContext,
+    *,
+    event: str,
+    operation_type: str,
+    resource_type: str,
+    resource_id: object,
+    tenant_id: uuid.UUID,
+    customer_id: uuid.UUID | None = None,
+    data: dict[str, Any] | None = None,
+    old_value: dict[str, Any] | None = None,
+    new_value: dict[str, Any] | None = None,
+) -> None:
+    """A change a tenant made to its own resource: its event (for that tenant's webhooks) and its audit record."""
+    await record_event(
+        ctx, name=event, resource_type=resource_type, resource_id=resource_id, tenant_ids=[tenant_id], data=data
+    )
+    await record_audit(
+        ctx,
+        tenant_id=tenant_id,
+        customer_id=customer_id,
+        operation_type=operation_type,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        old_value=old_value,
+        new_value=new_value,
+    )
+
+
 async def notify(
     ctx: SandboxContext, *, to: str, kind: str, subject: str, body: str, tenant_id: uuid.UUID | None = None
 ) -> Notification:

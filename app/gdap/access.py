@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 
 from app.errors import BadRequest, Conflict, NotFound, RuleViolation
-from app.events.service import move, record_audit, record_event
+from app.events.service import move, record_change
 from app.gdap import groups
 from app.gdap.lifecycle import LIVE_ASSIGNMENT, OPERATION
 from app.gdap.roles import GLOBAL_ADMINISTRATOR, role_name
@@ -125,19 +125,13 @@ async def create_assignment(
     )
     ctx.session.add(assignment)
     await ctx.session.flush()
-    await record_event(
+    await record_change(
         ctx,
-        name="granular-admin-access-assignment-created",
-        resource_type=ASSIGNMENT_RESOURCE,
-        resource_id=assignment.id,
-        tenant_ids=[relationship.partner_tenant_id],
-        data={"relationshipId": str(relationship.id)},
-    )
-    await record_audit(
-        ctx,
+        event="granular-admin-access-assignment-created",
+        operation_type="create_access_assignment",
         tenant_id=relationship.partner_tenant_id,
         customer_id=relationship.customer_tenant_id,
-        operation_type="create_access_assignment",
+        data={"relationshipId": str(relationship.id)},
         resource_type=ASSIGNMENT_RESOURCE,
         resource_id=assignment.id,
         new_value={"groupId": str(group.id), "roles": roles},
@@ -349,21 +343,15 @@ async def _run_operation(ctx: SandboxContext, timer: Timer) -> None:
     previous = list(assignment.role_definition_ids)
     assignment.role_definition_ids = [r["roleDefinitionId"] for r in operation.payload["accessDetails"]["unifiedRoles"]]
     touch(ctx, assignment)
-    await record_event(
+    await record_change(
         ctx,
-        name="granular-admin-access-assignment-updated",
-        resource_type=ASSIGNMENT_RESOURCE,
-        resource_id=assignment.id,
-        tenant_ids=[partner_id],
-        data={"relationshipId": str(relationship.id), "operationId": str(operation.id)},
-    )
-    await record_audit(
-        ctx,
-        tenant_id=partner_id,
-        customer_id=relationship.customer_tenant_id,
+        event="granular-admin-access-assignment-updated",
         operation_type="update_access_assignment",
         resource_type=ASSIGNMENT_RESOURCE,
         resource_id=assignment.id,
+        tenant_id=partner_id,
+        customer_id=relationship.customer_tenant_id,
+        data={"relationshipId": str(relationship.id), "operationId": str(operation.id)},
         old_value={"roles": previous},
         new_value={"roles": assignment.role_definition_ids},
     )

@@ -16,7 +16,7 @@ from sqlalchemy import Select, delete, select
 
 from app.customers import service as customers
 from app.errors import BadRequest, NotFound, PreconditionFailed, RuleViolation
-from app.events.service import move, record_audit, record_event
+from app.events.service import move, record_change, record_event
 from app.gdap.duration import parse_duration
 from app.gdap.lifecycle import ACCESS_ASSIGNMENT, GRANTED, LIVE_ASSIGNMENT, RELATIONSHIP
 from app.gdap.roles import CATALOG, GLOBAL_ADMINISTRATOR
@@ -261,20 +261,14 @@ async def request_relationship(
     )
     ctx.session.add(relationship)
     await ctx.session.flush()
-    await record_event(
+    await record_change(
         ctx,
-        name="granular-admin-relationship-created",
-        resource_type=RESOURCE,
-        resource_id=relationship.id,
-        tenant_ids=[relationship.partner_tenant_id],
-    )
-    await record_audit(
-        ctx,
-        tenant_id=relationship.partner_tenant_id,
-        customer_id=customer_id,
+        event="granular-admin-relationship-created",
         operation_type="create_delegated_admin_relationship",
         resource_type=RESOURCE,
         resource_id=relationship.id,
+        tenant_id=relationship.partner_tenant_id,
+        customer_id=customer_id,
         new_value={"displayName": checked.display_name, "duration": checked.duration, "status": R.CREATED.value},
     )
     return relationship
@@ -377,19 +371,13 @@ async def update_relationship(
     relationship.auto_extend_duration = checked.auto_extend_duration
     relationship.role_definition_ids = checked.role_definition_ids
     touch(ctx, relationship)
-    await record_event(
+    await record_change(
         ctx,
-        name="granular-admin-relationship-updated",
-        resource_type=RESOURCE,
-        resource_id=relationship.id,
-        tenant_ids=[relationship.partner_tenant_id],
-    )
-    await record_audit(
-        ctx,
-        tenant_id=relationship.partner_tenant_id,
+        event="granular-admin-relationship-updated",
         operation_type="update_delegated_admin_relationship",
         resource_type=RESOURCE,
         resource_id=relationship.id,
+        tenant_id=relationship.partner_tenant_id,
         old_value=before,
         new_value={"displayName": relationship.display_name, "autoExtendDuration": relationship.auto_extend_duration},
     )
@@ -410,19 +398,13 @@ async def delete_relationship(ctx: SandboxContext, *, relationship_id: uuid.UUID
         )
     )
     await ctx.session.delete(relationship)
-    await record_event(
+    await record_change(
         ctx,
-        name="granular-admin-relationship-deleted",
-        resource_type=RESOURCE,
-        resource_id=relationship.id,
-        tenant_ids=[relationship.partner_tenant_id],
-    )
-    await record_audit(
-        ctx,
-        tenant_id=relationship.partner_tenant_id,
+        event="granular-admin-relationship-deleted",
         operation_type="delete_delegated_admin_relationship",
         resource_type=RESOURCE,
         resource_id=relationship.id,
+        tenant_id=relationship.partner_tenant_id,
         old_value={"displayName": relationship.display_name, "status": relationship.status.value},
     )
     await ctx.session.flush()
