@@ -157,11 +157,15 @@ async def enroll(
         resource_id=enrollment.id,
         new_value={"program": program.value, "status": E.PENDING.value},
     )
+    decision = ctx.settings.counterparty_policies.enrollment_decision.action
     delay = ctx.settings.enrollment_approval_business_days
-    if delay == 0:
-        await _approve(ctx, enrollment)
+    if decision == "manual":
+        pass  # Pending until the operator decides
+    elif delay == 0:
+        await _decide(ctx, enrollment, approve=decision == "accept", reason=_policy_reason(decision))
     else:
-        await timers.schedule(ctx, kind=APPROVE_TIMER, ref=enrollment.id, due_at=add_business_days(ctx.now, delay))
+        due_at = add_business_days(ctx.now, delay)
+        await timers.schedule(ctx, kind=APPROVE_TIMER, ref=enrollment.id, due_at=due_at, payload={"action": decision})
     return Submitted(enrollment, warnings)
 
 
@@ -258,13 +262,19 @@ async def _activated(ctx: SandboxContext, enrollment: Enrollment) -> None:
 async def decide_enrollment(
     ctx: SandboxContext, *, enrollment_id: uuid.UUID, approve: bool, reason: str | None
 ) -> Enrollment:
-    """The operator decides a pending enrollment early (PRG-5): approve, or reject with a reason."""
+    """The operator decides a pending enrollment before the policy does (PRG-5): approve, or reject with a reason."""
     enrollment = await _get(ctx, enrollment_id, for_update=True)
     await timers.cancel(ctx, kind=APPROVE_TIMER, ref=enrollment.id)
+    await _decide(ctx, enrollment, approve=approve, reason=reason)
+    return enrollment
+
+
+async def _decide(ctx: SandboxContext, enrollment: Enrollment, *, approve: bool, reason: str | None) -> None:
+    """Approve (PRG-5's mail, PRG-6's MPA) or reject with a reason, mailing the form's contact either way."""
     enrollment.decision_reason = reason
     if approve:
         await _approve(ctx, enrollment)
-        return enrollment
+        return
     await _move(ctx, enrollment, E.REJECTED, action="reject", event="enrollment-rejected")
     await notify(
         ctx,
@@ -274,7 +284,6 @@ async def decide_enrollment(
         subject=f"Your {enrollment.program} enrollment was not approved",
         body=f"Your {enrollment.program} enrollment was rejected. Reason: {reason or 'not given'}.",
     )
-    return enrollment
 
 
 async def _get(
@@ -349,11 +358,17 @@ async def accept_agreement(ctx: SandboxContext, *, agreement_id: uuid.UUID) -> P
 # --- timers -------------------------------------------------------------------------------------------------------
 
 
+def _policy_reason(decision: str) -> str | None:
+    return "Rejected by the sandbox's enrollmentDecision policy." if decision == "reject" else None
+
+
 @timers.on_timer(APPROVE_TIMER)
-async def _approve_when_due(ctx: SandboxContext, timer: Timer) -> None:
+async def _decide_when_due(ctx: SandboxContext, timer: Timer) -> None:
+    """PRG-5's delay is over: the operator decides as the sandbox's enrollmentDecision policy says."""
     enrollment = await _get(ctx, uuid.UUID(timer.ref), for_update=True)
+    decision = timer.payload.get("action", "accept")
     if enrollment.status is E.PENDING:
-        await _approve(ctx, enrollment)
+        await _decide(ctx, enrollment, approve=decision != "reject", reason=_policy_reason(decision))
 
 
 @timers.on_timer(REVIEW_TIMER)

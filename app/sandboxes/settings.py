@@ -16,12 +16,23 @@ class CounterpartyPolicy(Request):
     after_business_days: int = Field(0, ge=0, le=60)
 
 
+class OperatorDecision(Request):
+    """What Microsoft (the sandbox's operator) decides on a submitted enrollment, when the approval delay
+    (`enrollmentApprovalBusinessDays`, PRG-5) is over: `accept` (the default), `reject`, or `manual`, which leaves it
+    Pending until `POST /sim/v1/sandboxes/{id}/enrollments/{eid}/decision`."""
+
+    action: Literal["manual", "accept", "reject"] = "accept"
+
+
 class CounterpartyPolicies(Request):
     customer_invitation: CounterpartyPolicy = Field(
         default_factory=CounterpartyPolicy, description="A customer's Global admin and a link sent to it."
     )
     transfer_submission: CounterpartyPolicy = Field(
         default_factory=CounterpartyPolicy, description="The source partner and a transfer request."
+    )
+    enrollment_decision: OperatorDecision = Field(
+        default_factory=OperatorDecision, description="Microsoft and a submitted enrollment (PRG-5)."
     )
     gdap_approval: CounterpartyPolicy = Field(
         default_factory=CounterpartyPolicy,

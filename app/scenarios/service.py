@@ -274,7 +274,8 @@ class _Builder:
             raise BadRequest(
                 f"The {program.program} enrollment is {current.status}, not {target}: "
                 + (
-                    "it stays Pending only when the setting enrollmentApprovalBusinessDays is above 0."
+                    "it stays Pending only when the setting enrollmentApprovalBusinessDays is above 0 "
+                    "or the counterpartyPolicies.enrollmentDecision policy is manual."
                     if target is E.PENDING
                     else f"{program.program} does not reach {target} by enrolling."
                 )

@@ -97,3 +97,36 @@ async def test_a_customer_cannot_be_set_to_reject_gdap(world: World) -> None:
     r = await world.sim("PATCH", "/settings", json={"counterpartyPolicies": {"gdapApproval": {"action": "reject"}}})
     assert r.status_code == 400
     assert "cannot reject a GDAP request" in r.json()["description"]
+
+
+async def test_the_operator_rejects_an_enrollment_when_the_delay_is_over(client: httpx.AsyncClient) -> None:
+    world = await World.create(
+        client, enrollmentApprovalBusinessDays=2, counterpartyPolicies={"enrollmentDecision": {"action": "reject"}}
+    )
+    await world.freeze_at((await next_weekday_at_nine(world, 4)).isoformat())  # a Friday
+    partner = await world.partner()
+    r = await partner.enroll("IndirectProvider", primaryContactEmail="ops@provider.example")
+    assert r.json()["status"] == "Pending"
+    assert (await world.sim("POST", "/clock/advance", json={"days": 3})).json()["fired"] == []  # Monday
+    fired = (await world.sim("POST", "/clock/advance", json={"days": 1})).json()["fired"]  # Tuesday
+    assert [f["kind"] for f in fired] == ["enrollment.approve"]
+    # The same effects as the operator's own rejection: the status, the reason, the mail.
+    enrollments = (await partner.get("/v1/enrollments", token=await partner.portal_token())).json()["items"]
+    assert [(e["status"], e["decisionReason"]) for e in enrollments] == [
+        ("Rejected", "Rejected by the sandbox's enrollmentDecision policy.")
+    ]
+    mail = (await world.sim("GET", "/mailbox", params={"to": "ops@provider.example"})).json()["items"]
+    assert [m["kind"] for m in mail] == ["enrollment-rejected"]
+
+
+async def test_a_manual_operator_leaves_enrollments_pending_until_it_decides(client: httpx.AsyncClient) -> None:
+    world = await World.create(client, counterpartyPolicies={"enrollmentDecision": {"action": "manual"}})
+    partner = await world.partner()
+    r = await partner.enroll("IndirectProvider")
+    assert r.json()["status"] == "Pending"  # no delay set, and still nobody decides
+    await world.sim("POST", "/clock/advance", json={"days": 30})
+    assert await partner.program_statuses() == {"IndirectProvider": "Pending"}
+    decided = await world.sim("POST", f"/enrollments/{r.json()['id']}/decision", json={"decision": "approve"})
+    assert decided.status_code == 200, decided.text
+    assert decided.json()["status"] == "Active"
+    assert await partner.program_statuses() == {"IndirectProvider": "Active"}
