@@ -637,7 +637,7 @@ async def principal_context(
     if sandbox is None or tenant is None:
         raise Unauthorized("The token's sandbox or tenant no longer exists.")
     actor = await _actor(session, sandbox_id, tenant, object_id, claims, channel)
-    return SandboxContext.of(session, sandbox, actor)
+    return await SandboxContext.enter(session, sandbox, actor)
 
 
 async def _actor(
@@ -687,7 +687,7 @@ async def sign_in(session: AsyncSession, *, sandbox_id: uuid.UUID, upn: str, pas
         roles=frozenset(user.roles),
         channel=Channel.PORTAL,
     )
-    return SandboxContext.of(session, sandbox, actor)
+    return await SandboxContext.enter(session, sandbox, actor)
 
 
 async def as_global_admin(ctx: SandboxContext, tenant_id: uuid.UUID) -> SandboxContext | None:

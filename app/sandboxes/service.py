@@ -56,7 +56,7 @@ async def operator_context(session: AsyncSession, *, sandbox_id: uuid.UUID, admi
         raise NotFound("Sandbox", sandbox_id)
     if not admin_key or not matches_digest(admin_key, sandbox.admin_key_hash):
         raise Unauthorized("This sandbox's admin key is required: Authorization: Bearer <adminKey>.")
-    return SandboxContext.of(session, sandbox, OPERATOR)
+    return await SandboxContext.enter(session, sandbox, OPERATOR)
 
 
 async def _lock(ctx: SandboxContext) -> None:

@@ -43,7 +43,7 @@ async def _found(
         sandbox = await session.get(Sandbox, uuid.UUID(sandbox_id or ""))
         if sandbox is None:
             return None
-        ctx = SandboxContext.of(session, sandbox, OPERATOR)
+        ctx = await SandboxContext.enter(session, sandbox, OPERATOR)
         return ctx, await approval.find_for_page(ctx, uuid.UUID(relationship_id))
     except (ValueError, NotFound):
         return None

@@ -67,7 +67,7 @@ async def invitation_page(request: Request, code: str, session: Session) -> HTML
         return HTMLResponse(
             page("Invitation not found", note("error", "This invitation link is not valid.")), status_code=404
         )
-    ctx = SandboxContext.of(session, found.sandbox, OPERATOR)
+    ctx = await SandboxContext.enter(session, found.sandbox, OPERATOR)
     closed = _closed(ctx, found)
     if closed is not None:
         return closed
@@ -84,7 +84,7 @@ async def accept_on_page(
         return HTMLResponse(
             page("Invitation not found", note("error", "This invitation link is not valid.")), status_code=404
         )
-    closed = _closed(SandboxContext.of(session, found.sandbox, OPERATOR), found)
+    closed = _closed(await SandboxContext.enter(session, found.sandbox, OPERATOR), found)
     if closed is not None:
         return closed
     action = str(request.url_for("accept_on_page", code=code))

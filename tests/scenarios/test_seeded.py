@@ -2,6 +2,7 @@
 JSON, ids included; credentials (client ids and secrets, passwords, keys, tokens) and the sandbox's own id aside.
 """
 
+import asyncio
 import json
 import re
 import uuid
@@ -110,3 +111,19 @@ async def test_another_seed_or_none_gives_other_ids(client: httpx.AsyncClient) -
     assert made.isdisjoint(ids[1] | ids[2])
     assert {uuid.UUID(i).version for i in made} == {5}  # uuid5 of "<seed>:<n>"
     assert {uuid.UUID(i).version for i in ids[2] - fixed} == {4}  # no seed: random
+
+
+async def test_a_seeded_sandbox_takes_concurrent_writers_one_at_a_time(client: httpx.AsyncClient) -> None:
+    """Seeded requests queue on the sandbox's row: concurrent writes and clock moves all succeed, each id once."""
+    world = await seeded(client, 7)
+    partner = await world.direct_bill_partner()
+    token = await partner.app_token()
+    creates = [partner.create_customer(token=token) for _ in range(12)]
+    moves = [world.sim("POST", "/clock/advance", json={"seconds": 1}) for _ in range(4)]
+    answers = await asyncio.gather(*creates, *moves)
+    assert [r.status_code for r in answers] == [201] * 12 + [200] * 4, [r.text for r in answers]
+    ids = {r.json()["id"] for r in answers[:12]}
+    assert len(ids) == 12
+    assert {uuid.UUID(i).version for i in ids} == {5}
+    listed = await partner.get("/v1/customers", params={"size": 50})
+    assert {c["id"] for c in listed.json()["items"]} == ids
