@@ -20,6 +20,8 @@ from app.gdap.roles import GLOBAL_ADMINISTRATOR, role_name
 from app.gdap.service import (
     ASSIGNMENT_RESOURCE,
     AUTO_EXTENSION,
+    child_of,
+    children_of,
     etag,
     get_relationship,
     move_assignment,
@@ -239,25 +241,15 @@ def operation_data(operation: DelegatedAdminOperation) -> str:
 
 
 async def list_operations(ctx: SandboxContext, *, relationship_id: uuid.UUID) -> list[DelegatedAdminOperation]:
-    relationship = await get_relationship(ctx, relationship_id)
-    stmt = (
-        select(DelegatedAdminOperation)
-        .where(
-            DelegatedAdminOperation.sandbox_id == ctx.sandbox_id,
-            DelegatedAdminOperation.relationship_id == relationship.id,
-        )
-        .order_by(DelegatedAdminOperation.created_at, DelegatedAdminOperation.id)
-    )
-    return list((await ctx.session.execute(stmt)).scalars())
+    return await children_of(ctx, DelegatedAdminOperation, relationship_id=relationship_id)
 
 
 async def get_operation(
     ctx: SandboxContext, *, relationship_id: uuid.UUID, operation_id: uuid.UUID
 ) -> DelegatedAdminOperation:
-    for operation in await list_operations(ctx, relationship_id=relationship_id):
-        if operation.id == operation_id:
-            return operation
-    raise NotFound("Operation", operation_id)
+    return await child_of(
+        ctx, DelegatedAdminOperation, relationship_id=relationship_id, child_id=operation_id, name="Operation"
+    )
 
 
 # --- timers ---------------------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import base64
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, delete, select
 
@@ -25,6 +25,7 @@ from app.kit.roles import ADMIN_AGENT, GLOBAL_ADMIN, require_role
 from app.models import (
     AccessAssignmentStatus,
     DelegatedAdminAccessAssignment,
+    DelegatedAdminOperation,
     DelegatedAdminRelationship,
     DelegatedAdminRelationshipRequest,
     GdapRelationshipStatus,
@@ -469,26 +470,43 @@ async def submit_request(
     return request
 
 
-async def list_requests(ctx: SandboxContext, *, relationship_id: uuid.UUID) -> list[DelegatedAdminRelationshipRequest]:
+Child = TypeVar("Child", DelegatedAdminRelationshipRequest, DelegatedAdminOperation)
+
+
+async def children_of(ctx: SandboxContext, kind: type[Child], *, relationship_id: uuid.UUID) -> list[Child]:
+    """A visible relationship's requests or operations, oldest first."""
     relationship = await get_relationship(ctx, relationship_id)
     stmt = (
-        select(DelegatedAdminRelationshipRequest)
-        .where(
-            DelegatedAdminRelationshipRequest.sandbox_id == ctx.sandbox_id,
-            DelegatedAdminRelationshipRequest.relationship_id == relationship.id,
-        )
-        .order_by(DelegatedAdminRelationshipRequest.created_at, DelegatedAdminRelationshipRequest.id)
+        select(kind)
+        .where(kind.sandbox_id == ctx.sandbox_id, kind.relationship_id == relationship.id)
+        .order_by(kind.created_at, kind.id)
     )
     return list((await ctx.session.execute(stmt)).scalars())
+
+
+async def child_of(
+    ctx: SandboxContext, kind: type[Child], *, relationship_id: uuid.UUID, child_id: uuid.UUID, name: str
+) -> Child:
+    found = next((c for c in await children_of(ctx, kind, relationship_id=relationship_id) if c.id == child_id), None)
+    if found is None:
+        raise NotFound(name, child_id)
+    return found
+
+
+async def list_requests(ctx: SandboxContext, *, relationship_id: uuid.UUID) -> list[DelegatedAdminRelationshipRequest]:
+    return await children_of(ctx, DelegatedAdminRelationshipRequest, relationship_id=relationship_id)
 
 
 async def get_request(
     ctx: SandboxContext, *, relationship_id: uuid.UUID, request_id: uuid.UUID
 ) -> DelegatedAdminRelationshipRequest:
-    for request in await list_requests(ctx, relationship_id=relationship_id):
-        if request.id == request_id:
-            return request
-    raise NotFound("Delegated admin relationship request", request_id)
+    return await child_of(
+        ctx,
+        DelegatedAdminRelationshipRequest,
+        relationship_id=relationship_id,
+        child_id=request_id,
+        name="Delegated admin relationship request",
+    )
 
 
 async def terminate(ctx: SandboxContext, relationship: DelegatedAdminRelationship, *, side: str) -> None:
