@@ -33,7 +33,7 @@ def migrate(settings: Settings) -> None:
 
 
 async def _demo(settings: Settings, base_url: str, document: bytes) -> str:
-    from app.db import Database
+    from app.kernel.db import Database
     from app.scenarios.demo import build_demo
 
     database = Database(settings.effective_database_url)
@@ -47,7 +47,7 @@ async def _demo(settings: Settings, base_url: str, document: bytes) -> str:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from app.kit.tls import local_authority
+    from app.kernel.tls import local_authority
     from app.main import configure_logging, create_app
 
     settings = Settings(tls=True) if args.tls else Settings()

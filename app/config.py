@@ -1,7 +1,7 @@
 """Process settings: the only place that reads the environment.
 
 Sandbox settings (the *settings* of RULES.md) are per sandbox and live in
-`app.sandboxes.settings`; these are the settings of the process itself.
+`app.kernel.settings`; these are the settings of the process itself.
 """
 
 import json

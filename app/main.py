@@ -13,19 +13,19 @@ from sqlalchemy import text
 from app.catalog import router as catalog
 from app.commerce import router as commerce
 from app.config import Settings
+from app.customer_users import router as customer_users
 from app.customers import router as customers
-from app.customers import users_router as customer_users
-from app.db import Database, TransactionalRoute
-from app.errors import document_errors, install_error_handlers
 from app.events import router as events
 from app.events import webhook_router, webhooks
 from app.gdap import router as gdap
 from app.identity import router as identity
-from app.identity.tokens import Keyring
-from app.kit import metrics
-from app.kit.contract import ContractVersionMiddleware
-from app.kit.idempotency import EXCEPTION_HANDLERS
-from app.kit.requestcontext import JsonLogFormatter, RequestIdLogFilter, RequestIdMiddleware
+from app.kernel import metrics
+from app.kernel.contract import ContractVersionMiddleware
+from app.kernel.db import Database, TransactionalRoute
+from app.kernel.errors import document_errors, install_error_handlers
+from app.kernel.idempotency import EXCEPTION_HANDLERS
+from app.kernel.requestcontext import JsonLogFormatter, RequestIdLogFilter, RequestIdMiddleware
+from app.kernel.tokens import Keyring
 from app.programs import router as programs
 from app.providers import router as providers
 from app.sandboxes import fault_router
@@ -156,6 +156,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         sandboxes.open_router,
         sandboxes.router,
         scenarios.router,
+        programs.tenants,
         identity.control,
         programs.control,
         fault_router.router,

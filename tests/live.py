@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 
 from app.config import Settings
-from app.kit.tls import local_authority
+from app.kernel.tls import local_authority
 from app.main import create_app
 
 CHROMIUM = "/usr/bin/chromium"

@@ -7,7 +7,7 @@ premium), per unit for one-time and reserved offers. Other currencies follow the
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from app.kit.wire import WireEnum
+from app.wire import WireEnum
 
 
 class ProductType(WireEnum):

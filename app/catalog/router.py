@@ -2,22 +2,16 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import Query, Request
 
 from app.catalog import service
 from app.catalog.offers import Offer
 from app.catalog.schemas import AvailabilityOut, ProductOut, SkuOut
-from app.db import TransactionalRoute
-from app.errors import NotFound
-from app.identity.principal import PartnerCaller, partner_router_dependencies
-from app.pagination import Collection, Page, collection
+from app.kernel.errors import NotFound
+from app.kernel.pagination import Collection, Page, collection
+from app.kernel.pipeline import PARTNER_CENTER_API, PartnerCaller
 
-router = APIRouter(
-    prefix="/v1/products",
-    tags=["partner center: catalog"],
-    route_class=TransactionalRoute,
-    dependencies=partner_router_dependencies,
-)
+router = PARTNER_CENTER_API.router(tags=["partner center: catalog"], prefix="/products")
 Country = Annotated[str, Query(min_length=2, max_length=2, description="The customer's country.")]
 
 

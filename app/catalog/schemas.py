@@ -1,7 +1,7 @@
 from pydantic import Field
 
-from app.pagination import ResourceAttributes
-from app.schemas import Schema
+from app.kernel.pagination import ResourceAttributes
+from app.wire import Schema
 
 
 class ProductTypeOut(Schema):

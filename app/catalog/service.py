@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from app.catalog.offers import CURRENCIES, NOT_RESOLD, OFFERS, Offer, ProductType, Term
-from app.errors import BadRequest, NotFound, RuleViolation
+from app.kernel.errors import BadRequest, NotFound, RuleViolation
 
 
 def currency_of(country: str) -> tuple[str, Decimal]:

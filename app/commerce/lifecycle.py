@@ -8,7 +8,7 @@ Order request: Pending ──> Fulfilled | Rejected
 
 from datetime import timedelta
 
-from app.kit.lifecycle import Lifecycle
+from app.kernel.lifecycle import Lifecycle
 from app.models import OrderRequestStatus, SubscriptionStatus
 
 S = SubscriptionStatus

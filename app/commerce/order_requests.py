@@ -7,14 +7,14 @@ from sqlalchemy import select
 from app.commerce.lifecycle import ORDER_REQUEST
 from app.commerce.orders import LineItem, place_order
 from app.customers import service as customers
-from app.errors import NotFound, RuleViolation
 from app.events.service import move, notify, record_event
-from app.kit.roles import ADMIN_AGENT, GLOBAL_ADMIN, SALES_AGENT, require_role
+from app.kernel.context import SandboxContext
+from app.kernel.errors import NotFound, RuleViolation
+from app.kernel.pagination import Page, PageRequest, keyset
+from app.kernel.roles import PartnerRole, require_role
 from app.models import Order, OrderRequest, OrderRequestStatus, RelationshipKind
-from app.pagination import Page, PageRequest, keyset
 from app.programs import service as programs
 from app.providers import service as providers
-from app.sandboxes.context import SandboxContext
 
 
 async def request_order(
@@ -22,7 +22,9 @@ async def request_order(
 ) -> OrderRequest:
     """COM-2: the reseller asks; the customer must be its indirect reseller customer, the provider one it partners
     with and that holds the customer too."""
-    require_role(ctx, GLOBAL_ADMIN, ADMIN_AGENT, SALES_AGENT, action="request an order")
+    require_role(
+        ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.ADMIN_AGENT, PartnerRole.SALES_AGENT, action="request an order"
+    )
     reseller_id = ctx.actor.tenant_id
     assert reseller_id is not None
     if not (await programs.capabilities(ctx, reseller_id)).indirect_reseller:

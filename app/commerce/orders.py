@@ -9,8 +9,10 @@ from app.catalog import service as catalog
 from app.commerce.subscriptions import charge, start_term
 from app.customers import agreements
 from app.customers import service as customers
-from app.errors import BadRequest, NotFound, RuleViolation
 from app.events.service import record_audit, record_event
+from app.kernel.context import SandboxContext
+from app.kernel.errors import BadRequest, NotFound, RuleViolation
+from app.kernel.pagination import Page, PageRequest, keyset
 from app.models import (
     CustomerRelationship,
     Order,
@@ -22,10 +24,8 @@ from app.models import (
     SubscriptionStatus,
     Tenant,
 )
-from app.pagination import Page, PageRequest, keyset
 from app.programs import service as programs
 from app.providers import service as providers
-from app.sandboxes.context import SandboxContext
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ outside CSP (multi-channel)."""
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import Depends, Request, status
 
 from app.commerce import order_requests, orders, service, subscriptions
 from app.commerce.schemas import (
@@ -19,27 +19,14 @@ from app.commerce.schemas import (
     SubscriptionOut,
     SubscriptionPatch,
 )
-from app.db import TransactionalRoute
-from app.errors import BadRequest
 from app.identity import service as identity
-from app.identity.principal import PartnerCaller, partner_router_dependencies
+from app.kernel.errors import BadRequest
+from app.kernel.pagination import Collection, Page, PageRequest, collection, page_request
+from app.kernel.pipeline import PARTNER_CENTER_API, Operator, PartnerCaller, control_router
 from app.models import Order, Subscription, SubscriptionStatus
-from app.pagination import Collection, Page, PageRequest, collection, page_request
-from app.sandboxes.router import Operator
-from app.sandboxes.router import router as sandbox_router
 
-partner = APIRouter(
-    prefix="/v1",
-    tags=["partner center: orders and subscriptions"],
-    route_class=TransactionalRoute,
-    dependencies=partner_router_dependencies,
-)
-control = APIRouter(
-    prefix=sandbox_router.prefix,
-    tags=["control: tenants"],
-    route_class=TransactionalRoute,
-    dependencies=sandbox_router.dependencies,
-)
+partner = PARTNER_CENTER_API.router(tags=["partner center: orders and subscriptions"])
+control = control_router(tags=["control: tenants"])
 Pages = Annotated[PageRequest, Depends(page_request)]
 
 

@@ -3,9 +3,9 @@ from datetime import date, datetime
 
 from pydantic import Field
 
+from app.kernel.pagination import ResourceAttributes
 from app.models import SubscriptionChannel
-from app.pagination import ResourceAttributes
-from app.schemas import Request, Schema
+from app.wire import Request, Schema
 
 
 class ExistingSubscriptionCreate(Request):

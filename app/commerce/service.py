@@ -6,9 +6,9 @@ from datetime import date
 from sqlalchemy import select
 
 from app.customers import service as customers
-from app.errors import BadRequest
+from app.kernel.context import SandboxContext
+from app.kernel.errors import BadRequest
 from app.models import Subscription, SubscriptionChannel, SubscriptionStatus, Tenant, TenantKind
-from app.sandboxes.context import SandboxContext
 
 
 async def record_existing_subscription(

@@ -9,12 +9,12 @@ from sqlalchemy import Select, select
 
 from app.commerce.lifecycle import REFUND_WINDOW, SUBSCRIPTION
 from app.customers import service as customers
-from app.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.events.service import move, record_event
+from app.kernel import timers
+from app.kernel.context import SandboxContext
+from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.models import Charge, Subscription, SubscriptionStatus, Timer
 from app.models.base import next_seq
-from app.sandboxes import timers
-from app.sandboxes.context import SandboxContext
 
 S = SubscriptionStatus
 RENEW_TIMER = "subscription.renew"

@@ -7,21 +7,11 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.customers.service import get_visible_customer
-from app.errors import Conflict, RuleViolation
 from app.events.service import record_audit, record_event
-from app.kit.roles import GLOBAL_ADMIN, require_role
-from app.models import MCA_TEMPLATE_ID, AcceptanceChannel, CustomerAgreement, Tenant, TenantKind
-from app.sandboxes.context import SandboxContext
-
-MCA = "MicrosoftCustomerAgreement"
-TEMPLATES = [
-    {
-        "template_id": MCA_TEMPLATE_ID,
-        "agreement_type": MCA,
-        "agreement_link": "https://aka.ms/customeragreement",
-        "version_rank": 0,
-    }
-]
+from app.kernel.context import SandboxContext
+from app.kernel.errors import Conflict, RuleViolation
+from app.kernel.roles import CustomerRole, require_role
+from app.models import MCA, MCA_TEMPLATE_ID, AcceptanceChannel, CustomerAgreement, Tenant, TenantKind
 
 
 async def acceptances(ctx: SandboxContext, customer_id: uuid.UUID) -> list[CustomerAgreement]:
@@ -129,7 +119,7 @@ async def accept_in_admin_center(
     customer = await ctx.session.get(Tenant, (ctx.sandbox_id, ctx.actor.tenant_id))
     if customer is None or customer.kind is not TenantKind.CUSTOMER:
         raise Conflict("Only a customer tenant accepts the Microsoft Customer Agreement in its admin center.")
-    require_role(ctx, GLOBAL_ADMIN, action="accept the Microsoft Customer Agreement")
+    require_role(ctx, CustomerRole.GLOBAL_ADMIN, action="accept the Microsoft Customer Agreement")
     if any(a.channel is AcceptanceChannel.ADMIN_CENTER for a in await acceptances(ctx, customer.id)):
         raise Conflict("Your organization has already accepted the Microsoft Customer Agreement.")
     agreement = CustomerAgreement(

@@ -6,13 +6,13 @@ import uuid
 from sqlalchemy import select
 
 from app.customers.service import get_visible_customer, relate
-from app.errors import RuleViolation
 from app.events.service import record_event
-from app.kit.roles import ADMIN_AGENT, GLOBAL_ADMIN, require_role
+from app.kernel.context import SandboxContext
+from app.kernel.errors import RuleViolation
+from app.kernel.roles import PartnerRole, require_role
 from app.models import CustomerRelationship, Enrollment, Program, RelationshipKind, RelationshipOrigin
 from app.programs import service as programs
 from app.providers import service as providers
-from app.sandboxes.context import SandboxContext
 
 
 async def _was_direct_bill(ctx: SandboxContext, tenant_id: uuid.UUID) -> bool:
@@ -39,7 +39,13 @@ async def extend_to_provider(
     The customer's bill-to copy goes to the provider, which gets no admin privileges (GDAP needs an indirect reseller
     invitation) and appears among the customer's partners."""
     seen = await get_visible_customer(ctx, customer_id)  # a stranger learns nothing, not even a rule
-    require_role(ctx, GLOBAL_ADMIN, ADMIN_AGENT, action="use the reseller relationship extension", rule="REL-6")
+    require_role(
+        ctx,
+        PartnerRole.GLOBAL_ADMIN,
+        PartnerRole.ADMIN_AGENT,
+        action="use the reseller relationship extension",
+        rule="REL-6",
+    )
     partner_id = ctx.actor.tenant_id
     assert partner_id is not None
     mine, customer = seen.relationships, seen.tenant

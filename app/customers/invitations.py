@@ -13,12 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.customers.service import relate, relationships_with
-from app.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.events.service import move, record_event
 from app.identity import service as identity
-from app.kit.clock import add_business_days
-from app.kit.lifecycle import Lifecycle
-from app.kit.roles import ADMIN_AGENT, GLOBAL_ADMIN, require_role
+from app.kernel import timers
+from app.kernel.clock import add_business_days
+from app.kernel.context import SandboxContext
+from app.kernel.errors import Conflict, Forbidden, NotFound, RuleViolation
+from app.kernel.lifecycle import Lifecycle
+from app.kernel.roles import CustomerRole, PartnerRole, require_role
 from app.models import (
     InvitationKind,
     InvitationStatus,
@@ -32,8 +34,6 @@ from app.models import (
 )
 from app.programs import service as programs
 from app.providers import service as providers
-from app.sandboxes import timers
-from app.sandboxes.context import SandboxContext
 
 K = RelationshipKind
 INVITATION = Lifecycle[InvitationStatus](
@@ -49,7 +49,9 @@ def _code() -> str:
 async def relationship_request(ctx: SandboxContext) -> RelationshipInvitation:
     """REL-7: the partner's standing link for new or existing customers; each customer that accepts makes the
     partner its reseller of record. An indirect reseller invites with its provider instead (REL-1)."""
-    require_role(ctx, GLOBAL_ADMIN, ADMIN_AGENT, action="request a reseller relationship", apps=True)
+    require_role(
+        ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.ADMIN_AGENT, action="request a reseller relationship", apps=True
+    )
     partner_id = ctx.actor.tenant_id
     assert partner_id is not None
     can = await programs.capabilities(ctx, partner_id)
@@ -123,7 +125,7 @@ async def invite_with_provider(
 ) -> RelationshipInvitation:
     """REL-1: an indirect reseller (Admin agent or Global admin) invites a customer to relationships with itself
     and one of its partnered providers at once: a personalized link and a draft email."""
-    require_role(ctx, GLOBAL_ADMIN, ADMIN_AGENT, action="invite a customer", rule="REL-1")
+    require_role(ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.ADMIN_AGENT, action="invite a customer", rule="REL-1")
     reseller_id = ctx.actor.tenant_id
     assert reseller_id is not None
     if not (await programs.capabilities(ctx, reseller_id)).indirect_reseller:
@@ -199,7 +201,7 @@ async def accept_invitation(ctx: SandboxContext, found: FoundInvitation) -> list
         raise Conflict("This invitation was already used; ask the partner for a new link.")
     if invitation.customer_tenant_id is not None and invitation.customer_tenant_id != customer.id:
         raise Forbidden("This invitation was sent to another customer; it cannot be accepted by your organization.")
-    require_role(ctx, GLOBAL_ADMIN, action="accept a partner's invitation", rule=rule)
+    require_role(ctx, CustomerRole.GLOBAL_ADMIN, action="accept a partner's invitation", rule=rule)
     if await relationships_with(ctx, customer.id, invitation.partner_tenant_id) and invitation.reusable:
         raise Conflict(f"{found.partner.display_name} is already a partner of your organization.")
     origin = RelationshipOrigin.INVITATION
@@ -266,7 +268,7 @@ async def _apply_policy(ctx: SandboxContext, invitation: RelationshipInvitation)
 
 async def decline_invitation(ctx: SandboxContext, found: FoundInvitation) -> None:
     """The customer says no: the link is spent and nobody is related."""
-    require_role(ctx, GLOBAL_ADMIN, action="decline a partner's invitation")
+    require_role(ctx, CustomerRole.GLOBAL_ADMIN, action="decline a partner's invitation")
     invitation = found.invitation
     await move(
         ctx,

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import Depends, Request, status
 
 from app.customers import agreements, extension, invitations, service
 from app.customers.schemas import (
@@ -22,28 +22,15 @@ from app.customers.schemas import (
     RelatedPartnerOut,
     RelationshipRequestOut,
 )
-from app.db import TransactionalRoute
-from app.errors import NotFound
-from app.identity.principal import (
-    CustomerCaller,
-    PartnerCaller,
-    customer_router_dependencies,
-    partner_router_dependencies,
-)
+from app.kernel.context import SandboxContext
+from app.kernel.errors import NotFound
+from app.kernel.pagination import Collection, Page, PageRequest, collection, page_request
+from app.kernel.pipeline import ADMIN_CENTER, PARTNER_CENTER_API, CustomerCaller, PartnerCaller
 from app.models import CustomerAgreement, CustomerRelationship, RelationshipInvitation, RelationshipKind, Tenant
-from app.pagination import Collection, Page, PageRequest, collection, page_request
 from app.programs import service as programs
-from app.sandboxes.context import SandboxContext
 
-router = APIRouter(
-    prefix="/v1/customers",
-    tags=["partner center: customers"],
-    route_class=TransactionalRoute,
-    dependencies=partner_router_dependencies,
-)
-admin = APIRouter(
-    prefix="/admin/v1", tags=["admin center"], route_class=TransactionalRoute, dependencies=customer_router_dependencies
-)
+router = PARTNER_CENTER_API.router(tags=["partner center: customers"], prefix="/customers")
+admin = ADMIN_CENTER.router(tags=["admin center"])
 Pages = Annotated[PageRequest, Depends(page_request)]
 
 

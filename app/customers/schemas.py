@@ -5,9 +5,9 @@ from typing import Any
 from pydantic import AwareDatetime, EmailStr, Field, field_validator
 
 from app.identity.schemas import Country
+from app.kernel.pagination import ResourceAttributes
 from app.models import RelationshipKind, RelationshipOrigin
-from app.pagination import ResourceAttributes
-from app.schemas import Request, Schema
+from app.wire import Request, Schema
 
 
 class DefaultAddressIn(Request):
@@ -155,14 +155,6 @@ class CustomerAgreementOut(Schema):
     user_id: uuid.UUID | None = Field(description="Who recorded it.")
     recorded_by: str
     attributes: ResourceAttributes = ResourceAttributes(object_type="CustomerAgreement")
-
-
-class AgreementTemplateOut(Schema):
-    template_id: str
-    agreement_type: str
-    agreement_link: str
-    version_rank: int
-    attributes: ResourceAttributes = ResourceAttributes(object_type="AgreementMetaData")
 
 
 class AdminPartner(Schema):

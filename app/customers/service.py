@@ -8,15 +8,15 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from app.errors import Conflict, NotFound, RuleViolation
 from app.events.service import record_audit, record_event
 from app.identity import service as identity
-from app.kit.roles import ADMIN_AGENT, GLOBAL_ADMIN, SALES_AGENT, require_role
+from app.kernel.context import SandboxContext
+from app.kernel.errors import Conflict, NotFound, RuleViolation
+from app.kernel.pagination import Page, PageRequest, keyset
+from app.kernel.roles import CustomerRole, PartnerRole, require_role
 from app.models import CustomerRelationship, RelationshipKind, RelationshipOrigin, Tenant, TenantKind, User
-from app.pagination import Page, PageRequest, keyset
 from app.programs import service as programs
 from app.providers import service as providers
-from app.sandboxes.context import SandboxContext
 
 K = RelationshipKind
 
@@ -158,7 +158,14 @@ async def create_customer(
     """Add a customer and create its tenant. REL-2: a direct-bill partner adds its own customers; a provider
     creates one for itself or, with `associatedPartnerId`, for one of its indirect resellers (who then sees it);
     an indirect reseller creates none."""
-    require_role(ctx, GLOBAL_ADMIN, ADMIN_AGENT, SALES_AGENT, action="add a customer", apps=True)
+    require_role(
+        ctx,
+        PartnerRole.GLOBAL_ADMIN,
+        PartnerRole.ADMIN_AGENT,
+        PartnerRole.SALES_AGENT,
+        action="add a customer",
+        apps=True,
+    )
     partner_id = ctx.actor.tenant_id
     assert partner_id is not None
     can = await programs.capabilities(ctx, partner_id)
@@ -190,9 +197,7 @@ async def create_customer(
         display_name=company_name,
         domain=domain,
         country=country,
-        partner_id=None,
-        profile=None,
-        users=[identity.NewUser(f"admin@{domain}", "Admin", None, ["GlobalAdmin"])],
+        users=[identity.NewUser(f"admin@{domain}", "Admin", None, [CustomerRole.GLOBAL_ADMIN])],
         apps=[],
     )
     tenant = registered.tenant

@@ -2,29 +2,16 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from pydantic import AwareDatetime
 
-from app.db import TransactionalRoute
 from app.events import service
 from app.events.schemas import AuditRecordOut, EventOut, NotificationOut
-from app.identity.principal import PartnerCaller, partner_router_dependencies
-from app.pagination import Collection, PageRequest, collection, page_request
-from app.sandboxes.router import Operator
-from app.sandboxes.router import router as sandbox_router
+from app.kernel.pagination import Collection, PageRequest, collection, page_request
+from app.kernel.pipeline import PARTNER_CENTER_API, Operator, PartnerCaller, control_router
 
-partner = APIRouter(
-    prefix="/v1",
-    tags=["partner center: notifications and audit"],
-    route_class=TransactionalRoute,
-    dependencies=partner_router_dependencies,
-)
-control = APIRouter(
-    prefix=sandbox_router.prefix,
-    tags=["control: mailbox and events"],
-    route_class=TransactionalRoute,
-    dependencies=sandbox_router.dependencies,
-)
+partner = PARTNER_CENTER_API.router(tags=["partner center: notifications and audit"])
+control = control_router(tags=["control: mailbox and events"])
 Pages = Annotated[PageRequest, Depends(page_request)]
 
 

@@ -4,8 +4,8 @@ from typing import Any
 
 from pydantic import Field
 
-from app.pagination import ResourceAttributes
-from app.schemas import Schema
+from app.kernel.pagination import ResourceAttributes
+from app.wire import Schema
 
 
 class NotificationOut(Schema):

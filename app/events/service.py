@@ -7,11 +7,11 @@ from typing import Any
 from sqlalchemy import select
 
 from app.events import webhooks
-from app.kit.lifecycle import Lifecycle, apply
+from app.kernel.context import SandboxContext
+from app.kernel.lifecycle import Lifecycle, apply
+from app.kernel.pagination import Page, PageRequest, keyset
 from app.models import AuditRecord, Event, Notification
 from app.models.base import next_seq
-from app.pagination import Page, PageRequest, keyset
-from app.sandboxes.context import SandboxContext
 
 
 async def record_event(

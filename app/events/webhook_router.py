@@ -7,29 +7,16 @@ from fastapi import APIRouter, Body, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.config import Settings
-from app.db import TransactionalRoute
-from app.errors import BadRequest, NotFound
 from app.events import webhooks
 from app.events.service import record_event
-from app.identity.principal import PartnerCaller, partner_router_dependencies
+from app.kernel.errors import BadRequest, NotFound
+from app.kernel.pipeline import WEBHOOKS, Operator, WebhooksCaller, control_router
 from app.models import WebhookDelivery, WebhookRegistration
-from app.sandboxes.router import Operator
-from app.sandboxes.router import router as sandbox_router
-from app.schemas import Request as RequestBody
-from app.schemas import Schema
+from app.wire import Request as RequestBody
+from app.wire import Schema
 
-partner = APIRouter(
-    prefix="/webhooks/v1/registration",
-    tags=["partner center: webhooks"],
-    route_class=TransactionalRoute,
-    dependencies=partner_router_dependencies,
-)
-control = APIRouter(
-    prefix=sandbox_router.prefix,
-    tags=["control: webhooks"],
-    route_class=TransactionalRoute,
-    dependencies=sandbox_router.dependencies,
-)
+partner = WEBHOOKS.router(tags=["partner center: webhooks"], prefix="/registration")
+control = control_router(tags=["control: webhooks"])
 certificate = APIRouter(tags=["service"])
 
 
@@ -105,34 +92,34 @@ def signer(request: Request) -> webhooks.Signer:
 
 
 @partner.post("", summary="Register for webhook events")
-async def register(ctx: PartnerCaller, body: RegistrationIn) -> dict[str, Any]:
+async def register(ctx: WebhooksCaller, body: RegistrationIn) -> dict[str, Any]:
     """`{WebhookUrl, WebhookEvents}`; one registration per partner (PUT replaces it)."""
     return _out(await webhooks.register(ctx, url=body.webhook_url, events=body.webhook_events, replace=False))
 
 
 @partner.put("", summary="Replace the webhook registration")
-async def replace(ctx: PartnerCaller, body: RegistrationIn) -> dict[str, Any]:
+async def replace(ctx: WebhooksCaller, body: RegistrationIn) -> dict[str, Any]:
     return _out(await webhooks.register(ctx, url=body.webhook_url, events=body.webhook_events, replace=True))
 
 
 @partner.get("", summary="Read the webhook registration")
-async def read(ctx: PartnerCaller) -> dict[str, Any]:
+async def read(ctx: WebhooksCaller) -> dict[str, Any]:
     return _out(await webhooks.get_registration(ctx))
 
 
 @partner.delete("", status_code=status.HTTP_204_NO_CONTENT, summary="Remove the webhook registration")
-async def remove(ctx: PartnerCaller) -> Response:
+async def remove(ctx: WebhooksCaller) -> Response:
     await webhooks.unregister(ctx)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @partner.get("/events", response_model=list[str], summary="The event names one can register for")
-async def event_names(ctx: PartnerCaller) -> Any:
+async def event_names(ctx: WebhooksCaller) -> Any:
     return sorted(webhooks.EVENTS)
 
 
 @partner.post("/validationEvents", response_model=ValidationEventOut, summary="Send a test-created event")
-async def validation_event(ctx: PartnerCaller) -> Any:
+async def validation_event(ctx: WebhooksCaller) -> Any:
     """Needs a registration for `test-created`; the answer's correlation id reads the delivery's result."""
     registration = await webhooks.get_registration(ctx)
     if "test-created" not in registration.events:
@@ -149,7 +136,7 @@ async def validation_event(ctx: PartnerCaller) -> Any:
     response_model=ValidationStatus,
     summary="The result of a validation event's delivery",
 )
-async def validation_status(ctx: PartnerCaller, correlation_id: uuid.UUID) -> Any:
+async def validation_status(ctx: WebhooksCaller, correlation_id: uuid.UUID) -> Any:
     found = await webhooks.deliveries(ctx, correlation_id=correlation_id, tenant_id=ctx.actor.tenant_id)
     if not found:
         raise NotFound("Validation event", correlation_id)

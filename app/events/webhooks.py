@@ -25,13 +25,13 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import Database
-from app.errors import BadRequest, NotFound
-from app.kit import metrics
-from app.kit.clock import real_now
-from app.kit.tls import local_authority
+from app.kernel import metrics
+from app.kernel.clock import real_now
+from app.kernel.context import SandboxContext
+from app.kernel.db import Database
+from app.kernel.errors import BadRequest, NotFound
+from app.kernel.tls import local_authority
 from app.models import DeliveryStatus, Event, WebhookDelivery, WebhookRegistration
-from app.sandboxes.context import SandboxContext
 
 log = logging.getLogger("cspsim.webhooks")
 MAX_ATTEMPTS = 6

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, or_, select
 
-from app.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.events.service import move, record_change
 from app.gdap import groups
 from app.gdap.lifecycle import LIVE_ASSIGNMENT, OPERATION
@@ -29,6 +28,9 @@ from app.gdap.service import (
     require_manager,
     touch,
 )
+from app.kernel import timers
+from app.kernel.context import SandboxContext
+from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.models import (
     AccessAssignmentStatus,
     DelegatedAdminAccessAssignment,
@@ -39,8 +41,6 @@ from app.models import (
     SecurityGroupMember,
     Timer,
 )
-from app.sandboxes import timers
-from app.sandboxes.context import SandboxContext
 
 A = AccessAssignmentStatus
 CONTAINER_TYPE = "securityGroup"

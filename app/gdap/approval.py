@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from app.errors import Forbidden, NotFound, RuleViolation
 from app.gdap.service import (
     ACTIVATION_TIMER,
     APPROVAL_EXPIRY_TIMER,
@@ -18,11 +17,12 @@ from app.gdap.service import (
     terminate,
 )
 from app.identity import service as identity
-from app.kit.roles import GLOBAL_ADMIN, require_role
+from app.kernel import timers
+from app.kernel.context import SandboxContext
+from app.kernel.errors import Forbidden, NotFound, RuleViolation
+from app.kernel.roles import CustomerRole, require_role
 from app.models import DelegatedAdminRelationship, GdapRelationshipStatus, Tenant, TenantKind, Timer
 from app.programs import service as programs
-from app.sandboxes import timers
-from app.sandboxes.context import SandboxContext
 
 R = GdapRelationshipStatus
 
@@ -119,7 +119,7 @@ async def approve_relationship(ctx: SandboxContext, *, relationship_id: uuid.UUI
     after `gdapActivationSeconds`)."""
     customer = await _require_customer(ctx)
     relationship = await addressed_to_customer(ctx, relationship_id, for_update=True)
-    require_role(ctx, GLOBAL_ADMIN, action="approve a partner's admin access", rule="GDP-1")
+    require_role(ctx, CustomerRole.GLOBAL_ADMIN, action="approve a partner's admin access", rule="GDP-1")
     expires_at = approval_expires_at(ctx, relationship)
     if expires_at is not None and expires_at <= ctx.now:
         # The expiry timer has not run yet (the clock just passed it); the request is over all the same.
@@ -147,7 +147,7 @@ async def terminate_by_customer(ctx: SandboxContext, *, relationship_id: uuid.UU
     """GDP-2: the customer's Global admin ends an active relationship with a partner."""
     await _require_customer(ctx)
     relationship = await addressed_to_customer(ctx, relationship_id, for_update=True)
-    require_role(ctx, GLOBAL_ADMIN, action="end a partner's admin access")
+    require_role(ctx, CustomerRole.GLOBAL_ADMIN, action="end a partner's admin access")
     await terminate(ctx, relationship, side="customer")
     await ctx.session.flush()
     return await approval_view(ctx, relationship)

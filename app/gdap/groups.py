@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.errors import BadRequest, Conflict
 from app.identity import service as identity
+from app.kernel.context import SandboxContext
+from app.kernel.errors import BadRequest, Conflict
 from app.models import SecurityGroup, SecurityGroupMember, User
-from app.sandboxes.context import SandboxContext
 
 
 @dataclass(frozen=True)

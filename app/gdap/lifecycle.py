@@ -9,7 +9,7 @@ Access assignment:  pending ──> active ──> deleting ──> deleted   (p
 Operation:          notStarted ──> running ──> succeeded | failed
 """
 
-from app.kit.lifecycle import Lifecycle
+from app.kernel.lifecycle import Lifecycle
 from app.models import AccessAssignmentStatus, GdapRelationshipStatus, OperationStatus
 
 R = GdapRelationshipStatus

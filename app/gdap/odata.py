@@ -8,10 +8,10 @@ from urllib.parse import quote, urlencode
 
 from fastapi import Query, Request
 
-from app.errors import BadRequest
 from app.gdap.service import RelationshipFilter
+from app.kernel.errors import BadRequest
+from app.kernel.pagination import Page, PageRequest
 from app.models import GdapRelationshipStatus
-from app.pagination import Page, PageRequest
 
 MAX_TOP = 300
 

@@ -4,13 +4,11 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import Depends, Header, Query, Request, Response, status
 
-from app.db import TransactionalRoute
 from app.gdap import access, approval, groups, service
 from app.gdap.duration import in_words
 from app.gdap.odata import graph_page, next_link, relationship_filter
-from app.gdap.principal import GraphCaller, graph_router_dependencies
 from app.gdap.roles import CATALOG, role_name
 from app.gdap.schemas import (
     AccessAssignment,
@@ -37,7 +35,9 @@ from app.gdap.schemas import (
     RelationshipUpdate,
     UnifiedRole,
 )
-from app.identity.principal import CustomerCaller, customer_router_dependencies
+from app.kernel.context import SandboxContext
+from app.kernel.pagination import PageRequest
+from app.kernel.pipeline import ADMIN_CENTER, GRAPH_API, CustomerCaller, GraphCaller, Operator, control_router
 from app.models import (
     DelegatedAdminAccessAssignment,
     DelegatedAdminOperation,
@@ -46,29 +46,10 @@ from app.models import (
     GdapRelationshipStatus,
     Tenant,
 )
-from app.pagination import PageRequest
-from app.sandboxes.context import SandboxContext
-from app.sandboxes.router import Operator
-from app.sandboxes.router import router as sandbox_router
 
-graph = APIRouter(
-    prefix="/v1.0/tenantRelationships",
-    tags=["graph: delegated admin relationships"],
-    route_class=TransactionalRoute,
-    dependencies=graph_router_dependencies,
-)
-admin = APIRouter(
-    prefix="/admin/v1/granularAdminRelationships",
-    tags=["admin center"],
-    route_class=TransactionalRoute,
-    dependencies=customer_router_dependencies,
-)
-control = APIRouter(
-    prefix=sandbox_router.prefix,
-    tags=["control: security groups"],
-    route_class=TransactionalRoute,
-    dependencies=sandbox_router.dependencies,
-)
+graph = GRAPH_API.router(tags=["graph: delegated admin relationships"], prefix="/tenantRelationships")
+admin = ADMIN_CENTER.router(tags=["admin center"], prefix="/granularAdminRelationships")
+control = control_router(tags=["control: security groups"])
 RELATIONSHIPS = "/delegatedAdminRelationships"
 ONE = RELATIONSHIPS + "/{relationship_id}"
 Filter = Annotated[service.RelationshipFilter, Depends(relationship_filter)]

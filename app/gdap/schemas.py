@@ -8,7 +8,7 @@ from typing import Generic, TypeVar
 from pydantic import Field
 
 from app.models import AccessAssignmentStatus, GdapRelationshipStatus, GdapRequestAction, GdapRequestStatus
-from app.schemas import Request, Schema
+from app.wire import Request, Schema
 
 T = TypeVar("T")
 GRAPH_TYPE = "@odata.type"

@@ -15,13 +15,16 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, delete, select
 
 from app.customers import service as customers
-from app.errors import BadRequest, NotFound, PreconditionFailed, RuleViolation
 from app.events.service import move, record_change, record_event
 from app.gdap.duration import parse_duration
 from app.gdap.lifecycle import ACCESS_ASSIGNMENT, GRANTED, LIVE_ASSIGNMENT, RELATIONSHIP
 from app.gdap.roles import CATALOG, GLOBAL_ADMINISTRATOR
-from app.kit.clock import add_business_days
-from app.kit.roles import ADMIN_AGENT, GLOBAL_ADMIN, require_role
+from app.kernel import timers
+from app.kernel.clock import add_business_days
+from app.kernel.context import SandboxContext
+from app.kernel.errors import BadRequest, NotFound, PreconditionFailed, RuleViolation
+from app.kernel.pagination import Page, PageRequest, keyset
+from app.kernel.roles import PartnerRole, require_role
 from app.models import (
     AccessAssignmentStatus,
     DelegatedAdminAccessAssignment,
@@ -37,9 +40,6 @@ from app.models import (
     Timer,
 )
 from app.models.base import next_seq
-from app.pagination import Page, PageRequest, keyset
-from app.sandboxes import timers
-from app.sandboxes.context import SandboxContext
 
 R = GdapRelationshipStatus
 A = AccessAssignmentStatus
@@ -100,7 +100,9 @@ def touch(ctx: SandboxContext, entity: DelegatedAdminRelationship | DelegatedAdm
 
 def require_manager(ctx: SandboxContext) -> None:
     """Writing GDAP is for the partner's Global admins and Admin agents, or its app (application permission)."""
-    require_role(ctx, GLOBAL_ADMIN, ADMIN_AGENT, action="manage delegated admin relationships", apps=True)
+    require_role(
+        ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.ADMIN_AGENT, action="manage delegated admin relationships", apps=True
+    )
 
 
 def _partner_id(ctx: SandboxContext) -> uuid.UUID:

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.errors import OAuthError
-from app.errors import OAuthErrorCode as E
+from app.kernel.errors import OAuthError
+from app.kernel.errors import OAuthErrorCode as E
 from app.models import Tenant
 
 TENANT_INDEPENDENT = frozenset({"common", "organizations"})

@@ -1,4 +1,4 @@
-"""The identity surface (Entra ID's token and key endpoints) and the control routes for tenants."""
+"""The identity surface (Entra ID's token and key endpoints) and the control routes for users, apps and sign-ins."""
 
 import uuid
 from typing import Annotated, Any
@@ -7,9 +7,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.db import TransactionalRoute, get_session
 from app.identity import discovery, service
-from app.identity.principal import keyring_of
 from app.identity.schemas import (
     AppCreate,
     AppCreated,
@@ -19,9 +17,6 @@ from app.identity.schemas import (
     OpenIdConfiguration,
     PortalSession,
     PortalSessionCreate,
-    TenantCreate,
-    TenantCreated,
-    TenantOut,
     TokenForm,
     TokenResponse,
     UserCreate,
@@ -29,22 +24,14 @@ from app.identity.schemas import (
     UserOut,
     UserRealm,
 )
-from app.kit.clock import real_now
-from app.kit.tls import local_authority
-from app.models import Tenant, TenantKind
-from app.pagination import Collection, PageRequest, collection, page_request
-from app.programs import service as programs
-from app.sandboxes.context import SandboxContext
-from app.sandboxes.router import Operator
-from app.sandboxes.router import router as sandbox_router
+from app.kernel.clock import real_now
+from app.kernel.db import TransactionalRoute, get_session
+from app.kernel.pagination import Collection, PageRequest, collection, page_request
+from app.kernel.pipeline import Operator, control_router, keyring_of
+from app.kernel.tls import local_authority
 
 identity = APIRouter(tags=["identity"], route_class=TransactionalRoute)
-control = APIRouter(
-    prefix=sandbox_router.prefix,
-    tags=["control: tenants"],
-    route_class=TransactionalRoute,
-    dependencies=sandbox_router.dependencies,
-)
+control = control_router(tags=["control: tenants"])
 # Served without a database: the CA lives in the data folder.
 certificates = APIRouter(tags=["service"])
 Pages = Annotated[PageRequest, Depends(page_request)]
@@ -62,74 +49,6 @@ def _public_base(request: Request) -> str:
 def _signer(request: Request, session: AsyncSession) -> service.Signer:
     # The issuer follows the base the client reached, as the discovery documents do, so they always agree.
     return service.Signer(session=session, keyring=keyring_of(request), issuer_base=_public_base(request))
-
-
-async def _tenant_out(ctx: SandboxContext, tenant: Tenant) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": tenant.id,
-        "kind": tenant.kind,
-        "display_name": tenant.display_name,
-        "domain": tenant.domain,
-        "country": tenant.country,
-        "created_at": tenant.created_at,
-    }
-    profile = await programs.find_profile(ctx, tenant.id)
-    if profile is not None:
-        can = await programs.capabilities(ctx, tenant.id)
-        out |= {
-            "partner_id": profile.partner_id,
-            "profile": {
-                "legal_name": profile.legal_name,
-                "address": profile.address,
-                "primary_contact_email": profile.primary_contact_email,
-            },
-            "capabilities": {
-                "direct_bill": can.direct_bill,
-                "indirect_reseller": can.indirect_reseller,
-                "indirect_provider": can.indirect_provider,
-                "api_access": can.api_access,
-            },
-        }
-    return out
-
-
-@control.post(
-    "/tenants",
-    status_code=status.HTTP_201_CREATED,
-    response_model=TenantCreated,
-    summary="Create a tenant with its users and apps",
-)
-async def create_tenant(ctx: Operator, body: TenantCreate) -> Any:
-    """A partner (with its PartnerID and profile) or a customer tenant; passwords and client secrets that
-    cspsim generates are answered once."""
-    profile = body.profile
-    registered = await service.register_tenant(
-        ctx,
-        kind=body.kind,
-        display_name=body.display_name,
-        domain=body.domain,
-        country=body.country,
-        partner_id=body.partner_id,
-        profile=profile.model_dump(by_alias=True, mode="json") if profile else None,
-        users=[service.NewUser(str(u.user_principal_name), u.display_name, u.password, u.roles) for u in body.users],
-        apps=[a.display_name for a in body.apps],
-    )
-    users = [{**UserOut.model_validate(u).model_dump(), "password": pw} for u, pw in registered.users]
-    apps = [{**AppOut.model_validate(a).model_dump(), "client_secret": secret} for a, secret in registered.apps]
-    return {**await _tenant_out(ctx, registered.tenant), "users": users, "apps": apps}
-
-
-@control.get("/tenants", response_model=Collection[TenantOut], summary="List the sandbox's tenants")
-async def list_tenants(
-    ctx: Operator, request: Request, page: Pages, kind: Annotated[TenantKind | None, Query()] = None
-) -> Any:
-    found = await service.list_tenants(ctx, page, kind=kind)
-    return collection(request, found, [await _tenant_out(ctx, t) for t in found.items])
-
-
-@control.get("/tenants/{tenant_id}", response_model=TenantOut, summary="Read a tenant")
-async def read_tenant(ctx: Operator, tenant_id: uuid.UUID) -> Any:
-    return await _tenant_out(ctx, await service.get_tenant(ctx, tenant_id))
 
 
 @control.post(

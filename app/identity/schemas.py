@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import EmailStr, Field, StringConstraints
 
 from app.models import TenantKind
-from app.schemas import Request, Schema
+from app.wire import Request, Schema
 
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True)]
 Domain = Annotated[

@@ -12,10 +12,15 @@ import jwt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import BadRequest, Conflict, NotFound, OAuthError, Unauthorized
-from app.errors import OAuthErrorCode as E
 from app.identity.discovery import issuer
-from app.identity.tokens import (
+from app.kernel.clock import real_now
+from app.kernel.context import Actor, ActorKind, Channel, SandboxContext
+from app.kernel.credentials import check_password, digest, hash_password, matches_digest, new_secret
+from app.kernel.errors import BadRequest, Conflict, NotFound, OAuthError, Unauthorized
+from app.kernel.errors import OAuthErrorCode as E
+from app.kernel.pagination import Page, PageRequest, keyset
+from app.kernel.roles import ROLES, CustomerRole
+from app.kernel.tokens import (
     GRAPH,
     PARTNER_CENTER,
     PORTAL_APP_ID,
@@ -24,33 +29,7 @@ from app.identity.tokens import (
     REFRESH_LIFETIME,
     Keyring,
 )
-from app.kit.clock import real_now
-from app.kit.credentials import check_password, digest, hash_password, matches_digest, new_secret
-from app.kit.wire import WireEnum
 from app.models import AppRegistration, Sandbox, Tenant, TenantKind, User
-from app.pagination import Page, PageRequest, keyset
-from app.programs import service as programs
-from app.sandboxes.context import Actor, ActorKind, Channel, SandboxContext
-
-
-class PartnerRole(WireEnum):
-    GLOBAL_ADMIN = "GlobalAdmin"
-    ADMIN_AGENT = "AdminAgent"
-    SALES_AGENT = "SalesAgent"
-    HELPDESK_AGENT = "HelpdeskAgent"
-    BILLING_ADMIN = "BillingAdmin"
-
-
-class CustomerRole(WireEnum):
-    GLOBAL_ADMIN = "GlobalAdmin"
-    BILLING_ADMIN = "BillingAdmin"
-    USER = "User"
-
-
-ROLES: dict[TenantKind, frozenset[str]] = {
-    TenantKind.PARTNER: frozenset(PartnerRole),
-    TenantKind.CUSTOMER: frozenset(CustomerRole),
-}
 
 # Resources a token can be asked for, by every name Entra accepts for them.
 RESOURCES = {
@@ -110,26 +89,11 @@ async def register_tenant(
     display_name: str,
     domain: str,
     country: str,
-    partner_id: str | None,
-    profile: dict[str, Any] | None,
     users: Sequence[NewUser],
     apps: Sequence[str],
 ) -> RegisteredTenant:
-    """A tenant with its users and app registrations; a partner also gets its Partner Center profile
-    (PartnerID, legal name, address, primary contact), which a customer tenant cannot have."""
-    if kind is TenantKind.CUSTOMER and (partner_id or profile):
-        raise BadRequest("A customer tenant has no PartnerID or partner profile; leave partnerId and profile out.")
+    """A tenant with its users and app registrations (a partner's Partner Center profile is `programs`')."""
     tenant = await create_tenant(ctx, kind=kind, display_name=display_name, domain=domain, country=country)
-    if kind is TenantKind.PARTNER:
-        profile = profile or {}
-        await programs.create_profile(
-            ctx,
-            tenant,
-            partner_id=partner_id,
-            legal_name=profile.get("legalName"),
-            address=profile.get("address"),
-            primary_contact_email=profile.get("primaryContactEmail"),
-        )
     added_users = [
         await add_user(
             ctx,
@@ -700,7 +664,7 @@ async def as_global_admin(ctx: SandboxContext, tenant_id: uuid.UUID) -> SandboxC
             .order_by(User.created_at, User.id)
         )
     ).scalars()
-    admin = next((u for u in users if "GlobalAdmin" in u.roles), None)
+    admin = next((u for u in users if CustomerRole.GLOBAL_ADMIN in u.roles), None)
     if admin is None:
         return None
     actor = Actor(

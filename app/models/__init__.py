@@ -2,6 +2,8 @@
 
 from app.models.base import Base
 from app.models.customer import (
+    AGREEMENT_TEMPLATES,
+    MCA,
     MCA_TEMPLATE_ID,
     AcceptanceChannel,
     CustomerAgreement,
@@ -58,6 +60,8 @@ from app.models.transfer import Transfer, TransferStatus
 from app.models.webhook import DeliveryStatus, WebhookDelivery, WebhookRegistration
 
 __all__ = [
+    "AGREEMENT_TEMPLATES",
+    "MCA",
     "MCA_TEMPLATE_ID",
     "AcceptanceChannel",
     "AccessAssignmentStatus",

@@ -5,8 +5,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKeyConstraint, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.kit.wire import WireEnum
 from app.models.base import Base, SandboxScoped, enum_column
+from app.wire import WireEnum
 
 
 class RelationshipKind(WireEnum):
@@ -84,6 +84,15 @@ class RelationshipInvitation(SandboxScoped, Base):
 
 
 MCA_TEMPLATE_ID = "117a77b0-9360-443b-8795-c6dedc750cf9"
+MCA = "MicrosoftCustomerAgreement"
+AGREEMENT_TEMPLATES = [
+    {
+        "template_id": MCA_TEMPLATE_ID,
+        "agreement_type": MCA,
+        "agreement_link": "https://aka.ms/customeragreement",
+        "version_rank": 0,
+    }
+]
 
 
 class AcceptanceChannel(WireEnum):

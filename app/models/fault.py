@@ -3,8 +3,8 @@ from datetime import datetime
 from sqlalchemy import Float, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.kit.wire import WireEnum
 from app.models.base import Base, SandboxScoped, enum_column
+from app.wire import WireEnum
 
 
 class FaultKind(WireEnum):

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, ForeignKeyConstraint, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.kit.wire import WireEnum
 from app.models.base import Base, SandboxScoped, enum_column
+from app.wire import WireEnum
 
 
 class GdapRelationshipStatus(WireEnum):

@@ -5,8 +5,8 @@ from decimal import Decimal
 from sqlalchemy import ForeignKeyConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.kit.wire import WireEnum
 from app.models.base import Base, SandboxScoped, enum_column
+from app.wire import WireEnum
 
 
 class Program(WireEnum):

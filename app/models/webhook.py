@@ -4,8 +4,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKeyConstraint, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.kit.wire import WireEnum
 from app.models.base import Base, SandboxScoped, enum_column
+from app.wire import WireEnum
 
 
 class WebhookRegistration(SandboxScoped, Base):

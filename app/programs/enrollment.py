@@ -6,10 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.errors import Conflict, NotFound, RuleViolation
 from app.events.service import move, notify, record_audit, record_event
-from app.kit.clock import add_business_days
-from app.kit.lookup import one
+from app.kernel import timers
+from app.kernel.clock import add_business_days
+from app.kernel.context import SandboxContext
+from app.kernel.errors import Conflict, NotFound, RuleViolation
+from app.kernel.lookup import one
+from app.kernel.pagination import Page, PageRequest, keyset
 from app.models import (
     AgreementStatus,
     Enrollment,
@@ -19,11 +22,8 @@ from app.models import (
     Tenant,
     Timer,
 )
-from app.pagination import Page, PageRequest, keyset
 from app.programs import service
 from app.programs.lifecycle import AGREEMENT, ENROLLMENT, LIVE
-from app.sandboxes import timers
-from app.sandboxes.context import SandboxContext
 
 E = EnrollmentStatus
 APPROVE_TIMER = "enrollment.approve"

@@ -6,7 +6,7 @@ Agreement:   Pending ──> Accepted
 Service request: Open ──> Resolved
 """
 
-from app.kit.lifecycle import Lifecycle
+from app.kernel.lifecycle import Lifecycle
 from app.models import AgreementStatus, EnrollmentStatus, ServiceRequestStatus
 
 E = EnrollmentStatus

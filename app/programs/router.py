@@ -3,18 +3,18 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request, status
+from fastapi import Body, Depends, Query, Request, status
 
-from app.customers import agreements as customer_agreements
-from app.customers.schemas import AgreementTemplateOut
-from app.db import TransactionalRoute
 from app.identity import service as identity
-from app.identity.principal import PartnerCaller, partner_router_dependencies
-from app.models import AgreementStatus, PartnerProfile, Tenant
-from app.pagination import Collection, Page, PageRequest, collection, page_request
+from app.identity.schemas import AppOut, TenantCreate, TenantCreated, TenantOut, UserOut
+from app.kernel.context import SandboxContext
+from app.kernel.pagination import Collection, Page, PageRequest, collection, page_request
+from app.kernel.pipeline import PARTNER_CENTER_API, Operator, PartnerCaller, control_router
+from app.models import AGREEMENT_TEMPLATES, MCA, AgreementStatus, PartnerProfile, Tenant, TenantKind
 from app.programs import enrollment, service, support
 from app.programs.schemas import (
     AgreementOut,
+    AgreementTemplateOut,
     DecisionIn,
     EnrollmentCreate,
     EnrollmentOut,
@@ -26,22 +26,10 @@ from app.programs.schemas import (
     ServiceRequestCreate,
     ServiceRequestOut,
 )
-from app.sandboxes.context import SandboxContext
-from app.sandboxes.router import Operator
-from app.sandboxes.router import router as sandbox_router
 
-router = APIRouter(
-    prefix="/v1",
-    tags=["partner center: programs"],
-    route_class=TransactionalRoute,
-    dependencies=partner_router_dependencies,
-)
-control = APIRouter(
-    prefix=sandbox_router.prefix,
-    tags=["control: programs"],
-    route_class=TransactionalRoute,
-    dependencies=sandbox_router.dependencies,
-)
+router = PARTNER_CENTER_API.router(tags=["partner center: programs"])
+control = control_router(tags=["control: programs"])
+tenants = control_router(tags=["control: tenants"])
 Pages = Annotated[PageRequest, Depends(page_request)]
 
 
@@ -147,8 +135,8 @@ async def list_agreements(
     """The Microsoft Partner Agreement an approved indirect reseller enrollment brings (PRG-6). With
     `agreementType=MicrosoftCustomerAgreement`: the MCA's template metadata (its `templateId` goes into
     attestations, AGR-3)."""
-    if agreement_type == customer_agreements.MCA:
-        templates = [AgreementTemplateOut.model_validate(t) for t in customer_agreements.TEMPLATES]
+    if agreement_type == MCA:
+        templates = [AgreementTemplateOut.model_validate(t) for t in AGREEMENT_TEMPLATES]
         return collection(request, Page(items=templates, total=len(templates), next_token=None), templates)
     found = await enrollment.list_agreements(ctx, page, status=agreement_status, agreement_type=agreement_type)
     return collection(request, found, [AgreementOut.model_validate(a) for a in found.items])
@@ -249,3 +237,74 @@ async def resolve_service_request(
     return ServiceRequestOut.model_validate(
         await support.resolve_service_request(ctx, request_id=request_id, resolution=body.resolution if body else None)
     )
+
+
+# --- control: tenants with their profile and capabilities ---------------------------------------------------------
+
+
+async def _tenant_out(ctx: SandboxContext, tenant: Tenant) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": tenant.id,
+        "kind": tenant.kind,
+        "display_name": tenant.display_name,
+        "domain": tenant.domain,
+        "country": tenant.country,
+        "created_at": tenant.created_at,
+    }
+    profile = await service.find_profile(ctx, tenant.id)
+    if profile is not None:
+        can = await service.capabilities(ctx, tenant.id)
+        out |= {
+            "partner_id": profile.partner_id,
+            "profile": {
+                "legal_name": profile.legal_name,
+                "address": profile.address,
+                "primary_contact_email": profile.primary_contact_email,
+            },
+            "capabilities": {
+                "direct_bill": can.direct_bill,
+                "indirect_reseller": can.indirect_reseller,
+                "indirect_provider": can.indirect_provider,
+                "api_access": can.api_access,
+            },
+        }
+    return out
+
+
+@tenants.post(
+    "/tenants",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TenantCreated,
+    summary="Create a tenant with its users and apps",
+)
+async def create_tenant(ctx: Operator, body: TenantCreate) -> Any:
+    """A partner (with its PartnerID and profile) or a customer tenant; passwords and client secrets that
+    cspsim generates are answered once."""
+    profile = body.profile
+    registered = await service.register_tenant(
+        ctx,
+        kind=body.kind,
+        display_name=body.display_name,
+        domain=body.domain,
+        country=body.country,
+        partner_id=body.partner_id,
+        profile=profile.model_dump(by_alias=True, mode="json") if profile else None,
+        users=[identity.NewUser(str(u.user_principal_name), u.display_name, u.password, u.roles) for u in body.users],
+        apps=[a.display_name for a in body.apps],
+    )
+    users = [{**UserOut.model_validate(u).model_dump(), "password": pw} for u, pw in registered.users]
+    apps = [{**AppOut.model_validate(a).model_dump(), "client_secret": secret} for a, secret in registered.apps]
+    return {**await _tenant_out(ctx, registered.tenant), "users": users, "apps": apps}
+
+
+@tenants.get("/tenants", response_model=Collection[TenantOut], summary="List the sandbox's tenants")
+async def list_tenants(
+    ctx: Operator, request: Request, page: Pages, kind: Annotated[TenantKind | None, Query()] = None
+) -> Any:
+    found = await identity.list_tenants(ctx, page, kind=kind)
+    return collection(request, found, [await _tenant_out(ctx, t) for t in found.items])
+
+
+@tenants.get("/tenants/{tenant_id}", response_model=TenantOut, summary="Read a tenant")
+async def read_tenant(ctx: Operator, tenant_id: uuid.UUID) -> Any:
+    return await _tenant_out(ctx, await identity.get_tenant(ctx, tenant_id))

@@ -6,9 +6,9 @@ from typing import Literal
 from pydantic import EmailStr, Field
 
 from app.identity.schemas import Country
+from app.kernel.pagination import ResourceAttributes
 from app.models import AgreementStatus, EnrollmentStatus, Program, ServiceRequestCategory, ServiceRequestStatus
-from app.pagination import ResourceAttributes
-from app.schemas import Request, Schema
+from app.wire import Request, Schema
 
 
 class Address(Schema):
@@ -149,3 +149,11 @@ class DecisionIn(Request):
 
 class ResolveIn(Request):
     resolution: str | None = Field(None, max_length=4000)
+
+
+class AgreementTemplateOut(Schema):
+    template_id: str
+    agreement_type: str
+    agreement_link: str
+    version_rank: int
+    attributes: ResourceAttributes = ResourceAttributes(object_type="AgreementMetaData")

@@ -2,6 +2,7 @@
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -9,15 +10,77 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from app.errors import BadRequest, Conflict, NotFound, RuleViolation
-from app.kit.roles import GLOBAL_ADMIN, require_role
+from app.identity import service as identity
+from app.kernel.context import Channel, SandboxContext
+from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
+from app.kernel.pipeline import PARTNER_CENTER_API, WEBHOOKS
+from app.kernel.roles import PartnerRole, require_role
 from app.models import Enrollment, EnrollmentStatus, PartnerProfile, Program, RevenueMonth, Tenant, TenantKind
-from app.sandboxes.context import Channel, SandboxContext
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 # --- profile ----------------------------------------------------------------------------------------------------
+
+
+async def register_tenant(
+    ctx: SandboxContext,
+    *,
+    kind: TenantKind,
+    display_name: str,
+    domain: str,
+    country: str,
+    partner_id: str | None,
+    profile: dict[str, Any] | None,
+    users: Sequence[identity.NewUser],
+    apps: Sequence[str],
+) -> identity.RegisteredTenant:
+    """A tenant of either kind, as the control surface registers it: a partner gets its profile
+    (`register_partner`), which a customer tenant cannot have."""
+    if kind is TenantKind.PARTNER:
+        return await register_partner(
+            ctx,
+            display_name=display_name,
+            domain=domain,
+            country=country,
+            partner_id=partner_id,
+            profile=profile,
+            users=users,
+            apps=apps,
+        )
+    if partner_id or profile:
+        raise BadRequest("A customer tenant has no PartnerID or partner profile; leave partnerId and profile out.")
+    return await identity.register_tenant(
+        ctx, kind=kind, display_name=display_name, domain=domain, country=country, users=users, apps=apps
+    )
+
+
+async def register_partner(
+    ctx: SandboxContext,
+    *,
+    display_name: str,
+    domain: str,
+    country: str,
+    partner_id: str | None,
+    profile: dict[str, Any] | None,
+    users: Sequence[identity.NewUser],
+    apps: Sequence[str],
+) -> identity.RegisteredTenant:
+    """A partner tenant with its users and apps, and its Partner Center profile (PartnerID, legal name, address,
+    primary contact)."""
+    registered = await identity.register_tenant(
+        ctx, kind=TenantKind.PARTNER, display_name=display_name, domain=domain, country=country, users=users, apps=apps
+    )
+    profile = profile or {}
+    await create_profile(
+        ctx,
+        registered.tenant,
+        partner_id=partner_id,
+        legal_name=profile.get("legalName"),
+        address=profile.get("address"),
+        primary_contact_email=profile.get("primaryContactEmail"),
+    )
+    return registered
 
 
 async def create_profile(
@@ -74,7 +137,7 @@ async def get_partner_profile(ctx: SandboxContext) -> tuple[Tenant, PartnerProfi
 
 def require_global_admin(ctx: SandboxContext, action: str, *, rule: str | None = None) -> None:
     """A person signed in as Global admin of the partner; an app alone is no Global admin."""
-    require_role(ctx, GLOBAL_ADMIN, action=action, rule=rule)
+    require_role(ctx, PartnerRole.GLOBAL_ADMIN, action=action, rule=rule)
 
 
 async def update_partner_profile(
@@ -223,9 +286,13 @@ async def capabilities(ctx: SandboxContext, tenant_id: uuid.UUID) -> Capabilitie
     )
 
 
+@WEBHOOKS.admission
+@PARTNER_CENTER_API.admission
 async def require_api_access(ctx: SandboxContext) -> None:
     """PRG-9: an API-channel call (an app, or an app with a user) needs an active direct-bill or indirect provider
-    enrollment; a person's portal sign-in is not limited."""
+    enrollment; a person's portal sign-in is not limited. Every call of Partner Center's API and its webhooks
+    passes here (the request pipeline's admission step); Graph does not: indirect resellers, who have no Partner
+    Center API, manage their customers' admin access through GDAP."""
     if ctx.actor.channel is not Channel.API or ctx.actor.tenant_id is None:
         return
     if (await capabilities(ctx, ctx.actor.tenant_id)).api_access:

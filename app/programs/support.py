@@ -4,10 +4,13 @@ import uuid
 
 from sqlalchemy import select
 
-from app.errors import Conflict
 from app.events.service import move, notify, record_audit
-from app.kit.clock import add_business_days
-from app.kit.lookup import one
+from app.kernel import timers
+from app.kernel.clock import add_business_days
+from app.kernel.context import SandboxContext
+from app.kernel.errors import Conflict
+from app.kernel.lookup import one
+from app.kernel.pagination import Page, PageRequest, keyset
 from app.models import (
     Enrollment,
     EnrollmentStatus,
@@ -17,11 +20,8 @@ from app.models import (
     ServiceRequestStatus,
     Timer,
 )
-from app.pagination import Page, PageRequest, keyset
 from app.programs import service
 from app.programs.lifecycle import ENROLLMENT, SERVICE_REQUEST
-from app.sandboxes import timers
-from app.sandboxes.context import SandboxContext
 
 RESOLVE_TIMER = "servicerequest.resolve"
 

@@ -3,12 +3,12 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import Depends, Query, Request, status
 
-from app.db import TransactionalRoute
-from app.identity.principal import PartnerCaller, partner_router_dependencies
+from app.kernel.context import SandboxContext
+from app.kernel.pagination import Collection, PageRequest, collection, page_request
+from app.kernel.pipeline import PARTNER_CENTER_API, PartnerCaller
 from app.models import Partnership, Tenant
-from app.pagination import Collection, PageRequest, collection, page_request
 from app.programs import service as programs
 from app.providers import service
 from app.providers.schemas import (
@@ -17,14 +17,8 @@ from app.providers.schemas import (
     PartnershipInvitationCreate,
     PartnershipInvitationOut,
 )
-from app.sandboxes.context import SandboxContext
 
-router = APIRouter(
-    prefix="/v1",
-    tags=["partner center: indirect providers"],
-    route_class=TransactionalRoute,
-    dependencies=partner_router_dependencies,
-)
+router = PARTNER_CENTER_API.router(tags=["partner center: indirect providers"])
 Pages = Annotated[PageRequest, Depends(page_request)]
 
 

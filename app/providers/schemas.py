@@ -3,9 +3,9 @@ from datetime import datetime
 
 from pydantic import Field
 
+from app.kernel.pagination import ResourceAttributes
 from app.models import PartnershipStatus
-from app.pagination import ResourceAttributes
-from app.schemas import Request, Schema
+from app.wire import Request, Schema
 
 
 class IndirectProviderOut(Schema):

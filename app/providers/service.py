@@ -4,15 +4,15 @@ import uuid
 
 from sqlalchemy import select
 
-from app.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.events.service import move, notify, record_event
-from app.kit.lifecycle import Lifecycle
-from app.kit.roles import ADMIN_AGENT, GLOBAL_ADMIN, require_role
-from app.kit.wire import WireEnum
+from app.kernel.context import SandboxContext
+from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
+from app.kernel.lifecycle import Lifecycle
+from app.kernel.pagination import Page, PageRequest, keyset
+from app.kernel.roles import PartnerRole, require_role
 from app.models import Enrollment, EnrollmentStatus, PartnerProfile, Partnership, PartnershipStatus, Program, Tenant
-from app.pagination import Page, PageRequest, keyset
 from app.programs import service as programs
-from app.sandboxes.context import SandboxContext
+from app.wire import WireEnum
 
 PARTNERSHIP = Lifecycle[PartnershipStatus](
     "partnership",
@@ -69,7 +69,7 @@ async def invite_reseller(
     ctx: SandboxContext, *, reseller_tenant_id: uuid.UUID | None, reseller_partner_id: str | None
 ) -> Partnership:
     """PRV-2: an indirect provider invites an indirect reseller to partner with it (a link it sends)."""
-    require_role(ctx, GLOBAL_ADMIN, ADMIN_AGENT, action="invite a reseller", apps=True)
+    require_role(ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.ADMIN_AGENT, action="invite a reseller", apps=True)
     provider_id = ctx.actor.tenant_id
     assert provider_id is not None
     if not (await programs.capabilities(ctx, provider_id)).indirect_provider:
@@ -141,7 +141,7 @@ async def accept_partnership(ctx: SandboxContext, *, invitation_id: uuid.UUID) -
     ).scalar_one_or_none()
     if partnership is None:
         raise NotFound("Partnership invitation", invitation_id)
-    require_role(ctx, GLOBAL_ADMIN, action="accept a partnership invitation", rule="PRV-2")
+    require_role(ctx, PartnerRole.GLOBAL_ADMIN, action="accept a partnership invitation", rule="PRV-2")
     if not (await programs.capabilities(ctx, partnership.reseller_tenant_id)).indirect_reseller:
         raise RuleViolation(
             "PRV-2",

@@ -3,22 +3,15 @@
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 from pydantic import Field
 
-from app.db import TransactionalRoute
+from app.kernel import faults
+from app.kernel.pipeline import Operator, control_router
 from app.models import FaultKind
-from app.sandboxes import faults
-from app.sandboxes.router import Operator
-from app.sandboxes.router import router as sandbox_router
-from app.schemas import Request, Schema
+from app.wire import Request, Schema
 
-router = APIRouter(
-    prefix=sandbox_router.prefix,
-    tags=["control: faults"],
-    route_class=TransactionalRoute,
-    dependencies=sandbox_router.dependencies,
-)
+router = control_router(tags=["control: faults"])
 
 
 class FaultCreate(Request):

@@ -20,12 +20,12 @@ from pydantic import Field
 from sqlalchemy import Table, UniqueConstraint, insert, literal, select
 from sqlalchemy.engine import RowMapping
 
-from app.kit.clock import real_now
-from app.kit.credentials import digest, new_secret
+from app.kernel.clock import real_now
+from app.kernel.context import SandboxContext
+from app.kernel.credentials import digest, new_secret
 from app.models import AppRegistration, Base, RelationshipInvitation, Sandbox
-from app.sandboxes.context import SandboxContext
 from app.sandboxes.schemas import SandboxCreated
-from app.schemas import Request, Schema
+from app.wire import Request, Schema
 
 
 @dataclass

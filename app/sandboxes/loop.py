@@ -3,10 +3,10 @@
 import asyncio
 import logging
 
-from app.db import Database
+from app.kernel.context import SYSTEM, SandboxContext
+from app.kernel.db import Database
 from app.models import Sandbox
 from app.sandboxes import service
-from app.sandboxes.context import SYSTEM, SandboxContext
 
 log = logging.getLogger("cspsim.timers")
 

@@ -8,12 +8,12 @@ notifications when a tenant is named).
 import uuid
 from datetime import datetime, timedelta
 
-from app.errors import BadRequest
 from app.events.service import notify, record_event
-from app.kit.clock import add_business_days
+from app.kernel import timers
+from app.kernel.clock import add_business_days
+from app.kernel.context import SandboxContext
+from app.kernel.errors import BadRequest
 from app.models import Timer
-from app.sandboxes import timers
-from app.sandboxes.context import SandboxContext
 
 KIND = "sim.reminder"
 

@@ -1,19 +1,17 @@
 """The control surface for sandboxes: create, read, delete, reset, settings, clock, timers."""
 
-import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.config import Settings
-from app.db import TransactionalRoute, get_session
-from app.identity.discovery import public_base
-from app.identity.principal import bearer
-from app.kit.idempotency import idempotency_guard
+from app.kernel import timers
+from app.kernel.context import OPERATOR, SandboxContext
+from app.kernel.db import TransactionalRoute, get_session
+from app.kernel.pipeline import Operator, control_router
+from app.kernel.settings import SandboxSettings
 from app.models import TimerStatus
-from app.sandboxes import fork, reminders, service, timers
-from app.sandboxes.context import OPERATOR, SandboxContext
+from app.sandboxes import fork, reminders, service
 from app.sandboxes.fork import ForkCreate, ForkCreated
 from app.sandboxes.schemas import (
     Clock,
@@ -28,32 +26,12 @@ from app.sandboxes.schemas import (
     TimerList,
     TimerOut,
 )
-from app.sandboxes.settings import SandboxSettings
-from app.scenarios import access, seed
-from app.scenarios.schemas import SeedPartnerOut, SeedRequest, SeedResult
 
 TAG = "control: sandboxes"
 
 
-async def operator(
-    sandbox_id: Annotated[uuid.UUID, Path()],
-    session: Annotated[AsyncSession, Depends(get_session)],
-    authorization: Annotated[str | None, Header()] = None,
-) -> SandboxContext:
-    """The caller holds the sandbox's admin key."""
-    key = authorization[7:].strip() if authorization and authorization[:7].lower() == "bearer " else None
-    return await service.operator_context(session, sandbox_id=sandbox_id, admin_key=key)
-
-
-Operator = Annotated[SandboxContext, Depends(operator)]
-
 open_router = APIRouter(prefix="/sim/v1/sandboxes", tags=[TAG], route_class=TransactionalRoute)
-router = APIRouter(
-    prefix="/sim/v1/sandboxes/{sandbox_id}",
-    tags=[TAG],
-    route_class=TransactionalRoute,
-    dependencies=[Depends(idempotency_guard(operator))],
-)
+router = control_router(tags=[TAG])
 
 
 def _clock(ctx: SandboxContext) -> Clock:
@@ -194,36 +172,3 @@ async def fork_sandbox(ctx: Operator, body: Annotated[ForkCreate | None, Body()]
         "apps": {str(old): {"client_id": new, "client_secret": secret} for old, (new, secret) in forked.apps.items()},
         "invitation_codes": forked.invitation_codes,
     }
-
-
-@router.post("/seed", response_model=SeedResult, summary="Add bulk data: partners, customers, subscriptions")
-async def seed_sandbox(
-    ctx: Operator, request: Request, body: SeedRequest, authorization: Annotated[str | None, Header()] = None
-) -> Any:
-    """Direct-bill partners (`seed-partner-001`, ... made once, their credentials answered then), and this call's
-    batch of customers spread over them, each with its subscriptions: built through the services in one
-    transaction. Send batches (`cspsim seed` does) for large numbers."""
-    seeded = await seed.seed(ctx, partners=body.partners, customers=body.customers, subscriptions=body.subscriptions)
-    settings: Settings = request.app.state.settings
-    handed = await access.handover(
-        ctx,
-        seeded.new_partners,
-        base_url=public_base(settings, str(request.base_url)),
-        admin_key=bearer(authorization) or "",
-    )
-    return SeedResult(
-        partners=[
-            SeedPartnerOut(
-                ref=p.ref,
-                tenant_id=p.tenant.id,
-                domain=p.tenant.domain,
-                partner_id=p.partner_id,
-                customers=seeded.holdings[p.ref],
-            )
-            for p in seeded.partners
-        ],
-        new_partners=handed.partners,
-        customers_created=seeded.customers_created,
-        subscriptions_created=seeded.subscriptions_created,
-        customers_total=seeded.customers_total,
-    )

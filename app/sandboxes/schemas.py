@@ -5,7 +5,7 @@ from typing import Any
 from pydantic import AwareDatetime, EmailStr, Field
 
 from app.models import TimerStatus
-from app.schemas import Request, Schema
+from app.wire import Request, Schema
 
 
 class SandboxCreate(Request):

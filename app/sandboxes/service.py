@@ -8,13 +8,13 @@ from pydantic import ValidationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import BadRequest, NotFound, Unauthorized
-from app.kit.clock import add_business_days, real_now, sandbox_now
-from app.kit.credentials import digest, matches_digest, new_secret
+from app.kernel import timers
+from app.kernel.clock import add_business_days, real_now, sandbox_now
+from app.kernel.context import SandboxContext
+from app.kernel.credentials import digest, new_secret
+from app.kernel.errors import BadRequest
+from app.kernel.settings import SandboxSettings
 from app.models import Base, Sandbox, Timer, TimerStatus
-from app.sandboxes import timers
-from app.sandboxes.context import OPERATOR, SandboxContext
-from app.sandboxes.settings import SandboxSettings
 
 
 def _settings_or_400(build: Any, *args: Any) -> SandboxSettings:
@@ -47,16 +47,6 @@ async def create_sandbox(
     session.add(sandbox)
     await session.flush()
     return sandbox, admin_key
-
-
-async def operator_context(session: AsyncSession, *, sandbox_id: uuid.UUID, admin_key: str | None) -> SandboxContext:
-    """The operator of a sandbox: the bearer of its admin key."""
-    sandbox = await session.get(Sandbox, sandbox_id)
-    if sandbox is None:
-        raise NotFound("Sandbox", sandbox_id)
-    if not admin_key or not matches_digest(admin_key, sandbox.admin_key_hash):
-        raise Unauthorized("This sandbox's admin key is required: Authorization: Bearer <adminKey>.")
-    return await SandboxContext.enter(session, sandbox, OPERATOR)
 
 
 async def _lock(ctx: SandboxContext) -> None:

@@ -11,8 +11,8 @@ import json
 import shlex
 
 from app.customers import invitations
+from app.kernel.context import SandboxContext
 from app.programs import service as programs
-from app.sandboxes.context import SandboxContext
 from app.scenarios.schemas import (
     ActorOut,
     AppOut,

@@ -4,9 +4,9 @@ scenario service, before the server listens; and what it prints for each actor."
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.db import Database
+from app.kernel.context import OPERATOR, SandboxContext
+from app.kernel.db import Database
 from app.sandboxes import service as sandboxes
-from app.sandboxes.context import OPERATOR, SandboxContext
 from app.scenarios import access, service
 from app.scenarios.schemas import ScenarioLoaded
 

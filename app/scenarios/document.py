@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import yaml
 from pydantic import ValidationError
 
-from app.errors import BadRequest
+from app.kernel.errors import BadRequest
 from app.scenarios.schemas import CustomerIn, LinkIn, ScenarioDocument
 
 JSON_TYPES = frozenset({"application/json"})

@@ -2,23 +2,15 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, status
+from fastapi import Header, Request, status
 
 from app.config import Settings
-from app.db import TransactionalRoute
 from app.identity.discovery import public_base
-from app.identity.principal import bearer
-from app.sandboxes.router import TAG, Operator
-from app.sandboxes.router import router as sandbox_router
-from app.scenarios import access, service
-from app.scenarios.schemas import ScenarioDocument, ScenarioLoaded
+from app.kernel.pipeline import Operator, bearer, control_router
+from app.scenarios import access, seed, service
+from app.scenarios.schemas import ScenarioDocument, ScenarioLoaded, SeedPartnerOut, SeedRequest, SeedResult
 
-router = APIRouter(
-    prefix=sandbox_router.prefix,
-    tags=[TAG],
-    route_class=TransactionalRoute,
-    dependencies=sandbox_router.dependencies,
-)
+router = control_router(tags=["control: sandboxes"])
 
 
 def _inlined(schema: dict[str, Any]) -> dict[str, Any]:
@@ -67,4 +59,37 @@ async def load_scenario(ctx: Operator, request: Request, authorization: Annotate
     settings: Settings = request.app.state.settings
     return await access.handover(
         ctx, loaded, base_url=public_base(settings, str(request.base_url)), admin_key=bearer(authorization) or ""
+    )
+
+
+@router.post("/seed", response_model=SeedResult, summary="Add bulk data: partners, customers, subscriptions")
+async def seed_sandbox(
+    ctx: Operator, request: Request, body: SeedRequest, authorization: Annotated[str | None, Header()] = None
+) -> Any:
+    """Direct-bill partners (`seed-partner-001`, ... made once, their credentials answered then), and this call's
+    batch of customers spread over them, each with its subscriptions: built through the services in one
+    transaction. Send batches (`cspsim seed` does) for large numbers."""
+    seeded = await seed.seed(ctx, partners=body.partners, customers=body.customers, subscriptions=body.subscriptions)
+    settings: Settings = request.app.state.settings
+    handed = await access.handover(
+        ctx,
+        seeded.new_partners,
+        base_url=public_base(settings, str(request.base_url)),
+        admin_key=bearer(authorization) or "",
+    )
+    return SeedResult(
+        partners=[
+            SeedPartnerOut(
+                ref=p.ref,
+                tenant_id=p.tenant.id,
+                domain=p.tenant.domain,
+                partner_id=p.partner_id,
+                customers=seeded.holdings[p.ref],
+            )
+            for p in seeded.partners
+        ],
+        new_partners=handed.partners,
+        customers_created=seeded.customers_created,
+        subscriptions_created=seeded.subscriptions_created,
+        customers_total=seeded.customers_total,
     )

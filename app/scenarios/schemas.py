@@ -23,9 +23,10 @@ from pydantic import ConfigDict, Field
 
 from app.customers.schemas import BillingProfileIn
 from app.identity.schemas import Country, Domain, ProfileIn
+from app.kernel.roles import PartnerRole
 from app.models import EnrollmentStatus, Program, SubscriptionChannel, TenantKind
 from app.programs.schemas import RevenueMonthIn
-from app.schemas import Request, Schema
+from app.wire import Request, Schema
 
 Ref = Annotated[
     str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$", description="The actor's local name in this document.")
@@ -43,7 +44,7 @@ class UserIn(Entry):
     )
     display_name: str | None = Field(None, max_length=256)
     password: str | None = Field(None, min_length=1, max_length=256, description="Generated (and answered) if absent.")
-    roles: list[str] = Field(default_factory=lambda: ["GlobalAdmin"])
+    roles: list[str] = Field(default_factory=lambda: [PartnerRole.GLOBAL_ADMIN.value])
 
 
 class AppIn(Entry):

@@ -20,10 +20,12 @@ from sqlalchemy import func, select, text
 from app.commerce import orders
 from app.customers import agreements
 from app.customers import service as customers
-from app.errors import BadRequest
 from app.events.service import record_event
 from app.identity import service as identity
+from app.kernel.context import SandboxContext
+from app.kernel.errors import BadRequest
 from app.models import (
+    MCA,
     MCA_TEMPLATE_ID,
     CustomerRelationship,
     Program,
@@ -34,7 +36,6 @@ from app.models import (
     User,
 )
 from app.programs import service as programs
-from app.sandboxes.context import SandboxContext
 from app.scenarios.schemas import PartnerIn, ProgramIn, ScenarioDocument
 from app.scenarios.service import LoadedScenario, acting_as, load_scenario
 
@@ -129,8 +130,6 @@ async def _customer(ctx: SandboxContext, partner: SeedPartner, number: int, subs
         display_name=f"Seed Customer {number}",
         domain=CUSTOMER_DOMAIN.format(number),
         country="US",
-        partner_id=None,
-        profile=None,
         users=[],
         apps=[],
     )
@@ -157,7 +156,7 @@ async def _customer(ctx: SandboxContext, partner: SeedPartner, number: int, subs
         as_partner,
         customer_id=customer.id,
         template_id=MCA_TEMPLATE_ID,
-        agreement_type=agreements.MCA,
+        agreement_type=MCA,
         first_name="Seed",
         last_name="Admin",
         email=f"admin@{customer.domain}",

@@ -31,9 +31,13 @@ from app.commerce import service as commerce
 from app.customers import agreements, extension, invitations
 from app.customers import service as customers
 from app.customers.schemas import BillingProfileIn
-from app.errors import BadRequest, DomainError
 from app.identity import service as identity
+from app.kernel.context import OPERATOR, Actor, ActorKind, Channel, SandboxContext
+from app.kernel.errors import BadRequest, DomainError
+from app.kernel.pagination import MAX_PAGE, PageRequest
+from app.kernel.roles import PartnerRole
 from app.models import (
+    MCA,
     MCA_TEMPLATE_ID,
     AgreementStatus,
     AppRegistration,
@@ -47,12 +51,10 @@ from app.models import (
     TenantKind,
     User,
 )
-from app.pagination import MAX_PAGE, PageRequest
 from app.programs import enrollment, support
 from app.programs import service as programs
 from app.providers import service as providers
 from app.sandboxes import service as sandboxes
-from app.sandboxes.context import OPERATOR, Actor, ActorKind, Channel, SandboxContext
 from app.scenarios.document import check_references, read_document
 from app.scenarios.schemas import (
     CustomerIn,
@@ -88,7 +90,7 @@ class BuiltTenant:
     apps: list[tuple[AppRegistration, str]] = field(default_factory=list)
 
     def global_admin(self) -> User | None:
-        return next((u.user for u in self.users if "GlobalAdmin" in u.user.roles), None)
+        return next((u.user for u in self.users if PartnerRole.GLOBAL_ADMIN in u.user.roles), None)
 
 
 @dataclass(frozen=True)
@@ -231,9 +233,8 @@ class _Builder:
             "address": given.get("address") or {**DEFAULT_ADDRESS, "country": p.country},
         }
         new_users = _new_users(p.users, domain)
-        registered = await identity.register_tenant(
+        registered = await programs.register_partner(
             self.operator,
-            kind=TenantKind.PARTNER,
             display_name=name,
             domain=domain,
             country=p.country,
@@ -356,8 +357,6 @@ class _Builder:
                 display_name=name,
                 domain=domain,
                 country=c.country,
-                partner_id=None,
-                profile=None,
                 users=admin,
                 apps=[],
             )
@@ -442,7 +441,7 @@ class _Builder:
             ctx,
             customer_id=customer.tenant.id,
             template_id=MCA_TEMPLATE_ID,
-            agreement_type=agreements.MCA,
+            agreement_type=MCA,
             first_name="Admin",
             last_name=customer.tenant.display_name,
             email=f"admin@{customer.tenant.domain}",

@@ -1,4 +1,4 @@
-from app.kit.lifecycle import Lifecycle
+from app.kernel.lifecycle import Lifecycle
 from app.models import TransferStatus
 
 T = TransferStatus

@@ -3,23 +3,17 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import Depends, Request, status
 
 from app.commerce.router import order_out
-from app.db import TransactionalRoute
-from app.identity.principal import PartnerCaller, partner_router_dependencies
+from app.kernel.context import SandboxContext
+from app.kernel.pagination import Collection, PageRequest, collection, page_request
+from app.kernel.pipeline import PARTNER_CENTER_API, PartnerCaller
 from app.models import Tenant, Transfer
-from app.pagination import Collection, PageRequest, collection, page_request
-from app.sandboxes.context import SandboxContext
 from app.transfers import service
 from app.transfers.schemas import TransferCreate, TransferOut, TransferPatch, TransferSubmitResult
 
-router = APIRouter(
-    prefix="/v1/customers/{customer_id}/transfers",
-    tags=["partner center: transfers"],
-    route_class=TransactionalRoute,
-    dependencies=partner_router_dependencies,
-)
+router = PARTNER_CENTER_API.router(tags=["partner center: transfers"], prefix="/customers/{customer_id}/transfers")
 Pages = Annotated[PageRequest, Depends(page_request)]
 
 

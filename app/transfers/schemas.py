@@ -5,8 +5,8 @@ from typing import Any
 from pydantic import EmailStr, Field
 
 from app.commerce.schemas import OrderOut
-from app.pagination import ResourceAttributes
-from app.schemas import Request, Schema
+from app.kernel.pagination import ResourceAttributes
+from app.wire import Request, Schema
 
 
 class TransferCreate(Request):

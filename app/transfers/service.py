@@ -9,11 +9,14 @@ from sqlalchemy import select
 from app.commerce.lifecycle import SUBSCRIPTION
 from app.commerce.subscriptions import RENEW_TIMER, charge, start_term
 from app.customers import service as customers
-from app.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.events.service import move, notify, record_audit, record_event
 from app.identity import service as identity
-from app.kit.clock import add_business_days
-from app.kit.roles import ADMIN_AGENT, GLOBAL_ADMIN, require_role
+from app.kernel import timers
+from app.kernel.clock import add_business_days
+from app.kernel.context import SandboxContext
+from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
+from app.kernel.pagination import Page, PageRequest, keyset
+from app.kernel.roles import PartnerRole, require_role
 from app.models import (
     Order,
     OrderStatus,
@@ -27,10 +30,7 @@ from app.models import (
     Transfer,
     TransferStatus,
 )
-from app.pagination import Page, PageRequest, keyset
 from app.programs import service as programs
-from app.sandboxes import timers
-from app.sandboxes.context import SandboxContext
 from app.transfers.lifecycle import TRANSFER, TRANSFERABLE_PRODUCT_TYPES
 
 T = TransferStatus
@@ -51,7 +51,7 @@ async def create_transfer(
     """TRF-2: the target must hold a transacting reseller relationship with the customer (refused alike whether or
     not the customer exists). TRF-3: the request names the source partner and the customer's email; the source is
     notified, with an event and an audit record. TRF-5: it expires after transferExpiryDays."""
-    require_role(ctx, GLOBAL_ADMIN, ADMIN_AGENT, action="create a transfer", apps=True)
+    require_role(ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.ADMIN_AGENT, action="create a transfer", apps=True)
     target_id = ctx.actor.tenant_id
     assert target_id is not None
     if transfer_type != 5:
@@ -313,7 +313,7 @@ async def submit_transfer(ctx: SandboxContext, *, customer_id: uuid.UUID, transf
     transfer = await _visible(ctx, customer_id, transfer_id, for_update=True)
     if ctx.actor.tenant_id != transfer.source_partner_tenant_id:
         raise Conflict("Only the source partner submits a transfer.")
-    require_role(ctx, GLOBAL_ADMIN, ADMIN_AGENT, action="submit a transfer", apps=True)
+    require_role(ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.ADMIN_AGENT, action="submit a transfer", apps=True)
     _require_active(transfer)
     if not transfer.line_items:
         raise BadRequest("Choose the subscriptions first (PATCH the transfer with lineItems).")

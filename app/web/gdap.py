@@ -12,15 +12,15 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import TransactionalRoute, get_session
-from app.errors import DomainError, NotFound
 from app.gdap import approval
 from app.gdap.duration import in_words
 from app.gdap.roles import CATALOG, role_name
 from app.gdap.service import auto_extends, length_of
 from app.identity import service as identity
+from app.kernel.context import OPERATOR, SandboxContext
+from app.kernel.db import TransactionalRoute, get_session
+from app.kernel.errors import DomainError, NotFound
 from app.models import GdapRelationshipStatus, Sandbox
-from app.sandboxes.context import OPERATOR, SandboxContext
 from app.web.pages import note, page, role_list, sign_in_form
 
 router = APIRouter(

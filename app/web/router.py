@@ -8,11 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.customers import invitations
 from app.customers import service as customers
-from app.db import TransactionalRoute, get_session
-from app.errors import DomainError, NotFound
 from app.identity import service as identity
+from app.kernel.context import OPERATOR, SandboxContext
+from app.kernel.db import TransactionalRoute, get_session
+from app.kernel.errors import DomainError, NotFound
 from app.models import InvitationKind
-from app.sandboxes.context import OPERATOR, SandboxContext
 from app.web.pages import note, page, partner_list, sign_in_form
 
 router = APIRouter(

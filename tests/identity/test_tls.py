@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.hashes import SHA256
 
-from app.kit.clock import real_now
-from app.kit.tls import RENEW_BEFORE, local_authority
+from app.kernel.clock import real_now
+from app.kernel.tls import RENEW_BEFORE, local_authority
 
 
 def sans(path: Path) -> set[str]:

@@ -258,5 +258,7 @@ async def test_a_customer_tenant_has_no_partner_profile(world: World) -> None:
     assert "customer" in r.json()["description"]
     customer = await world.customer()
     assert "partnerId" not in customer.tenant or customer.tenant["partnerId"] is None
+    # Partner Center is for partner tenants: a customer's own sign-in is refused at the door.
     r = await customer.get("/v1/profiles/partner", token=await customer.portal_token())
-    assert r.status_code == 404
+    assert r.status_code == 403
+    assert "partner tenants" in r.json()["description"]

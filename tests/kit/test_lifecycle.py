@@ -6,8 +6,8 @@ from enum import StrEnum
 
 import pytest
 
-from app.errors import InvalidTransition
-from app.kit.lifecycle import Lifecycle, apply, stamp_attribute
+from app.kernel.errors import InvalidTransition
+from app.kernel.lifecycle import Lifecycle, apply, stamp_attribute
 
 
 class Status(StrEnum):

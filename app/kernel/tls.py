@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from app.kit.clock import real_now
+from app.kernel.clock import real_now
 
 DEFAULT_HOSTS = ("localhost", "127.0.0.1", "::1")
 CA_LIFETIME = timedelta(days=3650)

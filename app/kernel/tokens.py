@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kit.clock import real_now
+from app.kernel.clock import real_now
 from app.models import SigningKey
 
 PARTNER_CENTER = "https://api.partnercenter.microsoft.com"

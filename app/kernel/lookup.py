@@ -5,8 +5,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 
-from app.errors import NotFound
-from app.sandboxes.context import SandboxContext
+from app.kernel.context import SandboxContext
+from app.kernel.errors import NotFound
 
 M = TypeVar("M")
 

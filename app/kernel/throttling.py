@@ -21,8 +21,8 @@ from datetime import datetime, timedelta
 
 from fastapi import Request
 
-from app.errors import InjectedFault
-from app.sandboxes.context import SandboxContext
+from app.kernel.context import SandboxContext
+from app.kernel.errors import InjectedFault
 
 WINDOW = timedelta(minutes=1)
 _CUSTOMER = r"/v1/customers/(?P<customer>[^/]+)"

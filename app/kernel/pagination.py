@@ -21,8 +21,8 @@ from pydantic import Field
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import BadRequest
-from app.schemas import Schema
+from app.kernel.errors import BadRequest
+from app.wire import Schema
 
 T = TypeVar("T")
 MAX_PAGE = 500

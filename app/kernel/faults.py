@@ -17,9 +17,9 @@ import uuid
 from fastapi import Request
 from sqlalchemy import delete, select, update
 
-from app.errors import BadRequest, InjectedFault, NotFound
+from app.kernel.context import SandboxContext
+from app.kernel.errors import BadRequest, InjectedFault, NotFound
 from app.models import FaultKind, FaultRule
-from app.sandboxes.context import SandboxContext
 
 _rng = random.SystemRandom()
 

@@ -8,9 +8,10 @@ from app.customers.service import get_visible_customer
 from app.gdap import access
 from app.gdap.roles import DIRECTORY_READERS, GLOBAL_READER, USER_ADMINISTRATOR
 from app.identity import service as identity
+from app.kernel.context import SandboxContext
+from app.kernel.pagination import Page, PageRequest
+from app.kernel.roles import CustomerRole
 from app.models import User
-from app.pagination import Page, PageRequest
-from app.sandboxes.context import SandboxContext
 
 # The GDAP roles that let a partner's user read, and create, a customer's users (Global Administrator covers both).
 READ_USERS = (USER_ADMINISTRATOR, GLOBAL_READER, DIRECTORY_READERS)
@@ -48,5 +49,5 @@ async def create_customer_user(
         user_principal_name=user_principal_name,
         display_name=display_name,
         password=password,
-        roles=[identity.CustomerRole.USER],
+        roles=[CustomerRole.USER],
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
-from app.errors import InvalidTransition
+from app.kernel.errors import InvalidTransition
 
 S = TypeVar("S", bound=StrEnum)
 

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 
-from app.schemas import Request
+from app.wire import Request
 
 
 class CounterpartyPolicy(Request):

@@ -22,9 +22,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Conflict
+from app.kernel.context import SandboxContext
+from app.kernel.errors import Conflict
 from app.models import IdempotencyRecord
-from app.sandboxes.context import SandboxContext
 
 MUTATING = frozenset({"POST", "PUT", "PATCH"})
 

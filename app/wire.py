@@ -1,17 +1,32 @@
-"""The base of every request and response body: camelCase on the wire, like Partner Center and Graph.
+"""The wire: every request and response body in camelCase, like Partner Center and Graph, and enum values read
+without regard to case.
 
 Requests are read the way Partner Center reads them, because its clients rely on it: the .NET SDK serializes
 `{"Program": "DirectBill"}` (PascalCase), hand-written clients send `{"program": "directbill"}`. A request
-body's keys, and enum values everywhere (`app.kit.wire.WireEnum`), are matched without regard to case; anything that
+body's keys, and enum values everywhere (`WireEnum`), are matched without regard to case; anything that
 still matches no field is refused, so a typo never passes silently.
 """
 
 import functools
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
+
+
+class WireEnum(StrEnum):
+    """Enum values as Partner Center reads them: `DirectBill`, `directbill` or `DIRECTBILL` in bodies, query and path
+    parameters alike (Json.NET, ASP.NET binding take them all); a value that matches no member in any case is still
+    refused, listing the permitted ones."""
+
+    @classmethod
+    def _missing_(cls, value: Any) -> Self | None:
+        if not isinstance(value, str):
+            return None
+        folded = value.casefold()
+        return next((member for member in cls if member.value.casefold() == folded), None)
 
 
 class Schema(BaseModel):

@@ -28,8 +28,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.kit.requestcontext import current_request_ids
-from app.kit.wire import WireEnum
+from app.kernel.requestcontext import current_request_ids
+from app.wire import WireEnum
 
 SOURCE = "cspsim"
 
@@ -166,7 +166,7 @@ class InjectedFault(Exception):
                 "statusCode": 429,
                 "message": f"Rate limit is exceeded. Try again in {seconds} seconds.",
             }
-            if surface_of(request.url.path) is Surface.GRAPH:
+            if shape_of(request.url.path) is ErrorShape.GRAPH:
                 body = {"error": {"code": "TooManyRequests", "message": body["message"]}}
             return JSONResponse(body, status_code=429, headers={"Retry-After": str(seconds)})
         error = DomainError(self.message or "An injected fault (cspsim fault rule).")
@@ -197,19 +197,29 @@ class OAuthError(Exception):
         self.status_code = status_code
 
 
-class Surface(WireEnum):
-    PARTNER = "partner"
+class ErrorShape(WireEnum):
+    PARTNER_CENTER = "partner center"
     GRAPH = "graph"
 
 
-def surface_of(path: str) -> Surface:
-    return Surface.GRAPH if path.startswith("/v1.0/") else Surface.PARTNER
+_shapes: dict[str, ErrorShape] = {}
+
+
+def render_errors_as(prefix: str, shape: ErrorShape) -> None:
+    """A surface declares its error shape for the paths under its prefix (`app.kernel.pipeline.Surface`)."""
+    _shapes[prefix.rstrip("/") + "/"] = shape
+
+
+def shape_of(path: str) -> ErrorShape:
+    """The error shape of the surface a path belongs to; Partner Center's for every other path."""
+    matches = [prefix for prefix in _shapes if path.startswith(prefix)]
+    return _shapes[max(matches, key=len)] if matches else ErrorShape.PARTNER_CENTER
 
 
 def error_response(request: Request, exc: DomainError) -> JSONResponse:
     request_id, _ = current_request_ids()
     body: dict[str, Any]
-    if surface_of(request.url.path) is Surface.GRAPH:
+    if shape_of(request.url.path) is ErrorShape.GRAPH:
         body = {
             "error": {
                 "code": exc.graph_code,
@@ -330,7 +340,8 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
     for path, operations in schema.get("paths", {}).items():
-        error = "#/components/schemas/" + ("GraphError" if path.startswith("/v1.0/") else "PartnerCenterError")
+        graph = shape_of(path) is ErrorShape.GRAPH
+        error = "#/components/schemas/" + ("GraphError" if graph else "PartnerCenterError")
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)

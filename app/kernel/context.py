@@ -1,18 +1,27 @@
-"""What every service call gets: the session, the sandbox, the clock reading and who acts."""
+"""What every service call gets: the session, the sandbox, the clock reading and who acts.
+
+    SandboxContext              any transaction of a sandbox: an operator's call, a timer, a page
+     └── TenantContext          a tenant's user or app acts: `tenant_id` is always set
+          ├── PartnerContext    Partner Center, Graph and webhooks callers (a partner tenant)
+          └── CustomerContext   the admin center's callers (a customer tenant)
+
+A service that acts for a tenant takes the narrowest of these, so the caller's tenant is a type, never a check.
+"""
 
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import Self, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kit.clock import sandbox_now
-from app.kit.requestcontext import bind_sandbox
-from app.kit.wire import WireEnum
-from app.models import Sandbox
-from app.sandboxes.settings import SandboxSettings
+from app.kernel.clock import sandbox_now
+from app.kernel.requestcontext import bind_sandbox
+from app.kernel.settings import SandboxSettings
+from app.models import Sandbox, User
+from app.wire import WireEnum
 
 
 class ActorKind(WireEnum):
@@ -39,6 +48,19 @@ class Actor:
     roles: frozenset[str] = frozenset()
     channel: Channel | None = None
 
+    @classmethod
+    def of_user(cls, user: User, *, channel: Channel, client_id: uuid.UUID | None = None) -> "Actor":
+        """A person acting: the one way a user becomes an actor (token, portal sign-in, counter-party policy)."""
+        return cls(
+            ActorKind.USER,
+            user.user_principal_name,
+            tenant_id=user.tenant_id,
+            user_id=user.id,
+            client_id=client_id,
+            roles=frozenset(user.roles),
+            channel=channel,
+        )
+
     @property
     def caller_key(self) -> str:
         """Who "the same caller" is, for MS-RequestId replays."""
@@ -61,14 +83,14 @@ class SandboxContext:
     actor: Actor = field(default=OPERATOR)
 
     @classmethod
-    def of(cls, session: AsyncSession, sandbox: Sandbox, actor: Actor) -> "SandboxContext":
+    def of(cls, session: AsyncSession, sandbox: Sandbox, actor: Actor) -> Self:
         """One clock reading per transaction: every stamp of a request is the same instant."""
         now = sandbox_now(offset_us=sandbox.clock_offset_us, frozen_at=sandbox.frozen_at)
         bind_sandbox(sandbox.id)  # the request's later log lines name its sandbox
         return cls(session=session, sandbox_id=sandbox.id, sandbox=sandbox, now=now, actor=actor)
 
     @classmethod
-    async def enter(cls, session: AsyncSession, sandbox: Sandbox, actor: Actor) -> "SandboxContext":
+    async def enter(cls, session: AsyncSession, sandbox: Sandbox, actor: Actor) -> Self:
         """The context of a transaction that starts here (a request, a timer pass). In a seeded sandbox it first
         takes the sandbox's row, which `new_id()` advances: seeded transactions then queue in one order and never
         hold another row while waiting for it (no deadlock on PostgreSQL). An unseeded sandbox takes nothing."""
@@ -99,4 +121,50 @@ class SandboxContext:
 
     def at(self, now: datetime, actor: Actor = SYSTEM) -> "SandboxContext":
         """The same transaction seen at another instant (a timer runs at its due time)."""
-        return replace(self, now=now, actor=actor)
+        return SandboxContext(
+            session=self.session, sandbox_id=self.sandbox_id, sandbox=self.sandbox, now=now, actor=actor
+        )
+
+    def acting(self, actor: Actor, kind: "type[T]") -> "T":
+        """The same transaction and instant, acted in by a tenant's user or app (a counter-party policy acts through
+        a person's service calls); `kind` says which tenant context the service expects."""
+        if actor.tenant_id is None:
+            raise ValueError("a tenant context needs an actor of a tenant")
+        return kind(
+            session=self.session,
+            sandbox_id=self.sandbox_id,
+            sandbox=self.sandbox,
+            now=self.now,
+            actor=actor,
+            tenant_id=actor.tenant_id,
+        )
+
+
+@dataclass
+class TenantContext(SandboxContext):
+    """A tenant's user or app acts; `tenant_id` is the actor's tenant."""
+
+    tenant_id: uuid.UUID = field(kw_only=True)
+
+    @classmethod
+    def of(cls, session: AsyncSession, sandbox: Sandbox, actor: Actor) -> Self:
+        if actor.tenant_id is None:
+            raise ValueError("a tenant context needs an actor of a tenant")
+        now = sandbox_now(offset_us=sandbox.clock_offset_us, frozen_at=sandbox.frozen_at)
+        bind_sandbox(sandbox.id)
+        return cls(
+            session=session, sandbox_id=sandbox.id, sandbox=sandbox, now=now, actor=actor, tenant_id=actor.tenant_id
+        )
+
+
+@dataclass
+class PartnerContext(TenantContext):
+    """A partner tenant's user or app: Partner Center, Graph and webhooks."""
+
+
+@dataclass
+class CustomerContext(TenantContext):
+    """A customer tenant's user: its admin center."""
+
+
+T = TypeVar("T", bound=TenantContext)

@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from app.kit import metrics
+from app.kernel import metrics
+from app.kernel.context import SandboxContext
 from app.models import Timer, TimerStatus
 from app.models.base import next_seq
-from app.sandboxes.context import SandboxContext
 
 log = logging.getLogger("cspsim.timers")
 

@@ -3,17 +3,17 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import Depends, Request, status
 from pydantic import EmailStr, Field
 
-from app.customers import service, users
-from app.db import TransactionalRoute
-from app.identity.principal import PartnerCaller, partner_router_dependencies
+from app.customer_users import service as users
+from app.customers import service
 from app.identity.schemas import Country
+from app.kernel.pagination import Collection, PageRequest, ResourceAttributes, collection, page_request
+from app.kernel.pipeline import PARTNER_CENTER_API, PartnerCaller
 from app.models import Tenant, User
-from app.pagination import Collection, PageRequest, ResourceAttributes, collection, page_request
-from app.schemas import Request as RequestBody
-from app.schemas import Schema
+from app.wire import Request as RequestBody
+from app.wire import Schema
 
 
 async def _visible_customer(ctx: PartnerCaller, customer_id: uuid.UUID) -> service.SeenCustomer:
@@ -22,11 +22,10 @@ async def _visible_customer(ctx: PartnerCaller, customer_id: uuid.UUID) -> servi
     return await service.get_visible_customer(ctx, customer_id)
 
 
-router = APIRouter(
-    prefix="/v1/customers/{customer_id}/users",
+router = PARTNER_CENTER_API.router(
     tags=["partner center: customer users"],
-    route_class=TransactionalRoute,
-    dependencies=[*partner_router_dependencies, Depends(_visible_customer)],
+    prefix="/customers/{customer_id}/users",
+    dependencies=[Depends(_visible_customer)],
 )
 Pages = Annotated[PageRequest, Depends(page_request)]
 VisibleCustomer = Annotated[service.SeenCustomer, Depends(_visible_customer)]

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.kit import metrics
+from app.kernel import metrics
 
 _request_id: ContextVar[str] = ContextVar("request_id", default="-")
 _correlation_id: ContextVar[str] = ContextVar("correlation_id", default="-")

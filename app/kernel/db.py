@@ -18,8 +18,8 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from app.errors import InjectedFault
-from app.kit.idempotency import remember as remember_for_replay
+from app.kernel.errors import InjectedFault
+from app.kernel.idempotency import remember as remember_for_replay
 
 
 class Database:

@@ -1,0 +1,248 @@
+"""The request pipeline: every surface a tenant calls runs the same steps, in this order, by construction.
+
+    bearer token ──> authenticate     sandbox, tenant, user or app, channel (401)
+                 ──> lane             the surface's tenant kind only (403): customers stay customers
+                 ──> faults           the sandbox's fault rules (an injected answer, or latency)
+                 ──> throttling       Partner Center's realistic throttling, when the sandbox turns it on (429)
+                 ──> admission        the rules a domain registers for the surface (PRG-9 on Partner Center)
+                 ──> idempotency      MS-RequestId: a repeat answers the first answer
+
+A surface declares only what differs: its path, the token audience, the tenant kind it serves and whether Graph's
+error shape applies. A router is made by its surface (`PARTNER_CENTER.router(...)`), so a new router cannot forget
+a step; `tests/kernel/test_pipeline.py` walks the route table to prove it. The control surface (`/sim/v1`) is the
+operator's: the sandbox's admin key, idempotency, and never a fault.
+"""
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Annotated, Any, TypeVar
+
+import jwt
+from fastapi import APIRouter, Depends, Header, Path, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.kernel import faults, throttling
+from app.kernel.context import (
+    OPERATOR,
+    Actor,
+    ActorKind,
+    Channel,
+    CustomerContext,
+    PartnerContext,
+    SandboxContext,
+    TenantContext,
+)
+from app.kernel.credentials import matches_digest
+from app.kernel.db import TransactionalRoute, get_session
+from app.kernel.errors import ErrorShape, Forbidden, NotFound, Unauthorized, render_errors_as
+from app.kernel.idempotency import claim
+from app.kernel.tokens import GRAPH, PARTNER_CENTER, PORTAL_AUDIENCE, Keyring
+from app.models import AppRegistration, Sandbox, Tenant, TenantKind, User
+
+Admission = Callable[[Any], Awaitable[None]]
+
+
+def bearer(authorization: str | None) -> str | None:
+    if authorization and authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip() or None
+    return None
+
+
+def keyring_of(request: Request) -> Keyring:
+    keyring: Keyring = request.app.state.keyring
+    return keyring
+
+
+C = TypeVar("C", bound=TenantContext)
+
+
+async def authenticate(
+    session: AsyncSession, keyring: Keyring, *, token: str | None, audiences: Sequence[str], kind: type[C]
+) -> tuple[C, Tenant]:
+    """Who calls, from a bearer token: its sandbox, tenant, user or app, roles and channel; else 401."""
+    if not token:
+        raise Unauthorized("The request has no bearer token: send Authorization: Bearer <access token>.")
+    try:
+        claims = await keyring.verify(session, token, audiences=[*audiences, PORTAL_AUDIENCE])
+        sandbox_id, tenant_id, object_id = (
+            uuid.UUID(claims["sandbox"]),
+            uuid.UUID(claims["tid"]),
+            uuid.UUID(claims["oid"]),
+        )
+        channel = Channel(claims["channel"])
+        client_id = uuid.UUID(claims["appid"])
+    except jwt.ExpiredSignatureError:
+        raise Unauthorized("The access token has expired; request a new one.") from None
+    except (jwt.InvalidTokenError, KeyError, ValueError):
+        raise Unauthorized(
+            "The access token is not valid: it was not issued by this service or for this API."
+        ) from None
+    sandbox = await session.get(Sandbox, sandbox_id)
+    tenant = await session.get(Tenant, (sandbox_id, tenant_id)) if sandbox else None
+    if sandbox is None or tenant is None:
+        raise Unauthorized("The token's sandbox or tenant no longer exists.")
+    if claims.get("idtyp") == "app":
+        app = await session.get(AppRegistration, (sandbox_id, object_id))
+        if app is None or app.tenant_id != tenant.id:
+            raise Unauthorized("The token's application no longer exists.")
+        actor = Actor(ActorKind.APP, str(app.client_id), tenant_id=tenant.id, client_id=client_id, channel=channel)
+    else:
+        user = await session.get(User, (sandbox_id, object_id))
+        if user is None or user.tenant_id != tenant.id:
+            raise Unauthorized("The token's user no longer exists.")
+        actor = Actor.of_user(user, channel=channel, client_id=client_id)
+    return await kind.enter(session, sandbox, actor), tenant
+
+
+@dataclass(eq=False)
+class Surface:
+    """A surface tenants call: what it serves, and the one dependency that runs the whole pipeline for it."""
+
+    name: str
+    prefix: str
+    audience: str
+    tenant_kind: TenantKind
+    context: type[TenantContext]
+    lane: str  # the refusal for a tenant of the other kind
+    error_shape: ErrorShape = ErrorShape.PARTNER_CENTER
+    token_hint: str = "Bearer <access token>"
+    admissions: list[Admission] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        render_errors_as(self.prefix, self.error_shape)
+        self.caller = self._caller()
+        self.guard = self._guard()
+
+    def admission(self, check: Admission) -> Admission:
+        """Register a rule every call of this surface must pass (after faults and throttling, before the route)."""
+        self.admissions.append(check)
+        return check
+
+    def router(self, *, tags: list[str | Enum], prefix: str = "", **kwargs: Any) -> APIRouter:
+        """A router of this surface: every route it holds runs the pipeline, in one transaction."""
+        return APIRouter(
+            prefix=self.prefix + prefix,
+            tags=tags,
+            route_class=TransactionalRoute,
+            dependencies=[Depends(self.guard), *kwargs.pop("dependencies", [])],
+            **kwargs,
+        )
+
+    def _caller(self) -> Callable[..., Awaitable[TenantContext]]:
+        surface = self
+
+        async def caller(
+            request: Request,
+            session: Annotated[AsyncSession, Depends(get_session)],
+            authorization: Annotated[str | None, Header(description=surface.token_hint)] = None,
+        ) -> TenantContext:
+            ctx, tenant = await authenticate(
+                session,
+                keyring_of(request),
+                token=bearer(authorization),
+                audiences=[surface.audience],
+                kind=surface.context,
+            )
+            if tenant.kind is not surface.tenant_kind:
+                raise Forbidden(surface.lane)
+            await faults.strike(ctx, request)
+            throttling.check(ctx, request)
+            for check in surface.admissions:
+                await check(ctx)
+            return ctx
+
+        caller.__name__ = caller.__qualname__ = f"{self.name.replace(' ', '_').lower()}_caller"
+        return caller
+
+    def _guard(self) -> Callable[..., Awaitable[None]]:
+        async def guard(request: Request, ctx: Annotated[TenantContext, Depends(self.caller)]) -> None:
+            await claim(request, ctx)
+
+        return guard
+
+
+PARTNER_CENTER_API = Surface(
+    name="Partner Center",
+    prefix="/v1",
+    audience=PARTNER_CENTER,
+    tenant_kind=TenantKind.PARTNER,
+    context=PartnerContext,
+    lane="Partner Center is for partner tenants; a customer's users manage their tenant in its admin center.",
+)
+GRAPH_API = Surface(
+    name="Microsoft Graph",
+    prefix="/v1.0",
+    audience=GRAPH,
+    tenant_kind=TenantKind.PARTNER,
+    context=PartnerContext,
+    lane="Delegated admin relationships are managed from the partner's tenant; a customer approves and ends them "
+    "in its admin center.",
+    error_shape=ErrorShape.GRAPH,
+    token_hint="Bearer <access token for Microsoft Graph>",
+)
+ADMIN_CENTER = Surface(
+    name="admin center",
+    prefix="/admin/v1",
+    audience=PARTNER_CENTER,
+    tenant_kind=TenantKind.CUSTOMER,
+    context=CustomerContext,
+    lane="The admin center is for users of a customer tenant.",
+)
+WEBHOOKS = Surface(
+    name="Partner Center webhooks",
+    prefix="/webhooks/v1",
+    audience=PARTNER_CENTER,
+    tenant_kind=TenantKind.PARTNER,
+    context=PartnerContext,
+    lane="Webhook registrations belong to partner tenants.",
+)
+SURFACES = (PARTNER_CENTER_API, GRAPH_API, ADMIN_CENTER, WEBHOOKS)
+
+PartnerCaller = Annotated[PartnerContext, Depends(PARTNER_CENTER_API.caller)]
+GraphCaller = Annotated[PartnerContext, Depends(GRAPH_API.caller)]
+CustomerCaller = Annotated[CustomerContext, Depends(ADMIN_CENTER.caller)]
+WebhooksCaller = Annotated[PartnerContext, Depends(WEBHOOKS.caller)]
+
+
+# --- the control surface: the sandbox's operator ----------------------------------------------------------------
+
+CONTROL_PREFIX = "/sim/v1/sandboxes/{sandbox_id}"
+
+
+async def operator_context(session: AsyncSession, *, sandbox_id: uuid.UUID, admin_key: str | None) -> SandboxContext:
+    """The operator of a sandbox: the bearer of its admin key."""
+    sandbox = await session.get(Sandbox, sandbox_id)
+    if sandbox is None:
+        raise NotFound("Sandbox", sandbox_id)
+    if not admin_key or not matches_digest(admin_key, sandbox.admin_key_hash):
+        raise Unauthorized("This sandbox's admin key is required: Authorization: Bearer <adminKey>.")
+    return await SandboxContext.enter(session, sandbox, OPERATOR)
+
+
+async def operator(
+    sandbox_id: Annotated[uuid.UUID, Path()],
+    session: Annotated[AsyncSession, Depends(get_session)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> SandboxContext:
+    """The caller holds the sandbox's admin key."""
+    return await operator_context(session, sandbox_id=sandbox_id, admin_key=bearer(authorization))
+
+
+async def _operator_guard(request: Request, ctx: Annotated[SandboxContext, Depends(operator)]) -> None:
+    await claim(request, ctx)
+
+
+Operator = Annotated[SandboxContext, Depends(operator)]
+
+
+def control_router(*, tags: list[str | Enum], **kwargs: Any) -> APIRouter:
+    """A router of the control surface under one sandbox: the admin key, idempotency, one transaction."""
+    return APIRouter(
+        prefix=CONTROL_PREFIX,
+        tags=tags,
+        route_class=TransactionalRoute,
+        dependencies=[Depends(_operator_guard), *kwargs.pop("dependencies", [])],
+        **kwargs,
+    )
