@@ -1,7 +1,8 @@
 """Partner Center's own throttling, opt-in per sandbox (`realisticThrottling`).
 
 Partner Center throttles some APIs per partner tenant and others per partner tenant and customer tenant, answering
-429 with `Retry-After` and the API gateway's body (api-throttling-guidance). It names the throttled APIs, not
+429 with `Retry-After` and the API gateway's body (api-throttling-guidance); Graph answers its own 429 shape. The
+request pipeline counts every surface's calls here (`app.kernel.pipeline`). It names the throttled APIs, not
 their limits: cspsim applies one limit, `requestsPerMinute` (500 by default, the figure reported for
 subscriptions), to each family below, per partner for the partner-wide listing and per partner and customer for
 everything under one customer. The window is one minute of the sandbox clock, which runs at real-time rate: calls
@@ -42,7 +43,9 @@ def _family(name: str, methods: str, path: str) -> Family:
 
 
 # The APIs api-throttling-guidance lists: orders (and their provisioning status), carts and checkout, a customer
-# by id, subscriptions read and changed, transfers listed; and the customer listing scanned by pollers.
+# by id, subscriptions read and changed, transfers listed; and the customer listing scanned by pollers. Graph
+# throttles every call per app and tenant (its GDAP API included), and so do the webhook registration API and
+# the admin center: each is one family, per caller tenant.
 FAMILIES = (
     _family("orders", "GET POST PATCH", _CUSTOMER + r"/orders(/.*)?"),
     _family("carts", "GET POST PUT", _CUSTOMER + r"/carts(/.*)?"),
@@ -50,6 +53,9 @@ FAMILIES = (
     _family("transfers", "GET", _CUSTOMER + r"/transfers"),
     _family("customer", "GET", _CUSTOMER),
     _family("customers", "GET", r"/v1/customers"),
+    _family("graph", "GET POST PATCH DELETE", r"/v1\.0/tenantRelationships(/.*)?"),
+    _family("webhooks", "GET POST PUT DELETE", r"/webhooks/v1(/.*)?"),
+    _family("admin center", "GET POST PUT PATCH DELETE", r"/admin/v1(/.*)?"),
 )
 
 Key = tuple[uuid.UUID, str, uuid.UUID, str | None]
@@ -59,7 +65,7 @@ _FORGET_AFTER_SECONDS = 600
 _MANY_KEYS = 10_000
 
 
-def _matching(method: str, path: str) -> tuple[Family, str | None] | None:
+def family_of(method: str, path: str) -> tuple[Family, str | None] | None:
     for family in FAMILIES:
         found = family.path.fullmatch(path)
         if found and method in family.methods:
@@ -72,7 +78,7 @@ def check(ctx: SandboxContext, request: Request) -> None:
     setting = ctx.settings.realistic_throttling
     if not setting.enabled or ctx.actor.tenant_id is None:
         return
-    matched = _matching(request.method.upper(), request.url.path)
+    matched = family_of(request.method.upper(), request.url.path)
     if matched is None:
         return
     family, customer = matched

@@ -1,0 +1,109 @@
+"""The request pipeline runs on every route of every tenant surface. The routes are read from the app's route table,
+so a router added later is walked too: it cannot opt out of faults, throttling, the lane or PRG-9 by forgetting."""
+
+import re
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.kernel import throttling
+from app.kernel.pipeline import ADMIN_CENTER, CONTROL_PREFIX, GRAPH_API, SURFACES, WEBHOOKS, Surface
+from tests.world import World, bearer
+
+WITH_BODY = {"POST", "PUT", "PATCH"}
+# Served without a tenant's token: Entra ID's endpoints, the admin center's pages (a person signs in on them), the
+# operator's control surface, health and certificates.
+OPEN_PATHS = re.compile(
+    r"^/(\{tenant\}|common|cspsim|healthz|metrics|admin/(invitations|granularAdminRelationships)|sim/v1)"
+)
+
+
+def route_table(app: FastAPI) -> dict[str, list[str]]:
+    """Every path the app serves and its methods, as its OpenAPI document lists them."""
+    return {path: [m.upper() for m in ops] for path, ops in app.openapi()["paths"].items()}
+
+
+def calls_of(app: FastAPI, surface: Surface) -> list[tuple[str, str]]:
+    """Every (method, path) of the surface, its path parameters filled with ids nobody holds."""
+    found = [
+        (method, re.sub(r"\{[^}]+\}", lambda _: str(uuid.uuid4()), path))
+        for path, methods in route_table(app).items()
+        if path.startswith(surface.prefix + "/")
+        for method in methods
+    ]
+    assert found, f"{surface.name} serves no route"
+    return found
+
+
+async def call(world: World, method: str, path: str, token: str) -> httpx.Response:
+    body: dict[str, Any] | None = {} if method in WITH_BODY else None
+    return await world.http.request(method, path, headers=bearer(token), json=body)
+
+
+async def caller_token(world: World, surface: Surface) -> str:
+    """A person of the kind of tenant the surface serves (a portal sign-in passes PRG-9 and every audience)."""
+    party = await (world.customer() if surface is ADMIN_CENTER else world.direct_bill_partner())
+    return await party.portal_token()
+
+
+def test_every_path_belongs_to_a_declared_surface(app: FastAPI) -> None:
+    """A new surface is declared in `app.kernel.pipeline` (then the walks below cover it), or it is one of the open
+    paths; nothing else is served."""
+    prefixes = [s.prefix + "/" for s in SURFACES]
+    for path in route_table(app):
+        assert any(path.startswith(p) for p in prefixes) or OPEN_PATHS.match(path), path
+    assert any(path.startswith(CONTROL_PREFIX) for path in route_table(app))
+
+
+@pytest.mark.parametrize("surface", SURFACES, ids=lambda s: s.name)
+async def test_a_fault_rule_fires_on_every_route(world: World, app: FastAPI, surface: Surface) -> None:
+    token = await caller_token(world, surface)
+    rule = {"kind": "error", "pathPrefix": surface.prefix + "/", "probability": 1.0, "statusCode": 503}
+    r = await world.sim("POST", "/faults", json=rule | {"message": "down on purpose"})
+    assert r.status_code == 201, r.text
+    for method, path in calls_of(app, surface):
+        r = await call(world, method, path, token)
+        assert r.status_code == 503, (method, path, r.text)
+        message = r.json()["error"]["message"] if surface is GRAPH_API else r.json()["description"]
+        assert message == "down on purpose", (method, path)
+
+
+@pytest.mark.parametrize("surface", SURFACES, ids=lambda s: s.name)
+async def test_realistic_throttling_counts_every_throttled_route(world: World, app: FastAPI, surface: Surface) -> None:
+    token = await caller_token(world, surface)
+    await world.sim("POST", "/clock/freeze")
+    r = await world.sim("PATCH", "/settings", json={"realisticThrottling": {"enabled": True, "requestsPerMinute": 1}})
+    assert r.status_code == 200, r.text
+    throttled = [(m, p) for m, p in calls_of(app, surface) if throttling.family_of(m, p)]
+    assert throttled, f"{surface.name} throttles nothing"
+    for method, path in throttled:
+        await world.sim("POST", "/clock/advance", json={"minutes": 1})  # a fresh window for this call
+        await call(world, method, path, token)
+        r = await call(world, method, path, token)
+        assert r.status_code == 429, (method, path, r.text)
+        assert r.headers["Retry-After"] == "60"
+
+
+@pytest.mark.rule("PRG-9")
+@pytest.mark.parametrize("surface", [s for s in SURFACES if s.admissions], ids=lambda s: s.name)
+async def test_the_api_channel_rule_guards_every_route(world: World, app: FastAPI, surface: Surface) -> None:
+    reseller = await world.indirect_reseller()
+    token = await reseller.app_token()
+    for method, path in calls_of(app, surface):
+        r = await call(world, method, path, token)
+        assert r.status_code == 403, (method, path, r.text)
+        assert r.json()["rule"] == "PRG-9", (method, path)
+    assert {s.name for s in SURFACES if s.admissions} == {"Partner Center", WEBHOOKS.name}
+
+
+@pytest.mark.parametrize("surface", SURFACES, ids=lambda s: s.name)
+async def test_each_surface_serves_only_its_kind_of_tenant(world: World, app: FastAPI, surface: Surface) -> None:
+    """Customers stay customers: a customer's sign-in opens no partner surface, a partner's no admin center."""
+    stranger = await (world.direct_bill_partner() if surface is ADMIN_CENTER else world.customer())
+    token = await stranger.portal_token()
+    for method, path in calls_of(app, surface):
+        r = await call(world, method, path, token)
+        assert r.status_code == 403, (method, path, r.text)
