@@ -19,6 +19,7 @@ answers `{code, description, data, source, errorName, isRetryable, rule?}`;
 Graph (`/v1.0`) answers `{"error": {code, message, innerError}, rule?}`.
 """
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.kernel.requestcontext import current_request_ids
 from app.wire import WireEnum
@@ -128,6 +130,22 @@ class InvalidTransition(Conflict):
     def __init__(self, entity: str, current: str, action: str) -> None:
         super().__init__(f"The {entity} is {current}; it cannot be moved by '{action}'.")
         self.data = [{"entity": entity, "status": current, "action": action}]
+
+
+class Unexpected(DomainError):
+    """A defect of cspsim's own: answered in the surface's shape with the request id to quote, never as plain text."""
+
+    status_code = 500
+    code = 710500
+    error_name = "InternalServerError"
+    graph_code = "InternalServerError"
+
+    def __init__(self) -> None:
+        request_id, _ = current_request_ids()
+        super().__init__(
+            f"cspsim failed to answer this request (a defect: please report it with MS-RequestId {request_id}); "
+            "nothing it would have changed was kept."
+        )
 
 
 class PreconditionFailed(DomainError):
@@ -291,6 +309,38 @@ async def _oauth_error(request: Request, exc: Exception) -> JSONResponse:
         "correlation_id": correlation_id,
     }
     return JSONResponse(body, status_code=exc.status_code)
+
+
+log = logging.getLogger("cspsim.errors")
+
+
+class UnexpectedErrorMiddleware:
+    """The last net: an exception no handler took becomes a 500 in the surface's error shape, and the connection
+    stays usable (Starlette's own net answers plain text and re-raises to the server, which may close it). The
+    request's transaction has rolled back by then: `TransactionalRoute` commits only what answered."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:  # the answer is under way; all that is left is to end it
+                return
+            response = error_response(Request(scope), Unexpected())
+            await response(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -55,17 +55,25 @@ def _encode(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
+def _key_value(kind: type, value: Any) -> Any:
+    """One position of a token, read strictly: a token is the caller's input, and a forged one must not reach the
+    database as a value of another type (or out of a column's range)."""
+    if kind is int:
+        if type(value) is not int or not -(2**63) <= value < 2**63:
+            raise ValueError("not a 64-bit integer")
+        return value
+    if not isinstance(value, str) or not value.isprintable():
+        raise ValueError("not printable text")
+    return datetime.fromisoformat(value) if kind is datetime else kind(value)
+
+
 def _decode(token: str, keys: Sequence[Any]) -> list[Any]:
     try:
         raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         if not isinstance(raw, list) or len(raw) != len(keys):
             raise ValueError("wrong shape")
-        values: list[Any] = []
-        for key, value in zip(keys, raw, strict=True):
-            kind = key.type.python_type
-            values.append(datetime.fromisoformat(value) if kind is datetime else kind(value))
-        return values
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError, NotImplementedError) as exc:
+        return [_key_value(key.type.python_type, value) for key, value in zip(keys, raw, strict=True)]
+    except (ValueError, TypeError, binascii.Error, NotImplementedError) as exc:  # JSONDecodeError is a ValueError
         raise BadRequest("The continuation token is not valid; start again from the first page.") from exc
 
 

@@ -1,0 +1,65 @@
+"""Refusals and failures always answer in the surface's error shape: forged continuation tokens are bad input (400),
+and a defect of cspsim's own is a 500 with the request id to quote, never plain text."""
+
+import base64
+import json
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import APIRouter
+
+from app.config import Settings
+from app.main import create_app
+from tests.world import World, bearer
+
+
+def _token(value: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        _token([123]),  # a number where an id belongs
+        _token([1e300, str(uuid.uuid4())]),  # a key count that does not fit, and a number out of any range
+        _token([2**70]),
+        _token(["a\u0000b"]),  # PostgreSQL refuses NUL in text
+        _token({"id": 1}),
+        "%%%not-base64",
+        _token("just a string"),
+    ],
+)
+async def test_a_forged_continuation_token_is_bad_input(world: World, token: str) -> None:
+    partner = await world.direct_bill_partner()
+    auth = bearer(await partner.app_token())
+    r = await world.http.get("/v1/customers", headers=auth | {"MS-ContinuationToken": token})
+    assert r.status_code == 400, r.text
+    assert "continuation token" in r.json()["description"]
+    r = await world.http.get("/v1/customers", headers=auth, params={"continuationToken": token})
+    assert r.status_code == 400, r.text
+
+
+async def test_a_defect_answers_500_in_the_surface_shape_with_the_request_id(database: str, tmp_path: Path) -> None:
+    application = create_app(Settings(database_url=database, data_dir=tmp_path), run_timers=False)
+    broken = APIRouter()
+
+    @broken.get("/v1/broken")
+    @broken.get("/v1.0/broken")
+    async def fail() -> None:
+        raise RuntimeError("a defect")
+
+    application.include_router(broken)
+    transport = httpx.ASGITransport(app=application)
+    async with httpx.AsyncClient(transport=transport, base_url="http://cspsim.test") as http:
+        r = await http.get("/v1/broken", headers={"MS-RequestId": "quote-me"})
+        assert r.status_code == 500
+        assert r.headers["MS-RequestId"] == "quote-me"
+        assert r.json()["errorName"] == "InternalServerError"
+        assert "quote-me" in r.json()["description"]
+        r = await http.get("/v1.0/broken")
+        assert r.status_code == 500
+        assert r.json()["error"]["code"] == "InternalServerError"
+        assert (await http.get("/healthz")).status_code == 200  # the next request is answered as usual
+    await application.state.db.dispose()
