@@ -22,6 +22,7 @@ from app.identity import router as identity
 from app.kernel import metrics
 from app.kernel.contract import ContractVersionMiddleware
 from app.kernel.db import Database, TransactionalRoute
+from app.kernel.edge import EdgeValidation
 from app.kernel.errors import UnexpectedErrorMiddleware, document_errors, install_error_handlers
 from app.kernel.idempotency import EXCEPTION_HANDLERS
 from app.kernel.requestcontext import JsonLogFormatter, RequestIdLogFilter, RequestIdMiddleware
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
     for exc, handler in EXCEPTION_HANDLERS.items():
         app.add_exception_handler(exc, handler)
     app.add_middleware(UnexpectedErrorMiddleware)  # innermost: the access log sees the 500 it answers
+    app.add_middleware(EdgeValidation)  # bad input of any route refused before it runs
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(ContractVersionMiddleware)
     if settings.cors_origins:

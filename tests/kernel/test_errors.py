@@ -63,3 +63,31 @@ async def test_a_defect_answers_500_in_the_surface_shape_with_the_request_id(dat
         assert r.json()["error"]["code"] == "InternalServerError"
         assert (await http.get("/healthz")).status_code == 200  # the next request is answered as usual
     await application.state.db.dispose()
+
+
+async def test_control_characters_are_refused_wherever_they_come(client: httpx.AsyncClient, world: World) -> None:
+    """NUL (which PostgreSQL cannot store) and its kin, in a path, a query, a JSON body or a form, even on routes
+    that need no credentials: a 400 naming where, before any route runs."""
+    refused = [
+        await client.post("/sim/v1/sandboxes", json={"name": "n\u0000m"}),
+        await client.post("/sim/v1/sandboxes", json={"name": "ok", "settings": {"a\u0007": 1}}),
+        await client.get("/admin/invitations/a%00b"),
+        await client.get("/v1/customers", params={"filter": "x\u0001"}),
+        await client.post(
+            f"/{world.id}/oauth2/v2.0/token",
+            data={"grant_type": "password", "username": "a\u0000@x.example", "password": "p"},
+        ),
+    ]
+    for r in refused:
+        assert r.status_code == 400, r.text
+        assert "control character" in r.json()["description"]
+    accepted = await client.post("/sim/v1/sandboxes", json={"name": "tab\tand\nnewline are text"})
+    assert accepted.status_code == 201, accepted.text
+
+
+async def test_json_nested_too_deep_is_refused(client: httpx.AsyncClient) -> None:
+    for depth in (40, 5000):  # past the limit; and past Python's own recursion limit
+        body = '{"name": "x", "settings": {"a": ' + "[" * depth + "1" + "]" * depth + "}}"
+        r = await client.post("/sim/v1/sandboxes", content=body, headers={"Content-Type": "application/json"})
+        assert r.status_code == 400, r.text
+        assert "nested deeper" in r.json()["description"]
