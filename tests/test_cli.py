@@ -122,7 +122,7 @@ def test_sandbox_clock_scenario_fork_and_delete(live: str, capsys: pytest.Captur
     with pytest.raises(SystemExit) as exit_:
         cspsim(capsys, "sandbox", "delete", *target)
     assert exit_.value.code == 1
-    assert "answered 404" in capsys.readouterr().err
+    assert "answered 401" in capsys.readouterr().err  # a deleted sandbox answers as an unknown one
     fork_target = ["--url", live, "--sandbox", forked["id"], "--key", forked["adminKey"]]
     out, _ = cspsim(capsys, "clock", "advance", "--hours", "1", "--json", *fork_target)
     assert json.loads(out)["fired"] == []

@@ -36,7 +36,7 @@ from app.kernel.context import (
 )
 from app.kernel.credentials import matches_digest
 from app.kernel.db import TransactionalRoute, get_session
-from app.kernel.errors import ErrorShape, Forbidden, NotFound, Unauthorized, render_errors_as
+from app.kernel.errors import ErrorShape, Forbidden, Unauthorized, render_errors_as
 from app.kernel.idempotency import claim
 from app.kernel.tokens import GRAPH, PARTNER_CENTER, PORTAL_AUDIENCE, Keyring
 from app.models import AppRegistration, Sandbox, Tenant, TenantKind, User
@@ -212,11 +212,10 @@ CONTROL_PREFIX = "/sim/v1/sandboxes/{sandbox_id}"
 
 
 async def operator_context(session: AsyncSession, *, sandbox_id: uuid.UUID, admin_key: str | None) -> SandboxContext:
-    """The operator of a sandbox: the bearer of its admin key."""
+    """The operator of a sandbox: the bearer of its admin key. An unknown sandbox answers as a wrong key does, so
+    the answer never tells which sandbox ids exist."""
     sandbox = await session.get(Sandbox, sandbox_id)
-    if sandbox is None:
-        raise NotFound("Sandbox", sandbox_id)
-    if not admin_key or not matches_digest(admin_key, sandbox.admin_key_hash):
+    if sandbox is None or not admin_key or not matches_digest(admin_key, sandbox.admin_key_hash):
         raise Unauthorized("This sandbox's admin key is required: Authorization: Bearer <adminKey>.")
     return await SandboxContext.enter(session, sandbox, OPERATOR)
 
