@@ -161,6 +161,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         programs.control,
         fault_router.router,
         webhook_router.control,
+        webhook_router.dispatching,
         webhook_router.certificate,
         commerce.control,
         events.control,
