@@ -140,9 +140,8 @@ async def validation_event(ctx: WebhooksCaller) -> Any:
     registration = await webhooks.get_registration(ctx)
     if "test-created" not in registration.events:
         raise BadRequest("Register for test-created to send validation events.")
-    assert ctx.actor.tenant_id is not None
     event = await record_event(
-        ctx, name="test-created", resource_type="test", resource_id=await ctx.new_id(), tenant_ids=[ctx.actor.tenant_id]
+        ctx, name="test-created", resource_type="test", resource_id=await ctx.new_id(), tenant_ids=[ctx.tenant_id]
     )
     return ValidationEventOut(correlation_id=event.id)
 
@@ -153,7 +152,7 @@ async def validation_event(ctx: WebhooksCaller) -> Any:
     summary="The result of a validation event's delivery",
 )
 async def validation_status(ctx: WebhooksCaller, correlation_id: uuid.UUID) -> Any:
-    found = await webhooks.deliveries(ctx, correlation_id=correlation_id, tenant_id=ctx.actor.tenant_id)
+    found = await webhooks.deliveries(ctx, correlation_id=correlation_id, tenant_id=ctx.tenant_id)
     if not found:
         raise NotFound("Validation event", correlation_id)
     delivery = found[0]
@@ -165,10 +164,9 @@ async def validation_status(ctx: WebhooksCaller, correlation_id: uuid.UUID) -> A
         )
         for a in delivery.log
     ]
-    assert ctx.actor.tenant_id is not None
     return ValidationStatus(
         correlation_id=correlation_id,
-        partner_id=ctx.actor.tenant_id,
+        partner_id=ctx.tenant_id,
         status=delivery.status,
         callback_url=delivery.url,
         results=results,
