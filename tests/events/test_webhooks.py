@@ -156,3 +156,6 @@ async def test_dispatch_with_an_ms_request_id_delivers_and_answers(world: World)
     assert json.loads(receiver.received[0][1])["EventName"] == "test-created"
     log = (await world.sim("GET", "/webhooks/deliveries")).json()["items"]
     assert [(d["status"], d["attempts"]) for d in log] == [("succeeded", 1)]
+    # Outside the request transaction, the admin key still guards it.
+    r = await world.http.post(f"/sim/v1/sandboxes/{world.id}/webhooks/dispatch", headers=bearer("not-the-key"))
+    assert r.status_code == 401, r.text
