@@ -51,7 +51,7 @@ def serve(args: argparse.Namespace) -> None:
     from app.main import configure_logging, create_app
 
     settings = Settings(tls=True) if args.tls else Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     migrate(settings)
     host = f"[{args.host}]" if ":" in args.host else args.host
     certificate = key = None

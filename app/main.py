@@ -83,8 +83,10 @@ TAGS = [
 ]
 
 
-def configure_logging(level: str, log_format: str = "json") -> None:
-    """One line per record: JSON (the default, for log pipelines) or text (for a person at a terminal)."""
+def configure_logging(level: str, log_format: str) -> None:
+    """One line per record: JSON (for log pipelines) or text (for a person at a terminal).
+
+    No default format: `cspsim serve` once called this without one and so ignored CSPSIM_LOG_FORMAT=text."""
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdLogFilter())
     handler.setFormatter(
@@ -164,6 +166,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         programs.control,
         fault_router.router,
         webhook_router.control,
+        webhook_router.dispatching,
         webhook_router.certificate,
         commerce.control,
         events.control,

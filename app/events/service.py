@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.events import webhooks
-from app.kernel.context import SandboxContext
+from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.lifecycle import Lifecycle, apply
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.models import AuditRecord, Event, Notification
@@ -160,21 +160,19 @@ async def list_mailbox(ctx: SandboxContext, page: PageRequest, *, to: str | None
     return await keyset(ctx.session, stmt, keys=[Notification.seq, Notification.id], page=page)
 
 
-async def list_partner_notifications(ctx: SandboxContext, page: PageRequest) -> Page[Notification]:
+async def list_partner_notifications(ctx: PartnerContext, page: PageRequest) -> Page[Notification]:
     """The mails sent to the calling partner's addresses."""
     stmt = select(Notification).where(
-        Notification.sandbox_id == ctx.sandbox_id, Notification.tenant_id == ctx.actor.tenant_id
+        Notification.sandbox_id == ctx.sandbox_id, Notification.tenant_id == ctx.tenant_id
     )
     return await keyset(ctx.session, stmt, keys=[Notification.seq, Notification.id], page=page)
 
 
 async def list_audit_records(
-    ctx: SandboxContext, page: PageRequest, *, start: datetime | None, end: datetime | None
+    ctx: PartnerContext, page: PageRequest, *, start: datetime | None, end: datetime | None
 ) -> Page[AuditRecord]:
     """The calling partner's audit log between two instants of the sandbox clock."""
-    stmt = select(AuditRecord).where(
-        AuditRecord.sandbox_id == ctx.sandbox_id, AuditRecord.tenant_id == ctx.actor.tenant_id
-    )
+    stmt = select(AuditRecord).where(AuditRecord.sandbox_id == ctx.sandbox_id, AuditRecord.tenant_id == ctx.tenant_id)
     if start:
         stmt = stmt.where(AuditRecord.occurred_at >= start)
     if end:

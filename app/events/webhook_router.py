@@ -3,20 +3,36 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Path, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.config import Settings
 from app.events import webhooks
 from app.events.service import record_event
+from app.kernel.db import Database
 from app.kernel.errors import BadRequest, NotFound
-from app.kernel.pipeline import WEBHOOKS, Operator, WebhooksCaller, control_router
+from app.kernel.pipeline import (
+    CONTROL_PREFIX,
+    WEBHOOKS,
+    Operator,
+    WebhooksCaller,
+    bearer,
+    control_router,
+    operator_context,
+)
 from app.models import WebhookDelivery, WebhookRegistration
 from app.wire import Request as RequestBody
 from app.wire import Schema
 
 partner = WEBHOOKS.router(tags=["partner center: webhooks"], prefix="/registration")
 control = control_router(tags=["control: webhooks"])
+# Dispatching posts to receivers that may take seconds to answer (or time out), so it must run outside the
+# request-wide transaction: holding that open would keep SQLite's write lock (and a seeded sandbox's row) while a
+# receiver answers, and committing it half-way leaves no transaction in which to store an MS-RequestId answer.
+# Hence a plain router: the admin key is checked in a short transaction of its own, deliveries are claimed and
+# recorded in theirs, and the route is not replayed by MS-RequestId. It needs no replay: a repeated dispatch sends
+# only what is still due and never a delivered webhook twice, and its counts describe the round it ran.
+dispatching = APIRouter(prefix=CONTROL_PREFIX, tags=["control: webhooks"])
 certificate = APIRouter(tags=["service"])
 
 
@@ -124,9 +140,8 @@ async def validation_event(ctx: WebhooksCaller) -> Any:
     registration = await webhooks.get_registration(ctx)
     if "test-created" not in registration.events:
         raise BadRequest("Register for test-created to send validation events.")
-    assert ctx.actor.tenant_id is not None
     event = await record_event(
-        ctx, name="test-created", resource_type="test", resource_id=await ctx.new_id(), tenant_ids=[ctx.actor.tenant_id]
+        ctx, name="test-created", resource_type="test", resource_id=await ctx.new_id(), tenant_ids=[ctx.tenant_id]
     )
     return ValidationEventOut(correlation_id=event.id)
 
@@ -137,7 +152,7 @@ async def validation_event(ctx: WebhooksCaller) -> Any:
     summary="The result of a validation event's delivery",
 )
 async def validation_status(ctx: WebhooksCaller, correlation_id: uuid.UUID) -> Any:
-    found = await webhooks.deliveries(ctx, correlation_id=correlation_id, tenant_id=ctx.actor.tenant_id)
+    found = await webhooks.deliveries(ctx, correlation_id=correlation_id, tenant_id=ctx.tenant_id)
     if not found:
         raise NotFound("Validation event", correlation_id)
     delivery = found[0]
@@ -149,10 +164,9 @@ async def validation_status(ctx: WebhooksCaller, correlation_id: uuid.UUID) -> A
         )
         for a in delivery.log
     ]
-    assert ctx.actor.tenant_id is not None
     return ValidationStatus(
         correlation_id=correlation_id,
-        partner_id=ctx.actor.tenant_id,
+        partner_id=ctx.tenant_id,
         status=delivery.status,
         callback_url=delivery.url,
         results=results,
@@ -168,16 +182,29 @@ async def delivery_log(ctx: Operator) -> Any:
     return DeliveryList(items=[_delivery(d) for d in await webhooks.deliveries(ctx)])
 
 
-@control.post("/webhooks/dispatch", response_model=DispatchOut, summary="Deliver due webhooks now")
-async def dispatch_now(ctx: Operator, request: Request, body: Annotated[DispatchIn | None, Body()] = None) -> Any:
+async def dispatching_operator(
+    request: Request,
+    sandbox_id: Annotated[uuid.UUID, Path()],
+    authorization: Annotated[str | None, Header()] = None,
+) -> uuid.UUID:
+    """The sandbox whose admin key the caller holds, checked in a transaction that ends before any delivery."""
+    db: Database = request.app.state.db
+    async with db.transaction() as session:
+        ctx = await operator_context(session, sandbox_id=sandbox_id, admin_key=bearer(authorization))
+    return ctx.sandbox_id
+
+
+@dispatching.post("/webhooks/dispatch", response_model=DispatchOut, summary="Deliver due webhooks now")
+async def dispatch_now(
+    request: Request,
+    sandbox_id: Annotated[uuid.UUID, Depends(dispatching_operator)],
+    body: Annotated[DispatchIn | None, Body()] = None,
+) -> Any:
     """What the background loop does every second, on demand (and, with ignoreBackoff, without waiting)."""
-    # Deliveries are claimed and recorded in short transactions of their own, and posted outside any: the
-    # operator check's transaction ends here so that no lock is held while a receiver answers.
-    await ctx.session.commit()
     counts = await webhooks.dispatch(
         request.app.state.db,
         signer(request),
-        sandbox_id=ctx.sandbox_id,
+        sandbox_id=sandbox_id,
         ignore_backoff=bool(body and body.ignore_backoff),
     )
     return DispatchOut(**counts)

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kernel import metrics
 from app.kernel.clock import real_now
-from app.kernel.context import SandboxContext
+from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.db import Database
 from app.kernel.errors import BadRequest, NotFound
 from app.kernel.tls import local_authority
@@ -82,24 +82,24 @@ def _check_url(url: str) -> str:
     return url
 
 
-async def find_registration(ctx: SandboxContext) -> WebhookRegistration | None:
+async def find_registration(ctx: PartnerContext) -> WebhookRegistration | None:
     return (
         await ctx.session.execute(
             select(WebhookRegistration).where(
-                WebhookRegistration.sandbox_id == ctx.sandbox_id, WebhookRegistration.tenant_id == ctx.actor.tenant_id
+                WebhookRegistration.sandbox_id == ctx.sandbox_id, WebhookRegistration.tenant_id == ctx.tenant_id
             )
         )
     ).scalar_one_or_none()
 
 
-async def get_registration(ctx: SandboxContext) -> WebhookRegistration:
+async def get_registration(ctx: PartnerContext) -> WebhookRegistration:
     found = await find_registration(ctx)
     if found is None:
         raise NotFound("Webhook registration of this partner")
     return found
 
 
-async def register(ctx: SandboxContext, *, url: str, events: list[str], replace: bool) -> WebhookRegistration:
+async def register(ctx: PartnerContext, *, url: str, events: list[str], replace: bool) -> WebhookRegistration:
     """Create (POST) or replace (PUT) the partner's one registration."""
     existing = await find_registration(ctx)
     if existing is not None and not replace:
@@ -107,7 +107,7 @@ async def register(ctx: SandboxContext, *, url: str, events: list[str], replace:
     if existing is None and replace:
         raise NotFound("Webhook registration of this partner")
     registration = existing or WebhookRegistration(
-        sandbox_id=ctx.sandbox_id, id=await ctx.new_id(), tenant_id=ctx.actor.tenant_id, created_at=ctx.now
+        sandbox_id=ctx.sandbox_id, id=await ctx.new_id(), tenant_id=ctx.tenant_id, created_at=ctx.now
     )
     registration.url, registration.events, registration.updated_at = _check_url(url), _check_events(events), ctx.now
     ctx.session.add(registration)
@@ -115,7 +115,7 @@ async def register(ctx: SandboxContext, *, url: str, events: list[str], replace:
     return registration
 
 
-async def unregister(ctx: SandboxContext) -> None:
+async def unregister(ctx: PartnerContext) -> None:
     await ctx.session.delete(await get_registration(ctx))
 
 

@@ -28,8 +28,8 @@ from app.gdap.service import (
     require_manager,
     touch,
 )
-from app.kernel import timers
-from app.kernel.context import SandboxContext
+from app.kernel import lookup, timers
+from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.models import (
     AccessAssignmentStatus,
@@ -91,7 +91,7 @@ async def _live_for_group(ctx: SandboxContext, relationship_id: uuid.UUID, group
 
 
 async def create_assignment(
-    ctx: SandboxContext,
+    ctx: PartnerContext,
     *,
     relationship_id: uuid.UUID,
     container_id: uuid.UUID,
@@ -142,35 +142,22 @@ async def create_assignment(
     return assignment
 
 
-async def list_assignments(ctx: SandboxContext, *, relationship_id: uuid.UUID) -> list[DelegatedAdminAccessAssignment]:
-    relationship = await get_relationship(ctx, relationship_id)
-    stmt = (
-        select(DelegatedAdminAccessAssignment)
-        .where(
-            DelegatedAdminAccessAssignment.sandbox_id == ctx.sandbox_id,
-            DelegatedAdminAccessAssignment.relationship_id == relationship.id,
-        )
-        .order_by(DelegatedAdminAccessAssignment.created_at, DelegatedAdminAccessAssignment.id)
-    )
-    return list((await ctx.session.execute(stmt)).scalars())
+async def list_assignments(ctx: PartnerContext, *, relationship_id: uuid.UUID) -> list[DelegatedAdminAccessAssignment]:
+    return await children_of(ctx, DelegatedAdminAccessAssignment, relationship_id=relationship_id)
 
 
 async def get_assignment(
-    ctx: SandboxContext, *, relationship_id: uuid.UUID, assignment_id: uuid.UUID, for_update: bool = False
+    ctx: PartnerContext, *, relationship_id: uuid.UUID, assignment_id: uuid.UUID, for_update: bool = False
 ) -> DelegatedAdminAccessAssignment:
     """An assignment of one of the caller's own relationships; any other is not found."""
-    relationship = await get_relationship(ctx, relationship_id)
-    stmt = select(DelegatedAdminAccessAssignment).where(
-        DelegatedAdminAccessAssignment.sandbox_id == ctx.sandbox_id,
-        DelegatedAdminAccessAssignment.relationship_id == relationship.id,
-        DelegatedAdminAccessAssignment.id == assignment_id,
+    return await child_of(
+        ctx,
+        DelegatedAdminAccessAssignment,
+        relationship_id=relationship_id,
+        child_id=assignment_id,
+        name="Access assignment",
+        for_update=for_update,
     )
-    if for_update:
-        stmt = stmt.with_for_update()
-    assignment: DelegatedAdminAccessAssignment | None = (await ctx.session.execute(stmt)).scalar_one_or_none()
-    if assignment is None:
-        raise NotFound("Access assignment", assignment_id)
-    return assignment
 
 
 @dataclass(frozen=True)
@@ -181,7 +168,7 @@ class Updated:
 
 
 async def update_assignment(
-    ctx: SandboxContext,
+    ctx: PartnerContext,
     *,
     relationship_id: uuid.UUID,
     assignment_id: uuid.UUID,
@@ -221,7 +208,7 @@ async def update_assignment(
 
 
 async def delete_assignment(
-    ctx: SandboxContext, *, relationship_id: uuid.UUID, assignment_id: uuid.UUID, if_match: str | None
+    ctx: PartnerContext, *, relationship_id: uuid.UUID, assignment_id: uuid.UUID, if_match: str | None
 ) -> None:
     """DELETE with If-Match: the assignment is `deleting`, then `deleted` on the next timer tick."""
     require_manager(ctx)
@@ -240,12 +227,12 @@ def operation_data(operation: DelegatedAdminOperation) -> str:
     return json.dumps(operation.payload, separators=(",", ":"))
 
 
-async def list_operations(ctx: SandboxContext, *, relationship_id: uuid.UUID) -> list[DelegatedAdminOperation]:
+async def list_operations(ctx: PartnerContext, *, relationship_id: uuid.UUID) -> list[DelegatedAdminOperation]:
     return await children_of(ctx, DelegatedAdminOperation, relationship_id=relationship_id)
 
 
 async def get_operation(
-    ctx: SandboxContext, *, relationship_id: uuid.UUID, operation_id: uuid.UUID
+    ctx: PartnerContext, *, relationship_id: uuid.UUID, operation_id: uuid.UUID
 ) -> DelegatedAdminOperation:
     return await child_of(
         ctx, DelegatedAdminOperation, relationship_id=relationship_id, child_id=operation_id, name="Operation"
@@ -270,8 +257,9 @@ async def _assignment_and_relationship(
     ).scalar_one_or_none()
     if assignment is None:
         return None
-    relationship = await ctx.session.get(DelegatedAdminRelationship, (ctx.sandbox_id, assignment.relationship_id))
-    assert relationship is not None
+    relationship = await lookup.one(
+        ctx, DelegatedAdminRelationship, assignment.relationship_id, what="Delegated admin relationship"
+    )
     return assignment, relationship
 
 
@@ -323,8 +311,10 @@ async def _run_operation(ctx: SandboxContext, timer: Timer) -> None:
     ).scalar_one_or_none()
     if operation is None or operation.status is not OperationStatus.NOT_STARTED:
         return
-    found = await _assignment_and_relationship(ctx, uuid.UUID(operation.payload["accessAssignmentId"]))
-    assert found is not None
+    assignment_id = uuid.UUID(operation.payload["accessAssignmentId"])
+    found = await _assignment_and_relationship(ctx, assignment_id)
+    if found is None:  # assignments are never deleted, only moved to `deleted`: only a hand-edited row lands here
+        raise NotFound("Access assignment", assignment_id)
     assignment, relationship = found
     partner_id = relationship.partner_tenant_id
     await _move_operation(ctx, operation, OperationStatus.RUNNING, partner_id=partner_id)

@@ -17,8 +17,8 @@ from app.gdap.service import (
     terminate,
 )
 from app.identity import service as identity
-from app.kernel import timers
-from app.kernel.context import SandboxContext
+from app.kernel import lookup, timers
+from app.kernel.context import CustomerContext, SandboxContext
 from app.kernel.errors import Forbidden, NotFound, RuleViolation
 from app.kernel.roles import CustomerRole, require_role
 from app.models import DelegatedAdminRelationship, GdapRelationshipStatus, Tenant, TenantKind, Timer
@@ -38,8 +38,7 @@ class ApprovalView:
 
 
 async def approval_view(ctx: SandboxContext, relationship: DelegatedAdminRelationship) -> ApprovalView:
-    partner = await ctx.session.get(Tenant, (ctx.sandbox_id, relationship.partner_tenant_id))
-    assert partner is not None
+    partner = await lookup.one(ctx, Tenant, relationship.partner_tenant_id, what="Partner tenant")
     profile = await programs.find_profile(ctx, partner.id)
     customer = (
         await ctx.session.get(Tenant, (ctx.sandbox_id, relationship.customer_tenant_id))
@@ -54,45 +53,36 @@ async def approval_view(ctx: SandboxContext, relationship: DelegatedAdminRelatio
     )
 
 
-def _customer_id(ctx: SandboxContext) -> uuid.UUID:
-    assert ctx.actor.tenant_id is not None
-    return ctx.actor.tenant_id
-
-
-async def _require_customer(ctx: SandboxContext) -> Tenant:
-    tenant = await ctx.session.get(Tenant, (ctx.sandbox_id, ctx.actor.tenant_id))
+async def _require_customer(ctx: CustomerContext) -> Tenant:
+    # A person signed in on the approval page may belong to any tenant: the kind is checked here, not assumed.
+    tenant = await ctx.session.get(Tenant, (ctx.sandbox_id, ctx.tenant_id))
     if tenant is None or tenant.kind is not TenantKind.CUSTOMER:
         raise Forbidden("Sign in as a Global admin of the customer's own tenant to answer a partner's request.")
     return tenant
 
 
 async def addressed_to_customer(
-    ctx: SandboxContext, relationship_id: uuid.UUID, *, for_update: bool = False
+    ctx: CustomerContext, relationship_id: uuid.UUID, *, for_update: bool = False
 ) -> DelegatedAdminRelationship:
     """A relationship the calling customer may see: one addressed to it, or an open request (no customer named) that
     waits for approval by whoever holds its link. Any other is not found."""
-    stmt = select(DelegatedAdminRelationship).where(
-        DelegatedAdminRelationship.sandbox_id == ctx.sandbox_id, DelegatedAdminRelationship.id == relationship_id
+    what = "Delegated admin relationship"
+    relationship = await lookup.one(ctx, DelegatedAdminRelationship, relationship_id, what=what, for_update=for_update)
+    mine = relationship.customer_tenant_id == ctx.tenant_id or (
+        relationship.customer_tenant_id is None and relationship.status is R.APPROVAL_PENDING
     )
-    if for_update:
-        stmt = stmt.with_for_update()
-    relationship = (await ctx.session.execute(stmt)).scalar_one_or_none()
-    mine = relationship is not None and (
-        relationship.customer_tenant_id == ctx.actor.tenant_id
-        or (relationship.customer_tenant_id is None and relationship.status is R.APPROVAL_PENDING)
-    )
-    if relationship is None or not mine:
-        raise NotFound("Delegated admin relationship", relationship_id)
+    if not mine:
+        raise NotFound(what, relationship_id)
     return relationship
 
 
-async def list_for_customer(ctx: SandboxContext) -> list[ApprovalView]:
+async def list_for_customer(ctx: CustomerContext) -> list[ApprovalView]:
     """The customer's own list: only the relationships addressed to it (sent, so never one still `created`)."""
     stmt = (
         select(DelegatedAdminRelationship)
         .where(
             DelegatedAdminRelationship.sandbox_id == ctx.sandbox_id,
-            DelegatedAdminRelationship.customer_tenant_id == _customer_id(ctx),
+            DelegatedAdminRelationship.customer_tenant_id == ctx.tenant_id,
             DelegatedAdminRelationship.status != R.CREATED,
         )
         .order_by(DelegatedAdminRelationship.seq, DelegatedAdminRelationship.id)
@@ -100,7 +90,7 @@ async def list_for_customer(ctx: SandboxContext) -> list[ApprovalView]:
     return [await approval_view(ctx, r) for r in (await ctx.session.execute(stmt)).scalars()]
 
 
-async def customer_view(ctx: SandboxContext, *, relationship_id: uuid.UUID) -> ApprovalView:
+async def customer_view(ctx: CustomerContext, *, relationship_id: uuid.UUID) -> ApprovalView:
     """One relationship addressed to the calling customer (or an open request it holds the link of)."""
     return await approval_view(ctx, await addressed_to_customer(ctx, relationship_id))
 
@@ -112,7 +102,7 @@ def approval_expires_at(ctx: SandboxContext, relationship: DelegatedAdminRelatio
     return relationship.approval_pending_at + timedelta(days=ctx.settings.gdap_approval_expiry_days)
 
 
-async def approve_relationship(ctx: SandboxContext, *, relationship_id: uuid.UUID) -> ApprovalView:
+async def approve_relationship(ctx: CustomerContext, *, relationship_id: uuid.UUID) -> ApprovalView:
     """GDP-1: the customer's Global admin approves a pending request (through the page or its JSON twin); a request
     named for another customer is not found, and one past its approval window has expired. GDP-4: not for a provider
     related to this customer only through the extension. GDP-2: approved, then activating, then active (at once, or
@@ -143,7 +133,7 @@ async def approve_relationship(ctx: SandboxContext, *, relationship_id: uuid.UUI
     return await approval_view(ctx, relationship)
 
 
-async def terminate_by_customer(ctx: SandboxContext, *, relationship_id: uuid.UUID) -> ApprovalView:
+async def terminate_by_customer(ctx: CustomerContext, *, relationship_id: uuid.UUID) -> ApprovalView:
     """GDP-2: the customer's Global admin ends an active relationship with a partner."""
     await _require_customer(ctx)
     relationship = await addressed_to_customer(ctx, relationship_id, for_update=True)
@@ -155,9 +145,10 @@ async def terminate_by_customer(ctx: SandboxContext, *, relationship_id: uuid.UU
 
 async def find_for_page(ctx: SandboxContext, relationship_id: uuid.UUID) -> ApprovalView:
     """The relationship behind an approval link, whoever opens it (the page asks for a sign-in before acting)."""
-    relationship = await ctx.session.get(DelegatedAdminRelationship, (ctx.sandbox_id, relationship_id))
-    if relationship is None or relationship.status is R.CREATED:
-        raise NotFound("Delegated admin relationship", relationship_id)
+    what = "Delegated admin relationship"
+    relationship = await lookup.one(ctx, DelegatedAdminRelationship, relationship_id, what=what)
+    if relationship.status is R.CREATED:  # not sent yet: its link is not out, so nobody holds it
+        raise NotFound(what, relationship_id)
     return await approval_view(ctx, relationship)
 
 
@@ -170,4 +161,4 @@ async def _customer_approves(ctx: SandboxContext, timer: Timer) -> None:
         return
     admin = await identity.as_global_admin(ctx, relationship.customer_tenant_id)
     if admin is not None:
-        await approve_relationship(admin, relationship_id=relationship.id)
+        await approve_relationship(admin.acting(admin.actor, CustomerContext), relationship_id=relationship.id)

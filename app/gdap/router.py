@@ -2,7 +2,7 @@
 (`/admin/v1/granularAdminRelationships`) and the control surface's security groups."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Query, Request, Response, status
 
@@ -97,6 +97,21 @@ def _relationship(request: Request, ctx: SandboxContext, r: DelegatedAdminRelati
 def _entity(request: Request, ctx: SandboxContext, r: DelegatedAdminRelationship) -> RelationshipEntity:
     context = _metadata(request, "tenantRelationships/delegatedAdminRelationships/$entity")
     return RelationshipEntity.model_validate({**_relationship(request, ctx, r), "odata_context": context})
+
+
+Item = TypeVar("Item", RelationshipRequest, AccessAssignment, Operation)
+
+
+def _children(
+    request: Request,
+    collection: type[GraphCollection[Item]],
+    relationship_id: uuid.UUID,
+    segment: str,
+    items: list[Item],
+) -> GraphCollection[Item]:
+    """A relationship's requests, access assignments or operations: Graph answers them whole, never paged."""
+    context = f"tenantRelationships/delegatedAdminRelationships('{relationship_id}')/{segment}"
+    return collection(odata_context=_metadata(request, context), value=items)
 
 
 def _location(request: Request, route: str, **ids: uuid.UUID) -> dict[str, str]:
@@ -220,11 +235,8 @@ async def create_relationship_request(
 )
 async def list_relationship_requests(ctx: GraphCaller, request: Request, relationship_id: uuid.UUID) -> Any:
     found = await service.list_requests(ctx, relationship_id=relationship_id)
-    return GraphCollection[RelationshipRequest](
-        odata_context=_metadata(
-            request, f"tenantRelationships/delegatedAdminRelationships('{relationship_id}')/requests"
-        ),
-        value=[_request(r) for r in found],
+    return _children(
+        request, GraphCollection[RelationshipRequest], relationship_id, "requests", [_request(r) for r in found]
     )
 
 
@@ -280,11 +292,12 @@ async def create_access_assignment(
 )
 async def list_access_assignments(ctx: GraphCaller, request: Request, relationship_id: uuid.UUID) -> Any:
     found = await access.list_assignments(ctx, relationship_id=relationship_id)
-    return GraphCollection[AccessAssignment](
-        odata_context=_metadata(
-            request, f"tenantRelationships/delegatedAdminRelationships('{relationship_id}')/accessAssignments"
-        ),
-        value=[_assignment(a) for a in found],
+    return _children(
+        request,
+        GraphCollection[AccessAssignment],
+        relationship_id,
+        "accessAssignments",
+        [_assignment(a) for a in found],
     )
 
 
@@ -348,12 +361,7 @@ def _operation(o: DelegatedAdminOperation) -> Operation:
 @graph.get(ONE + "/operations", response_model=GraphCollection[Operation], summary="List a relationship's operations")
 async def list_operations(ctx: GraphCaller, request: Request, relationship_id: uuid.UUID) -> Any:
     found = await access.list_operations(ctx, relationship_id=relationship_id)
-    return GraphCollection[Operation](
-        odata_context=_metadata(
-            request, f"tenantRelationships/delegatedAdminRelationships('{relationship_id}')/operations"
-        ),
-        value=[_operation(o) for o in found],
-    )
+    return _children(request, GraphCollection[Operation], relationship_id, "operations", [_operation(o) for o in found])
 
 
 @graph.get(ONE + "/operations/{operation_id}", response_model=Operation, summary="Get an operation")

@@ -19,10 +19,10 @@ from app.events.service import move, record_change, record_event
 from app.gdap.duration import parse_duration
 from app.gdap.lifecycle import ACCESS_ASSIGNMENT, GRANTED, LIVE_ASSIGNMENT, RELATIONSHIP
 from app.gdap.roles import CATALOG, GLOBAL_ADMINISTRATOR
-from app.kernel import timers
+from app.kernel import lookup, timers
 from app.kernel.clock import add_business_days
-from app.kernel.context import SandboxContext
-from app.kernel.errors import BadRequest, NotFound, PreconditionFailed, RuleViolation
+from app.kernel.context import PartnerContext, SandboxContext
+from app.kernel.errors import BadRequest, Conflict, NotFound, PreconditionFailed, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
 from app.models import (
@@ -105,11 +105,6 @@ def require_manager(ctx: SandboxContext) -> None:
     )
 
 
-def _partner_id(ctx: SandboxContext) -> uuid.UUID:
-    assert ctx.actor.tenant_id is not None
-    return ctx.actor.tenant_id
-
-
 # --- limits (GDP-3) -------------------------------------------------------------------------------------------------
 
 
@@ -176,7 +171,8 @@ def check_limits(terms: Terms) -> Terms:
 
 def length_of(relationship: DelegatedAdminRelationship) -> timedelta:
     length = parse_duration(relationship.duration)
-    assert length is not None  # checked by check_limits before it was stored
+    if length is None:  # check_limits checked it before it was stored: only a hand-edited row lands here
+        raise Conflict(f"The relationship's duration {relationship.duration!r} is not an ISO 8601 duration.")
     return length
 
 
@@ -184,11 +180,11 @@ def auto_extends(relationship: DelegatedAdminRelationship) -> bool:
     return relationship.auto_extend_duration == AUTO_EXTENSION
 
 
-async def _check_name_free(ctx: SandboxContext, name: str, *, other_than: uuid.UUID | None = None) -> None:
+async def _check_name_free(ctx: PartnerContext, name: str, *, other_than: uuid.UUID | None = None) -> None:
     """GDP-3: the display name is unique among the partner's relationships."""
     stmt = select(DelegatedAdminRelationship.id).where(
         DelegatedAdminRelationship.sandbox_id == ctx.sandbox_id,
-        DelegatedAdminRelationship.partner_tenant_id == _partner_id(ctx),
+        DelegatedAdminRelationship.partner_tenant_id == ctx.tenant_id,
         DelegatedAdminRelationship.display_name == name,
     )
     if other_than is not None:
@@ -224,16 +220,16 @@ async def refuse_extension_only(ctx: SandboxContext, *, partner_id: uuid.UUID, c
 # --- the partner's side (Graph) -------------------------------------------------------------------------------------
 
 
-def _visible(ctx: SandboxContext) -> Select[Any]:
-    """The one query behind every partner read: the caller's own relationships."""
+def _visible(ctx: PartnerContext) -> Select[Any]:
+    """The query behind the partner's listing: the caller's own relationships (`get_relationship` reads one)."""
     return select(DelegatedAdminRelationship).where(
         DelegatedAdminRelationship.sandbox_id == ctx.sandbox_id,
-        DelegatedAdminRelationship.partner_tenant_id == _partner_id(ctx),
+        DelegatedAdminRelationship.partner_tenant_id == ctx.tenant_id,
     )
 
 
 async def request_relationship(
-    ctx: SandboxContext, *, terms: Terms, customer_id: uuid.UUID | None
+    ctx: PartnerContext, *, terms: Terms, customer_id: uuid.UUID | None
 ) -> DelegatedAdminRelationship:
     """GDP-1: a partner asks for a set of directory roles for a duration, for one customer or (without `customer`)
     for whichever customer's Global admin approves it. GDP-3: the limits. GDP-4: not for a provider related to the
@@ -244,11 +240,11 @@ async def request_relationship(
     customer = None
     if customer_id is not None:
         customer = await _customer_tenant(ctx, customer_id)
-        await refuse_extension_only(ctx, partner_id=_partner_id(ctx), customer_id=customer.id)
+        await refuse_extension_only(ctx, partner_id=ctx.tenant_id, customer_id=customer.id)
     relationship = DelegatedAdminRelationship(
         sandbox_id=ctx.sandbox_id,
         id=await ctx.new_id(),
-        partner_tenant_id=_partner_id(ctx),
+        partner_tenant_id=ctx.tenant_id,
         customer_tenant_id=customer.id if customer else None,
         customer_display_name=customer.display_name if customer else None,
         display_name=checked.display_name,
@@ -285,7 +281,7 @@ class RelationshipFilter:
 
 
 async def list_relationships(
-    ctx: SandboxContext, page: PageRequest, where: RelationshipFilter
+    ctx: PartnerContext, page: PageRequest, where: RelationshipFilter
 ) -> Page[DelegatedAdminRelationship]:
     """The caller's relationships, oldest first; no partner sees another's."""
     stmt = _visible(ctx)
@@ -300,16 +296,17 @@ async def list_relationships(
 
 
 async def get_relationship(
-    ctx: SandboxContext, relationship_id: uuid.UUID, *, for_update: bool = False
+    ctx: PartnerContext, relationship_id: uuid.UUID, *, for_update: bool = False
 ) -> DelegatedAdminRelationship:
     """One of the caller's own relationships; any other is not found."""
-    stmt = _visible(ctx).where(DelegatedAdminRelationship.id == relationship_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    relationship: DelegatedAdminRelationship | None = (await ctx.session.execute(stmt)).scalar_one_or_none()
-    if relationship is None:
-        raise NotFound("Delegated admin relationship", relationship_id)
-    return relationship
+    return await lookup.one(
+        ctx,
+        DelegatedAdminRelationship,
+        relationship_id,
+        what="Delegated admin relationship",
+        for_update=for_update,
+        owned_by=(DelegatedAdminRelationship.partner_tenant_id, ctx.tenant_id),
+    )
 
 
 @dataclass(frozen=True)
@@ -342,7 +339,7 @@ def _editable(relationship: DelegatedAdminRelationship, changes: Changes, *, act
 
 
 async def update_relationship(
-    ctx: SandboxContext, *, relationship_id: uuid.UUID, if_match: str | None, changes: Changes
+    ctx: PartnerContext, *, relationship_id: uuid.UUID, if_match: str | None, changes: Changes
 ) -> DelegatedAdminRelationship:
     """PATCH with If-Match: everything while `created`, only autoExtendDuration while `active` (GDP-3, which also
     checks the new terms and, for a new customer, GDP-4)."""
@@ -388,7 +385,7 @@ async def update_relationship(
     return relationship
 
 
-async def delete_relationship(ctx: SandboxContext, *, relationship_id: uuid.UUID, if_match: str | None) -> None:
+async def delete_relationship(ctx: PartnerContext, *, relationship_id: uuid.UUID, if_match: str | None) -> None:
     """DELETE with If-Match, only while `created` (GDP-3): a sent request is terminated, never deleted."""
     require_manager(ctx)
     relationship = await get_relationship(ctx, relationship_id, for_update=True)
@@ -433,7 +430,7 @@ async def move_relationship(
 
 
 async def submit_request(
-    ctx: SandboxContext, *, relationship_id: uuid.UUID, action: GdapRequestAction
+    ctx: PartnerContext, *, relationship_id: uuid.UUID, action: GdapRequestAction
 ) -> DelegatedAdminRelationshipRequest:
     """`POST .../requests`: lockForApproval sends a `created` relationship to the customer (GDP-1), whose approval
     link then works for `gdapApprovalExpiryDays`; terminate ends an active one from the partner's side (GDP-2).
@@ -472,11 +469,12 @@ async def submit_request(
     return request
 
 
-Child = TypeVar("Child", DelegatedAdminRelationshipRequest, DelegatedAdminOperation)
+# What hangs off a relationship and is read through it: Graph's requests, access assignments and operations.
+Child = TypeVar("Child", DelegatedAdminRelationshipRequest, DelegatedAdminAccessAssignment, DelegatedAdminOperation)
 
 
-async def children_of(ctx: SandboxContext, kind: type[Child], *, relationship_id: uuid.UUID) -> list[Child]:
-    """A visible relationship's requests or operations, oldest first."""
+async def children_of(ctx: PartnerContext, kind: type[Child], *, relationship_id: uuid.UUID) -> list[Child]:
+    """A visible relationship's requests, access assignments or operations, oldest first."""
     relationship = await get_relationship(ctx, relationship_id)
     stmt = (
         select(kind)
@@ -487,20 +485,27 @@ async def children_of(ctx: SandboxContext, kind: type[Child], *, relationship_id
 
 
 async def child_of(
-    ctx: SandboxContext, kind: type[Child], *, relationship_id: uuid.UUID, child_id: uuid.UUID, name: str
+    ctx: PartnerContext,
+    kind: type[Child],
+    *,
+    relationship_id: uuid.UUID,
+    child_id: uuid.UUID,
+    name: str,
+    for_update: bool = False,
 ) -> Child:
-    found = next((c for c in await children_of(ctx, kind, relationship_id=relationship_id) if c.id == child_id), None)
-    if found is None:
-        raise NotFound(name, child_id)
-    return found
+    """One child of a visible relationship; a child of any other relationship is not found."""
+    relationship = await get_relationship(ctx, relationship_id)
+    return await lookup.one(
+        ctx, kind, child_id, what=name, for_update=for_update, owned_by=(kind.relationship_id, relationship.id)
+    )
 
 
-async def list_requests(ctx: SandboxContext, *, relationship_id: uuid.UUID) -> list[DelegatedAdminRelationshipRequest]:
+async def list_requests(ctx: PartnerContext, *, relationship_id: uuid.UUID) -> list[DelegatedAdminRelationshipRequest]:
     return await children_of(ctx, DelegatedAdminRelationshipRequest, relationship_id=relationship_id)
 
 
 async def get_request(
-    ctx: SandboxContext, *, relationship_id: uuid.UUID, request_id: uuid.UUID
+    ctx: PartnerContext, *, relationship_id: uuid.UUID, request_id: uuid.UUID
 ) -> DelegatedAdminRelationshipRequest:
     return await child_of(
         ctx,
@@ -524,21 +529,21 @@ async def terminate(ctx: SandboxContext, relationship: DelegatedAdminRelationshi
 # --- delegatedAdminCustomers ----------------------------------------------------------------------------------------
 
 
-def _granted_customers(ctx: SandboxContext) -> Select[Any]:
+def _granted_customers(ctx: PartnerContext) -> Select[Any]:
     granted = select(DelegatedAdminRelationship.customer_tenant_id).where(
         DelegatedAdminRelationship.sandbox_id == ctx.sandbox_id,
-        DelegatedAdminRelationship.partner_tenant_id == _partner_id(ctx),
+        DelegatedAdminRelationship.partner_tenant_id == ctx.tenant_id,
         DelegatedAdminRelationship.status.in_(GRANTED),
     )
     return select(Tenant).where(Tenant.sandbox_id == ctx.sandbox_id, Tenant.id.in_(granted))
 
 
-async def list_delegated_admin_customers(ctx: SandboxContext, page: PageRequest) -> Page[Tenant]:
+async def list_delegated_admin_customers(ctx: PartnerContext, page: PageRequest) -> Page[Tenant]:
     """The customers that granted the caller a relationship that has not ended."""
     return await keyset(ctx.session, _granted_customers(ctx), keys=[Tenant.id], page=page)
 
 
-async def get_delegated_admin_customer(ctx: SandboxContext, customer_id: uuid.UUID) -> Tenant:
+async def get_delegated_admin_customer(ctx: PartnerContext, customer_id: uuid.UUID) -> Tenant:
     stmt = _granted_customers(ctx).where(Tenant.id == customer_id)
     tenant: Tenant | None = (await ctx.session.execute(stmt)).scalar_one_or_none()
     if tenant is None:

@@ -29,13 +29,13 @@ async def schedule_reminder(
     tenant_id: uuid.UUID | None,
 ) -> Timer:
     """Schedule a reminder at `due_at`, or after some hours or business days on the sandbox clock."""
-    if sum(v is not None for v in (due_at, after_hours, after_business_days)) != 1:
-        raise BadRequest("Give exactly one of dueAt, afterHours or afterBusinessDays.")
+    given = sum(v is not None for v in (due_at, after_hours, after_business_days))
     if after_hours is not None:
         due_at = ctx.now + timedelta(hours=after_hours)
     elif after_business_days is not None:
         due_at = add_business_days(ctx.now, after_business_days)
-    assert due_at is not None
+    if given != 1 or due_at is None:
+        raise BadRequest("Give exactly one of dueAt, afterHours or afterBusinessDays.")
     ref = await ctx.new_id()
     return await timers.schedule(
         ctx,

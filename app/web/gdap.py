@@ -17,7 +17,7 @@ from app.gdap.duration import in_words
 from app.gdap.roles import CATALOG, role_name
 from app.gdap.service import auto_extends, length_of
 from app.identity import service as identity
-from app.kernel.context import OPERATOR, SandboxContext
+from app.kernel.context import OPERATOR, CustomerContext, SandboxContext
 from app.kernel.db import TransactionalRoute, get_session
 from app.kernel.errors import DomainError, NotFound
 from app.models import GdapRelationshipStatus, Sandbox
@@ -137,7 +137,9 @@ async def approve_on_gdap_page(
         return HTMLResponse(page(TITLE, body), status_code=401)
     try:
         async with session.begin_nested():  # a refusal leaves nothing half-written behind the page
-            approved = await approval.approve_relationship(signed_in, relationship_id=view.relationship.id)
+            # Whoever signed in acts as a customer; approve_relationship refuses one of another kind of tenant.
+            as_customer = signed_in.acting(signed_in.actor, CustomerContext)
+            approved = await approval.approve_relationship(as_customer, relationship_id=view.relationship.id)
     except NotFound:
         # The page showed the request to whoever held the link; only another organization's admin lands here.
         text = "This request was sent to another organization: sign in with an account of that organization."

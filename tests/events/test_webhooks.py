@@ -133,3 +133,29 @@ async def test_a_receiver_that_is_down_slows_no_api_call(world: World) -> None:
     assert status["status"] == "pending"
     assert status["results"][0]["responseCode"] is None
     assert "ConnectError" in status["results"][0]["responseMessage"]
+
+
+async def test_dispatch_with_an_ms_request_id_delivers_and_answers(world: World) -> None:
+    # Scripts send MS-RequestId on every call; dispatching must not fail for it (it once answered 500).
+    partner = await world.direct_bill_partner()
+    receiver = Receiver()
+    with serving(receiver.app) as base:
+        await register(partner, f"{base}/hook", ["test-created"])
+        r = await world.http.post(
+            "/webhooks/v1/registration/validationEvents", headers=bearer(await partner.app_token())
+        )
+        assert r.status_code == 200, r.text
+        r = await world.sim("POST", "/webhooks/dispatch", headers={"MS-RequestId": "dispatch-1"})
+        assert r.status_code == 200, r.text
+        assert r.json() == {"succeeded": 1, "retrying": 0, "failed": 0}
+        # Not a replay of the first answer: a new round, which finds nothing left to deliver.
+        r = await world.sim("POST", "/webhooks/dispatch", headers={"MS-RequestId": "dispatch-1"})
+        assert r.status_code == 200, r.text
+        assert r.json() == {"succeeded": 0, "retrying": 0, "failed": 0}
+    assert len(receiver.received) == 1
+    assert json.loads(receiver.received[0][1])["EventName"] == "test-created"
+    log = (await world.sim("GET", "/webhooks/deliveries")).json()["items"]
+    assert [(d["status"], d["attempts"]) for d in log] == [("succeeded", 1)]
+    # Outside the request transaction, the admin key still guards it.
+    r = await world.http.post(f"/sim/v1/sandboxes/{world.id}/webhooks/dispatch", headers=bearer("not-the-key"))
+    assert r.status_code == 401, r.text
