@@ -382,24 +382,69 @@ GRAPH_ERROR = {
 }
 
 
+OAUTH_ERROR = {
+    "type": "object",
+    "title": "OAuthError",
+    "description": "Entra ID's token-endpoint error (RFC 6749 section 5.2, with AADSTS codes).",
+    "required": ["error", "error_description"],
+    "properties": {
+        "error": {"type": "string"},
+        "error_description": {"type": "string"},
+        "error_codes": {"type": "array", "items": {"type": "integer"}},
+        "timestamp": {"type": "string"},
+        "trace_id": {"type": "string"},
+        "correlation_id": {"type": "string"},
+    },
+}
+_WHY = {
+    "400": "Bad input, or a rule that refused it (`rule`).",
+    "401": "No valid credentials: a bearer token (or the sandbox's admin key on the control surface).",
+    "403": "The caller may not do this: its tenant kind, role or channel, or a rule (`rule`).",
+    "404": "Not there, or not visible to the caller.",
+    "409": "The state forbids it, or the change conflicts with existing data.",
+    "412": "A stale If-Match.",
+    "413": "The body is too large.",
+    "429": "Throttled (a fault rule, or the sandbox's realistic throttling): wait `Retry-After` seconds.",
+    "500": "A defect of cspsim's: quote the MS-RequestId.",
+    "503": "An injected fault, or the service is busy: retry after `Retry-After` seconds.",
+}
+_MUTATING = {"post", "put", "patch", "delete"}
+_WITH_BODY = {"post", "put", "patch"}
+
+
+def _answers(path: str, method: str) -> tuple[set[str], bool]:
+    """The error statuses an operation answers, and whether they come in OAuth's shape."""
+    if "/oauth2/" in path or "/discovery/" in path or "/.well-known/" in path or path.startswith("/common/"):
+        return {"400", "401"} if method == "post" else {"400"}, True
+    codes = {"400", "500"} | ({"413"} if method in _WITH_BODY else set())
+    if any(path.startswith(prefix) for prefix in _shapes):  # a tenant surface: the whole request pipeline
+        codes |= {"401", "403", "404", "429", "503"} | ({"409"} if method in _MUTATING else set())
+        codes |= {"412"} if method in ("put", "patch") else set()
+    elif path.startswith("/sim/v1/sandboxes/{"):  # the control surface: the admin key
+        codes |= {"401", "404"} | ({"409"} if method in _MUTATING else set())
+    elif "{" in path:
+        codes.add("404")
+    return codes, False
+
+
 def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
-    """Say in the OpenAPI document what cspsim answers: bad input is a 400 in the surface's error shape (FastAPI
-    would advertise its own 422), and every refusal has that shape."""
+    """Say in the OpenAPI document what cspsim answers: every error status an operation can answer, in its surface's
+    error shape (bad input is a 400, where FastAPI would advertise its own 422)."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["PartnerCenterError"], components["GraphError"] = PARTNER_CENTER_ERROR, GRAPH_ERROR
+    components["OAuthError"] = OAUTH_ERROR
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
     for path, operations in schema.get("paths", {}).items():
-        graph = shape_of(path) is ErrorShape.GRAPH
-        error = "#/components/schemas/" + ("GraphError" if graph else "PartnerCenterError")
-        for operation in operations.values():
+        shape = "GraphError" if shape_of(path) is ErrorShape.GRAPH else "PartnerCenterError"
+        for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             responses.pop("422", None)
-            responses.setdefault(
-                "400",
-                {
-                    "description": "Bad input, or a rule that refused it (`rule`).",
-                    "content": {"application/json": {"schema": {"$ref": error}}},
-                },
-            )
+            codes, oauth = _answers(path, method)
+            ref = "#/components/schemas/" + ("OAuthError" if oauth else shape)
+            for code in sorted(codes):
+                responses.setdefault(
+                    code,
+                    {"description": _WHY[code], "content": {"application/json": {"schema": {"$ref": ref}}}},
+                )
     return schema

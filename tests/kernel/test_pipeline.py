@@ -38,9 +38,20 @@ def calls_of(app: FastAPI, surface: Surface) -> list[tuple[str, str]]:
     return found
 
 
-async def call(world: World, method: str, path: str, token: str) -> httpx.Response:
+def documented(app: FastAPI, method: str, path: str) -> set[int]:
+    """The statuses the OpenAPI document promises for the operation a concrete path belongs to."""
+    for template, operations in app.openapi()["paths"].items():
+        if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", template), path) and method.lower() in operations:
+            return {int(code) for code in operations[method.lower()]["responses"]}
+    raise AssertionError(f"{method} {path} is not in the OpenAPI document")
+
+
+async def call(world: World, app: FastAPI, method: str, path: str, token: str) -> httpx.Response:
+    """One call; whatever it answers, the OpenAPI document says the operation may answer it."""
     body: dict[str, Any] | None = {} if method in WITH_BODY else None
-    return await world.http.request(method, path, headers=bearer(token), json=body)
+    r = await world.http.request(method, path, headers=bearer(token), json=body)
+    assert r.status_code in documented(app, method, path), (method, path, r.status_code)
+    return r
 
 
 async def caller_token(world: World, surface: Surface) -> str:
@@ -65,7 +76,7 @@ async def test_a_fault_rule_fires_on_every_route(world: World, app: FastAPI, sur
     r = await world.sim("POST", "/faults", json=rule | {"message": "down on purpose"})
     assert r.status_code == 201, r.text
     for method, path in calls_of(app, surface):
-        r = await call(world, method, path, token)
+        r = await call(world, app, method, path, token)
         assert r.status_code == 503, (method, path, r.text)
         message = r.json()["error"]["message"] if surface is GRAPH_API else r.json()["description"]
         assert message == "down on purpose", (method, path)
@@ -81,8 +92,8 @@ async def test_realistic_throttling_counts_every_throttled_route(world: World, a
     assert throttled, f"{surface.name} throttles nothing"
     for method, path in throttled:
         await world.sim("POST", "/clock/advance", json={"minutes": 1})  # a fresh window for this call
-        await call(world, method, path, token)
-        r = await call(world, method, path, token)
+        await call(world, app, method, path, token)
+        r = await call(world, app, method, path, token)
         assert r.status_code == 429, (method, path, r.text)
         assert r.headers["Retry-After"] == "60"
 
@@ -93,7 +104,7 @@ async def test_the_api_channel_rule_guards_every_route(world: World, app: FastAP
     reseller = await world.indirect_reseller()
     token = await reseller.app_token()
     for method, path in calls_of(app, surface):
-        r = await call(world, method, path, token)
+        r = await call(world, app, method, path, token)
         assert r.status_code == 403, (method, path, r.text)
         assert r.json()["rule"] == "PRG-9", (method, path)
     assert {s.name for s in SURFACES if s.admissions} == {"Partner Center", WEBHOOKS.name}
@@ -105,5 +116,5 @@ async def test_each_surface_serves_only_its_kind_of_tenant(world: World, app: Fa
     stranger = await (world.direct_bill_partner() if surface is ADMIN_CENTER else world.customer())
     token = await stranger.portal_token()
     for method, path in calls_of(app, surface):
-        r = await call(world, method, path, token)
+        r = await call(world, app, method, path, token)
         assert r.status_code == 403, (method, path, r.text)
