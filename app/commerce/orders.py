@@ -2,11 +2,12 @@
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
 from app.catalog import service as catalog
-from app.commerce.subscriptions import charge, start_term
+from app.commerce.subscriptions import create_subscription
 from app.customers import agreements
 from app.customers import service as customers
 from app.events.service import record_audit, record_event
@@ -19,9 +20,7 @@ from app.models import (
     OrderStatus,
     PartnerProfile,
     RelationshipKind,
-    Subscription,
     SubscriptionChannel,
-    SubscriptionStatus,
     Tenant,
 )
 from app.programs import service as programs
@@ -83,6 +82,34 @@ async def _partner_of_record(
     return given
 
 
+async def create_order(
+    ctx: SandboxContext,
+    *,
+    order_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    partner_tenant_id: uuid.UUID,
+    line_items: list[dict[str, Any]],
+    currency: str,
+    transaction_type: str = "UserPurchase",
+) -> Order:
+    """The one way an order comes to be (a partner's purchase, a transfer's arrival): completed, its lines already
+    subscriptions. `order_id` was taken before the lines' subscriptions, which name it."""
+    order = Order(
+        sandbox_id=ctx.sandbox_id,
+        id=order_id,
+        customer_tenant_id=customer_id,
+        partner_tenant_id=partner_tenant_id,
+        status=OrderStatus.COMPLETED,
+        transaction_type=transaction_type,
+        currency=currency,
+        line_items=line_items,
+        created_by=ctx.actor.name,
+        created_at=ctx.now,
+    )
+    ctx.session.add(order)
+    return order
+
+
 async def place_order(ctx: SandboxContext, *, customer_id: uuid.UUID, line_items: list[LineItem]) -> Order:
     """COM-1: a direct-bill partner orders for its own direct customers; a provider for customers it holds a
     relationship with (REL-5), never through a relationship acquired as indirect reseller (REL-3). COM-2: an
@@ -106,18 +133,8 @@ async def place_order(ctx: SandboxContext, *, customer_id: uuid.UUID, line_items
         raise BadRequest("An order has at least one line item.")
     if len({line.line_item_number for line in line_items}) != len(line_items):
         raise BadRequest("Each line item needs its own lineItemNumber.")
-    order = Order(
-        sandbox_id=ctx.sandbox_id,
-        id=await ctx.new_id(),
-        customer_tenant_id=customer_id,
-        partner_tenant_id=partner_id,
-        status=OrderStatus.COMPLETED,
-        currency="USD",
-        line_items=[],
-        created_by=ctx.actor.name,
-        created_at=ctx.now,
-    )
-    lines = []
+    order_id = await ctx.new_id()  # first, so that each line's subscription names its order
+    lines, currency = [], "USD"
     for line in line_items:
         resolved = catalog.resolve(
             line.offer_id,
@@ -127,33 +144,28 @@ async def place_order(ctx: SandboxContext, *, customer_id: uuid.UUID, line_items
             quantity=line.quantity,
         )
         on_record = await _partner_of_record(ctx, relationship, customer_id, line.partner_id_on_record)
-        subscription = Subscription(
-            sandbox_id=ctx.sandbox_id,
-            id=await ctx.new_id(),
+        subscription = await create_subscription(
+            ctx,
             customer_tenant_id=customer_id,
             channel=SubscriptionChannel.CSP,
             partner_tenant_id=partner_id,
-            order_id=order.id,
+            order_id=order_id,
             offer_id=resolved.offer.catalog_item_id,
             offer_name=resolved.offer.title,
             friendly_name=line.friendly_name,
             product_type=resolved.offer.product_type.value,
             is_new_commerce=resolved.offer.new_commerce,
             quantity=line.quantity,
-            status=SubscriptionStatus.ACTIVE,
             term_duration=resolved.term.duration or None,
             billing_cycle=resolved.billing_cycle,
             unit_price=resolved.unit_price,
             currency=resolved.currency,
             auto_renew=bool(resolved.term.duration),
             partner_of_record=on_record,
-            created_at=ctx.now,
-            refundable_tranches=[],
+            term_from=ctx.now,
+            charge_kind="new",
         )
-        ctx.session.add(subscription)
-        await start_term(ctx, subscription, ctx.now)
-        await charge(ctx, subscription, kind="new", quantity=line.quantity)
-        order.currency = resolved.currency
+        currency = resolved.currency
         lines.append(
             {
                 "lineItemNumber": line.line_item_number,
@@ -168,8 +180,14 @@ async def place_order(ctx: SandboxContext, *, customer_id: uuid.UUID, line_items
                 "unitPrice": str(resolved.unit_price),
             }
         )
-    order.line_items = lines
-    ctx.session.add(order)
+    order = await create_order(
+        ctx,
+        order_id=order_id,
+        customer_id=customer_id,
+        partner_tenant_id=partner_id,
+        line_items=lines,
+        currency=currency,
+    )
     await ctx.session.flush()
     await record_event(
         ctx,

@@ -2,7 +2,8 @@
 
 import calendar
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -13,7 +14,7 @@ from app.events.service import move, record_event
 from app.kernel import timers
 from app.kernel.context import SandboxContext
 from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
-from app.models import Charge, Subscription, SubscriptionStatus, Timer
+from app.models import Charge, Subscription, SubscriptionChannel, SubscriptionStatus, Timer
 from app.models.base import next_seq
 
 S = SubscriptionStatus
@@ -84,6 +85,67 @@ async def start_term(ctx: SandboxContext, subscription: Subscription, start: dat
     if end:
         open_tranche(subscription, subscription.quantity, start)
         await timers.schedule(ctx, kind=RENEW_TIMER, ref=subscription.id, due_at=end)
+
+
+async def create_subscription(
+    ctx: SandboxContext,
+    *,
+    customer_tenant_id: uuid.UUID,
+    channel: SubscriptionChannel,
+    partner_tenant_id: uuid.UUID | None,
+    offer_id: str,
+    offer_name: str,
+    quantity: int,
+    is_new_commerce: bool,
+    auto_renew: bool,
+    partner_of_record: str | None,
+    term_duration: str | None,
+    billing_cycle: str | None,
+    order_id: uuid.UUID | None = None,
+    friendly_name: str | None = None,
+    product_type: str | None = None,
+    unit_price: Decimal | None = None,
+    currency: str | None = None,
+    commitment_end_date: date | None = None,
+    term_from: datetime | None = None,
+    refund_window: bool = True,
+    charge_kind: str | None = None,
+) -> Subscription:
+    """The one way a subscription comes to be (an order's line, a transfer's arrival, a purchase outside CSP): active,
+    its term started at `term_from` (none: no term dates, as for a purchase outside CSP), its 168-hour window open
+    unless `refund_window` is off (a transfer opens none, COM-8), and its first charge when `charge_kind` names one."""
+    subscription = Subscription(
+        sandbox_id=ctx.sandbox_id,
+        id=await ctx.new_id(),
+        customer_tenant_id=customer_tenant_id,
+        channel=channel,
+        partner_tenant_id=partner_tenant_id,
+        order_id=order_id,
+        offer_id=offer_id,
+        offer_name=offer_name,
+        friendly_name=friendly_name,
+        product_type=product_type,
+        is_new_commerce=is_new_commerce,
+        quantity=quantity,
+        status=SubscriptionStatus.ACTIVE,
+        term_duration=term_duration,
+        billing_cycle=billing_cycle,
+        unit_price=unit_price,
+        currency=currency,
+        commitment_end_date=commitment_end_date,
+        auto_renew=auto_renew,
+        partner_of_record=partner_of_record,
+        created_at=ctx.now,
+        refundable_tranches=[],
+    )
+    ctx.session.add(subscription)
+    if term_from is not None:
+        await start_term(ctx, subscription, term_from)
+        if not refund_window:
+            subscription.refundable_tranches, subscription.cancellation_allowed_until = [], None
+    if charge_kind is not None:
+        await charge(ctx, subscription, kind=charge_kind, quantity=quantity)
+    return subscription
 
 
 def visible_subscriptions(ctx: SandboxContext, customer_id: uuid.UUID) -> Select[Any]:

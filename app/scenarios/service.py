@@ -110,7 +110,9 @@ class BuiltLink:
 
 
 @dataclass(frozen=True)
-class BuiltSubscription:
+class BuiltPurchase:
+    """A subscription a customer of the world holds, ordered by `partner` or bought outside CSP (no partner)."""
+
     customer: str
     partner: str | None
     subscription: Subscription
@@ -123,7 +125,7 @@ class LoadedScenario:
     customers: dict[str, BuiltTenant] = field(default_factory=dict)
     partnerships: list[BuiltPartnership] = field(default_factory=list)
     links: list[BuiltLink] = field(default_factory=list)
-    subscriptions: list[BuiltSubscription] = field(default_factory=list)
+    subscriptions: list[BuiltPurchase] = field(default_factory=list)
 
 
 # --- building -----------------------------------------------------------------------------------------------------
@@ -465,7 +467,7 @@ class _Builder:
             auto_renew=existing.auto_renew,
             partner_of_record=existing.partner_of_record,
         )
-        self.loaded.subscriptions.append(BuiltSubscription(ref, existing.partner, subscription))
+        self.loaded.subscriptions.append(BuiltPurchase(ref, existing.partner, subscription))
 
     async def _order(self, ref: str, order: OrderIn) -> None:
         customer = self.loaded.customers[ref]
@@ -490,7 +492,7 @@ class _Builder:
                 Subscription, (self.ctx.sandbox_id, uuid.UUID(line["subscriptionId"]))
             )
             assert subscription is not None
-            self.loaded.subscriptions.append(BuiltSubscription(ref, order.partner, subscription))
+            self.loaded.subscriptions.append(BuiltPurchase(ref, order.partner, subscription))
 
 
 def _new_users(users: list[UserIn], domain: str) -> list[identity.NewUser]:

@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import select
 
 from app.commerce.lifecycle import SUBSCRIPTION
-from app.commerce.subscriptions import RENEW_TIMER, charge, start_term
+from app.commerce.orders import create_order
+from app.commerce.subscriptions import RENEW_TIMER, charge, create_subscription
 from app.customers import service as customers
 from app.events.service import move, notify, record_audit, record_event
 from app.identity import service as identity
@@ -19,7 +20,6 @@ from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
 from app.models import (
     Order,
-    OrderStatus,
     RelationshipKind,
     Subscription,
     SubscriptionChannel,
@@ -317,22 +317,12 @@ async def submit_transfer(ctx: SandboxContext, *, customer_id: uuid.UUID, transf
     _require_active(transfer)
     if not transfer.line_items:
         raise BadRequest("Choose the subscriptions first (PATCH the transfer with lineItems).")
-    order = Order(
-        sandbox_id=ctx.sandbox_id,
-        id=await ctx.new_id(),
-        customer_tenant_id=customer_id,
-        partner_tenant_id=transfer.target_partner_tenant_id,
-        status=OrderStatus.COMPLETED,
-        transaction_type="SystemPurchase",
-        currency="USD",
-        line_items=[],
-        created_by=ctx.actor.name,
-        created_at=ctx.now,
-    )
+    order_id = await ctx.new_id()  # first, so that each moved subscription names its order
+    currency = "USD"
     lines, done = [], []
     for number, item in enumerate(transfer.line_items):
         old = await _source_subscription(ctx, transfer, item["subscriptionId"])
-        new = await _moved(ctx, old, transfer, order)
+        new = await _moved(ctx, old, transfer, order_id)
         await move(
             ctx,
             old,
@@ -345,7 +335,7 @@ async def submit_transfer(ctx: SandboxContext, *, customer_id: uuid.UUID, transf
         )
         await timers.cancel(ctx, kind=RENEW_TIMER, ref=old.id)
         await charge(ctx, old, kind="transferOut", quantity=old.quantity)
-        order.currency = new.currency or "USD"
+        currency = new.currency or "USD"
         lines.append(
             {
                 "lineItemNumber": number,
@@ -359,8 +349,15 @@ async def submit_transfer(ctx: SandboxContext, *, customer_id: uuid.UUID, transf
             }
         )
         done.append({**item, "status": "Complete"})
-    order.line_items = lines
-    ctx.session.add(order)
+    order = await create_order(
+        ctx,
+        order_id=order_id,
+        customer_id=customer_id,
+        partner_tenant_id=transfer.target_partner_tenant_id,
+        line_items=lines,
+        currency=currency,
+        transaction_type="SystemPurchase",
+    )
     transfer.line_items, transfer.order_id = done, order.id
     await _move(ctx, transfer, T.COMPLETE, "submit", "complete-transfer")
     await timers.cancel(ctx, kind=EXPIRE_TIMER, ref=transfer.id)
@@ -368,36 +365,31 @@ async def submit_transfer(ctx: SandboxContext, *, customer_id: uuid.UUID, transf
     return order
 
 
-async def _moved(ctx: SandboxContext, old: Subscription, transfer: Transfer, order: Order) -> Subscription:
-    new = Subscription(
-        sandbox_id=ctx.sandbox_id,
-        id=await ctx.new_id(),
+async def _moved(ctx: SandboxContext, old: Subscription, transfer: Transfer, order_id: uuid.UUID) -> Subscription:
+    """The old subscription again, on the target: same offer, seats, price and term end (its term runs from the old
+    one's start), and no refund window of its own."""
+    return await create_subscription(
+        ctx,
         customer_tenant_id=old.customer_tenant_id,
         channel=SubscriptionChannel.CSP,
         partner_tenant_id=transfer.target_partner_tenant_id,
-        order_id=order.id,
+        order_id=order_id,
         offer_id=old.offer_id,
         offer_name=old.offer_name,
         friendly_name=old.friendly_name,
         product_type=old.product_type,
         is_new_commerce=True,
         quantity=old.quantity,
-        status=SubscriptionStatus.ACTIVE,
         term_duration=old.term_duration,
         billing_cycle=old.billing_cycle,
         unit_price=old.unit_price,
         currency=old.currency,
         auto_renew=old.auto_renew,
-        created_at=ctx.now,
-        refundable_tranches=[],
         partner_of_record=transfer.partner_on_record or old.partner_of_record,
+        term_from=old.effective_start_date,
+        refund_window=False,
+        charge_kind="transferIn",
     )
-    ctx.session.add(new)
-    if old.effective_start_date is not None:
-        await start_term(ctx, new, old.effective_start_date)  # the same term end as the old one
-        new.refundable_tranches, new.cancellation_allowed_until = [], None  # a transfer opens no refund window
-    await charge(ctx, new, kind="transferIn", quantity=new.quantity)
-    return new
 
 
 @timers.on_timer(EXPIRE_TIMER)
