@@ -1,6 +1,7 @@
 """Order requests (COM-2): an indirect reseller asks its provider to order for one of its customers."""
 
 import uuid
+from dataclasses import replace
 
 from sqlalchemy import select
 
@@ -18,7 +19,7 @@ from app.providers import service as providers
 
 
 async def request_order(
-    ctx: SandboxContext, *, customer_id: uuid.UUID, indirect_provider_id: uuid.UUID, line_items: list[dict[str, object]]
+    ctx: SandboxContext, *, customer_id: uuid.UUID, indirect_provider_id: uuid.UUID, line_items: list[LineItem]
 ) -> OrderRequest:
     """COM-2: the reseller asks; the customer must be its indirect reseller customer, the provider one it partners
     with and that holds the customer too."""
@@ -55,7 +56,7 @@ async def request_order(
         reseller_tenant_id=reseller_id,
         provider_tenant_id=indirect_provider_id,
         status=OrderRequestStatus.PENDING,
-        line_items=line_items,
+        line_items=[line.as_requested() for line in line_items],
         created_by=ctx.actor.name,
         created_at=ctx.now,
     )
@@ -106,17 +107,10 @@ async def fulfill(ctx: SandboxContext, *, request_id: uuid.UUID) -> tuple[OrderR
     request = await _for_provider(ctx, request_id)
     ORDER_REQUEST.check(request.status, OrderRequestStatus.FULFILLED, action="fulfill")
     reseller = await programs.find_profile(ctx, request.reseller_tenant_id)
+    on_record = reseller.partner_id if reseller else None
     lines = [
-        LineItem(
-            line_item_number=int(str(li.get("lineItemNumber", n))),
-            offer_id=str(li["offerId"]),
-            quantity=int(str(li["quantity"])),
-            term_duration=_text(li.get("termDuration")),
-            billing_cycle=_text(li.get("billingCycle")),
-            partner_id_on_record=reseller.partner_id if reseller else None,
-            friendly_name=_text(li.get("friendlyName")),
-        )
-        for n, li in enumerate(request.line_items)
+        replace(LineItem.from_requested(kept, number=n), partner_id_on_record=on_record)
+        for n, kept in enumerate(request.line_items)
     ]
     order = await place_order(ctx, customer_id=request.customer_tenant_id, line_items=lines)
     request.order_id = order.id
@@ -138,10 +132,6 @@ async def fulfill(ctx: SandboxContext, *, request_id: uuid.UUID) -> tuple[OrderR
         f"Order request {request.id} was fulfilled with order {order.id}.",
     )
     return request, order
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
 
 
 async def reject(ctx: SandboxContext, *, request_id: uuid.UUID, reason: str) -> OrderRequest:

@@ -2,6 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -29,6 +30,8 @@ from app.providers import service as providers
 
 @dataclass(frozen=True)
 class LineItem:
+    """A line a partner asks for: in an order, or in an order request until its provider fulfils it."""
+
     line_item_number: int
     offer_id: str
     quantity: int
@@ -36,6 +39,75 @@ class LineItem:
     billing_cycle: str | None
     partner_id_on_record: str | None
     friendly_name: str | None
+
+    def as_requested(self) -> dict[str, Any]:
+        """As an order request keeps it: Partner Center's names, the fields left out not written."""
+        given = {
+            "lineItemNumber": self.line_item_number,
+            "offerId": self.offer_id,
+            "quantity": self.quantity,
+            "termDuration": self.term_duration,
+            "billingCycle": self.billing_cycle,
+            "partnerIdOnRecord": self.partner_id_on_record,
+            "friendlyName": self.friendly_name,
+        }
+        return {key: value for key, value in given.items() if value is not None}
+
+    @classmethod
+    def from_requested(cls, kept: dict[str, Any], *, number: int) -> "LineItem":
+        return cls(
+            line_item_number=int(kept.get("lineItemNumber", number)),
+            offer_id=str(kept["offerId"]),
+            quantity=int(kept["quantity"]),
+            term_duration=kept.get("termDuration"),
+            billing_cycle=kept.get("billingCycle"),
+            partner_id_on_record=kept.get("partnerIdOnRecord"),
+            friendly_name=kept.get("friendlyName"),
+        )
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """A line of an order as placed: the subscription it became."""
+
+    line_item_number: int
+    offer_id: str
+    subscription_id: uuid.UUID
+    term_duration: str | None
+    quantity: int
+    partner_id_on_record: str | None
+    billing_cycle: str | None = None
+    friendly_name: str | None = None
+    unit_price: Decimal | None = None
+    transferred_from: uuid.UUID | None = None
+    transaction_type: str = "new"
+
+    def as_stored(self) -> dict[str, Any]:
+        """As the order keeps it and Partner Center shows it."""
+        if self.transferred_from is not None:
+            # A transferred line names the subscription it replaces; its cycle and price stay the old one's.
+            return {
+                "lineItemNumber": self.line_item_number,
+                "offerId": self.offer_id,
+                "subscriptionId": str(self.subscription_id),
+                "termDuration": self.term_duration,
+                "transactionType": self.transaction_type,
+                "quantity": self.quantity,
+                "partnerIdOnRecord": self.partner_id_on_record,
+                "transferredFrom": str(self.transferred_from),
+            }
+        return {
+            "lineItemNumber": self.line_item_number,
+            "offerId": self.offer_id,
+            "subscriptionId": str(self.subscription_id),
+            "termDuration": self.term_duration,
+            "billingCycle": self.billing_cycle,
+            "transactionType": self.transaction_type,
+            "quantity": self.quantity,
+            "friendlyName": self.friendly_name,
+            "partnerIdOnRecord": self.partner_id_on_record,
+            "unitPrice": str(self.unit_price),
+        }
 
 
 async def _partner_of_record(
@@ -88,7 +160,7 @@ async def create_order(
     order_id: uuid.UUID,
     customer_id: uuid.UUID,
     partner_tenant_id: uuid.UUID,
-    line_items: list[dict[str, Any]],
+    line_items: list[OrderLine],
     currency: str,
     transaction_type: str = "UserPurchase",
 ) -> Order:
@@ -102,7 +174,7 @@ async def create_order(
         status=OrderStatus.COMPLETED,
         transaction_type=transaction_type,
         currency=currency,
-        line_items=line_items,
+        line_items=[line.as_stored() for line in line_items],
         created_by=ctx.actor.name,
         created_at=ctx.now,
     )
@@ -134,7 +206,8 @@ async def place_order(ctx: SandboxContext, *, customer_id: uuid.UUID, line_items
     if len({line.line_item_number for line in line_items}) != len(line_items):
         raise BadRequest("Each line item needs its own lineItemNumber.")
     order_id = await ctx.new_id()  # first, so that each line's subscription names its order
-    lines, currency = [], "USD"
+    lines: list[OrderLine] = []
+    currency = "USD"
     for line in line_items:
         resolved = catalog.resolve(
             line.offer_id,
@@ -167,18 +240,17 @@ async def place_order(ctx: SandboxContext, *, customer_id: uuid.UUID, line_items
         )
         currency = resolved.currency
         lines.append(
-            {
-                "lineItemNumber": line.line_item_number,
-                "offerId": resolved.offer.catalog_item_id,
-                "subscriptionId": str(subscription.id),
-                "termDuration": subscription.term_duration,
-                "billingCycle": resolved.billing_cycle,
-                "transactionType": "new",
-                "quantity": line.quantity,
-                "friendlyName": line.friendly_name,
-                "partnerIdOnRecord": on_record,
-                "unitPrice": str(resolved.unit_price),
-            }
+            OrderLine(
+                line_item_number=line.line_item_number,
+                offer_id=resolved.offer.catalog_item_id,
+                subscription_id=subscription.id,
+                term_duration=subscription.term_duration,
+                billing_cycle=resolved.billing_cycle,
+                quantity=line.quantity,
+                friendly_name=line.friendly_name,
+                partner_id_on_record=on_record,
+                unit_price=resolved.unit_price,
+            )
         )
     order = await create_order(
         ctx,

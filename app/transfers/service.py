@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.commerce.lifecycle import SUBSCRIPTION
-from app.commerce.orders import create_order
+from app.commerce.orders import OrderLine, create_order
 from app.commerce.subscriptions import RENEW_TIMER, charge, create_subscription
 from app.customers import service as customers
 from app.events.service import move, notify, record_audit, record_event
@@ -31,7 +31,7 @@ from app.models import (
     TransferStatus,
 )
 from app.programs import service as programs
-from app.transfers.lifecycle import TRANSFER, TRANSFERABLE_PRODUCT_TYPES
+from app.transfers.lifecycle import TRANSFER, TRANSFERABLE_PRODUCT_TYPES, TransferStatusChange
 
 T = TransferStatus
 EXPIRE_TIMER = "transfer.expire"
@@ -202,7 +202,7 @@ async def update_transfer(
     *,
     customer_id: uuid.UUID,
     transfer_id: uuid.UUID,
-    status: str | None,
+    status: TransferStatusChange | None,
     line_items: list[dict[str, Any]] | None,
 ) -> Transfer:
     """The target cancels (`status: Cancel`) while the request is active; the source chooses which subscriptions
@@ -210,9 +210,7 @@ async def update_transfer(
     A subscription is in at most one active transfer."""
     transfer = await _visible(ctx, customer_id, transfer_id, for_update=True)
     me = ctx.actor.tenant_id
-    if status is not None:
-        if status.lower() not in {"cancel", "canceled", "cancelled"}:
-            raise BadRequest("The only status a partner sets on a transfer is Cancel.")
+    if status is not None:  # every status a partner may set cancels
         if me != transfer.target_partner_tenant_id:
             raise Conflict("Only the partner that created the transfer cancels it.")
         _require_active(transfer)
@@ -319,7 +317,8 @@ async def submit_transfer(ctx: SandboxContext, *, customer_id: uuid.UUID, transf
         raise BadRequest("Choose the subscriptions first (PATCH the transfer with lineItems).")
     order_id = await ctx.new_id()  # first, so that each moved subscription names its order
     currency = "USD"
-    lines, done = [], []
+    lines: list[OrderLine] = []
+    done = []
     for number, item in enumerate(transfer.line_items):
         old = await _source_subscription(ctx, transfer, item["subscriptionId"])
         new = await _moved(ctx, old, transfer, order_id)
@@ -337,16 +336,15 @@ async def submit_transfer(ctx: SandboxContext, *, customer_id: uuid.UUID, transf
         await charge(ctx, old, kind="transferOut", quantity=old.quantity)
         currency = new.currency or "USD"
         lines.append(
-            {
-                "lineItemNumber": number,
-                "offerId": new.offer_id,
-                "subscriptionId": str(new.id),
-                "termDuration": new.term_duration,
-                "transactionType": "new",
-                "quantity": new.quantity,
-                "partnerIdOnRecord": new.partner_of_record,
-                "transferredFrom": str(old.id),
-            }
+            OrderLine(
+                line_item_number=number,
+                offer_id=new.offer_id,
+                subscription_id=new.id,
+                term_duration=new.term_duration,
+                quantity=new.quantity,
+                partner_id_on_record=new.partner_of_record,
+                transferred_from=old.id,
+            )
         )
         done.append({**item, "status": "Complete"})
     order = await create_order(
