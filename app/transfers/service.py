@@ -174,6 +174,17 @@ async def list_transfers(ctx: SandboxContext, customer_id: uuid.UUID, page: Page
     return await keyset(ctx.session, stmt, keys=[Transfer.created_at, Transfer.id], page=page)
 
 
+async def partner_names(ctx: SandboxContext, transfers: list[Transfer]) -> dict[uuid.UUID, str]:
+    """The display names of the partners on both sides of these transfers, read at once for a listing."""
+    ids = {t.source_partner_tenant_id for t in transfers} | {t.target_partner_tenant_id for t in transfers}
+    if not ids:
+        return {}
+    rows = await ctx.session.execute(
+        select(Tenant.id, Tenant.display_name).where(Tenant.sandbox_id == ctx.sandbox_id, Tenant.id.in_(ids))
+    )
+    return dict(rows.tuples())
+
+
 def _require_active(transfer: Transfer) -> None:
     if transfer.status is T.COMPLETE:
         raise Conflict("This transfer is already complete.").with_code(900102, "TransferAlreadyComplete")
