@@ -182,7 +182,7 @@ async def partner_names(ctx: SandboxContext, transfers: list[Transfer]) -> dict[
     rows = await ctx.session.execute(
         select(Tenant.id, Tenant.display_name).where(Tenant.sandbox_id == ctx.sandbox_id, Tenant.id.in_(ids))
     )
-    return dict(rows.tuples())
+    return {row.id: row.display_name for row in rows}
 
 
 def _require_active(transfer: Transfer) -> None:
