@@ -9,7 +9,7 @@ from app.commerce.lifecycle import ORDER_REQUEST
 from app.commerce.orders import LineItem, place_order
 from app.customers import service as customers
 from app.events.service import move, notify, record_event
-from app.kernel.context import SandboxContext
+from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import NotFound, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
@@ -19,15 +19,14 @@ from app.providers import service as providers
 
 
 async def request_order(
-    ctx: SandboxContext, *, customer_id: uuid.UUID, indirect_provider_id: uuid.UUID, line_items: list[LineItem]
+    ctx: PartnerContext, *, customer_id: uuid.UUID, indirect_provider_id: uuid.UUID, line_items: list[LineItem]
 ) -> OrderRequest:
     """COM-2: the reseller asks; the customer must be its indirect reseller customer, the provider one it partners
     with and that holds the customer too."""
     require_role(
         ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.ADMIN_AGENT, PartnerRole.SALES_AGENT, action="request an order"
     )
-    reseller_id = ctx.actor.tenant_id
-    assert reseller_id is not None
+    reseller_id = ctx.tenant_id
     if not (await programs.capabilities(ctx, reseller_id)).indirect_reseller:
         raise RuleViolation(
             "COM-2",
@@ -85,14 +84,14 @@ async def _tell(ctx: SandboxContext, tenant_id: uuid.UUID, kind: str, subject: s
         await notify(ctx, to=profile.primary_contact_email, kind=kind, subject=subject, body=body, tenant_id=tenant_id)
 
 
-async def _for_provider(ctx: SandboxContext, request_id: uuid.UUID) -> OrderRequest:
+async def _for_provider(ctx: PartnerContext, request_id: uuid.UUID) -> OrderRequest:
     request = (
         await ctx.session.execute(
             select(OrderRequest)
             .where(
                 OrderRequest.sandbox_id == ctx.sandbox_id,
                 OrderRequest.id == request_id,
-                OrderRequest.provider_tenant_id == ctx.actor.tenant_id,
+                OrderRequest.provider_tenant_id == ctx.tenant_id,
             )
             .with_for_update()
         )
@@ -102,7 +101,7 @@ async def _for_provider(ctx: SandboxContext, request_id: uuid.UUID) -> OrderRequ
     return request
 
 
-async def fulfill(ctx: SandboxContext, *, request_id: uuid.UUID) -> tuple[OrderRequest, Order]:
+async def fulfill(ctx: PartnerContext, *, request_id: uuid.UUID) -> tuple[OrderRequest, Order]:
     """The provider places the order, with the reseller on record (COM-3), and the reseller is told."""
     request = await _for_provider(ctx, request_id)
     ORDER_REQUEST.check(request.status, OrderRequestStatus.FULFILLED, action="fulfill")
@@ -134,7 +133,7 @@ async def fulfill(ctx: SandboxContext, *, request_id: uuid.UUID) -> tuple[OrderR
     return request, order
 
 
-async def reject(ctx: SandboxContext, *, request_id: uuid.UUID, reason: str) -> OrderRequest:
+async def reject(ctx: PartnerContext, *, request_id: uuid.UUID, reason: str) -> OrderRequest:
     """The provider declines with a reason; the reseller is told."""
     request = await _for_provider(ctx, request_id)
     request.reason = reason
@@ -158,9 +157,9 @@ async def reject(ctx: SandboxContext, *, request_id: uuid.UUID, reason: str) -> 
     return request
 
 
-async def list_order_requests(ctx: SandboxContext, page: PageRequest) -> Page[OrderRequest]:
+async def list_order_requests(ctx: PartnerContext, page: PageRequest) -> Page[OrderRequest]:
     """The caller's order requests, as the reseller that asked or the provider asked."""
-    me = ctx.actor.tenant_id
+    me = ctx.tenant_id
     stmt = select(OrderRequest).where(
         OrderRequest.sandbox_id == ctx.sandbox_id,
         (OrderRequest.reseller_tenant_id == me) | (OrderRequest.provider_tenant_id == me),

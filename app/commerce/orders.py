@@ -12,7 +12,8 @@ from app.commerce.subscriptions import create_subscription
 from app.customers import agreements
 from app.customers import service as customers
 from app.events.service import record_audit, record_event
-from app.kernel.context import SandboxContext
+from app.kernel import lookup
+from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, NotFound, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.models import (
@@ -111,7 +112,7 @@ class OrderLine:
 
 
 async def _partner_of_record(
-    ctx: SandboxContext, relationship: CustomerRelationship, customer_id: uuid.UUID, given: str | None
+    ctx: PartnerContext, relationship: CustomerRelationship, customer_id: uuid.UUID, given: str | None
 ) -> str | None:
     """COM-3: a provider records the indirect reseller's PartnerID; it must be a reseller partnered with the provider
     and related to the customer. A direct-bill partner records none. Left out, a provider's order for a reseller's
@@ -133,7 +134,6 @@ async def _partner_of_record(
     profile = await ctx.session.scalar(
         select(PartnerProfile).where(PartnerProfile.sandbox_id == ctx.sandbox_id, PartnerProfile.partner_id == given)
     )
-    assert ctx.actor.tenant_id is not None
     related = profile is not None and any(
         r.kind is RelationshipKind.INDIRECT_RESELLER
         for r in await customers.relationships_with(ctx, customer_id, profile.tenant_id)
@@ -141,7 +141,7 @@ async def _partner_of_record(
     if (
         profile is None
         or not related
-        or not await providers.are_partners(ctx, provider_id=ctx.actor.tenant_id, reseller_id=profile.tenant_id)
+        or not await providers.are_partners(ctx, provider_id=ctx.tenant_id, reseller_id=profile.tenant_id)
     ):
         raise RuleViolation(
             "COM-3",
@@ -182,14 +182,13 @@ async def create_order(
     return order
 
 
-async def place_order(ctx: SandboxContext, *, customer_id: uuid.UUID, line_items: list[LineItem]) -> Order:
+async def place_order(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items: list[LineItem]) -> Order:
     """COM-1: a direct-bill partner orders for its own direct customers; a provider for customers it holds a
     relationship with (REL-5), never through a relationship acquired as indirect reseller (REL-3). COM-2: an
     indirect reseller does not order (it asks its provider). AGR-1: the MCA must hold for the ordering partner.
     COM-4: Direct EA and pay-as-you-go Azure are not resold. COM-3: the partner of record. Each line becomes a
     new-commerce subscription priced at today's price for its term."""
-    partner_id = ctx.actor.tenant_id
-    assert partner_id is not None
+    partner_id = ctx.tenant_id
     can = await programs.capabilities(ctx, partner_id)
     if not (can.direct_bill or can.indirect_provider):
         raise RuleViolation(
@@ -199,8 +198,7 @@ async def place_order(ctx: SandboxContext, *, customer_id: uuid.UUID, line_items
         )
     relationship = await customers.require_purchase_relationship(ctx, customer_id)
     await agreements.require_mca(ctx, customer_id)
-    customer = await ctx.session.get(Tenant, (ctx.sandbox_id, customer_id))
-    assert customer is not None
+    customer = await lookup.one(ctx, Tenant, customer_id, what="Customer")
     if not line_items:
         raise BadRequest("An order has at least one line item.")
     if len({line.line_item_number for line in line_items}) != len(line_items):
@@ -281,18 +279,18 @@ async def place_order(ctx: SandboxContext, *, customer_id: uuid.UUID, line_items
     return order
 
 
-async def list_orders(ctx: SandboxContext, customer_id: uuid.UUID, page: PageRequest) -> Page[Order]:
+async def list_orders(ctx: PartnerContext, customer_id: uuid.UUID, page: PageRequest) -> Page[Order]:
     """The orders the caller placed for a customer it sees (COM-1: order history)."""
     await customers.get_visible_customer(ctx, customer_id)
     stmt = select(Order).where(
         Order.sandbox_id == ctx.sandbox_id,
         Order.customer_tenant_id == customer_id,
-        Order.partner_tenant_id == ctx.actor.tenant_id,
+        Order.partner_tenant_id == ctx.tenant_id,
     )
     return await keyset(ctx.session, stmt, keys=[Order.created_at, Order.id], page=page)
 
 
-async def get_order(ctx: SandboxContext, customer_id: uuid.UUID, order_id: uuid.UUID) -> Order:
+async def get_order(ctx: PartnerContext, customer_id: uuid.UUID, order_id: uuid.UUID) -> Order:
     await customers.get_visible_customer(ctx, customer_id)
     order = (
         await ctx.session.execute(
@@ -300,7 +298,7 @@ async def get_order(ctx: SandboxContext, customer_id: uuid.UUID, order_id: uuid.
                 Order.sandbox_id == ctx.sandbox_id,
                 Order.customer_tenant_id == customer_id,
                 Order.id == order_id,
-                Order.partner_tenant_id == ctx.actor.tenant_id,
+                Order.partner_tenant_id == ctx.tenant_id,
             )
         )
     ).scalar_one_or_none()

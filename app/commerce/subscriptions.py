@@ -12,7 +12,7 @@ from app.commerce.lifecycle import REFUND_WINDOW, SUBSCRIPTION
 from app.customers import service as customers
 from app.events.service import move, record_event
 from app.kernel import timers
-from app.kernel.context import SandboxContext
+from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.models import Charge, Subscription, SubscriptionChannel, SubscriptionStatus, Timer
 from app.models.base import next_seq
@@ -33,9 +33,17 @@ def term_end(start: datetime, duration: str | None) -> datetime | None:
     return add_months(start, months) if months else None
 
 
+def _seller(subscription: Subscription) -> uuid.UUID:
+    """The CSP partner that sold the subscription, whom its charges and changes concern; one bought outside CSP has
+    none, and no partner changes it."""
+    if subscription.partner_tenant_id is None:
+        raise Conflict(f"{subscription.offer_name} was bought outside CSP: no partner charges or changes it.")
+    return subscription.partner_tenant_id
+
+
 async def charge(ctx: SandboxContext, subscription: Subscription, *, kind: str, quantity: int) -> None:
     """A charge event billing reads, priced at the subscription's price for its term."""
-    assert subscription.partner_tenant_id is not None
+    seller = _seller(subscription)
     ctx.session.add(
         Charge(
             sandbox_id=ctx.sandbox_id,
@@ -43,7 +51,7 @@ async def charge(ctx: SandboxContext, subscription: Subscription, *, kind: str, 
             seq=next_seq(),
             subscription_id=subscription.id,
             customer_tenant_id=subscription.customer_tenant_id,
-            partner_tenant_id=subscription.partner_tenant_id,
+            partner_tenant_id=seller,
             kind=kind,
             quantity=quantity,
             quantity_after=subscription.quantity,
@@ -60,7 +68,7 @@ async def charge(ctx: SandboxContext, subscription: Subscription, *, kind: str, 
         name="subscription-updated",
         resource_type="Subscription",
         resource_id=subscription.id,
-        tenant_ids=[subscription.partner_tenant_id],
+        tenant_ids=[seller],
         data={"charge": kind, "quantity": quantity},
     )
 
@@ -148,16 +156,16 @@ async def create_subscription(
     return subscription
 
 
-def visible_subscriptions(ctx: SandboxContext, customer_id: uuid.UUID) -> Select[Any]:
+def visible_subscriptions(ctx: PartnerContext, customer_id: uuid.UUID) -> Select[Any]:
     """The subscriptions a partner sold this customer: the only ones it sees."""
     return select(Subscription).where(
         Subscription.sandbox_id == ctx.sandbox_id,
         Subscription.customer_tenant_id == customer_id,
-        Subscription.partner_tenant_id == ctx.actor.tenant_id,
+        Subscription.partner_tenant_id == ctx.tenant_id,
     )
 
 
-async def list_subscriptions(ctx: SandboxContext, customer_id: uuid.UUID) -> list[Subscription]:
+async def list_subscriptions(ctx: PartnerContext, customer_id: uuid.UUID) -> list[Subscription]:
     """REL-4: only where the caller's relationship shows subscriptions (not through an indirect reseller one)."""
     await customers.require_operation(ctx, customer_id, "viewSubscriptions")
     stmt = visible_subscriptions(ctx, customer_id).order_by(Subscription.created_at, Subscription.id)
@@ -165,7 +173,7 @@ async def list_subscriptions(ctx: SandboxContext, customer_id: uuid.UUID) -> lis
 
 
 async def get_subscription(
-    ctx: SandboxContext, customer_id: uuid.UUID, subscription_id: uuid.UUID, *, for_update: bool = False
+    ctx: PartnerContext, customer_id: uuid.UUID, subscription_id: uuid.UUID, *, for_update: bool = False
 ) -> Subscription:
     await customers.require_operation(ctx, customer_id, "viewSubscriptions")
     stmt = visible_subscriptions(ctx, customer_id).where(Subscription.id == subscription_id)
@@ -178,7 +186,7 @@ async def get_subscription(
 
 
 async def _move(ctx: SandboxContext, subscription: Subscription, target: SubscriptionStatus, action: str) -> None:
-    assert subscription.partner_tenant_id is not None
+    seller = _seller(subscription)
     await move(
         ctx,
         subscription,
@@ -187,13 +195,13 @@ async def _move(ctx: SandboxContext, subscription: Subscription, target: Subscri
         action=action,
         event="subscription-updated",
         resource_type="Subscription",
-        tenant_ids=[subscription.partner_tenant_id],
-        audit_tenant_id=subscription.partner_tenant_id,
+        tenant_ids=[seller],
+        audit_tenant_id=seller,
     )
 
 
 async def update_subscription(
-    ctx: SandboxContext,
+    ctx: PartnerContext,
     *,
     customer_id: uuid.UUID,
     subscription_id: uuid.UUID,

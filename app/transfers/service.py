@@ -14,7 +14,7 @@ from app.events.service import move, notify, record_audit, record_event
 from app.identity import service as identity
 from app.kernel import timers
 from app.kernel.clock import add_business_days
-from app.kernel.context import SandboxContext
+from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
@@ -39,7 +39,7 @@ POLICY_TIMER = "policy.transfer-submission"
 
 
 async def create_transfer(
-    ctx: SandboxContext,
+    ctx: PartnerContext,
     *,
     customer_id: uuid.UUID,
     source_partner_tenant_id: uuid.UUID,
@@ -52,8 +52,7 @@ async def create_transfer(
     not the customer exists). TRF-3: the request names the source partner and the customer's email; the source is
     notified, with an event and an audit record. TRF-5: it expires after transferExpiryDays."""
     require_role(ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.ADMIN_AGENT, action="create a transfer", apps=True)
-    target_id = ctx.actor.tenant_id
-    assert target_id is not None
+    target_id = ctx.tenant_id
     if transfer_type != 5:
         raise BadRequest("cspsim moves new-commerce subscriptions: transferType is 5.")
     mine = await customers.relationships_with(ctx, customer_id, target_id)
@@ -140,10 +139,10 @@ async def create_transfer(
 
 
 async def _visible(
-    ctx: SandboxContext, customer_id: uuid.UUID, transfer_id: uuid.UUID, *, for_update: bool = False
+    ctx: PartnerContext, customer_id: uuid.UUID, transfer_id: uuid.UUID, *, for_update: bool = False
 ) -> Transfer:
     """A transfer the caller is source or target of; any other is not found."""
-    me = ctx.actor.tenant_id
+    me = ctx.tenant_id
     stmt = select(Transfer).where(
         Transfer.sandbox_id == ctx.sandbox_id,
         Transfer.customer_tenant_id == customer_id,
@@ -158,14 +157,14 @@ async def _visible(
     return transfer
 
 
-async def get_transfer(ctx: SandboxContext, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Transfer:
+async def get_transfer(ctx: PartnerContext, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Transfer:
     return await _visible(ctx, customer_id, transfer_id)
 
 
-async def list_transfers(ctx: SandboxContext, customer_id: uuid.UUID, page: PageRequest) -> Page[Transfer]:
+async def list_transfers(ctx: PartnerContext, customer_id: uuid.UUID, page: PageRequest) -> Page[Transfer]:
     """The customer's transfers the caller takes part in, for a customer it sees."""
     await customers.get_visible_customer(ctx, customer_id)
-    me = ctx.actor.tenant_id
+    me = ctx.tenant_id
     stmt = select(Transfer).where(
         Transfer.sandbox_id == ctx.sandbox_id,
         Transfer.customer_tenant_id == customer_id,
@@ -209,7 +208,7 @@ async def _in_other_transfer(ctx: SandboxContext, transfer: Transfer, subscripti
 
 
 async def update_transfer(
-    ctx: SandboxContext,
+    ctx: PartnerContext,
     *,
     customer_id: uuid.UUID,
     transfer_id: uuid.UUID,
@@ -220,7 +219,7 @@ async def update_transfer(
     move. TRF-1: only new-commerce license-based subscriptions and Azure plans; a legacy one must first be migrated.
     A subscription is in at most one active transfer."""
     transfer = await _visible(ctx, customer_id, transfer_id, for_update=True)
-    me = ctx.actor.tenant_id
+    me = ctx.tenant_id
     if status is not None:  # every status a partner may set cancels
         if me != transfer.target_partner_tenant_id:
             raise Conflict("Only the partner that created the transfer cancels it.")
@@ -314,13 +313,13 @@ async def _move(ctx: SandboxContext, transfer: Transfer, target: TransferStatus,
     )
 
 
-async def submit_transfer(ctx: SandboxContext, *, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Order:
+async def submit_transfer(ctx: PartnerContext, *, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Order:
     """TRF-3's last step, by the source: in one transaction each chosen subscription is created anew on the target's
     billing account (same offer, seats, term end and partner of record) and the old one is cancelled. Never both,
     never neither; a second submission finds the transfer complete (900102). TRF-4: a transitioning partner moves its
     direct-bill subscriptions to its provider the same way."""
     transfer = await _visible(ctx, customer_id, transfer_id, for_update=True)
-    if ctx.actor.tenant_id != transfer.source_partner_tenant_id:
+    if ctx.tenant_id != transfer.source_partner_tenant_id:
         raise Conflict("Only the source partner submits a transfer.")
     require_role(ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.ADMIN_AGENT, action="submit a transfer", apps=True)
     _require_active(transfer)
@@ -415,10 +414,10 @@ async def _expire(ctx: SandboxContext, timer: Timer) -> None:
         await _move(ctx, transfer, T.EXPIRED, "expire", "expire-transfer")
 
 
-async def decline_transfer(ctx: SandboxContext, *, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Transfer:
+async def decline_transfer(ctx: PartnerContext, *, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Transfer:
     """The source partner says no: the request ends, canceled, and nothing moves."""
     transfer = await _visible(ctx, customer_id, transfer_id, for_update=True)
-    if ctx.actor.tenant_id != transfer.source_partner_tenant_id:
+    if ctx.tenant_id != transfer.source_partner_tenant_id:
         raise Conflict("Only the source partner declines a transfer.")
     _require_active(transfer)
     await _move(ctx, transfer, T.CANCELED, "decline", "cancel-transfer")
@@ -454,9 +453,10 @@ async def _source_acts(ctx: SandboxContext, timer: Timer) -> None:
             select(Transfer).where(Transfer.sandbox_id == ctx.sandbox_id, Transfer.id == uuid.UUID(timer.ref))
         )
     ).scalar_one()
-    admin = await identity.as_global_admin(ctx, transfer.source_partner_tenant_id)
-    if transfer.status is not T.ACTIVE or admin is None:
+    found = await identity.as_global_admin(ctx, transfer.source_partner_tenant_id)
+    if transfer.status is not T.ACTIVE or found is None:
         return
+    admin = ctx.acting(found.actor, PartnerContext)  # the source's admin calls the partner's own services
     ids = {"customer_id": transfer.customer_tenant_id, "transfer_id": transfer.id}
     if timer.payload.get("action") != "accept":
         await decline_transfer(admin, **ids)
