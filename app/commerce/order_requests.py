@@ -9,8 +9,9 @@ from app.commerce.lifecycle import ORDER_REQUEST
 from app.commerce.orders import LineItem, place_order
 from app.customers import service as customers
 from app.events.service import move, notify, record_event
+from app.kernel import lookup
 from app.kernel.context import PartnerContext, SandboxContext
-from app.kernel.errors import NotFound, RuleViolation
+from app.kernel.errors import RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
 from app.models import Order, OrderRequest, OrderRequestStatus, RelationshipKind
@@ -85,20 +86,15 @@ async def _tell(ctx: SandboxContext, tenant_id: uuid.UUID, kind: str, subject: s
 
 
 async def _for_provider(ctx: PartnerContext, request_id: uuid.UUID) -> OrderRequest:
-    request = (
-        await ctx.session.execute(
-            select(OrderRequest)
-            .where(
-                OrderRequest.sandbox_id == ctx.sandbox_id,
-                OrderRequest.id == request_id,
-                OrderRequest.provider_tenant_id == ctx.tenant_id,
-            )
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
-    if request is None:
-        raise NotFound("Order request", request_id)
-    return request
+    """An order request asked of the calling provider, locked to decide it; any other is not found."""
+    return await lookup.one(
+        ctx,
+        OrderRequest,
+        request_id,
+        what="Order request",
+        for_update=True,
+        owned_by=(OrderRequest.provider_tenant_id, ctx.tenant_id),
+    )
 
 
 async def fulfill(ctx: PartnerContext, *, request_id: uuid.UUID) -> tuple[OrderRequest, Order]:

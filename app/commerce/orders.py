@@ -11,7 +11,7 @@ from app.catalog import service as catalog
 from app.commerce.subscriptions import create_subscription
 from app.customers import agreements
 from app.customers import service as customers
-from app.events.service import record_audit, record_event
+from app.events.service import record_change
 from app.kernel import lookup
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, NotFound, RuleViolation
@@ -259,21 +259,15 @@ async def place_order(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items
         currency=currency,
     )
     await ctx.session.flush()
-    await record_event(
+    await record_change(
         ctx,
-        name="order-created",
-        resource_type="Order",
-        resource_id=order.id,
-        tenant_ids=[partner_id],
-        data={"customerId": str(customer_id)},
-    )
-    await record_audit(
-        ctx,
-        tenant_id=partner_id,
-        customer_id=customer_id,
+        event="order-created",
         operation_type="create_order",
         resource_type="Order",
         resource_id=order.id,
+        tenant_id=partner_id,
+        customer_id=customer_id,
+        data={"customerId": str(customer_id)},
         new_value={"lineItems": len(lines)},
     )
     return order

@@ -11,7 +11,7 @@ from sqlalchemy import Select, select
 from app.commerce.lifecycle import REFUND_WINDOW, SUBSCRIPTION
 from app.customers import service as customers
 from app.events.service import move, record_event
-from app.kernel import timers
+from app.kernel import lookup, timers
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.models import Charge, Subscription, SubscriptionChannel, SubscriptionStatus, Timer
@@ -298,13 +298,7 @@ async def _change_status(ctx: SandboxContext, subscription: Subscription, status
 async def _renew(ctx: SandboxContext, timer: Timer) -> None:
     """The term ends: with auto-renew a new term begins (scheduled changes applied, a new window opened), charged
     at the term's price; without, the subscription expires."""
-    subscription = (
-        await ctx.session.execute(
-            select(Subscription)
-            .where(Subscription.sandbox_id == ctx.sandbox_id, Subscription.id == uuid.UUID(timer.ref))
-            .with_for_update()
-        )
-    ).scalar_one()
+    subscription = await lookup.one(ctx, Subscription, uuid.UUID(timer.ref), what="Subscription", for_update=True)
     if subscription.status not in (S.ACTIVE, S.SUSPENDED):
         return
     if not subscription.auto_renew:

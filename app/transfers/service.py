@@ -12,7 +12,7 @@ from app.commerce.subscriptions import RENEW_TIMER, charge, create_subscription
 from app.customers import service as customers
 from app.events.service import move, notify, record_audit, record_event
 from app.identity import service as identity
-from app.kernel import timers
+from app.kernel import lookup, timers
 from app.kernel.clock import add_business_days
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
@@ -403,13 +403,7 @@ async def _moved(ctx: SandboxContext, old: Subscription, transfer: Transfer, ord
 @timers.on_timer(EXPIRE_TIMER)
 async def _expire(ctx: SandboxContext, timer: Timer) -> None:
     """TRF-5: a request not acted on within the window expires."""
-    transfer = (
-        await ctx.session.execute(
-            select(Transfer)
-            .where(Transfer.sandbox_id == ctx.sandbox_id, Transfer.id == uuid.UUID(timer.ref))
-            .with_for_update()
-        )
-    ).scalar_one()
+    transfer = await lookup.one(ctx, Transfer, uuid.UUID(timer.ref), what="Transfer", for_update=True)
     if transfer.status is T.ACTIVE:
         await _move(ctx, transfer, T.EXPIRED, "expire", "expire-transfer")
 
@@ -448,11 +442,7 @@ async def _eligible(ctx: SandboxContext, transfer: Transfer) -> list[dict[str, A
 @timers.on_timer(POLICY_TIMER)
 async def _source_acts(ctx: SandboxContext, timer: Timer) -> None:
     """A counter-party policy: the source's Global admin submits (or declines) through the same calls a person uses."""
-    transfer = (
-        await ctx.session.execute(
-            select(Transfer).where(Transfer.sandbox_id == ctx.sandbox_id, Transfer.id == uuid.UUID(timer.ref))
-        )
-    ).scalar_one()
+    transfer = await lookup.one(ctx, Transfer, uuid.UUID(timer.ref), what="Transfer")
     found = await identity.as_global_admin(ctx, transfer.source_partner_tenant_id)
     if transfer.status is not T.ACTIVE or found is None:
         return
