@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from app.kernel.lifecycle import Lifecycle
 from app.models import OrderRequestStatus, SubscriptionStatus
+from app.wire import WireEnum
 
 S = SubscriptionStatus
 
@@ -20,6 +21,20 @@ SUBSCRIPTION = Lifecycle[SubscriptionStatus](
         S.SUSPENDED: frozenset({S.ACTIVE, S.DELETED}),
     },
 )
+
+
+class SubscriptionStatusChange(WireEnum):
+    """The statuses a partner sets on a subscription (Partner Center's values): reactivate, suspend, cancel.
+    Expiry is the term's end, never a partner's call."""
+
+    ACTIVE = S.ACTIVE.value
+    SUSPENDED = S.SUSPENDED.value
+    DELETED = S.DELETED.value
+
+    @property
+    def status(self) -> SubscriptionStatus:
+        return SubscriptionStatus(self.value)
+
 
 ORDER_REQUEST = Lifecycle[OrderRequestStatus](
     "order request",

@@ -1,6 +1,7 @@
 """Order requests (COM-2): an indirect reseller asks its provider to order for one of its customers."""
 
 import uuid
+from dataclasses import replace
 
 from sqlalchemy import select
 
@@ -8,8 +9,9 @@ from app.commerce.lifecycle import ORDER_REQUEST
 from app.commerce.orders import LineItem, place_order
 from app.customers import service as customers
 from app.events.service import move, notify, record_event
-from app.kernel.context import SandboxContext
-from app.kernel.errors import NotFound, RuleViolation
+from app.kernel import lookup
+from app.kernel.context import PartnerContext, SandboxContext
+from app.kernel.errors import RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
 from app.models import Order, OrderRequest, OrderRequestStatus, RelationshipKind
@@ -18,15 +20,14 @@ from app.providers import service as providers
 
 
 async def request_order(
-    ctx: SandboxContext, *, customer_id: uuid.UUID, indirect_provider_id: uuid.UUID, line_items: list[dict[str, object]]
+    ctx: PartnerContext, *, customer_id: uuid.UUID, indirect_provider_id: uuid.UUID, line_items: list[LineItem]
 ) -> OrderRequest:
     """COM-2: the reseller asks; the customer must be its indirect reseller customer, the provider one it partners
     with and that holds the customer too."""
     require_role(
         ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.ADMIN_AGENT, PartnerRole.SALES_AGENT, action="request an order"
     )
-    reseller_id = ctx.actor.tenant_id
-    assert reseller_id is not None
+    reseller_id = ctx.tenant_id
     if not (await programs.capabilities(ctx, reseller_id)).indirect_reseller:
         raise RuleViolation(
             "COM-2",
@@ -55,7 +56,7 @@ async def request_order(
         reseller_tenant_id=reseller_id,
         provider_tenant_id=indirect_provider_id,
         status=OrderRequestStatus.PENDING,
-        line_items=line_items,
+        line_items=[line.as_requested() for line in line_items],
         created_by=ctx.actor.name,
         created_at=ctx.now,
     )
@@ -84,39 +85,27 @@ async def _tell(ctx: SandboxContext, tenant_id: uuid.UUID, kind: str, subject: s
         await notify(ctx, to=profile.primary_contact_email, kind=kind, subject=subject, body=body, tenant_id=tenant_id)
 
 
-async def _for_provider(ctx: SandboxContext, request_id: uuid.UUID) -> OrderRequest:
-    request = (
-        await ctx.session.execute(
-            select(OrderRequest)
-            .where(
-                OrderRequest.sandbox_id == ctx.sandbox_id,
-                OrderRequest.id == request_id,
-                OrderRequest.provider_tenant_id == ctx.actor.tenant_id,
-            )
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
-    if request is None:
-        raise NotFound("Order request", request_id)
-    return request
+async def _for_provider(ctx: PartnerContext, request_id: uuid.UUID) -> OrderRequest:
+    """An order request asked of the calling provider, locked to decide it; any other is not found."""
+    return await lookup.one(
+        ctx,
+        OrderRequest,
+        request_id,
+        what="Order request",
+        for_update=True,
+        owned_by=(OrderRequest.provider_tenant_id, ctx.tenant_id),
+    )
 
 
-async def fulfill(ctx: SandboxContext, *, request_id: uuid.UUID) -> tuple[OrderRequest, Order]:
+async def fulfill(ctx: PartnerContext, *, request_id: uuid.UUID) -> tuple[OrderRequest, Order]:
     """The provider places the order, with the reseller on record (COM-3), and the reseller is told."""
     request = await _for_provider(ctx, request_id)
     ORDER_REQUEST.check(request.status, OrderRequestStatus.FULFILLED, action="fulfill")
     reseller = await programs.find_profile(ctx, request.reseller_tenant_id)
+    on_record = reseller.partner_id if reseller else None
     lines = [
-        LineItem(
-            line_item_number=int(str(li.get("lineItemNumber", n))),
-            offer_id=str(li["offerId"]),
-            quantity=int(str(li["quantity"])),
-            term_duration=_text(li.get("termDuration")),
-            billing_cycle=_text(li.get("billingCycle")),
-            partner_id_on_record=reseller.partner_id if reseller else None,
-            friendly_name=_text(li.get("friendlyName")),
-        )
-        for n, li in enumerate(request.line_items)
+        replace(LineItem.from_requested(kept, number=n), partner_id_on_record=on_record)
+        for n, kept in enumerate(request.line_items)
     ]
     order = await place_order(ctx, customer_id=request.customer_tenant_id, line_items=lines)
     request.order_id = order.id
@@ -140,11 +129,7 @@ async def fulfill(ctx: SandboxContext, *, request_id: uuid.UUID) -> tuple[OrderR
     return request, order
 
 
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-async def reject(ctx: SandboxContext, *, request_id: uuid.UUID, reason: str) -> OrderRequest:
+async def reject(ctx: PartnerContext, *, request_id: uuid.UUID, reason: str) -> OrderRequest:
     """The provider declines with a reason; the reseller is told."""
     request = await _for_provider(ctx, request_id)
     request.reason = reason
@@ -168,9 +153,9 @@ async def reject(ctx: SandboxContext, *, request_id: uuid.UUID, reason: str) -> 
     return request
 
 
-async def list_order_requests(ctx: SandboxContext, page: PageRequest) -> Page[OrderRequest]:
+async def list_order_requests(ctx: PartnerContext, page: PageRequest) -> Page[OrderRequest]:
     """The caller's order requests, as the reseller that asked or the provider asked."""
-    me = ctx.actor.tenant_id
+    me = ctx.tenant_id
     stmt = select(OrderRequest).where(
         OrderRequest.sandbox_id == ctx.sandbox_id,
         (OrderRequest.reseller_tenant_id == me) | (OrderRequest.provider_tenant_id == me),

@@ -2,15 +2,18 @@
 
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
 from app.catalog import service as catalog
-from app.commerce.subscriptions import charge, start_term
+from app.commerce.subscriptions import create_subscription
 from app.customers import agreements
 from app.customers import service as customers
-from app.events.service import record_audit, record_event
-from app.kernel.context import SandboxContext
+from app.events.service import record_change
+from app.kernel import lookup
+from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, NotFound, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.models import (
@@ -19,9 +22,7 @@ from app.models import (
     OrderStatus,
     PartnerProfile,
     RelationshipKind,
-    Subscription,
     SubscriptionChannel,
-    SubscriptionStatus,
     Tenant,
 )
 from app.programs import service as programs
@@ -30,6 +31,8 @@ from app.providers import service as providers
 
 @dataclass(frozen=True)
 class LineItem:
+    """A line a partner asks for: in an order, or in an order request until its provider fulfils it."""
+
     line_item_number: int
     offer_id: str
     quantity: int
@@ -38,9 +41,78 @@ class LineItem:
     partner_id_on_record: str | None
     friendly_name: str | None
 
+    def as_requested(self) -> dict[str, Any]:
+        """As an order request keeps it: Partner Center's names, the fields left out not written."""
+        given = {
+            "lineItemNumber": self.line_item_number,
+            "offerId": self.offer_id,
+            "quantity": self.quantity,
+            "termDuration": self.term_duration,
+            "billingCycle": self.billing_cycle,
+            "partnerIdOnRecord": self.partner_id_on_record,
+            "friendlyName": self.friendly_name,
+        }
+        return {key: value for key, value in given.items() if value is not None}
+
+    @classmethod
+    def from_requested(cls, kept: dict[str, Any], *, number: int) -> "LineItem":
+        return cls(
+            line_item_number=int(kept.get("lineItemNumber", number)),
+            offer_id=str(kept["offerId"]),
+            quantity=int(kept["quantity"]),
+            term_duration=kept.get("termDuration"),
+            billing_cycle=kept.get("billingCycle"),
+            partner_id_on_record=kept.get("partnerIdOnRecord"),
+            friendly_name=kept.get("friendlyName"),
+        )
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """A line of an order as placed: the subscription it became."""
+
+    line_item_number: int
+    offer_id: str
+    subscription_id: uuid.UUID
+    term_duration: str | None
+    quantity: int
+    partner_id_on_record: str | None
+    billing_cycle: str | None = None
+    friendly_name: str | None = None
+    unit_price: Decimal | None = None
+    transferred_from: uuid.UUID | None = None
+    transaction_type: str = "new"
+
+    def as_stored(self) -> dict[str, Any]:
+        """As the order keeps it and Partner Center shows it."""
+        if self.transferred_from is not None:
+            # A transferred line names the subscription it replaces; its cycle and price stay the old one's.
+            return {
+                "lineItemNumber": self.line_item_number,
+                "offerId": self.offer_id,
+                "subscriptionId": str(self.subscription_id),
+                "termDuration": self.term_duration,
+                "transactionType": self.transaction_type,
+                "quantity": self.quantity,
+                "partnerIdOnRecord": self.partner_id_on_record,
+                "transferredFrom": str(self.transferred_from),
+            }
+        return {
+            "lineItemNumber": self.line_item_number,
+            "offerId": self.offer_id,
+            "subscriptionId": str(self.subscription_id),
+            "termDuration": self.term_duration,
+            "billingCycle": self.billing_cycle,
+            "transactionType": self.transaction_type,
+            "quantity": self.quantity,
+            "friendlyName": self.friendly_name,
+            "partnerIdOnRecord": self.partner_id_on_record,
+            "unitPrice": str(self.unit_price),
+        }
+
 
 async def _partner_of_record(
-    ctx: SandboxContext, relationship: CustomerRelationship, customer_id: uuid.UUID, given: str | None
+    ctx: PartnerContext, relationship: CustomerRelationship, customer_id: uuid.UUID, given: str | None
 ) -> str | None:
     """COM-3: a provider records the indirect reseller's PartnerID; it must be a reseller partnered with the provider
     and related to the customer. A direct-bill partner records none. Left out, a provider's order for a reseller's
@@ -62,7 +134,6 @@ async def _partner_of_record(
     profile = await ctx.session.scalar(
         select(PartnerProfile).where(PartnerProfile.sandbox_id == ctx.sandbox_id, PartnerProfile.partner_id == given)
     )
-    assert ctx.actor.tenant_id is not None
     related = profile is not None and any(
         r.kind is RelationshipKind.INDIRECT_RESELLER
         for r in await customers.relationships_with(ctx, customer_id, profile.tenant_id)
@@ -70,7 +141,7 @@ async def _partner_of_record(
     if (
         profile is None
         or not related
-        or not await providers.are_partners(ctx, provider_id=ctx.actor.tenant_id, reseller_id=profile.tenant_id)
+        or not await providers.are_partners(ctx, provider_id=ctx.tenant_id, reseller_id=profile.tenant_id)
     ):
         raise RuleViolation(
             "COM-3",
@@ -83,14 +154,41 @@ async def _partner_of_record(
     return given
 
 
-async def place_order(ctx: SandboxContext, *, customer_id: uuid.UUID, line_items: list[LineItem]) -> Order:
+async def create_order(
+    ctx: SandboxContext,
+    *,
+    order_id: uuid.UUID,
+    customer_id: uuid.UUID,
+    partner_tenant_id: uuid.UUID,
+    line_items: list[OrderLine],
+    currency: str,
+    transaction_type: str = "UserPurchase",
+) -> Order:
+    """The one way an order comes to be (a partner's purchase, a transfer's arrival): completed, its lines already
+    subscriptions. `order_id` was taken before the lines' subscriptions, which name it."""
+    order = Order(
+        sandbox_id=ctx.sandbox_id,
+        id=order_id,
+        customer_tenant_id=customer_id,
+        partner_tenant_id=partner_tenant_id,
+        status=OrderStatus.COMPLETED,
+        transaction_type=transaction_type,
+        currency=currency,
+        line_items=[line.as_stored() for line in line_items],
+        created_by=ctx.actor.name,
+        created_at=ctx.now,
+    )
+    ctx.session.add(order)
+    return order
+
+
+async def place_order(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items: list[LineItem]) -> Order:
     """COM-1: a direct-bill partner orders for its own direct customers; a provider for customers it holds a
     relationship with (REL-5), never through a relationship acquired as indirect reseller (REL-3). COM-2: an
     indirect reseller does not order (it asks its provider). AGR-1: the MCA must hold for the ordering partner.
     COM-4: Direct EA and pay-as-you-go Azure are not resold. COM-3: the partner of record. Each line becomes a
     new-commerce subscription priced at today's price for its term."""
-    partner_id = ctx.actor.tenant_id
-    assert partner_id is not None
+    partner_id = ctx.tenant_id
     can = await programs.capabilities(ctx, partner_id)
     if not (can.direct_bill or can.indirect_provider):
         raise RuleViolation(
@@ -100,24 +198,14 @@ async def place_order(ctx: SandboxContext, *, customer_id: uuid.UUID, line_items
         )
     relationship = await customers.require_purchase_relationship(ctx, customer_id)
     await agreements.require_mca(ctx, customer_id)
-    customer = await ctx.session.get(Tenant, (ctx.sandbox_id, customer_id))
-    assert customer is not None
+    customer = await lookup.one(ctx, Tenant, customer_id, what="Customer")
     if not line_items:
         raise BadRequest("An order has at least one line item.")
     if len({line.line_item_number for line in line_items}) != len(line_items):
         raise BadRequest("Each line item needs its own lineItemNumber.")
-    order = Order(
-        sandbox_id=ctx.sandbox_id,
-        id=await ctx.new_id(),
-        customer_tenant_id=customer_id,
-        partner_tenant_id=partner_id,
-        status=OrderStatus.COMPLETED,
-        currency="USD",
-        line_items=[],
-        created_by=ctx.actor.name,
-        created_at=ctx.now,
-    )
-    lines = []
+    order_id = await ctx.new_id()  # first, so that each line's subscription names its order
+    lines: list[OrderLine] = []
+    currency = "USD"
     for line in line_items:
         resolved = catalog.resolve(
             line.offer_id,
@@ -127,82 +215,76 @@ async def place_order(ctx: SandboxContext, *, customer_id: uuid.UUID, line_items
             quantity=line.quantity,
         )
         on_record = await _partner_of_record(ctx, relationship, customer_id, line.partner_id_on_record)
-        subscription = Subscription(
-            sandbox_id=ctx.sandbox_id,
-            id=await ctx.new_id(),
+        subscription = await create_subscription(
+            ctx,
             customer_tenant_id=customer_id,
             channel=SubscriptionChannel.CSP,
             partner_tenant_id=partner_id,
-            order_id=order.id,
+            order_id=order_id,
             offer_id=resolved.offer.catalog_item_id,
             offer_name=resolved.offer.title,
             friendly_name=line.friendly_name,
             product_type=resolved.offer.product_type.value,
             is_new_commerce=resolved.offer.new_commerce,
             quantity=line.quantity,
-            status=SubscriptionStatus.ACTIVE,
             term_duration=resolved.term.duration or None,
             billing_cycle=resolved.billing_cycle,
             unit_price=resolved.unit_price,
             currency=resolved.currency,
             auto_renew=bool(resolved.term.duration),
             partner_of_record=on_record,
-            created_at=ctx.now,
-            refundable_tranches=[],
+            term_from=ctx.now,
+            charge_kind="new",
         )
-        ctx.session.add(subscription)
-        await start_term(ctx, subscription, ctx.now)
-        await charge(ctx, subscription, kind="new", quantity=line.quantity)
-        order.currency = resolved.currency
+        currency = resolved.currency
         lines.append(
-            {
-                "lineItemNumber": line.line_item_number,
-                "offerId": resolved.offer.catalog_item_id,
-                "subscriptionId": str(subscription.id),
-                "termDuration": subscription.term_duration,
-                "billingCycle": resolved.billing_cycle,
-                "transactionType": "new",
-                "quantity": line.quantity,
-                "friendlyName": line.friendly_name,
-                "partnerIdOnRecord": on_record,
-                "unitPrice": str(resolved.unit_price),
-            }
+            OrderLine(
+                line_item_number=line.line_item_number,
+                offer_id=resolved.offer.catalog_item_id,
+                subscription_id=subscription.id,
+                term_duration=subscription.term_duration,
+                billing_cycle=resolved.billing_cycle,
+                quantity=line.quantity,
+                friendly_name=line.friendly_name,
+                partner_id_on_record=on_record,
+                unit_price=resolved.unit_price,
+            )
         )
-    order.line_items = lines
-    ctx.session.add(order)
-    await ctx.session.flush()
-    await record_event(
+    order = await create_order(
         ctx,
-        name="order-created",
-        resource_type="Order",
-        resource_id=order.id,
-        tenant_ids=[partner_id],
-        data={"customerId": str(customer_id)},
-    )
-    await record_audit(
-        ctx,
-        tenant_id=partner_id,
+        order_id=order_id,
         customer_id=customer_id,
+        partner_tenant_id=partner_id,
+        line_items=lines,
+        currency=currency,
+    )
+    await ctx.session.flush()
+    await record_change(
+        ctx,
+        event="order-created",
         operation_type="create_order",
         resource_type="Order",
         resource_id=order.id,
+        tenant_id=partner_id,
+        customer_id=customer_id,
+        data={"customerId": str(customer_id)},
         new_value={"lineItems": len(lines)},
     )
     return order
 
 
-async def list_orders(ctx: SandboxContext, customer_id: uuid.UUID, page: PageRequest) -> Page[Order]:
+async def list_orders(ctx: PartnerContext, customer_id: uuid.UUID, page: PageRequest) -> Page[Order]:
     """The orders the caller placed for a customer it sees (COM-1: order history)."""
     await customers.get_visible_customer(ctx, customer_id)
     stmt = select(Order).where(
         Order.sandbox_id == ctx.sandbox_id,
         Order.customer_tenant_id == customer_id,
-        Order.partner_tenant_id == ctx.actor.tenant_id,
+        Order.partner_tenant_id == ctx.tenant_id,
     )
     return await keyset(ctx.session, stmt, keys=[Order.created_at, Order.id], page=page)
 
 
-async def get_order(ctx: SandboxContext, customer_id: uuid.UUID, order_id: uuid.UUID) -> Order:
+async def get_order(ctx: PartnerContext, customer_id: uuid.UUID, order_id: uuid.UUID) -> Order:
     await customers.get_visible_customer(ctx, customer_id)
     order = (
         await ctx.session.execute(
@@ -210,7 +292,7 @@ async def get_order(ctx: SandboxContext, customer_id: uuid.UUID, order_id: uuid.
                 Order.sandbox_id == ctx.sandbox_id,
                 Order.customer_tenant_id == customer_id,
                 Order.id == order_id,
-                Order.partner_tenant_id == ctx.actor.tenant_id,
+                Order.partner_tenant_id == ctx.tenant_id,
             )
         )
     ).scalar_one_or_none()

@@ -11,6 +11,7 @@ from app.commerce.schemas import (
     ExistingSubscriptionCreate,
     NewCommerceSubscriptionOut,
     OrderCreate,
+    OrderLineItemIn,
     OrderOut,
     OrderRequestCreate,
     OrderRequestOut,
@@ -20,10 +21,9 @@ from app.commerce.schemas import (
     SubscriptionPatch,
 )
 from app.identity import service as identity
-from app.kernel.errors import BadRequest
 from app.kernel.pagination import Collection, Page, PageRequest, collection, page_request
 from app.kernel.pipeline import PARTNER_CENTER_API, Operator, PartnerCaller, control_router
-from app.models import Order, Subscription, SubscriptionStatus
+from app.models import Order, Subscription
 
 partner = PARTNER_CENTER_API.router(tags=["partner center: orders and subscriptions"])
 control = control_router(tags=["control: tenants"])
@@ -42,6 +42,22 @@ def order_out(order: Order) -> OrderOut:
         status=order.status,
         transaction_type=order.transaction_type,
     )
+
+
+def _line_items(given: list[OrderLineItemIn], *, billing_cycle: str | None) -> list[orders.LineItem]:
+    """The lines asked for; a line without its own billing cycle takes the order's."""
+    return [
+        orders.LineItem(
+            line_item_number=li.line_item_number,
+            offer_id=li.offer_id,
+            quantity=li.quantity,
+            term_duration=li.term_duration,
+            billing_cycle=li.billing_cycle or billing_cycle,
+            partner_id_on_record=li.partner_id_on_record,
+            friendly_name=li.friendly_name,
+        )
+        for li in given
+    ]
 
 
 def subscription_out(s: Subscription) -> NewCommerceSubscriptionOut:
@@ -82,18 +98,7 @@ def subscription_out(s: Subscription) -> NewCommerceSubscriptionOut:
 )
 async def place_order(ctx: PartnerCaller, customer_id: uuid.UUID, body: OrderCreate) -> Any:
     """COM-1..4, REL-3, REL-5, AGR-1: see the rules; each line becomes a new-commerce subscription."""
-    lines = [
-        orders.LineItem(
-            line_item_number=li.line_item_number,
-            offer_id=li.offer_id,
-            quantity=li.quantity,
-            term_duration=li.term_duration,
-            billing_cycle=li.billing_cycle or body.billing_cycle,
-            partner_id_on_record=li.partner_id_on_record,
-            friendly_name=li.friendly_name,
-        )
-        for li in body.line_items
-    ]
+    lines = _line_items(body.line_items, billing_cycle=body.billing_cycle)
     return order_out(await orders.place_order(ctx, customer_id=customer_id, line_items=lines))
 
 
@@ -138,10 +143,6 @@ async def update_subscription(
 ) -> Any:
     """COM-8: seats up any time; seats down and cancellation (`status: deleted`) only within 168 hours of purchase,
     renewal or the added tranche."""
-    try:
-        wanted = SubscriptionStatus(body.status.lower()) if body.status else None
-    except ValueError:
-        raise BadRequest(f"status is one of active, suspended, deleted; not {body.status}.") from None
     scheduled = body.scheduled_next_term_instructions
     return subscription_out(
         await subscriptions.update_subscription(
@@ -149,7 +150,7 @@ async def update_subscription(
             customer_id=customer_id,
             subscription_id=subscription_id,
             quantity=body.quantity,
-            status=wanted,
+            status=body.status.status if body.status else None,
             auto_renew=body.auto_renew_enabled,
             friendly_name=body.friendly_name,
             scheduled_quantity=scheduled.quantity if scheduled else None,
@@ -165,7 +166,7 @@ async def update_subscription(
 )
 async def request_order(ctx: PartnerCaller, body: OrderRequestCreate) -> Any:
     """COM-2: an indirect reseller's way to buy."""
-    lines = [li.model_dump(by_alias=True, exclude_none=True) for li in body.line_items]
+    lines = _line_items(body.line_items, billing_cycle=None)
     return OrderRequestOut.model_validate(
         await order_requests.request_order(
             ctx, customer_id=body.customer_id, indirect_provider_id=body.indirect_provider_id, line_items=lines

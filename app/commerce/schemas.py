@@ -3,6 +3,7 @@ from datetime import date, datetime
 
 from pydantic import Field
 
+from app.commerce.lifecycle import SubscriptionStatusChange
 from app.kernel.pagination import ResourceAttributes
 from app.models import SubscriptionChannel
 from app.wire import Request, Schema
@@ -114,7 +115,7 @@ class SubscriptionPatch(Request):
     model_config = Request.model_config | {"extra": "ignore"}
 
     quantity: int | None = Field(None, ge=1, le=100_000)
-    status: str | None = None
+    status: SubscriptionStatusChange | None = None
     auto_renew_enabled: bool | None = None
     friendly_name: str | None = Field(None, max_length=256)
     scheduled_next_term_instructions: ScheduledNextTermInstructions | None = None

@@ -5,10 +5,11 @@ from datetime import date
 
 from sqlalchemy import select
 
+from app.commerce.subscriptions import create_subscription
 from app.customers import service as customers
 from app.kernel.context import SandboxContext
 from app.kernel.errors import BadRequest
-from app.models import Subscription, SubscriptionChannel, SubscriptionStatus, Tenant, TenantKind
+from app.models import Subscription, SubscriptionChannel, Tenant, TenantKind
 
 
 async def record_existing_subscription(
@@ -36,26 +37,21 @@ async def record_existing_subscription(
         raise BadRequest("A legacy CSP subscription names its partner (partnerTenantId); other channels do not.")
     if partner_tenant_id is not None and not await customers.relationships_with(ctx, customer.id, partner_tenant_id):
         raise BadRequest("The partner of a CSP subscription must have a relationship with the customer.")
-    subscription = Subscription(
-        sandbox_id=ctx.sandbox_id,
-        id=await ctx.new_id(),
+    subscription = await create_subscription(
+        ctx,
         customer_tenant_id=customer.id,
         channel=channel,
         partner_tenant_id=partner_tenant_id,
         offer_id=offer_id,
         offer_name=offer_name,
         quantity=quantity,
-        status=SubscriptionStatus.ACTIVE,
         term_duration=term_duration,
         billing_cycle=billing_cycle,
         commitment_end_date=commitment_end_date,
         auto_renew=auto_renew,
         partner_of_record=partner_of_record,
-        created_at=ctx.now,
         is_new_commerce=False,  # bought outside CSP, or a legacy CSP offer: never new commerce
-        refundable_tranches=[],
     )
-    ctx.session.add(subscription)
     await ctx.session.flush()
     return subscription
 

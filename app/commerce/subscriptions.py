@@ -2,7 +2,8 @@
 
 import calendar
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -10,10 +11,10 @@ from sqlalchemy import Select, select
 from app.commerce.lifecycle import REFUND_WINDOW, SUBSCRIPTION
 from app.customers import service as customers
 from app.events.service import move, record_event
-from app.kernel import timers
-from app.kernel.context import SandboxContext
+from app.kernel import lookup, timers
+from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
-from app.models import Charge, Subscription, SubscriptionStatus, Timer
+from app.models import Charge, Subscription, SubscriptionChannel, SubscriptionStatus, Timer
 from app.models.base import next_seq
 
 S = SubscriptionStatus
@@ -32,9 +33,17 @@ def term_end(start: datetime, duration: str | None) -> datetime | None:
     return add_months(start, months) if months else None
 
 
+def _seller(subscription: Subscription) -> uuid.UUID:
+    """The CSP partner that sold the subscription, whom its charges and changes concern; one bought outside CSP has
+    none, and no partner changes it."""
+    if subscription.partner_tenant_id is None:
+        raise Conflict(f"{subscription.offer_name} was bought outside CSP: no partner charges or changes it.")
+    return subscription.partner_tenant_id
+
+
 async def charge(ctx: SandboxContext, subscription: Subscription, *, kind: str, quantity: int) -> None:
     """A charge event billing reads, priced at the subscription's price for its term."""
-    assert subscription.partner_tenant_id is not None
+    seller = _seller(subscription)
     ctx.session.add(
         Charge(
             sandbox_id=ctx.sandbox_id,
@@ -42,7 +51,7 @@ async def charge(ctx: SandboxContext, subscription: Subscription, *, kind: str, 
             seq=next_seq(),
             subscription_id=subscription.id,
             customer_tenant_id=subscription.customer_tenant_id,
-            partner_tenant_id=subscription.partner_tenant_id,
+            partner_tenant_id=seller,
             kind=kind,
             quantity=quantity,
             quantity_after=subscription.quantity,
@@ -59,7 +68,7 @@ async def charge(ctx: SandboxContext, subscription: Subscription, *, kind: str, 
         name="subscription-updated",
         resource_type="Subscription",
         resource_id=subscription.id,
-        tenant_ids=[subscription.partner_tenant_id],
+        tenant_ids=[seller],
         data={"charge": kind, "quantity": quantity},
     )
 
@@ -86,16 +95,77 @@ async def start_term(ctx: SandboxContext, subscription: Subscription, start: dat
         await timers.schedule(ctx, kind=RENEW_TIMER, ref=subscription.id, due_at=end)
 
 
-def visible_subscriptions(ctx: SandboxContext, customer_id: uuid.UUID) -> Select[Any]:
+async def create_subscription(
+    ctx: SandboxContext,
+    *,
+    customer_tenant_id: uuid.UUID,
+    channel: SubscriptionChannel,
+    partner_tenant_id: uuid.UUID | None,
+    offer_id: str,
+    offer_name: str,
+    quantity: int,
+    is_new_commerce: bool,
+    auto_renew: bool,
+    partner_of_record: str | None,
+    term_duration: str | None,
+    billing_cycle: str | None,
+    order_id: uuid.UUID | None = None,
+    friendly_name: str | None = None,
+    product_type: str | None = None,
+    unit_price: Decimal | None = None,
+    currency: str | None = None,
+    commitment_end_date: date | None = None,
+    term_from: datetime | None = None,
+    refund_window: bool = True,
+    charge_kind: str | None = None,
+) -> Subscription:
+    """The one way a subscription comes to be (an order's line, a transfer's arrival, a purchase outside CSP): active,
+    its term started at `term_from` (none: no term dates, as for a purchase outside CSP), its 168-hour window open
+    unless `refund_window` is off (a transfer opens none, COM-8), and its first charge when `charge_kind` names one."""
+    subscription = Subscription(
+        sandbox_id=ctx.sandbox_id,
+        id=await ctx.new_id(),
+        customer_tenant_id=customer_tenant_id,
+        channel=channel,
+        partner_tenant_id=partner_tenant_id,
+        order_id=order_id,
+        offer_id=offer_id,
+        offer_name=offer_name,
+        friendly_name=friendly_name,
+        product_type=product_type,
+        is_new_commerce=is_new_commerce,
+        quantity=quantity,
+        status=SubscriptionStatus.ACTIVE,
+        term_duration=term_duration,
+        billing_cycle=billing_cycle,
+        unit_price=unit_price,
+        currency=currency,
+        commitment_end_date=commitment_end_date,
+        auto_renew=auto_renew,
+        partner_of_record=partner_of_record,
+        created_at=ctx.now,
+        refundable_tranches=[],
+    )
+    ctx.session.add(subscription)
+    if term_from is not None:
+        await start_term(ctx, subscription, term_from)
+        if not refund_window:
+            subscription.refundable_tranches, subscription.cancellation_allowed_until = [], None
+    if charge_kind is not None:
+        await charge(ctx, subscription, kind=charge_kind, quantity=quantity)
+    return subscription
+
+
+def visible_subscriptions(ctx: PartnerContext, customer_id: uuid.UUID) -> Select[Any]:
     """The subscriptions a partner sold this customer: the only ones it sees."""
     return select(Subscription).where(
         Subscription.sandbox_id == ctx.sandbox_id,
         Subscription.customer_tenant_id == customer_id,
-        Subscription.partner_tenant_id == ctx.actor.tenant_id,
+        Subscription.partner_tenant_id == ctx.tenant_id,
     )
 
 
-async def list_subscriptions(ctx: SandboxContext, customer_id: uuid.UUID) -> list[Subscription]:
+async def list_subscriptions(ctx: PartnerContext, customer_id: uuid.UUID) -> list[Subscription]:
     """REL-4: only where the caller's relationship shows subscriptions (not through an indirect reseller one)."""
     await customers.require_operation(ctx, customer_id, "viewSubscriptions")
     stmt = visible_subscriptions(ctx, customer_id).order_by(Subscription.created_at, Subscription.id)
@@ -103,7 +173,7 @@ async def list_subscriptions(ctx: SandboxContext, customer_id: uuid.UUID) -> lis
 
 
 async def get_subscription(
-    ctx: SandboxContext, customer_id: uuid.UUID, subscription_id: uuid.UUID, *, for_update: bool = False
+    ctx: PartnerContext, customer_id: uuid.UUID, subscription_id: uuid.UUID, *, for_update: bool = False
 ) -> Subscription:
     await customers.require_operation(ctx, customer_id, "viewSubscriptions")
     stmt = visible_subscriptions(ctx, customer_id).where(Subscription.id == subscription_id)
@@ -116,7 +186,7 @@ async def get_subscription(
 
 
 async def _move(ctx: SandboxContext, subscription: Subscription, target: SubscriptionStatus, action: str) -> None:
-    assert subscription.partner_tenant_id is not None
+    seller = _seller(subscription)
     await move(
         ctx,
         subscription,
@@ -125,13 +195,13 @@ async def _move(ctx: SandboxContext, subscription: Subscription, target: Subscri
         action=action,
         event="subscription-updated",
         resource_type="Subscription",
-        tenant_ids=[subscription.partner_tenant_id],
-        audit_tenant_id=subscription.partner_tenant_id,
+        tenant_ids=[seller],
+        audit_tenant_id=seller,
     )
 
 
 async def update_subscription(
-    ctx: SandboxContext,
+    ctx: PartnerContext,
     *,
     customer_id: uuid.UUID,
     subscription_id: uuid.UUID,
@@ -228,13 +298,7 @@ async def _change_status(ctx: SandboxContext, subscription: Subscription, status
 async def _renew(ctx: SandboxContext, timer: Timer) -> None:
     """The term ends: with auto-renew a new term begins (scheduled changes applied, a new window opened), charged
     at the term's price; without, the subscription expires."""
-    subscription = (
-        await ctx.session.execute(
-            select(Subscription)
-            .where(Subscription.sandbox_id == ctx.sandbox_id, Subscription.id == uuid.UUID(timer.ref))
-            .with_for_update()
-        )
-    ).scalar_one()
+    subscription = await lookup.one(ctx, Subscription, uuid.UUID(timer.ref), what="Subscription", for_update=True)
     if subscription.status not in (S.ACTIVE, S.SUSPENDED):
         return
     if not subscription.auto_renew:

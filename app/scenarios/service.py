@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import IntEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from app.commerce import orders
 from app.commerce import service as commerce
@@ -32,7 +32,16 @@ from app.customers import agreements, extension, invitations
 from app.customers import service as customers
 from app.customers.schemas import BillingProfileIn
 from app.identity import service as identity
-from app.kernel.context import OPERATOR, Actor, ActorKind, Channel, SandboxContext
+from app.kernel import lookup
+from app.kernel.context import (
+    OPERATOR,
+    Actor,
+    Channel,
+    CustomerContext,
+    PartnerContext,
+    SandboxContext,
+    TenantContext,
+)
 from app.kernel.errors import BadRequest, DomainError
 from app.kernel.pagination import MAX_PAGE, PageRequest
 from app.kernel.roles import PartnerRole
@@ -69,6 +78,7 @@ from app.scenarios.schemas import (
 )
 
 E = EnrollmentStatus
+C = TypeVar("C", bound=TenantContext)
 FIRST_PARTNER_ID = 4_900_001
 DEFAULT_ADDRESS = {"line1": "1 Microsoft Way", "city": "Redmond", "state": "WA", "postalCode": "98052"}
 
@@ -110,7 +120,9 @@ class BuiltLink:
 
 
 @dataclass(frozen=True)
-class BuiltSubscription:
+class BuiltPurchase:
+    """A subscription a customer of the world holds, ordered by `partner` or bought outside CSP (no partner)."""
+
     customer: str
     partner: str | None
     subscription: Subscription
@@ -123,7 +135,7 @@ class LoadedScenario:
     customers: dict[str, BuiltTenant] = field(default_factory=dict)
     partnerships: list[BuiltPartnership] = field(default_factory=list)
     links: list[BuiltLink] = field(default_factory=list)
-    subscriptions: list[BuiltSubscription] = field(default_factory=list)
+    subscriptions: list[BuiltPurchase] = field(default_factory=list)
 
 
 # --- building -----------------------------------------------------------------------------------------------------
@@ -145,17 +157,11 @@ class Step:
     run: Callable[[], Awaitable[None]]
 
 
-def acting_as(ctx: SandboxContext, user: User) -> SandboxContext:
-    """The user signed in to the portal, as a person: its own roles, the portal channel."""
-    actor = Actor(
-        ActorKind.USER,
-        user.user_principal_name,
-        tenant_id=user.tenant_id,
-        user_id=user.id,
-        roles=frozenset(user.roles),
-        channel=Channel.PORTAL,
-    )
-    return SandboxContext.of(ctx.session, ctx.sandbox, actor)
+def acting_as(ctx: SandboxContext, user: User, kind: type[C]) -> C:
+    """The user signed in to the portal, as a person: its own roles, the portal channel; `kind` is the tenant's side.
+    The clock is read afresh, as for the operator: each step of a build stamps its own instant."""
+    fresh = SandboxContext.of(ctx.session, ctx.sandbox, OPERATOR)
+    return fresh.acting(Actor.of_user(user, channel=Channel.PORTAL), kind)
 
 
 def revenue_months(now: datetime, total: Decimal) -> list[tuple[str, Decimal]]:
@@ -179,13 +185,22 @@ class _Builder:
         # Read afresh each step: the settings may have changed, and each step stamps its own clock reading.
         return SandboxContext.of(self.ctx.session, self.ctx.sandbox, OPERATOR)
 
-    def as_admin(self, built: BuiltTenant, action: str) -> SandboxContext:
+    def as_admin(self, built: BuiltTenant, action: str) -> PartnerContext:
+        """A partner's Global admin in Partner Center."""
+        return acting_as(self.ctx, self._global_admin(built, action), PartnerContext)
+
+    def as_customer_admin(self, built: BuiltTenant, action: str) -> CustomerContext:
+        """A customer's Global admin in its admin center."""
+        return acting_as(self.ctx, self._global_admin(built, action), CustomerContext)
+
+    @staticmethod
+    def _global_admin(built: BuiltTenant, action: str) -> User:
         admin = built.global_admin()
         if admin is None:
             raise BadRequest(
                 f"{built.ref} has no Global admin to {action}: give one of its users the GlobalAdmin role."
             )
-        return acting_as(self.ctx, admin)
+        return admin
 
     def partner(self, ref: str) -> BuiltTenant:
         return self.loaded.partners[ref]
@@ -327,9 +342,11 @@ class _Builder:
         if c.users:
             found.append(Step(created, f"{at}.users", functools.partial(self._customer_users, c)))
         if c.reseller is not None and c.provider is not None:
-            found.append(Step(late, f"{at}.reseller", functools.partial(self._invited_with_provider, c)))
-        if c.extended_to is not None:
-            found.append(Step(late, f"{at}.extendedTo", functools.partial(self._extend, c)))
+            step = functools.partial(self._invited_with_provider, c, c.reseller, c.provider)
+            found.append(Step(late, f"{at}.reseller", step))
+        if c.extended_to is not None and c.created_by is not None:  # check_references refused one without the other
+            step = functools.partial(self._extend, c, c.created_by, c.extended_to)
+            found.append(Step(late, f"{at}.extendedTo", step))
         for j, link in enumerate(c.links):
             phase = created if link.partner is not None else late
             found.append(Step(phase, f"{at}.links[{j}]", functools.partial(self._link, c, link)))
@@ -391,45 +408,41 @@ class _Builder:
     async def _accept(self, customer: BuiltTenant, invitation: RelationshipInvitation) -> None:
         """The customer's Global admin accepts the link in its admin center (REL-1, REL-7)."""
         found = await invitations.find_invitation(self.ctx.session, invitation.code)
-        await invitations.accept_invitation(self.as_admin(customer, "accept a partner's invitation"), found)
+        await invitations.accept_invitation(self.as_customer_admin(customer, "accept a partner's invitation"), found)
 
-    async def _invited_with_provider(self, c: CustomerIn) -> None:
-        assert c.reseller is not None
-        assert c.provider is not None
-        await self._link(c, LinkIn(reseller=c.reseller, provider=c.provider, accepted=True), listed=False)
+    async def _invited_with_provider(self, c: CustomerIn, reseller: str, provider: str) -> None:
+        await self._link(c, LinkIn(reseller=reseller, provider=provider, accepted=True), listed=False)
 
     async def _link(self, c: CustomerIn, link: LinkIn, *, listed: bool = True) -> None:
         customer = self.loaded.customers[c.ref]
         if link.partner is not None:
             partner = link.partner
             invitation = await invitations.relationship_request(self.as_admin(self.partner(partner), "send a link"))
-        else:
-            assert link.reseller is not None
-            assert link.provider is not None
+        elif link.reseller is not None and link.provider is not None:
             partner = link.reseller
             invitation = await invitations.invite_with_provider(
                 self.as_admin(self.partner(partner), "invite a customer"),
                 indirect_provider_id=self.partner(link.provider).tenant.id,
                 customer_tenant_id=customer.tenant.id,
             )
+        else:  # check_references refuses such a link first
+            raise BadRequest("A link names a partner, or a reseller and the provider it invites with.")
         if link.accepted:
             await self._accept(customer, invitation)
         if listed:
             self.loaded.links.append(BuiltLink(c.ref, partner, link.provider, invitation, link.accepted))
 
-    async def _extend(self, c: CustomerIn) -> None:
-        assert c.created_by is not None
-        assert c.extended_to is not None
+    async def _extend(self, c: CustomerIn, created_by: str, extended_to: str) -> None:
         await extension.extend_to_provider(
-            self.as_admin(self.partner(c.created_by), "use the reseller relationship extension"),
+            self.as_admin(self.partner(created_by), "use the reseller relationship extension"),
             customer_id=self.loaded.customers[c.ref].tenant.id,
-            indirect_provider_id=self.partner(c.extended_to).tenant.id,
+            indirect_provider_id=self.partner(extended_to).tenant.id,
             customer_consent_recorded=True,
         )
 
     async def _accept_mca(self, ref: str) -> None:
         customer = self.loaded.customers[ref]
-        ctx = self.as_admin(customer, "accept the Microsoft Customer Agreement")
+        ctx = self.as_customer_admin(customer, "accept the Microsoft Customer Agreement")
         await agreements.accept_in_admin_center(
             ctx, first_name="Admin", last_name=customer.tenant.display_name, email=ctx.actor.name
         )
@@ -465,7 +478,7 @@ class _Builder:
             auto_renew=existing.auto_renew,
             partner_of_record=existing.partner_of_record,
         )
-        self.loaded.subscriptions.append(BuiltSubscription(ref, existing.partner, subscription))
+        self.loaded.subscriptions.append(BuiltPurchase(ref, existing.partner, subscription))
 
     async def _order(self, ref: str, order: OrderIn) -> None:
         customer = self.loaded.customers[ref]
@@ -486,11 +499,10 @@ class _Builder:
             ],
         )
         for line in placed.line_items:
-            subscription = await self.ctx.session.get(
-                Subscription, (self.ctx.sandbox_id, uuid.UUID(line["subscriptionId"]))
+            subscription = await lookup.one(
+                self.ctx, Subscription, uuid.UUID(line["subscriptionId"]), what="Subscription"
             )
-            assert subscription is not None
-            self.loaded.subscriptions.append(BuiltSubscription(ref, order.partner, subscription))
+            self.loaded.subscriptions.append(BuiltPurchase(ref, order.partner, subscription))
 
 
 def _new_users(users: list[UserIn], domain: str) -> list[identity.NewUser]:

@@ -6,10 +6,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, status
 
 from app.commerce.router import order_out
-from app.kernel.context import SandboxContext
+from app.kernel.context import PartnerContext
 from app.kernel.pagination import Collection, PageRequest, collection, page_request
 from app.kernel.pipeline import PARTNER_CENTER_API, PartnerCaller
-from app.models import Tenant, Transfer
+from app.models import Transfer
 from app.transfers import service
 from app.transfers.schemas import TransferCreate, TransferOut, TransferPatch, TransferSubmitResult
 
@@ -17,9 +17,11 @@ router = PARTNER_CENTER_API.router(tags=["partner center: transfers"], prefix="/
 Pages = Annotated[PageRequest, Depends(page_request)]
 
 
-async def _out(ctx: SandboxContext, t: Transfer) -> TransferOut:
-    source = await ctx.session.get(Tenant, (ctx.sandbox_id, t.source_partner_tenant_id))
-    target = await ctx.session.get(Tenant, (ctx.sandbox_id, t.target_partner_tenant_id))
+async def _one_out(ctx: PartnerContext, t: Transfer) -> TransferOut:
+    return _out(ctx, t, await service.partner_names(ctx, [t]))
+
+
+def _out(ctx: PartnerContext, t: Transfer, names: dict[uuid.UUID, str]) -> TransferOut:
     return TransferOut(
         id=t.id,
         status=t.status,
@@ -27,12 +29,12 @@ async def _out(ctx: SandboxContext, t: Transfer) -> TransferOut:
         customer_email_id=t.customer_email,
         customer_tenant_id=t.customer_tenant_id,
         source_partner_tenant_id=t.source_partner_tenant_id,
-        source_partner_name=source.display_name if source else None,
+        source_partner_name=names.get(t.source_partner_tenant_id),
         target_partner_tenant_id=t.target_partner_tenant_id,
-        target_partner_name=target.display_name if target else None,
+        target_partner_name=names.get(t.target_partner_tenant_id),
         partner_on_record=t.partner_on_record,
         target_product_types=t.target_product_types,
-        transfer_direction=1 if ctx.actor.tenant_id == t.target_partner_tenant_id else 2,
+        transfer_direction=1 if ctx.tenant_id == t.target_partner_tenant_id else 2,
         line_items=t.line_items,
         created_time=t.created_at,
         last_modified_time=t.last_modified_at,
@@ -49,7 +51,7 @@ async def _out(ctx: SandboxContext, t: Transfer) -> TransferOut:
 )
 async def create_transfer(ctx: PartnerCaller, customer_id: uuid.UUID, body: TransferCreate) -> Any:
     """TRF-2 (a relationship first), TRF-3 (the source is notified), TRF-5 (expiry)."""
-    return await _out(
+    return await _one_out(
         ctx,
         await service.create_transfer(
             ctx,
@@ -66,12 +68,13 @@ async def create_transfer(ctx: PartnerCaller, customer_id: uuid.UUID, body: Tran
 @router.get("", response_model=Collection[TransferOut], summary="List the customer's transfers you take part in")
 async def list_transfers(ctx: PartnerCaller, request: Request, customer_id: uuid.UUID, page: Pages) -> Any:
     found = await service.list_transfers(ctx, customer_id, page)
-    return collection(request, found, [await _out(ctx, t) for t in found.items])
+    names = await service.partner_names(ctx, found.items)
+    return collection(request, found, [_out(ctx, t, names) for t in found.items])
 
 
 @router.get("/{transfer_id}", response_model=TransferOut, summary="Read a transfer")
 async def read_transfer(ctx: PartnerCaller, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Any:
-    return await _out(ctx, await service.get_transfer(ctx, customer_id, transfer_id))
+    return await _one_out(ctx, await service.get_transfer(ctx, customer_id, transfer_id))
 
 
 @router.patch(
@@ -86,7 +89,7 @@ async def update_transfer(
         if body.line_items is not None
         else None
     )
-    return await _out(
+    return await _one_out(
         ctx,
         await service.update_transfer(
             ctx, customer_id=customer_id, transfer_id=transfer_id, status=body.status, line_items=lines

@@ -6,6 +6,7 @@ from pydantic import EmailStr, Field
 
 from app.commerce.schemas import OrderOut
 from app.kernel.pagination import ResourceAttributes
+from app.transfers.lifecycle import TransferStatusChange
 from app.wire import Request, Schema
 
 
@@ -31,7 +32,7 @@ class TransferLineItemIn(Request):
 class TransferPatch(Request):
     model_config = Request.model_config | {"extra": "ignore"}
 
-    status: str | None = None
+    status: TransferStatusChange | None = None
     line_items: list[TransferLineItemIn] | None = None
 
 

@@ -7,19 +7,19 @@ from typing import Any
 from sqlalchemy import select
 
 from app.commerce.lifecycle import SUBSCRIPTION
-from app.commerce.subscriptions import RENEW_TIMER, charge, start_term
+from app.commerce.orders import OrderLine, create_order
+from app.commerce.subscriptions import RENEW_TIMER, charge, create_subscription
 from app.customers import service as customers
 from app.events.service import move, notify, record_audit, record_event
 from app.identity import service as identity
-from app.kernel import timers
+from app.kernel import lookup, timers
 from app.kernel.clock import add_business_days
-from app.kernel.context import SandboxContext
+from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
 from app.models import (
     Order,
-    OrderStatus,
     RelationshipKind,
     Subscription,
     SubscriptionChannel,
@@ -31,7 +31,7 @@ from app.models import (
     TransferStatus,
 )
 from app.programs import service as programs
-from app.transfers.lifecycle import TRANSFER, TRANSFERABLE_PRODUCT_TYPES
+from app.transfers.lifecycle import TRANSFER, TRANSFERABLE_PRODUCT_TYPES, TransferStatusChange
 
 T = TransferStatus
 EXPIRE_TIMER = "transfer.expire"
@@ -39,7 +39,7 @@ POLICY_TIMER = "policy.transfer-submission"
 
 
 async def create_transfer(
-    ctx: SandboxContext,
+    ctx: PartnerContext,
     *,
     customer_id: uuid.UUID,
     source_partner_tenant_id: uuid.UUID,
@@ -52,8 +52,7 @@ async def create_transfer(
     not the customer exists). TRF-3: the request names the source partner and the customer's email; the source is
     notified, with an event and an audit record. TRF-5: it expires after transferExpiryDays."""
     require_role(ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.ADMIN_AGENT, action="create a transfer", apps=True)
-    target_id = ctx.actor.tenant_id
-    assert target_id is not None
+    target_id = ctx.tenant_id
     if transfer_type != 5:
         raise BadRequest("cspsim moves new-commerce subscriptions: transferType is 5.")
     mine = await customers.relationships_with(ctx, customer_id, target_id)
@@ -140,10 +139,10 @@ async def create_transfer(
 
 
 async def _visible(
-    ctx: SandboxContext, customer_id: uuid.UUID, transfer_id: uuid.UUID, *, for_update: bool = False
+    ctx: PartnerContext, customer_id: uuid.UUID, transfer_id: uuid.UUID, *, for_update: bool = False
 ) -> Transfer:
     """A transfer the caller is source or target of; any other is not found."""
-    me = ctx.actor.tenant_id
+    me = ctx.tenant_id
     stmt = select(Transfer).where(
         Transfer.sandbox_id == ctx.sandbox_id,
         Transfer.customer_tenant_id == customer_id,
@@ -158,20 +157,31 @@ async def _visible(
     return transfer
 
 
-async def get_transfer(ctx: SandboxContext, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Transfer:
+async def get_transfer(ctx: PartnerContext, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Transfer:
     return await _visible(ctx, customer_id, transfer_id)
 
 
-async def list_transfers(ctx: SandboxContext, customer_id: uuid.UUID, page: PageRequest) -> Page[Transfer]:
+async def list_transfers(ctx: PartnerContext, customer_id: uuid.UUID, page: PageRequest) -> Page[Transfer]:
     """The customer's transfers the caller takes part in, for a customer it sees."""
     await customers.get_visible_customer(ctx, customer_id)
-    me = ctx.actor.tenant_id
+    me = ctx.tenant_id
     stmt = select(Transfer).where(
         Transfer.sandbox_id == ctx.sandbox_id,
         Transfer.customer_tenant_id == customer_id,
         (Transfer.source_partner_tenant_id == me) | (Transfer.target_partner_tenant_id == me),
     )
     return await keyset(ctx.session, stmt, keys=[Transfer.created_at, Transfer.id], page=page)
+
+
+async def partner_names(ctx: SandboxContext, transfers: list[Transfer]) -> dict[uuid.UUID, str]:
+    """The display names of the partners on both sides of these transfers, read at once for a listing."""
+    ids = {t.source_partner_tenant_id for t in transfers} | {t.target_partner_tenant_id for t in transfers}
+    if not ids:
+        return {}
+    rows = await ctx.session.execute(
+        select(Tenant.id, Tenant.display_name).where(Tenant.sandbox_id == ctx.sandbox_id, Tenant.id.in_(ids))
+    )
+    return {row.id: row.display_name for row in rows}
 
 
 def _require_active(transfer: Transfer) -> None:
@@ -198,21 +208,19 @@ async def _in_other_transfer(ctx: SandboxContext, transfer: Transfer, subscripti
 
 
 async def update_transfer(
-    ctx: SandboxContext,
+    ctx: PartnerContext,
     *,
     customer_id: uuid.UUID,
     transfer_id: uuid.UUID,
-    status: str | None,
+    status: TransferStatusChange | None,
     line_items: list[dict[str, Any]] | None,
 ) -> Transfer:
     """The target cancels (`status: Cancel`) while the request is active; the source chooses which subscriptions
     move. TRF-1: only new-commerce license-based subscriptions and Azure plans; a legacy one must first be migrated.
     A subscription is in at most one active transfer."""
     transfer = await _visible(ctx, customer_id, transfer_id, for_update=True)
-    me = ctx.actor.tenant_id
-    if status is not None:
-        if status.lower() not in {"cancel", "canceled", "cancelled"}:
-            raise BadRequest("The only status a partner sets on a transfer is Cancel.")
+    me = ctx.tenant_id
+    if status is not None:  # every status a partner may set cancels
         if me != transfer.target_partner_tenant_id:
             raise Conflict("Only the partner that created the transfer cancels it.")
         _require_active(transfer)
@@ -305,34 +313,25 @@ async def _move(ctx: SandboxContext, transfer: Transfer, target: TransferStatus,
     )
 
 
-async def submit_transfer(ctx: SandboxContext, *, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Order:
+async def submit_transfer(ctx: PartnerContext, *, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Order:
     """TRF-3's last step, by the source: in one transaction each chosen subscription is created anew on the target's
     billing account (same offer, seats, term end and partner of record) and the old one is cancelled. Never both,
     never neither; a second submission finds the transfer complete (900102). TRF-4: a transitioning partner moves its
     direct-bill subscriptions to its provider the same way."""
     transfer = await _visible(ctx, customer_id, transfer_id, for_update=True)
-    if ctx.actor.tenant_id != transfer.source_partner_tenant_id:
+    if ctx.tenant_id != transfer.source_partner_tenant_id:
         raise Conflict("Only the source partner submits a transfer.")
     require_role(ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.ADMIN_AGENT, action="submit a transfer", apps=True)
     _require_active(transfer)
     if not transfer.line_items:
         raise BadRequest("Choose the subscriptions first (PATCH the transfer with lineItems).")
-    order = Order(
-        sandbox_id=ctx.sandbox_id,
-        id=await ctx.new_id(),
-        customer_tenant_id=customer_id,
-        partner_tenant_id=transfer.target_partner_tenant_id,
-        status=OrderStatus.COMPLETED,
-        transaction_type="SystemPurchase",
-        currency="USD",
-        line_items=[],
-        created_by=ctx.actor.name,
-        created_at=ctx.now,
-    )
-    lines, done = [], []
+    order_id = await ctx.new_id()  # first, so that each moved subscription names its order
+    currency = "USD"
+    lines: list[OrderLine] = []
+    done = []
     for number, item in enumerate(transfer.line_items):
         old = await _source_subscription(ctx, transfer, item["subscriptionId"])
-        new = await _moved(ctx, old, transfer, order)
+        new = await _moved(ctx, old, transfer, order_id)
         await move(
             ctx,
             old,
@@ -345,22 +344,28 @@ async def submit_transfer(ctx: SandboxContext, *, customer_id: uuid.UUID, transf
         )
         await timers.cancel(ctx, kind=RENEW_TIMER, ref=old.id)
         await charge(ctx, old, kind="transferOut", quantity=old.quantity)
-        order.currency = new.currency or "USD"
+        currency = new.currency or "USD"
         lines.append(
-            {
-                "lineItemNumber": number,
-                "offerId": new.offer_id,
-                "subscriptionId": str(new.id),
-                "termDuration": new.term_duration,
-                "transactionType": "new",
-                "quantity": new.quantity,
-                "partnerIdOnRecord": new.partner_of_record,
-                "transferredFrom": str(old.id),
-            }
+            OrderLine(
+                line_item_number=number,
+                offer_id=new.offer_id,
+                subscription_id=new.id,
+                term_duration=new.term_duration,
+                quantity=new.quantity,
+                partner_id_on_record=new.partner_of_record,
+                transferred_from=old.id,
+            )
         )
         done.append({**item, "status": "Complete"})
-    order.line_items = lines
-    ctx.session.add(order)
+    order = await create_order(
+        ctx,
+        order_id=order_id,
+        customer_id=customer_id,
+        partner_tenant_id=transfer.target_partner_tenant_id,
+        line_items=lines,
+        currency=currency,
+        transaction_type="SystemPurchase",
+    )
     transfer.line_items, transfer.order_id = done, order.id
     await _move(ctx, transfer, T.COMPLETE, "submit", "complete-transfer")
     await timers.cancel(ctx, kind=EXPIRE_TIMER, ref=transfer.id)
@@ -368,56 +373,45 @@ async def submit_transfer(ctx: SandboxContext, *, customer_id: uuid.UUID, transf
     return order
 
 
-async def _moved(ctx: SandboxContext, old: Subscription, transfer: Transfer, order: Order) -> Subscription:
-    new = Subscription(
-        sandbox_id=ctx.sandbox_id,
-        id=await ctx.new_id(),
+async def _moved(ctx: SandboxContext, old: Subscription, transfer: Transfer, order_id: uuid.UUID) -> Subscription:
+    """The old subscription again, on the target: same offer, seats, price and term end (its term runs from the old
+    one's start), and no refund window of its own."""
+    return await create_subscription(
+        ctx,
         customer_tenant_id=old.customer_tenant_id,
         channel=SubscriptionChannel.CSP,
         partner_tenant_id=transfer.target_partner_tenant_id,
-        order_id=order.id,
+        order_id=order_id,
         offer_id=old.offer_id,
         offer_name=old.offer_name,
         friendly_name=old.friendly_name,
         product_type=old.product_type,
         is_new_commerce=True,
         quantity=old.quantity,
-        status=SubscriptionStatus.ACTIVE,
         term_duration=old.term_duration,
         billing_cycle=old.billing_cycle,
         unit_price=old.unit_price,
         currency=old.currency,
         auto_renew=old.auto_renew,
-        created_at=ctx.now,
-        refundable_tranches=[],
         partner_of_record=transfer.partner_on_record or old.partner_of_record,
+        term_from=old.effective_start_date,
+        refund_window=False,
+        charge_kind="transferIn",
     )
-    ctx.session.add(new)
-    if old.effective_start_date is not None:
-        await start_term(ctx, new, old.effective_start_date)  # the same term end as the old one
-        new.refundable_tranches, new.cancellation_allowed_until = [], None  # a transfer opens no refund window
-    await charge(ctx, new, kind="transferIn", quantity=new.quantity)
-    return new
 
 
 @timers.on_timer(EXPIRE_TIMER)
 async def _expire(ctx: SandboxContext, timer: Timer) -> None:
     """TRF-5: a request not acted on within the window expires."""
-    transfer = (
-        await ctx.session.execute(
-            select(Transfer)
-            .where(Transfer.sandbox_id == ctx.sandbox_id, Transfer.id == uuid.UUID(timer.ref))
-            .with_for_update()
-        )
-    ).scalar_one()
+    transfer = await lookup.one(ctx, Transfer, uuid.UUID(timer.ref), what="Transfer", for_update=True)
     if transfer.status is T.ACTIVE:
         await _move(ctx, transfer, T.EXPIRED, "expire", "expire-transfer")
 
 
-async def decline_transfer(ctx: SandboxContext, *, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Transfer:
+async def decline_transfer(ctx: PartnerContext, *, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Transfer:
     """The source partner says no: the request ends, canceled, and nothing moves."""
     transfer = await _visible(ctx, customer_id, transfer_id, for_update=True)
-    if ctx.actor.tenant_id != transfer.source_partner_tenant_id:
+    if ctx.tenant_id != transfer.source_partner_tenant_id:
         raise Conflict("Only the source partner declines a transfer.")
     _require_active(transfer)
     await _move(ctx, transfer, T.CANCELED, "decline", "cancel-transfer")
@@ -448,14 +442,11 @@ async def _eligible(ctx: SandboxContext, transfer: Transfer) -> list[dict[str, A
 @timers.on_timer(POLICY_TIMER)
 async def _source_acts(ctx: SandboxContext, timer: Timer) -> None:
     """A counter-party policy: the source's Global admin submits (or declines) through the same calls a person uses."""
-    transfer = (
-        await ctx.session.execute(
-            select(Transfer).where(Transfer.sandbox_id == ctx.sandbox_id, Transfer.id == uuid.UUID(timer.ref))
-        )
-    ).scalar_one()
-    admin = await identity.as_global_admin(ctx, transfer.source_partner_tenant_id)
-    if transfer.status is not T.ACTIVE or admin is None:
+    transfer = await lookup.one(ctx, Transfer, uuid.UUID(timer.ref), what="Transfer")
+    found = await identity.as_global_admin(ctx, transfer.source_partner_tenant_id)
+    if transfer.status is not T.ACTIVE or found is None:
         return
+    admin = ctx.acting(found.actor, PartnerContext)  # the source's admin calls the partner's own services
     ids = {"customer_id": transfer.customer_tenant_id, "transfer_id": transfer.id}
     if timer.payload.get("action") != "accept":
         await decline_transfer(admin, **ids)

@@ -141,3 +141,12 @@ async def test_concurrent_seat_changes_lose_none(world: World) -> None:
     final = (await read(partner, path))["quantity"]
     assert deltas
     assert final == current + sum(deltas)
+
+
+async def test_a_status_is_read_in_any_case_and_only_a_partners_status_is_taken(world: World) -> None:
+    partner, path, _ = await bought(world)
+    assert (await patch(partner, path, status="Suspended")).json()["status"] == "suspended"
+    assert (await patch(partner, path, status="ACTIVE")).json()["status"] == "active"
+    r = await patch(partner, path, status="expired")  # expiry is the term's end, never a partner's call
+    assert r.status_code == 400
+    assert (await read(partner, path))["status"] == "active"

@@ -148,7 +148,9 @@ async def test_the_target_cancels_and_strangers_see_nothing(world: World) -> Non
     assert (await bystander.get(f"/v1/customers/{customer['id']}/subscriptions/{sub['id']}")).status_code == 404
     r = await world.http.patch(path, headers=bearer(await source.app_token()), json={"status": "Cancel"})
     assert r.status_code == 409  # only the target cancels
-    r = await world.http.patch(path, headers=bearer(await target.app_token()), json={"status": "Cancel"})
+    r = await world.http.patch(path, headers=bearer(await target.app_token()), json={"status": "Completed"})
+    assert r.status_code == 400  # the one status a partner sets is Cancel
+    r = await world.http.patch(path, headers=bearer(await target.app_token()), json={"status": "cancelled"})
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "Canceled"
 
