@@ -23,25 +23,11 @@ from app.commerce.schemas import (
 from app.identity import service as identity
 from app.kernel.pagination import Collection, Page, PageRequest, collection, page_request
 from app.kernel.pipeline import PARTNER_CENTER_API, Operator, PartnerCaller, control_router
-from app.models import Order, Subscription
+from app.models import Subscription
 
 partner = PARTNER_CENTER_API.router(tags=["partner center: orders and subscriptions"])
 control = control_router(tags=["control: tenants"])
 Pages = Annotated[PageRequest, Depends(page_request)]
-
-
-def order_out(order: Order) -> OrderOut:
-    cycles = {line.get("billingCycle") for line in order.line_items}
-    return OrderOut(
-        id=order.id,
-        reference_customer_id=order.customer_tenant_id,
-        billing_cycle=next(iter(cycles)) if len(cycles) == 1 else None,
-        currency_code=order.currency,
-        line_items=order.line_items,
-        creation_date=order.created_at,
-        status=order.status,
-        transaction_type=order.transaction_type,
-    )
 
 
 def _line_items(given: list[OrderLineItemIn], *, billing_cycle: str | None) -> list[orders.LineItem]:
@@ -99,18 +85,18 @@ def subscription_out(s: Subscription) -> NewCommerceSubscriptionOut:
 async def place_order(ctx: PartnerCaller, customer_id: uuid.UUID, body: OrderCreate) -> Any:
     """COM-1..4, REL-3, REL-5, AGR-1: see the rules; each line becomes a new-commerce subscription."""
     lines = _line_items(body.line_items, billing_cycle=body.billing_cycle)
-    return order_out(await orders.place_order(ctx, customer_id=customer_id, line_items=lines))
+    return OrderOut.of(await orders.place_order(ctx, customer_id=customer_id, line_items=lines))
 
 
 @partner.get("/customers/{customer_id}/orders", response_model=Collection[OrderOut], summary="The order history")
 async def list_orders(ctx: PartnerCaller, request: Request, customer_id: uuid.UUID, page: Pages) -> Any:
     found = await orders.list_orders(ctx, customer_id, page)
-    return collection(request, found, [order_out(o) for o in found.items])
+    return collection(request, found, [OrderOut.of(o) for o in found.items])
 
 
 @partner.get("/customers/{customer_id}/orders/{order_id}", response_model=OrderOut, summary="Read an order")
 async def read_order(ctx: PartnerCaller, customer_id: uuid.UUID, order_id: uuid.UUID) -> Any:
-    return order_out(await orders.get_order(ctx, customer_id, order_id))
+    return OrderOut.of(await orders.get_order(ctx, customer_id, order_id))
 
 
 @partner.get(

@@ -5,7 +5,7 @@ from pydantic import Field
 
 from app.commerce.lifecycle import SubscriptionStatusChange
 from app.kernel.pagination import ResourceAttributes
-from app.models import SubscriptionChannel
+from app.models import Order, SubscriptionChannel
 from app.wire import Request, Schema
 
 
@@ -69,6 +69,21 @@ class OrderOut(Schema):
     status: str
     transaction_type: str
     attributes: ResourceAttributes = ResourceAttributes(object_type="Order")
+
+    @classmethod
+    def of(cls, order: Order) -> "OrderOut":
+        """An order as Partner Center answers it (orders, and the orders a transfer creates)."""
+        cycles = {line.get("billingCycle") for line in order.line_items}
+        return cls(
+            id=order.id,
+            reference_customer_id=order.customer_tenant_id,
+            billing_cycle=next(iter(cycles)) if len(cycles) == 1 else None,
+            currency_code=order.currency,
+            line_items=order.line_items,
+            creation_date=order.created_at,
+            status=order.status,
+            transaction_type=order.transaction_type,
+        )
 
 
 class RefundableQuantity(Schema):

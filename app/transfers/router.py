@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, status
 
-from app.commerce.router import order_out
+from app.commerce.schemas import OrderOut
 from app.kernel.context import PartnerContext
 from app.kernel.pagination import Collection, PageRequest, collection, page_request
 from app.kernel.pipeline import PARTNER_CENTER_API, PartnerCaller
@@ -106,4 +106,4 @@ async def update_transfer(
 async def submit_transfer(ctx: PartnerCaller, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Any:
     """TRF-3/TRF-4: new subscriptions on the target, the old ones cancelled, in one step."""
     order = await service.submit_transfer(ctx, customer_id=customer_id, transfer_id=transfer_id)
-    return TransferSubmitResult(orders=[order_out(order)], transfer_errors=[])
+    return TransferSubmitResult(orders=[OrderOut.of(order)], transfer_errors=[])
