@@ -18,6 +18,7 @@ from app.kernel.context import Actor, ActorKind, Channel, SandboxContext
 from app.kernel.credentials import check_password, digest, hash_password, matches_digest, new_secret
 from app.kernel.errors import BadRequest, Conflict, NotFound, OAuthError, Unauthorized
 from app.kernel.errors import OAuthErrorCode as E
+from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import ROLES, CustomerRole
 from app.kernel.tokens import (
@@ -110,10 +111,7 @@ async def register_tenant(
 
 
 async def get_tenant(ctx: SandboxContext, tenant_id: uuid.UUID) -> Tenant:
-    tenant = await ctx.session.get(Tenant, (ctx.sandbox_id, tenant_id))
-    if tenant is None:
-        raise NotFound("Tenant", tenant_id)
-    return tenant
+    return await one(ctx, Tenant, tenant_id, what="Tenant")
 
 
 async def list_tenants(ctx: SandboxContext, page: PageRequest, *, kind: TenantKind | None) -> Page[Tenant]:

@@ -10,7 +10,7 @@ from app.events.service import move, notify, record_audit, record_event
 from app.kernel import timers
 from app.kernel.clock import add_business_days
 from app.kernel.context import SandboxContext
-from app.kernel.errors import Conflict, NotFound, RuleViolation
+from app.kernel.errors import Conflict, RuleViolation
 from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.models import (
@@ -325,19 +325,14 @@ async def accept_agreement(ctx: SandboxContext, *, agreement_id: uuid.UUID) -> P
     """PRG-4: only a Global admin accepts. PRG-6: acceptance makes the indirect reseller enrollment Active,
     and only then do its capabilities exist."""
     service.require_global_admin(ctx, "accept a partner agreement", rule="PRG-4")
-    agreement = (
-        await ctx.session.execute(
-            select(PartnerAgreement)
-            .where(
-                PartnerAgreement.sandbox_id == ctx.sandbox_id,
-                PartnerAgreement.id == agreement_id,
-                PartnerAgreement.tenant_id == ctx.actor.tenant_id,
-            )
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
-    if agreement is None:
-        raise NotFound("Agreement", agreement_id)
+    agreement = await one(
+        ctx,
+        PartnerAgreement,
+        agreement_id,
+        what="Agreement",
+        for_update=True,
+        owned_by=(PartnerAgreement.tenant_id, ctx.actor.tenant_id),
+    )
     await move(
         ctx,
         agreement,

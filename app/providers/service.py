@@ -8,6 +8,7 @@ from app.events.service import move, notify, record_event
 from app.kernel.context import SandboxContext
 from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.kernel.lifecycle import Lifecycle
+from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
 from app.models import Enrollment, EnrollmentStatus, PartnerProfile, Partnership, PartnershipStatus, Program, Tenant
@@ -128,19 +129,14 @@ async def _partnership(ctx: SandboxContext, *, provider_id: uuid.UUID, reseller_
 
 async def accept_partnership(ctx: SandboxContext, *, invitation_id: uuid.UUID) -> Partnership:
     """PRV-2: only a Global admin of the invited reseller accepts, and only as an enrolled indirect reseller."""
-    partnership = (
-        await ctx.session.execute(
-            select(Partnership)
-            .where(
-                Partnership.sandbox_id == ctx.sandbox_id,
-                Partnership.id == invitation_id,
-                Partnership.reseller_tenant_id == ctx.actor.tenant_id,
-            )
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
-    if partnership is None:
-        raise NotFound("Partnership invitation", invitation_id)
+    partnership = await one(
+        ctx,
+        Partnership,
+        invitation_id,
+        what="Partnership invitation",
+        for_update=True,
+        owned_by=(Partnership.reseller_tenant_id, ctx.actor.tenant_id),
+    )
     require_role(ctx, PartnerRole.GLOBAL_ADMIN, action="accept a partnership invitation", rule="PRV-2")
     if not (await programs.capabilities(ctx, partnership.reseller_tenant_id)).indirect_reseller:
         raise RuleViolation(
