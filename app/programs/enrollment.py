@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.events.service import move, notify, record_audit, record_event
+from app.events.service import move, notify, record_change, record_event
 from app.kernel import timers
 from app.kernel.clock import add_business_days
 from app.kernel.context import SandboxContext
@@ -141,20 +141,14 @@ async def enroll(
     )
     ctx.session.add(enrollment)
     await ctx.session.flush()
-    await record_event(
+    await record_change(
         ctx,
-        name="enrollment-submitted",
-        resource_type="Enrollment",
-        resource_id=enrollment.id,
-        tenant_ids=[tenant.id],
-        data={"program": program.value},
-    )
-    await record_audit(
-        ctx,
-        tenant_id=tenant.id,
+        event="enrollment-submitted",
         operation_type="submit_enrollment",
         resource_type="Enrollment",
         resource_id=enrollment.id,
+        tenant_id=tenant.id,
+        data={"program": program.value},
         new_value={"program": program.value, "status": E.PENDING.value},
     )
     decision = ctx.settings.counterparty_policies.enrollment_decision.action
