@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.customers.lifecycle import INVITATION
 from app.customers.service import relate, relationships_with
 from app.events.service import move, record_event
 from app.identity import service as identity
@@ -19,7 +20,6 @@ from app.kernel import timers
 from app.kernel.clock import add_business_days
 from app.kernel.context import SandboxContext
 from app.kernel.errors import Conflict, Forbidden, NotFound, RuleViolation
-from app.kernel.lifecycle import Lifecycle
 from app.kernel.roles import CustomerRole, PartnerRole, require_role
 from app.models import (
     InvitationKind,
@@ -36,9 +36,6 @@ from app.programs import service as programs
 from app.providers import service as providers
 
 K = RelationshipKind
-INVITATION = Lifecycle[InvitationStatus](
-    "invitation", {InvitationStatus.PENDING: frozenset({InvitationStatus.ACCEPTED, InvitationStatus.DECLINED})}
-)
 POLICY_TIMER = "policy.customer-invitation"
 
 

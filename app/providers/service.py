@@ -7,20 +7,13 @@ from sqlalchemy import select
 from app.events.service import move, notify, record_event
 from app.kernel.context import SandboxContext
 from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
-from app.kernel.lifecycle import Lifecycle
 from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
 from app.models import Enrollment, EnrollmentStatus, PartnerProfile, Partnership, PartnershipStatus, Program, Tenant
 from app.programs import service as programs
+from app.providers.lifecycle import PARTNERSHIP
 from app.wire import WireEnum
-
-PARTNERSHIP = Lifecycle[PartnershipStatus](
-    "partnership",
-    {
-        PartnershipStatus.INVITED: frozenset({PartnershipStatus.ACTIVE}),
-    },
-)
 
 
 class RelationshipType(WireEnum):
