@@ -18,7 +18,7 @@ from app.events.service import move, record_event
 from app.identity import service as identity
 from app.kernel import timers
 from app.kernel.clock import add_business_days
-from app.kernel.context import SandboxContext
+from app.kernel.context import CustomerContext, SandboxContext
 from app.kernel.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.kernel.roles import CustomerRole, PartnerRole, require_role
 from app.models import (
@@ -290,7 +290,7 @@ async def _customer_acts(ctx: SandboxContext, timer: Timer) -> None:
     ).scalar_one()
     if invitation.status is not InvitationStatus.PENDING or invitation.customer_tenant_id is None:
         return
-    admin = await identity.as_global_admin(ctx, invitation.customer_tenant_id)
+    admin = await identity.as_global_admin(ctx, invitation.customer_tenant_id, CustomerContext)
     if admin is None:
         return
     found = await find_invitation(ctx.session, invitation.code)

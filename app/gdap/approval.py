@@ -18,7 +18,7 @@ from app.gdap.service import (
 )
 from app.identity import service as identity
 from app.kernel import timers
-from app.kernel.context import SandboxContext
+from app.kernel.context import CustomerContext, SandboxContext
 from app.kernel.errors import Forbidden, NotFound, RuleViolation
 from app.kernel.roles import CustomerRole, require_role
 from app.models import DelegatedAdminRelationship, GdapRelationshipStatus, Tenant, TenantKind, Timer
@@ -168,6 +168,6 @@ async def _customer_approves(ctx: SandboxContext, timer: Timer) -> None:
     relationship = await ctx.session.get(DelegatedAdminRelationship, (ctx.sandbox_id, uuid.UUID(timer.ref)))
     if relationship is None or relationship.status is not R.APPROVAL_PENDING or relationship.customer_tenant_id is None:
         return
-    admin = await identity.as_global_admin(ctx, relationship.customer_tenant_id)
+    admin = await identity.as_global_admin(ctx, relationship.customer_tenant_id, CustomerContext)
     if admin is not None:
         await approve_relationship(admin, relationship_id=relationship.id)

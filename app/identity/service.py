@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import jwt
 from sqlalchemy import select
@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.identity.discovery import issuer
 from app.kernel.clock import real_now
-from app.kernel.context import Actor, ActorKind, Channel, SandboxContext
+from app.kernel.context import Actor, Channel, SandboxContext, TenantContext
 from app.kernel.credentials import check_password, digest, hash_password, matches_digest, new_secret
-from app.kernel.errors import BadRequest, Conflict, NotFound, OAuthError, Unauthorized
+from app.kernel.errors import BadRequest, Conflict, NotFound, OAuthError
 from app.kernel.errors import OAuthErrorCode as E
 from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
@@ -31,6 +31,8 @@ from app.kernel.tokens import (
     Keyring,
 )
 from app.models import AppRegistration, Sandbox, Tenant, TenantKind, User
+
+C = TypeVar("C", bound=TenantContext)
 
 # Resources a token can be asked for, by every name Entra accepts for them.
 RESOURCES = {
@@ -572,67 +574,13 @@ async def portal_session(ctx: SandboxContext, signer: Signer, *, tenant_id: uuid
 
 
 # --- principals --------------------------------------------------------------------------------------------------
+# A bearer token becomes a caller in `app.kernel.pipeline.authenticate`; here, a person signing in on a page and a
+# counter-party acting through its Global admin.
 
 
-async def principal_context(
-    session: AsyncSession, keyring: Keyring, *, token: str | None, audiences: list[str]
-) -> SandboxContext:
-    """Who calls, from a bearer token: its sandbox, tenant, user or app, roles and channel; else 401."""
-    if not token:
-        raise Unauthorized("The request has no bearer token: send Authorization: Bearer <access token>.")
-    try:
-        claims = await keyring.verify(session, token, audiences=[*audiences, PORTAL_AUDIENCE])
-        sandbox_id, tenant_id, object_id = (
-            uuid.UUID(claims["sandbox"]),
-            uuid.UUID(claims["tid"]),
-            uuid.UUID(claims["oid"]),
-        )
-        channel = Channel(claims["channel"])
-    except jwt.ExpiredSignatureError:
-        raise Unauthorized("The access token has expired; request a new one.") from None
-    except (jwt.InvalidTokenError, KeyError, ValueError):
-        raise Unauthorized(
-            "The access token is not valid: it was not issued by this service or for this API."
-        ) from None
-    sandbox = await session.get(Sandbox, sandbox_id)
-    tenant = await session.get(Tenant, (sandbox_id, tenant_id)) if sandbox else None
-    if sandbox is None or tenant is None:
-        raise Unauthorized("The token's sandbox or tenant no longer exists.")
-    actor = await _actor(session, sandbox_id, tenant, object_id, claims, channel)
-    return await SandboxContext.enter(session, sandbox, actor)
-
-
-async def _actor(
-    session: AsyncSession,
-    sandbox_id: uuid.UUID,
-    tenant: Tenant,
-    object_id: uuid.UUID,
-    claims: dict[str, Any],
-    channel: Channel,
-) -> Actor:
-    client_id = uuid.UUID(claims["appid"])
-    if claims.get("idtyp") == "app":
-        app = await session.get(AppRegistration, (sandbox_id, object_id))
-        if app is None or app.tenant_id != tenant.id:
-            raise Unauthorized("The token's application no longer exists.")
-        return Actor(ActorKind.APP, str(app.client_id), tenant_id=tenant.id, client_id=client_id, channel=channel)
-    user = await session.get(User, (sandbox_id, object_id))
-    if user is None or user.tenant_id != tenant.id:
-        raise Unauthorized("The token's user no longer exists.")
-    return Actor(
-        ActorKind.USER,
-        user.user_principal_name,
-        tenant_id=tenant.id,
-        user_id=user.id,
-        client_id=client_id,
-        roles=frozenset(user.roles),
-        channel=channel,
-    )
-
-
-async def sign_in(session: AsyncSession, *, sandbox_id: uuid.UUID, upn: str, password: str) -> SandboxContext | None:
+async def sign_in(session: AsyncSession, *, sandbox_id: uuid.UUID, upn: str, password: str) -> TenantContext | None:
     """A person signing in on one of cspsim's pages, within the sandbox the page belongs to; None when the email or
-    password is wrong."""
+    password is wrong. A user always belongs to a tenant, so the context is a tenant's."""
     user = (
         await session.execute(
             select(User).where(User.sandbox_id == sandbox_id, User.user_principal_name == upn.strip().lower())
@@ -641,20 +589,13 @@ async def sign_in(session: AsyncSession, *, sandbox_id: uuid.UUID, upn: str, pas
     sandbox = await session.get(Sandbox, sandbox_id)
     if user is None or sandbox is None or not check_password(password, user.password_hash):
         return None
-    actor = Actor(
-        ActorKind.USER,
-        user.user_principal_name,
-        tenant_id=user.tenant_id,
-        user_id=user.id,
-        roles=frozenset(user.roles),
-        channel=Channel.PORTAL,
-    )
-    return await SandboxContext.enter(session, sandbox, actor)
+    return await TenantContext.enter(session, sandbox, Actor.of_user(user, channel=Channel.PORTAL))
 
 
-async def as_global_admin(ctx: SandboxContext, tenant_id: uuid.UUID) -> SandboxContext | None:
+async def as_global_admin(ctx: SandboxContext, tenant_id: uuid.UUID, kind: type[C]) -> C | None:
     """The same transaction, acted in by the tenant's first Global admin: how a counter-party policy (a customer
-    accepting a link, a source partner submitting a transfer) acts through a person's service calls."""
+    accepting a link, a source partner submitting a transfer) acts through a person's service calls. `kind` says
+    which tenant context the services it calls expect."""
     users = (
         await ctx.session.execute(
             select(User)
@@ -662,15 +603,8 @@ async def as_global_admin(ctx: SandboxContext, tenant_id: uuid.UUID) -> SandboxC
             .order_by(User.created_at, User.id)
         )
     ).scalars()
+    # Partner and customer roles spell Global admin alike, so one name finds it in either kind of tenant.
     admin = next((u for u in users if CustomerRole.GLOBAL_ADMIN in u.roles), None)
     if admin is None:
         return None
-    actor = Actor(
-        ActorKind.USER,
-        admin.user_principal_name,
-        tenant_id=tenant_id,
-        user_id=admin.id,
-        roles=frozenset(admin.roles),
-        channel=Channel.PORTAL,
-    )
-    return ctx.at(ctx.now, actor)
+    return ctx.acting(Actor.of_user(admin, channel=Channel.PORTAL), kind)

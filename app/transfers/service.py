@@ -13,7 +13,7 @@ from app.events.service import move, notify, record_audit, record_event
 from app.identity import service as identity
 from app.kernel import timers
 from app.kernel.clock import add_business_days
-from app.kernel.context import SandboxContext
+from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
@@ -453,7 +453,7 @@ async def _source_acts(ctx: SandboxContext, timer: Timer) -> None:
             select(Transfer).where(Transfer.sandbox_id == ctx.sandbox_id, Transfer.id == uuid.UUID(timer.ref))
         )
     ).scalar_one()
-    admin = await identity.as_global_admin(ctx, transfer.source_partner_tenant_id)
+    admin = await identity.as_global_admin(ctx, transfer.source_partner_tenant_id, PartnerContext)
     if transfer.status is not T.ACTIVE or admin is None:
         return
     ids = {"customer_id": transfer.customer_tenant_id, "transfer_id": transfer.id}
