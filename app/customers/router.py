@@ -22,7 +22,7 @@ from app.customers.schemas import (
     RelatedPartnerOut,
     RelationshipRequestOut,
 )
-from app.kernel.context import SandboxContext
+from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import NotFound
 from app.kernel.pagination import Collection, Page, PageRequest, collection, page_request
 from app.kernel.pipeline import ADMIN_CENTER, PARTNER_CENTER_API, CustomerCaller, PartnerCaller
@@ -35,9 +35,8 @@ Pages = Annotated[PageRequest, Depends(page_request)]
 
 
 async def _customer_out(
-    ctx: SandboxContext, tenant: Tenant, mine: list[CustomerRelationship], credentials: dict[str, str] | None = None
+    ctx: PartnerContext, tenant: Tenant, mine: list[CustomerRelationship], credentials: dict[str, str] | None = None
 ) -> CustomerOut:
-    assert ctx.actor.tenant_id is not None
     billing = next((r.billing_profile for r in mine if r.billing_profile), None)
     associated = next((r.counterpart_tenant_id for r in mine if r.kind is RelationshipKind.INDIRECT_PROVIDER), None)
     return CustomerOut(
@@ -55,7 +54,7 @@ async def _customer_out(
             for r in mine
         ],
         allowed_operations=service.operations(mine),
-        mca_accepted=await agreements.mca_valid_for(ctx, tenant.id, ctx.actor.tenant_id),
+        mca_accepted=await agreements.mca_valid_for(ctx, tenant.id, ctx.tenant_id),
         associated_partner_id=associated,
         user_credentials=credentials,
     )
@@ -79,7 +78,7 @@ async def create_customer(ctx: PartnerCaller, body: CustomerCreate) -> Any:
         billing_profile=billing,
         associated_partner_id=body.associated_partner_id,
     )
-    mine = [r for r in created.relationships if r.partner_tenant_id == ctx.actor.tenant_id]
+    mine = [r for r in created.relationships if r.partner_tenant_id == ctx.tenant_id]
     credentials = {"user_name": created.admin.user_principal_name, "password": created.password or ""}
     return await _customer_out(ctx, created.tenant, mine, credentials)
 
@@ -89,8 +88,7 @@ async def list_customers(ctx: PartnerCaller, request: Request, page: Pages) -> A
     """Only customers the caller holds a relationship with."""
     found = await service.list_customers(ctx, page)
     items = [
-        await _customer_out(ctx, t, await service.relationships_with(ctx, t.id, ctx.actor.tenant_id))
-        for t in found.items
+        await _customer_out(ctx, t, await service.relationships_with(ctx, t.id, ctx.tenant_id)) for t in found.items
     ]
     return collection(request, found, items)
 
@@ -149,7 +147,7 @@ async def customer_relationships(ctx: PartnerCaller, request: Request, customer_
     seen = await service.get_visible_customer(ctx, customer_id)
     items = []
     for r in await service.relationships_with(ctx, seen.tenant.id):
-        if r.partner_tenant_id == ctx.actor.tenant_id or r.kind is RelationshipKind.DIRECT_BILL:
+        if r.partner_tenant_id == ctx.tenant_id or r.kind is RelationshipKind.DIRECT_BILL:
             continue
         partner = await ctx.session.get(Tenant, (ctx.sandbox_id, r.partner_tenant_id))
         profile = await programs.find_profile(ctx, r.partner_tenant_id)

@@ -221,12 +221,12 @@ async def _sign(
     *,
     resource: str,
     channel: Channel,
-    user: User | None,
+    principal: User | AppRegistration,
     client_id: uuid.UUID,
-    app: AppRegistration | None,
     refresh: bool,
     openid: bool = False,
 ) -> Issued:
+    """An access token for a user (with its refresh token and, for `openid`, its id token) or for an app alone."""
     lifetime = int(sandbox.settings.get("tokenLifetimeSeconds", 3600))
     now = real_now()
     claims: dict[str, Any] = {
@@ -242,7 +242,9 @@ async def _sign(
         "appid": str(client_id),
         "azp": str(client_id),
     }
-    if user is not None:
+    user: User | None = None  # the user's token also gets a refresh token and an id token
+    if isinstance(principal, User):
+        user = principal
         claims |= {
             "oid": str(user.id),
             "sub": str(user.id),
@@ -254,8 +256,7 @@ async def _sign(
             "idtyp": "user",
         }
     else:
-        assert app is not None
-        claims |= {"oid": str(app.id), "sub": str(app.id), "roles": [], "idtyp": "app"}
+        claims |= {"oid": str(principal.id), "sub": str(principal.id), "roles": [], "idtyp": "app"}
     access = await signer.keyring.sign(signer.session, claims)
     refresh_token = None
     if refresh and user is not None:
@@ -385,7 +386,10 @@ async def token_client_credentials(
     """An app-only token: the API channel."""
     app = await _app_by_client(signer.session, client_id, client_secret)
     sandbox = await signer.session.get(Sandbox, app.sandbox_id)
-    assert sandbox is not None
+    if sandbox is None:  # the app outlived its sandbox: as unknown as an app never registered
+        raise OAuthError(
+            E.UNAUTHORIZED_CLIENT, 700016, f"Application with identifier '{client_id}' was not found in the directory."
+        )
     tenant = await _tenant_of(signer.session, app.sandbox_id, app.tenant_id, path_tenant)
     return await _sign(
         signer,
@@ -393,9 +397,8 @@ async def token_client_credentials(
         tenant,
         resource=_resource(scope, resource),
         channel=Channel.API,
-        user=None,
+        principal=app,
         client_id=app.client_id,
-        app=app,
         refresh=False,
     )
 
@@ -442,16 +445,16 @@ async def token_password(
     if app is not None and app.tenant_id != user.tenant_id:
         raise OAuthError(E.INVALID_GRANT, 700016, f"Application '{client_id}' is not registered in the user's tenant.")
     sandbox = await signer.session.get(Sandbox, user.sandbox_id)
-    assert sandbox is not None
+    if sandbox is None:  # the user outlived its sandbox: as unknown as a user never created
+        raise OAuthError(E.INVALID_GRANT, 50034, f"The user account {username} does not exist in the directory.")
     return await _sign(
         signer,
         sandbox,
         tenant,
         resource=_resource(scope, resource),
         channel=Channel.API if app else Channel.PORTAL,
-        user=user,
+        principal=user,
         client_id=app.client_id if app else PORTAL_APP_ID,
-        app=app,
         refresh=True,
         openid=_wants_id_token(scope),
     )
@@ -496,9 +499,8 @@ async def token_refresh(
         tenant,
         resource=_resource(scope, resource),
         channel=channel,
-        user=user,
+        principal=user,
         client_id=app.client_id if app else PORTAL_APP_ID,
-        app=app,
         refresh=True,
         openid=_wants_id_token(scope),
     )
@@ -566,9 +568,8 @@ async def portal_session(ctx: SandboxContext, signer: Signer, *, tenant_id: uuid
         tenant,
         resource=PARTNER_CENTER,
         channel=Channel.PORTAL,
-        user=user,
+        principal=user,
         client_id=PORTAL_APP_ID,
-        app=None,
         refresh=False,
     )
 

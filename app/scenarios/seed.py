@@ -22,7 +22,7 @@ from app.customers import agreements
 from app.customers import service as customers
 from app.events.service import record_event
 from app.identity import service as identity
-from app.kernel.context import SandboxContext
+from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest
 from app.models import (
     MCA,
@@ -134,7 +134,7 @@ async def _customer(ctx: SandboxContext, partner: SeedPartner, number: int, subs
         apps=[],
     )
     customer = registered.tenant
-    as_partner = acting_as(ctx, partner.admin)
+    as_partner = acting_as(ctx, partner.admin, PartnerContext)
     await customers.relate(
         as_partner,
         customer=customer,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import IntEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from app.commerce import orders
 from app.commerce import service as commerce
@@ -32,7 +32,15 @@ from app.customers import agreements, extension, invitations
 from app.customers import service as customers
 from app.customers.schemas import BillingProfileIn
 from app.identity import service as identity
-from app.kernel.context import OPERATOR, Actor, ActorKind, Channel, SandboxContext
+from app.kernel.context import (
+    OPERATOR,
+    Actor,
+    Channel,
+    CustomerContext,
+    PartnerContext,
+    SandboxContext,
+    TenantContext,
+)
 from app.kernel.errors import BadRequest, DomainError
 from app.kernel.pagination import MAX_PAGE, PageRequest
 from app.kernel.roles import PartnerRole
@@ -145,17 +153,13 @@ class Step:
     run: Callable[[], Awaitable[None]]
 
 
-def acting_as(ctx: SandboxContext, user: User) -> SandboxContext:
-    """The user signed in to the portal, as a person: its own roles, the portal channel."""
-    actor = Actor(
-        ActorKind.USER,
-        user.user_principal_name,
-        tenant_id=user.tenant_id,
-        user_id=user.id,
-        roles=frozenset(user.roles),
-        channel=Channel.PORTAL,
-    )
-    return SandboxContext.of(ctx.session, ctx.sandbox, actor)
+C = TypeVar("C", bound=TenantContext)
+
+
+def acting_as(ctx: SandboxContext, user: User, kind: type[C]) -> C:
+    """The user signed in to the portal, as a person: its own roles, the portal channel; `kind` is the tenant
+    context the services called expect."""
+    return kind.of(ctx.session, ctx.sandbox, Actor.of_user(user, channel=Channel.PORTAL))
 
 
 def revenue_months(now: datetime, total: Decimal) -> list[tuple[str, Decimal]]:
@@ -179,13 +183,21 @@ class _Builder:
         # Read afresh each step: the settings may have changed, and each step stamps its own clock reading.
         return SandboxContext.of(self.ctx.session, self.ctx.sandbox, OPERATOR)
 
-    def as_admin(self, built: BuiltTenant, action: str) -> SandboxContext:
+    def as_admin(self, built: BuiltTenant, action: str) -> PartnerContext:
+        """A partner's Global admin, signed in to Partner Center."""
+        return acting_as(self.ctx, self._global_admin(built, action), PartnerContext)
+
+    def as_customer_admin(self, built: BuiltTenant, action: str) -> CustomerContext:
+        """A customer's Global admin, signed in to its admin center."""
+        return acting_as(self.ctx, self._global_admin(built, action), CustomerContext)
+
+    def _global_admin(self, built: BuiltTenant, action: str) -> User:
         admin = built.global_admin()
         if admin is None:
             raise BadRequest(
                 f"{built.ref} has no Global admin to {action}: give one of its users the GlobalAdmin role."
             )
-        return acting_as(self.ctx, admin)
+        return admin
 
     def partner(self, ref: str) -> BuiltTenant:
         return self.loaded.partners[ref]
@@ -391,7 +403,7 @@ class _Builder:
     async def _accept(self, customer: BuiltTenant, invitation: RelationshipInvitation) -> None:
         """The customer's Global admin accepts the link in its admin center (REL-1, REL-7)."""
         found = await invitations.find_invitation(self.ctx.session, invitation.code)
-        await invitations.accept_invitation(self.as_admin(customer, "accept a partner's invitation"), found)
+        await invitations.accept_invitation(self.as_customer_admin(customer, "accept a partner's invitation"), found)
 
     async def _invited_with_provider(self, c: CustomerIn) -> None:
         assert c.reseller is not None
@@ -429,7 +441,7 @@ class _Builder:
 
     async def _accept_mca(self, ref: str) -> None:
         customer = self.loaded.customers[ref]
-        ctx = self.as_admin(customer, "accept the Microsoft Customer Agreement")
+        ctx = self.as_customer_admin(customer, "accept the Microsoft Customer Agreement")
         await agreements.accept_in_admin_center(
             ctx, first_name="Admin", last_name=customer.tenant.display_name, email=ctx.actor.name
         )
