@@ -2,6 +2,7 @@
 MCA holds for a given partner (AGR-1, AGR-2)."""
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -28,13 +29,29 @@ async def acceptances(ctx: SandboxContext, customer_id: uuid.UUID) -> list[Custo
     )
 
 
-async def mca_valid_for(ctx: SandboxContext, customer_id: uuid.UUID, partner_id: uuid.UUID) -> bool:
+def _holds_for(acceptance: CustomerAgreement, partner_id: uuid.UUID) -> bool:
     """AGR-2: the customer's own acceptance holds for every partner; a partner's attestation only for that partner
     (so it is not carried over when the relationship moves to a provider)."""
-    return any(
-        a.channel is AcceptanceChannel.ADMIN_CENTER or a.partner_tenant_id == partner_id
-        for a in await acceptances(ctx, customer_id)
+    return acceptance.channel is AcceptanceChannel.ADMIN_CENTER or acceptance.partner_tenant_id == partner_id
+
+
+async def mca_valid_for(ctx: SandboxContext, customer_id: uuid.UUID, partner_id: uuid.UUID) -> bool:
+    """AGR-2, for one customer."""
+    return any(_holds_for(a, partner_id) for a in await acceptances(ctx, customer_id))
+
+
+async def customers_with_mca(
+    ctx: SandboxContext, customer_ids: Collection[uuid.UUID], partner_id: uuid.UUID
+) -> set[uuid.UUID]:
+    """AGR-2 for a page of customers in one query: those for which the MCA holds for the partner."""
+    if not customer_ids:
+        return set()
+    found = await ctx.session.execute(
+        select(CustomerAgreement).where(
+            CustomerAgreement.sandbox_id == ctx.sandbox_id, CustomerAgreement.customer_tenant_id.in_(customer_ids)
+        )
     )
+    return {a.customer_tenant_id for a in found.scalars() if _holds_for(a, partner_id)}
 
 
 async def require_mca(ctx: SandboxContext, customer_id: uuid.UUID) -> None:
