@@ -2,13 +2,14 @@
 MCA holds for a given partner (AGR-1, AGR-2)."""
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
 
-from app.customers.service import get_visible_customer
+from app.customers.service import get_visible_customer, purchasing_partner
 from app.events.service import record_audit, record_event
-from app.kernel.context import SandboxContext
+from app.kernel.context import CustomerContext, PartnerContext, SandboxContext
 from app.kernel.errors import Conflict, RuleViolation
 from app.kernel.roles import CustomerRole, require_role
 from app.models import MCA, MCA_TEMPLATE_ID, AcceptanceChannel, CustomerAgreement, Tenant, TenantKind
@@ -28,19 +29,34 @@ async def acceptances(ctx: SandboxContext, customer_id: uuid.UUID) -> list[Custo
     )
 
 
-async def mca_valid_for(ctx: SandboxContext, customer_id: uuid.UUID, partner_id: uuid.UUID) -> bool:
+def _holds_for(acceptance: CustomerAgreement, partner_id: uuid.UUID) -> bool:
     """AGR-2: the customer's own acceptance holds for every partner; a partner's attestation only for that partner
     (so it is not carried over when the relationship moves to a provider)."""
-    return any(
-        a.channel is AcceptanceChannel.ADMIN_CENTER or a.partner_tenant_id == partner_id
-        for a in await acceptances(ctx, customer_id)
+    return acceptance.channel is AcceptanceChannel.ADMIN_CENTER or acceptance.partner_tenant_id == partner_id
+
+
+async def mca_valid_for(ctx: SandboxContext, customer_id: uuid.UUID, partner_id: uuid.UUID) -> bool:
+    """AGR-2, for one customer."""
+    return any(_holds_for(a, partner_id) for a in await acceptances(ctx, customer_id))
+
+
+async def customers_with_mca(
+    ctx: SandboxContext, customer_ids: Collection[uuid.UUID], partner_id: uuid.UUID
+) -> set[uuid.UUID]:
+    """AGR-2 for a page of customers in one query: those for which the MCA holds for the partner."""
+    if not customer_ids:
+        return set()
+    found = await ctx.session.execute(
+        select(CustomerAgreement).where(
+            CustomerAgreement.sandbox_id == ctx.sandbox_id, CustomerAgreement.customer_tenant_id.in_(customer_ids)
+        )
     )
+    return {a.customer_tenant_id for a in found.scalars() if _holds_for(a, partner_id)}
 
 
 async def require_mca(ctx: SandboxContext, customer_id: uuid.UUID) -> None:
     """AGR-1: no new purchase for a customer until the MCA holds for the purchasing partner (Partner Center 13605)."""
-    assert ctx.actor.tenant_id is not None
-    if not await mca_valid_for(ctx, customer_id, ctx.actor.tenant_id):
+    if not await mca_valid_for(ctx, customer_id, purchasing_partner(ctx)):
         raise RuleViolation(
             "AGR-1",
             "The customer has not accepted the Microsoft Customer Agreement for you: record "
@@ -52,7 +68,7 @@ async def require_mca(ctx: SandboxContext, customer_id: uuid.UUID) -> None:
 
 
 async def attest(
-    ctx: SandboxContext,
+    ctx: PartnerContext,
     *,
     customer_id: uuid.UUID,
     template_id: str,
@@ -75,7 +91,7 @@ async def attest(
         )
     if date_agreed > ctx.now:
         raise RuleViolation("AGR-3", "The date agreed cannot be in the future.", status_code=400)
-    partner_id = ctx.actor.tenant_id
+    partner_id = ctx.tenant_id
     if any(a.partner_tenant_id == partner_id for a in await acceptances(ctx, customer_id)):
         raise Conflict(
             "This customer's acceptance of the Microsoft Customer Agreement is already confirmed by you.",
@@ -113,10 +129,10 @@ async def attest(
 
 
 async def accept_in_admin_center(
-    ctx: SandboxContext, *, first_name: str, last_name: str, email: str
+    ctx: CustomerContext, *, first_name: str, last_name: str, email: str
 ) -> CustomerAgreement:
     """The customer's own acceptance, by its Global admin: it holds for every partner, now and after any move."""
-    customer = await ctx.session.get(Tenant, (ctx.sandbox_id, ctx.actor.tenant_id))
+    customer = await ctx.session.get(Tenant, (ctx.sandbox_id, ctx.tenant_id))
     if customer is None or customer.kind is not TenantKind.CUSTOMER:
         raise Conflict("Only a customer tenant accepts the Microsoft Customer Agreement in its admin center.")
     require_role(ctx, CustomerRole.GLOBAL_ADMIN, action="accept the Microsoft Customer Agreement")

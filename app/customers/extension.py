@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.customers.service import get_visible_customer, relate
 from app.events.service import record_event
-from app.kernel.context import SandboxContext
+from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import RuleViolation
 from app.kernel.roles import PartnerRole, require_role
 from app.models import CustomerRelationship, Enrollment, Program, RelationshipKind, RelationshipOrigin
@@ -31,7 +31,7 @@ async def _was_direct_bill(ctx: SandboxContext, tenant_id: uuid.UUID) -> bool:
 
 
 async def extend_to_provider(
-    ctx: SandboxContext, *, customer_id: uuid.UUID, indirect_provider_id: uuid.UUID, customer_consent_recorded: bool
+    ctx: PartnerContext, *, customer_id: uuid.UUID, indirect_provider_id: uuid.UUID, customer_consent_recorded: bool
 ) -> CustomerRelationship:
     """REL-6, all four conditions: (a) the caller is a direct-bill partner that completed the indirect reseller
     enrollment; (b) the customer is one of its direct-bill customers, never an indirect one; (c) the provider is one
@@ -46,8 +46,7 @@ async def extend_to_provider(
         action="use the reseller relationship extension",
         rule="REL-6",
     )
-    partner_id = ctx.actor.tenant_id
-    assert partner_id is not None
+    partner_id = ctx.tenant_id
     mine, customer = seen.relationships, seen.tenant
     if not (
         await _was_direct_bill(ctx, partner_id) and (await programs.capabilities(ctx, partner_id)).indirect_reseller

@@ -12,14 +12,14 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.customers.lifecycle import INVITATION
 from app.customers.service import relate, relationships_with
 from app.events.service import move, record_event
 from app.identity import service as identity
 from app.kernel import timers
 from app.kernel.clock import add_business_days
-from app.kernel.context import SandboxContext
+from app.kernel.context import CustomerContext, PartnerContext, SandboxContext
 from app.kernel.errors import Conflict, Forbidden, NotFound, RuleViolation
-from app.kernel.lifecycle import Lifecycle
 from app.kernel.roles import CustomerRole, PartnerRole, require_role
 from app.models import (
     InvitationKind,
@@ -36,9 +36,6 @@ from app.programs import service as programs
 from app.providers import service as providers
 
 K = RelationshipKind
-INVITATION = Lifecycle[InvitationStatus](
-    "invitation", {InvitationStatus.PENDING: frozenset({InvitationStatus.ACCEPTED, InvitationStatus.DECLINED})}
-)
 POLICY_TIMER = "policy.customer-invitation"
 
 
@@ -46,14 +43,13 @@ def _code() -> str:
     return secrets.token_urlsafe(24)
 
 
-async def relationship_request(ctx: SandboxContext) -> RelationshipInvitation:
+async def relationship_request(ctx: PartnerContext) -> RelationshipInvitation:
     """REL-7: the partner's standing link for new or existing customers; each customer that accepts makes the
     partner its reseller of record. An indirect reseller invites with its provider instead (REL-1)."""
     require_role(
         ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.ADMIN_AGENT, action="request a reseller relationship", apps=True
     )
-    partner_id = ctx.actor.tenant_id
-    assert partner_id is not None
+    partner_id = ctx.tenant_id
     can = await programs.capabilities(ctx, partner_id)
     if not (can.direct_bill or can.indirect_provider):
         raise RuleViolation(
@@ -91,7 +87,7 @@ async def relationship_request(ctx: SandboxContext) -> RelationshipInvitation:
 
 
 async def _invitation(
-    ctx: SandboxContext,
+    ctx: PartnerContext,
     *,
     kind: InvitationKind,
     relationship_kind: RelationshipKind,
@@ -99,14 +95,13 @@ async def _invitation(
     customer_id: uuid.UUID | None,
     reusable: bool,
 ) -> RelationshipInvitation:
-    assert ctx.actor.tenant_id is not None
     invitation = RelationshipInvitation(
         sandbox_id=ctx.sandbox_id,
         id=await ctx.new_id(),
         code=_code(),
         kind=kind,
         status=InvitationStatus.PENDING,
-        partner_tenant_id=ctx.actor.tenant_id,
+        partner_tenant_id=ctx.tenant_id,
         relationship_kind=relationship_kind,
         indirect_provider_tenant_id=provider_id,
         customer_tenant_id=customer_id,
@@ -121,13 +116,12 @@ async def _invitation(
 
 
 async def invite_with_provider(
-    ctx: SandboxContext, *, indirect_provider_id: uuid.UUID, customer_tenant_id: uuid.UUID | None
+    ctx: PartnerContext, *, indirect_provider_id: uuid.UUID, customer_tenant_id: uuid.UUID | None
 ) -> RelationshipInvitation:
     """REL-1: an indirect reseller (Admin agent or Global admin) invites a customer to relationships with itself
     and one of its partnered providers at once: a personalized link and a draft email."""
     require_role(ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.ADMIN_AGENT, action="invite a customer", rule="REL-1")
-    reseller_id = ctx.actor.tenant_id
-    assert reseller_id is not None
+    reseller_id = ctx.tenant_id
     if not (await programs.capabilities(ctx, reseller_id)).indirect_reseller:
         raise RuleViolation(
             "REL-1", "Only an enrolled indirect reseller (agreement accepted) sends indirect reseller invitations."
@@ -163,16 +157,17 @@ async def find_invitation(session: AsyncSession, code: str) -> FoundInvitation:
     invitation = (
         await session.execute(select(RelationshipInvitation).where(RelationshipInvitation.code == code))
     ).scalar_one_or_none()
-    sandbox = await session.get(Sandbox, invitation.sandbox_id) if invitation else None
-    if invitation is None or sandbox is None:
+    if invitation is None:
         raise NotFound("Invitation", code)
+    sandbox = await session.get(Sandbox, invitation.sandbox_id)
     partner = await session.get(Tenant, (invitation.sandbox_id, invitation.partner_tenant_id))
+    if sandbox is None or partner is None:  # a link outliving its sandbox or its partner leads nowhere
+        raise NotFound("Invitation", code)
     provider = (
         await session.get(Tenant, (invitation.sandbox_id, invitation.indirect_provider_tenant_id))
         if invitation.indirect_provider_tenant_id
         else None
     )
-    assert partner is not None
     return FoundInvitation(sandbox=sandbox, invitation=invitation, partner=partner, provider=provider)
 
 
@@ -293,7 +288,7 @@ async def _customer_acts(ctx: SandboxContext, timer: Timer) -> None:
     ).scalar_one()
     if invitation.status is not InvitationStatus.PENDING or invitation.customer_tenant_id is None:
         return
-    admin = await identity.as_global_admin(ctx, invitation.customer_tenant_id)
+    admin = await identity.as_global_admin(ctx, invitation.customer_tenant_id, CustomerContext)
     if admin is None:
         return
     found = await find_invitation(ctx.session, invitation.code)

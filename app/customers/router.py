@@ -22,7 +22,7 @@ from app.customers.schemas import (
     RelatedPartnerOut,
     RelationshipRequestOut,
 )
-from app.kernel.context import SandboxContext
+from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import NotFound
 from app.kernel.pagination import Collection, Page, PageRequest, collection, page_request
 from app.kernel.pipeline import ADMIN_CENTER, PARTNER_CENTER_API, CustomerCaller, PartnerCaller
@@ -34,10 +34,9 @@ admin = ADMIN_CENTER.router(tags=["admin center"])
 Pages = Annotated[PageRequest, Depends(page_request)]
 
 
-async def _customer_out(
-    ctx: SandboxContext, tenant: Tenant, mine: list[CustomerRelationship], credentials: dict[str, str] | None = None
+def _customer_out(
+    tenant: Tenant, mine: list[CustomerRelationship], *, mca_accepted: bool, credentials: dict[str, str] | None = None
 ) -> CustomerOut:
-    assert ctx.actor.tenant_id is not None
     billing = next((r.billing_profile for r in mine if r.billing_profile), None)
     associated = next((r.counterpart_tenant_id for r in mine if r.kind is RelationshipKind.INDIRECT_PROVIDER), None)
     return CustomerOut(
@@ -55,10 +54,17 @@ async def _customer_out(
             for r in mine
         ],
         allowed_operations=service.operations(mine),
-        mca_accepted=await agreements.mca_valid_for(ctx, tenant.id, ctx.actor.tenant_id),
+        mca_accepted=mca_accepted,
         associated_partner_id=associated,
         user_credentials=credentials,
     )
+
+
+async def _one_customer_out(
+    ctx: PartnerContext, tenant: Tenant, mine: list[CustomerRelationship], credentials: dict[str, str] | None = None
+) -> CustomerOut:
+    mca_accepted = await agreements.mca_valid_for(ctx, tenant.id, ctx.tenant_id)
+    return _customer_out(tenant, mine, mca_accepted=mca_accepted, credentials=credentials)
 
 
 def _invitation_url(request: Request, invitation: RelationshipInvitation) -> str:
@@ -79,19 +85,20 @@ async def create_customer(ctx: PartnerCaller, body: CustomerCreate) -> Any:
         billing_profile=billing,
         associated_partner_id=body.associated_partner_id,
     )
-    mine = [r for r in created.relationships if r.partner_tenant_id == ctx.actor.tenant_id]
+    mine = [r for r in created.relationships if r.partner_tenant_id == ctx.tenant_id]
     credentials = {"user_name": created.admin.user_principal_name, "password": created.password or ""}
-    return await _customer_out(ctx, created.tenant, mine, credentials)
+    return await _one_customer_out(ctx, created.tenant, mine, credentials)
 
 
 @router.get("", response_model=Collection[CustomerOut], summary="List the partner's customers")
 async def list_customers(ctx: PartnerCaller, request: Request, page: Pages) -> Any:
     """Only customers the caller holds a relationship with."""
     found = await service.list_customers(ctx, page)
-    items = [
-        await _customer_out(ctx, t, await service.relationships_with(ctx, t.id, ctx.actor.tenant_id))
-        for t in found.items
-    ]
+    ids = [t.id for t in found.items]
+    # The page's relationships and MCA acceptances in one query each, whatever the page's size.
+    relationships = await service.relationships_by_customer(ctx, ids, ctx.tenant_id)
+    with_mca = await agreements.customers_with_mca(ctx, ids, ctx.tenant_id)
+    items = [_customer_out(t, relationships[t.id], mca_accepted=t.id in with_mca) for t in found.items]
     return collection(request, found, items)
 
 
@@ -137,7 +144,7 @@ async def invite_customer(ctx: PartnerCaller, request: Request, body: Invitation
 async def read_customer(ctx: PartnerCaller, customer_id: uuid.UUID) -> Any:
     """How the caller is related to the customer and what it may do (REL-4); 404 for any other partner."""
     seen = await service.get_visible_customer(ctx, customer_id)
-    return await _customer_out(ctx, seen.tenant, seen.relationships)
+    return await _one_customer_out(ctx, seen.tenant, seen.relationships)
 
 
 @router.get(
@@ -148,19 +155,13 @@ async def read_customer(ctx: PartnerCaller, customer_id: uuid.UUID) -> Any:
 async def customer_relationships(ctx: PartnerCaller, request: Request, customer_id: uuid.UUID) -> Any:
     seen = await service.get_visible_customer(ctx, customer_id)
     items = []
-    for r in await service.relationships_with(ctx, seen.tenant.id):
-        if r.partner_tenant_id == ctx.actor.tenant_id or r.kind is RelationshipKind.DIRECT_BILL:
+    for related in await service.related_partners(ctx, seen.tenant.id):
+        r = related.relationship
+        if r.partner_tenant_id == ctx.tenant_id or r.kind is RelationshipKind.DIRECT_BILL:
             continue
-        partner = await ctx.session.get(Tenant, (ctx.sandbox_id, r.partner_tenant_id))
-        profile = await programs.find_profile(ctx, r.partner_tenant_id)
         kind = "indirect_reseller" if r.kind is RelationshipKind.INDIRECT_RESELLER else "indirect_provider"
         items.append(
-            RelatedPartnerOut(
-                id=r.partner_tenant_id,
-                name=partner.display_name if partner else "",
-                relationship_type=kind,
-                mpn_id=profile.partner_id if profile else None,
-            )
+            RelatedPartnerOut(id=r.partner_tenant_id, name=related.name, relationship_type=kind, mpn_id=related.mpn_id)
         )
     return collection(request, Page(items=items, total=len(items), next_token=None), items)
 
@@ -181,7 +182,7 @@ async def extend_relationship(ctx: PartnerCaller, customer_id: uuid.UUID, body: 
         customer_consent_recorded=body.customer_consent_recorded,
     )
     seen = await service.get_visible_customer(ctx, customer_id)
-    return await _customer_out(ctx, seen.tenant, seen.relationships)
+    return await _one_customer_out(ctx, seen.tenant, seen.relationships)
 
 
 def _agreement_out(agreement: CustomerAgreement) -> CustomerAgreementOut:

@@ -2,7 +2,7 @@
 and the gates commerce asks before a purchase (REL-3, REL-5)."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,8 +10,8 @@ from sqlalchemy import Select, select
 
 from app.events.service import record_audit, record_event
 from app.identity import service as identity
-from app.kernel.context import SandboxContext
-from app.kernel.errors import Conflict, NotFound, RuleViolation
+from app.kernel.context import PartnerContext, SandboxContext, TenantContext
+from app.kernel.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import CustomerRole, PartnerRole, require_role
 from app.models import CustomerRelationship, RelationshipKind, RelationshipOrigin, Tenant, TenantKind, User
@@ -71,6 +71,62 @@ async def relationships_with(
     return list(
         (await ctx.session.execute(stmt.order_by(CustomerRelationship.created_at, CustomerRelationship.id))).scalars()
     )
+
+
+async def relationships_by_customer(
+    ctx: SandboxContext, customer_ids: Collection[uuid.UUID], partner_id: uuid.UUID
+) -> dict[uuid.UUID, list[CustomerRelationship]]:
+    """`relationships_with` for a page of customers in one query: each customer's relationships with the partner, in
+    the same order."""
+    grouped: dict[uuid.UUID, list[CustomerRelationship]] = {c: [] for c in customer_ids}
+    if not grouped:
+        return grouped
+    stmt = select(CustomerRelationship).where(
+        CustomerRelationship.sandbox_id == ctx.sandbox_id,
+        CustomerRelationship.customer_tenant_id.in_(grouped),
+        CustomerRelationship.partner_tenant_id == partner_id,
+    )
+    rows = await ctx.session.execute(stmt.order_by(CustomerRelationship.created_at, CustomerRelationship.id))
+    for relationship in rows.scalars():
+        grouped[relationship.customer_tenant_id].append(relationship)
+    return grouped
+
+
+@dataclass(frozen=True)
+class RelatedPartner:
+    """A partner holding a customer, as the customer's listings name it."""
+
+    relationship: CustomerRelationship
+    name: str
+    mpn_id: str | None
+
+
+async def related_partners(ctx: SandboxContext, customer_id: uuid.UUID) -> list[RelatedPartner]:
+    """Every relationship of the customer with the partner's name and PartnerID, in three queries whatever their
+    number."""
+    rows = await relationships_with(ctx, customer_id)
+    partner_ids = {r.partner_tenant_id for r in rows}
+    tenants = (
+        {
+            t.id: t
+            for t in (
+                await ctx.session.execute(
+                    select(Tenant).where(Tenant.sandbox_id == ctx.sandbox_id, Tenant.id.in_(partner_ids))
+                )
+            ).scalars()
+        }
+        if partner_ids
+        else {}
+    )
+    profiles = await programs.find_profiles(ctx, partner_ids)
+    return [
+        RelatedPartner(
+            relationship=r,
+            name=tenants[r.partner_tenant_id].display_name if r.partner_tenant_id in tenants else "",
+            mpn_id=profiles[r.partner_tenant_id].partner_id if r.partner_tenant_id in profiles else None,
+        )
+        for r in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -147,7 +203,7 @@ class CreatedCustomer:
 
 
 async def create_customer(
-    ctx: SandboxContext,
+    ctx: PartnerContext,
     *,
     domain: str,
     company_name: str,
@@ -166,8 +222,7 @@ async def create_customer(
         action="add a customer",
         apps=True,
     )
-    partner_id = ctx.actor.tenant_id
-    assert partner_id is not None
+    partner_id = ctx.tenant_id
     can = await programs.capabilities(ctx, partner_id)
     if associated_partner_id is not None and not can.indirect_provider:
         raise RuleViolation(
@@ -246,14 +301,21 @@ async def create_customer(
     return CreatedCustomer(tenant=tenant, admin=admin, password=password, relationships=created)
 
 
+def purchasing_partner(ctx: SandboxContext) -> uuid.UUID:
+    """The partner a purchase is made for. Commerce asks with the context it was given (an order, an order request's
+    fulfilment, a scenario's order), so the tenant is checked here rather than typed: no tenant, no purchase."""
+    if ctx.actor.tenant_id is None:
+        raise Forbidden("Only a partner's user or app buys for a customer; call as one.")
+    return ctx.actor.tenant_id
+
+
 async def require_purchase_relationship(ctx: SandboxContext, customer_id: uuid.UUID) -> CustomerRelationship:
     """The relationship a purchase (or transfer) for this customer goes through, asked before anything else.
 
     REL-5: a provider needs its own reseller relationship with the customer; without one it is refused, whether or
     not the customer exists (so nothing leaks). REL-3: a customer acquired as an indirect reseller is never bought
     for with the tenant's direct-bill capability. Anyone else unrelated finds no such customer (404)."""
-    partner_id = ctx.actor.tenant_id
-    assert partner_id is not None
+    partner_id = purchasing_partner(ctx)
     mine = await relationships_with(ctx, customer_id, partner_id)
     can = await programs.capabilities(ctx, partner_id)
     for relationship in mine:
@@ -291,21 +353,18 @@ async def require_operation(ctx: SandboxContext, customer_id: uuid.UUID, operati
     return seen
 
 
-async def partner_view_for_customer(ctx: SandboxContext) -> list[dict[str, Any]]:
-    """The customer's own list of its partners (admin center): who resells to it, and as what."""
-    customer_id = ctx.actor.tenant_id
-    assert customer_id is not None
-    rows = await relationships_with(ctx, customer_id)
+async def partner_view_for_customer(ctx: TenantContext) -> list[dict[str, Any]]:
+    """The customer's own list of its partners (admin center): who resells to it, and as what. A tenant context, not
+    only a customer's: the invitation page signs a person in before it knows the tenant's kind (a partner has none)."""
     seen: dict[uuid.UUID, dict[str, Any]] = {}
-    for r in rows:
-        partner = await ctx.session.get(Tenant, (ctx.sandbox_id, r.partner_tenant_id))
-        profile = await programs.find_profile(ctx, r.partner_tenant_id)
+    for related in await related_partners(ctx, ctx.tenant_id):
+        r = related.relationship
         entry = seen.setdefault(
             r.partner_tenant_id,
             {
                 "partner_tenant_id": r.partner_tenant_id,
-                "name": partner.display_name if partner else "",
-                "mpn_id": profile.partner_id if profile else None,
+                "name": related.name,
+                "mpn_id": related.mpn_id,
                 "roles": [],
                 "admin_privileges": False,
                 "since": r.created_at,

@@ -159,6 +159,6 @@ async def _customer_approves(ctx: SandboxContext, timer: Timer) -> None:
     relationship = await ctx.session.get(DelegatedAdminRelationship, (ctx.sandbox_id, uuid.UUID(timer.ref)))
     if relationship is None or relationship.status is not R.APPROVAL_PENDING or relationship.customer_tenant_id is None:
         return
-    admin = await identity.as_global_admin(ctx, relationship.customer_tenant_id)
+    admin = await identity.as_global_admin(ctx, relationship.customer_tenant_id, CustomerContext)
     if admin is not None:
-        await approve_relationship(admin.acting(admin.actor, CustomerContext), relationship_id=relationship.id)
+        await approve_relationship(admin, relationship_id=relationship.id)

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import jwt
 from sqlalchemy import select
@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.identity.discovery import issuer
 from app.kernel.clock import real_now
-from app.kernel.context import Actor, ActorKind, Channel, SandboxContext
+from app.kernel.context import Actor, Channel, SandboxContext, TenantContext
 from app.kernel.credentials import check_password, digest, hash_password, matches_digest, new_secret
-from app.kernel.errors import BadRequest, Conflict, NotFound, OAuthError, Unauthorized
+from app.kernel.errors import BadRequest, Conflict, NotFound, OAuthError
 from app.kernel.errors import OAuthErrorCode as E
+from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import ROLES, CustomerRole
 from app.kernel.tokens import (
@@ -30,6 +31,8 @@ from app.kernel.tokens import (
     Keyring,
 )
 from app.models import AppRegistration, Sandbox, Tenant, TenantKind, User
+
+C = TypeVar("C", bound=TenantContext)
 
 # Resources a token can be asked for, by every name Entra accepts for them.
 RESOURCES = {
@@ -110,10 +113,7 @@ async def register_tenant(
 
 
 async def get_tenant(ctx: SandboxContext, tenant_id: uuid.UUID) -> Tenant:
-    tenant = await ctx.session.get(Tenant, (ctx.sandbox_id, tenant_id))
-    if tenant is None:
-        raise NotFound("Tenant", tenant_id)
-    return tenant
+    return await one(ctx, Tenant, tenant_id, what="Tenant")
 
 
 async def list_tenants(ctx: SandboxContext, page: PageRequest, *, kind: TenantKind | None) -> Page[Tenant]:
@@ -221,12 +221,12 @@ async def _sign(
     *,
     resource: str,
     channel: Channel,
-    user: User | None,
+    principal: User | AppRegistration,
     client_id: uuid.UUID,
-    app: AppRegistration | None,
     refresh: bool,
     openid: bool = False,
 ) -> Issued:
+    """An access token for a user (with its refresh token and, for `openid`, its id token) or for an app alone."""
     lifetime = int(sandbox.settings.get("tokenLifetimeSeconds", 3600))
     now = real_now()
     claims: dict[str, Any] = {
@@ -242,7 +242,9 @@ async def _sign(
         "appid": str(client_id),
         "azp": str(client_id),
     }
-    if user is not None:
+    user: User | None = None  # the user's token also gets a refresh token and an id token
+    if isinstance(principal, User):
+        user = principal
         claims |= {
             "oid": str(user.id),
             "sub": str(user.id),
@@ -254,8 +256,7 @@ async def _sign(
             "idtyp": "user",
         }
     else:
-        assert app is not None
-        claims |= {"oid": str(app.id), "sub": str(app.id), "roles": [], "idtyp": "app"}
+        claims |= {"oid": str(principal.id), "sub": str(principal.id), "roles": [], "idtyp": "app"}
     access = await signer.keyring.sign(signer.session, claims)
     refresh_token = None
     if refresh and user is not None:
@@ -385,7 +386,10 @@ async def token_client_credentials(
     """An app-only token: the API channel."""
     app = await _app_by_client(signer.session, client_id, client_secret)
     sandbox = await signer.session.get(Sandbox, app.sandbox_id)
-    assert sandbox is not None
+    if sandbox is None:  # the app outlived its sandbox: as unknown as an app never registered
+        raise OAuthError(
+            E.UNAUTHORIZED_CLIENT, 700016, f"Application with identifier '{client_id}' was not found in the directory."
+        )
     tenant = await _tenant_of(signer.session, app.sandbox_id, app.tenant_id, path_tenant)
     return await _sign(
         signer,
@@ -393,9 +397,8 @@ async def token_client_credentials(
         tenant,
         resource=_resource(scope, resource),
         channel=Channel.API,
-        user=None,
+        principal=app,
         client_id=app.client_id,
-        app=app,
         refresh=False,
     )
 
@@ -442,16 +445,16 @@ async def token_password(
     if app is not None and app.tenant_id != user.tenant_id:
         raise OAuthError(E.INVALID_GRANT, 700016, f"Application '{client_id}' is not registered in the user's tenant.")
     sandbox = await signer.session.get(Sandbox, user.sandbox_id)
-    assert sandbox is not None
+    if sandbox is None:  # the user outlived its sandbox: as unknown as a user never created
+        raise OAuthError(E.INVALID_GRANT, 50034, f"The user account {username} does not exist in the directory.")
     return await _sign(
         signer,
         sandbox,
         tenant,
         resource=_resource(scope, resource),
         channel=Channel.API if app else Channel.PORTAL,
-        user=user,
+        principal=user,
         client_id=app.client_id if app else PORTAL_APP_ID,
-        app=app,
         refresh=True,
         openid=_wants_id_token(scope),
     )
@@ -496,9 +499,8 @@ async def token_refresh(
         tenant,
         resource=_resource(scope, resource),
         channel=channel,
-        user=user,
+        principal=user,
         client_id=app.client_id if app else PORTAL_APP_ID,
-        app=app,
         refresh=True,
         openid=_wants_id_token(scope),
     )
@@ -566,75 +568,20 @@ async def portal_session(ctx: SandboxContext, signer: Signer, *, tenant_id: uuid
         tenant,
         resource=PARTNER_CENTER,
         channel=Channel.PORTAL,
-        user=user,
+        principal=user,
         client_id=PORTAL_APP_ID,
-        app=None,
         refresh=False,
     )
 
 
 # --- principals --------------------------------------------------------------------------------------------------
+# A bearer token becomes a caller in `app.kernel.pipeline.authenticate`; here, a person signing in on a page and a
+# counter-party acting through its Global admin.
 
 
-async def principal_context(
-    session: AsyncSession, keyring: Keyring, *, token: str | None, audiences: list[str]
-) -> SandboxContext:
-    """Who calls, from a bearer token: its sandbox, tenant, user or app, roles and channel; else 401."""
-    if not token:
-        raise Unauthorized("The request has no bearer token: send Authorization: Bearer <access token>.")
-    try:
-        claims = await keyring.verify(session, token, audiences=[*audiences, PORTAL_AUDIENCE])
-        sandbox_id, tenant_id, object_id = (
-            uuid.UUID(claims["sandbox"]),
-            uuid.UUID(claims["tid"]),
-            uuid.UUID(claims["oid"]),
-        )
-        channel = Channel(claims["channel"])
-    except jwt.ExpiredSignatureError:
-        raise Unauthorized("The access token has expired; request a new one.") from None
-    except (jwt.InvalidTokenError, KeyError, ValueError):
-        raise Unauthorized(
-            "The access token is not valid: it was not issued by this service or for this API."
-        ) from None
-    sandbox = await session.get(Sandbox, sandbox_id)
-    tenant = await session.get(Tenant, (sandbox_id, tenant_id)) if sandbox else None
-    if sandbox is None or tenant is None:
-        raise Unauthorized("The token's sandbox or tenant no longer exists.")
-    actor = await _actor(session, sandbox_id, tenant, object_id, claims, channel)
-    return await SandboxContext.enter(session, sandbox, actor)
-
-
-async def _actor(
-    session: AsyncSession,
-    sandbox_id: uuid.UUID,
-    tenant: Tenant,
-    object_id: uuid.UUID,
-    claims: dict[str, Any],
-    channel: Channel,
-) -> Actor:
-    client_id = uuid.UUID(claims["appid"])
-    if claims.get("idtyp") == "app":
-        app = await session.get(AppRegistration, (sandbox_id, object_id))
-        if app is None or app.tenant_id != tenant.id:
-            raise Unauthorized("The token's application no longer exists.")
-        return Actor(ActorKind.APP, str(app.client_id), tenant_id=tenant.id, client_id=client_id, channel=channel)
-    user = await session.get(User, (sandbox_id, object_id))
-    if user is None or user.tenant_id != tenant.id:
-        raise Unauthorized("The token's user no longer exists.")
-    return Actor(
-        ActorKind.USER,
-        user.user_principal_name,
-        tenant_id=tenant.id,
-        user_id=user.id,
-        client_id=client_id,
-        roles=frozenset(user.roles),
-        channel=channel,
-    )
-
-
-async def sign_in(session: AsyncSession, *, sandbox_id: uuid.UUID, upn: str, password: str) -> SandboxContext | None:
+async def sign_in(session: AsyncSession, *, sandbox_id: uuid.UUID, upn: str, password: str) -> TenantContext | None:
     """A person signing in on one of cspsim's pages, within the sandbox the page belongs to; None when the email or
-    password is wrong."""
+    password is wrong. A user always belongs to a tenant, so the context is a tenant's."""
     user = (
         await session.execute(
             select(User).where(User.sandbox_id == sandbox_id, User.user_principal_name == upn.strip().lower())
@@ -643,20 +590,13 @@ async def sign_in(session: AsyncSession, *, sandbox_id: uuid.UUID, upn: str, pas
     sandbox = await session.get(Sandbox, sandbox_id)
     if user is None or sandbox is None or not check_password(password, user.password_hash):
         return None
-    actor = Actor(
-        ActorKind.USER,
-        user.user_principal_name,
-        tenant_id=user.tenant_id,
-        user_id=user.id,
-        roles=frozenset(user.roles),
-        channel=Channel.PORTAL,
-    )
-    return await SandboxContext.enter(session, sandbox, actor)
+    return await TenantContext.enter(session, sandbox, Actor.of_user(user, channel=Channel.PORTAL))
 
 
-async def as_global_admin(ctx: SandboxContext, tenant_id: uuid.UUID) -> SandboxContext | None:
+async def as_global_admin(ctx: SandboxContext, tenant_id: uuid.UUID, kind: type[C]) -> C | None:
     """The same transaction, acted in by the tenant's first Global admin: how a counter-party policy (a customer
-    accepting a link, a source partner submitting a transfer) acts through a person's service calls."""
+    accepting a link, a source partner submitting a transfer) acts through a person's service calls. `kind` says
+    which tenant context the services it calls expect."""
     users = (
         await ctx.session.execute(
             select(User)
@@ -664,15 +604,8 @@ async def as_global_admin(ctx: SandboxContext, tenant_id: uuid.UUID) -> SandboxC
             .order_by(User.created_at, User.id)
         )
     ).scalars()
+    # Partner and customer roles spell Global admin alike, so one name finds it in either kind of tenant.
     admin = next((u for u in users if CustomerRole.GLOBAL_ADMIN in u.roles), None)
     if admin is None:
         return None
-    actor = Actor(
-        ActorKind.USER,
-        admin.user_principal_name,
-        tenant_id=tenant_id,
-        user_id=admin.id,
-        roles=frozenset(admin.roles),
-        channel=Channel.PORTAL,
-    )
-    return ctx.at(ctx.now, actor)
+    return ctx.acting(Actor.of_user(admin, channel=Channel.PORTAL), kind)

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.events.service import move, notify, record_audit, record_event
+from app.events.service import move, notify, record_change, record_event
 from app.kernel import timers
 from app.kernel.clock import add_business_days
 from app.kernel.context import SandboxContext
-from app.kernel.errors import Conflict, NotFound, RuleViolation
+from app.kernel.errors import Conflict, RuleViolation
 from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.models import (
@@ -141,20 +141,14 @@ async def enroll(
     )
     ctx.session.add(enrollment)
     await ctx.session.flush()
-    await record_event(
+    await record_change(
         ctx,
-        name="enrollment-submitted",
-        resource_type="Enrollment",
-        resource_id=enrollment.id,
-        tenant_ids=[tenant.id],
-        data={"program": program.value},
-    )
-    await record_audit(
-        ctx,
-        tenant_id=tenant.id,
+        event="enrollment-submitted",
         operation_type="submit_enrollment",
         resource_type="Enrollment",
         resource_id=enrollment.id,
+        tenant_id=tenant.id,
+        data={"program": program.value},
         new_value={"program": program.value, "status": E.PENDING.value},
     )
     decision = ctx.settings.counterparty_policies.enrollment_decision.action
@@ -325,19 +319,14 @@ async def accept_agreement(ctx: SandboxContext, *, agreement_id: uuid.UUID) -> P
     """PRG-4: only a Global admin accepts. PRG-6: acceptance makes the indirect reseller enrollment Active,
     and only then do its capabilities exist."""
     service.require_global_admin(ctx, "accept a partner agreement", rule="PRG-4")
-    agreement = (
-        await ctx.session.execute(
-            select(PartnerAgreement)
-            .where(
-                PartnerAgreement.sandbox_id == ctx.sandbox_id,
-                PartnerAgreement.id == agreement_id,
-                PartnerAgreement.tenant_id == ctx.actor.tenant_id,
-            )
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
-    if agreement is None:
-        raise NotFound("Agreement", agreement_id)
+    agreement = await one(
+        ctx,
+        PartnerAgreement,
+        agreement_id,
+        what="Agreement",
+        for_update=True,
+        owned_by=(PartnerAgreement.tenant_id, ctx.actor.tenant_id),
+    )
     await move(
         ctx,
         agreement,

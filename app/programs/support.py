@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.events.service import move, notify, record_audit
 from app.kernel import timers
 from app.kernel.clock import add_business_days
-from app.kernel.context import SandboxContext
+from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import Conflict
 from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
@@ -42,12 +42,11 @@ async def _active_direct_bill(ctx: SandboxContext, tenant_id: uuid.UUID) -> Enro
 
 
 async def open_service_request(
-    ctx: SandboxContext, *, category: ServiceRequestCategory, description: str
+    ctx: PartnerContext, *, category: ServiceRequestCategory, description: str
 ) -> ServiceRequest:
     """Open a request to support. PRG-3: a DirectBillRestriction request needs an active direct-bill enrollment;
     support resolves it through the control surface, or by itself after the sandbox's delay."""
-    tenant_id = ctx.actor.tenant_id
-    assert tenant_id is not None
+    tenant_id = ctx.tenant_id
     if category is ServiceRequestCategory.DIRECT_BILL_RESTRICTION:
         if await _active_direct_bill(ctx, tenant_id) is None:
             raise Conflict("There is no active direct-bill enrollment to restrict on this tenant.")

@@ -22,9 +22,10 @@ router = PARTNER_CENTER_API.router(tags=["partner center: indirect providers"])
 Pages = Annotated[PageRequest, Depends(page_request)]
 
 
-async def _mpn(ctx: SandboxContext, tenant: Tenant) -> str | None:
-    profile = await programs.find_profile(ctx, tenant.id)
-    return profile.partner_id if profile else None
+async def _mpn_ids(ctx: SandboxContext, tenants: list[Tenant]) -> dict[uuid.UUID, str | None]:
+    """Each listed tenant's PartnerID, read in one query for the whole page."""
+    profiles = await programs.find_profiles(ctx, [t.id for t in tenants])
+    return {t.id: profiles[t.id].partner_id if t.id in profiles else None for t in tenants}
 
 
 def _invitation_out(request: Request, partnership: Partnership) -> PartnershipInvitationOut:
@@ -53,9 +54,9 @@ async def indirect_providers(
 ) -> Any:
     """PRV-1: the providers of the program, by country or region."""
     found = await service.directory(ctx, page, country=country)
+    mpn_ids = await _mpn_ids(ctx, found.items)
     items = [
-        IndirectProviderOut(id=t.id, name=t.display_name, mpn_id=await _mpn(ctx, t), location=t.country)
-        for t in found.items
+        IndirectProviderOut(id=t.id, name=t.display_name, mpn_id=mpn_ids[t.id], location=t.country) for t in found.items
     ]
     return collection(request, found, items)
 
@@ -108,12 +109,13 @@ async def partner_relationships(
     """`IsIndirectResellerOf`: the providers a reseller partners with; `IsIndirectCloudSolutionProviderOf`: a
     provider's resellers. Items answer `relationshipType` in snake_case, as Partner Center does."""
     found = await service.partners(ctx, page, relationship_type=relationship_type)
+    mpn_ids = await _mpn_ids(ctx, found.items)
     items = [
         PartnerRelationshipOut(
             id=t.id,
             name=t.display_name,
             relationship_type=relationship_type.wire,
-            mpn_id=await _mpn(ctx, t),
+            mpn_id=mpn_ids[t.id],
             location=t.country,
         )
         for t in found.items

@@ -5,21 +5,15 @@ import uuid
 from sqlalchemy import select
 
 from app.events.service import move, notify, record_event
-from app.kernel.context import SandboxContext
+from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
-from app.kernel.lifecycle import Lifecycle
+from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
 from app.models import Enrollment, EnrollmentStatus, PartnerProfile, Partnership, PartnershipStatus, Program, Tenant
 from app.programs import service as programs
+from app.providers.lifecycle import PARTNERSHIP
 from app.wire import WireEnum
-
-PARTNERSHIP = Lifecycle[PartnershipStatus](
-    "partnership",
-    {
-        PartnershipStatus.INVITED: frozenset({PartnershipStatus.ACTIVE}),
-    },
-)
 
 
 class RelationshipType(WireEnum):
@@ -66,12 +60,11 @@ async def _reseller_tenant(ctx: SandboxContext, *, tenant_id: uuid.UUID | None, 
 
 
 async def invite_reseller(
-    ctx: SandboxContext, *, reseller_tenant_id: uuid.UUID | None, reseller_partner_id: str | None
+    ctx: PartnerContext, *, reseller_tenant_id: uuid.UUID | None, reseller_partner_id: str | None
 ) -> Partnership:
     """PRV-2: an indirect provider invites an indirect reseller to partner with it (a link it sends)."""
     require_role(ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.ADMIN_AGENT, action="invite a reseller", apps=True)
-    provider_id = ctx.actor.tenant_id
-    assert provider_id is not None
+    provider_id = ctx.tenant_id
     if not (await programs.capabilities(ctx, provider_id)).indirect_provider:
         raise RuleViolation(
             "PRV-2",
@@ -126,21 +119,16 @@ async def _partnership(ctx: SandboxContext, *, provider_id: uuid.UUID, reseller_
     ).scalar_one_or_none()
 
 
-async def accept_partnership(ctx: SandboxContext, *, invitation_id: uuid.UUID) -> Partnership:
+async def accept_partnership(ctx: PartnerContext, *, invitation_id: uuid.UUID) -> Partnership:
     """PRV-2: only a Global admin of the invited reseller accepts, and only as an enrolled indirect reseller."""
-    partnership = (
-        await ctx.session.execute(
-            select(Partnership)
-            .where(
-                Partnership.sandbox_id == ctx.sandbox_id,
-                Partnership.id == invitation_id,
-                Partnership.reseller_tenant_id == ctx.actor.tenant_id,
-            )
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
-    if partnership is None:
-        raise NotFound("Partnership invitation", invitation_id)
+    partnership = await one(
+        ctx,
+        Partnership,
+        invitation_id,
+        what="Partnership invitation",
+        for_update=True,
+        owned_by=(Partnership.reseller_tenant_id, ctx.tenant_id),
+    )
     require_role(ctx, PartnerRole.GLOBAL_ADMIN, action="accept a partnership invitation", rule="PRV-2")
     if not (await programs.capabilities(ctx, partnership.reseller_tenant_id)).indirect_reseller:
         raise RuleViolation(
@@ -162,9 +150,9 @@ async def accept_partnership(ctx: SandboxContext, *, invitation_id: uuid.UUID) -
     return partnership
 
 
-async def list_invitations(ctx: SandboxContext, page: PageRequest) -> Page[Partnership]:
+async def list_invitations(ctx: PartnerContext, page: PageRequest) -> Page[Partnership]:
     """The calling partner's partnership invitations, sent or received."""
-    me = ctx.actor.tenant_id
+    me = ctx.tenant_id
     stmt = select(Partnership).where(
         Partnership.sandbox_id == ctx.sandbox_id,
         (Partnership.provider_tenant_id == me) | (Partnership.reseller_tenant_id == me),
@@ -172,9 +160,9 @@ async def list_invitations(ctx: SandboxContext, page: PageRequest) -> Page[Partn
     return await keyset(ctx.session, stmt, keys=[Partnership.invited_at, Partnership.id], page=page)
 
 
-async def partners(ctx: SandboxContext, page: PageRequest, *, relationship_type: RelationshipType) -> Page[Tenant]:
+async def partners(ctx: PartnerContext, page: PageRequest, *, relationship_type: RelationshipType) -> Page[Tenant]:
     """PRV-1/PRV-2: a reseller's providers (IsIndirectResellerOf) or a provider's resellers, once Active."""
-    me = ctx.actor.tenant_id
+    me = ctx.tenant_id
     if relationship_type is RelationshipType.IS_INDIRECT_RESELLER_OF:
         mine, theirs = Partnership.reseller_tenant_id, Partnership.provider_tenant_id
     else:

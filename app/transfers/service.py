@@ -443,10 +443,9 @@ async def _eligible(ctx: SandboxContext, transfer: Transfer) -> list[dict[str, A
 async def _source_acts(ctx: SandboxContext, timer: Timer) -> None:
     """A counter-party policy: the source's Global admin submits (or declines) through the same calls a person uses."""
     transfer = await lookup.one(ctx, Transfer, uuid.UUID(timer.ref), what="Transfer")
-    found = await identity.as_global_admin(ctx, transfer.source_partner_tenant_id)
-    if transfer.status is not T.ACTIVE or found is None:
+    admin = await identity.as_global_admin(ctx, transfer.source_partner_tenant_id, PartnerContext)
+    if transfer.status is not T.ACTIVE or admin is None:
         return
-    admin = ctx.acting(found.actor, PartnerContext)  # the source's admin calls the partner's own services
     ids = {"customer_id": transfer.customer_tenant_id, "transfer_id": transfer.id}
     if timer.payload.get("action") != "accept":
         await decline_transfer(admin, **ids)

@@ -1,9 +1,11 @@
 """Customers and relationships: REL-1..8 through HTTP."""
 
 import uuid
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from tests.world import Party, World, bearer
 
@@ -409,3 +411,31 @@ async def test_a_stranger_reaches_no_customer_through_any_route(world: World) ->
             assert unknown.json() == r.json()
             continue
         assert r.status_code == 404, (method, path, r.text)
+
+
+async def test_a_page_of_customers_costs_the_same_queries_whatever_its_size(world: World, app: Any) -> None:
+    """Shaping the listing reads each page's relationships and MCA acceptances once, never once per customer."""
+    partner = await world.direct_bill_partner()
+    token = await partner.app_token()
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    async def queries_to_list(expected: int) -> int:
+        statements.clear()
+        engine = app.state.db.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            r = await partner.get("/v1/customers", token=token)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert r.status_code == 200, r.text
+        assert len(r.json()["items"]) == expected
+        return len(statements)
+
+    await partner.customer_with_mca()
+    one = await queries_to_list(1)
+    await partner.customer_with_mca()
+    await partner.create_customer()
+    assert await queries_to_list(3) == one
