@@ -93,7 +93,7 @@ async def _for_provider(ctx: PartnerContext, request_id: uuid.UUID) -> OrderRequ
         request_id,
         what="Order request",
         for_update=True,
-        owned_by=(OrderRequest.provider_tenant_id, ctx.tenant_id),
+        where=[OrderRequest.provider_tenant_id == ctx.tenant_id],
     )
 
 

@@ -14,7 +14,7 @@ from app.customers import service as customers
 from app.events.service import record_change
 from app.kernel import lookup
 from app.kernel.context import PartnerContext, SandboxContext
-from app.kernel.errors import BadRequest, NotFound, RuleViolation
+from app.kernel.errors import BadRequest, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.models import (
     CustomerRelationship,
@@ -286,16 +286,5 @@ async def list_orders(ctx: PartnerContext, customer_id: uuid.UUID, page: PageReq
 
 async def get_order(ctx: PartnerContext, customer_id: uuid.UUID, order_id: uuid.UUID) -> Order:
     await customers.get_visible_customer(ctx, customer_id)
-    order = (
-        await ctx.session.execute(
-            select(Order).where(
-                Order.sandbox_id == ctx.sandbox_id,
-                Order.customer_tenant_id == customer_id,
-                Order.id == order_id,
-                Order.partner_tenant_id == ctx.tenant_id,
-            )
-        )
-    ).scalar_one_or_none()
-    if order is None:
-        raise NotFound("Order", order_id)
-    return order
+    mine = [Order.customer_tenant_id == customer_id, Order.partner_tenant_id == ctx.tenant_id]
+    return await lookup.one(ctx, Order, order_id, what="Order", where=mine)

@@ -13,7 +13,7 @@ from app.customers import service as customers
 from app.events.service import move, record_event
 from app.kernel import lookup, timers
 from app.kernel.context import PartnerContext, SandboxContext
-from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
+from app.kernel.errors import BadRequest, Conflict, RuleViolation
 from app.models import Charge, Subscription, SubscriptionChannel, SubscriptionStatus, Timer
 from app.models.base import next_seq
 
@@ -176,13 +176,14 @@ async def get_subscription(
     ctx: PartnerContext, customer_id: uuid.UUID, subscription_id: uuid.UUID, *, for_update: bool = False
 ) -> Subscription:
     await customers.require_operation(ctx, customer_id, "viewSubscriptions")
-    stmt = visible_subscriptions(ctx, customer_id).where(Subscription.id == subscription_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    found: Subscription | None = (await ctx.session.execute(stmt)).scalar_one_or_none()
-    if found is None:
-        raise NotFound("Subscription", subscription_id)
-    return found
+    return await lookup.one(
+        ctx,
+        Subscription,
+        subscription_id,
+        what="Subscription",
+        for_update=for_update,
+        among=visible_subscriptions(ctx, customer_id),
+    )
 
 
 async def _move(ctx: SandboxContext, subscription: Subscription, target: SubscriptionStatus, action: str) -> None:

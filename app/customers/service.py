@@ -12,6 +12,7 @@ from app.events.service import record_audit, record_event
 from app.identity import service as identity
 from app.kernel.context import PartnerContext, SandboxContext, TenantContext
 from app.kernel.errors import Conflict, Forbidden, NotFound, RuleViolation
+from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import CustomerRole, PartnerRole, require_role
 from app.models import CustomerRelationship, RelationshipKind, RelationshipOrigin, Tenant, TenantKind, User
@@ -137,9 +138,7 @@ class SeenCustomer:
 
 async def get_visible_customer(ctx: SandboxContext, customer_id: uuid.UUID) -> SeenCustomer:
     """A customer the caller is related to; any other is not found (404), whoever asks."""
-    tenant = (await ctx.session.execute(visible_customers(ctx).where(Tenant.id == customer_id))).scalar_one_or_none()
-    if tenant is None:
-        raise NotFound("Customer", customer_id)
+    tenant = await one(ctx, Tenant, customer_id, what="Customer", among=visible_customers(ctx))
     return SeenCustomer(tenant, await relationships_with(ctx, customer_id, ctx.actor.tenant_id))
 
 

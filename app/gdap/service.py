@@ -22,7 +22,7 @@ from app.gdap.roles import CATALOG, GLOBAL_ADMINISTRATOR
 from app.kernel import lookup, timers
 from app.kernel.clock import add_business_days
 from app.kernel.context import PartnerContext, SandboxContext
-from app.kernel.errors import BadRequest, Conflict, NotFound, PreconditionFailed, RuleViolation
+from app.kernel.errors import BadRequest, Conflict, PreconditionFailed, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
 from app.models import (
@@ -305,7 +305,7 @@ async def get_relationship(
         relationship_id,
         what="Delegated admin relationship",
         for_update=for_update,
-        owned_by=(DelegatedAdminRelationship.partner_tenant_id, ctx.tenant_id),
+        where=[DelegatedAdminRelationship.partner_tenant_id == ctx.tenant_id],
     )
 
 
@@ -496,7 +496,7 @@ async def child_of(
     """One child of a visible relationship; a child of any other relationship is not found."""
     relationship = await get_relationship(ctx, relationship_id)
     return await lookup.one(
-        ctx, kind, child_id, what=name, for_update=for_update, owned_by=(kind.relationship_id, relationship.id)
+        ctx, kind, child_id, what=name, for_update=for_update, where=[kind.relationship_id == relationship.id]
     )
 
 
@@ -544,11 +544,7 @@ async def list_delegated_admin_customers(ctx: PartnerContext, page: PageRequest)
 
 
 async def get_delegated_admin_customer(ctx: PartnerContext, customer_id: uuid.UUID) -> Tenant:
-    stmt = _granted_customers(ctx).where(Tenant.id == customer_id)
-    tenant: Tenant | None = (await ctx.session.execute(stmt)).scalar_one_or_none()
-    if tenant is None:
-        raise NotFound("Delegated admin customer", customer_id)
-    return tenant
+    return await lookup.one(ctx, Tenant, customer_id, what="Delegated admin customer", among=_granted_customers(ctx))
 
 
 # --- the clock (GDP-1, GDP-2) ---------------------------------------------------------------------------------------

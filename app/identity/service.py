@@ -553,14 +553,9 @@ async def issue_token(signer: Signer, grant: Grant) -> Issued:
 async def portal_session(ctx: SandboxContext, signer: Signer, *, tenant_id: uuid.UUID, upn: str) -> Issued:
     """Sign a user in as a person would in the portal (no password: the operator vouches)."""
     tenant = await get_tenant(ctx, tenant_id)
-    user = (
-        await ctx.session.execute(
-            select(User).where(
-                User.sandbox_id == ctx.sandbox_id, User.tenant_id == tenant.id, User.user_principal_name == upn.lower()
-            )
-        )
-    ).scalar_one_or_none()
-    if user is None:
+    named = select(User).where(User.tenant_id == tenant.id, User.user_principal_name == upn.lower())
+    user = (await ctx.session.execute(named.where(User.sandbox_id == ctx.sandbox_id))).scalar_one_or_none()
+    if user is None:  # looked up by name, not id: the one lookup by id does not apply
         raise NotFound(f"User {upn} of tenant", tenant_id)
     return await _sign(
         signer,

@@ -1,9 +1,17 @@
-"""Reading one row of a sandbox by id: scoped to the sandbox, optionally to its owner, optionally locked."""
+"""Reading one row of a sandbox by id: the one way, scoped to the sandbox and to what the caller may see.
+
+    await one(ctx, Order, order_id, what="Order", where=[Order.partner_tenant_id == ctx.tenant_id])
+    await one(ctx, Tenant, customer_id, what="Customer", among=visible_customers(ctx))   # a visibility query
+
+A row outside the sandbox, outside `where`, or outside `among` is not found (404), exactly as a row that does not
+exist: nothing tells a caller what it may not see. `for_update` locks the row for a state change.
+"""
 
 import uuid
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 
 from app.kernel.context import SandboxContext
 from app.kernel.errors import NotFound
@@ -18,16 +26,17 @@ async def one(
     *,
     what: str,
     for_update: bool = False,
-    owned_by: tuple[Any, uuid.UUID | None] | None = None,
+    where: Sequence[ColumnElement[bool]] = (),
+    among: Select[Any] | None = None,
 ) -> M:
-    """The row, or NotFound naming `what`. `owned_by=(column, tenant)` keeps others' rows out of sight (404, as for
-    a row that does not exist); `for_update` locks it for a state change."""
-    stmt = select(model).where(model.sandbox_id == ctx.sandbox_id, model.id == row_id)  # type: ignore[attr-defined]
-    if owned_by is not None:
-        stmt = stmt.where(owned_by[0] == owned_by[1])
+    """The row, or NotFound naming `what` (and the id)."""
+    stmt = among if among is not None else select(model)
+    stmt = stmt.where(model.sandbox_id == ctx.sandbox_id, model.id == row_id, *where)  # type: ignore[attr-defined]
     if for_update:
         stmt = stmt.with_for_update()
-    found: M | None = (await ctx.session.execute(stmt)).scalar_one_or_none()
+    found: M | None = (
+        await ctx.session.execute(stmt.execution_options(populate_existing=for_update))
+    ).scalar_one_or_none()
     if found is None:
         raise NotFound(what, row_id)
     return found

@@ -283,8 +283,8 @@ async def _decide(ctx: SandboxContext, enrollment: Enrollment, *, approve: bool,
 async def _get(
     ctx: SandboxContext, enrollment_id: uuid.UUID, *, for_update: bool = False, tenant_id: uuid.UUID | None = None
 ) -> Enrollment:
-    owned_by = (Enrollment.tenant_id, tenant_id) if tenant_id is not None else None
-    return await one(ctx, Enrollment, enrollment_id, what="Enrollment", for_update=for_update, owned_by=owned_by)
+    mine = [Enrollment.tenant_id == tenant_id] if tenant_id is not None else []
+    return await one(ctx, Enrollment, enrollment_id, what="Enrollment", for_update=for_update, where=mine)
 
 
 async def get_enrollment(ctx: SandboxContext, enrollment_id: uuid.UUID) -> Enrollment:
@@ -325,7 +325,7 @@ async def accept_agreement(ctx: SandboxContext, *, agreement_id: uuid.UUID) -> P
         agreement_id,
         what="Agreement",
         for_update=True,
-        owned_by=(PartnerAgreement.tenant_id, ctx.actor.tenant_id),
+        where=[PartnerAgreement.tenant_id == ctx.actor.tenant_id],
     )
     await move(
         ctx,

@@ -125,8 +125,8 @@ async def resolve_service_request(
 async def _get(
     ctx: SandboxContext, request_id: uuid.UUID, *, for_update: bool = False, tenant_id: uuid.UUID | None = None
 ) -> ServiceRequest:
-    owned_by = (ServiceRequest.tenant_id, tenant_id) if tenant_id is not None else None
-    return await one(ctx, ServiceRequest, request_id, what="Service request", for_update=for_update, owned_by=owned_by)
+    mine = [ServiceRequest.tenant_id == tenant_id] if tenant_id is not None else []
+    return await one(ctx, ServiceRequest, request_id, what="Service request", for_update=for_update, where=mine)
 
 
 async def get_service_request(ctx: SandboxContext, request_id: uuid.UUID) -> ServiceRequest:

@@ -127,7 +127,7 @@ async def accept_partnership(ctx: PartnerContext, *, invitation_id: uuid.UUID) -
         invitation_id,
         what="Partnership invitation",
         for_update=True,
-        owned_by=(Partnership.reseller_tenant_id, ctx.tenant_id),
+        where=[Partnership.reseller_tenant_id == ctx.tenant_id],
     )
     require_role(ctx, PartnerRole.GLOBAL_ADMIN, action="accept a partnership invitation", rule="PRV-2")
     if not (await programs.capabilities(ctx, partnership.reseller_tenant_id)).indirect_reseller:

@@ -15,7 +15,7 @@ from app.identity import service as identity
 from app.kernel import lookup, timers
 from app.kernel.clock import add_business_days
 from app.kernel.context import PartnerContext, SandboxContext
-from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
+from app.kernel.errors import BadRequest, Conflict, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
 from app.models import (
@@ -143,18 +143,9 @@ async def _visible(
 ) -> Transfer:
     """A transfer the caller is source or target of; any other is not found."""
     me = ctx.tenant_id
-    stmt = select(Transfer).where(
-        Transfer.sandbox_id == ctx.sandbox_id,
-        Transfer.customer_tenant_id == customer_id,
-        Transfer.id == transfer_id,
-        (Transfer.source_partner_tenant_id == me) | (Transfer.target_partner_tenant_id == me),
-    )
-    if for_update:
-        stmt = stmt.with_for_update()
-    transfer = (await ctx.session.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
-    if transfer is None:
-        raise NotFound("Transfer", transfer_id)
-    return transfer
+    party = (Transfer.source_partner_tenant_id == me) | (Transfer.target_partner_tenant_id == me)
+    mine = [Transfer.customer_tenant_id == customer_id, party]
+    return await lookup.one(ctx, Transfer, transfer_id, what="Transfer", for_update=for_update, where=mine)
 
 
 async def get_transfer(ctx: PartnerContext, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Transfer:
@@ -266,20 +257,12 @@ async def _source_subscription(ctx: SandboxContext, transfer: Transfer, subscrip
         wanted = uuid.UUID(str(subscription_id))
     except ValueError:
         raise BadRequest(f"'{subscription_id}' is not a subscription id.") from None
-    subscription = (
-        await ctx.session.execute(
-            select(Subscription)
-            .where(
-                Subscription.sandbox_id == ctx.sandbox_id,
-                Subscription.id == wanted,
-                Subscription.customer_tenant_id == transfer.customer_tenant_id,
-                Subscription.partner_tenant_id == transfer.source_partner_tenant_id,
-            )
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
-    if subscription is None:
-        raise NotFound("Subscription of this customer held by the source partner", subscription_id)
+    held = [
+        Subscription.customer_tenant_id == transfer.customer_tenant_id,
+        Subscription.partner_tenant_id == transfer.source_partner_tenant_id,
+    ]
+    what = "Subscription of this customer held by the source partner"
+    subscription = await lookup.one(ctx, Subscription, wanted, what=what, for_update=True, where=held)
     if not subscription.is_new_commerce:
         raise RuleViolation(
             "TRF-1",
