@@ -1,6 +1,7 @@
 """Writing and reading events, audit records and notifications."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -77,25 +78,29 @@ async def record_change(
     resource_type: str,
     resource_id: object,
     tenant_id: uuid.UUID,
+    also_for: Sequence[uuid.UUID] = (),
     customer_id: uuid.UUID | None = None,
     data: dict[str, Any] | None = None,
     old_value: dict[str, Any] | None = None,
     new_value: dict[str, Any] | None = None,
 ) -> None:
-    """A change a tenant made to its own resource: its event (for that tenant's webhooks) and its audit record."""
+    """A change a tenant made to its own resource: its event (for that tenant's webhooks) and its audit record. A
+    change two partners share (a transfer) names the other in `also_for`: one event for both, an audit record each."""
+    tenants = [tenant_id, *also_for]
     await record_event(
-        ctx, name=event, resource_type=resource_type, resource_id=resource_id, tenant_ids=[tenant_id], data=data
+        ctx, name=event, resource_type=resource_type, resource_id=resource_id, tenant_ids=tenants, data=data
     )
-    await record_audit(
-        ctx,
-        tenant_id=tenant_id,
-        customer_id=customer_id,
-        operation_type=operation_type,
-        resource_type=resource_type,
-        resource_id=resource_id,
-        old_value=old_value,
-        new_value=new_value,
-    )
+    for tenant in tenants:
+        await record_audit(
+            ctx,
+            tenant_id=tenant,
+            customer_id=customer_id,
+            operation_type=operation_type,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            old_value=old_value,
+            new_value=new_value,
+        )
 
 
 async def notify(

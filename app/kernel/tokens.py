@@ -78,7 +78,8 @@ class Keyring:
                 pass
             row = (await session.execute(select(SigningKey).order_by(SigningKey.created_at).limit(1))).scalar_one()
         private_key = serialization.load_pem_private_key(row.private_key_pem.encode(), password=None)
-        assert isinstance(private_key, rsa.RSAPrivateKey)
+        if not isinstance(private_key, rsa.RSAPrivateKey):  # only this module writes the key: an RSA key or nothing
+            raise RuntimeError("the stored signing key is not an RSA key")
         return LoadedKey(kid=row.kid, private=private_key)
 
     async def sign(self, session: AsyncSession, claims: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from app.commerce.lifecycle import SUBSCRIPTION
 from app.commerce.orders import OrderLine, create_order
 from app.commerce.subscriptions import RENEW_TIMER, charge, create_subscription
 from app.customers import service as customers
-from app.events.service import move, notify, record_audit, record_event
+from app.events.service import move, notify, record_change
 from app.identity import service as identity
 from app.kernel import lookup, timers
 from app.kernel.clock import add_business_days
@@ -99,24 +99,18 @@ async def create_transfer(
             payload={"action": policy.action},
             due_at=add_business_days(ctx.now, policy.after_business_days),
         )
-    await record_event(
+    await record_change(
         ctx,
-        name="create-transfer",
+        event="create-transfer",
+        operation_type="create_transfer",
         resource_type="Transfer",
         resource_id=transfer.id,
-        tenant_ids=[source.id, target_id],
+        tenant_id=source.id,
+        also_for=[target_id],
+        customer_id=customer_id,
         data={"customerId": str(customer_id)},
+        new_value={"status": T.ACTIVE.value},
     )
-    for partner in (source.id, target_id):
-        await record_audit(
-            ctx,
-            tenant_id=partner,
-            customer_id=customer_id,
-            operation_type="create_transfer",
-            resource_type="Transfer",
-            resource_id=transfer.id,
-            new_value={"status": T.ACTIVE.value},
-        )
     profile = await programs.find_profile(ctx, source.id)
     if profile and profile.primary_contact_email:
         await notify(
