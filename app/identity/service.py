@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import Enum
 from typing import Any, TypeVar
 
 import jwt
@@ -13,14 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.identity.discovery import issuer
-from app.kernel.clock import real_now
+from app.kernel.clock import real_now, sandbox_now
 from app.kernel.context import Actor, Channel, SandboxContext, TenantContext
 from app.kernel.credentials import check_password, digest, hash_password, matches_digest, new_secret
-from app.kernel.errors import BadRequest, Conflict, NotFound, OAuthError
+from app.kernel.errors import BadRequest, Conflict, FailedSignIn, NotFound, OAuthError
 from app.kernel.errors import OAuthErrorCode as E
 from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import ROLES, CustomerRole
+from app.kernel.settings import SandboxSettings
 from app.kernel.tokens import (
     GRAPH,
     PARTNER_CENTER,
@@ -428,11 +430,14 @@ async def token_password(
         )
     app = await _app_by_client(signer.session, client_id, client_secret) if client_id else None
     candidates = await _users_named(signer.session, username, app.sandbox_id if app else None)
-    signed_in = [u for u in candidates if check_password(password, u.password_hash)]
-    if not candidates:
-        raise OAuthError(E.INVALID_GRANT, 50034, f"The user account {username} does not exist in the directory.")
+    outcomes = {user: await _try_password(signer.session, user, password) for user in candidates}
+    signed_in = [user for user, outcome in outcomes.items() if outcome is SignIn.ACCEPTED]
     if not signed_in:
-        raise OAuthError(E.INVALID_GRANT, 50126, "Error validating credentials due to invalid username or password.")
+        # One answer for an unknown user and a wrong password, so a guess never tells which names exist; the
+        # wrong passwords counted towards a lockout stay counted.
+        if SignIn.LOCKED in outcomes.values():
+            raise FailedSignIn(OAuthError(E.INVALID_GRANT, 50053, LOCKED_MESSAGE))
+        raise FailedSignIn(OAuthError(E.INVALID_GRANT, 50126, WRONG_CREDENTIALS))
     if len(signed_in) > 1:
         raise OAuthError(
             E.INVALID_REQUEST,
@@ -446,7 +451,7 @@ async def token_password(
         raise OAuthError(E.INVALID_GRANT, 700016, f"Application '{client_id}' is not registered in the user's tenant.")
     sandbox = await signer.session.get(Sandbox, user.sandbox_id)
     if sandbox is None:  # the user outlived its sandbox: as unknown as a user never created
-        raise OAuthError(E.INVALID_GRANT, 50034, f"The user account {username} does not exist in the directory.")
+        raise OAuthError(E.INVALID_GRANT, 50126, WRONG_CREDENTIALS)
     return await _sign(
         signer,
         sandbox,
@@ -576,16 +581,50 @@ async def portal_session(ctx: SandboxContext, signer: Signer, *, tenant_id: uuid
 
 async def sign_in(session: AsyncSession, *, sandbox_id: uuid.UUID, upn: str, password: str) -> TenantContext | None:
     """A person signing in on one of cspsim's pages, within the sandbox the page belongs to; None when the email or
-    password is wrong. A user always belongs to a tenant, so the context is a tenant's."""
+    password is wrong, or the account is locked (smart lockout counts here too). A user always belongs to a tenant,
+    so the context is a tenant's."""
     user = (
         await session.execute(
             select(User).where(User.sandbox_id == sandbox_id, User.user_principal_name == upn.strip().lower())
         )
     ).scalar_one_or_none()
     sandbox = await session.get(Sandbox, sandbox_id)
-    if user is None or sandbox is None or not check_password(password, user.password_hash):
+    if user is None or sandbox is None or await _try_password(session, user, password) is not SignIn.ACCEPTED:
         return None
     return await TenantContext.enter(session, sandbox, Actor.of_user(user, channel=Channel.PORTAL))
+
+
+class SignIn(Enum):
+    ACCEPTED = "accepted"
+    WRONG = "wrong"
+    LOCKED = "locked"
+
+
+WRONG_CREDENTIALS = "Error validating credentials due to invalid username or password."
+LOCKED_MESSAGE = (
+    "Your account is locked because you tried to sign in too many times with an incorrect user ID or password; "
+    "try again later."
+)
+
+
+async def _try_password(session: AsyncSession, user: User, password: str) -> SignIn:
+    """Entra ID's smart lockout, on the user's sandbox clock: `smartLockout.threshold` wrong passwords in a row lock
+    the account for `smartLockout.durationSeconds`, whatever password comes meanwhile; a good one starts the count
+    again."""
+    sandbox = await session.get(Sandbox, user.sandbox_id)
+    if sandbox is None:  # the user outlived its sandbox: as unknown as a user never created
+        return SignIn.WRONG
+    now = sandbox_now(offset_us=sandbox.clock_offset_us, frozen_at=sandbox.frozen_at)
+    if user.locked_until is not None and user.locked_until > now:
+        return SignIn.LOCKED
+    if check_password(password, user.password_hash):
+        user.failed_sign_ins, user.locked_until = 0, None
+        return SignIn.ACCEPTED
+    lockout = SandboxSettings.model_validate(sandbox.settings).smart_lockout
+    user.failed_sign_ins += 1
+    if user.failed_sign_ins >= lockout.threshold:
+        user.failed_sign_ins, user.locked_until = 0, now + timedelta(seconds=lockout.duration_seconds)
+    return SignIn.WRONG
 
 
 async def as_global_admin(ctx: SandboxContext, tenant_id: uuid.UUID, kind: type[C]) -> C | None:

@@ -18,7 +18,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from app.kernel.errors import InjectedFault
+from app.kernel.errors import KeptRefusal
 from app.kernel.idempotency import remember as remember_for_replay
 
 
@@ -88,8 +88,8 @@ class TransactionalRoute(APIRoute):
                 async with session.begin():
                     try:
                         response = await inner(request)
-                    except InjectedFault as fault:  # the operator's fault: answered, and its spent count kept
-                        response = fault.response(request)
+                    except KeptRefusal as refusal:  # answered, and its bookkeeping kept (a fault's spent count)
+                        response = refusal.response(request)
                     await remember_for_replay(request, session, response)
             delay = getattr(request.state, "fault_latency_ms", 0)
             if delay:  # after the commit: an injected delay holds no lock

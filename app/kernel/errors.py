@@ -166,7 +166,16 @@ _GRAPH_CODES = {
 }
 
 
-class InjectedFault(Exception):
+class KeptRefusal(Exception):
+    """A refusal whose bookkeeping stands: the request's transaction commits, then this answers. Only for what must
+    outlive a refusal (a fault rule's spent count, a wrong password counted towards a lockout); the refused change
+    itself is never made."""
+
+    def response(self, request: Request) -> JSONResponse:
+        raise NotImplementedError
+
+
+class InjectedFault(KeptRefusal):
     """A fault rule fired: the call ends with this answer (the request's transaction still commits)."""
 
     def __init__(
@@ -213,6 +222,29 @@ class OAuthError(Exception):
         self.aadsts = aadsts
         self.message = message
         self.status_code = status_code
+
+    def response(self) -> JSONResponse:
+        request_id, correlation_id = current_request_ids()
+        body = {
+            "error": self.error.value,
+            "error_description": f"AADSTS{self.aadsts}: {self.message}",
+            "error_codes": [self.aadsts],
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ"),
+            "trace_id": request_id,
+            "correlation_id": correlation_id,
+        }
+        return JSONResponse(body, status_code=self.status_code)
+
+
+class FailedSignIn(KeptRefusal):
+    """A sign-in refused after its wrong password was counted (smart lockout): answered as Entra answers it."""
+
+    def __init__(self, error: OAuthError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+    def response(self, request: Request) -> JSONResponse:
+        return self.error.response()
 
 
 class ErrorShape(WireEnum):
@@ -299,16 +331,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _oauth_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, OAuthError)
-    request_id, correlation_id = current_request_ids()
-    body = {
-        "error": exc.error.value,
-        "error_description": f"AADSTS{exc.aadsts}: {exc.message}",
-        "error_codes": [exc.aadsts],
-        "timestamp": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%SZ"),
-        "trace_id": request_id,
-        "correlation_id": correlation_id,
-    }
-    return JSONResponse(body, status_code=exc.status_code)
+    return exc.response()
 
 
 log = logging.getLogger("cspsim.errors")

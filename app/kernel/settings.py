@@ -59,6 +59,13 @@ class RealisticThrottling(Request):
     )
 
 
+class SmartLockout(Request):
+    """Entra ID's smart lockout: a user's sign-ins are refused for a while after too many wrong passwords."""
+
+    threshold: int = Field(10, ge=1, le=1000, description="Wrong passwords in a row that lock the account.")
+    duration_seconds: int = Field(60, ge=1, le=86400, description="How long a locked account stays locked.")
+
+
 class SandboxSettings(Request):
     revenue_threshold_usd: Annotated[
         Decimal, Field(ge=0, description="PRG-1: trailing-12-month CSP revenue needed for direct bill.")
@@ -108,6 +115,7 @@ class SandboxSettings(Request):
     ] = 24
     counterparty_policies: CounterpartyPolicies = Field(default_factory=CounterpartyPolicies)
     realistic_throttling: RealisticThrottling = Field(default_factory=RealisticThrottling)
+    smart_lockout: SmartLockout = Field(default_factory=SmartLockout)
     billing_period_start_day: Annotated[
         dict[str, int], Field(description="BIL-2: the day of the month a billing period starts, per country.")
     ] = Field(default_factory=lambda: {"US": 1, "CA": 20})

@@ -40,6 +40,9 @@ class User(SandboxScoped, Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     roles: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime]
+    # Smart lockout: wrong passwords since the last good one, and until when sign-ins are refused.
+    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
 
 
 class AppRegistration(SandboxScoped, Base):

@@ -262,3 +262,42 @@ async def test_a_customer_tenant_has_no_partner_profile(world: World) -> None:
     r = await customer.get("/v1/profiles/partner", token=await customer.portal_token())
     assert r.status_code == 403
     assert "partner tenants" in r.json()["description"]
+
+
+async def test_a_wrong_user_and_a_wrong_password_answer_alike(world: World) -> None:
+    """The password grant never tells which user names exist: one error for both (Entra's AADSTS50126)."""
+    partner = await world.direct_bill_partner()
+    token_url = f"/{partner.tenant['domain']}/oauth2/v2.0/token"
+    wrong_user = {"grant_type": "password", "username": "nobody@nowhere.example", "password": PASSWORD}
+    wrong_password = {"grant_type": "password", "username": partner.admin_upn, "password": "not-the-password"}
+    answers = [
+        (await world.http.post(token_url, data=body | {"scope": PC_SCOPE})) for body in (wrong_user, wrong_password)
+    ]
+    assert [a.status_code for a in answers] == [400, 400]
+    assert [a.json()["error_codes"] for a in answers] == [[50126], [50126]]
+    assert answers[0].json()["error_description"] == answers[1].json()["error_description"]
+
+
+async def test_smart_lockout_locks_after_repeated_wrong_passwords_then_lets_the_user_back(world: World) -> None:
+    r = await world.sim("PATCH", "/settings", json={"smartLockout": {"threshold": 3, "durationSeconds": 60}})
+    assert r.status_code == 200, r.text
+    await world.sim("POST", "/clock/freeze")
+    partner = await world.direct_bill_partner()
+    token_url = f"/{partner.tenant['domain']}/oauth2/v2.0/token"
+
+    async def sign_in(password: str) -> httpx.Response:
+        body = {"grant_type": "password", "username": partner.admin_upn, "password": password, "scope": PC_SCOPE}
+        return await world.http.post(token_url, data=body)
+
+    assert (await sign_in(PASSWORD)).status_code == 200
+    for _ in range(3):  # each wrong password is counted, though the answer is a refusal
+        assert (await sign_in("guess")).json()["error_codes"] == [50126]
+    locked = await sign_in(PASSWORD)  # the right password, while locked
+    assert locked.status_code == 400
+    assert locked.json()["error_codes"] == [50053]
+    await world.sim("POST", "/clock/advance", json={"seconds": 61})  # the lockout is on the sandbox clock
+    assert (await sign_in(PASSWORD)).status_code == 200
+    # A good sign-in starts the count again: two wrong ones no longer lock.
+    for _ in range(2):
+        assert (await sign_in("guess")).json()["error_codes"] == [50126]
+    assert (await sign_in(PASSWORD)).status_code == 200
