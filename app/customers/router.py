@@ -35,7 +35,12 @@ Pages = Annotated[PageRequest, Depends(page_request)]
 
 
 async def _customer_out(
-    ctx: SandboxContext, tenant: Tenant, mine: list[CustomerRelationship], credentials: dict[str, str] | None = None
+    ctx: SandboxContext,
+    tenant: Tenant,
+    mine: list[CustomerRelationship],
+    credentials: dict[str, str] | None = None,
+    *,
+    new: bool = False,
 ) -> CustomerOut:
     assert ctx.actor.tenant_id is not None
     billing = next((r.billing_profile for r in mine if r.billing_profile), None)
@@ -55,7 +60,8 @@ async def _customer_out(
             for r in mine
         ],
         allowed_operations=service.operations(mine),
-        mca_accepted=await agreements.mca_valid_for(ctx, tenant.id, ctx.actor.tenant_id),
+        # a tenant created by this request has accepted nothing yet: no query needed to say so
+        mca_accepted=False if new else await agreements.mca_valid_for(ctx, tenant.id, ctx.actor.tenant_id),
         associated_partner_id=associated,
         user_credentials=credentials,
     )
@@ -81,7 +87,7 @@ async def create_customer(ctx: PartnerCaller, body: CustomerCreate) -> Any:
     )
     mine = [r for r in created.relationships if r.partner_tenant_id == ctx.actor.tenant_id]
     credentials = {"user_name": created.admin.user_principal_name, "password": created.password or ""}
-    return await _customer_out(ctx, created.tenant, mine, credentials)
+    return await _customer_out(ctx, created.tenant, mine, credentials, new=True)
 
 
 @router.get("", response_model=Collection[CustomerOut], summary="List the partner's customers")

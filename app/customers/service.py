@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, select
 
 from app.events.service import record_audit, record_event
 from app.identity import service as identity
@@ -81,10 +81,23 @@ class SeenCustomer:
 
 async def get_visible_customer(ctx: SandboxContext, customer_id: uuid.UUID) -> SeenCustomer:
     """A customer the caller is related to; any other is not found (404), whoever asks."""
-    tenant = (await ctx.session.execute(visible_customers(ctx).where(Tenant.id == customer_id))).scalar_one_or_none()
-    if tenant is None:
+    # visible_customers' condition as a join, so the caller's relationships come with the tenant in one statement
+    mine = and_(
+        CustomerRelationship.sandbox_id == Tenant.sandbox_id,
+        CustomerRelationship.customer_tenant_id == Tenant.id,
+        CustomerRelationship.partner_tenant_id == ctx.actor.tenant_id,
+    )
+    rows = (
+        await ctx.session.execute(
+            select(Tenant, CustomerRelationship)
+            .join(CustomerRelationship, mine)
+            .where(Tenant.sandbox_id == ctx.sandbox_id, Tenant.kind == TenantKind.CUSTOMER, Tenant.id == customer_id)
+            .order_by(CustomerRelationship.created_at, CustomerRelationship.id)
+        )
+    ).all()
+    if not rows:
         raise NotFound("Customer", customer_id)
-    return SeenCustomer(tenant, await relationships_with(ctx, customer_id, ctx.actor.tenant_id))
+    return SeenCustomer(rows[0][0], [relationship for _, relationship in rows])
 
 
 async def list_customers(ctx: SandboxContext, page: PageRequest) -> Page[Tenant]:
@@ -168,7 +181,7 @@ async def create_customer(
     )
     partner_id = ctx.actor.tenant_id
     assert partner_id is not None
-    can = await programs.capabilities(ctx, partner_id)
+    can = await programs.caller_capabilities(ctx)  # before any change: as the request found the caller
     if associated_partner_id is not None and not can.indirect_provider:
         raise RuleViolation(
             "REL-2", "Only an indirect provider creates a customer for an indirect reseller (associatedPartnerId)."
@@ -255,7 +268,7 @@ async def require_purchase_relationship(ctx: SandboxContext, customer_id: uuid.U
     partner_id = ctx.actor.tenant_id
     assert partner_id is not None
     mine = await relationships_with(ctx, customer_id, partner_id)
-    can = await programs.capabilities(ctx, partner_id)
+    can = await programs.caller_capabilities(ctx)  # asked before anything else: as the request found the caller
     for relationship in mine:
         if relationship.kind is K.DIRECT_BILL and can.direct_bill:
             return relationship
