@@ -12,6 +12,7 @@ as a version stamp would, and can never be stale. What is cached is only what a 
 RSA signature check and the claims' parsing, the costly part of authentication.
 """
 
+import functools
 import time
 import uuid
 from collections import OrderedDict
@@ -19,16 +20,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kernel.context import Channel
 from app.kernel.tokens import Keyring
 from app.models import AppRegistration, FaultRule, Sandbox, Tenant, User
 
-# A fact an admission rule needs about the calling tenant: a scalar SQL expression of (sandbox id, tenant id),
-# read in the principal's statement instead of a query of its own on every call.
-Fact = Callable[[uuid.UUID, uuid.UUID], ColumnElement[Any]]
+# A fact an admission rule needs about the calling tenant: a scalar SQL expression of (sandbox id, tenant id), given
+# as bound parameters, read in the principal's statement instead of a query of its own on every call.
+Fact = Callable[[ColumnElement[Any], ColumnElement[Any]], ColumnElement[Any]]
 
 
 @dataclass(frozen=True)
@@ -108,25 +109,38 @@ class Principal:
     facts: Mapping[str, Any]
 
 
-async def load_principal(session: AsyncSession, claims: Claims, facts: Mapping[str, Fact]) -> Principal | None:
-    """The sandbox, tenant and user or app of the claims in one statement; None when any of them is gone (or the
-    user or app moved to another tenant)."""
-    sandbox_id, tenant_id = claims.sandbox_id, claims.tenant_id
-    who: type[AppRegistration] | type[User] = AppRegistration if claims.is_app else User
-    names = list(facts)
-    stmt = (
+_SANDBOX: BindParameter[Any] = bindparam("sandbox_id")
+_TENANT: BindParameter[Any] = bindparam("tenant_id")
+_MEMBER: BindParameter[Any] = bindparam("member_id")
+
+
+@functools.cache
+def _principal_statement(
+    who: type[AppRegistration] | type[User], facts: tuple[tuple[str, Fact], ...]
+) -> Select[*tuple[Any, ...]]:
+    """Built once per kind of member and surface, with bound parameters: building SQL expressions on every call
+    showed in the profile, and one statement object keeps SQLAlchemy's compiled cache hot."""
+    return (
         select(
             Sandbox,
             Tenant,
             who,
-            exists().where(FaultRule.sandbox_id == sandbox_id).label("has_fault_rules"),
-            *(facts[name](sandbox_id, tenant_id).label(f"fact_{i}") for i, name in enumerate(names)),
+            exists().where(FaultRule.sandbox_id == _SANDBOX).label("has_fault_rules"),
+            *(expression(_SANDBOX, _TENANT).label(f"fact_{i}") for i, (_, expression) in enumerate(facts)),
         )
-        .join_from(Sandbox, Tenant, and_(Tenant.sandbox_id == Sandbox.id, Tenant.id == tenant_id))
-        .join(who, and_(who.sandbox_id == Sandbox.id, who.id == claims.object_id, who.tenant_id == Tenant.id))
-        .where(Sandbox.id == sandbox_id)
+        .join_from(Sandbox, Tenant, and_(Tenant.sandbox_id == Sandbox.id, Tenant.id == _TENANT))
+        .join(who, and_(who.sandbox_id == Sandbox.id, who.id == _MEMBER, who.tenant_id == Tenant.id))
+        .where(Sandbox.id == _SANDBOX)
     )
-    row = (await session.execute(stmt)).one_or_none()
+
+
+async def load_principal(session: AsyncSession, claims: Claims, facts: Mapping[str, Fact]) -> Principal | None:
+    """The sandbox, tenant and user or app of the claims in one statement; None when any of them is gone (or the
+    user or app moved to another tenant)."""
+    named = tuple(facts.items())
+    stmt = _principal_statement(AppRegistration if claims.is_app else User, named)
+    params = {"sandbox_id": claims.sandbox_id, "tenant_id": claims.tenant_id, "member_id": claims.object_id}
+    row = (await session.execute(stmt, params)).one_or_none()
     if row is None:
         return None
     sandbox, tenant, member, has_fault_rules, *values = row
@@ -135,5 +149,5 @@ async def load_principal(session: AsyncSession, claims: Claims, facts: Mapping[s
         tenant=tenant,
         member=member,
         has_fault_rules=bool(has_fault_rules),
-        facts=dict(zip(names, values, strict=True)),
+        facts={name: value for (name, _), value in zip(named, values, strict=True)},
     )

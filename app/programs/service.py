@@ -288,7 +288,7 @@ async def capabilities(ctx: SandboxContext, tenant_id: uuid.UUID) -> Capabilitie
 
 
 def _active(program: Program) -> Fact:
-    def expression(sandbox_id: uuid.UUID, tenant_id: uuid.UUID) -> ColumnElement[bool]:
+    def expression(sandbox_id: ColumnElement[Any], tenant_id: ColumnElement[Any]) -> ColumnElement[bool]:
         return exists().where(
             Enrollment.sandbox_id == sandbox_id,
             Enrollment.tenant_id == tenant_id,
