@@ -87,7 +87,8 @@ async def create_customer(ctx: PartnerCaller, body: CustomerCreate) -> Any:
     )
     mine = [r for r in created.relationships if r.partner_tenant_id == ctx.tenant_id]
     credentials = {"user_name": created.admin.user_principal_name, "password": created.password or ""}
-    return await _one_customer_out(ctx, created.tenant, mine, credentials)
+    # a tenant created by this request has accepted nothing yet: no query needed to say so
+    return _customer_out(created.tenant, mine, mca_accepted=False, credentials=credentials)
 
 
 @router.get("", response_model=Collection[CustomerOut], summary="List the partner's customers")

@@ -6,13 +6,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, select
 
 from app.events.service import record_audit, record_event
 from app.identity import service as identity
 from app.kernel.context import PartnerContext, SandboxContext, TenantContext
 from app.kernel.errors import Conflict, Forbidden, NotFound, RuleViolation
-from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import CustomerRole, PartnerRole, require_role
 from app.models import CustomerRelationship, RelationshipKind, RelationshipOrigin, Tenant, TenantKind, User
@@ -138,8 +137,24 @@ class SeenCustomer:
 
 async def get_visible_customer(ctx: SandboxContext, customer_id: uuid.UUID) -> SeenCustomer:
     """A customer the caller is related to; any other is not found (404), whoever asks."""
-    tenant = await one(ctx, Tenant, customer_id, what="Customer", among=visible_customers(ctx))
-    return SeenCustomer(tenant, await relationships_with(ctx, customer_id, ctx.actor.tenant_id))
+    # Not lookup.one: the tenant comes with the caller's relationships, in one statement (visible_customers'
+    # condition as a join); no relationship, no customer (404).
+    mine = and_(
+        CustomerRelationship.sandbox_id == Tenant.sandbox_id,
+        CustomerRelationship.customer_tenant_id == Tenant.id,
+        CustomerRelationship.partner_tenant_id == ctx.actor.tenant_id,
+    )
+    rows = (
+        await ctx.session.execute(
+            select(Tenant, CustomerRelationship)
+            .join(CustomerRelationship, mine)
+            .where(Tenant.sandbox_id == ctx.sandbox_id, Tenant.kind == TenantKind.CUSTOMER, Tenant.id == customer_id)
+            .order_by(CustomerRelationship.created_at, CustomerRelationship.id)
+        )
+    ).all()
+    if not rows:
+        raise NotFound("Customer", customer_id)
+    return SeenCustomer(rows[0][0], [relationship for _, relationship in rows])
 
 
 async def list_customers(ctx: SandboxContext, page: PageRequest) -> Page[Tenant]:
@@ -222,7 +237,7 @@ async def create_customer(
         apps=True,
     )
     partner_id = ctx.tenant_id
-    can = await programs.capabilities(ctx, partner_id)
+    can = await programs.caller_capabilities(ctx)  # before any change: as the request found the caller
     if associated_partner_id is not None and not can.indirect_provider:
         raise RuleViolation(
             "REL-2", "Only an indirect provider creates a customer for an indirect reseller (associatedPartnerId)."
@@ -316,7 +331,7 @@ async def require_purchase_relationship(ctx: SandboxContext, customer_id: uuid.U
     for with the tenant's direct-bill capability. Anyone else unrelated finds no such customer (404)."""
     partner_id = purchasing_partner(ctx)
     mine = await relationships_with(ctx, customer_id, partner_id)
-    can = await programs.capabilities(ctx, partner_id)
+    can = await programs.caller_capabilities(ctx)  # asked before anything else: as the request found the caller
     for relationship in mine:
         if relationship.kind is K.DIRECT_BILL and can.direct_bill:
             return relationship

@@ -9,10 +9,11 @@ A service that acts for a tenant takes the narrowest of these, so the caller's t
 """
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -145,6 +146,8 @@ class TenantContext(SandboxContext):
     """A tenant's user or app acts; `tenant_id` is the actor's tenant."""
 
     tenant_id: uuid.UUID = field(kw_only=True)
+    # What the request pipeline read about the tenant with its principal (`Surface.fact`), as the request found it.
+    facts: Mapping[str, Any] = field(default_factory=dict, kw_only=True)
 
     @classmethod
     def of(cls, session: AsyncSession, sandbox: Sandbox, actor: Actor) -> Self:

@@ -8,12 +8,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, exists, select
 
 from app.identity import service as identity
-from app.kernel.context import Channel, SandboxContext
+from app.kernel.context import Channel, SandboxContext, TenantContext
 from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.kernel.pipeline import PARTNER_CENTER_API, WEBHOOKS
+from app.kernel.principals import Fact
 from app.kernel.roles import PartnerRole, require_role
 from app.models import Enrollment, EnrollmentStatus, PartnerProfile, Program, RevenueMonth, Tenant, TenantKind
 
@@ -298,6 +299,41 @@ async def capabilities(ctx: SandboxContext, tenant_id: uuid.UUID) -> Capabilitie
     )
 
 
+def _active(program: Program) -> Fact:
+    def expression(sandbox_id: ColumnElement[Any], tenant_id: ColumnElement[Any]) -> ColumnElement[bool]:
+        return exists().where(
+            Enrollment.sandbox_id == sandbox_id,
+            Enrollment.tenant_id == tenant_id,
+            Enrollment.program == program,
+            Enrollment.status == EnrollmentStatus.ACTIVE,
+        )
+
+    return expression
+
+
+# Read with the caller's principal (`Surface.fact`), so PRG-9 and the caller's own capabilities cost no query.
+for _program in Program:
+    PARTNER_CENTER_API.fact(f"programs.active.{_program}", _active(_program))
+    WEBHOOKS.fact(f"programs.active.{_program}", _active(_program))
+
+
+async def caller_capabilities(ctx: SandboxContext) -> Capabilities:
+    """The calling tenant's capabilities as the request found them: read with its principal when the surface did,
+    else queried. For checks made before the request changes any enrollment (admission, a use case's first rule);
+    after such a change, ask `capabilities`."""
+    assert ctx.actor.tenant_id is not None
+    facts = ctx.facts if isinstance(ctx, TenantContext) else {}
+    known = [facts.get(f"programs.active.{program}") for program in Program]
+    if any(value is None for value in known):
+        return await capabilities(ctx, ctx.actor.tenant_id)
+    active = {program for program, value in zip(Program, known, strict=True) if value}
+    return Capabilities(
+        direct_bill=Program.DIRECT_BILL in active,
+        indirect_reseller=Program.INDIRECT_RESELLER in active,
+        indirect_provider=Program.INDIRECT_PROVIDER in active,
+    )
+
+
 @WEBHOOKS.admission
 @PARTNER_CENTER_API.admission
 async def require_api_access(ctx: SandboxContext) -> None:
@@ -307,7 +343,7 @@ async def require_api_access(ctx: SandboxContext) -> None:
     Center API, manage their customers' admin access through GDAP."""
     if ctx.actor.channel is not Channel.API or ctx.actor.tenant_id is None:
         return
-    if (await capabilities(ctx, ctx.actor.tenant_id)).api_access:
+    if (await caller_capabilities(ctx)).api_access:
         return
     raise RuleViolation(
         "PRG-9",

@@ -1,0 +1,153 @@
+"""Who calls, in one statement: a verified token's claims are kept in memory, the rows they name are read at once.
+
+    bearer token ──> VERIFIED_TOKENS    the claims of a token whose signature, audience and expiry were checked
+                                        (bounded LRU, a short TTL, never past the token's own expiry)
+                 ──> one SELECT         the sandbox, the tenant and the user or app joined by primary key, whether
+                                        the sandbox has fault rules, and the facts the surface's admission needs
+
+Why the rows are read on every call and not cached: a token outlives the rows it names. A deleted user or app,
+a removed tenant or a reset sandbox must stop acting at once, in every worker, and the sandbox row carries the
+clock and settings the operator changes from any worker. One primary-key join answers all of that, as cheaply
+as a version stamp would, and can never be stale. What is cached is only what a token proves by itself: the
+RSA signature check and the claims' parsing, the costly part of authentication.
+"""
+
+import functools
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.kernel.context import Channel
+from app.kernel.tokens import Keyring
+from app.models import AppRegistration, FaultRule, Sandbox, Tenant, User
+
+# A fact an admission rule needs about the calling tenant: a scalar SQL expression of (sandbox id, tenant id), given
+# as bound parameters, read in the principal's statement instead of a query of its own on every call.
+Fact = Callable[[ColumnElement[Any], ColumnElement[Any]], ColumnElement[Any]]
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What a verified token says about its caller."""
+
+    sandbox_id: uuid.UUID
+    tenant_id: uuid.UUID
+    object_id: uuid.UUID
+    client_id: uuid.UUID
+    channel: Channel
+    is_app: bool
+    expires_at: float  # the token's exp, seconds since the epoch
+
+
+class VerifiedTokens:
+    """Claims of tokens already verified, by token and audiences. Bounded, least recently used first out, and an
+    entry lives at most `ttl_seconds` and never past its token's expiry: a token is checked again soon."""
+
+    def __init__(self, *, size: int = 10_000, ttl_seconds: float = 60.0) -> None:
+        self.size, self.ttl_seconds = size, ttl_seconds
+        self._entries: OrderedDict[tuple[str, tuple[str, ...]], tuple[float, Claims]] = OrderedDict()
+
+    def get(self, token: str, audiences: tuple[str, ...]) -> Claims | None:
+        key = (token, audiences)
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        keep_until, claims = entry
+        if time.time() >= keep_until:
+            del self._entries[key]
+            return None
+        self._entries.move_to_end(key)
+        return claims
+
+    def put(self, token: str, audiences: tuple[str, ...], claims: Claims) -> None:
+        self._entries[(token, audiences)] = (min(time.time() + self.ttl_seconds, claims.expires_at), claims)
+        self._entries.move_to_end((token, audiences))
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+VERIFIED_TOKENS = VerifiedTokens()
+
+
+async def verified_claims(session: AsyncSession, keyring: Keyring, token: str, audiences: Sequence[str]) -> Claims:
+    """The token's claims; jwt.InvalidTokenError (or KeyError, ValueError) when it proves nothing."""
+    key = tuple(audiences)
+    known = VERIFIED_TOKENS.get(token, key)
+    if known is not None:
+        return known
+    raw = await keyring.verify(session, token, audiences=list(audiences))
+    claims = Claims(
+        sandbox_id=uuid.UUID(raw["sandbox"]),
+        tenant_id=uuid.UUID(raw["tid"]),
+        object_id=uuid.UUID(raw["oid"]),
+        client_id=uuid.UUID(raw["appid"]),
+        channel=Channel(raw["channel"]),
+        is_app=raw.get("idtyp") == "app",
+        expires_at=float(raw["exp"]),
+    )
+    VERIFIED_TOKENS.put(token, key, claims)
+    return claims
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The rows a token names, as they are now, and what the pipeline needs to know about them."""
+
+    sandbox: Sandbox
+    tenant: Tenant
+    member: User | AppRegistration  # the user or app the token was issued to
+    has_fault_rules: bool
+    facts: Mapping[str, Any]
+
+
+_SANDBOX: BindParameter[Any] = bindparam("sandbox_id")
+_TENANT: BindParameter[Any] = bindparam("tenant_id")
+_MEMBER: BindParameter[Any] = bindparam("member_id")
+
+
+@functools.cache
+def _principal_statement(
+    who: type[AppRegistration] | type[User], facts: tuple[tuple[str, Fact], ...]
+) -> Select[*tuple[Any, ...]]:
+    """Built once per kind of member and surface, with bound parameters: building SQL expressions on every call
+    showed in the profile, and one statement object keeps SQLAlchemy's compiled cache hot."""
+    return (
+        select(
+            Sandbox,
+            Tenant,
+            who,
+            exists().where(FaultRule.sandbox_id == _SANDBOX).label("has_fault_rules"),
+            *(expression(_SANDBOX, _TENANT).label(f"fact_{i}") for i, (_, expression) in enumerate(facts)),
+        )
+        .join_from(Sandbox, Tenant, and_(Tenant.sandbox_id == Sandbox.id, Tenant.id == _TENANT))
+        .join(who, and_(who.sandbox_id == Sandbox.id, who.id == _MEMBER, who.tenant_id == Tenant.id))
+        .where(Sandbox.id == _SANDBOX)
+    )
+
+
+async def load_principal(session: AsyncSession, claims: Claims, facts: Mapping[str, Fact]) -> Principal | None:
+    """The sandbox, tenant and user or app of the claims in one statement; None when any of them is gone (or the
+    user or app moved to another tenant)."""
+    named = tuple(facts.items())
+    stmt = _principal_statement(AppRegistration if claims.is_app else User, named)
+    params = {"sandbox_id": claims.sandbox_id, "tenant_id": claims.tenant_id, "member_id": claims.object_id}
+    row = (await session.execute(stmt, params)).one_or_none()
+    if row is None:
+        return None
+    sandbox, tenant, member, has_fault_rules, *values = row
+    return Principal(
+        sandbox=sandbox,
+        tenant=tenant,
+        member=member,
+        has_fault_rules=bool(has_fault_rules),
+        facts={name: value for (name, _), value in zip(named, values, strict=True)},
+    )
