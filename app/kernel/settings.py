@@ -61,7 +61,16 @@ class RealisticThrottling(Request):
 
 class SandboxSettings(Request):
     revenue_threshold_usd: Annotated[
-        Decimal, Field(ge=0, description="PRG-1: trailing-12-month CSP revenue needed for direct bill.")
+        Decimal,
+        # Finite and of a size a ledger holds: 1e400 or Infinity would be accepted otherwise and break comparisons.
+        Field(
+            ge=0,
+            le=Decimal("1000000000000"),
+            max_digits=15,
+            decimal_places=2,
+            allow_inf_nan=False,
+            description="PRG-1: trailing-12-month CSP revenue needed for direct bill (USD, up to 10^12, cents).",
+        ),
     ] = Decimal("1000000")
     revenue_review_interval_days: Annotated[
         int, Field(ge=1, le=366, description="PRG-2: days between revenue reviews.")

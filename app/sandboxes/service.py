@@ -15,6 +15,7 @@ from app.kernel.credentials import digest, new_secret
 from app.kernel.errors import BadRequest
 from app.kernel.settings import SandboxSettings
 from app.models import Base, Sandbox, Timer, TimerStatus
+from app.sandboxes.schemas import MAX_ADVANCE, MAX_ADVANCE_DAYS
 
 
 def _settings_or_400(build: Any, *args: Any) -> SandboxSettings:
@@ -115,6 +116,11 @@ async def advance_clock(
         raise BadRequest(
             f"The clock never moves backwards: it is {ctx.now.isoformat()}, and {target.isoformat()} "
             "is earlier. Create a new sandbox (or reset this one) to start from real time again."
+        )
+    if target - ctx.now > MAX_ADVANCE:
+        raise BadRequest(
+            f"One call moves the clock at most {MAX_ADVANCE_DAYS} days (ten years): it is {ctx.now.isoformat()}, "
+            f"and {target.isoformat()} is further. Advance in several calls."
         )
     _set_now(ctx, target)
     return await timers.run_due(ctx)
