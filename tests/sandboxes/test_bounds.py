@@ -65,3 +65,30 @@ async def test_money_settings_are_finite_and_bounded(world: World, raw: str) -> 
     assert "revenueThresholdUsd" in r.text
     assert (await world.sim("GET", "/settings")).json() == before
     assert (await world.sim("PATCH", "/settings", json={"revenueThresholdUsd": "2500000.50"})).status_code == 200
+
+
+async def test_an_advance_fires_a_bounded_number_of_timers_and_says_how_to_go_on(world: World) -> None:
+    # A daily revenue review that always passes recurs forever: 500 days of it is 500 timers.
+    r = await world.sim("PATCH", "/settings", json={"revenueThresholdUsd": 0, "revenueReviewIntervalDays": 1})
+    assert r.status_code == 200, r.text
+    await world.direct_bill_partner()
+    assert (await world.sim("POST", "/clock/freeze")).status_code == 200
+    r = await world.sim("POST", "/clock/advance", json={"days": 500})
+    assert r.status_code == 200, r.text
+    first = r.json()
+    assert first["complete"] is False
+    assert 200 <= first["firedCount"] == len(first["fired"]) < 210
+    assert first["continueTo"] is not None
+    assert first["now"] < first["continueTo"]
+    assert (await world.sim("GET", "/clock")).json()["now"] == first["now"]
+    fired = first["firedCount"]
+    for _ in range(3):
+        r = await world.sim("POST", "/clock/advance", json={"to": first["continueTo"]})
+        assert r.status_code == 200, r.text
+        fired += r.json()["firedCount"]
+        if r.json()["complete"]:
+            break
+    assert r.json()["complete"] is True
+    assert r.json()["continueTo"] is None
+    assert r.json()["now"] == first["continueTo"]
+    assert 499 <= fired <= 501
