@@ -59,6 +59,11 @@ class RealisticThrottling(Request):
     )
 
 
+# Where a partner's webhook may point: `any` host (the default: tests and compose files listen on loopback or a
+# private network), only `loopback`, or only `public` names and addresses. Link-local (cloud metadata) never.
+WebhookTargets = Literal["any", "loopback", "public"]
+
+
 class SandboxSettings(Request):
     revenue_threshold_usd: Annotated[
         Decimal,
@@ -115,6 +120,14 @@ class SandboxSettings(Request):
     idempotency_retention_hours: Annotated[
         int, Field(ge=0, le=720, description="How long an MS-RequestId answer is replayed, on the sandbox clock.")
     ] = 24
+    webhook_targets: Annotated[
+        WebhookTargets,
+        Field(
+            description="Hosts a webhook registration may name: `any` (every http(s) host), `loopback` (this machine "
+            "only) or `public` (names and globally routable addresses only). Link-local addresses "
+            "(169.254.0.0/16, fe80::/10) never; names are not resolved at registration."
+        ),
+    ] = "any"
     counterparty_policies: CounterpartyPolicies = Field(default_factory=CounterpartyPolicies)
     realistic_throttling: RealisticThrottling = Field(default_factory=RealisticThrottling)
     billing_period_start_day: Annotated[
