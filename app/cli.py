@@ -78,6 +78,8 @@ def serve(args: argparse.Namespace) -> None:
         log_level="warning",
         ssl_certfile=certificate,
         ssl_keyfile=key,
+        timeout_keep_alive=settings.keepalive_seconds,
+        timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
     )
 
 
