@@ -27,6 +27,17 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     # HTTPS with a certificate of the local CA in <data_dir>/tls: MSAL accepts only an https authority.
     tls: bool = False
+    # Clients pool connections for about a minute (.NET's HttpClient, the Azure SDKs); uvicorn's own 5 s would close
+    # them under the client and answer its next request with a reset.
+    keepalive_seconds: int = Field(75, ge=1, le=3600)
+    # On SIGTERM, requests under way get this long to finish; then the process exits (a container's stop grace).
+    graceful_shutdown_seconds: int = Field(5, ge=0, le=300)
+    # PostgreSQL: no statement runs past this, and no request waits on a row lock past the lock timeout: a slow or
+    # stuck request answers 503 with Retry-After instead of starving the other sandboxes' requests.
+    db_statement_timeout_seconds: float = Field(30, gt=0, le=3600)
+    db_lock_timeout_seconds: float = Field(10, gt=0, le=3600)
+    # How long a request waits for a pooled connection before it answers 503 (SQLAlchemy's default is 30 s).
+    db_pool_timeout_seconds: float = Field(5, gt=0, le=300)
     # Browser front-ends (storefronts) allowed to call cspsim: CORS origins, comma-separated or a JSON list.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 

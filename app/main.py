@@ -21,7 +21,7 @@ from app.gdap import router as gdap
 from app.identity import router as identity
 from app.kernel import metrics
 from app.kernel.contract import ContractVersionMiddleware
-from app.kernel.db import Database, TransactionalRoute
+from app.kernel.db import Database, Limits, TransactionalRoute
 from app.kernel.edge import EdgeValidation
 from app.kernel.errors import UnexpectedErrorMiddleware, document_errors, install_error_handlers
 from app.kernel.idempotency import EXCEPTION_HANDLERS
@@ -124,7 +124,14 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
 
     app = FastAPI(title="cspsim", version="0.1.0", description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan)
     app.state.settings = settings
-    app.state.db = Database(settings.effective_database_url)
+    app.state.db = Database(
+        settings.effective_database_url,
+        Limits(
+            statement_timeout_seconds=settings.db_statement_timeout_seconds,
+            lock_timeout_seconds=settings.db_lock_timeout_seconds,
+            pool_timeout_seconds=settings.db_pool_timeout_seconds,
+        ),
+    )
     app.state.keyring = Keyring()
     install_error_handlers(app)
     plain_openapi = app.openapi

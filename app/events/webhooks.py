@@ -12,12 +12,15 @@ receiver written for Partner Center verifies it unchanged.
 
 import asyncio
 import base64
+import ipaddress
 import json
 import logging
+import socket
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from cryptography.hazmat.primitives import hashes
@@ -30,6 +33,7 @@ from app.kernel.clock import real_now
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.db import Database
 from app.kernel.errors import BadRequest, NotFound
+from app.kernel.settings import WebhookTargets
 from app.kernel.tls import local_authority
 from app.models import DeliveryStatus, Event, WebhookDelivery, WebhookRegistration
 
@@ -76,9 +80,53 @@ def _check_events(events: list[str]) -> list[str]:
     return sorted(set(events))
 
 
-def _check_url(url: str) -> str:
-    if not url.startswith(("https://", "http://")):
-        raise BadRequest("WebhookUrl is an http(s) URL.")
+# Link-local addresses carry the clouds' instance metadata services (169.254.169.254 hands out credentials): a
+# partner's webhook must never make the simulator post there, whatever the sandbox allows.
+_LINK_LOCAL = (ipaddress.ip_network("169.254.0.0/16"), ipaddress.ip_network("fe80::/10"))
+_LOOPBACK_NAMES = ("localhost", "localhost.")
+
+
+def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host written as an IP stands for, including the forms the resolver also reads as IPv4
+    (`2852039166`, `0xa9fea9fe`, `169.254.43518`); None for a name. Names are not resolved at registration."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        try:
+            address = ipaddress.IPv4Address(socket.inet_aton(host))
+        except (OSError, UnicodeError):
+            return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def refusal_of(url: str, targets: WebhookTargets = "any") -> str | None:
+    """Why the simulator will not post to `url`, or None. `any`: every http(s) host but link-local ones;
+    `loopback`: only this machine; `public`: only names and globally routable addresses, never this machine."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        parts.port  # noqa: B018 (reading it checks it: a port out of range raises)
+    except ValueError:
+        return "WebhookUrl is not a valid URL."
+    if parts.scheme not in ("http", "https") or not host:
+        return "WebhookUrl is an http(s) URL with a host."
+    address = _literal_address(host)
+    if address is not None and (address.is_unspecified or any(address in net for net in _LINK_LOCAL)):
+        return f"WebhookUrl may not name {host}: link-local and unspecified addresses are never a webhook target."
+    loopback = host in _LOOPBACK_NAMES or host.endswith(".localhost") or (address is not None and address.is_loopback)
+    if targets == "loopback" and not loopback:
+        return "This sandbox's webhookTargets setting is loopback: WebhookUrl names localhost or 127.0.0.1."
+    if targets == "public" and (loopback or (address is not None and not address.is_global)):
+        return f"This sandbox's webhookTargets setting is public: WebhookUrl may not name {host}, a private address."
+    return None
+
+
+def _check_url(url: str, targets: WebhookTargets) -> str:
+    refusal = refusal_of(url, targets)
+    if refusal is not None:
+        raise BadRequest(refusal)
     return url
 
 
@@ -109,7 +157,8 @@ async def register(ctx: PartnerContext, *, url: str, events: list[str], replace:
     registration = existing or WebhookRegistration(
         sandbox_id=ctx.sandbox_id, id=await ctx.new_id(), tenant_id=ctx.tenant_id, created_at=ctx.now
     )
-    registration.url, registration.events, registration.updated_at = _check_url(url), _check_events(events), ctx.now
+    registration.url = _check_url(url, ctx.settings.webhook_targets)
+    registration.events, registration.updated_at = _check_events(events), ctx.now
     ctx.session.add(registration)
     await ctx.session.flush()
     return registration
@@ -245,6 +294,27 @@ async def _prepare(session: AsyncSession, delivery_id: uuid.UUID, signer: Signer
     return delivery
 
 
+async def _post(http: httpx.AsyncClient, signer: Signer, url: str, body: bytes, attempt: dict[str, object]) -> bool:
+    """Post one delivery; the attempt records the status and its reason only: the receiver's body is never kept, so
+    no answer of the simulator echoes what some other host said."""
+    try:
+        answer = await http.post(
+            url,
+            content=body,
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Signature {signer.sign(body)}",
+                "X-MS-Certificate-Url": signer.public_base_url + CERTIFICATE_PATH,
+                "X-MS-Signature-Algorithm": "rsa-sha256",
+            },
+        )
+    except httpx.HTTPError as exc:
+        attempt |= {"statusCode": None, "message": type(exc).__name__}
+        return False
+    attempt |= {"statusCode": answer.status_code, "message": answer.reason_phrase}
+    return 200 <= answer.status_code < 300
+
+
 async def dispatch(
     db: Database, signer: Signer, *, sandbox_id: uuid.UUID | None = None, ignore_backoff: bool = False, limit: int = 100
 ) -> dict[str, int]:
@@ -257,22 +327,12 @@ async def dispatch(
                 delivery = await _prepare(session, delivery_id, signer)
                 url, body = delivery.url, delivery.body.encode()
             attempt: dict[str, object] = {"at": real_now().isoformat()}
-            try:
-                answer = await http.post(
-                    url,
-                    content=body,
-                    headers={
-                        "Content-Type": "application/json",
-                        "Authorization": f"Signature {signer.sign(body)}",
-                        "X-MS-Certificate-Url": signer.public_base_url + CERTIFICATE_PATH,
-                        "X-MS-Signature-Algorithm": "rsa-sha256",
-                    },
-                )
-                attempt |= {"statusCode": answer.status_code, "message": answer.text[:200]}
-                ok = 200 <= answer.status_code < 300
-            except httpx.HTTPError as exc:
-                attempt |= {"statusCode": None, "message": f"{type(exc).__name__}: {exc}"[:200]}
+            # A registration made before targets were checked still never reaches a link-local address.
+            if (refusal := refusal_of(url)) is not None:
+                attempt |= {"statusCode": None, "message": refusal}
                 ok = False
+            else:
+                ok = await _post(http, signer, url, body, attempt)
             async with db.transaction() as session:
                 delivery = (
                     await session.execute(

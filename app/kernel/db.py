@@ -9,6 +9,7 @@ Services only `flush()`; nothing else commits.
 import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request, Response
@@ -22,17 +23,40 @@ from app.kernel.errors import KeptRefusal
 from app.kernel.idempotency import remember as remember_for_replay
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How long a request may hold or wait for the database (PostgreSQL; SQLite serializes writers itself)."""
+
+    statement_timeout_seconds: float = 30
+    lock_timeout_seconds: float = 10
+    pool_timeout_seconds: float = 5
+
+
 class Database:
     """One engine and its session factory; lives on `app.state.db`."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, limits: Limits | None = None) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        limits = limits or Limits()
         if self.is_sqlite:
             self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": 30})
             _sqlite_serialize_writers(self.engine)
         else:
-            self.engine = create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+            # One request never starves another sandbox: a statement, a wait for a row lock and a wait for a
+            # pooled connection all end, and the request answers 503 with Retry-After (app.kernel.errors).
+            server_settings = {
+                "statement_timeout": str(int(limits.statement_timeout_seconds * 1000)),
+                "lock_timeout": str(int(limits.lock_timeout_seconds * 1000)),
+            }
+            self.engine = create_async_engine(
+                url,
+                pool_size=10,
+                max_overflow=20,
+                pool_pre_ping=True,
+                pool_timeout=limits.pool_timeout_seconds,
+                connect_args={"server_settings": server_settings} if url.startswith("postgresql+asyncpg") else {},
+            )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
 
     @asynccontextmanager

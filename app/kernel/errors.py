@@ -26,7 +26,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -366,12 +367,33 @@ class UnexpectedErrorMiddleware:
             await response(scope, receive, send)
 
 
+# PostgreSQL's answers for a request that waited too long or lost a race: lock_timeout, deadlock, serialization
+# failure, statement_timeout. The request changed nothing (its transaction rolled back) and may simply be retried.
+_BUSY_SQLSTATES = {"55P03": "a row lock", "40P01": "a deadlock", "40001": "a concurrent change", "57014": "time"}
+
+
+async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
+    orig = getattr(exc, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
+    if not isinstance(exc, PoolTimeout) and sqlstate not in _BUSY_SQLSTATES:
+        log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
+        return error_response(request, Unexpected())
+    waited = "a free database connection" if isinstance(exc, PoolTimeout) else _BUSY_SQLSTATES[str(sqlstate)]
+    busy = BadRequest(f"The sandbox is busy (this request waited too long for {waited}); nothing changed: retry.")
+    busy.status_code, busy.code, busy.error_name = 503, 710503, "ServiceUnavailable"
+    busy.graph_code = "serviceNotAvailable"
+    busy.headers["Retry-After"] = "1"
+    return error_response(request, busy)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(OAuthError, _oauth_error)
+    app.add_exception_handler(DBAPIError, _database_busy)
+    app.add_exception_handler(PoolTimeout, _database_busy)
 
 
 PARTNER_CENTER_ERROR = {

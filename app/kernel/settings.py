@@ -66,9 +66,23 @@ class SmartLockout(Request):
     duration_seconds: int = Field(60, ge=1, le=86400, description="How long a locked account stays locked.")
 
 
+# Where a partner's webhook may point: `any` host (the default: tests and compose files listen on loopback or a
+# private network), only `loopback`, or only `public` names and addresses. Link-local (cloud metadata) never.
+WebhookTargets = Literal["any", "loopback", "public"]
+
+
 class SandboxSettings(Request):
     revenue_threshold_usd: Annotated[
-        Decimal, Field(ge=0, description="PRG-1: trailing-12-month CSP revenue needed for direct bill.")
+        Decimal,
+        # Finite and of a size a ledger holds: 1e400 or Infinity would be accepted otherwise and break comparisons.
+        Field(
+            ge=0,
+            le=Decimal("1000000000000"),
+            max_digits=15,
+            decimal_places=2,
+            allow_inf_nan=False,
+            description="PRG-1: trailing-12-month CSP revenue needed for direct bill (USD, up to 10^12, cents).",
+        ),
     ] = Decimal("1000000")
     revenue_review_interval_days: Annotated[
         int, Field(ge=1, le=366, description="PRG-2: days between revenue reviews.")
@@ -113,6 +127,14 @@ class SandboxSettings(Request):
     idempotency_retention_hours: Annotated[
         int, Field(ge=0, le=720, description="How long an MS-RequestId answer is replayed, on the sandbox clock.")
     ] = 24
+    webhook_targets: Annotated[
+        WebhookTargets,
+        Field(
+            description="Hosts a webhook registration may name: `any` (every http(s) host), `loopback` (this machine "
+            "only) or `public` (names and globally routable addresses only). Link-local addresses "
+            "(169.254.0.0/16, fe80::/10) never; names are not resolved at registration."
+        ),
+    ] = "any"
     counterparty_policies: CounterpartyPolicies = Field(default_factory=CounterpartyPolicies)
     realistic_throttling: RealisticThrottling = Field(default_factory=RealisticThrottling)
     smart_lockout: SmartLockout = Field(default_factory=SmartLockout)

@@ -18,10 +18,13 @@ class FaultCreate(Request):
     kind: FaultKind
     method: str = Field("*", pattern=r"^(\*|GET|POST|PUT|PATCH|DELETE)$", description="`*` matches any method.")
     path_prefix: str = Field(min_length=1, max_length=500, examples=["/v1/customers"])
-    probability: float | None = Field(None, ge=0, le=1)
+    probability: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
     count: int | None = Field(None, ge=1, le=1_000_000, description="Apply to the next N matching calls.")
-    status_code: int | None = Field(None, description="error: the status to answer.")
-    error_code: int | None = Field(None, description="error: Partner Center's code in the body.")
+    status_code: int | None = Field(None, ge=400, le=599, description="error: the status to answer, 400 to 599.")
+    # Stored in a 32-bit integer column on PostgreSQL; Partner Center's own codes are far smaller.
+    error_code: int | None = Field(
+        None, ge=0, le=2_147_483_647, description="error: Partner Center's code in the body (0 to 2147483647)."
+    )
     message: str | None = Field(None, max_length=1000)
     retry_after_seconds: int | None = Field(None, ge=1, le=3600, description="throttle: Retry-After.")
     latency_ms: int | None = Field(None, ge=1, le=60_000, description="latency: milliseconds added.")

@@ -20,7 +20,8 @@ async def fire_due_timers_everywhere(db: Database) -> int:
         async with db.transaction() as session:
             sandbox = await session.get(Sandbox, sandbox_id)
             if sandbox is not None:  # deleted meanwhile
-                count += len(await service.run_due_timers(await SandboxContext.enter(session, sandbox, SYSTEM)))
+                advanced = await service.run_due_timers(await SandboxContext.enter(session, sandbox, SYSTEM))
+                count += len(advanced.fired)
     return count
 
 

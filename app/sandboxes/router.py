@@ -92,15 +92,25 @@ async def read_clock(ctx: Operator) -> Any:
     return _clock(ctx)
 
 
-def _fired(fired: list[timers.Fired]) -> list[FiredTimer]:
-    return [FiredTimer(kind=f.kind, ref=f.ref, due_at=f.due_at, status=f.status, error=f.error) for f in fired]
+def _advanced(ctx: SandboxContext, advanced: service.Advanced, *, frozen: bool | None = None) -> ClockAdvanced:
+    fired = advanced.fired
+    return ClockAdvanced(
+        now=ctx.now,
+        frozen=ctx.sandbox.frozen_at is not None if frozen is None else frozen,
+        fired=[FiredTimer(kind=f.kind, ref=f.ref, due_at=f.due_at, status=f.status, error=f.error) for f in fired],
+        fired_count=len(fired),
+        complete=advanced.complete,
+        continue_to=None if advanced.complete else advanced.target,
+    )
 
 
 @router.post("/clock/advance", response_model=ClockAdvanced, summary="Move the clock forward and fire due timers")
 async def advance_clock(ctx: Operator, body: ClockAdvance) -> Any:
-    """Give one of `days`, `hours`, `businessDays` or `to`. The clock never moves back (400).
-    Every timer that falls due fires in due-time order, each seeing the clock at its due time."""
-    fired = await service.advance_clock(
+    """Give one of `days`, `hours`, `minutes`, `seconds`, `businessDays` or `to`. The clock never moves back, and
+    one call moves it at most 3653 days (ten years) (400). Every timer that falls due fires in due-time order, each
+    seeing the clock at its due time; after 200 the call stops at the last instant that fired and answers
+    `complete: false` with `continueTo`: call again to go on."""
+    advanced = await service.advance_clock(
         ctx,
         days=body.days,
         hours=body.hours,
@@ -109,13 +119,13 @@ async def advance_clock(ctx: Operator, body: ClockAdvance) -> Any:
         business_days=body.business_days,
         to=body.to,
     )
-    return ClockAdvanced(now=ctx.now, frozen=ctx.sandbox.frozen_at is not None, fired=_fired(fired))
+    return _advanced(ctx, advanced)
 
 
 @router.post("/clock/freeze", response_model=ClockAdvanced, summary="Hold the clock")
 async def freeze_clock(ctx: Operator, body: Annotated[ClockFreeze | None, Body()] = None) -> Any:
-    fired = await service.freeze_clock(ctx, at=body.at if body else None)
-    return ClockAdvanced(now=ctx.now, frozen=True, fired=_fired(fired))
+    advanced = await service.freeze_clock(ctx, at=body.at if body else None)
+    return _advanced(ctx, advanced, frozen=True)
 
 
 @router.post("/clock/resume", response_model=Clock, summary="Let a frozen clock run again")
@@ -148,9 +158,10 @@ async def schedule_reminder(ctx: Operator, body: ReminderCreate) -> Any:
 
 @router.post("/timers/run", response_model=ClockAdvanced, summary="Fire the timers already due")
 async def run_timers(ctx: Operator) -> Any:
-    """What the background loop does every second, on demand: fire every timer due at the clock's now."""
-    fired = await service.run_due_timers(ctx)
-    return ClockAdvanced(now=ctx.now, frozen=ctx.sandbox.frozen_at is not None, fired=_fired(fired))
+    """What the background loop does every second, on demand: fire every timer due at the clock's now, at most
+    200 per call (`complete: false` says more are due)."""
+    advanced = await service.run_due_timers(ctx)
+    return _advanced(ctx, advanced)
 
 
 @router.post(

@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import AwareDatetime, EmailStr, Field
@@ -32,13 +32,23 @@ class SandboxCreated(SandboxOut):
     admin_key: str = Field(description="Shown once: send it as `Authorization: Bearer <adminKey>`.")
 
 
+# One call moves the clock at most this far: a span past it would overflow Python's datetime (a 500) or hold the
+# sandbox row while decades of recurring timers fire. Longer journeys are several calls.
+MAX_ADVANCE_DAYS = 3653
+MAX_ADVANCE = timedelta(days=MAX_ADVANCE_DAYS)
+# Timers one call fires at most: a recurring timer over a long span would otherwise hold the sandbox row (and every
+# request of the sandbox waiting on it) for minutes. The clock stops after the instant that passed the budget.
+MAX_FIRED_PER_CALL = 200
+_SPAN = f"at most {MAX_ADVANCE_DAYS} days (ten years) per call"
+
+
 class ClockAdvance(Request):
-    days: float | None = Field(None, ge=0)
-    hours: float | None = Field(None, ge=0)
-    minutes: float | None = Field(None, ge=0)
-    seconds: float | None = Field(None, ge=0)
-    business_days: int | None = Field(None, ge=0, le=3650)
-    to: AwareDatetime | None = None
+    days: float | None = Field(None, ge=0, le=MAX_ADVANCE_DAYS, allow_inf_nan=False, description=_SPAN)
+    hours: float | None = Field(None, ge=0, le=MAX_ADVANCE_DAYS * 24, allow_inf_nan=False, description=_SPAN)
+    minutes: float | None = Field(None, ge=0, le=MAX_ADVANCE_DAYS * 24 * 60, allow_inf_nan=False, description=_SPAN)
+    seconds: float | None = Field(None, ge=0, le=MAX_ADVANCE_DAYS * 24 * 3600, allow_inf_nan=False, description=_SPAN)
+    business_days: int | None = Field(None, ge=0, le=2609, description="At most 2609 (ten years of weekdays).")
+    to: AwareDatetime | None = Field(None, description=f"No later than {MAX_ADVANCE_DAYS} days (ten years) from now.")
 
 
 class ClockFreeze(Request):
@@ -55,13 +65,21 @@ class FiredTimer(Schema):
 
 class ClockAdvanced(Clock):
     fired: list[FiredTimer]
+    fired_count: int = Field(description="How many timers this call fired.")
+    complete: bool = Field(
+        description=f"False when the call stopped after firing its share of timers ({MAX_FIRED_PER_CALL}): `now` is "
+        'where it got to; call again with `{"to": continueTo}` to go on.'
+    )
+    continue_to: datetime | None = Field(None, description="Where the clock was asked to go, when `complete` is false.")
 
 
 class ReminderCreate(Request):
     label: str = Field(min_length=1, max_length=200)
     due_at: AwareDatetime | None = None
-    after_hours: float | None = Field(None, ge=0)
-    after_business_days: int | None = Field(None, ge=0, le=3650)
+    after_hours: float | None = Field(
+        None, ge=0, le=MAX_ADVANCE_DAYS * 24, allow_inf_nan=False, description="At most ten years of hours."
+    )
+    after_business_days: int | None = Field(None, ge=0, le=2609, description="At most 2609 (ten years of weekdays).")
     notify_to: EmailStr | None = None
     tenant_id: uuid.UUID | None = None
 

@@ -1,6 +1,7 @@
 """Sandboxes, their settings and their clock."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from app.kernel.credentials import digest, new_secret
 from app.kernel.errors import BadRequest
 from app.kernel.settings import SandboxSettings
 from app.models import Base, Sandbox, Timer, TimerStatus
+from app.sandboxes.schemas import MAX_ADVANCE, MAX_ADVANCE_DAYS, MAX_FIRED_PER_CALL
 
 
 def _settings_or_400(build: Any, *args: Any) -> SandboxSettings:
@@ -90,6 +92,15 @@ async def update_settings(ctx: SandboxContext, patch: dict[str, Any]) -> Sandbox
     return valid
 
 
+@dataclass(frozen=True)
+class Advanced:
+    """What one call did: the timers fired, and whether the clock reached `target` (else call again with it)."""
+
+    fired: list[timers.Fired]
+    target: datetime
+    complete: bool
+
+
 async def advance_clock(
     ctx: SandboxContext,
     *,
@@ -99,8 +110,9 @@ async def advance_clock(
     seconds: float | None = None,
     business_days: int | None = None,
     to: datetime | None = None,
-) -> list[timers.Fired]:
-    """Move the clock forward (never back) and fire every timer that fell due, in due order."""
+) -> Advanced:
+    """Move the clock forward (never back, at most MAX_ADVANCE per call) and fire every timer that fell due, in due
+    order; past MAX_FIRED_PER_CALL timers the clock stops where the last one fired and the answer says so."""
     await _lock(ctx)
     given = [v for v in (days, hours, minutes, seconds, business_days, to) if v is not None]
     if len(given) != 1:
@@ -116,8 +128,33 @@ async def advance_clock(
             f"The clock never moves backwards: it is {ctx.now.isoformat()}, and {target.isoformat()} "
             "is earlier. Create a new sandbox (or reset this one) to start from real time again."
         )
+    if target - ctx.now > MAX_ADVANCE:
+        raise BadRequest(
+            f"One call moves the clock at most {MAX_ADVANCE_DAYS} days (ten years): it is {ctx.now.isoformat()}, "
+            f"and {target.isoformat()} is further. Advance in several calls."
+        )
+    return await _fire_until(ctx, target)
+
+
+async def _next_due(ctx: SandboxContext, until: datetime) -> datetime | None:
+    stmt = select(func.min(Timer.due_at)).where(
+        Timer.sandbox_id == ctx.sandbox_id, Timer.status == TimerStatus.PENDING, Timer.due_at <= until
+    )
+    return (await ctx.session.execute(stmt)).scalar_one_or_none()
+
+
+async def _fire_until(ctx: SandboxContext, target: datetime) -> Advanced:
+    """Walk the clock to `target` from one due instant to the next, so a call can stop between two instants once
+    it has fired its share: the sandbox row is held for a bounded time, and a later call goes on from there."""
+    await ctx.session.flush()
+    fired: list[timers.Fired] = []
+    while (due := await _next_due(ctx, target)) is not None:
+        if len(fired) >= MAX_FIRED_PER_CALL:
+            return Advanced(fired=fired, target=target, complete=False)
+        _set_now(ctx, max(due, ctx.now))
+        fired += await timers.run_due(ctx)
     _set_now(ctx, target)
-    return await timers.run_due(ctx)
+    return Advanced(fired=fired, target=target, complete=True)
 
 
 def _set_now(ctx: SandboxContext, target: datetime) -> None:
@@ -128,13 +165,16 @@ def _set_now(ctx: SandboxContext, target: datetime) -> None:
     ctx.now = target
 
 
-async def freeze_clock(ctx: SandboxContext, *, at: datetime | None = None) -> list[timers.Fired]:
-    """Hold the clock at its current reading, or at a later instant `at` (firing what falls due)."""
-    fired = await advance_clock(ctx, to=at) if at is not None else []
-    if at is None:
+async def freeze_clock(ctx: SandboxContext, *, at: datetime | None = None) -> Advanced:
+    """Hold the clock at its current reading, or at a later instant `at` (firing what falls due; where more than
+    MAX_FIRED_PER_CALL fall due, it holds where the last one fired)."""
+    if at is not None:
+        advanced = await advance_clock(ctx, to=at)
+    else:
         await _lock(ctx)
+        advanced = Advanced(fired=[], target=ctx.now, complete=True)
     ctx.sandbox.frozen_at = ctx.now
-    return fired
+    return advanced
 
 
 async def resume_clock(ctx: SandboxContext) -> None:
@@ -146,9 +186,10 @@ async def resume_clock(ctx: SandboxContext) -> None:
     ctx.sandbox.frozen_at = None
 
 
-async def run_due_timers(ctx: SandboxContext) -> list[timers.Fired]:
+async def run_due_timers(ctx: SandboxContext) -> Advanced:
+    """Fire the timers due at the clock's now, at most MAX_FIRED_PER_CALL of them (the rest on the next call)."""
     await _lock(ctx)
-    return await timers.run_due(ctx)
+    return await _fire_until(ctx, ctx.now)
 
 
 async def sandboxes_with_due_timers(session: AsyncSession) -> list[uuid.UUID]:

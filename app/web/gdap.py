@@ -5,7 +5,6 @@ its JSON twin (`POST /admin/v1/granularAdminRelationships/{id}/approve`) call th
 """
 
 import uuid
-from html import escape
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -21,7 +20,7 @@ from app.kernel.context import OPERATOR, CustomerContext, SandboxContext
 from app.kernel.db import TransactionalRoute, get_session
 from app.kernel.errors import DomainError, NotFound
 from app.models import GdapRelationshipStatus, Sandbox
-from app.web.pages import note, page, role_list, sign_in_form
+from app.web.pages import message, refuse_cross_site, render
 
 router = APIRouter(
     prefix="/admin", tags=["admin center pages"], route_class=TransactionalRoute, default_response_class=HTMLResponse
@@ -33,7 +32,7 @@ TITLE = "Approve a partner's admin access"
 
 
 def _not_found() -> HTMLResponse:
-    return HTMLResponse(page("Request not found", note("error", "This approval link is not valid.")), status_code=404)
+    return message("Request not found", "error", "This approval link is not valid.", status_code=404)
 
 
 async def _found(
@@ -49,21 +48,33 @@ async def _found(
         return None
 
 
-def _request_text(view: approval.ApprovalView) -> str:
+def _request(
+    view: approval.ApprovalView,
+    *,
+    title: str = TITLE,
+    action: str | None = None,
+    username: str = "",
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     r = view.relationship
-    partner = f'<span class="partner">{escape(view.partner.display_name)}</span>'
-    mpn = f" (partner ID {escape(view.partner_mpn_id)})" if view.partner_mpn_id else ""
-    roles = role_list([(role_name(x), CATALOG[x].grants if x in CATALOG else "") for x in r.role_definition_ids])
     if auto_extends(r):
         renewal = "It then renews itself for 180 days at a time until you or the partner end it."
     else:
         renewal = "It ends on its own after that, unless the partner asks again."
-    return (
-        f"<h1>{partner} asks for administrative access to your organization</h1>"
-        f"<p>{partner}{mpn} asks for these roles in your organization, through the relationship "
-        f"<em>{escape(r.display_name)}</em>:</p>{roles}"
-        f'<p id="duration">For {escape(in_words(length_of(r)))} from your approval. {renewal}</p>'
-        "<p>You can end this access at any time in the admin center.</p>"
+    return render(
+        "gdap_request.html",
+        status_code=status_code,
+        title=title,
+        partner_name=view.partner.display_name,
+        mpn_id=view.partner_mpn_id,
+        relationship_name=r.display_name,
+        roles=[(role_name(x), CATALOG[x].grants if x in CATALOG else "") for x in r.role_definition_ids],
+        duration=in_words(length_of(r)),
+        renewal=renewal,
+        action=action,
+        username=username,
+        error=error,
     )
 
 
@@ -75,21 +86,22 @@ def _closed(ctx: SandboxContext, view: approval.ApprovalView) -> HTMLResponse | 
     if r.status in (R.APPROVAL_PENDING, R.EXPIRED) and r.active_at is None:
         when = f" on {expires_at:%Y-%m-%d}" if expires_at else ""
         text = f"This request expired{when}. Ask the partner for a new one."
-        return HTMLResponse(page("Request expired", note("error", text)), status_code=410)
+        return message("Request expired", "error", text, status_code=410)
     if r.status in (R.APPROVED, R.ACTIVATING, R.ACTIVE):
         text = "This request was already approved."
-        return HTMLResponse(page("Request already approved", note("error", text)), status_code=409)
+        return message("Request already approved", "error", text, status_code=409)
     text = f"This relationship has ended ({r.status})."
-    return HTMLResponse(page("Relationship ended", note("error", text)), status_code=410)
+    return message("Relationship ended", "error", text, status_code=410)
 
 
-def _approved_text(view: approval.ApprovalView) -> str:
+def _approved(view: approval.ApprovalView) -> HTMLResponse:
     r = view.relationship
-    until = f" until {r.end_at:%Y-%m-%d}" if r.end_at else ""
-    return (
-        note("ok", "Relationship approved.")
-        + f"<h1>{escape(view.partner.display_name)} has administrative access</h1>"
-        + f'<p>Status: <span id="status">{escape(r.status.value)}</span>{escape(until)}.</p>'
+    return render(
+        "gdap_approved.html",
+        title="Relationship approved",
+        partner_name=view.partner.display_name,
+        status=r.status.value,
+        until=f" until {r.end_at:%Y-%m-%d}" if r.end_at else "",
     )
 
 
@@ -105,7 +117,7 @@ async def gdap_approval_page(
     if closed is not None:
         return closed
     action = f"{request.url_for('approve_on_gdap_page', relationship_id=relationship_id)}?sandbox={ctx.sandbox_id}"
-    return HTMLResponse(page(TITLE, _request_text(view) + sign_in_form(action, verb="approve")))
+    return _request(view, action=action)
 
 
 @router.post(
@@ -119,6 +131,8 @@ async def approve_on_gdap_page(
     password: Annotated[str, Form()],
     sandbox: SandboxId = None,
 ) -> HTMLResponse:
+    if (cross_site := refuse_cross_site(request)) is not None:
+        return cross_site
     found = await _found(session, relationship_id, sandbox)
     if found is None:
         return _not_found()
@@ -129,12 +143,8 @@ async def approve_on_gdap_page(
     action = f"{request.url_for('approve_on_gdap_page', relationship_id=relationship_id)}?sandbox={ctx.sandbox_id}"
     signed_in = await identity.sign_in(session, sandbox_id=ctx.sandbox_id, upn=username, password=password)
     if signed_in is None:
-        body = (
-            _request_text(view)
-            + note("error", "The email or password is not right.")
-            + sign_in_form(action, username=username, verb="approve")
-        )
-        return HTMLResponse(page(TITLE, body), status_code=401)
+        error = "The email or password is not right."
+        return _request(view, action=action, username=username, error=error, status_code=401)
     try:
         async with session.begin_nested():  # a refusal leaves nothing half-written behind the page
             # Whoever signed in acts as a customer; approve_relationship refuses one of another kind of tenant.
@@ -143,8 +153,7 @@ async def approve_on_gdap_page(
     except NotFound:
         # The page showed the request to whoever held the link; only another organization's admin lands here.
         text = "This request was sent to another organization: sign in with an account of that organization."
-        return HTMLResponse(page("Request not approved", _request_text(view) + note("error", text)), status_code=403)
+        return _request(view, title="Request not approved", error=text, status_code=403)
     except DomainError as refused:
-        body = _request_text(view) + note("error", refused.message)
-        return HTMLResponse(page("Request not approved", body), status_code=refused.status_code)
-    return HTMLResponse(page("Relationship approved", _approved_text(approved)))
+        return _request(view, title="Request not approved", error=refused.message, status_code=refused.status_code)
+    return _approved(approved)

@@ -159,3 +159,78 @@ async def test_dispatch_with_an_ms_request_id_delivers_and_answers(world: World)
     # Outside the request transaction, the admin key still guards it.
     r = await world.http.post(f"/sim/v1/sandboxes/{world.id}/webhooks/dispatch", headers=bearer("not-the-key"))
     assert r.status_code == 401, r.text
+
+
+async def test_a_webhook_never_targets_link_local_addresses_or_other_schemes(world: World) -> None:
+    partner = await world.direct_bill_partner()
+    token = await partner.app_token()
+    refused = [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fe80::1]/hook",
+        "http://[::ffff:169.254.169.254]/hook",
+        "http://2852039166/hook",
+        "http://0xa9fea9fe/hook",
+        "http://0.0.0.0/hook",
+        "ftp://receiver.example/hook",
+        "file:///etc/passwd",
+        "http:///hook",
+        "http://receiver.example:99999/hook",
+    ]
+    for url in refused:
+        r = await world.http.post(
+            "/webhooks/v1/registration",
+            headers=bearer(token),
+            json={"WebhookUrl": url, "WebhookEvents": ["test-created"]},
+        )
+        assert r.status_code == 400, (url, r.text)
+        assert "WebhookUrl" in r.json()["description"], r.text
+    assert (await partner.get("/webhooks/v1/registration")).status_code == 404
+    await register(partner, "http://127.0.0.1:9/hook", ["test-created"])
+
+
+async def test_the_sandbox_setting_restricts_webhook_targets(world: World) -> None:
+    partner = await world.direct_bill_partner()
+    token = await partner.app_token()
+
+    async def attempt(url: str) -> int:
+        r = await world.http.put(
+            "/webhooks/v1/registration",
+            headers=bearer(token),
+            json={"WebhookUrl": url, "WebhookEvents": ["test-created"]},
+        )
+        return r.status_code
+
+    await register(partner, "http://10.0.0.5:5432/hook", ["test-created"])  # `any`, the default
+    assert (await world.sim("PATCH", "/settings", json={"webhookTargets": "public"})).status_code == 200
+    assert await attempt("http://10.0.0.5:5432/hook") == 400
+    assert await attempt("http://localhost:8080/hook") == 400
+    assert await attempt("http://127.0.0.1:8080/hook") == 400
+    assert await attempt("https://receiver.example/hook") == 200
+    assert (await world.sim("PATCH", "/settings", json={"webhookTargets": "loopback"})).status_code == 200
+    assert await attempt("https://receiver.example/hook") == 400
+    assert await attempt("http://localhost:8080/hook") == 200
+    assert await attempt("http://[::1]:8080/hook") == 200
+    assert (await world.sim("PATCH", "/settings", json={"webhookTargets": "nowhere"})).status_code == 400
+
+
+async def test_a_validation_answer_reports_the_status_never_the_receivers_body(world: World) -> None:
+    secret = "secret-from-an-internal-service"
+
+    async def hook(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(secret, status_code=403)
+
+    app = Starlette(routes=[Route("/hook", hook, methods=["POST"])])
+    partner = await world.direct_bill_partner()
+    with serving(app) as base:
+        await register(partner, f"{base}/hook", ["test-created"])
+        r = await world.http.post(
+            "/webhooks/v1/registration/validationEvents", headers=bearer(await partner.app_token())
+        )
+        correlation = r.json()["correlationId"]
+        assert (await world.sim("POST", "/webhooks/dispatch")).json()["retrying"] == 1
+    r = await partner.get(f"/webhooks/v1/registration/validationEvents/{correlation}")
+    assert r.status_code == 200, r.text
+    assert r.json()["results"][0]["responseCode"] == 403
+    assert r.json()["results"][0]["responseMessage"] == "Forbidden"
+    assert secret not in r.text
+    assert secret not in (await world.sim("GET", "/webhooks/deliveries")).text

@@ -1,0 +1,95 @@
+"""The server's limits: keep-alive long enough for pooling clients, a SIGTERM that drains and exits, and a request
+that waits too long on the database answering 503 with Retry-After instead of starving the others."""
+
+import asyncio
+import http.client
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.config import Settings
+from app.main import create_app
+from tests.live import free_port
+
+
+def _wait_until_up(port: int, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("cspsim serve exited; see its serve.log")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("cspsim serve did not start")
+
+
+def test_serve_keeps_idle_connections_and_drains_on_sigterm(database: str, tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database, "CSPSIM_DATA_DIR": str(tmp_path), "CSPSIM_LOG_LEVEL": "WARNING"}
+    log = (tmp_path / "serve.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+    )
+    try:
+        _wait_until_up(port, server)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", "/healthz")
+        assert connection.getresponse().read()
+        time.sleep(6.5)  # past uvicorn's own 5 s keep-alive
+        connection.request("GET", "/healthz")  # the same pooled connection, idle for 6.5 s
+        answer = connection.getresponse()
+        assert answer.status == 200
+        answer.read()
+        started = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        # uvicorn shuts down, then re-raises the signal it caught: the exit is SIGTERM's own, as for any process.
+        assert server.wait(timeout=15) in (0, -signal.SIGTERM)
+        assert time.monotonic() - started < 10  # the idle keep-alive connection does not hold the exit
+        connection.close()
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+async def test_a_request_waiting_on_a_locked_sandbox_answers_503_with_retry_after(
+    database: str, tmp_path: Path
+) -> None:
+    if not database.startswith("postgresql"):
+        pytest.skip("row locks wait on PostgreSQL; SQLite serializes writers with its busy timeout")
+    import asyncpg
+
+    app = create_app(Settings(database_url=database, data_dir=tmp_path, db_lock_timeout_seconds=0.5), run_timers=False)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://cspsim.test") as http:
+            created = (await http.post("/sim/v1/sandboxes", json={"name": "locked"})).json()
+            sandbox, admin = created["id"], {"Authorization": f"Bearer {created['adminKey']}"}
+            holder = await asyncpg.connect(database.replace("postgresql+asyncpg://", "postgresql://"))
+            try:
+                async with holder.transaction():
+                    await holder.execute("SELECT 1 FROM sandboxes WHERE id = $1 FOR UPDATE", sandbox)
+                    started = time.monotonic()
+                    r = await http.post(f"/sim/v1/sandboxes/{sandbox}/clock/advance", headers=admin, json={"days": 1})
+                    assert time.monotonic() - started < 5
+                    assert r.status_code == 503, r.text
+                    assert r.headers["retry-after"] == "1"
+                    assert "busy" in r.json()["description"]
+                    assert r.json()["code"] == 710503
+            finally:
+                await holder.close()
+            r = await http.post(f"/sim/v1/sandboxes/{sandbox}/clock/advance", headers=admin, json={"days": 1})
+            assert r.status_code == 200, r.text
+    finally:
+        await app.state.db.dispose()
+        await asyncio.sleep(0)
