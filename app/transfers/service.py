@@ -352,7 +352,7 @@ async def submit_transfer(ctx: PartnerContext, *, customer_id: uuid.UUID, transf
 
 async def _moved(ctx: SandboxContext, old: Subscription, transfer: Transfer, order_id: uuid.UUID) -> Subscription:
     """The old subscription again, on the target: same offer, seats, price and term end (its term runs from the old
-    one's start), and no refund window of its own."""
+    one's start), and the old one's cancellation window, what is left of it (COM-8: none once it passed)."""
     return await create_subscription(
         ctx,
         customer_tenant_id=old.customer_tenant_id,
@@ -372,7 +372,7 @@ async def _moved(ctx: SandboxContext, old: Subscription, transfer: Transfer, ord
         auto_renew=old.auto_renew,
         partner_of_record=transfer.partner_on_record or old.partner_of_record,
         term_from=old.effective_start_date,
-        refund_window=False,
+        window_of=old,
         charge_kind="transferIn",
     )
 
