@@ -91,7 +91,7 @@ def _keep_window(subscription: Subscription, replaced: Subscription, now: dateti
     subscription.refundable_tranches = refundable(replaced, now)
 
 
-def has_commitment(subscription: Subscription) -> bool:
+def _has_commitment(subscription: Subscription) -> bool:
     """A new-commerce subscription with a term (P1M, P1Y, P3Y): COM-8's window governs its seat reductions and its
     cancellation. One without a term (an Azure plan, perpetual software) or a legacy one is not held to it."""
     return subscription.is_new_commerce and subscription.commitment_end_date is not None
@@ -306,7 +306,7 @@ async def _change_status(ctx: SandboxContext, subscription: Subscription, status
 def _require_cancellation_window(subscription: Subscription, now: datetime) -> None:
     """COM-8: a subscription with a term is cancelled only while its window is open. No window means none is open
     (a subscription that arrived by a transfer after the source's window closed), never that there is no limit."""
-    if not has_commitment(subscription):
+    if not _has_commitment(subscription):
         return
     until = subscription.cancellation_allowed_until
     if until is not None and now <= until:
