@@ -111,12 +111,15 @@ class OrderLine:
         }
 
 
-async def _partner_of_record(
+async def partner_of_record(
     ctx: PartnerContext, relationship: CustomerRelationship, customer_id: uuid.UUID, given: str | None
 ) -> str | None:
-    """COM-3: a provider records the indirect reseller's PartnerID; it must be a reseller partnered with the provider
-    and related to the customer. A direct-bill partner records none. Left out, a provider's order for a reseller's
-    customer records that reseller."""
+    """COM-3, for orders and transfers alike: the partner of record of what a partner buys or receives through
+    `relationship`. A direct-bill partner records none. A provider records a known indirect reseller that partners
+    with it and is related to the customer: one holding the customer as indirect reseller, or the one the provider
+    holds the customer for (its relationship's counterpart: the reseller that created it with the provider, or the
+    transitioning partner that handed it over by the extension, REL-6, and still holds it as direct bill). Left
+    out, that counterpart is recorded; named, the same reseller is accepted."""
     if relationship.kind is RelationshipKind.DIRECT_BILL:
         if given:
             raise RuleViolation(
@@ -134,15 +137,20 @@ async def _partner_of_record(
     profile = await ctx.session.scalar(
         select(PartnerProfile).where(PartnerProfile.sandbox_id == ctx.sandbox_id, PartnerProfile.partner_id == given)
     )
-    related = profile is not None and any(
+    if profile is None:
+        raise RuleViolation(
+            "COM-3",
+            f"No partner has the PartnerID {given}: name your indirect reseller's PartnerID as partner of "
+            "record, or leave it out to record the reseller you hold this customer for.",
+            status_code=400,
+            code=800015,
+            error_name="PartnerIdNotFound",
+        )
+    related = profile.tenant_id == relationship.counterpart_tenant_id or any(
         r.kind is RelationshipKind.INDIRECT_RESELLER
         for r in await customers.relationships_with(ctx, customer_id, profile.tenant_id)
     )
-    if (
-        profile is None
-        or not related
-        or not await providers.are_partners(ctx, provider_id=ctx.tenant_id, reseller_id=profile.tenant_id)
-    ):
+    if not related or not await providers.are_partners(ctx, provider_id=ctx.tenant_id, reseller_id=profile.tenant_id):
         raise RuleViolation(
             "COM-3",
             f"{given} is not a valid partner of record here: it must be an indirect reseller "
@@ -214,7 +222,7 @@ async def place_order(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items
             country=customer.country,
             quantity=line.quantity,
         )
-        on_record = await _partner_of_record(ctx, relationship, customer_id, line.partner_id_on_record)
+        on_record = await partner_of_record(ctx, relationship, customer_id, line.partner_id_on_record)
         subscription = await create_subscription(
             ctx,
             customer_tenant_id=customer_id,

@@ -128,7 +128,8 @@ async def update_subscription(
     ctx: PartnerCaller, customer_id: uuid.UUID, subscription_id: uuid.UUID, body: SubscriptionPatch
 ) -> Any:
     """COM-8: seats up any time; seats down and cancellation (`status: deleted`) only within 168 hours of purchase,
-    renewal or the added tranche."""
+    renewal or the added tranche. A subscription that arrived by a transfer keeps what is left of the source's
+    window; with none left (`cancellationAllowedUntilDate` null) it cannot be cancelled until it renews."""
     scheduled = body.scheduled_next_term_instructions
     return subscription_out(
         await subscriptions.update_subscription(

@@ -83,6 +83,20 @@ def open_tranche(subscription: Subscription, quantity: int, now: datetime) -> No
     subscription.refundable_tranches = [*refundable(subscription, now), {"quantity": quantity, "allowedUntil": until}]
 
 
+def _keep_window(subscription: Subscription, replaced: Subscription, now: datetime) -> None:
+    """COM-8 across a transfer: the term's rules go with the seats, so the window is the replaced subscription's
+    while it is open, and closed (None: never cancellable this term, as Partner Center's null says) once it passed."""
+    until = replaced.cancellation_allowed_until
+    subscription.cancellation_allowed_until = until if until is not None and until > now else None
+    subscription.refundable_tranches = refundable(replaced, now)
+
+
+def _has_commitment(subscription: Subscription) -> bool:
+    """A new-commerce subscription with a term (P1M, P1Y, P3Y): COM-8's window governs its seat reductions and its
+    cancellation. One without a term (an Azure plan, perpetual software) or a legacy one is not held to it."""
+    return subscription.is_new_commerce and subscription.commitment_end_date is not None
+
+
 async def start_term(ctx: SandboxContext, subscription: Subscription, start: datetime) -> None:
     """A term begins (purchase or renewal): its end, its cancellation window, its renewal timer."""
     end = term_end(start, subscription.term_duration)
@@ -116,12 +130,14 @@ async def create_subscription(
     currency: str | None = None,
     commitment_end_date: date | None = None,
     term_from: datetime | None = None,
-    refund_window: bool = True,
+    window_of: Subscription | None = None,
     charge_kind: str | None = None,
 ) -> Subscription:
     """The one way a subscription comes to be (an order's line, a transfer's arrival, a purchase outside CSP): active,
-    its term started at `term_from` (none: no term dates, as for a purchase outside CSP), its 168-hour window open
-    unless `refund_window` is off (a transfer opens none, COM-8), and its first charge when `charge_kind` names one."""
+    its term started at `term_from` (none: no term dates, as for a purchase outside CSP), and its first charge when
+    `charge_kind` names one. COM-8: a purchase opens its own 168-hour window; a subscription arriving by a transfer
+    (`window_of`: the one it replaces) opens none of its own but keeps what is left of that one's window and seat
+    tranches: none if it has passed, and then it cannot be cancelled until its term renews."""
     subscription = Subscription(
         sandbox_id=ctx.sandbox_id,
         id=await ctx.new_id(),
@@ -149,8 +165,8 @@ async def create_subscription(
     ctx.session.add(subscription)
     if term_from is not None:
         await start_term(ctx, subscription, term_from)
-        if not refund_window:
-            subscription.refundable_tranches, subscription.cancellation_allowed_until = [], None
+        if window_of is not None:
+            _keep_window(subscription, window_of, ctx.now)
     if charge_kind is not None:
         await charge(ctx, subscription, kind=charge_kind, quantity=quantity)
     return subscription
@@ -279,20 +295,33 @@ async def _change_seats(ctx: SandboxContext, subscription: Subscription, quantit
 
 async def _change_status(ctx: SandboxContext, subscription: Subscription, status: SubscriptionStatus) -> None:
     if status is S.DELETED:
-        until = subscription.cancellation_allowed_until
-        if until is not None and ctx.now > until:
-            raise RuleViolation(
-                "COM-8",
-                f"A new-commerce subscription can be cancelled only within 168 hours of its "
-                f"purchase or renewal; this window closed at {until.isoformat()}. Turn auto-renew "
-                "off to let it end with its term.",
-                status_code=400,
-            )
+        _require_cancellation_window(subscription, ctx.now)
         await _move(ctx, subscription, S.DELETED, "cancel")
         await timers.cancel(ctx, kind=RENEW_TIMER, ref=subscription.id)
         await charge(ctx, subscription, kind="cancel", quantity=subscription.quantity)
         return
     await _move(ctx, subscription, status, "suspend" if status is S.SUSPENDED else "reactivate")
+
+
+def _require_cancellation_window(subscription: Subscription, now: datetime) -> None:
+    """COM-8: a subscription with a term is cancelled only while its window is open. No window means none is open
+    (a subscription that arrived by a transfer after the source's window closed), never that there is no limit."""
+    if not _has_commitment(subscription):
+        return
+    until = subscription.cancellation_allowed_until
+    if until is not None and now <= until:
+        return
+    closed = (
+        f"this window closed at {until.isoformat()}"
+        if until is not None
+        else "it has no cancellation window in this term (it arrived by a transfer after the source's window closed)"
+    )
+    raise RuleViolation(
+        "COM-8",
+        f"A new-commerce subscription can be cancelled only within 168 hours of its purchase or renewal; {closed}. "
+        "Turn auto-renew off to let it end with its term.",
+        status_code=400,
+    )
 
 
 @timers.on_timer(RENEW_TIMER)

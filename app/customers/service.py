@@ -345,11 +345,15 @@ async def require_purchase_relationship(ctx: SandboxContext, customer_id: uuid.U
             "direct-bill capability.",
         )
     if can.indirect_provider:
+        # The one check of a provider's own relationship, for its orders and the transfers it asks (20002: Partner
+        # Center's "no commerce relationship"); TRF-2 is the transfer target's rule for everyone else.
         raise RuleViolation(
             "REL-5",
             "A provider needs its own reseller relationship with the customer before it "
             "orders or requests transfers for it: have the reseller send an indirect reseller "
             "invitation, or use the reseller relationship extension.",
+            code=20002,
+            error_name="NoCommerceRelationship",
         )
     raise NotFound("Customer", customer_id)
 

@@ -50,7 +50,8 @@ def _out(ctx: PartnerContext, t: Transfer, names: dict[uuid.UUID, str]) -> Trans
     summary="Ask another partner to transfer a customer's subscriptions to you (target)",
 )
 async def create_transfer(ctx: PartnerCaller, customer_id: uuid.UUID, body: TransferCreate) -> Any:
-    """TRF-2 (a relationship first), TRF-3 (the source is notified), TRF-5 (expiry)."""
+    """TRF-2 (a target that can transact for the customer; a provider without its own relationship is REL-5, code
+    20002), COM-3 (a valid partner of record), TRF-3 (the source is notified), TRF-5 (expiry)."""
     return await _one_out(
         ctx,
         await service.create_transfer(

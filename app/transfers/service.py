@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.commerce.lifecycle import SUBSCRIPTION
-from app.commerce.orders import OrderLine, create_order
+from app.commerce.orders import OrderLine, create_order, partner_of_record
 from app.commerce.subscriptions import RENEW_TIMER, charge, create_subscription
 from app.customers import service as customers
 from app.events.service import move, notify, record_change
@@ -19,8 +19,8 @@ from app.kernel.errors import BadRequest, Conflict, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
 from app.models import (
+    CustomerRelationship,
     Order,
-    RelationshipKind,
     Subscription,
     SubscriptionChannel,
     SubscriptionStatus,
@@ -48,24 +48,19 @@ async def create_transfer(
     partner_on_record: str | None,
     transfer_type: int,
 ) -> Transfer:
-    """TRF-2: the target must hold a transacting reseller relationship with the customer (refused alike whether or
-    not the customer exists). TRF-3: the request names the source partner and the customer's email; the source is
+    """TRF-2: the target must be able to transact for the customer (a provider's own relationship is REL-5). COM-3:
+    a provider's partner of record is checked as an order's is, and recorded (left out: the reseller it holds the
+    customer for). TRF-3: the request names the source partner and the customer's email; the source is
     notified, with an event and an audit record. TRF-5: it expires after transferExpiryDays."""
     require_role(ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.ADMIN_AGENT, action="create a transfer", apps=True)
     target_id = ctx.tenant_id
     if transfer_type != 5:
         raise BadRequest("cspsim moves new-commerce subscriptions: transferType is 5.")
-    mine = await customers.relationships_with(ctx, customer_id, target_id)
-    if not any(r.kind in (RelationshipKind.DIRECT_BILL, RelationshipKind.INDIRECT_PROVIDER) for r in mine):
-        raise RuleViolation(
-            "TRF-2",
-            "Establish a reseller relationship with the customer before asking for a "
-            "transfer: send it the relationship request link (GET /v1/customers/relationshiprequests) "
-            "and let it accept.",
-        )
+    relationship = await _require_transacting_target(ctx, customer_id)
     source = await ctx.session.get(Tenant, (ctx.sandbox_id, source_partner_tenant_id))
     if source is None or source.kind is not TenantKind.PARTNER or source.id == target_id:
         raise BadRequest(f"{source_partner_tenant_id} is not another partner's tenant.")
+    on_record = await partner_of_record(ctx, relationship, customer_id, partner_on_record)
     if target_product_types:
         unknown = set(target_product_types) - {"OnlineServicesNCE", "Azure", "AzureSubscription", "OnlineServices"}
         if unknown:
@@ -80,7 +75,7 @@ async def create_transfer(
         status=T.ACTIVE,
         transfer_type=transfer_type,
         target_product_types=target_product_types,
-        partner_on_record=partner_on_record,
+        partner_on_record=on_record,
         line_items=[],
         created_by=ctx.actor.name,
         created_at=ctx.now,
@@ -130,6 +125,37 @@ async def create_transfer(
         body=f"Transfer {transfer.id} asks your current partner to move your subscriptions.",
     )
     return transfer
+
+
+async def _require_transacting_target(ctx: PartnerContext, customer_id: uuid.UUID) -> CustomerRelationship:
+    """TRF-2: the target must be able to transact for the customer: an active direct-bill partner holding it
+    directly, or an indirect provider with its own relationship; the relationship it receives through is answered.
+
+    The decision on ids: a provider's own relationship is REL-5, checked in one place for its orders and its
+    transfers alike (`customers.require_purchase_relationship`, Partner Center's 20002). TRF-2 refuses every other
+    target, under the same 20002: a partner that cannot transact at all (an indirect reseller, a direct bill that is
+    Restricted, even one still holding its old direct-bill relationship) and a direct-bill partner the customer has
+    not accepted; alike whether or not the customer exists."""
+    can = await programs.capabilities(ctx, ctx.tenant_id)
+    if not (can.direct_bill or can.indirect_provider):
+        raise RuleViolation(
+            "TRF-2",
+            "Only a partner that can transact for the customer receives a transfer: an active direct-bill "
+            "partner or an indirect provider. As an indirect reseller (or with your direct bill Restricted), ask "
+            "your provider to create the transfer, with your PartnerID as partnerOnRecord.",
+            code=20002,
+            error_name="NoCommerceRelationship",
+        )
+    if not can.indirect_provider and not await customers.relationships_with(ctx, customer_id, ctx.tenant_id):
+        raise RuleViolation(
+            "TRF-2",
+            "Establish a reseller relationship with the customer before asking for a "
+            "transfer: send it the relationship request link (GET /v1/customers/relationshiprequests) "
+            "and let it accept.",
+            code=20002,
+            error_name="NoCommerceRelationship",
+        )
+    return await customers.require_purchase_relationship(ctx, customer_id)
 
 
 async def _visible(
@@ -201,7 +227,8 @@ async def update_transfer(
     line_items: list[dict[str, Any]] | None,
 ) -> Transfer:
     """The target cancels (`status: Cancel`) while the request is active; the source chooses which subscriptions
-    move. TRF-1: only new-commerce license-based subscriptions and Azure plans; a legacy one must first be migrated.
+    move. TRF-1: only new-commerce license-based subscriptions and Azure plans; a legacy one is refused with what
+    cspsim offers instead of Partner Center's migration (cancel it, buy the new-commerce offer).
     A subscription is in at most one active transfer."""
     transfer = await _visible(ctx, customer_id, transfer_id, for_update=True)
     me = ctx.tenant_id
@@ -260,8 +287,11 @@ async def _source_subscription(ctx: SandboxContext, transfer: Transfer, subscrip
     if not subscription.is_new_commerce:
         raise RuleViolation(
             "TRF-1",
-            f"{subscription.offer_name} is a legacy subscription: migrate it to new commerce "
-            "first, then transfer the new-commerce subscription.",
+            f"{subscription.offer_name} is a legacy subscription: only new-commerce ones move, and cspsim "
+            "has no migration to new commerce yet. Leave it out of this transfer (it stays with the source); or, "
+            "to have it with the target, the source cancels it (PATCH the subscription with status: deleted) and "
+            "the target buys the "
+            f"new-commerce offer (POST /v1/customers/{subscription.customer_tenant_id}/orders).",
             status_code=400,
         )
     if subscription.product_type not in TRANSFERABLE_PRODUCT_TYPES:
@@ -352,7 +382,7 @@ async def submit_transfer(ctx: PartnerContext, *, customer_id: uuid.UUID, transf
 
 async def _moved(ctx: SandboxContext, old: Subscription, transfer: Transfer, order_id: uuid.UUID) -> Subscription:
     """The old subscription again, on the target: same offer, seats, price and term end (its term runs from the old
-    one's start), and no refund window of its own."""
+    one's start), and the old one's cancellation window, what is left of it (COM-8: none once it passed)."""
     return await create_subscription(
         ctx,
         customer_tenant_id=old.customer_tenant_id,
@@ -372,7 +402,7 @@ async def _moved(ctx: SandboxContext, old: Subscription, transfer: Transfer, ord
         auto_renew=old.auto_renew,
         partner_of_record=transfer.partner_on_record or old.partner_of_record,
         term_from=old.effective_start_date,
-        refund_window=False,
+        window_of=old,
         charge_kind="transferIn",
     )
 

@@ -77,7 +77,7 @@ async def test_a_provider_needs_its_own_relationship_to_order(world: World) -> N
     await holder.attest_mca(customer["id"])
     r = await other.order(customer["id"])
     assert r.status_code == 403
-    assert r.json()["rule"] == "REL-5"
+    assert (r.json()["rule"], r.json()["code"]) == ("REL-5", 20002)  # Partner Center: no commerce relationship
     assert (await holder.order(customer["id"])).status_code == 201
 
 
@@ -138,6 +138,33 @@ async def test_the_partner_of_record_must_be_a_related_indirect_reseller(world: 
     r = await direct.order(own["id"], partnerIdOnRecord=reseller.tenant["partnerId"])
     assert r.status_code == 400
     assert r.json()["rule"] == "COM-3"
+
+
+@pytest.mark.rule("COM-3")
+async def test_a_customer_handed_over_by_the_extension_records_its_reseller_named_or_not(world: World) -> None:
+    provider, partner = await world.provider(), await world.direct_bill_partner()
+    customer = await partner.customer_with_mca()
+    r = await partner.post("/v1/servicerequests", json={"category": "DirectBillRestriction", "description": "x"})
+    await world.sim("POST", f"/servicerequests/{r.json()['id']}/resolve")
+    assert (await partner.enroll("IndirectReseller")).status_code == 201
+    await world.accept_mpa(partner)
+    await world.partner_up(provider, partner)
+    r = await partner.post(
+        f"/v1/customers/{customer['id']}/resellerrelationshipextension",
+        json={"indirectProviderId": provider.id, "customerConsentRecorded": True},
+    )
+    assert r.status_code == 201, r.text
+    await provider.attest_mca(customer["id"])
+    r = await provider.order(customer["id"], partnerIdOnRecord="999999999")
+    assert r.status_code == 400
+    assert r.json()["rule"] == "COM-3"
+    named = await provider.order(customer["id"], partnerIdOnRecord=partner.tenant["partnerId"])
+    assert named.status_code == 201, named.text
+    left_out = await provider.order(customer["id"])
+    assert left_out.status_code == 201, left_out.text
+    assert [o.json()["lineItems"][0]["partnerIdOnRecord"] for o in (named, left_out)] == [
+        partner.tenant["partnerId"]
+    ] * 2
 
 
 @pytest.mark.rule("COM-4")

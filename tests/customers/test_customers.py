@@ -145,6 +145,14 @@ async def test_direct_bill_capability_does_not_reach_customers_acquired_as_indir
     seen = (await partner.get(f"/v1/customers/{acquired['id']}")).json()
     assert "addProducts" not in seen["allowedOperations"]
     assert [r["kind"] for r in seen["partnerRelationships"]] == ["IndirectReseller"]
+    # The purchase itself is refused for the acquired customer, allowed for the partner's own.
+    await provider.attest_mca(acquired["id"])
+    await partner.attest_mca(acquired["id"])
+    r = await partner.order(acquired["id"])
+    assert r.status_code == 403
+    assert r.json()["rule"] == "REL-3"
+    await partner.attest_mca(own["id"])
+    assert (await partner.order(own["id"])).status_code == 201
 
 
 @pytest.mark.rule("REL-5")
@@ -156,6 +164,12 @@ async def test_a_provider_without_its_own_relationship_cannot_reach_the_customer
     assert (await first.get(f"/v1/customers/{customer['id']}")).status_code == 200
     assert (await second.get(f"/v1/customers/{customer['id']}")).status_code == 404
     assert customer["id"] not in await customer_ids(second, await second.app_token())
+    # Asked to buy for it, the second provider is told why (Partner Center's 20002); the first one buys.
+    await first.attest_mca(customer["id"])
+    r = await second.order(customer["id"])
+    assert r.status_code == 403
+    assert (r.json()["rule"], r.json()["code"]) == ("REL-5", 20002)
+    assert (await first.order(customer["id"])).status_code == 201
 
 
 @pytest.mark.rule("REL-6")
