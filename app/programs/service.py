@@ -293,7 +293,9 @@ async def capabilities(ctx: SandboxContext, tenant_id: uuid.UUID) -> Capabilitie
     )
     return Capabilities(
         direct_bill=Program.DIRECT_BILL in active,
-        indirect_reseller=Program.INDIRECT_RESELLER in active,
+        # PRG-8 as a derivation too: an Active direct bill leaves no indirect reseller capability, whatever any
+        # enrollment's status says.
+        indirect_reseller=Program.INDIRECT_RESELLER in active and Program.DIRECT_BILL not in active,
         indirect_provider=Program.INDIRECT_PROVIDER in active,
     )
 
