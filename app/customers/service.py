@@ -313,12 +313,14 @@ async def require_purchase_relationship(ctx: SandboxContext, customer_id: uuid.U
 
     REL-5: a provider needs its own reseller relationship with the customer; without one it is refused, whether or
     not the customer exists (so nothing leaks). REL-3: a customer acquired as an indirect reseller is never bought
-    for with the tenant's direct-bill capability. Anyone else unrelated finds no such customer (404)."""
+    for with the tenant's direct-bill capability, which serves the customers acquired as a direct-bill partner, also
+    while direct bill is Restricted during the transition (the decision: `commerce.purchases.require_purchase`).
+    Anyone else unrelated finds no such customer (404)."""
     partner_id = purchasing_partner(ctx)
     mine = await relationships_with(ctx, customer_id, partner_id)
     can = await programs.capabilities(ctx, partner_id)
     for relationship in mine:
-        if relationship.kind is K.DIRECT_BILL and can.direct_bill:
+        if relationship.kind is K.DIRECT_BILL and can.serves_direct_customers:
             return relationship
         if relationship.kind is K.INDIRECT_PROVIDER and can.indirect_provider:
             return relationship
