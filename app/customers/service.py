@@ -130,6 +130,32 @@ async def related_partners(ctx: SandboxContext, customer_id: uuid.UUID) -> list[
     ]
 
 
+async def indirect_partners(
+    ctx: PartnerContext, customer_id: uuid.UUID
+) -> list[tuple[RelatedPartner, RelationshipKind]]:
+    """The customer's indirect resellers and providers other than the caller, each with the role it plays (Partner
+    Center's customer relationships). A transitioning partner that extended its relationship to the caller (REL-6)
+    is the indirect reseller the caller serves the customer with, though it holds the customer as direct bill until
+    the subscriptions move: its provider lists it, as the customer's associatedPartnerId names it."""
+    seen = await get_visible_customer(ctx, customer_id)
+    related = await related_partners(ctx, seen.tenant.id)
+    extended_to_me = {
+        p.relationship.counterpart_tenant_id
+        for p in related
+        if p.relationship.origin is RelationshipOrigin.EXTENSION and p.relationship.partner_tenant_id == ctx.tenant_id
+    }
+    listed: list[tuple[RelatedPartner, RelationshipKind]] = []
+    for partner in related:
+        r = partner.relationship
+        kind = K.INDIRECT_RESELLER if r.kind is K.DIRECT_BILL and r.partner_tenant_id in extended_to_me else r.kind
+        if r.partner_tenant_id == ctx.tenant_id or kind is K.DIRECT_BILL:
+            continue
+        if any(p.relationship.partner_tenant_id == r.partner_tenant_id and k is kind for p, k in listed):
+            continue
+        listed.append((partner, kind))
+    return listed
+
+
 @dataclass(frozen=True)
 class SeenCustomer:
     tenant: Tenant

@@ -164,10 +164,7 @@ async def test_a_transitioning_partner_keeps_serving_its_direct_customers_throug
     partner = await world.direct_bill_partner()
     own = await partner.customer_with_mca()
     assert (await partner.order(own["id"], quantity=10)).status_code == 201
-    r = await partner.post("/v1/servicerequests", json={"category": "DirectBillRestriction", "description": "x"})
-    assert (await world.sim("POST", f"/servicerequests/{r.json()['id']}/resolve")).status_code == 200
-    assert (await partner.enroll("IndirectReseller")).status_code == 201
-    await world.accept_mpa(partner)
+    await world.transition(partner)
     await world.partner_up(provider, partner)
     acquired = (await provider.create_customer(associatedPartnerId=partner.id)).json()
     await provider.attest_mca(acquired["id"])

@@ -152,14 +152,6 @@ async def test_a_status_is_read_in_any_case_and_only_a_partners_status_is_taken(
     assert (await read(partner, path))["status"] == "active"
 
 
-async def restrict_and_enroll_indirect(world: World, partner: Party) -> None:
-    """The transition's first steps: support restricts direct bill, the indirect reseller enrollment and its MPA."""
-    r = await partner.post("/v1/servicerequests", json={"category": "DirectBillRestriction", "description": "x"})
-    assert (await world.sim("POST", f"/servicerequests/{r.json()['id']}/resolve")).status_code == 200
-    assert (await partner.enroll("IndirectReseller")).status_code == 201
-    await world.accept_mpa(partner)
-
-
 @pytest.mark.rule("AGR-1")
 async def test_a_seat_increase_is_a_purchase_and_needs_the_mca(world: World) -> None:
     """The audit's hole: a provider without a valid MCA for the customer raised seats 10 -> 12 while its new order
@@ -169,7 +161,7 @@ async def test_a_seat_increase_is_a_purchase_and_needs_the_mca(world: World) -> 
     customer = await partner.customer_with_mca()
     assert (await partner.order(customer["id"], quantity=10)).status_code == 201
     sub = (await partner.get(f"/v1/customers/{customer['id']}/subscriptions")).json()["items"][0]
-    await restrict_and_enroll_indirect(world, partner)
+    await world.transition(partner)
     await world.partner_up(provider, partner)
     r = await partner.post(
         f"/v1/customers/{customer['id']}/resellerrelationshipextension",

@@ -220,6 +220,68 @@ async def test_the_extension_needs_all_four_conditions(world: World) -> None:
     assert listed[provider.id]["adminPrivileges"] is False
 
 
+@pytest.mark.rule("REL-6")
+async def test_the_extension_keeps_the_consent_and_shows_the_relationship_to_everyone_concerned(world: World) -> None:
+    """The audit: the consent was a flag never stored, and the provider's relationships listed nothing. Now the
+    consent (who, when, on which customer) is read back by both partners and is in both audit logs, and the
+    relationship shows to both partners and in the customer's admin center."""
+    provider = await world.provider()
+    partner = await world.direct_bill_partner()
+    customer = await partner.customer_with_mca()
+    await world.transition(partner)
+    await world.partner_up(provider, partner)
+    path = f"/v1/customers/{customer['id']}/resellerrelationshipextension"
+    consent = {
+        "indirectProviderId": provider.id,
+        "customerConsentRecorded": True,
+        "consentedBy": {"firstName": "Grace", "lastName": "Hopper", "email": "Grace@Customer.example"},
+        "dateConsented": "2026-01-20T00:00:00Z",
+    }
+    refused = await partner.post(path, json={**consent, "customerConsentRecorded": False})
+    assert refused.status_code == 403
+    assert refused.json()["rule"] == "REL-6"
+    refused = await partner.post(path, json={**consent, "dateConsented": "2999-01-01T00:00:00Z"})
+    assert refused.status_code == 400
+    assert refused.json()["rule"] == "REL-6"
+    assert (await partner.get(path, token=await partner.portal_token())).json()["items"] == []
+    r = await partner.post(path, json=consent)
+    assert r.status_code == 201, r.text
+    assert r.json()["associatedPartnerId"] is None  # the partner holds it as direct bill still
+    # Both partners read back the consent and the relationship it allowed.
+    mine = (await partner.get(path, token=await partner.portal_token())).json()["items"]
+    theirs = (await provider.get(path)).json()["items"]
+    assert mine == theirs
+    assert len(mine) == 1
+    record = mine[0]
+    assert (record["customerId"], record["resellerId"], record["indirectProviderId"]) == (
+        customer["id"],
+        partner.id,
+        provider.id,
+    )
+    assert record["consentedBy"] == {"firstName": "Grace", "lastName": "Hopper", "email": "grace@customer.example"}
+    assert record["dateConsented"].startswith("2026-01-20")
+    assert record["recordedBy"] == partner.admin_upn
+    # Both audit logs name it.
+    for party, token in ((partner, await partner.portal_token()), (provider, await provider.app_token())):
+        audit = (await party.get("/v1/auditrecords", token=token)).json()["items"]
+        assert ("extend_reseller_relationship", record["id"]) in [(a["operationType"], a["resourceId"]) for a in audit]
+    # The relationship: the provider names the partner as the customer's indirect reseller, and the other way round.
+    seen = (await provider.get(f"/v1/customers/{customer['id']}")).json()
+    assert seen["associatedPartnerId"] == partner.id
+    listed = (await provider.get(f"/v1/customers/{customer['id']}/relationships")).json()["items"]
+    assert [(p["id"], p["relationshipType"]) for p in listed] == [(partner.id, "indirect_reseller")]
+    relationships = f"/v1/customers/{customer['id']}/relationships"
+    listed = (await partner.get(relationships, token=await partner.portal_token())).json()["items"]
+    assert [(p["id"], p["relationshipType"]) for p in listed] == [(provider.id, "indirect_provider")]
+    holder = Party(
+        world=world, tenant={"id": customer["id"]}, admin_upn=customer["userCredentials"]["userName"], app={}
+    )
+    assert (await customer_sees(world, holder))[provider.id] == ["IndirectProvider"]
+    # A stranger provider learns nothing of it.
+    stranger = await world.provider()
+    assert (await stranger.get(path)).status_code == 404
+
+
 @pytest.mark.rule("REL-7")
 async def test_the_relationship_request_link_serves_each_customer_once(world: World) -> None:
     direct = await world.direct_bill_partner()
