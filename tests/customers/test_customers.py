@@ -414,6 +414,42 @@ async def test_an_attested_mca_does_not_move_to_the_provider_an_admin_center_one
     assert again.status_code == 409
 
 
+@pytest.mark.rule("AGR-2")
+async def test_after_the_transition_the_provider_buys_only_on_an_acceptance_that_was_kept(world: World) -> None:
+    """AGR-2 in what it changes, a purchase: the partner's attestation is not carried over, so the provider's order
+    is refused (AGR-1); the customer's own acceptance in its admin center is kept, so the provider's order goes
+    through with no attestation of its own."""
+    provider = await world.provider()
+    partner = await world.direct_bill_partner()
+    attested, accepted = await partner.customer_with_mca(), (await partner.create_customer()).json()
+    holder = Party(
+        world=world, tenant={"id": accepted["id"]}, admin_upn=accepted["userCredentials"]["userName"], app={}
+    )
+    r = await world.http.post(
+        "/admin/v1/agreements/mca/accept",
+        headers=bearer(await holder.portal_token()),
+        json={"firstName": "Ada", "lastName": "Lovelace", "email": "ada@customer.example"},
+    )
+    assert r.status_code == 201, r.text
+    await world.transition(partner)
+    await world.partner_up(provider, partner)
+    for customer in (attested, accepted):
+        r = await partner.post(
+            f"/v1/customers/{customer['id']}/resellerrelationshipextension",
+            json={"indirectProviderId": provider.id, "customerConsentRecorded": True},
+        )
+        assert r.status_code == 201, r.text
+    refused = await provider.order(attested["id"])
+    assert refused.status_code == 403
+    assert refused.json()["rule"] == "AGR-1"
+    assert "agreements" in refused.json()["description"]
+    r = await provider.order(accepted["id"])
+    assert r.status_code == 201, r.text
+    # The provider records the attested customer's acceptance again, and then buys for it too.
+    await provider.attest_mca(attested["id"])
+    assert (await provider.order(attested["id"])).status_code == 201
+
+
 async def test_a_stranger_reaches_no_customer_through_any_route(world: World) -> None:
     """Every /v1/customers/{customer_id}... route answers a partner with no relationship 404, except asking for a
     transfer, which TRF-2 refuses in the same words whether or not the customer exists (nothing leaks)."""
