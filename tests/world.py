@@ -250,13 +250,18 @@ class World:
     async def transitioning_partner(self, **kw: Any) -> Party:
         """A direct-bill partner that restricted direct bill and completed the indirect reseller enrollment."""
         partner = await self.direct_bill_partner(**kw)
+        await self.transition(partner)
+        return partner
+
+    async def transition(self, partner: Party) -> None:
+        """A direct-bill partner (with its customers) transitions: support restricts direct bill, then the indirect
+        reseller enrollment and its agreement."""
         r = await partner.post("/v1/servicerequests", json={"category": "DirectBillRestriction", "description": "x"})
         assert r.status_code == 201, r.text
         assert (await self.sim("POST", f"/servicerequests/{r.json()['id']}/resolve")).status_code == 200
         r = await partner.enroll("IndirectReseller")
         assert r.status_code == 201, r.text
         await self.accept_mpa(partner)
-        return partner
 
     async def partner_up(self, provider: Party, reseller: Party) -> None:
         """The provider invites the reseller and the reseller's Global admin accepts."""

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import select
 
 from app.catalog import service as catalog
+from app.commerce import purchases
 from app.commerce.subscriptions import create_subscription
-from app.customers import agreements
 from app.customers import service as customers
 from app.events.service import record_change
 from app.kernel import lookup
@@ -191,21 +191,11 @@ async def create_order(
 
 
 async def place_order(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items: list[LineItem]) -> Order:
-    """COM-1: a direct-bill partner orders for its own direct customers; a provider for customers it holds a
-    relationship with (REL-5), never through a relationship acquired as indirect reseller (REL-3). COM-2: an
-    indirect reseller does not order (it asks its provider). AGR-1: the MCA must hold for the ordering partner.
-    COM-4: Direct EA and pay-as-you-go Azure are not resold. COM-3: the partner of record. Each line becomes a
-    new-commerce subscription priced at today's price for its term."""
+    """Who may buy for whom is `purchases.require_purchase` (COM-1, COM-2, REL-3, REL-5, AGR-1, and the
+    transitioning partner's direct customers). COM-4: Direct EA and pay-as-you-go Azure are not resold. COM-3: the
+    partner of record. Each line becomes a new-commerce subscription priced at today's price for its term."""
     partner_id = ctx.tenant_id
-    can = await programs.capabilities(ctx, partner_id)
-    if not (can.direct_bill or can.indirect_provider):
-        raise RuleViolation(
-            "COM-2",
-            "An indirect reseller cannot place orders: ask your provider to order for your "
-            "customer (POST /v1/orderrequests).",
-        )
-    relationship = await customers.require_purchase_relationship(ctx, customer_id)
-    await agreements.require_mca(ctx, customer_id)
+    relationship = await purchases.require_purchase(ctx, customer_id)
     customer = await lookup.one(ctx, Tenant, customer_id, what="Customer")
     if not line_items:
         raise BadRequest("An order has at least one line item.")

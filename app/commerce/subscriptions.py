@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from app.commerce import purchases
 from app.commerce.lifecycle import REFUND_WINDOW, SUBSCRIPTION
 from app.customers import service as customers
 from app.events.service import move, record_event
@@ -228,11 +229,14 @@ async def update_subscription(
     friendly_name: str | None,
     scheduled_quantity: int | None,
 ) -> Subscription:
-    """COM-8: seats go up any time (co-termed, opening their own 168-hour tranche); seats come down, and the
+    """COM-8: seats go up any time (co-termed, opening their own 168-hour tranche) as a purchase does, through
+    `purchases.require_purchase` (AGR-1: the MCA must hold for the partner); seats come down, and the
     subscription is cancelled, only within the 168 hours after purchase, renewal or the tranche's addition.
     Suspension and reactivation at any time; a deleted subscription changes no more. Scheduled changes apply at
     renewal, need auto-renew, and any mid-term seat change drops them."""
     subscription = await get_subscription(ctx, customer_id, subscription_id, for_update=True)
+    if quantity is not None and quantity > subscription.quantity:
+        await purchases.require_purchase(ctx, customer_id)  # more seats are a purchase: AGR-1 and all
     if subscription.status is S.DELETED:
         raise Conflict("A deleted subscription cannot be updated.").with_code(2011, "SubscriptionDeleted")
     subscription.updated_at = ctx.now

@@ -2,15 +2,17 @@
 with one of its existing direct-bill customers, without a new customer invitation."""
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.customers.service import get_visible_customer, relate
-from app.events.service import record_event
+from app.events.service import record_change
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import RuleViolation
 from app.kernel.roles import PartnerRole, require_role
-from app.models import CustomerRelationship, Enrollment, Program, RelationshipKind, RelationshipOrigin
+from app.models import Enrollment, ExtensionConsent, Program, RelationshipKind, RelationshipOrigin
 from app.programs import service as programs
 from app.providers import service as providers
 
@@ -30,14 +32,31 @@ async def _was_direct_bill(ctx: SandboxContext, tenant_id: uuid.UUID) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class ConsentingContact:
+    """Who at the customer consented to the extension, as the partner names them."""
+
+    first_name: str
+    last_name: str
+    email: str
+
+
 async def extend_to_provider(
-    ctx: PartnerContext, *, customer_id: uuid.UUID, indirect_provider_id: uuid.UUID, customer_consent_recorded: bool
-) -> CustomerRelationship:
+    ctx: PartnerContext,
+    *,
+    customer_id: uuid.UUID,
+    indirect_provider_id: uuid.UUID,
+    customer_consent_recorded: bool,
+    consented_by: ConsentingContact | None = None,
+    date_consented: datetime | None = None,
+) -> ExtensionConsent:
     """REL-6, all four conditions: (a) the caller is a direct-bill partner that completed the indirect reseller
     enrollment; (b) the customer is one of its direct-bill customers, never an indirect one; (c) the provider is one
     whose partnership invitation it accepted; (d) it records that the customer was informed and consented.
     The customer's bill-to copy goes to the provider, which gets no admin privileges (GDAP needs an indirect reseller
-    invitation) and appears among the customer's partners."""
+    invitation) and appears among the customer's partners. The consent is kept (who at the customer, when, who
+    recorded it) beside the relationship it allowed, read back by both partners (`list_extensions`) and written
+    to both partners' audit logs."""
     seen = await get_visible_customer(ctx, customer_id)  # a stranger learns nothing, not even a rule
     require_role(
         ctx,
@@ -73,6 +92,10 @@ async def extend_to_provider(
             "Inform the customer and obtain its consent first, then send "
             "customerConsentRecorded: true (your partner agreement requires it).",
         )
+    if date_consented is not None and date_consented > ctx.now:
+        raise RuleViolation(
+            "REL-6", "The customer's consent cannot be dated in the future: give the day it consented.", status_code=400
+        )
     relationship = await relate(
         ctx,
         customer=customer,
@@ -83,11 +106,60 @@ async def extend_to_provider(
         admin_privileges=False,
         billing_profile=dict(direct.billing_profile) if direct.billing_profile else None,
     )
-    await record_event(
-        ctx,
-        name="reseller-relationship-extended",
-        resource_type="Customer",
-        resource_id=customer.id,
-        tenant_ids=[partner_id, indirect_provider_id],
+    consent = ExtensionConsent(
+        sandbox_id=ctx.sandbox_id,
+        id=await ctx.new_id(),
+        customer_tenant_id=customer.id,
+        partner_tenant_id=partner_id,
+        indirect_provider_tenant_id=indirect_provider_id,
+        relationship_id=relationship.id,
+        contact_first_name=consented_by.first_name if consented_by else None,
+        contact_last_name=consented_by.last_name if consented_by else None,
+        contact_email=consented_by.email.lower() if consented_by else None,
+        date_consented=date_consented or ctx.now,
+        recorded_by=ctx.actor.name,
+        recorded_by_user_id=ctx.actor.user_id,
+        recorded_at=ctx.now,
     )
-    return relationship
+    ctx.session.add(consent)
+    await ctx.session.flush()
+    # One event for both partners and an audit record in each one's log: the consent is the partner's
+    # contractual word, and the provider must be able to show what its relationship rests on.
+    await record_change(
+        ctx,
+        event="reseller-relationship-extended",
+        operation_type="extend_reseller_relationship",
+        resource_type="ResellerRelationshipExtension",
+        resource_id=consent.id,
+        tenant_id=partner_id,
+        also_for=[indirect_provider_id],
+        customer_id=customer.id,
+        data={"customerId": str(customer.id), "relationshipId": str(relationship.id)},
+        new_value={
+            "indirectProviderId": str(indirect_provider_id),
+            "relationshipId": str(relationship.id),
+            "customerConsentRecorded": True,
+            "consentedBy": consent.contact_email,
+            "dateConsented": consent.date_consented.isoformat(),
+            "recordedBy": consent.recorded_by,
+        },
+    )
+    return consent
+
+
+async def list_extensions(ctx: PartnerContext, customer_id: uuid.UUID) -> list[ExtensionConsent]:
+    """The extensions of a customer the caller sees, each with its recorded consent: those the caller made as the
+    transitioning partner, and those that made it the customer's provider."""
+    seen = await get_visible_customer(ctx, customer_id)
+    mine = or_(
+        ExtensionConsent.partner_tenant_id == ctx.tenant_id,
+        ExtensionConsent.indirect_provider_tenant_id == ctx.tenant_id,
+    )
+    rows = await ctx.session.execute(
+        select(ExtensionConsent)
+        .where(
+            ExtensionConsent.sandbox_id == ctx.sandbox_id, ExtensionConsent.customer_tenant_id == seen.tenant.id, mine
+        )
+        .order_by(ExtensionConsent.recorded_at, ExtensionConsent.id)
+    )
+    return list(rows.scalars())

@@ -11,11 +11,13 @@ from app.customers.schemas import (
     AdminInvitationOut,
     AdminPartner,
     AdminPartnerList,
+    ConsentContact,
     CustomerAgreementCreate,
     CustomerAgreementOut,
     CustomerCreate,
     CustomerOut,
     ExtensionCreate,
+    ExtensionOut,
     InvitationCreate,
     InvitationOut,
     McaAcceptIn,
@@ -26,7 +28,14 @@ from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import NotFound
 from app.kernel.pagination import Collection, Page, PageRequest, collection, page_request
 from app.kernel.pipeline import ADMIN_CENTER, PARTNER_CENTER_API, CustomerCaller, PartnerCaller
-from app.models import CustomerAgreement, CustomerRelationship, RelationshipInvitation, RelationshipKind, Tenant
+from app.models import (
+    CustomerAgreement,
+    CustomerRelationship,
+    ExtensionConsent,
+    RelationshipInvitation,
+    RelationshipKind,
+    Tenant,
+)
 from app.programs import service as programs
 
 router = PARTNER_CENTER_API.router(tags=["partner center: customers"], prefix="/customers")
@@ -154,16 +163,19 @@ async def read_customer(ctx: PartnerCaller, customer_id: uuid.UUID) -> Any:
     summary="The indirect resellers and providers of a customer",
 )
 async def customer_relationships(ctx: PartnerCaller, request: Request, customer_id: uuid.UUID) -> Any:
-    seen = await service.get_visible_customer(ctx, customer_id)
-    items = []
-    for related in await service.related_partners(ctx, seen.tenant.id):
-        r = related.relationship
-        if r.partner_tenant_id == ctx.tenant_id or r.kind is RelationshipKind.DIRECT_BILL:
-            continue
-        kind = "indirect_reseller" if r.kind is RelationshipKind.INDIRECT_RESELLER else "indirect_provider"
-        items.append(
-            RelatedPartnerOut(id=r.partner_tenant_id, name=related.name, relationship_type=kind, mpn_id=related.mpn_id)
+    """The customer's other indirect partners; a provider related through the extension sees the transitioning
+    partner as the indirect reseller (REL-6)."""
+    items = [
+        RelatedPartnerOut(
+            id=related.relationship.partner_tenant_id,
+            name=related.name,
+            relationship_type="indirect_reseller"
+            if kind is RelationshipKind.INDIRECT_RESELLER
+            else "indirect_provider",
+            mpn_id=related.mpn_id,
         )
+        for related, kind in await service.indirect_partners(ctx, customer_id)
+    ]
     return collection(request, Page(items=items, total=len(items), next_token=None), items)
 
 
@@ -176,14 +188,53 @@ async def customer_relationships(ctx: PartnerCaller, request: Request, customer_
 async def extend_relationship(ctx: PartnerCaller, customer_id: uuid.UUID, body: ExtensionCreate) -> Any:
     """REL-6: for a transitioning partner, its direct-bill customer, a provider it partners with, and the
     customer's recorded consent. The provider gets the bill-to copy and no admin privileges."""
+    consented_by = body.consented_by
     await extension.extend_to_provider(
         ctx,
         customer_id=customer_id,
         indirect_provider_id=body.indirect_provider_id,
         customer_consent_recorded=body.customer_consent_recorded,
+        consented_by=extension.ConsentingContact(
+            consented_by.first_name, consented_by.last_name, str(consented_by.email)
+        )
+        if consented_by
+        else None,
+        date_consented=body.date_consented,
     )
     seen = await service.get_visible_customer(ctx, customer_id)
     return await _one_customer_out(ctx, seen.tenant, seen.relationships)
+
+
+def _extension_out(consent: ExtensionConsent) -> ExtensionOut:
+    named = consent.contact_email or consent.contact_first_name or consent.contact_last_name
+    return ExtensionOut(
+        id=consent.id,
+        customer_id=consent.customer_tenant_id,
+        reseller_id=consent.partner_tenant_id,
+        indirect_provider_id=consent.indirect_provider_tenant_id,
+        relationship_id=consent.relationship_id,
+        consented_by=ConsentContact(
+            first_name=consent.contact_first_name, last_name=consent.contact_last_name, email=consent.contact_email
+        )
+        if named
+        else None,
+        date_consented=consent.date_consented,
+        recorded_by=consent.recorded_by,
+        user_id=consent.recorded_by_user_id,
+        recorded_at=consent.recorded_at,
+    )
+
+
+@router.get(
+    "/{customer_id}/resellerrelationshipextension",
+    response_model=Collection[ExtensionOut],
+    summary="The reseller relationship extensions of a customer, with the consent recorded for each",
+)
+async def list_extensions(ctx: PartnerCaller, request: Request, customer_id: uuid.UUID) -> Any:
+    """REL-6 (d): the transitioning partner and its provider both read back the relationship the extension created
+    and who recorded the customer's consent, when."""
+    items = [_extension_out(c) for c in await extension.list_extensions(ctx, customer_id)]
+    return collection(request, Page(items=items, total=len(items), next_token=None), items)
 
 
 def _agreement_out(agreement: CustomerAgreement) -> CustomerAgreementOut:

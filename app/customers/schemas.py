@@ -111,9 +111,40 @@ class InvitationOut(Schema):
     attributes: ResourceAttributes = ResourceAttributes(object_type="CustomerInvitation")
 
 
+class ConsentContactIn(Request):
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    email: EmailStr
+
+
 class ExtensionCreate(Request):
     indirect_provider_id: uuid.UUID
     customer_consent_recorded: bool = Field(description="The customer was informed and consented (REL-6 d).")
+    consented_by: ConsentContactIn | None = Field(None, description="Who at the customer consented, when known.")
+    date_consented: AwareDatetime | None = Field(None, description="When the customer consented; now if left out.")
+
+
+class ConsentContact(Schema):
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+
+
+class ExtensionOut(Schema):
+    """A reseller relationship extension as both partners read it back: the relationship it created and the
+    customer's consent the transitioning partner recorded (REL-6 d)."""
+
+    id: uuid.UUID
+    customer_id: uuid.UUID
+    reseller_id: uuid.UUID = Field(description="The transitioning partner that extended its relationship.")
+    indirect_provider_id: uuid.UUID
+    relationship_id: uuid.UUID
+    consented_by: ConsentContact | None
+    date_consented: datetime
+    recorded_by: str
+    user_id: uuid.UUID | None = Field(description="Who recorded it.")
+    recorded_at: datetime
+    attributes: ResourceAttributes = ResourceAttributes(object_type="ResellerRelationshipExtension")
 
 
 class RelatedPartnerOut(Schema):

@@ -129,6 +129,32 @@ async def related_partners(ctx: SandboxContext, customer_id: uuid.UUID) -> list[
     ]
 
 
+async def indirect_partners(
+    ctx: PartnerContext, customer_id: uuid.UUID
+) -> list[tuple[RelatedPartner, RelationshipKind]]:
+    """The customer's indirect resellers and providers other than the caller, each with the role it plays (Partner
+    Center's customer relationships). A transitioning partner that extended its relationship to the caller (REL-6)
+    is the indirect reseller the caller serves the customer with, though it holds the customer as direct bill until
+    the subscriptions move: its provider lists it, as the customer's associatedPartnerId names it."""
+    seen = await get_visible_customer(ctx, customer_id)
+    related = await related_partners(ctx, seen.tenant.id)
+    extended_to_me = {
+        p.relationship.counterpart_tenant_id
+        for p in related
+        if p.relationship.origin is RelationshipOrigin.EXTENSION and p.relationship.partner_tenant_id == ctx.tenant_id
+    }
+    listed: list[tuple[RelatedPartner, RelationshipKind]] = []
+    for partner in related:
+        r = partner.relationship
+        kind = K.INDIRECT_RESELLER if r.kind is K.DIRECT_BILL and r.partner_tenant_id in extended_to_me else r.kind
+        if r.partner_tenant_id == ctx.tenant_id or kind is K.DIRECT_BILL:
+            continue
+        if any(p.relationship.partner_tenant_id == r.partner_tenant_id and k is kind for p, k in listed):
+            continue
+        listed.append((partner, kind))
+    return listed
+
+
 @dataclass(frozen=True)
 class SeenCustomer:
     tenant: Tenant
@@ -328,12 +354,14 @@ async def require_purchase_relationship(ctx: SandboxContext, customer_id: uuid.U
 
     REL-5: a provider needs its own reseller relationship with the customer; without one it is refused, whether or
     not the customer exists (so nothing leaks). REL-3: a customer acquired as an indirect reseller is never bought
-    for with the tenant's direct-bill capability. Anyone else unrelated finds no such customer (404)."""
+    for with the tenant's direct-bill capability, which serves the customers acquired as a direct-bill partner, also
+    while direct bill is Restricted during the transition (the decision: `commerce.purchases.require_purchase`).
+    Anyone else unrelated finds no such customer (404)."""
     partner_id = purchasing_partner(ctx)
     mine = await relationships_with(ctx, customer_id, partner_id)
     can = await programs.caller_capabilities(ctx)  # asked before anything else: as the request found the caller
     for relationship in mine:
-        if relationship.kind is K.DIRECT_BILL and can.direct_bill:
+        if relationship.kind is K.DIRECT_BILL and can.serves_direct_customers:
             return relationship
         if relationship.kind is K.INDIRECT_PROVIDER and can.indirect_provider:
             return relationship

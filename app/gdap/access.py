@@ -19,6 +19,7 @@ from app.gdap.roles import GLOBAL_ADMINISTRATOR, role_name
 from app.gdap.service import (
     ASSIGNMENT_RESOURCE,
     AUTO_EXTENSION,
+    check_roles,
     child_of,
     children_of,
     etag,
@@ -58,23 +59,6 @@ OPERATION_EVENTS = {
 }
 
 
-def _roles_within(relationship: DelegatedAdminRelationship, role_ids: list[str]) -> list[str]:
-    """GDP-3: an assignment grants only roles its relationship holds."""
-    roles = list(dict.fromkeys(r.strip().lower() for r in role_ids))
-    if not roles:
-        raise RuleViolation("GDP-3", "accessDetails.unifiedRoles needs at least one roleDefinitionId.", status_code=400)
-    outside = [r for r in roles if r not in relationship.role_definition_ids]
-    if outside:
-        names = ", ".join(f"{role_name(r)} ({r})" for r in outside)
-        raise RuleViolation(
-            "GDP-3",
-            f"{names} {'is' if len(outside) == 1 else 'are'} not among the roles of relationship "
-            f"'{relationship.display_name}': an access assignment grants only roles the customer approved.",
-            status_code=400,
-        )
-    return roles
-
-
 async def _live_for_group(ctx: SandboxContext, relationship_id: uuid.UUID, group_id: uuid.UUID) -> bool:
     return bool(
         await ctx.session.scalar(
@@ -111,7 +95,7 @@ async def create_assignment(
     group = await groups.group_of_tenant(ctx, group_id=container_id, tenant_id=relationship.partner_tenant_id)
     if group is None:
         raise BadRequest(f"accessContainerId {container_id} is not a security group of your tenant.")
-    roles = _roles_within(relationship, role_ids)
+    roles = check_roles(role_ids, within=relationship)
     if await _live_for_group(ctx, relationship.id, group.id):
         raise Conflict(f"The security group {group.id} already has an access assignment in this relationship.")
     assignment = DelegatedAdminAccessAssignment(
@@ -185,7 +169,7 @@ async def update_assignment(
     require_etag(if_match, etag(assignment))
     if assignment.status not in LIVE_ASSIGNMENT:
         raise Conflict(f"The access assignment is {assignment.status}; it can no longer change.")
-    roles = _roles_within(relationship, role_ids)
+    roles = check_roles(role_ids, within=relationship)
     if set(roles) == set(assignment.role_definition_ids):
         return Updated(assignment=assignment, operation=None)
     operation = DelegatedAdminOperation(

@@ -8,6 +8,7 @@ an audit record); the `@odata.etag` a PATCH or DELETE must send back is the enti
 
 import base64
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -18,7 +19,7 @@ from app.customers import service as customers
 from app.events.service import move, record_change, record_event
 from app.gdap.duration import parse_duration
 from app.gdap.lifecycle import ACCESS_ASSIGNMENT, GRANTED, LIVE_ASSIGNMENT, RELATIONSHIP
-from app.gdap.roles import CATALOG, GLOBAL_ADMINISTRATOR
+from app.gdap.roles import CATALOG, GLOBAL_ADMINISTRATOR, role_name
 from app.kernel import lookup, timers
 from app.kernel.clock import add_business_days
 from app.kernel.context import PartnerContext, SandboxContext
@@ -118,70 +119,68 @@ class Terms:
     role_definition_ids: list[str]
 
 
-def check_limits(terms: Terms) -> Terms:
-    """GDP-3: duration P1D..P2Y; autoExtendDuration PT0S, P0D or P180D, never with Global Administrator; a display
-    name of at most 50 characters; roles from the built-in catalog. Answers the terms in their canonical spelling."""
-    name = terms.display_name.strip()
-    if not name or len(name) > MAX_DISPLAY_NAME:
-        raise RuleViolation(
-            "GDP-3",
-            f"displayName must have 1 to {MAX_DISPLAY_NAME} characters; '{name}' has {len(name)}.",
-            status_code=400,
-        )
-    duration = terms.duration.strip().upper()
-    length = parse_duration(duration)
+def _limit(facet: str, message: str, *, status_code: int = 400) -> RuleViolation:
+    """A GDP-3 refusal whose message opens with the facet it is about (duration, roles, name, editability), so a
+    caller sees at once which limit it hit; `data` names the facet for a program."""
+    return RuleViolation("GDP-3", f"GDAP {facet}: {message}", status_code=status_code, data=[{"facet": facet}])
+
+
+def check_duration(duration: str, auto_extend_duration: str, role_ids: Collection[str]) -> tuple[str, str]:
+    """GDP-3, duration: P1D..P2Y; autoExtendDuration PT0S, P0D or P180D, and no auto-extension of a relationship
+    holding Global Administrator. Answers (duration, autoExtendDuration) in their canonical spelling."""
+    canonical = duration.strip().upper()
+    length = parse_duration(canonical)
     if length is None:
-        raise RuleViolation(
-            "GDP-3", f"duration '{terms.duration}' is not an ISO 8601 duration: use days, e.g. P730D.", status_code=400
-        )
+        raise _limit("duration", f"duration '{duration}' is not an ISO 8601 duration: use days, e.g. P730D.")
     if not MIN_DURATION <= length <= MAX_DURATION:
-        raise RuleViolation(
-            "GDP-3",
-            f"duration {terms.duration} is {length.days} days: a relationship lasts from P1D to P2Y (730 days).",
-            status_code=400,
+        raise _limit(
+            "duration", f"duration {duration} is {length.days} days: a relationship lasts from P1D to P2Y (730 days)."
         )
-    auto_extend = terms.auto_extend_duration.strip().upper()
+    auto_extend = auto_extend_duration.strip().upper()
     if auto_extend not in AUTO_EXTEND_DURATIONS:
-        raise RuleViolation(
-            "GDP-3",
-            f"autoExtendDuration '{terms.auto_extend_duration}' is not allowed: use PT0S or P0D (no "
-            "auto-extension) or P180D (extend by 180 days at each end date).",
-            status_code=400,
+        raise _limit(
+            "duration",
+            f"autoExtendDuration '{auto_extend_duration}' is not allowed: use PT0S or P0D (no auto-extension) or "
+            "P180D (extend by 180 days at each end date).",
         )
-    roles = list(dict.fromkeys(r.strip().lower() for r in terms.role_definition_ids))
-    if not roles:
-        raise RuleViolation("GDP-3", "accessDetails.unifiedRoles needs at least one roleDefinitionId.", status_code=400)
-    unknown = [r for r in roles if r not in CATALOG]
-    if unknown:
-        raise RuleViolation(
-            "GDP-3",
-            f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not the template id of a built-in Entra "
-            "role that GDAP can grant (e.g. User Administrator fe930be7-5e62-47db-91af-98c3a49a38b1).",
-            status_code=400,
-        )
-    if GLOBAL_ADMINISTRATOR in roles and auto_extend == AUTO_EXTENSION:
-        raise RuleViolation(
-            "GDP-3",
+    if GLOBAL_ADMINISTRATOR in role_ids and auto_extend == AUTO_EXTENSION:
+        raise _limit(
+            "duration",
             "A relationship with the Global Administrator role cannot be auto-extended: set autoExtendDuration "
             "to PT0S, or leave Global Administrator out.",
-            status_code=400,
         )
-    return Terms(display_name=name, duration=duration, auto_extend_duration=auto_extend, role_definition_ids=roles)
+    return canonical, auto_extend
 
 
-def length_of(relationship: DelegatedAdminRelationship) -> timedelta:
-    length = parse_duration(relationship.duration)
-    if length is None:  # check_limits checked it before it was stored: only a hand-edited row lands here
-        raise Conflict(f"The relationship's duration {relationship.duration!r} is not an ISO 8601 duration.")
-    return length
+def check_roles(role_ids: Collection[str], *, within: DelegatedAdminRelationship | None = None) -> list[str]:
+    """GDP-3, roles: at least one, each a built-in Entra role GDAP can grant; for an access assignment (`within`),
+    only roles its relationship holds. Answers the ids lower-cased, each once, in the order given."""
+    roles = list(dict.fromkeys(r.strip().lower() for r in role_ids))
+    if not roles:
+        raise _limit("roles", "accessDetails.unifiedRoles needs at least one roleDefinitionId.")
+    unknown = [r for r in roles if r not in CATALOG]
+    if unknown:
+        raise _limit(
+            "roles",
+            f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not the template id of a built-in Entra "
+            "role that GDAP can grant (e.g. User Administrator fe930be7-5e62-47db-91af-98c3a49a38b1).",
+        )
+    outside = [r for r in roles if within is not None and r not in within.role_definition_ids]
+    if within is not None and outside:
+        names = ", ".join(f"{role_name(r)} ({r})" for r in outside)
+        raise _limit(
+            "roles",
+            f"{names} {'is' if len(outside) == 1 else 'are'} not among the roles of relationship "
+            f"'{within.display_name}': an access assignment grants only roles the customer approved.",
+        )
+    return roles
 
 
-def auto_extends(relationship: DelegatedAdminRelationship) -> bool:
-    return relationship.auto_extend_duration == AUTO_EXTENSION
-
-
-async def _check_name_free(ctx: PartnerContext, name: str, *, other_than: uuid.UUID | None = None) -> None:
-    """GDP-3: the display name is unique among the partner's relationships."""
+async def check_name(ctx: PartnerContext, display_name: str, *, other_than: uuid.UUID | None = None) -> str:
+    """GDP-3, name: 1 to 50 characters, unique among the partner's relationships. Answers it trimmed."""
+    name = display_name.strip()
+    if not name or len(name) > MAX_DISPLAY_NAME:
+        raise _limit("name", f"displayName must have 1 to {MAX_DISPLAY_NAME} characters; '{name}' has {len(name)}.")
     stmt = select(DelegatedAdminRelationship.id).where(
         DelegatedAdminRelationship.sandbox_id == ctx.sandbox_id,
         DelegatedAdminRelationship.partner_tenant_id == ctx.tenant_id,
@@ -190,11 +189,28 @@ async def _check_name_free(ctx: PartnerContext, name: str, *, other_than: uuid.U
     if other_than is not None:
         stmt = stmt.where(DelegatedAdminRelationship.id != other_than)
     if await ctx.session.scalar(stmt.limit(1)):
-        raise RuleViolation(
-            "GDP-3",
-            f"You already have a relationship named '{name}': displayName is unique across your relationships.",
-            status_code=400,
-        )
+        raise _limit("name", f"You already have a relationship named '{name}': displayName is unique across yours.")
+    return name
+
+
+async def check_terms(ctx: PartnerContext, terms: Terms, *, other_than: uuid.UUID | None = None) -> Terms:
+    """GDP-3, every facet a relationship's terms have (name, roles, duration), each checked by its own function.
+    Answers the terms in their canonical spelling."""
+    name = await check_name(ctx, terms.display_name, other_than=other_than)
+    roles = check_roles(terms.role_definition_ids)
+    duration, auto_extend = check_duration(terms.duration, terms.auto_extend_duration, roles)
+    return Terms(display_name=name, duration=duration, auto_extend_duration=auto_extend, role_definition_ids=roles)
+
+
+def length_of(relationship: DelegatedAdminRelationship) -> timedelta:
+    length = parse_duration(relationship.duration)
+    if length is None:  # check_duration checked it before it was stored: only a hand-edited row lands here
+        raise Conflict(f"The relationship's duration {relationship.duration!r} is not an ISO 8601 duration.")
+    return length
+
+
+def auto_extends(relationship: DelegatedAdminRelationship) -> bool:
+    return relationship.auto_extend_duration == AUTO_EXTENSION
 
 
 async def _customer_tenant(ctx: SandboxContext, customer_id: uuid.UUID) -> Tenant:
@@ -235,8 +251,7 @@ async def request_relationship(
     for whichever customer's Global admin approves it. GDP-3: the limits. GDP-4: not for a provider related to the
     customer only through the extension. The relationship starts `created`; lockForApproval sends it."""
     require_manager(ctx)
-    checked = check_limits(terms)
-    await _check_name_free(ctx, checked.display_name)
+    checked = await check_terms(ctx, terms)
     customer = None
     if customer_id is not None:
         customer = await _customer_tenant(ctx, customer_id)
@@ -323,15 +338,16 @@ class Changes:
         return {name for name, value in vars(self).items() if value is not None}
 
 
-def _editable(relationship: DelegatedAdminRelationship, changes: Changes, *, action: str) -> None:
-    """GDP-3: Graph lets a relationship change only while `created`; once active, only its auto-extension."""
+def check_editable(relationship: DelegatedAdminRelationship, changes: Changes, *, action: str) -> None:
+    """GDP-3, editability: Graph lets a relationship change only while `created`; once active, only its
+    auto-extension."""
     if relationship.status is R.CREATED:
         return
     if relationship.status is R.ACTIVE and changes.named() <= {"auto_extend_duration"} and action == "update":
         return
     allowed = "only autoExtendDuration can change while active" if action == "update" else "terminate it instead"
-    raise RuleViolation(
-        "GDP-3",
+    raise _limit(
+        "editability",
         f"The relationship is {relationship.status}: it can be {action}d only while created (before "
         f"lockForApproval); {allowed}.",
         status_code=409,
@@ -346,8 +362,9 @@ async def update_relationship(
     require_manager(ctx)
     relationship = await get_relationship(ctx, relationship_id, for_update=True)
     require_etag(if_match, etag(relationship))
-    _editable(relationship, changes, action="update")
-    checked = check_limits(
+    check_editable(relationship, changes, action="update")
+    checked = await check_terms(
+        ctx,
         Terms(
             display_name=changes.display_name if changes.display_name is not None else relationship.display_name,
             duration=changes.duration or relationship.duration,
@@ -357,10 +374,9 @@ async def update_relationship(
                 if changes.role_definition_ids is not None
                 else relationship.role_definition_ids
             ),
-        )
+        ),
+        other_than=relationship.id,
     )
-    if checked.display_name != relationship.display_name:
-        await _check_name_free(ctx, checked.display_name, other_than=relationship.id)
     if changes.customer_id is not None and changes.customer_id != relationship.customer_tenant_id:
         customer = await _customer_tenant(ctx, changes.customer_id)
         await refuse_extension_only(ctx, partner_id=relationship.partner_tenant_id, customer_id=customer.id)
@@ -390,7 +406,7 @@ async def delete_relationship(ctx: PartnerContext, *, relationship_id: uuid.UUID
     require_manager(ctx)
     relationship = await get_relationship(ctx, relationship_id, for_update=True)
     require_etag(if_match, etag(relationship))
-    _editable(relationship, Changes(), action="delete")
+    check_editable(relationship, Changes(), action="delete")
     await ctx.session.execute(
         delete(DelegatedAdminRelationshipRequest).where(
             DelegatedAdminRelationshipRequest.sandbox_id == ctx.sandbox_id,

@@ -46,6 +46,37 @@ class CustomerRelationship(SandboxScoped, Base):
     created_at: Mapped[datetime]
 
 
+class ExtensionConsent(SandboxScoped, Base):
+    """REL-6 (d): the transitioning partner's record that the customer was informed of the reseller relationship
+    extension and consented, kept beside the relationship the extension created (one consent per relationship)."""
+
+    __tablename__ = "extension_consents"
+    __table_args__ = (
+        UniqueConstraint("sandbox_id", "relationship_id"),
+        ForeignKeyConstraint(["sandbox_id", "customer_tenant_id"], ["tenants.sandbox_id", "tenants.id"]),
+        ForeignKeyConstraint(["sandbox_id", "partner_tenant_id"], ["tenants.sandbox_id", "tenants.id"]),
+        ForeignKeyConstraint(["sandbox_id", "indirect_provider_tenant_id"], ["tenants.sandbox_id", "tenants.id"]),
+        ForeignKeyConstraint(
+            ["sandbox_id", "relationship_id"], ["customer_relationships.sandbox_id", "customer_relationships.id"]
+        ),
+        Index("ix_extension_consents_customer", "sandbox_id", "customer_tenant_id"),
+    )
+
+    customer_tenant_id: Mapped[uuid.UUID]
+    # The transitioning partner that recorded the consent, and the provider it extended the relationship to.
+    partner_tenant_id: Mapped[uuid.UUID]
+    indirect_provider_tenant_id: Mapped[uuid.UUID]
+    relationship_id: Mapped[uuid.UUID]
+    # Who at the customer consented, when given; the partner's word is the record either way.
+    contact_first_name: Mapped[str | None] = mapped_column(String(100))
+    contact_last_name: Mapped[str | None] = mapped_column(String(100))
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    date_consented: Mapped[datetime]
+    recorded_by: Mapped[str] = mapped_column(String(320))
+    recorded_by_user_id: Mapped[uuid.UUID | None]
+    recorded_at: Mapped[datetime]
+
+
 class InvitationKind(WireEnum):
     RESELLER_RELATIONSHIP = "ResellerRelationship"  # REL-7
     INDIRECT_RESELLER = "IndirectReseller"  # REL-1

@@ -23,7 +23,7 @@ from app.models import (
     Timer,
 )
 from app.programs import service
-from app.programs.lifecycle import AGREEMENT, ENROLLMENT, LIVE
+from app.programs.lifecycle import AGREEMENT, ENROLLMENT, LIVE, OVERRIDABLE
 
 E = EnrollmentStatus
 APPROVE_TIMER = "enrollment.approve"
@@ -82,9 +82,11 @@ async def enroll(
     """Submit an enrollment in a partner program.
 
     PRG-4: only a Global admin, and only with a complete profile. PRG-1: direct bill needs the revenue.
-    PRG-3: indirect reseller on a direct-bill tenant only once direct bill is Restricted. PRG-8: direct bill on an
-    indirect reseller tenant needs `acknowledgeIndirectOverride`. PRG-10: a tenant that went indirect by restricting
-    its direct bill cannot make direct bill active again. PRG-5: approval is immediate or after the set delay.
+    PRG-3: indirect reseller on a direct-bill tenant only once direct bill is Restricted. PRG-8: direct bill on a
+    tenant with an indirect reseller enrollment in any live stage (Pending, Approved with its MPA pending, Active)
+    needs `acknowledgeIndirectOverride`, and overrides it when direct bill becomes Active. PRG-10: a tenant that
+    went indirect by restricting its direct bill cannot make direct bill active again. PRG-5: approval is immediate
+    or after the set delay.
     """
     service.require_global_admin(ctx, "submit an enrollment", rule="PRG-4")
     tenant, profile = await service.get_partner_profile(ctx)
@@ -104,7 +106,8 @@ async def enroll(
         if restricted is not None:
             return Submitted(await _reinstate_direct_bill(ctx, tenant, restricted))
         await _check_revenue(ctx, tenant.id)
-        indirect = _with(await _enrollments(ctx, tenant.id, Program.INDIRECT_RESELLER), E.ACTIVE)
+        # Whatever stage indirect reseller is in (its MPA pending or accepted), direct bill would override it.
+        indirect = _with(await _enrollments(ctx, tenant.id, Program.INDIRECT_RESELLER), *OVERRIDABLE)
         if indirect is not None:
             if not acknowledge_indirect_override:
                 raise RuleViolation(
@@ -241,8 +244,9 @@ def _approval_mail(enrollment: Enrollment) -> str:
 async def _activated(ctx: SandboxContext, enrollment: Enrollment) -> None:
     """What follows an enrollment becoming Active: PRG-8's override, PRG-2's review, PRG-11's invitation."""
     if enrollment.program is Program.DIRECT_BILL:
-        indirect = _with(await _enrollments(ctx, enrollment.tenant_id, Program.INDIRECT_RESELLER), E.ACTIVE)
+        indirect = _with(await _enrollments(ctx, enrollment.tenant_id, Program.INDIRECT_RESELLER), *OVERRIDABLE)
         if indirect is not None:
+            # Pending or Approved too: an override that waited for the MPA would let indirect reseller come back.
             await _move(ctx, indirect, E.OVERRIDDEN, action="direct bill overrides", event="enrollment-overridden")
         interval = timedelta(days=ctx.settings.revenue_review_interval_days)
         await timers.schedule(ctx, kind=REVIEW_TIMER, ref=enrollment.id, due_at=ctx.now + interval)
@@ -317,7 +321,7 @@ async def list_agreements(
 
 async def accept_agreement(ctx: SandboxContext, *, agreement_id: uuid.UUID) -> PartnerAgreement:
     """PRG-4: only a Global admin accepts. PRG-6: acceptance makes the indirect reseller enrollment Active,
-    and only then do its capabilities exist."""
+    and only then do its capabilities exist; an enrollment direct bill overrode (PRG-8) is not brought back."""
     service.require_global_admin(ctx, "accept a partner agreement", rule="PRG-4")
     agreement = await one(
         ctx,
@@ -339,6 +343,14 @@ async def accept_agreement(ctx: SandboxContext, *, agreement_id: uuid.UUID) -> P
     )
     agreement.accepted_by = ctx.actor.name
     enrollment = await _get(ctx, agreement.enrollment_id, for_update=True)
+    if enrollment.status is E.OVERRIDDEN:
+        # PRG-8 was decided when direct bill became active (the acknowledged override): this is no new refusal
+        # of the rule, only a state that no longer moves, said in words a person can act on.
+        raise Conflict(
+            "Direct bill is active on this tenant and has overridden its indirect reseller enrollment, so this "
+            "agreement can no longer enable indirect reseller capabilities. Enroll as an indirect reseller with a "
+            "new tenant."
+        )
     await _move(ctx, enrollment, E.ACTIVE, action="accept the partner agreement", event="enrollment-activated")
     await _activated(ctx, enrollment)
     return agreement

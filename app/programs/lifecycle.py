@@ -1,7 +1,8 @@
 """The lifecycles of the programs domain, as data.
 
 Enrollment:  Pending ──> Approved ──> Active ──> Restricted ──> Active (reinstated)
-                └──> Rejected            └──> Overridden (PRG-8)
+                ├──> Rejected    │          │
+                └────────────────┴──────────┴──> Overridden (PRG-8: direct bill became Active on the tenant)
 Agreement:   Pending ──> Accepted
 Service request: Open ──> Resolved
 """
@@ -14,8 +15,8 @@ E = EnrollmentStatus
 ENROLLMENT = Lifecycle[EnrollmentStatus](
     "enrollment",
     {
-        E.PENDING: frozenset({E.APPROVED, E.REJECTED}),
-        E.APPROVED: frozenset({E.ACTIVE}),
+        E.PENDING: frozenset({E.APPROVED, E.REJECTED, E.OVERRIDDEN}),
+        E.APPROVED: frozenset({E.ACTIVE, E.OVERRIDDEN}),
         E.ACTIVE: frozenset({E.RESTRICTED, E.OVERRIDDEN}),
         E.RESTRICTED: frozenset({E.ACTIVE}),
     },
@@ -37,3 +38,6 @@ SERVICE_REQUEST = Lifecycle[ServiceRequestStatus](
 
 # Enrollments that still hold (or are on their way to) their program.
 LIVE = frozenset({E.PENDING, E.APPROVED, E.ACTIVE, E.RESTRICTED})
+
+# The indirect reseller stages direct bill overrides (PRG-8): every one on its way to, or holding, the program.
+OVERRIDABLE = frozenset({E.PENDING, E.APPROVED, E.ACTIVE})

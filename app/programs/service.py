@@ -271,6 +271,14 @@ class Capabilities:
     direct_bill: bool
     indirect_reseller: bool
     indirect_provider: bool
+    # Direct bill Restricted (by support or the revenue review): the transition's state (seed 001).
+    direct_bill_restricted: bool = False
+
+    @property
+    def serves_direct_customers(self) -> bool:
+        """Direct bill Active, or Restricted during the transition: the partner keeps serving the customers it
+        acquired as a direct-bill partner (through the portal; PRG-9 decides the channel)."""
+        return self.direct_bill or self.direct_bill_restricted
 
     @property
     def api_access(self) -> bool:
@@ -279,23 +287,28 @@ class Capabilities:
 
 
 async def capabilities(ctx: SandboxContext, tenant_id: uuid.UUID) -> Capabilities:
-    """Direct bill when its enrollment is Active; indirect reseller only once the MPA made it Active (PRG-6) and
+    """Direct bill when its enrollment is Active (Restricted: it still serves its direct customers, see
+    `commerce.purchases.require_purchase`); indirect reseller only once the MPA made it Active (PRG-6) and
     no direct-bill enrollment overrode it (PRG-8); indirect provider when Active."""
-    active = set(
+    held: set[tuple[Program, EnrollmentStatus]] = set(
         (
             await ctx.session.execute(
-                select(Enrollment.program).where(
+                select(Enrollment.program, Enrollment.status).where(
                     Enrollment.sandbox_id == ctx.sandbox_id,
                     Enrollment.tenant_id == tenant_id,
-                    Enrollment.status == EnrollmentStatus.ACTIVE,
+                    Enrollment.status.in_([EnrollmentStatus.ACTIVE, EnrollmentStatus.RESTRICTED]),
                 )
             )
-        ).scalars()
+        ).all()
     )
+    active = {program for program, status in held if status is EnrollmentStatus.ACTIVE}
     return Capabilities(
         direct_bill=Program.DIRECT_BILL in active,
-        indirect_reseller=Program.INDIRECT_RESELLER in active,
+        # PRG-8 as a derivation too: an Active direct bill leaves no indirect reseller capability, whatever any
+        # enrollment's status says.
+        indirect_reseller=Program.INDIRECT_RESELLER in active and Program.DIRECT_BILL not in active,
         indirect_provider=Program.INDIRECT_PROVIDER in active,
+        direct_bill_restricted=(Program.DIRECT_BILL, EnrollmentStatus.RESTRICTED) in held,
     )
 
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.world import E3, World
+from tests.world import E3, World, bearer
 
 
 async def test_the_catalog_in_new_commerce_shape(world: World) -> None:
@@ -179,3 +179,37 @@ async def test_direct_ea_and_pay_as_you_go_are_not_resold(world: World) -> None:
     r = await direct.order(customer["id"], offer="DZH318Z0BPS6:0001:DZH318Z0BNZ2", quantity=1, term="")
     assert r.status_code == 201, r.text  # the Azure plan is
     assert (await direct.order(customer["id"], offer="NOPE:0001:NOPE")).json()["code"] == 800004
+
+
+@pytest.mark.rule("REL-3")
+@pytest.mark.rule("PRG-9")
+async def test_a_transitioning_partner_keeps_serving_its_direct_customers_through_the_portal(world: World) -> None:
+    """Seed 001: during the transition a partner whose direct bill is Restricted keeps managing its direct customers'
+    subscription needs (orders, seats, cancellation) as a person in the portal; it loses the API (PRG-9) and never
+    uses direct bill for a customer it acquired as an indirect reseller (REL-3)."""
+    provider = await world.provider()
+    partner = await world.direct_bill_partner()
+    own = await partner.customer_with_mca()
+    assert (await partner.order(own["id"], quantity=10)).status_code == 201
+    await world.transition(partner)
+    await world.partner_up(provider, partner)
+    acquired = (await provider.create_customer(associatedPartnerId=partner.id)).json()
+    await provider.attest_mca(acquired["id"])
+    portal = await partner.portal_token()
+    # The API went with the active enrollment.
+    r = await partner.order(own["id"])
+    assert r.status_code == 403
+    assert r.json()["rule"] == "PRG-9"
+    # A customer acquired as an indirect reseller is served by the provider.
+    r = await partner.order(acquired["id"], token=portal)
+    assert r.status_code == 403
+    assert r.json()["rule"] == "REL-3"
+    # Its own direct customer: a new order, more seats, fewer seats within the window, a cancellation.
+    r = await partner.order(own["id"], quantity=3, token=portal)
+    assert r.status_code == 201, r.text
+    subscription = r.json()["lineItems"][0]["subscriptionId"]
+    path = f"/v1/customers/{own['id']}/subscriptions/{subscription}"
+    for change in ({"quantity": 5}, {"quantity": 4}, {"status": "deleted"}):
+        r = await partner.world.http.patch(path, json=change, headers=bearer(portal))
+        assert r.status_code == 200, r.text
+    assert r.json()["status"] == "deleted"

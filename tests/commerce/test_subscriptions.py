@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.world import Party, World
+from tests.world import Party, World, bearer
 
 
 def parse(iso: str) -> datetime:
@@ -150,3 +150,45 @@ async def test_a_status_is_read_in_any_case_and_only_a_partners_status_is_taken(
     r = await patch(partner, path, status="expired")  # expiry is the term's end, never a partner's call
     assert r.status_code == 400
     assert (await read(partner, path))["status"] == "active"
+
+
+@pytest.mark.rule("AGR-1")
+async def test_a_seat_increase_is_a_purchase_and_needs_the_mca(world: World) -> None:
+    """The audit's hole: a provider without a valid MCA for the customer raised seats 10 -> 12 while its new order
+    was refused. A seat increase passes the same gate as an order."""
+    provider = await world.provider()
+    partner = await world.direct_bill_partner()
+    customer = await partner.customer_with_mca()
+    assert (await partner.order(customer["id"], quantity=10)).status_code == 201
+    sub = (await partner.get(f"/v1/customers/{customer['id']}/subscriptions")).json()["items"][0]
+    await world.transition(partner)
+    await world.partner_up(provider, partner)
+    r = await partner.post(
+        f"/v1/customers/{customer['id']}/resellerrelationshipextension",
+        json={"indirectProviderId": provider.id, "customerConsentRecorded": True},
+    )
+    assert r.status_code == 201, r.text
+    transfer = await world.http.post(
+        f"/v1/customers/{customer['id']}/transfers",
+        headers=bearer(await provider.app_token()),
+        json={"sourcePartnerTenantId": partner.id, "customerEmailId": "it@customer.example", "transferType": 5},
+    )
+    assert transfer.status_code == 201, transfer.text
+    path = f"/v1/customers/{customer['id']}/transfers/{transfer.json()['id']}"
+    portal = bearer(await partner.portal_token())
+    r = await world.http.patch(path, headers=portal, json={"lineItems": [{"subscriptionId": sub["id"]}]})
+    assert r.status_code == 200, r.text
+    assert (await world.http.post(f"{path}/accept", headers=portal)).status_code == 201
+    moved = (await provider.get(f"/v1/customers/{customer['id']}/subscriptions")).json()["items"][0]
+    seats = f"/v1/customers/{customer['id']}/subscriptions/{moved['id']}"
+    token = bearer(await provider.app_token())
+    # The partner's attestation held for the partner only (AGR-2): for the provider the MCA does not hold yet.
+    refused = await world.http.patch(seats, headers=token, json={"quantity": 12})
+    assert refused.status_code == 403
+    assert refused.json()["rule"] == "AGR-1"
+    assert (await provider.get(seats)).json()["quantity"] == 10
+    assert (await provider.order(customer["id"])).json()["rule"] == "AGR-1"  # the same gate, the same answer
+    await provider.attest_mca(customer["id"])
+    r = await world.http.patch(seats, headers=token, json={"quantity": 12})
+    assert r.status_code == 200, r.text
+    assert r.json()["quantity"] == 12

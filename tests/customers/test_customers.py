@@ -234,6 +234,68 @@ async def test_the_extension_needs_all_four_conditions(world: World) -> None:
     assert listed[provider.id]["adminPrivileges"] is False
 
 
+@pytest.mark.rule("REL-6")
+async def test_the_extension_keeps_the_consent_and_shows_the_relationship_to_everyone_concerned(world: World) -> None:
+    """The audit: the consent was a flag never stored, and the provider's relationships listed nothing. Now the
+    consent (who, when, on which customer) is read back by both partners and is in both audit logs, and the
+    relationship shows to both partners and in the customer's admin center."""
+    provider = await world.provider()
+    partner = await world.direct_bill_partner()
+    customer = await partner.customer_with_mca()
+    await world.transition(partner)
+    await world.partner_up(provider, partner)
+    path = f"/v1/customers/{customer['id']}/resellerrelationshipextension"
+    consent = {
+        "indirectProviderId": provider.id,
+        "customerConsentRecorded": True,
+        "consentedBy": {"firstName": "Grace", "lastName": "Hopper", "email": "Grace@Customer.example"},
+        "dateConsented": "2026-01-20T00:00:00Z",
+    }
+    refused = await partner.post(path, json={**consent, "customerConsentRecorded": False})
+    assert refused.status_code == 403
+    assert refused.json()["rule"] == "REL-6"
+    refused = await partner.post(path, json={**consent, "dateConsented": "2999-01-01T00:00:00Z"})
+    assert refused.status_code == 400
+    assert refused.json()["rule"] == "REL-6"
+    assert (await partner.get(path, token=await partner.portal_token())).json()["items"] == []
+    r = await partner.post(path, json=consent)
+    assert r.status_code == 201, r.text
+    assert r.json()["associatedPartnerId"] is None  # the partner holds it as direct bill still
+    # Both partners read back the consent and the relationship it allowed.
+    mine = (await partner.get(path, token=await partner.portal_token())).json()["items"]
+    theirs = (await provider.get(path)).json()["items"]
+    assert mine == theirs
+    assert len(mine) == 1
+    record = mine[0]
+    assert (record["customerId"], record["resellerId"], record["indirectProviderId"]) == (
+        customer["id"],
+        partner.id,
+        provider.id,
+    )
+    assert record["consentedBy"] == {"firstName": "Grace", "lastName": "Hopper", "email": "grace@customer.example"}
+    assert record["dateConsented"].startswith("2026-01-20")
+    assert record["recordedBy"] == partner.admin_upn
+    # Both audit logs name it.
+    for party, token in ((partner, await partner.portal_token()), (provider, await provider.app_token())):
+        audit = (await party.get("/v1/auditrecords", token=token)).json()["items"]
+        assert ("extend_reseller_relationship", record["id"]) in [(a["operationType"], a["resourceId"]) for a in audit]
+    # The relationship: the provider names the partner as the customer's indirect reseller, and the other way round.
+    seen = (await provider.get(f"/v1/customers/{customer['id']}")).json()
+    assert seen["associatedPartnerId"] == partner.id
+    listed = (await provider.get(f"/v1/customers/{customer['id']}/relationships")).json()["items"]
+    assert [(p["id"], p["relationshipType"]) for p in listed] == [(partner.id, "indirect_reseller")]
+    relationships = f"/v1/customers/{customer['id']}/relationships"
+    listed = (await partner.get(relationships, token=await partner.portal_token())).json()["items"]
+    assert [(p["id"], p["relationshipType"]) for p in listed] == [(provider.id, "indirect_provider")]
+    holder = Party(
+        world=world, tenant={"id": customer["id"]}, admin_upn=customer["userCredentials"]["userName"], app={}
+    )
+    assert (await customer_sees(world, holder))[provider.id] == ["IndirectProvider"]
+    # A stranger provider learns nothing of it.
+    stranger = await world.provider()
+    assert (await stranger.get(path)).status_code == 404
+
+
 @pytest.mark.rule("REL-7")
 async def test_the_relationship_request_link_serves_each_customer_once(world: World) -> None:
     direct = await world.direct_bill_partner()
@@ -364,6 +426,42 @@ async def test_an_attested_mca_does_not_move_to_the_provider_an_admin_center_one
         json={"firstName": "G", "lastName": "H", "email": "g@customer.example"},
     )
     assert again.status_code == 409
+
+
+@pytest.mark.rule("AGR-2")
+async def test_after_the_transition_the_provider_buys_only_on_an_acceptance_that_was_kept(world: World) -> None:
+    """AGR-2 in what it changes, a purchase: the partner's attestation is not carried over, so the provider's order
+    is refused (AGR-1); the customer's own acceptance in its admin center is kept, so the provider's order goes
+    through with no attestation of its own."""
+    provider = await world.provider()
+    partner = await world.direct_bill_partner()
+    attested, accepted = await partner.customer_with_mca(), (await partner.create_customer()).json()
+    holder = Party(
+        world=world, tenant={"id": accepted["id"]}, admin_upn=accepted["userCredentials"]["userName"], app={}
+    )
+    r = await world.http.post(
+        "/admin/v1/agreements/mca/accept",
+        headers=bearer(await holder.portal_token()),
+        json={"firstName": "Ada", "lastName": "Lovelace", "email": "ada@customer.example"},
+    )
+    assert r.status_code == 201, r.text
+    await world.transition(partner)
+    await world.partner_up(provider, partner)
+    for customer in (attested, accepted):
+        r = await partner.post(
+            f"/v1/customers/{customer['id']}/resellerrelationshipextension",
+            json={"indirectProviderId": provider.id, "customerConsentRecorded": True},
+        )
+        assert r.status_code == 201, r.text
+    refused = await provider.order(attested["id"])
+    assert refused.status_code == 403
+    assert refused.json()["rule"] == "AGR-1"
+    assert "agreements" in refused.json()["description"]
+    r = await provider.order(accepted["id"])
+    assert r.status_code == 201, r.text
+    # The provider records the attested customer's acceptance again, and then buys for it too.
+    await provider.attest_mca(attested["id"])
+    assert (await provider.order(attested["id"])).status_code == 201
 
 
 async def test_a_stranger_reaches_no_customer_through_any_route(world: World) -> None:

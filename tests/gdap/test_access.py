@@ -38,6 +38,7 @@ async def test_an_assignment_grants_only_the_relationships_roles_and_changes_thr
     outside = await assign(partner, relationship["id"], helpdesk["id"], HELPDESK_ADMINISTRATOR)
     assert outside.status_code == 400
     assert outside.json()["rule"] == "GDP-3"
+    assert outside.json()["error"]["message"].startswith("GDAP roles: ")
     assert "Helpdesk Administrator" in outside.json()["error"]["message"]
     stranger = await world.direct_bill_partner()
     foreign = await group(world, stranger, "Not yours")

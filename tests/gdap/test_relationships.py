@@ -130,29 +130,36 @@ async def test_the_graph_flow_field_for_field(world: World) -> None:
 async def test_the_limits_refuse_with_the_rule_in_graphs_envelope(world: World) -> None:
     partner = await world.direct_bill_partner()
     token = await graph_token(partner)
+    # Each refusal opens with the GDP-3 facet it is about: duration, roles, name (and editability, below).
     refused = [
-        ({"duration": "P3Y"}, "P1D to P2Y"),
-        ({"duration": "P731D"}, "P1D to P2Y"),
-        ({"duration": "PT12H"}, "P1D to P2Y"),
-        ({"duration": "two years"}, "ISO 8601"),
-        ({"autoExtendDuration": "P90D"}, "autoExtendDuration"),
+        ({"duration": "P3Y"}, "duration", "P1D to P2Y"),
+        ({"duration": "P731D"}, "duration", "P1D to P2Y"),
+        ({"duration": "PT12H"}, "duration", "P1D to P2Y"),
+        ({"duration": "two years"}, "duration", "ISO 8601"),
+        ({"autoExtendDuration": "P90D"}, "duration", "autoExtendDuration"),
         (
             {
                 "accessDetails": {"unifiedRoles": [{"roleDefinitionId": GLOBAL_ADMINISTRATOR}]},
                 "autoExtendDuration": "P180D",
             },
+            "duration",
             "Global Administrator",
         ),
-        ({"displayName": "x" * 51}, "1 to 50 characters"),
-        ({"accessDetails": {"unifiedRoles": [{"roleDefinitionId": str(uuid.uuid4())}]}}, "built-in Entra role"),
-        ({"accessDetails": {"unifiedRoles": []}}, "at least one"),
+        ({"displayName": "x" * 51}, "name", "1 to 50 characters"),
+        (
+            {"accessDetails": {"unifiedRoles": [{"roleDefinitionId": str(uuid.uuid4())}]}},
+            "roles",
+            "built-in Entra role",
+        ),
+        ({"accessDetails": {"unifiedRoles": []}}, "roles", "at least one"),
     ]
-    for change, words in refused:
+    for change, facet, words in refused:
         r = await graph(partner, "POST", RELATIONSHIPS, token=token, json={**relationship_body(), **change})
         assert r.status_code == 400, (change, r.text)
         body = r.json()
         assert body["rule"] == "GDP-3"
         assert body["error"]["code"] == "BadRequest"
+        assert body["error"]["message"].startswith(f"GDAP {facet}: "), (change, body)
         assert words in body["error"]["message"], (change, body)
         assert set(body["error"]["innerError"]) >= {"date", "request-id"}
     allowed = [
@@ -168,6 +175,7 @@ async def test_the_limits_refuse_with_the_rule_in_graphs_envelope(world: World) 
     duplicate = await graph(partner, "POST", RELATIONSHIPS, token=token, json=relationship_body("y" * 50))
     assert duplicate.status_code == 400
     assert duplicate.json()["rule"] == "GDP-3"
+    assert duplicate.json()["error"]["message"].startswith("GDAP name: ")
     assert "already have a relationship named" in duplicate.json()["error"]["message"]
     # The name is unique per partner, not across partners.
     other = await world.direct_bill_partner()
@@ -210,6 +218,7 @@ async def test_patch_and_delete_need_if_match_and_a_created_relationship(world: 
     locked = await graph(partner, "PATCH", path, token=token, json={"displayName": "y"}, headers={"If-Match": etag})
     assert locked.status_code == 409
     assert locked.json()["rule"] == "GDP-3"
+    assert locked.json()["error"]["message"].startswith("GDAP editability: ")
     assert "only while created" in locked.json()["error"]["message"]
     gone = await graph(partner, "DELETE", path, token=token, headers={"If-Match": etag})
     assert gone.status_code == 409

@@ -207,6 +207,60 @@ async def test_direct_bill_overrides_indirect_only_with_acknowledgement(world: W
     assert (await capabilities(world, partner))["indirectReseller"] is False
 
 
+@pytest.mark.rule("PRG-8")
+async def test_direct_bill_overrides_an_approved_indirect_reseller_whose_agreement_is_pending(world: World) -> None:
+    """The audit's hole: an Approved indirect reseller (its MPA not yet accepted) is overridden too; the
+    acknowledgement is asked, and accepting the MPA afterwards never brings indirect reseller back."""
+    partner = await world.partner()
+    r = await partner.enroll("IndirectReseller")
+    assert r.json()["status"] == "Approved"
+    pending = (
+        await partner.get("/v1/agreements", token=await partner.portal_token(), params={"status": "Pending"})
+    ).json()["items"]
+    await partner.revenue(*[100_000] * 12)
+    r = await partner.enroll("DirectBill")
+    assert r.status_code == 409
+    assert r.json()["rule"] == "PRG-8"
+    assert "acknowledgeIndirectOverride" in r.json()["description"]
+    r = await partner.enroll("DirectBill", acknowledgeIndirectOverride=True)
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "Active"
+    assert any("overrides" in w for w in r.json()["warnings"])
+    assert await partner.program_statuses() == {"IndirectReseller": "Overridden", "DirectBill": "Active"}
+    r = await partner.post(f"/v1/agreements/{pending[0]['id']}/accept")
+    assert r.status_code == 409
+    assert "new tenant" in r.json()["description"]
+    assert await partner.program_statuses() == {"IndirectReseller": "Overridden", "DirectBill": "Active"}
+    assert await capabilities(world, partner) == {
+        "directBill": True,
+        "indirectReseller": False,
+        "indirectProvider": False,
+        "apiAccess": True,
+    }
+
+
+@pytest.mark.rule("PRG-8")
+async def test_direct_bill_overrides_a_pending_indirect_reseller(client: httpx.AsyncClient) -> None:
+    world = await World.create(client, counterpartyPolicies={"enrollmentDecision": {"action": "manual"}})
+    partner = await world.partner()
+    indirect = await partner.enroll("IndirectReseller")
+    assert indirect.json()["status"] == "Pending"
+    await partner.revenue(*[100_000] * 12)
+    r = await partner.enroll("DirectBill")
+    assert r.status_code == 409
+    assert r.json()["rule"] == "PRG-8"
+    r = await partner.enroll("DirectBill", acknowledgeIndirectOverride=True)
+    assert r.status_code == 201, r.text
+    assert r.json()["warnings"]
+    decided = await world.sim("POST", f"/enrollments/{r.json()['id']}/decision", json={"decision": "approve"})
+    assert decided.json()["status"] == "Active"
+    assert await partner.program_statuses() == {"IndirectReseller": "Overridden", "DirectBill": "Active"}
+    # The operator can no longer approve the overridden indirect reseller enrollment.
+    late = await world.sim("POST", f"/enrollments/{indirect.json()['id']}/decision", json={"decision": "approve"})
+    assert late.status_code == 409
+    assert (await capabilities(world, partner))["indirectReseller"] is False
+
+
 @pytest.mark.rule("PRG-9")
 async def test_the_api_is_only_for_direct_bill_partners_and_providers(world: World) -> None:
     reseller = await world.partner()
