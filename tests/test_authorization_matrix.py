@@ -78,6 +78,7 @@ class Victim:
     # `request_id` names a different object on each route family: the longest matching prefix decides.
     request_ids: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)  # label -> value
+    owners: dict[str, str] = field(default_factory=dict)  # path prefix -> the token of the object's owner
 
     def keep(self, label: str, value: Any) -> str:
         self.secrets[label] = str(value)
@@ -94,6 +95,9 @@ class Victim:
             self.keep(f"{label} app secret", party.app["clientSecret"])
         if party.tenant.get("partnerId"):
             self.keep(f"{label} PartnerID", party.tenant["partnerId"])
+
+    def owner(self, path: str) -> dict[str, str]:
+        return bearer(self.owners[max((p for p in self.owners if path.startswith(p)), key=len)])
 
     def url(self, path: str) -> str | None:
         """The path with every parameter filled with the victim's id; None when one cannot be filled."""
@@ -158,6 +162,16 @@ async def build_victim(world: World) -> Victim:
     changed = await graph(direct, "PATCH", path, token=token, json=roles, headers={"If-Match": active["@odata.etag"]})
     ok(changed, 202)
     p["operation_id"] = victim.keep("GDAP operation id", changed.headers["Location"].rsplit("/", 1)[-1])
+    await run_timers(world)
+    someone = {
+        "userPrincipalName": f"someone@{customer.tenant['domain']}",
+        "displayName": "Someone",
+        "usageLocation": "US",
+    }
+    created = await world.http.post(
+        f"/v1/customers/{customer.id}/users", headers=bearer(await direct.portal_token()), json=someone
+    )
+    victim.keep("customer user someone", ok(created, 201)["id"])
 
     # A transfer of the customer's subscriptions to a second partner the customer accepted.
     target = await world.direct_bill_partner()
@@ -230,6 +244,12 @@ async def build_victim(world: World) -> Victim:
     # The operator's fault rule, on a path nothing calls, so it never fires during the walk.
     rule = {"kind": "error", "pathPrefix": "/v1/never-called/", "probability": 1.0, "statusCode": 503}
     p["fault_id"] = victim.keep("fault rule id", ok(await world.sim("POST", "/faults", json=rule), 201)["id"])
+
+    victim.owners = await partner_tokens(direct, world.sandbox["adminKey"])
+    # Customer users are GDAP work: a person of the partner who holds the assigned roles, not its app.
+    victim.owners["/v1/customers/{customer_id}/users"] = await direct.portal_token()
+    victim.owners[f"{ADMIN_CENTER.prefix}/granularAdminRelationships/"] = await customer.portal_token()
+    victim.owners[f"{ADMIN_CENTER.prefix}/invitations/"] = await invited.portal_token()
     return victim
 
 
@@ -324,6 +344,13 @@ async def test_no_stranger_reaches_a_victims_object_through_any_route(client: ht
     walked = sorted(
         ((m, p) for m, p in parameterised_routes(app) if (m, p) not in NOT_COVERED and in_scope(p)), key=walk_order
     )
+    # The owner reads each of them: every id is real, so a stranger's refusal is about the stranger.
+    for method, path in walked:
+        if method == "GET":
+            r = await client.get(victim.url(path) or path, headers=victim.owner(path))
+            assert r.status_code == 200, (path, r.status_code, r.text)
+    mine = await client.get(f"/v1/customers/{victim.parameters['customer_id']}", headers=victim.owner("/v1/"))
+    assert shows(mine.text, victim.secrets["customer domain"]), "the matrix would not see a leak of the customer"
     failures: list[str] = []
     seen_leaks: set[tuple[str, str, str]] = set()
     for caller in await callers(victim.world):
