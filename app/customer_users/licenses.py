@@ -120,7 +120,10 @@ async def _consumed(ctx: PartnerContext, tenant: Tenant) -> dict[uuid.UUID, int]
         )
         .group_by(LicenseAssignment.sku_id)
     )
-    return dict((await ctx.session.execute(stmt)).tuples())
+    consumed: dict[uuid.UUID, int] = {}
+    for sku_id, count in (await ctx.session.execute(stmt)).all():
+        consumed[sku_id] = count
+    return consumed
 
 
 async def _pools(ctx: PartnerContext, tenant: Tenant) -> dict[uuid.UUID, SubscribedSku]:
