@@ -182,6 +182,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         providers.router,
         customers.router,
         customer_users.router,
+        customer_users.directory,
         catalog.router,
         commerce.partner,
         transfers.router,

@@ -18,6 +18,7 @@ GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
 USER_ADMINISTRATOR = "fe930be7-5e62-47db-91af-98c3a49a38b1"
 GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
 DIRECTORY_READERS = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"
+LICENSE_ADMINISTRATOR = "4d6ac14f-3453-41d0-bef9-a3e0c569773a"
 
 CATALOG: dict[str, RoleTemplate] = {
     role.id: role
@@ -37,9 +38,7 @@ CATALOG: dict[str, RoleTemplate] = {
         RoleTemplate(
             "9360feb5-f418-4baa-8175-e2a00bac4301", "Directory Writers", "read and write basic directory data"
         ),
-        RoleTemplate(
-            "4d6ac14f-3453-41d0-bef9-a3e0c569773a", "License Administrator", "assign and remove product licenses"
-        ),
+        RoleTemplate(LICENSE_ADMINISTRATOR, "License Administrator", "assign and remove product licenses"),
         RoleTemplate(
             "b0f54661-2d74-4c50-afa3-1ec803f12efe",
             "Billing Administrator",

@@ -15,6 +15,12 @@ from app.models.customer import (
     RelationshipKind,
     RelationshipOrigin,
 )
+from app.models.customer_user import (
+    CustomerUserAccount,
+    CustomerUserState,
+    DirectoryRoleMember,
+    LicenseAssignment,
+)
 from app.models.event import AuditRecord, Event, Notification
 from app.models.fault import FaultKind, FaultRule
 from app.models.gdap import (
@@ -73,11 +79,14 @@ __all__ = [
     "Charge",
     "CustomerAgreement",
     "CustomerRelationship",
+    "CustomerUserAccount",
+    "CustomerUserState",
     "DelegatedAdminAccessAssignment",
     "DelegatedAdminOperation",
     "DelegatedAdminRelationship",
     "DelegatedAdminRelationshipRequest",
     "DeliveryStatus",
+    "DirectoryRoleMember",
     "Enrollment",
     "EnrollmentStatus",
     "Event",
@@ -90,6 +99,7 @@ __all__ = [
     "IdempotencyRecord",
     "InvitationKind",
     "InvitationStatus",
+    "LicenseAssignment",
     "Notification",
     "OperationStatus",
     "Order",

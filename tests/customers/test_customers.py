@@ -503,6 +503,18 @@ async def test_a_stranger_reaches_no_customer_through_any_route(world: World) ->
             "displayName": "Someone",
             "usageLocation": "US",
         },
+        ("/v1/customers/{customer_id}/users/{user_id}", "patch"): {
+            "state": "active",
+            "attributes": {"objectType": "CustomerUser"},
+        },
+        ("/v1/customers/{customer_id}/users/{user_id}/licenseupdates", "post"): {
+            "licensesToAssign": [{"skuId": "05e9a617-0261-4cee-bb44-138d3ef5d965"}],
+            "attributes": {"objectType": "LicenseUpdate"},
+        },
+        ("/v1/customers/{customer_id}/directoryroles/{role_id}/usermembers", "post"): {
+            "id": str(uuid.uuid4()),
+            "attributes": {"objectType": "UserMember"},
+        },
     }
     for path, method in routes:
         needs_body = method in ("post", "patch", "put") and not path.endswith("/accept")
@@ -510,7 +522,7 @@ async def test_a_stranger_reaches_no_customer_through_any_route(world: World) ->
 
     async def call(method: str, path: str, customer_id: str) -> httpx.Response:
         url = path.replace("{customer_id}", customer_id)
-        for name in ("{subscription_id}", "{order_id}", "{transfer_id}", "{user_id}"):
+        for name in ("{subscription_id}", "{order_id}", "{transfer_id}", "{user_id}", "{role_id}"):
             url = url.replace(name, str(uuid.uuid4()))
         return await world.http.request(method.upper(), url, headers=bearer(token), json=bodies.get((path, method)))
 
