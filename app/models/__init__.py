@@ -14,6 +14,7 @@ from app.models.customer import (
     RelationshipKind,
     RelationshipOrigin,
 )
+from app.models.devices import ConfigurationPolicy, Device, DeviceBatch, DeviceUpload, FraudEvent
 from app.models.event import AuditRecord, Event, Notification
 from app.models.fault import FaultKind, FaultRule
 from app.models.gdap import (
@@ -70,6 +71,7 @@ __all__ = [
     "AuditRecord",
     "Base",
     "Charge",
+    "ConfigurationPolicy",
     "CustomerAgreement",
     "CustomerRelationship",
     "DelegatedAdminAccessAssignment",
@@ -77,11 +79,15 @@ __all__ = [
     "DelegatedAdminRelationship",
     "DelegatedAdminRelationshipRequest",
     "DeliveryStatus",
+    "Device",
+    "DeviceBatch",
+    "DeviceUpload",
     "Enrollment",
     "EnrollmentStatus",
     "Event",
     "FaultKind",
     "FaultRule",
+    "FraudEvent",
     "GdapRelationshipStatus",
     "GdapRequestAction",
     "GdapRequestStatus",
