@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import Header, Query, Request, Response, status
 
 from app.catalog import service, upgrades
-from app.catalog.offers import LegacyOffer, Offer, OfferCategory, ProductType, Promotion
+from app.catalog.offers import LegacyOffer, Offer, OfferCategory, ProductType, Promotion, Segment
 from app.catalog.schemas import (
     AvailabilityOut,
     InventoryCheckRequest,
@@ -156,13 +156,21 @@ def _promotion(promotion: Promotion) -> PromotionOut:
         segment=promotion.segment.value,
         start_date=promotion.start,
         end_date=promotion.end,
-        properties={"isAutoApplicable": promotion.auto_applicable},
+        # The listed example carries the window and a tag in `properties`, the one read by id at the top: both.
+        properties={
+            "isAutoApplicable": promotion.auto_applicable,
+            "startDate": promotion.start.isoformat(),
+            "endDate": promotion.end.isoformat(),
+            "tag": f"{promotion.product_id}:{promotion.sku_id}",
+        },
         required_products=[
             {
                 "product_id": promotion.product_id,
                 "sku_id": promotion.sku_id,
                 "term": {"duration": promotion.duration, "billing_cycle": promotion.billing_cycle},
-                "pricing_policies": [{"policy_type": "PercentDiscount", "value": str(promotion.percent_off)}],
+                "pricing_policies": [
+                    {"policy_type": "PercentDiscount", "type": "PercentDiscount", "value": str(promotion.percent_off)}
+                ],
             }
         ],
     )
@@ -173,7 +181,7 @@ async def list_promotions(
     ctx: PartnerCaller,
     request: Request,
     country: Country,
-    segment: Annotated[str, Query(max_length=20, description="The customer segment: commercial.")],
+    segment: Annotated[Segment, Query(description="The customer segment: commercial.")],
 ) -> Any:
     """The new-commerce promotions running now (by the sandbox clock) for the country and segment."""
     return _listed(request, [_promotion(p) for p in service.promotions(country=country, segment=segment, now=ctx.now)])
@@ -266,7 +274,12 @@ def _legacy_offer(offer: LegacyOffer, country: str, locale: str) -> LegacyOfferO
         product=OfferProduct(id=offer.product_id, name=offer.name, unit="Licenses"),
         unit_type="Licenses",
         successor_product_id=offer.successor,
-        links={"self": Link(uri=f"/offers/{offer.id}?country={country.upper()}")},
+        links={
+            "learnMore": Link(
+                uri="https://www.microsoft.com/microsoft-365/business/compare-all-microsoft-365-business-products"
+            ),
+            "self": Link(uri=f"/offers/{offer.id}?country={country.upper()}"),
+        },
     )
 
 

@@ -76,7 +76,10 @@ class PromotionTerm(Schema):
 
 
 class PricingPolicy(Schema):
+    """Partner Center's two examples spell the kind `policyType` (read by id) and `type` (listed): both are sent."""
+
     policy_type: str
+    type: str
     value: str
 
 
