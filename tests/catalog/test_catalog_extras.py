@@ -18,7 +18,8 @@ async def test_a_sku_read_by_id_says_what_it_needs_before_purchase(world: World)
     assert sku["dynamicAttributes"]["armRegionName"] == "eastus"
     assert sku["links"]["availabilities"]["uri"].endswith("/availabilities?country=us")
     seats = (await partner.get("/v1/products/CFQ7TTC0LFLX/skus/0001", params={"country": "US"})).json()
-    assert seats["inventoryVariables"] == [] and seats["attributes"]["objectType"] == "Sku"
+    assert seats["inventoryVariables"] == []
+    assert seats["attributes"]["objectType"] == "Sku"
     missing = await partner.get("/v1/products/CFQ7TTC0LFLX/skus/9999", params={"country": "US"})
     assert missing.status_code == 404
 
@@ -116,10 +117,12 @@ async def test_the_legacy_offer_catalog_is_read_only_and_names_its_new_commerce_
     first = await partner.get("/v1/offers", params={"country": "US", "offset": 0, "size": 2})
     assert first.status_code == 200, first.text
     page = first.json()
-    assert page["totalCount"] == 5 and len(page["items"]) == 2
+    assert page["totalCount"] == 5
+    assert len(page["items"]) == 2
     assert page["links"]["next"]["uri"].endswith("offset=2&size=2")
     rest = (await partner.get("/v1/offers", params={"country": "US", "offset": 2, "size": 10})).json()
-    assert len(rest["items"]) == 3 and rest["links"].get("next") is None
+    assert len(rest["items"]) == 3
+    assert rest["links"].get("next") is None
     names = {o["name"] for o in page["items"] + rest["items"]}
     products = {p["title"] for p in (await partner.get("/v1/products", params={"country": "US"})).json()["items"]}
     assert names - {"Office 365 E3"} <= products  # the same names as new commerce's products

@@ -120,7 +120,8 @@ async def test_fraud_events_are_empty_until_the_operator_raises_one(world: World
     assert raised.status_code == 201, raised.text
     events = (await partner.get("/v1/fraudEvents")).json()
     assert_shaped_like(events, "fraud_events")
-    assert events[0]["subscriptionId"] == subscription and events[0]["hitCount"] == "10"
+    assert events[0]["subscriptionId"] == subscription
+    assert events[0]["hitCount"] == "10"
     assert events[0]["eventStatus"] == "Active"
     filtered = await partner.get("/v1/fraudEvents", params={"EventStatus": "Resolved", "SubscriptionId": subscription})
     assert filtered.json() == []
