@@ -15,6 +15,7 @@ from app.commerce import router as commerce
 from app.config import Settings
 from app.customer_users import router as customer_users
 from app.customers import router as customers
+from app.devices import router as devices
 from app.events import router as events
 from app.events import webhook_router, webhooks
 from app.gdap import router as gdap
@@ -52,7 +53,15 @@ TAGS = [
     {"name": "partner center: notifications and audit", "description": "Partner Center: mails and audit log."},
     {"name": "partner center: indirect providers", "description": "Partner Center: directory and partnerships."},
     {"name": "partner center: customers", "description": "Partner Center: customers, links, extension, MCA."},
-    {"name": "partner center: catalog", "description": "Partner Center: products, SKUs, availabilities."},
+    {
+        "name": "partner center: catalog",
+        "description": "Partner Center: products, SKUs, availabilities, promotions, inventory, product upgrades, and "
+        "the legacy offer catalog.",
+    },
+    {
+        "name": "partner center: devices",
+        "description": "Partner Center: Autopilot device batches, devices, configuration policies; fraud events.",
+    },
     {
         "name": "partner center: orders and subscriptions",
         "description": "Partner Center: orders, subscriptions, order requests.",
@@ -76,6 +85,7 @@ TAGS = [
     {"name": "control: programs", "description": "The simulator: revenue, enrollment decisions, support."},
     {"name": "partner center: webhooks", "description": "Partner Center: webhook registration and validation."},
     {"name": "control: webhooks", "description": "The simulator: the webhook delivery log, deliveries on demand."},
+    {"name": "control: fraud events", "description": "The simulator: Azure fraud alerts on a partner's customer."},
     {"name": "control: faults", "description": "The simulator: throttling, errors and latency on purpose."},
     {"name": "control: mailbox and events", "description": "The simulator: every mail and every event."},
     {"name": "control: security groups", "description": "The simulator: a tenant's security groups and members."},
@@ -177,6 +187,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         webhook_router.certificate,
         commerce.control,
         events.control,
+        devices.control,
         gdap.control,
         programs.router,
         providers.router,
@@ -184,6 +195,9 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         customer_users.router,
         customer_users.directory,
         catalog.router,
+        catalog.v1,
+        devices.router,
+        devices.partner,
         commerce.partner,
         transfers.router,
         customers.admin,

@@ -5,6 +5,7 @@ premium), per unit for one-time and reserved offers. Other currencies follow the
 """
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from app.wire import WireEnum
@@ -120,6 +121,9 @@ OFFERS: tuple[Offer, ...] = (
             Term("P3Y", ("triennial", "monthly"), Decimal("1576.80")),
         ),
         license_based=False,
+        # A reservation is bought for one Azure region: checkInventory answers whether that region is open to a
+        # customer's Azure subscription.
+        extra={"armRegionName": "eastus", "region": "US East", "armSkuName": "Standard_D2s_v3"},
     ),
     Offer(
         "DG7GMGF0D7FV",
@@ -166,3 +170,150 @@ CURRENCIES: dict[str, tuple[str, Decimal]] = {
     "GB": ("GBP", Decimal("0.79")),
     "DE": ("EUR", Decimal("0.92")),
 }
+
+
+# --- promotions (new commerce) -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """A discount on one catalog item's term and billing cycle, in some countries, for a window of dates."""
+
+    id: str
+    name: str
+    description: str
+    product_id: str
+    sku_id: str
+    duration: str
+    billing_cycle: str
+    percent_off: Decimal
+    start: datetime
+    end: datetime
+    countries: tuple[str, ...] = ("US", "CA", "GB", "DE")
+    segment: Segment = Segment.COMMERCIAL
+    auto_applicable: bool = True
+
+
+PROMOTIONS: tuple[Promotion, ...] = (
+    Promotion(
+        "CFQ7TTC0LFLX:0001:CFQ7TTC0KXK9",
+        "Microsoft 365 E3 - 10% off a one-year term",
+        "10% off Microsoft 365 E3 bought for a year, billed annually.",
+        "CFQ7TTC0LFLX",
+        "0001",
+        "P1Y",
+        "Annual",
+        Decimal("0.10"),
+        datetime(2024, 1, 1, tzinfo=UTC),
+        datetime(2030, 12, 31, 23, 59, 59, tzinfo=UTC),
+    ),
+    Promotion(
+        "CFQ7TTC0LCHC:0002:CFQ7TTC0KXKB",
+        "Microsoft 365 Business Premium - 15% off, US only",
+        "15% off Microsoft 365 Business Premium bought for a year, billed monthly.",
+        "CFQ7TTC0LCHC",
+        "0002",
+        "P1Y",
+        "Monthly",
+        Decimal("0.15"),
+        datetime(2024, 1, 1, tzinfo=UTC),
+        datetime(2030, 12, 31, 23, 59, 59, tzinfo=UTC),
+        countries=("US",),
+    ),
+    Promotion(
+        "CFQ7TTC0LH18:0001:CFQ7TTC0KXKC",
+        "Microsoft 365 Business Basic - 20% off (ended)",
+        "A promotion whose window is over: listed by id, never among the current ones.",
+        "CFQ7TTC0LH18",
+        "0001",
+        "P1Y",
+        "Annual",
+        Decimal("0.20"),
+        datetime(2021, 6, 1, tzinfo=UTC),
+        datetime(2021, 6, 30, 23, 59, 59, tzinfo=UTC),
+    ),
+)
+
+
+# --- the legacy offer catalog (read-only) --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfferCategory:
+    id: str
+    name: str
+    rank: int
+
+
+OFFER_CATEGORIES: tuple[OfferCategory, ...] = (
+    OfferCategory("Enterprise_Key", "Enterprise", 20),
+    OfferCategory("SmallBusiness_Key", "Small Business", 30),
+)
+
+
+@dataclass(frozen=True)
+class LegacyOffer:
+    """A license offer of the catalog before new commerce (`/v1/offers`). Older clients still read it; nothing buys
+    from it any more: purchases go through the new-commerce product of the same name."""
+
+    id: str
+    name: str
+    description: str
+    category_id: str
+    rank: int
+    product_id: str  # the legacy product's id, not a new-commerce product id
+    successor: str  # the new-commerce product id of the same name
+    minimum_quantity: int = 1
+    maximum_quantity: int = 300
+    countries: tuple[str, ...] = ("US", "CA", "GB", "DE")
+
+
+# Office 365 E3's id is Partner Center's real legacy offer id (the legacy offer of OFFERS above); the others are
+# cspsim's own, in the same GUID form.
+LEGACY_OFFERS: tuple[LegacyOffer, ...] = (
+    LegacyOffer(
+        "796B6B5F-613C-4E24-A17C-EBA730D49C02",
+        "Office 365 E3",
+        "Productivity apps and services for the enterprise.",
+        "Enterprise_Key",
+        10,
+        "8b6e4d8c-2d1f-4c4e-9d11-3c2f0f8e3a01",
+        "CFQ7TTC0LFLX",
+    ),
+    LegacyOffer(
+        "C6F5B4C7-1E0B-4C6A-8E6B-2F0D4C6E8A11",
+        "Microsoft 365 E3",
+        "Productivity apps, security and management.",
+        "Enterprise_Key",
+        20,
+        "a3c9f0e2-7c61-4b63-9a55-0f1e2d3c4b02",
+        "CFQ7TTC0LFLX",
+    ),
+    LegacyOffer(
+        "D9A1E6B2-4F3C-4A7D-9B8E-1C2D3E4F5A12",
+        "Microsoft 365 Business Basic",
+        "Web and mobile apps, email.",
+        "SmallBusiness_Key",
+        30,
+        "b4d0a1f3-8d72-4c74-8b66-1a2b3c4d5e03",
+        "CFQ7TTC0LH18",
+    ),
+    LegacyOffer(
+        "E2B3C4D5-6A7B-4C8D-9E0F-2A3B4C5D6E13",
+        "Microsoft 365 Business Standard",
+        "Desktop apps, email.",
+        "SmallBusiness_Key",
+        40,
+        "c5e1b2a4-9e83-4d85-9c77-2b3c4d5e6f04",
+        "CFQ7TTC0LDPB",
+    ),
+    LegacyOffer(
+        "F3C4D5E6-7B8C-4D9E-8F1A-3B4C5D6E7F14",
+        "Microsoft 365 Business Premium",
+        "Standard plus security.",
+        "SmallBusiness_Key",
+        50,
+        "d6f2c3b5-af94-4e96-8d88-3c4d5e6f7a05",
+        "CFQ7TTC0LCHC",
+    ),
+)

@@ -2,16 +2,32 @@
 
 from typing import Annotated, Any
 
-from fastapi import Query, Request
+from fastapi import Header, Query, Request, Response, status
 
-from app.catalog import service
-from app.catalog.offers import Offer
-from app.catalog.schemas import AvailabilityOut, ProductOut, SkuOut
+from app.catalog import service, upgrades
+from app.catalog.offers import LegacyOffer, Offer, OfferCategory, ProductType, Promotion, Segment
+from app.catalog.schemas import (
+    AvailabilityOut,
+    InventoryCheckRequest,
+    InventoryItemOut,
+    LegacyOfferOut,
+    OfferCategoryOut,
+    OfferProduct,
+    ProductOut,
+    ProductUpgradeRequest,
+    ProductUpgradesEligibility,
+    PromotionOut,
+    SkuDetailOut,
+    SkuOut,
+)
 from app.kernel.errors import NotFound
-from app.kernel.pagination import Collection, Page, collection
+from app.kernel.pagination import Collection, Link, Links, Page, collection
 from app.kernel.pipeline import PARTNER_CENTER_API, PartnerCaller
 
 router = PARTNER_CENTER_API.router(tags=["partner center: catalog"], prefix="/products")
+# The catalog's other roots: promotions, inventory, product upgrades and the legacy offers.
+v1 = PARTNER_CENTER_API.router(tags=["partner center: catalog"])
+Locale = Annotated[str, Header(alias="X-Locale", max_length=10, description="The answer's locale.")]
 Country = Annotated[str, Query(min_length=2, max_length=2, description="The customer's country.")]
 
 
@@ -108,3 +124,198 @@ async def list_availabilities(
     if not offers:
         raise NotFound("SKU", f"{product_id}/{sku_id}")
     return _listed(request, [_availability(o, country) for o in offers])
+
+
+@router.get("/{product_id}/skus/{sku_id}", response_model=SkuDetailOut, summary="Read a SKU")
+async def read_sku(ctx: PartnerCaller, product_id: str, sku_id: str, country: Country) -> Any:
+    """What the SKU needs before purchase: a reservation needs an inventory check with its `inventoryVariables`."""
+    offer = service.sku(product_id, sku_id, country=country)
+    reserved = offer.product_type is ProductType.AZURE_RESERVATION
+    base = f"/products/{offer.product_id}/skus/{offer.sku_id}"
+    return SkuDetailOut(
+        **_sku(offer).model_dump(by_alias=False, exclude={"dynamic_attributes"}),
+        dynamic_attributes=_sku(offer).dynamic_attributes | dict(offer.extra),
+        purchase_prerequisites=["AzureSubscriptionRegistration", "InventoryCheck"] if reserved else [],
+        inventory_variables=[v[0].upper() + v[1:] for v in service.INVENTORY_VARIABLES.get(offer.product_type, ())],
+        provisioning_variables=["Scope", "SubscriptionId"] if reserved else [],
+        links={
+            "availabilities": Link(uri=f"{base}/availabilities?country={country.lower()}"),
+            "self": Link(uri=f"{base}?country={country.lower()}"),
+        },
+    )
+
+
+# --- promotions ---------------------------------------------------------------------------------------------------
+
+
+def _promotion(promotion: Promotion) -> PromotionOut:
+    return PromotionOut(
+        id=promotion.id,
+        name=promotion.name,
+        description=promotion.description,
+        segment=promotion.segment.value,
+        start_date=promotion.start,
+        end_date=promotion.end,
+        # The listed example carries the window and a tag in `properties`, the one read by id at the top: both.
+        properties={
+            "isAutoApplicable": promotion.auto_applicable,
+            "startDate": promotion.start.isoformat(),
+            "endDate": promotion.end.isoformat(),
+            "tag": f"{promotion.product_id}:{promotion.sku_id}",
+        },
+        required_products=[
+            {
+                "product_id": promotion.product_id,
+                "sku_id": promotion.sku_id,
+                "term": {"duration": promotion.duration, "billing_cycle": promotion.billing_cycle},
+                "pricing_policies": [
+                    {"policy_type": "PercentDiscount", "type": "PercentDiscount", "value": str(promotion.percent_off)}
+                ],
+            }
+        ],
+    )
+
+
+@v1.get("/productpromotions", response_model=Collection[PromotionOut], summary="List the running promotions")
+async def list_promotions(
+    ctx: PartnerCaller,
+    request: Request,
+    country: Country,
+    segment: Annotated[Segment, Query(description="The customer segment: commercial.")],
+) -> Any:
+    """The new-commerce promotions running now (by the sandbox clock) for the country and segment."""
+    return _listed(request, [_promotion(p) for p in service.promotions(country=country, segment=segment, now=ctx.now)])
+
+
+@v1.get("/productpromotions/{promotion_id}", response_model=PromotionOut, summary="Read a promotion")
+async def read_promotion(ctx: PartnerCaller, promotion_id: str, country: Country) -> Any:
+    return _promotion(service.promotion(promotion_id, country=country))
+
+
+# --- inventory ----------------------------------------------------------------------------------------------------
+
+
+@v1.post(
+    "/extensions/product/checkInventory",
+    response_model=list[InventoryItemOut],
+    summary="Check the inventory of catalog items",
+)
+async def check_inventory(ctx: PartnerCaller, country: Country, body: InventoryCheckRequest) -> Any:
+    """A bare JSON array of the items with their restrictions (a reservation outside its region is restricted);
+    items not in the catalog are left out. 400 with code 400026 when the context lacks what a SKU needs."""
+    items = [(i.product_id, i.sku_id) for i in body.target_items]
+    results = service.check_inventory(country=country, items=items, context=body.inventory_context)
+    return [
+        InventoryItemOut(
+            product_id=r.offer.product_id,
+            sku_id=r.offer.sku_id,
+            is_restricted=bool(r.restrictions),
+            restrictions=r.restrictions,
+        )
+        for r in results
+    ]
+
+
+# --- product upgrades (to the Azure plan) --------------------------------------------------------------------------
+
+
+@v1.post("/productupgrades", status_code=status.HTTP_202_ACCEPTED, summary="Upgrade a customer to the Azure plan")
+async def create_product_upgrade(ctx: PartnerCaller, body: ProductUpgradeRequest) -> Response:
+    """202, no body, and Partner Center's `Location: productUpgrades/{upgradeId}`; a customer that is not eligible
+    (`POST /v1/productupgrades/eligibility` says why) is refused with 400."""
+    upgrade_id = await upgrades.upgrade_to_azure_plan(
+        ctx, customer_id=body.customer_id, product_family=body.product_family
+    )
+    return Response(status_code=status.HTTP_202_ACCEPTED, headers={"Location": f"productUpgrades/{upgrade_id}"})
+
+
+@v1.post(
+    "/productupgrades/eligibility",
+    response_model=ProductUpgradesEligibility,
+    summary="Is a customer eligible for the Azure plan upgrade",
+)
+async def product_upgrade_eligibility(ctx: PartnerCaller, body: ProductUpgradeRequest) -> Any:
+    found = await upgrades.upgrade_eligibility(ctx, customer_id=body.customer_id, product_family=body.product_family)
+    return ProductUpgradesEligibility(
+        customer_id=found.customer_id,
+        product_family=found.product_family,
+        is_eligible=found.is_eligible,
+        reason=found.reason,
+    )
+
+
+# --- the legacy offer catalog -------------------------------------------------------------------------------------
+
+
+def _category(category: OfferCategory, country: str, locale: str) -> OfferCategoryOut:
+    return OfferCategoryOut(
+        id=category.id, name=category.name, rank=category.rank, locale=locale.lower(), country=country.upper()
+    )
+
+
+def _legacy_offer(offer: LegacyOffer, country: str, locale: str) -> LegacyOfferOut:
+    return LegacyOfferOut(
+        id=offer.id,
+        name=offer.name,
+        description=offer.description,
+        minimum_quantity=offer.minimum_quantity,
+        maximum_quantity=offer.maximum_quantity,
+        rank=offer.rank,
+        uri=f"/offers/{offer.id}",
+        locale=locale.lower(),
+        country=country.upper(),
+        category=_category(service.offer_category(offer.category_id), country, locale),
+        prerequisite_offers=[],
+        is_add_on=False,
+        is_available_for_purchase=False,
+        billing="license",
+        is_auto_renewable=True,
+        is_trial=False,
+        product=OfferProduct(id=offer.product_id, name=offer.name, unit="Licenses"),
+        unit_type="Licenses",
+        successor_product_id=offer.successor,
+        links={
+            "learnMore": Link(
+                uri="https://www.microsoft.com/microsoft-365/business/compare-all-microsoft-365-business-products"
+            ),
+            "self": Link(uri=f"/offers/{offer.id}?country={country.upper()}"),
+        },
+    )
+
+
+@v1.get("/offercategories", response_model=Collection[OfferCategoryOut], summary="List offer categories (legacy)")
+async def list_offer_categories(
+    ctx: PartnerCaller, request: Request, country: Country, locale: Locale = "en-US"
+) -> Any:
+    return _listed(request, [_category(c, country, locale) for c in service.offer_categories(country=country)])
+
+
+@v1.get("/offers", response_model=Collection[LegacyOfferOut], summary="List the offers of a market (legacy)")
+async def list_legacy_offers(
+    ctx: PartnerCaller,
+    request: Request,
+    country: Country,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    size: Annotated[int, Query(ge=1, le=500)] = 100,
+    locale: Locale = "en-US",
+) -> Any:
+    """Read-only: the catalog older clients read, paged by `offset` and `size` (reference data, so an offset is
+    cheap). Purchases go through new commerce (`/v1/products`)."""
+    offers = service.legacy_offers(country=country)
+    window = offers[offset : offset + size]
+    items = [_legacy_offer(o, country, locale) for o in window]
+    base = f"{request.url.path}?country={country}"
+    following = offset + size < len(offers)
+    return Collection[LegacyOfferOut](
+        total_count=len(offers),
+        items=items,
+        links=Links(
+            self=Link(uri=f"{base}&offset={offset}&size={size}"),
+            next=Link(uri=f"{base}&offset={offset + size}&size={size}") if following else None,
+        ),
+    )
+
+
+@v1.get("/offers/{offer_id}", response_model=LegacyOfferOut, summary="Read an offer (legacy)")
+async def read_legacy_offer(ctx: PartnerCaller, offer_id: str, country: Country, locale: Locale = "en-US") -> Any:
+    return _legacy_offer(service.legacy_offer(offer_id, country=country), country, locale)

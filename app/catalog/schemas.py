@@ -1,7 +1,10 @@
+import uuid
+from datetime import datetime
+
 from pydantic import Field
 
-from app.kernel.pagination import ResourceAttributes
-from app.wire import Schema
+from app.kernel.pagination import Link, ResourceAttributes
+from app.wire import Request, Schema
 
 
 class ProductTypeOut(Schema):
@@ -56,3 +59,126 @@ class AvailabilityOut(Schema):
     default_currency: dict[str, str]
     terms: list[TermOut]
     attributes: ResourceAttributes = ResourceAttributes(object_type="Availability")
+
+
+class SkuDetailOut(SkuOut):
+    """A SKU read by id: what it needs before purchase, for an inventory check and for provisioning."""
+
+    purchase_prerequisites: list[str]
+    inventory_variables: list[str]
+    provisioning_variables: list[str]
+    links: dict[str, Link]
+
+
+class PromotionTerm(Schema):
+    duration: str
+    billing_cycle: str
+
+
+class PricingPolicy(Schema):
+    """Partner Center's two examples spell the kind `policyType` (read by id) and `type` (listed): both are sent."""
+
+    policy_type: str
+    type: str
+    value: str
+
+
+class RequiredProduct(Schema):
+    product_id: str
+    sku_id: str
+    term: PromotionTerm
+    pricing_policies: list[PricingPolicy]
+
+
+class PromotionOut(Schema):
+    id: str
+    name: str
+    description: str
+    segment: str
+    start_date: datetime
+    end_date: datetime
+    properties: dict[str, object]
+    required_products: list[RequiredProduct]
+    attributes: ResourceAttributes = ResourceAttributes(object_type="ProductPromotion")
+
+
+class InventoryItemIn(Request):
+    product_id: str = Field(min_length=1, max_length=64)
+    sku_id: str | None = Field(None, max_length=16)
+    availability_id: str | None = Field(None, max_length=64)
+    attributes: dict[str, object] | None = None
+
+
+class InventoryCheckRequest(Request):
+    target_items: list[InventoryItemIn] = Field(min_length=1, max_length=100)
+    inventory_context: dict[str, str] = Field(default_factory=dict)
+    attributes: dict[str, object] | None = None
+
+
+class InventoryRestriction(Schema):
+    reason_code: str
+    description: str
+    properties: dict[str, str]
+
+
+class InventoryItemOut(Schema):
+    product_id: str
+    sku_id: str
+    is_restricted: bool
+    restrictions: list[InventoryRestriction]
+
+
+class ProductUpgradeRequest(Request):
+    customer_id: uuid.UUID
+    product_family: str = Field(min_length=1, max_length=32)
+    attributes: dict[str, object] | None = None
+
+
+class ProductUpgradesEligibility(Schema):
+    customer_id: uuid.UUID
+    product_family: str
+    is_eligible: bool
+    upgrade_id: str | None = None
+    reason: str | None = None
+
+
+class OfferCategoryOut(Schema):
+    id: str
+    name: str
+    rank: int
+    locale: str
+    country: str
+    attributes: ResourceAttributes = ResourceAttributes(object_type="OfferCategory")
+
+
+class OfferProduct(Schema):
+    id: str
+    name: str
+    unit: str
+
+
+class LegacyOfferOut(Schema):
+    """Partner Center's (legacy) Offer. `isAvailableForPurchase` is false: buy the new-commerce product of the same
+    name, named in `successorProductId` (cspsim's addition, beside the documented fields)."""
+
+    id: str
+    name: str
+    description: str
+    minimum_quantity: int
+    maximum_quantity: int
+    rank: int
+    uri: str
+    locale: str
+    country: str
+    category: OfferCategoryOut
+    prerequisite_offers: list[str]
+    is_add_on: bool
+    is_available_for_purchase: bool
+    billing: str
+    is_auto_renewable: bool
+    is_trial: bool
+    product: OfferProduct
+    unit_type: str
+    successor_product_id: str
+    links: dict[str, Link]
+    attributes: ResourceAttributes = ResourceAttributes(object_type="Offer")

@@ -1,9 +1,25 @@
-"""Reading the catalog, and resolving what an order line asks for (COM-4)."""
+"""Reading the catalog (products, promotions, inventory, the legacy offers), and resolving what an order line asks
+for (COM-4)."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
-from app.catalog.offers import CURRENCIES, NOT_RESOLD, OFFERS, Offer, ProductType, Term
+from app.catalog.offers import (
+    CURRENCIES,
+    LEGACY_OFFERS,
+    NOT_RESOLD,
+    OFFER_CATEGORIES,
+    OFFERS,
+    PROMOTIONS,
+    LegacyOffer,
+    Offer,
+    OfferCategory,
+    ProductType,
+    Promotion,
+    Segment,
+    Term,
+)
 from app.kernel.errors import BadRequest, NotFound, RuleViolation
 
 
@@ -77,3 +93,108 @@ def resolve(
         ).with_code(2002, "QuantityOutOfRange")
     unit, currency = price(term, country=country)
     return Resolved(offer=offer, term=term, billing_cycle=cycle, unit_price=unit, currency=currency)
+
+
+def sku(product_id: str, sku_id: str, *, country: str) -> Offer:
+    """One SKU of a product (404 names which of the two is unknown)."""
+    found = next((o for o in product(product_id, country=country) if o.sku_id.lower() == sku_id.lower()), None)
+    if found is None:
+        raise NotFound("SKU", f"{product_id}/{sku_id}")
+    return found
+
+
+# --- promotions -------------------------------------------------------------------------------------------------
+
+
+def promotions(*, country: str, segment: str, now: datetime) -> list[Promotion]:
+    """The promotions running now (by the sandbox clock) for customers of the country and segment."""
+    currency_of(country)
+    wanted = Segment(segment)  # WireEnum: any case; another segment is refused naming the permitted ones
+    return [p for p in PROMOTIONS if country.upper() in p.countries and p.segment is wanted and p.start <= now <= p.end]
+
+
+def promotion(promotion_id: str, *, country: str) -> Promotion:
+    """One promotion by id, running or not (Partner Center answers ended ones too, for reconciliation)."""
+    currency_of(country)
+    found = next(
+        (p for p in PROMOTIONS if p.id.lower() == promotion_id.lower() and country.upper() in p.countries), None
+    )
+    if found is None:
+        raise NotFound("Promotion", promotion_id)
+    return found
+
+
+# --- inventory ----------------------------------------------------------------------------------------------------
+
+# What a SKU needs in `inventoryContext` to be checked: Partner Center's InventoryVariables, by product type.
+INVENTORY_VARIABLES: dict[ProductType, tuple[str, ...]] = {
+    ProductType.AZURE_RESERVATION: ("customerId", "azureSubscriptionId", "armRegionName"),
+}
+
+
+@dataclass(frozen=True)
+class InventoryResult:
+    offer: Offer
+    restrictions: list[dict[str, object]]
+
+
+def check_inventory(
+    *, country: str, items: list[tuple[str, str | None]], context: dict[str, str]
+) -> list[InventoryResult]:
+    """Each (productId, skuId) item's restrictions; a product without a SKU stands for all its SKUs, and an item not
+    in the catalog is left out of the answer (as Partner Center does). A SKU whose inventory variables are missing
+    from the context is refused with Partner Center's 400026."""
+    currency_of(country)
+    given = {k.lower(): v for k, v in context.items()}
+    results: list[InventoryResult] = []
+    for product_id, sku_id in items:
+        for offer in OFFERS:
+            if offer.product_id.lower() != product_id.lower() or country.upper() not in offer.countries:
+                continue
+            if sku_id and offer.sku_id.lower() != sku_id.lower():
+                continue
+            missing = [v for v in INVENTORY_VARIABLES.get(offer.product_type, ()) if not given.get(v.lower())]
+            if missing:
+                raise BadRequest(f"Checking {offer.title} needs {', '.join(missing)} in inventoryContext.").with_code(
+                    400026, "InventoryContextItemMissing"
+                )
+            results.append(InventoryResult(offer, _restrictions(offer, given)))
+    return results
+
+
+def _restrictions(offer: Offer, context: dict[str, str]) -> list[dict[str, object]]:
+    region = offer.extra.get("armRegionName")
+    asked = context.get("armregionname", "").lower()
+    if region is None or asked == region:
+        return []
+    return [
+        {
+            "reasonCode": "NotAvailableForSubscription",
+            "description": f"Restriction identified of type 'Location' with values '{asked}'.",
+            "properties": {"type": "Location", "values": asked},
+        }
+    ]
+
+
+# --- the legacy offer catalog -----------------------------------------------------------------------------------
+
+
+def offer_categories(*, country: str) -> list[OfferCategory]:
+    currency_of(country)
+    return sorted(OFFER_CATEGORIES, key=lambda c: c.rank)
+
+
+def legacy_offers(*, country: str) -> list[LegacyOffer]:
+    currency_of(country)
+    return sorted((o for o in LEGACY_OFFERS if country.upper() in o.countries), key=lambda o: o.rank)
+
+
+def legacy_offer(offer_id: str, *, country: str) -> LegacyOffer:
+    found = next((o for o in legacy_offers(country=country) if o.id.lower() == offer_id.lower()), None)
+    if found is None:
+        raise NotFound("Offer", offer_id)
+    return found
+
+
+def offer_category(category_id: str) -> OfferCategory:
+    return next(c for c in OFFER_CATEGORIES if c.id == category_id)

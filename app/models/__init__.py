@@ -21,6 +21,7 @@ from app.models.customer_user import (
     DirectoryRoleMember,
     LicenseAssignment,
 )
+from app.models.devices import ConfigurationPolicy, Device, DeviceBatch, DeviceUpload, FraudEvent
 from app.models.event import AuditRecord, Event, Notification
 from app.models.fault import FaultKind, FaultRule
 from app.models.gdap import (
@@ -77,6 +78,7 @@ __all__ = [
     "AuditRecord",
     "Base",
     "Charge",
+    "ConfigurationPolicy",
     "CustomerAgreement",
     "CustomerRelationship",
     "CustomerUserAccount",
@@ -87,12 +89,16 @@ __all__ = [
     "DelegatedAdminRelationshipRequest",
     "DeliveryStatus",
     "DirectoryRoleMember",
+    "Device",
+    "DeviceBatch",
+    "DeviceUpload",
     "Enrollment",
     "EnrollmentStatus",
     "Event",
     "ExtensionConsent",
     "FaultKind",
     "FaultRule",
+    "FraudEvent",
     "GdapRelationshipStatus",
     "GdapRequestAction",
     "GdapRequestStatus",

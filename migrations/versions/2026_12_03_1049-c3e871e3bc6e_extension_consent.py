@@ -1,7 +1,7 @@
 """extension consent
 
 Revision ID: c3e871e3bc6e
-Revises: f59ed6840e74
+Revises: 454eca66acc3
 Create Date: 2026-12-03 10:49:21.463802
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "c3e871e3bc6e"
-down_revision: str | None = "f59ed6840e74"
+down_revision: str | None = "454eca66acc3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

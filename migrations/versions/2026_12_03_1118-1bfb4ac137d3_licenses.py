@@ -1,7 +1,7 @@
 """licenses
 
 Revision ID: 1bfb4ac137d3
-Revises: 454eca66acc3
+Revises: c3e871e3bc6e
 Create Date: 2026-12-03 11:18:58.234165
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "1bfb4ac137d3"
-down_revision: str | None = "454eca66acc3"
+down_revision: str | None = "c3e871e3bc6e"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

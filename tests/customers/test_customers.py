@@ -480,7 +480,7 @@ async def test_a_stranger_reaches_no_customer_through_any_route(world: World) ->
     assert len(routes) >= 10
     token = await stranger.app_token()
     # A valid body per route, so the refusal comes from visibility, not from validation.
-    bodies: dict[tuple[str, str], dict[str, object]] = {
+    bodies: dict[tuple[str, str], object] = {
         ("/v1/customers/{customer_id}/resellerrelationshipextension", "post"): {
             "indirectProviderId": stranger.id,
             "customerConsentRecorded": True,
@@ -498,6 +498,13 @@ async def test_a_stranger_reaches_no_customer_through_any_route(world: World) ->
         },
         ("/v1/customers/{customer_id}/transfers/{transfer_id}", "patch"): {"status": "Cancel"},
         ("/v1/customers/{customer_id}/subscriptions/{subscription_id}", "patch"): {"quantity": 2},
+        ("/v1/customers/{customer_id}/deviceBatches", "post"): {
+            "batchId": "b1",
+            "devices": [{"hardwareHash": "h1"}],
+        },
+        ("/v1/customers/{customer_id}/deviceBatches/{batch_id}/devices", "post"): [{"hardwareHash": "h2"}],
+        ("/v1/customers/{customer_id}/policies", "post"): {"name": "p", "policySettings": ["skip_eula"]},
+        ("/v1/customers/{customer_id}/policies/{policy_id}", "put"): {"name": "p", "policySettings": ["skip_eula"]},
         ("/v1/customers/{customer_id}/users", "post"): {
             "userPrincipalName": f"someone@{customer['companyProfile']['domain']}",
             "displayName": "Someone",
@@ -522,7 +529,17 @@ async def test_a_stranger_reaches_no_customer_through_any_route(world: World) ->
 
     async def call(method: str, path: str, customer_id: str) -> httpx.Response:
         url = path.replace("{customer_id}", customer_id)
-        for name in ("{subscription_id}", "{order_id}", "{transfer_id}", "{user_id}", "{role_id}"):
+        for name in (
+            "{subscription_id}",
+            "{order_id}",
+            "{transfer_id}",
+            "{user_id}",
+            "{role_id}",
+            "{batch_id}",
+            "{device_id}",
+            "{policy_id}",
+            "{tracking_id}",
+        ):
             url = url.replace(name, str(uuid.uuid4()))
         return await world.http.request(method.upper(), url, headers=bearer(token), json=bodies.get((path, method)))
 
