@@ -61,6 +61,7 @@ async def charge(ctx: SandboxContext, subscription: Subscription, *, kind: str, 
             billing_cycle=subscription.billing_cycle,
             reseller_mpn_id=subscription.partner_of_record,
             occurred_at=ctx.now,
+            term_start=subscription.effective_start_date,
         )
     )
     await record_event(

@@ -1,6 +1,7 @@
 """Every ORM model, imported here so relationships resolve and Alembic sees every table."""
 
 from app.models.base import Base
+from app.models.billing import Invoice, InvoiceLine
 from app.models.customer import (
     AGREEMENT_TEMPLATES,
     MCA,
@@ -88,6 +89,8 @@ __all__ = [
     "IdempotencyRecord",
     "InvitationKind",
     "InvitationStatus",
+    "Invoice",
+    "InvoiceLine",
     "Notification",
     "OperationStatus",
     "Order",
