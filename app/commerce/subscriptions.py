@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from app.billing import service as billing
 from app.commerce.lifecycle import REFUND_WINDOW, SUBSCRIPTION
 from app.customers import service as customers
 from app.events.service import move, record_event
@@ -64,6 +65,7 @@ async def charge(ctx: SandboxContext, subscription: Subscription, *, kind: str, 
             term_start=subscription.effective_start_date,
         )
     )
+    await billing.charge_recorded(ctx, partner_tenant_id=seller, customer_tenant_id=subscription.customer_tenant_id)
     await record_event(
         ctx,
         name="subscription-updated",
