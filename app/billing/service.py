@@ -344,7 +344,7 @@ def _may_read_invoices(ctx: PartnerContext) -> None:
     require_role(ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.BILLING_ADMIN, action="read invoices", apps=True)
 
 
-def visible_invoices(ctx: PartnerContext) -> Select[tuple[Invoice]]:
+def visible_invoices(ctx: PartnerContext) -> Select[Invoice]:
     """The invoices a partner sees: its own."""
     return select(Invoice).where(Invoice.sandbox_id == ctx.sandbox_id, Invoice.partner_tenant_id == ctx.tenant_id)
 
