@@ -267,6 +267,8 @@ async def test_an_issued_invoice_is_announced_and_has_a_statement(world: World) 
     await advance(world, days=25)
     events = (await world.sim("GET", "/events", params={"name": "invoice-ready"})).json()["items"]
     assert [e["resourceId"] for e in events] == ["G000001"]
+    mails = (await world.sim("GET", "/mailbox", params={"to": f"contact@{partner.tenant['domain']}"})).json()["items"]
+    assert [m["subject"] for m in mails if "invoice" in m["subject"]] == ["Your invoice G000001 is ready"]
     r = await read(partner, "/v1/invoices/G000001/documents/statement")
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "application/pdf"
