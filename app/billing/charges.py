@@ -12,6 +12,12 @@ the invoice of the billing period in which it starts; a purchase on the 15th wit
     cancel             a credit for every seat, the same way
     transferIn / Out   the target is charged ("new"), the source credited ("cancel"), from the transfer day:
                        Partner Center's recon has no transfer charge type, and the source pays up to that day
+    one-time purchase  (billing cycle one_time: perpetual software) its units at their price, once; a cancel
+                       credits them in full (BIL-3 puts these lines on an invoice of their own)
+    usage-based        (no term, not one-time: the Azure plan) nothing here: usage is billed in arrears (BIL-1)
+
+Reservations are priced per term, not per month (the catalog's convention): a month of a P1Y reservation billed
+monthly is its price / 12.
 
 Days are calendar days (UTC dates): the day of a change counts as remaining, so a seat added on 06-18 to a
 06-10..07-09 period is billed 22 of 30 days. Money: the effective unit price is the unit price times the cycle's
@@ -45,6 +51,8 @@ CHARGE_TYPE = {
     "transferIn": "new",
     "transferOut": "cancel",
 }
+CREDITS = {"removeQuantity", "cancel", "transferOut"}
+ONE_TIME = "one_time"
 CYCLE_CHARGE = "cycleCharge"  # the reference marks this spelling UNCONFIRMED (partner mappings use it)
 
 
@@ -129,13 +137,49 @@ def tax_of(subtotal: Decimal, rate: Decimal) -> Decimal:
     return (subtotal * rate).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def price_event(charge: ChargeFact, term_start: datetime) -> PricedLine:
+def is_one_time(charge: ChargeFact) -> bool:
+    return (charge.billing_cycle or "").lower() == ONE_TIME
+
+
+def is_usage_based(charge: ChargeFact) -> bool:
+    return not charge.term_duration and not is_one_time(charge)
+
+
+def effective_price(charge: ChargeFact, months: int, *, per_term: bool) -> Decimal:
+    """The price of one unit for one charge period: the monthly price times its months, or for a price per term
+    (reservations) the share of the term the period is."""
+    if per_term:
+        return (charge.unit_price * months / term_months(charge.term_duration)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return (charge.unit_price * months).quantize(CENT)
+
+
+def price_one_time(charge: ChargeFact) -> PricedLine:
+    """BIL-3: a one-time purchase is billed once, in full; its cancellation credits it in full."""
+    units = -charge.quantity if charge.kind in CREDITS else charge.quantity
+    day = charge.occurred_at.date()
+    return PricedLine(
+        charge=charge,
+        charge_type=CHARGE_TYPE.get(charge.kind, charge.kind),
+        unit_price=charge.unit_price,
+        effective_unit_price=charge.unit_price,
+        quantity=units,
+        billable_quantity=Decimal(units).quantize(SIX_PLACES),
+        subtotal=charge.unit_price * units,
+        charge_start=day,
+        charge_end=day,
+        term_duration=charge.term_duration,
+        billing_cycle=charge.billing_cycle,
+    )
+
+
+def price_event(charge: ChargeFact, term_start: datetime, *, per_term: bool = False) -> PricedLine:
     """BIL-1: one charge event's line: a full period when it opens one, else prorated by day from the event."""
+    if is_one_time(charge):
+        return price_one_time(charge)
     months = cycle_months(charge.term_duration, charge.billing_cycle)
     period = period_at(term_start, months, charge.occurred_at)
-    effective = (charge.unit_price * months).quantize(CENT)
-    credit = charge.kind in {"removeQuantity", "cancel", "transferOut"}
-    seats = -charge.quantity if credit else charge.quantity
+    effective = effective_price(charge, months, per_term=per_term)
+    seats = -charge.quantity if charge.kind in CREDITS else charge.quantity
     starts_period = charge.occurred_at == period.start
     days = period.days if starts_period else (period.end.date() - charge.occurred_at.date()).days
     billable = (Decimal(seats) * days / period.days).quantize(SIX_PLACES, rounding=ROUND_HALF_UP)
@@ -172,30 +216,36 @@ def _installments(opening: ChargeFact, term_start: datetime, later: Sequence[Cha
     return found
 
 
-def price_subscription(history: Sequence[ChargeFact], start: datetime, end: datetime) -> list[PricedLine]:
+def price_subscription(
+    history: Sequence[ChargeFact], start: datetime, end: datetime, *, per_term: bool = False
+) -> list[PricedLine]:
     """BIL-1: the lines of one subscription for the billing period [start, end): its charge events in it, and the
     charge periods of its terms that start in it (billed in advance). `history` is every charge event of the
     subscription before `end`, in the order they happened."""
     lines: list[PricedLine] = []
     term_start: datetime | None = None
     for index, charge in enumerate(history):
+        if is_usage_based(charge):
+            continue
         if charge.kind in OPENS_TERM or term_start is None:
             term_start = charge.term_start or charge.occurred_at
         if start <= charge.occurred_at < end:
-            lines.append(price_event(charge, charge.term_start or term_start))
-        if charge.kind not in OPENS_TERM:
+            lines.append(price_event(charge, charge.term_start or term_start, per_term=per_term))
+        if charge.kind not in OPENS_TERM or is_one_time(charge):
             continue
         later = list(history[index + 1 :])
         for cycle_start, seats in _installments(charge, term_start, later):
             if start <= cycle_start < end and seats > 0:
-                lines.append(_installment(charge, term_start, cycle_start, seats))
+                lines.append(_installment(charge, term_start, cycle_start, seats, per_term=per_term))
     return lines
 
 
-def _installment(opening: ChargeFact, term_start: datetime, cycle_start: datetime, seats: int) -> PricedLine:
+def _installment(
+    opening: ChargeFact, term_start: datetime, cycle_start: datetime, seats: int, *, per_term: bool
+) -> PricedLine:
     months = cycle_months(opening.term_duration, opening.billing_cycle)
     period = period_at(term_start, months, cycle_start)
-    effective = (opening.unit_price * months).quantize(CENT)
+    effective = effective_price(opening, months, per_term=per_term)
     return PricedLine(
         charge=None,
         charge_type=CYCLE_CHARGE,

@@ -38,6 +38,7 @@ def invoice_out(invoice: Invoice, *, pdf: bool = False) -> InvoiceOut:
         paid_amount=invoice.paid_amount,
         currency_code=invoice.currency,
         currency_symbol=service.currency_symbol(invoice.currency),
+        invoice_type=invoice.invoice_type.value,
         pdf_download_link=f"{path}/documents/statement" if pdf else None,
         invoice_details=[InvoiceDetailOut(links=InvoiceLinks(self=Link(uri=lines)))],
         links=InvoiceLinks(self=Link(uri=path)),

@@ -40,6 +40,7 @@ class InvoiceOut(Schema):
     paid_amount: Amount
     currency_code: str
     currency_symbol: str
+    invoice_type: str = Field(description="BIL-3: `Recurring` (license-based) or `OneTime` (one-time purchases).")
     document_type: str = "Invoice"
     pdf_download_link: str | None = None
     invoice_details: list[InvoiceDetailOut]

@@ -29,6 +29,7 @@ from app.models import (
     Charge,
     Invoice,
     InvoiceLine,
+    InvoiceType,
     Order,
     PartnerProfile,
     Subscription,
@@ -42,6 +43,8 @@ INVOICE_READY_AFTER = timedelta(days=7)
 PROVIDERS = {"onetime"}
 LINE_ITEM_TYPES = {"billinglineitems", "usagelineitems"}
 PERIODS = {"current", "previous"}
+RESERVATION = "AzureReservation"
+FREQUENCIES = {"monthly": "Monthly", "annual": "Annual", "triennial": "Triennial", "one_time": "OneTime"}
 SYMBOLS = {"USD": "$", "CAD": "$", "GBP": "£", "EUR": "€"}
 
 
@@ -160,14 +163,14 @@ async def price_period(
     histories: dict[uuid.UUID, list[Charge]] = defaultdict(list)
     for charge in (await ctx.session.execute(stmt)).scalars():
         histories[charge.subscription_id].append(charge)
+    if not histories:
+        return []
+    facts = await _Facts.load(ctx, partner_tenant_id, set(histories))
     priced = [
         (subscription_id, line)
         for subscription_id, history in histories.items()
-        for line in price_subscription(history, start, end)
+        for line in price_subscription(history, start, end, per_term=facts.priced_per_term(subscription_id))
     ]
-    if not priced:
-        return []
-    facts = await _Facts.load(ctx, partner_tenant_id, {s for s, _ in priced})
     rate = ctx.settings.tax_rates.get(country.upper(), Decimal(0))
     return [facts.line(ctx, subscription_id, line, rate) for subscription_id, line in priced]
 
@@ -206,6 +209,10 @@ class _Facts:
         }
         profile = await session.get(PartnerProfile, (sandbox, partner_id))
         return cls(profile.partner_id if profile else None, subscriptions, customers, orders)
+
+    def priced_per_term(self, subscription_id: uuid.UUID) -> bool:
+        """Reservations carry a price per term, license-based offers one per month (the catalog's convention)."""
+        return self.subscriptions[subscription_id].product_type == RESERVATION
 
     def line(self, ctx: SandboxContext, subscription_id: uuid.UUID, priced: PricedLine, rate: Decimal) -> InvoiceLine:
         sub = self.subscriptions[subscription_id]
@@ -246,9 +253,14 @@ class _Facts:
             charge_start_date=priced.charge_start,
             charge_end_date=priced.charge_end,
             term_and_billing_cycle=_term_text(priced.term_duration, priced.billing_cycle),
-            billing_frequency=(priced.billing_cycle or "").capitalize() or "OneTime",
+            billing_frequency=FREQUENCIES.get((priced.billing_cycle or "").lower(), "OneTime"),
             charge_id=getattr(priced.charge, "id", None),
         )
+
+
+def invoice_type_of(line: InvoiceLine) -> InvoiceType:
+    """BIL-3: a one-time purchase's line goes on the one-time invoice."""
+    return InvoiceType.ONE_TIME if line.billing_frequency == "OneTime" else InvoiceType.RECURRING
 
 
 def _term_text(duration: str | None, cycle: str | None) -> str:
@@ -259,16 +271,17 @@ def _term_text(duration: str | None, cycle: str | None) -> str:
 async def issue_invoices(
     ctx: SandboxContext, *, partner_tenant_id: uuid.UUID, country: str, period: BillingPeriod
 ) -> list[Invoice]:
-    """BIL-1, BIL-2: the period's invoices of a partner for its customers of `country`, one per currency, numbered
-    G000001 on in the sandbox, dated when they are ready; each raises `invoice-ready` (webhooks deliver it) and a
-    mail to the partner's primary contact. A period without charges gets no invoice."""
+    """BIL-1, BIL-2, BIL-3: the period's invoices of a partner for its customers of `country`, one per currency for
+    the recurring charges and another for the one-time purchases, numbered G000001 on in the sandbox, dated when
+    they are ready; each raises `invoice-ready` (webhooks deliver it) and a mail to the partner's primary contact.
+    A period without charges gets no invoice."""
     lines = await price_period(ctx, partner_tenant_id=partner_tenant_id, country=country, period=period)
-    by_currency: dict[str, list[InvoiceLine]] = defaultdict(list)
+    apart: dict[tuple[str, InvoiceType], list[InvoiceLine]] = defaultdict(list)
     for line in lines:
-        by_currency[line.currency].append(line)
+        apart[(line.currency, invoice_type_of(line))].append(line)
     issued = []
-    for currency, items in sorted(by_currency.items()):
-        invoice = await _invoice(ctx, partner_tenant_id, country, period, currency, items)
+    for (currency, kind), items in sorted(apart.items()):
+        invoice = await _invoice(ctx, partner_tenant_id, country, period, currency, kind, items)
         issued.append(invoice)
         await _announce(ctx, invoice)
     return issued
@@ -280,6 +293,7 @@ async def _invoice(
     country: str,
     period: BillingPeriod,
     currency: str,
+    kind: InvoiceType,
     lines: list[InvoiceLine],
 ) -> Invoice:
     count = (
@@ -297,6 +311,7 @@ async def _invoice(
         billing_period_end=period.last_day,
         invoice_date=ctx.now,
         currency=currency,
+        invoice_type=kind,
         subtotal=subtotal,
         tax_total=tax,
         total_charges=sum((line.total for line in lines), Decimal(0)),

@@ -1,7 +1,7 @@
 """Every ORM model, imported here so relationships resolve and Alembic sees every table."""
 
 from app.models.base import Base
-from app.models.billing import Invoice, InvoiceLine
+from app.models.billing import Invoice, InvoiceLine, InvoiceType
 from app.models.customer import (
     AGREEMENT_TEMPLATES,
     MCA,
@@ -91,6 +91,7 @@ __all__ = [
     "InvitationStatus",
     "Invoice",
     "InvoiceLine",
+    "InvoiceType",
     "Notification",
     "OperationStatus",
     "Order",

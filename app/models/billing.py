@@ -5,7 +5,15 @@ from decimal import Decimal
 from sqlalchemy import ForeignKeyConstraint, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Money, SandboxScoped
+from app.models.base import Base, Money, SandboxScoped, enum_column
+from app.wire import WireEnum
+
+
+class InvoiceType(WireEnum):
+    """BIL-3: one-time purchases are invoiced apart from the recurring (license-based) charges."""
+
+    RECURRING = "Recurring"
+    ONE_TIME = "OneTime"
 
 
 class Invoice(SandboxScoped, Base):
@@ -19,7 +27,13 @@ class Invoice(SandboxScoped, Base):
         UniqueConstraint("sandbox_id", "number"),
         # One invoice per partner, country group, period and currency: a billing run that fired twice is refused.
         UniqueConstraint(
-            "sandbox_id", "partner_tenant_id", "country", "billing_period_start", "currency", name="uq_invoices_period"
+            "sandbox_id",
+            "partner_tenant_id",
+            "country",
+            "billing_period_start",
+            "currency",
+            "invoice_type",
+            name="uq_invoices_period",
         ),
         Index("ix_invoices_partner", "sandbox_id", "partner_tenant_id", "invoice_date"),
     )
@@ -32,6 +46,7 @@ class Invoice(SandboxScoped, Base):
     billing_period_end: Mapped[date]  # inclusive, as Partner Center shows it
     invoice_date: Mapped[datetime]
     currency: Mapped[str] = mapped_column(String(3))
+    invoice_type: Mapped[InvoiceType] = mapped_column(enum_column(InvoiceType, 20))
     subtotal: Mapped[Decimal]
     tax_total: Mapped[Decimal]
     total_charges: Mapped[Decimal]

@@ -276,3 +276,25 @@ async def test_an_issued_invoice_is_announced_and_has_a_statement(world: World) 
     assert "G000001" in text
     assert "2029-03-01 to 2029-03-31" in text
     assert "360.00 USD" in text
+
+
+SOFTWARE = "DG7GMGF0D7FV:0002:DG7GMGF0DWMS"  # Windows Server 2022 Standard, perpetual: one-time, 1,069.00
+AZURE_PLAN = "DZH318Z0BPS6:0001:DZH318Z0BNZ2"
+
+
+@pytest.mark.rule("BIL-3")
+async def test_one_time_purchases_are_invoiced_apart(world: World) -> None:
+    partner, customer_id, _ = await bought(world, at="2029-03-15T10:00:00Z")
+    r = await partner.order(customer_id, offer=SOFTWARE, quantity=2, term=None, billingCycle="one_time")
+    assert r.status_code == 201, r.text
+    r = await partner.order(customer_id, offer=AZURE_PLAN, quantity=1, term=None, billingCycle="monthly")
+    assert r.status_code == 201, r.text
+    await advance(world, days=25)
+    by_type = {i["invoiceType"]: i for i in await invoices(partner)}
+    assert sorted(by_type) == ["OneTime", "Recurring"]
+    [license_line] = await lines(partner, by_type["Recurring"]["id"])
+    assert (license_line["productId"], money(license_line["subtotal"])) == ("CFQ7TTC0LFLX", Decimal("360.00"))
+    [software] = await lines(partner, by_type["OneTime"]["id"])
+    assert (software["productId"], software["quantity"], software["billingFrequency"]) == ("DG7GMGF0D7FV", 2, "OneTime")
+    assert money(software["subtotal"]) == money(by_type["OneTime"]["totalCharges"]) == Decimal("2138.00")
+    # The Azure plan has no license line: its usage is billed in arrears (BIL-1).

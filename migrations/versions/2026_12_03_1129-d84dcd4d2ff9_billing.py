@@ -1,8 +1,8 @@
 """billing
 
-Revision ID: a9f9a3c7e055
+Revision ID: d84dcd4d2ff9
 Revises: 454eca66acc3
-Create Date: 2026-12-03 11:21:04.946718
+Create Date: 2026-12-03 11:29:09.509998
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import app.models.base
 
-revision: str = "a9f9a3c7e055"
+revision: str = "d84dcd4d2ff9"
 down_revision: str | None = "454eca66acc3"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -29,6 +29,11 @@ def upgrade() -> None:
         sa.Column("billing_period_end", sa.Date(), nullable=False),
         sa.Column("invoice_date", app.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column(
+            "invoice_type",
+            sa.Enum("Recurring", "OneTime", name="invoicetype", native_enum=False, length=20),
+            nullable=False,
+        ),
         sa.Column("subtotal", app.models.base.Money(scale=2), nullable=False),
         sa.Column("tax_total", app.models.base.Money(scale=2), nullable=False),
         sa.Column("total_charges", app.models.base.Money(scale=2), nullable=False),
@@ -45,7 +50,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("sandbox_id", "id", name=op.f("pk_invoices")),
         sa.UniqueConstraint("sandbox_id", "number", name=op.f("uq_invoices_sandbox_id_number")),
         sa.UniqueConstraint(
-            "sandbox_id", "partner_tenant_id", "country", "billing_period_start", "currency", name="uq_invoices_period"
+            "sandbox_id",
+            "partner_tenant_id",
+            "country",
+            "billing_period_start",
+            "currency",
+            "invoice_type",
+            name="uq_invoices_period",
         ),
     )
     with op.batch_alter_table("invoices", schema=None) as batch_op:
