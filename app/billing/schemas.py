@@ -111,3 +111,20 @@ class OneTimeInvoiceLineItemOut(Schema):
     invoice_line_item_type: str = "billingLineItems"
     billing_provider: str = "oneTime"
     attributes: ResourceAttributes = ResourceAttributes(object_type="OneTimeInvoiceLineItem")
+
+
+class ProductTypeRowOut(Schema):
+    report_group: str = Field(description="BIL-4: Azure classic, Azure plan and new commerce, or Modern Workplace.")
+    product_type: str
+    line_count: int
+    subtotal: Amount
+    tax_total: Amount
+    total: Amount
+    currency: str
+
+
+class ProductTypeReportOut(Schema):
+    invoice_id: str
+    report_groups: list[str]
+    items: list[ProductTypeRowOut]
+    attributes: ResourceAttributes = ResourceAttributes(object_type="ProductTypeReport")

@@ -298,3 +298,54 @@ async def test_one_time_purchases_are_invoiced_apart(world: World) -> None:
     assert (software["productId"], software["quantity"], software["billingFrequency"]) == ("DG7GMGF0D7FV", 2, "OneTime")
     assert money(software["subtotal"]) == money(by_type["OneTime"]["totalCharges"]) == Decimal("2138.00")
     # The Azure plan has no license line: its usage is billed in arrears (BIL-1).
+
+
+@pytest.mark.rule("BIL-4")
+async def test_a_report_by_product_type_in_json_and_csv(world: World) -> None:
+    partner, customer_id, _ = await bought(world, at="2029-03-15T10:00:00Z")
+    r = await partner.order(customer_id, offer=SOFTWARE, quantity=1, term=None, billingCycle="one_time")
+    assert r.status_code == 201, r.text
+    await advance(world, days=25)
+    recurring = next(i for i in await invoices(partner) if i["invoiceType"] == "Recurring")
+    r = await read(partner, f"/v1/invoices/{recurring['id']}/reports/producttypes")
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["reportGroups"] == ["Azure classic", "Azure plan and new commerce", "Modern Workplace"]
+    [row] = report["items"]
+    assert (row["reportGroup"], row["productType"], row["lineCount"]) == (
+        "Azure plan and new commerce",
+        "OnlineServices",
+        1,
+    )
+    assert money(row["total"]) == money(recurring["totalCharges"])
+    r = await read(partner, f"/v1/invoices/{recurring['id']}/reports/producttypes?format=csv")
+    assert r.headers["content-type"].startswith("text/csv")
+    assert r.text.splitlines() == [
+        "ReportGroup,ProductType,LineCount,Subtotal,TaxTotal,Total,Currency",
+        "Azure plan and new commerce,OnlineServices,1,360.00,0.00,360.00,USD",
+    ]
+    bad = await read(partner, f"/v1/invoices/{recurring['id']}/reports/producttypes?format=xls")
+    assert bad.status_code == 400
+    assert "xls" in bad.json()["description"]
+
+
+@pytest.mark.rule("BIL-1")
+async def test_lines_are_taxed_at_the_country_rate_and_the_total_adds_up(world: World) -> None:
+    r = await world.sim("PATCH", "/settings", json={"taxRates": {"US": "0.0825"}})
+    assert r.status_code == 200, r.text
+    bad = await world.sim("PATCH", "/settings", json={"taxRates": {"USA": "0.1"}})
+    assert bad.status_code == 400
+    partner, _, path = await bought(world, at="2029-03-15T10:00:00Z")
+    await advance(world, days=10)
+    assert (await patch(partner, path, quantity=13)).status_code == 200
+    await advance(world, days=15)
+    [invoice] = await invoices(partner)
+    new, added = await lines(partner, invoice["id"])  # lines() checks the total is the sum of the lines
+    assert (money(new["subtotal"]), money(new["taxTotal"]), money(new["totalForCustomer"])) == (
+        Decimal("360.00"),
+        Decimal("29.70"),
+        Decimal("389.70"),
+    )
+    assert money(added["subtotal"]) == Decimal("73.16")  # 3 x 36 x 21/31 = 73.1612...
+    assert money(added["taxTotal"]) == Decimal("6.04")  # 73.16 x 8.25 % = 6.0357, half-up
+    assert money(invoice["totalCharges"]) == Decimal("468.90")
