@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
+from app.billing import router as billing
 from app.catalog import router as catalog
 from app.commerce import router as commerce
 from app.config import Settings
@@ -200,6 +201,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         devices.partner,
         commerce.partner,
         transfers.router,
+        billing.router,
         customers.admin,
         gdap.graph,
         gdap.admin,

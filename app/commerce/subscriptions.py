@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
+from app.billing import service as billing
 from app.commerce import purchases
 from app.commerce.lifecycle import REFUND_WINDOW, SUBSCRIPTION
 from app.customers import service as customers
@@ -62,8 +63,10 @@ async def charge(ctx: SandboxContext, subscription: Subscription, *, kind: str, 
             billing_cycle=subscription.billing_cycle,
             reseller_mpn_id=subscription.partner_of_record,
             occurred_at=ctx.now,
+            term_start=subscription.effective_start_date,
         )
     )
+    await billing.charge_recorded(ctx, partner_tenant_id=seller, customer_tenant_id=subscription.customer_tenant_id)
     await record_event(
         ctx,
         name="subscription-updated",

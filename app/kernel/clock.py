@@ -3,6 +3,7 @@
 Domain code never calls `datetime.now()`; it reads `ctx.now`, which comes from here.
 """
 
+import calendar
 from datetime import UTC, datetime, timedelta
 
 SATURDAY = 5
@@ -35,3 +36,10 @@ def add_business_days(start: datetime, days: int) -> datetime:
         if is_business_day(moment):
             days -= 1
     return moment
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day `months` later (or earlier), clamped to the month's last day: 31 Jan + 1 month is 28 Feb."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))

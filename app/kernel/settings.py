@@ -142,6 +142,19 @@ class SandboxSettings(Request):
         dict[str, int], Field(description="BIL-2: the day of the month a billing period starts, per country.")
     ] = Field(default_factory=lambda: {"US": 1, "CA": 20})
 
+    tax_rates: Annotated[
+        dict[str, Annotated[Decimal, Field(ge=0, le=1, max_digits=7, decimal_places=6, allow_inf_nan=False)]],
+        Field(description="The tax rate billing adds to each invoice line, per customer country (0.1 is 10 %)."),
+    ] = Field(default_factory=dict)
+
+    @field_validator("tax_rates")
+    @classmethod
+    def _countries(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for country in value:
+            if len(country) != 2 or not country.isalpha():
+                raise ValueError(f"'{country}' is not a two-letter country code")
+        return {country.upper(): rate for country, rate in value.items()}
+
     @field_validator("billing_period_start_day")
     @classmethod
     def _days(cls, value: dict[str, int]) -> dict[str, int]:

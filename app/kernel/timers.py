@@ -84,6 +84,17 @@ async def cancel(ctx: SandboxContext, *, kind: str, ref: object) -> None:
     )
 
 
+async def is_pending(ctx: SandboxContext, *, kind: str, ref: object) -> bool:
+    """Whether a timer of `kind` for `ref` waits to fire (a chain of runs need not be started twice)."""
+    stmt = select(Timer.id).where(
+        Timer.sandbox_id == ctx.sandbox_id,
+        Timer.kind == kind,
+        Timer.ref == str(ref),
+        Timer.status == TimerStatus.PENDING,
+    )
+    return (await ctx.session.execute(stmt.limit(1))).first() is not None
+
+
 async def _claim_next(ctx: SandboxContext) -> Timer | None:
     stmt = (
         select(Timer)

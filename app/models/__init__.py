@@ -1,6 +1,7 @@
 """Every ORM model, imported here so relationships resolve and Alembic sees every table."""
 
 from app.models.base import Base
+from app.models.billing import Invoice, InvoiceLine, InvoiceType
 from app.models.customer import (
     AGREEMENT_TEMPLATES,
     MCA,
@@ -88,10 +89,10 @@ __all__ = [
     "DelegatedAdminRelationship",
     "DelegatedAdminRelationshipRequest",
     "DeliveryStatus",
-    "DirectoryRoleMember",
     "Device",
     "DeviceBatch",
     "DeviceUpload",
+    "DirectoryRoleMember",
     "Enrollment",
     "EnrollmentStatus",
     "Event",
@@ -105,6 +106,9 @@ __all__ = [
     "IdempotencyRecord",
     "InvitationKind",
     "InvitationStatus",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceType",
     "LicenseAssignment",
     "Notification",
     "OperationStatus",

@@ -138,3 +138,6 @@ class Charge(SandboxScoped, Base):
     billing_cycle: Mapped[str | None] = mapped_column(String(20))
     reseller_mpn_id: Mapped[str | None] = mapped_column(String(20))
     occurred_at: Mapped[datetime]
+    # When the subscription's current term began: billing anchors its charge periods on it (a purchase on the 15th
+    # bills the 15th to the 14th), and a subscription that arrived by a transfer keeps the source's term.
+    term_start: Mapped[datetime | None]
