@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, delete, exists, select
 
 from app.identity import service as identity
 from app.kernel.context import Channel, SandboxContext, TenantContext
-from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
+from app.kernel.errors import BadRequest, Conflict, Forbidden, NotFound, RuleViolation
 from app.kernel.pipeline import PARTNER_CENTER_API, WEBHOOKS
 from app.kernel.principals import Fact
 from app.kernel.roles import PartnerRole, require_role
@@ -301,6 +301,11 @@ async def capabilities(ctx: SandboxContext, tenant_id: uuid.UUID) -> Capabilitie
             )
         ).all()
     )
+    return _derived(held)
+
+
+def _derived(held: set[tuple[Program, EnrollmentStatus]]) -> Capabilities:
+    """The one derivation of capabilities from the (program, status) pairs a tenant holds (Active, Restricted)."""
     active = {program for program, status in held if status is EnrollmentStatus.ACTIVE}
     return Capabilities(
         direct_bill=Program.DIRECT_BILL in active,
@@ -312,39 +317,38 @@ async def capabilities(ctx: SandboxContext, tenant_id: uuid.UUID) -> Capabilitie
     )
 
 
-def _active(program: Program) -> Fact:
+_HELD = [(program, status) for program in Program for status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.RESTRICTED)]
+
+
+def _holds(program: Program, status: EnrollmentStatus) -> Fact:
     def expression(sandbox_id: ColumnElement[Any], tenant_id: ColumnElement[Any]) -> ColumnElement[bool]:
         return exists().where(
             Enrollment.sandbox_id == sandbox_id,
             Enrollment.tenant_id == tenant_id,
             Enrollment.program == program,
-            Enrollment.status == EnrollmentStatus.ACTIVE,
+            Enrollment.status == status,
         )
 
     return expression
 
 
 # Read with the caller's principal (`Surface.fact`), so PRG-9 and the caller's own capabilities cost no query.
-for _program in Program:
-    PARTNER_CENTER_API.fact(f"programs.active.{_program}", _active(_program))
-    WEBHOOKS.fact(f"programs.active.{_program}", _active(_program))
+for _program, _status in _HELD:
+    PARTNER_CENTER_API.fact(f"programs.{_status}.{_program}", _holds(_program, _status))
+    WEBHOOKS.fact(f"programs.{_status}.{_program}", _holds(_program, _status))
 
 
 async def caller_capabilities(ctx: SandboxContext) -> Capabilities:
     """The calling tenant's capabilities as the request found them: read with its principal when the surface did,
     else queried. For checks made before the request changes any enrollment (admission, a use case's first rule);
     after such a change, ask `capabilities`."""
-    assert ctx.actor.tenant_id is not None
+    if ctx.actor.tenant_id is None:
+        raise Forbidden("Only a partner tenant's user or app has partner capabilities.")
     facts = ctx.facts if isinstance(ctx, TenantContext) else {}
-    known = [facts.get(f"programs.active.{program}") for program in Program]
+    known = [facts.get(f"programs.{status}.{program}") for program, status in _HELD]
     if any(value is None for value in known):
         return await capabilities(ctx, ctx.actor.tenant_id)
-    active = {program for program, value in zip(Program, known, strict=True) if value}
-    return Capabilities(
-        direct_bill=Program.DIRECT_BILL in active,
-        indirect_reseller=Program.INDIRECT_RESELLER in active,
-        indirect_provider=Program.INDIRECT_PROVIDER in active,
-    )
+    return _derived({pair for pair, value in zip(_HELD, known, strict=True) if value})
 
 
 @WEBHOOKS.admission
