@@ -62,10 +62,7 @@ OTHER_SANDBOX = "another sandbox"
 
 # (method, path, caller) pairs that answer the victim's data today: each is a bug to fix, kept visible here so the
 # rest of the matrix still guards everything else.
-KNOWN_LEAKS: dict[tuple[str, str, str], str] = {
-    ("GET", "/admin/v1/invitations/{code}", STRANGER_CUSTOMER): "an indirect reseller's invitation personalized for "
-    "another customer answers 200 with the reseller's and provider's tenant ids and names (accepting it is 403)",
-}
+KNOWN_LEAKS: dict[tuple[str, str, str], str] = {}
 
 
 @dataclass

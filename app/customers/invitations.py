@@ -180,6 +180,17 @@ def state_of(ctx: SandboxContext, invitation: RelationshipInvitation) -> str:
     return "Pending"
 
 
+async def find_for_customer(ctx: CustomerContext, code: str) -> FoundInvitation:
+    """The invitation behind a link, as a customer's admin center sees it: one of its own sandbox, sent to anyone
+    or to this customer. An invitation personalized for another customer is not found (404): its partners' names
+    and ids are not this customer's to read (the link's page shows names to whoever holds the link, by design)."""
+    found = await find_invitation(ctx.session, code)
+    addressed = found.invitation.customer_tenant_id
+    if found.sandbox.id != ctx.sandbox_id or (addressed is not None and addressed != ctx.tenant_id):
+        raise NotFound("Invitation", code)
+    return found
+
+
 async def accept_invitation(ctx: SandboxContext, found: FoundInvitation) -> list[uuid.UUID]:
     """The customer's Global admin accepts a link (REL-1, REL-7). An indirect reseller invitation creates both
     relationships, reseller's and provider's, in this one transaction. The customer's existing subscriptions,

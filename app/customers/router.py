@@ -24,8 +24,7 @@ from app.customers.schemas import (
     RelatedPartnerOut,
     RelationshipRequestOut,
 )
-from app.kernel.context import PartnerContext, SandboxContext
-from app.kernel.errors import NotFound
+from app.kernel.context import CustomerContext, PartnerContext, SandboxContext
 from app.kernel.pagination import Collection, Page, PageRequest, collection, page_request
 from app.kernel.pipeline import ADMIN_CENTER, PARTNER_CENTER_API, CustomerCaller, PartnerCaller
 from app.models import (
@@ -293,11 +292,8 @@ async def list_agreements(ctx: PartnerCaller, request: Request, customer_id: uui
 # --- the customer's admin center (JSON) ----------------------------------------------------------------------------
 
 
-async def _found_in_my_sandbox(ctx: SandboxContext, code: str) -> invitations.FoundInvitation:
-    found = await invitations.find_invitation(ctx.session, code)
-    if found.sandbox.id != ctx.sandbox_id:
-        raise NotFound("Invitation", code)
-    return found
+async def _found_in_my_sandbox(ctx: CustomerContext, code: str) -> invitations.FoundInvitation:
+    return await invitations.find_for_customer(ctx, code)
 
 
 def _admin_invitation(ctx: SandboxContext, found: invitations.FoundInvitation) -> AdminInvitationOut:

@@ -45,9 +45,12 @@ async def test_an_indirect_reseller_invitation_relates_the_customer_to_both_part
     seen = await world.http.get(f"/admin/v1/invitations/{code}", headers=bearer(await customer.portal_token()))
     assert seen.json()["partner"]["id"] == reseller.id
     assert seen.json()["indirectProvider"]["id"] == provider.id
-    # Another customer tenant cannot take a link sent to this one; a user who is no Global admin cannot accept.
+    # Another customer tenant neither reads nor takes a link sent to this one (not found: its partners are not
+    # that customer's to see); a user who is no Global admin cannot accept.
     r = await accept(world, other, invitation["url"])
-    assert r.status_code == 403
+    assert r.status_code == 404
+    r = await world.http.get(f"/admin/v1/invitations/{code}", headers=bearer(await other.portal_token()))
+    assert r.status_code == 404
     user = f"user@{customer.tenant['domain']}"
     await world.sim("POST", f"/tenants/{customer.id}/users", json={"userPrincipalName": user, "roles": ["User"]})
     r = await accept(world, customer, invitation["url"], upn=user)
