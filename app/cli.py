@@ -90,6 +90,24 @@ def openapi(_: argparse.Namespace) -> None:
     sys.stdout.write("\n")
 
 
+def served_operations(document: dict[str, Any]) -> str:
+    """The Partner Center and Graph operations cspsim serves, as a Markdown table read from its OpenAPI document
+    (README's list is this text, and a test keeps it so)."""
+    rows = ["| method | path | what it does |", "|---|---|---|"]
+    for path, operations in document["paths"].items():
+        if not path.startswith(("/v1/", "/v1.0/", "/webhooks/v1/")):
+            continue
+        for method, operation in operations.items():
+            rows.append(f"| {method.upper()} | `{path}` | {operation.get('summary', '')} |")
+    return "\n".join(rows) + "\n"
+
+
+def operations(_: argparse.Namespace) -> None:
+    from app.main import create_app
+
+    sys.stdout.write(served_operations(create_app(run_timers=False).openapi()))
+
+
 # --- the control commands: a client of a running service -----------------------------------------------------------
 
 
@@ -345,6 +363,9 @@ def main(argv: list[str] | None = None) -> None:
         run=lambda _: migrate(Settings())
     )
     commands.add_parser("openapi", help="print the OpenAPI document").set_defaults(run=openapi)
+    commands.add_parser(
+        "operations", help="print the Partner Center and Graph operations served (Markdown)"
+    ).set_defaults(run=operations)
     _control_commands(commands)
     args = parser.parse_args(argv)
     args.run(args)
