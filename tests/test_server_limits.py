@@ -62,11 +62,10 @@ def test_serve_keeps_idle_connections_and_drains_on_sigterm(database: str, tmp_p
         log.close()
 
 
+@pytest.mark.postgres  # row locks wait on PostgreSQL; SQLite serializes writers with its busy timeout
 async def test_a_request_waiting_on_a_locked_sandbox_answers_503_with_retry_after(
     database: str, tmp_path: Path
 ) -> None:
-    if not database.startswith("postgresql"):
-        pytest.skip("row locks wait on PostgreSQL; SQLite serializes writers with its busy timeout")
     import asyncpg
 
     app = create_app(Settings(database_url=database, data_dir=tmp_path, db_lock_timeout_seconds=0.5), run_timers=False)
