@@ -466,7 +466,7 @@ def _answers(path: str, method: str) -> tuple[set[str], bool]:
         codes |= {"401", "403", "404", "429", "503"} | ({"409"} if method in _MUTATING else set())
         codes |= {"412"} if method in ("put", "patch") else set()
     elif path.startswith("/sim/v1/sandboxes/{"):  # the control surface: the admin key
-        codes |= {"401", "404"} | ({"409"} if method in _MUTATING else set())
+        codes |= {"401", "404", "503"} | ({"409"} if method in _MUTATING else set())
     elif "{" in path:
         codes.add("404")
     return codes, False
