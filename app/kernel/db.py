@@ -58,6 +58,11 @@ class Database:
                 connect_args={"server_settings": server_settings} if url.startswith("postgresql+asyncpg") else {},
             )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        # A read (GET, HEAD) on SQLite begins DEFERRED: it takes no write lock, so it reads its snapshot (WAL) while
+        # another sandbox's long write (a ten-year clock advance) holds the lock, instead of queueing behind it. The
+        # rare read that writes (a fault rule's spent count) takes the lock when it writes.
+        readers = self.engine.execution_options(**{_DEFERRED: True}) if self.is_sqlite else self.engine
+        self.readers = async_sessionmaker(readers, expire_on_commit=False, autoflush=True)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -67,6 +72,10 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+_DEFERRED = "cspsim_sqlite_deferred"
+_READS = frozenset({"GET", "HEAD"})
 
 
 def _sqlite_serialize_writers(engine: AsyncEngine) -> None:
@@ -85,7 +94,7 @@ def _sqlite_serialize_writers(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_DEFERRED) else "BEGIN IMMEDIATE")
 
 
 def get_session(request: Request) -> AsyncSession:
@@ -107,7 +116,7 @@ class TransactionalRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             db: Database = request.app.state.db
-            async with db.sessions() as session:
+            async with (db.readers if request.method in _READS else db.sessions)() as session:
                 request.state.session = session
                 async with session.begin():
                     try:
