@@ -25,7 +25,8 @@ from app.kernel.idempotency import remember as remember_for_replay
 
 @dataclass(frozen=True)
 class Limits:
-    """How long a request may hold or wait for the database (PostgreSQL; SQLite serializes writers itself)."""
+    """How long a request may hold or wait for the database. PostgreSQL: all three. SQLite serializes writers: a
+    writer waits for the write lock at most `lock_timeout_seconds` (its busy timeout), then answers 503."""
 
     statement_timeout_seconds: float = 30
     lock_timeout_seconds: float = 10
@@ -40,8 +41,8 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         limits = limits or Limits()
         if self.is_sqlite:
-            self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": 30})
-            _sqlite_serialize_writers(self.engine)
+            self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": limits.lock_timeout_seconds})
+            _sqlite_serialize_writers(self.engine, busy_timeout_ms=int(limits.lock_timeout_seconds * 1000))
         else:
             # One request never starves another sandbox: a statement, a wait for a row lock and a wait for a
             # pooled connection all end, and the request answers 503 with Retry-After (app.kernel.errors).
@@ -78,7 +79,7 @@ _DEFERRED = "cspsim_sqlite_deferred"
 _READS = frozenset({"GET", "HEAD"})
 
 
-def _sqlite_serialize_writers(engine: AsyncEngine) -> None:
+def _sqlite_serialize_writers(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     # SQLite upgrades a read lock to a write lock lazily and answers "database is
     # locked" at once when two transactions race for it. BEGIN IMMEDIATE takes the
     # write lock up front, so concurrent requests queue (busy timeout) instead of
@@ -89,7 +90,7 @@ def _sqlite_serialize_writers(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
