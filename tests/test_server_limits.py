@@ -2,16 +2,19 @@
 that waits too long on the database answering 503 with Retry-After instead of starving the others."""
 
 import asyncio
+import contextlib
 import http.client
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from app.config import Settings
 from app.main import create_app
@@ -62,31 +65,52 @@ def test_serve_keeps_idle_connections_and_drains_on_sigterm(database: str, tmp_p
         log.close()
 
 
-@pytest.mark.postgres  # row locks wait on PostgreSQL; SQLite serializes writers with its busy timeout
+@contextlib.asynccontextmanager
+async def _sandbox_locked(database: str, sandbox: str) -> AsyncIterator[None]:
+    """Another connection holds the lock the sandbox's writers need: its row on PostgreSQL, the database's write
+    lock on SQLite (which serializes writers)."""
+    if database.startswith("postgresql"):
+        import asyncpg
+
+        holder = await asyncpg.connect(database.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            async with holder.transaction():
+                await holder.execute("SELECT 1 FROM sandboxes WHERE id = $1 FOR UPDATE", uuid.UUID(sandbox))
+                yield
+        finally:
+            await holder.close()
+        return
+    writer = sqlite3.connect(database.split(":///", 1)[1], isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        yield
+        writer.execute("ROLLBACK")
+    finally:
+        writer.close()
+
+
 async def test_a_request_waiting_on_a_locked_sandbox_answers_503_with_retry_after(
     database: str, tmp_path: Path
 ) -> None:
-    import asyncpg
-
+    """PostgreSQL's lock timeout and SQLite's busy timeout ("database is locked", a 500 before) answer alike."""
     app = create_app(Settings(database_url=database, data_dir=tmp_path, db_lock_timeout_seconds=0.5), run_timers=False)
     transport = httpx.ASGITransport(app=app)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://cspsim.test") as http:
             created = (await http.post("/sim/v1/sandboxes", json={"name": "locked"})).json()
             sandbox, admin = created["id"], {"Authorization": f"Bearer {created['adminKey']}"}
-            holder = await asyncpg.connect(database.replace("postgresql+asyncpg://", "postgresql://"))
-            try:
-                async with holder.transaction():
-                    await holder.execute("SELECT 1 FROM sandboxes WHERE id = $1 FOR UPDATE", sandbox)
-                    started = time.monotonic()
-                    r = await http.post(f"/sim/v1/sandboxes/{sandbox}/clock/advance", headers=admin, json={"days": 1})
-                    assert time.monotonic() - started < 5
-                    assert r.status_code == 503, r.text
-                    assert r.headers["retry-after"] == "1"
-                    assert "busy" in r.json()["description"]
-                    assert r.json()["code"] == 710503
-            finally:
-                await holder.close()
+            async with _sandbox_locked(database, sandbox):
+                started = time.monotonic()
+                r = await http.post(f"/sim/v1/sandboxes/{sandbox}/clock/advance", headers=admin, json={"days": 1})
+                assert time.monotonic() - started < 5
+                assert r.status_code == 503, r.text
+                assert r.headers["retry-after"] == "1"
+                assert "busy" in r.json()["description"]
+                assert r.json()["code"] == 710503
+                assert r.json()["isRetryable"] is True
+                # A read waits for no writer (SQLite: it begins DEFERRED and reads its snapshot).
+                r = await http.get(f"/sim/v1/sandboxes/{sandbox}/clock", headers=admin)
+                assert r.status_code == 200, r.text
             r = await http.post(f"/sim/v1/sandboxes/{sandbox}/clock/advance", headers=admin, json={"days": 1})
             assert r.status_code == 200, r.text
     finally:

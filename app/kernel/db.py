@@ -25,7 +25,8 @@ from app.kernel.idempotency import remember as remember_for_replay
 
 @dataclass(frozen=True)
 class Limits:
-    """How long a request may hold or wait for the database (PostgreSQL; SQLite serializes writers itself)."""
+    """How long a request may hold or wait for the database. PostgreSQL: all three. SQLite serializes writers: a
+    writer waits for the write lock at most `lock_timeout_seconds` (its busy timeout), then answers 503."""
 
     statement_timeout_seconds: float = 30
     lock_timeout_seconds: float = 10
@@ -40,8 +41,8 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         limits = limits or Limits()
         if self.is_sqlite:
-            self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": 30})
-            _sqlite_serialize_writers(self.engine)
+            self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": limits.lock_timeout_seconds})
+            _sqlite_serialize_writers(self.engine, busy_timeout_ms=int(limits.lock_timeout_seconds * 1000))
         else:
             # One request never starves another sandbox: a statement, a wait for a row lock and a wait for a
             # pooled connection all end, and the request answers 503 with Retry-After (app.kernel.errors).
@@ -58,6 +59,11 @@ class Database:
                 connect_args={"server_settings": server_settings} if url.startswith("postgresql+asyncpg") else {},
             )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        # A read (GET, HEAD) on SQLite begins DEFERRED: it takes no write lock, so it reads its snapshot (WAL) while
+        # another sandbox's long write (a ten-year clock advance) holds the lock, instead of queueing behind it. The
+        # rare read that writes (a fault rule's spent count) takes the lock when it writes.
+        readers = self.engine.execution_options(**{_DEFERRED: True}) if self.is_sqlite else self.engine
+        self.readers = async_sessionmaker(readers, expire_on_commit=False, autoflush=True)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -69,7 +75,11 @@ class Database:
         await self.engine.dispose()
 
 
-def _sqlite_serialize_writers(engine: AsyncEngine) -> None:
+_DEFERRED = "cspsim_sqlite_deferred"
+_READS = frozenset({"GET", "HEAD"})
+
+
+def _sqlite_serialize_writers(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     # SQLite upgrades a read lock to a write lock lazily and answers "database is
     # locked" at once when two transactions race for it. BEGIN IMMEDIATE takes the
     # write lock up front, so concurrent requests queue (busy timeout) instead of
@@ -80,12 +90,12 @@ def _sqlite_serialize_writers(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_DEFERRED) else "BEGIN IMMEDIATE")
 
 
 def get_session(request: Request) -> AsyncSession:
@@ -107,7 +117,7 @@ class TransactionalRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             db: Database = request.app.state.db
-            async with db.sessions() as session:
+            async with (db.readers if request.method in _READS else db.sessions)() as session:
                 request.state.session = session
                 async with session.begin():
                     try:

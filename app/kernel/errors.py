@@ -267,6 +267,9 @@ def shape_of(path: str) -> ErrorShape:
     return _shapes[max(matches, key=len)] if matches else ErrorShape.PARTNER_CENTER
 
 
+_RETRYABLE = frozenset({429, 503})
+
+
 def error_response(request: Request, exc: DomainError) -> JSONResponse:
     request_id, _ = current_request_ids()
     body: dict[str, Any]
@@ -289,7 +292,9 @@ def error_response(request: Request, exc: DomainError) -> JSONResponse:
             "data": exc.data,
             "source": SOURCE,
             "errorName": exc.error_name,
-            "isRetryable": False,
+            # Throttled or busy: the same request may pass later (Retry-After says when); anything else would fail
+            # again as it is.
+            "isRetryable": exc.status_code in _RETRYABLE,
         }
     if exc.rule:
         body["rule"] = exc.rule
@@ -372,13 +377,25 @@ class UnexpectedErrorMiddleware:
 _BUSY_SQLSTATES = {"55P03": "a row lock", "40P01": "a deadlock", "40001": "a concurrent change", "57014": "time"}
 
 
+def _sqlite_busy(orig: object) -> bool:
+    """SQLite's "database is locked": a writer waited out the busy timeout (or a read that began before another
+    writer's commit tried to write). Like PostgreSQL's lock timeout, nothing changed and a retry may pass."""
+    name = str(getattr(orig, "sqlite_errorname", ""))
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(orig)
+
+
 async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
     orig = getattr(exc, "orig", None)
     sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
-    if not isinstance(exc, PoolTimeout) and sqlstate not in _BUSY_SQLSTATES:
+    if isinstance(exc, PoolTimeout):
+        waited = "a free database connection"
+    elif sqlstate in _BUSY_SQLSTATES:
+        waited = _BUSY_SQLSTATES[str(sqlstate)]
+    elif _sqlite_busy(orig):
+        waited = "the database's write lock"
+    else:
         log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
         return error_response(request, Unexpected())
-    waited = "a free database connection" if isinstance(exc, PoolTimeout) else _BUSY_SQLSTATES[str(sqlstate)]
     busy = BadRequest(f"The sandbox is busy (this request waited too long for {waited}); nothing changed: retry.")
     busy.status_code, busy.code, busy.error_name = 503, 710503, "ServiceUnavailable"
     busy.graph_code = "serviceNotAvailable"
@@ -466,7 +483,7 @@ def _answers(path: str, method: str) -> tuple[set[str], bool]:
         codes |= {"401", "403", "404", "429", "503"} | ({"409"} if method in _MUTATING else set())
         codes |= {"412"} if method in ("put", "patch") else set()
     elif path.startswith("/sim/v1/sandboxes/{"):  # the control surface: the admin key
-        codes |= {"401", "404"} | ({"409"} if method in _MUTATING else set())
+        codes |= {"401", "404", "503"} | ({"409"} if method in _MUTATING else set())
     elif "{" in path:
         codes.add("404")
     return codes, False

@@ -40,6 +40,13 @@ _DOCUMENT = _inlined(ScenarioDocument.model_json_schema(by_alias=True))
     status_code=status.HTTP_201_CREATED,
     response_model=ScenarioLoaded,
     summary="Build a world from one JSON or YAML document",
+    # The body is read by hand, so FastAPI cannot know that another media type is refused.
+    responses={
+        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: {
+            "description": "The body is not JSON or YAML (`Content-Type`).",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PartnerCenterError"}}},
+        }
+    },
     openapi_extra={
         "requestBody": {
             "required": True,

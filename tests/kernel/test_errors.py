@@ -91,3 +91,16 @@ async def test_json_nested_too_deep_is_refused(client: httpx.AsyncClient) -> Non
         r = await client.post("/sim/v1/sandboxes", content=body, headers={"Content-Type": "application/json"})
         assert r.status_code == 400, r.text
         assert "nested deeper" in r.json()["description"]
+
+
+@pytest.mark.parametrize(("status", "retryable"), [(429, True), (503, True), (500, False), (409, False), (400, False)])
+async def test_only_a_throttled_or_busy_answer_is_retryable(world: World, status: int, retryable: bool) -> None:
+    """`isRetryable` tells a client whether the same request may pass later: a 429 or a 503 (Retry-After), never
+    a refusal that would fail again as it is."""
+    partner = await world.direct_bill_partner()
+    token = await partner.app_token()
+    rule = {"kind": "error", "pathPrefix": "/v1/customers", "probability": 1.0, "statusCode": status}
+    assert (await world.sim("POST", "/faults", json=rule)).status_code == 201
+    r = await world.http.get("/v1/customers", headers=bearer(token))
+    assert r.status_code == status, r.text
+    assert r.json()["isRetryable"] is retryable

@@ -30,8 +30,9 @@ def counted(app: Any) -> Iterator[list[str]]:
 
 
 def _counted_sql(statements: list[str]) -> list[str]:
-    # SQLite's BEGIN IMMEDIATE is the transaction's start, not a query the request chose to make.
-    return [s for s in statements if s.strip().upper() != "BEGIN IMMEDIATE"]
+    # SQLite's BEGIN (IMMEDIATE for a write, DEFERRED for a read) is the transaction's start, not a query the request
+    # chose to make.
+    return [s for s in statements if s.strip().upper() not in ("BEGIN", "BEGIN IMMEDIATE")]
 
 
 # A GET of one object: the principal (one join), the object, one more for its shaping. A create: the principal and
