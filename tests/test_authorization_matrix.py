@@ -4,6 +4,7 @@ answers 400, 401, 403 or 404 and shows none of the victim's data. The routes com
 so a route added later is walked too, or it must say here why it is not."""
 
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,12 @@ NOT_COVERED: dict[tuple[str, str], str] = {
     ("GET", "/v1/products/{product_id}"): "the catalog is shared by every partner; no tenant owns a product",
     ("GET", "/v1/products/{product_id}/skus"): "the catalog is shared by every partner; no tenant owns a product",
     ("GET", "/v1/products/{product_id}/skus/{sku_id}/availabilities"): "the catalog is shared by every partner",
+    ("GET", "/v1/products/{product_id}/skus/{sku_id}"): "the catalog is shared by every partner; no tenant owns a SKU",
+    ("GET", "/v1/offers/{offer_id}"): "the catalog is shared by every partner; no tenant owns an offer",
+    (
+        "GET",
+        "/v1/productpromotions/{promotion_id}",
+    ): "the catalog is shared by every partner; no tenant owns a promotion",
     # Entra ID's discovery and token endpoints are public by design: they name a tenant, not an object of it, and a
     # token is only issued for the caller's own credentials (tests/identity).
     ("GET", "/{tenant}/.well-known/openid-configuration"): "Entra ID discovery is public by design",
@@ -76,6 +83,8 @@ class Victim:
     request_ids: dict[str, str] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)  # label -> value
     owners: dict[str, str] = field(default_factory=dict)  # path prefix -> the token of the object's owner
+    # A route whose object is only reached with a query (an invoice's line items name their provider and type).
+    queries: dict[str, str] = field(default_factory=dict)  # route path -> query string
 
     def keep(self, label: str, value: Any) -> str:
         self.secrets[label] = str(value)
@@ -108,7 +117,8 @@ class Victim:
             if value is None:
                 return None
             values[name] = value
-        return PARAMETER.sub(lambda m: values[m.group(1)], path)
+        filled = PARAMETER.sub(lambda m: values[m.group(1)], path)
+        return f"{filled}?{self.queries[path]}" if path in self.queries else filled
 
 
 def ok(r: httpx.Response, *statuses: int) -> Any:
@@ -141,6 +151,28 @@ async def build_victim(world: World) -> Victim:
     for user in ok(await world.sim("GET", f"/tenants/{customer.id}/users"))["items"]:
         victim.keep(f"customer user {user['userPrincipalName']}", user["id"])
 
+    # The seats are invoiced once their billing period closes (an invoice is ready seven days on); the invoice's
+    # line items name their provider and type, in the path or the query.
+    ok(await world.sim("POST", "/clock/advance", json={"days": 40}))
+    invoices = ok(await direct.get("/v1/invoices", token=await direct.portal_token()))["items"]
+    p["invoice_id"] = victim.keep("invoice id", invoices[0]["id"])
+    p["provider"], p["invoicelineitemtype"] = "onetime", "billinglineitems"
+    victim.queries["/v1/invoices/{invoice_id}/lineitems"] = "provider=onetime&invoicelineitemtype=billinglineitems"
+
+    # Autopilot: a device batch (its upload's tracking id, one of its devices) and a configuration policy.
+    devices = f"/v1/customers/{customer.id}"
+    batch = {"BatchId": f"victim-{uuid.uuid4().hex[:8]}", "Devices": [{"SerialNumber": "V-1", "HardwareHash": "VH1"}]}
+    uploaded = await direct.post(f"{devices}/deviceBatches", json=batch)
+    ok(uploaded, 202)
+    p["batch_id"] = victim.keep("device batch id", batch["BatchId"])
+    p["tracking_id"] = victim.keep("device upload tracking id", uploaded.headers["Location"].rsplit("/", 1)[-1])
+    device = ok(await direct.get(f"{devices}/deviceBatches/{p['batch_id']}/devices"))["items"][0]
+    p["device_id"] = victim.keep("device id", device["id"])
+    policy = {"name": "Victim policy", "category": "o_o_b_e", "policySettings": ["skip_express_settings"]}
+    p["policy_id"] = victim.keep(
+        "configuration policy id", ok(await direct.post(f"{devices}/policies", json=policy))["id"]
+    )
+
     # GDAP: an active relationship, its lock request, an access assignment and the operation changing it.
     relationship = await active_relationship(direct, customer, roles=(USER_ADMINISTRATOR, GLOBAL_READER))
     p["relationship_id"] = victim.keep("GDAP relationship id", relationship["id"])
@@ -168,7 +200,8 @@ async def build_victim(world: World) -> Victim:
     created = await world.http.post(
         f"/v1/customers/{customer.id}/users", headers=bearer(await direct.portal_token()), json=someone
     )
-    victim.keep("customer user someone", ok(created, 201)["id"])
+    p["user_id"] = victim.keep("customer user someone", ok(created, 201)["id"])
+    p["role_id"] = USER_ADMINISTRATOR  # a directory role's id is Entra ID's, the same in every tenant
 
     # A transfer of the customer's subscriptions to a second partner the customer accepted.
     target = await world.direct_bill_partner()
@@ -244,7 +277,10 @@ async def build_victim(world: World) -> Victim:
 
     victim.owners = await partner_tokens(direct, world.sandbox["adminKey"])
     # Customer users are GDAP work: a person of the partner who holds the assigned roles, not its app.
-    victim.owners["/v1/customers/{customer_id}/users"] = await direct.portal_token()
+    portal = await direct.portal_token()
+    victim.owners["/v1/customers/{customer_id}/users"] = portal
+    victim.owners["/v1/customers/{customer_id}/directoryroles"] = portal
+    victim.owners["/v1/customers/{customer_id}/subscribedskus"] = portal
     victim.owners[f"{ADMIN_CENTER.prefix}/granularAdminRelationships/"] = await customer.portal_token()
     victim.owners[f"{ADMIN_CENTER.prefix}/invitations/"] = await invited.portal_token()
     return victim
