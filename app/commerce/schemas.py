@@ -92,7 +92,8 @@ class RefundableQuantity(Schema):
 
 
 class ScheduledNextTermInstructions(Schema):
-    quantity: int | None = None
+    # The seats the next term renews with: at least one (cancel instead), at most what a subscription may hold.
+    quantity: int | None = Field(None, ge=1, le=100_000)
 
 
 class NewCommerceSubscriptionOut(Schema):

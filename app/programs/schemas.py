@@ -120,7 +120,8 @@ class ServiceRequestOut(Schema):
 
 
 class RevenueMonthIn(Request):
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-10"])
+    # A real month of CSP revenue: 2000-01 to 2999-12 (a year 0000 or 9999 is a typo, not history).
+    month: str = Field(pattern=r"^2\d{3}-(0[1-9]|1[0-2])$", examples=["2026-10"])
     amount_usd: Decimal = Field(ge=0, max_digits=18, decimal_places=2)
 
 

@@ -92,6 +92,10 @@ async def test_suspend_reactivate_and_renewal_with_a_scheduled_change(world: Wor
     assert (await patch(partner, path, quantity=12)).status_code == 409
     assert (await patch(partner, path, status="active")).json()["status"] == "active"
     await world.sim("POST", "/clock/advance", json={"days": 30})
+    for seats in (-5, 0):  # a renewal to no seats or fewer is a cancellation, not a quantity
+        r = await patch(partner, path, scheduledNextTermInstructions={"quantity": seats})
+        assert r.status_code == 400, r.text
+        assert "quantity" in r.json()["description"]
     r = await patch(partner, path, scheduledNextTermInstructions={"quantity": 6})
     assert r.json()["scheduledNextTermInstructions"] == {"quantity": 6}
     r = await world.sim("POST", "/clock/advance", json={"days": 340})

@@ -376,3 +376,17 @@ async def test_bad_enrollment_input_and_duplicates(world: World) -> None:
     other = await world.direct_bill_partner()
     mine = (await partner.get("/v1/enrollments")).json()["items"]
     assert (await other.get(f"/v1/enrollments/{mine[0]['id']}")).status_code == 404
+
+
+async def test_a_revenue_month_must_be_a_real_month(world: World) -> None:
+    partner = await world.partner()
+    for month in ("0000-01", "9999-12", "2026-13"):
+        r = await world.sim(
+            "PUT", f"/tenants/{partner.id}/revenue", json={"months": [{"month": month, "amountUsd": "100"}]}
+        )
+        assert r.status_code == 400, (month, r.text)
+        assert "month" in r.json()["description"]
+    r = await world.sim(
+        "PUT", f"/tenants/{partner.id}/revenue", json={"months": [{"month": "2026-01", "amountUsd": "100"}]}
+    )
+    assert r.status_code == 200, r.text
