@@ -7,9 +7,10 @@ and a month 30.
 import re
 from datetime import timedelta
 
+# At most nine digits a part: anything longer is no length a clock can hold (PT99999999999999999999S overflowed).
 _ISO_DURATION = re.compile(
-    r"^P(?!$)(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
-    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?$"
+    r"^P(?!$)(?:(?P<years>\d{1,9})Y)?(?:(?P<months>\d{1,9})M)?(?:(?P<weeks>\d{1,9})W)?(?:(?P<days>\d{1,9})D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d{1,9})H)?(?:(?P<minutes>\d{1,9})M)?(?:(?P<seconds>\d{1,9})S)?)?$"
 )
 
 
@@ -19,6 +20,8 @@ def parse_duration(text: str) -> timedelta | None:
     if match is None:
         return None
     part = {name: int(value or 0) for name, value in match.groupdict().items()}
+    if part["years"] * 365 + part["months"] * 30 + part["weeks"] * 7 + part["days"] > 999_999_999:
+        return None  # past timedelta's range: no duration at all
     return timedelta(
         days=part["years"] * 365 + part["months"] * 30 + part["weeks"] * 7 + part["days"],
         hours=part["hours"],

@@ -72,7 +72,11 @@ class PartnerIn(Entry):
     users: list[UserIn] = Field(default_factory=list, description="Defaults to one Global admin, `admin@<domain>`.")
     apps: list[AppIn] = Field(default_factory=lambda: [AppIn(display_name="integration")])
     revenue_usd: Decimal | None = Field(
-        None, ge=0, description="CSP revenue over the 12 months before the clock's month, spread evenly (PRG-1)."
+        None,
+        ge=0,
+        le=10**12,
+        allow_inf_nan=False,
+        description="CSP revenue over the 12 months before the clock's month, spread evenly (PRG-1).",
     )
     revenue_months: list[RevenueMonthIn] = Field(default_factory=list, description="Or month by month.")
     programs: list[ProgramIn] = Field(default_factory=list, description="Enrollments, in the order they happen.")
