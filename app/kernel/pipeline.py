@@ -210,12 +210,22 @@ WEBHOOKS = Surface(
     context=PartnerContext,
     lane="Webhook registrations belong to partner tenants.",
 )
+MARKETPLACE = Surface(
+    name="marketplace",
+    prefix="/marketplace/v1",
+    audience=PARTNER_CENTER,
+    tenant_kind=TenantKind.PARTNER,
+    context=PartnerContext,
+    lane="The marketplace is the distributor's platform for its resellers; customers buy through a storefront.",
+)
+# MARKETPLACE joins SURFACES with its first routes (the pipeline tests walk every surface's routes).
 SURFACES = (PARTNER_CENTER_API, GRAPH_API, ADMIN_CENTER, WEBHOOKS)
 
 PartnerCaller = Annotated[PartnerContext, Depends(PARTNER_CENTER_API.caller)]
 GraphCaller = Annotated[PartnerContext, Depends(GRAPH_API.caller)]
 CustomerCaller = Annotated[CustomerContext, Depends(ADMIN_CENTER.caller)]
 WebhooksCaller = Annotated[PartnerContext, Depends(WEBHOOKS.caller)]
+MarketplaceCaller = Annotated[PartnerContext, Depends(MARKETPLACE.caller)]
 
 
 # --- the control surface: the sandbox's operator ----------------------------------------------------------------
