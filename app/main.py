@@ -29,6 +29,8 @@ from app.kernel.errors import UnexpectedErrorMiddleware, document_errors, instal
 from app.kernel.idempotency import EXCEPTION_HANDLERS
 from app.kernel.requestcontext import JsonLogFormatter, RequestIdLogFilter, RequestIdMiddleware
 from app.kernel.tokens import Keyring
+from app.marketplace import pages as marketplace_pages
+from app.marketplace import router as marketplace
 from app.programs import router as programs
 from app.providers import router as providers
 from app.sandboxes import fault_router
@@ -211,6 +213,9 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         webhook_router.partner,
         identity.identity,
         identity.certificates,
+        marketplace.router,
+        marketplace.control,
+        marketplace_pages.router,
     ):
         app.include_router(router)
     return app
