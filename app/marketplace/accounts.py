@@ -398,7 +398,7 @@ async def list_members(ctx: PartnerContext) -> list[tuple[MarketplaceMember, Use
         .where(MarketplaceMember.sandbox_id == ctx.sandbox_id, MarketplaceMember.tenant_id == ctx.tenant_id)
         .order_by(MarketplaceMember.created_at, MarketplaceMember.id)
     )
-    return [(member, user) for member, user in rows.tuples()]
+    return [(member, user) for member, user in rows.all()]
 
 
 def require_active(account: MarketplaceAccount) -> None:

@@ -381,7 +381,7 @@ async def list_affiliates(ctx: PartnerContext, *, account_id: uuid.UUID) -> list
         .where(AffiliateAccount.sandbox_id == ctx.sandbox_id, AffiliateAccount.account_id == seen.account.id)
         .order_by(AffiliateAccount.created_at, AffiliateAccount.id)
     )
-    return [(a, t) for a, t in rows.tuples()]
+    return [(a, t) for a, t in rows.all()]
 
 
 # --- the customer's click-through (seed 002) ----------------------------------------------------------------------
