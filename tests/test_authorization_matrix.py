@@ -61,6 +61,8 @@ NOT_COVERED: dict[tuple[str, str], str] = {
     ("POST", "/admin/invitations/{code}"): "a page opened from a link; a person signs in on it (no bearer token)",
     ("GET", "/admin/granularAdminRelationships/{relationship_id}"): "a page a person signs in on (no bearer token)",
     ("POST", "/admin/granularAdminRelationships/{relationship_id}"): "a page a person signs in on (no bearer token)",
+    ("GET", "/storefront/mca/{code}"): "the storefront's page opened from a link; a person signs in on it",
+    ("POST", "/storefront/mca/{code}"): "the storefront's page opened from a link; a person signs in on it",
 }
 
 STRANGER_PARTNER = "a stranger partner"
@@ -271,6 +273,22 @@ async def build_victim(world: World) -> Victim:
     victim.keep("customer invitation id", personal["id"])
     p["code"] = victim.keep("customer invitation code", personal["url"].rsplit("/", 1)[-1])
 
+    # The marketplace: the provider, as a distributor, registers its reseller, which requests program access.
+    market = "/marketplace/v1/accounts"
+    account = ok(
+        await world.http.post(
+            market, headers=bearer(await provider.app_token()), json={"resellerTenantId": reseller.id}
+        ),
+        201,
+    )
+    p["account_id"] = victim.keep("marketplace account id", account["id"])
+    program = {"program": "Microsoft Azure Reseller Program"}
+    access = await world.http.post(
+        f"{market}/{account['id']}/programs", headers=bearer(await reseller.portal_token()), json=program
+    )
+    p["access_id"] = victim.keep("program access id", ok(access, 201)["id"])
+    p["distributor_id"] = provider.id
+
     # The operator's fault rule, on a path nothing calls, so it never fires during the walk.
     rule = {"kind": "error", "pathPrefix": "/v1/never-called/", "probability": 1.0, "statusCode": 503}
     p["fault_id"] = victim.keep("fault rule id", ok(await world.sim("POST", "/faults", json=rule), 201)["id"])
@@ -283,6 +301,7 @@ async def build_victim(world: World) -> Victim:
     victim.owners["/v1/customers/{customer_id}/subscribedskus"] = portal
     victim.owners[f"{ADMIN_CENTER.prefix}/granularAdminRelationships/"] = await customer.portal_token()
     victim.owners[f"{ADMIN_CENTER.prefix}/invitations/"] = await invited.portal_token()
+    victim.owners["/marketplace/v1/"] = await provider.app_token()
     return victim
 
 

@@ -44,8 +44,8 @@ def _family(name: str, methods: str, path: str) -> Family:
 
 # The APIs api-throttling-guidance lists: orders (and their provisioning status), carts and checkout, a customer
 # by id, subscriptions read and changed, transfers listed; and the customer listing scanned by pollers. Graph
-# throttles every call per app and tenant (its GDAP API included), and so do the webhook registration API and
-# the admin center: each is one family, per caller tenant.
+# throttles every call per app and tenant (its GDAP API included), and so do the webhook registration API,
+# the admin center and the marketplace: each is one family, per caller tenant.
 FAMILIES = (
     _family("orders", "GET POST PATCH", _CUSTOMER + r"/orders(/.*)?"),
     _family("carts", "GET POST PUT", _CUSTOMER + r"/carts(/.*)?"),
@@ -56,6 +56,8 @@ FAMILIES = (
     _family("graph", "GET POST PATCH DELETE", r"/v1\.0/tenantRelationships(/.*)?"),
     _family("webhooks", "GET POST PUT DELETE", r"/webhooks/v1(/.*)?"),
     _family("admin center", "GET POST PUT PATCH DELETE", r"/admin/v1(/.*)?"),
+    # A distributor's marketplace throttles like its Partner Center: per caller tenant, every call.
+    _family("marketplace", "GET POST PUT PATCH DELETE", r"/marketplace/v1(/.*)?"),
 )
 
 Key = tuple[uuid.UUID, str, uuid.UUID, str | None]

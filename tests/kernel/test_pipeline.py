@@ -14,10 +14,10 @@ from app.kernel.pipeline import ADMIN_CENTER, CONTROL_PREFIX, GRAPH_API, SURFACE
 from tests.world import World, bearer
 
 WITH_BODY = {"POST", "PUT", "PATCH"}
-# Served without a tenant's token: Entra ID's endpoints, the admin center's pages (a person signs in on them), the
-# operator's control surface, health and certificates.
+# Served without a tenant's token: Entra ID's endpoints, the admin center's and the storefront's pages (a person
+# signs in on them), the operator's control surface, health and certificates.
 OPEN_PATHS = re.compile(
-    r"^/(\{tenant\}|common|cspsim|healthz|metrics|admin/(invitations|granularAdminRelationships)|sim/v1)"
+    r"^/(\{tenant\}|common|cspsim|healthz|metrics|admin/(invitations|granularAdminRelationships)|storefront/mca|sim/v1)"
 )
 
 
