@@ -10,7 +10,7 @@ import pytest
 from app.config import Settings
 from app.main import create_app
 from tests.live import ARTIFACTS, CHROMIUM_ARGS, require_chromium, serving
-from tests.marketplace.steps import grant, mp, ok, order_body, storefront_order
+from tests.marketplace.steps import mp, ok, order_body, storefront_order
 from tests.world import Party, World, bearer
 
 BASIC = {
@@ -97,7 +97,9 @@ async def test_the_storefront_page_refuses_the_wrong_person_then_records_the_dis
     customer_id, credentials, path = await end_customer_with_link(world, distributor, reseller, account)
     admin, password = credentials.split(" ")
     page = await world.http.get(path)
-    assert page.status_code == 200 and "Litware Basic" in page.text and "Synnex" in page.text
+    assert page.status_code == 200
+    assert "Litware Basic" in page.text
+    assert "Synnex" in page.text
     assert "Content-Security-Policy" in page.headers
     assert (await world.http.post(path, data=form(admin, "wrong"))).status_code == 401
     assert (await world.http.post(path, data=form(people["ResellerAdmin"], "x"))).status_code == 401
@@ -115,7 +117,8 @@ async def test_the_storefront_page_refuses_the_wrong_person_then_records_the_dis
     assert accepted.status_code == 200, accepted.text
     assert "accepted the Microsoft Customer Agreement" in accepted.text
     again = await world.http.get(path)
-    assert "Agreement accepted" in again.text and 'name="password"' not in again.text
+    assert "Agreement accepted" in again.text
+    assert 'name="password"' not in again.text
     assert (await world.http.get("/storefront/mca/no-such-code")).status_code == 404
 
     attestation = ok(await distributor.get(f"/v1/customers/{customer_id}/agreements"))["items"]
