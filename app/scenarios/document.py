@@ -8,6 +8,7 @@ import yaml
 from pydantic import ValidationError
 
 from app.kernel.errors import BadRequest
+from app.scenarios import marketplace
 from app.scenarios.schemas import CustomerIn, LinkIn, ScenarioDocument
 
 JSON_TYPES = frozenset({"application/json"})
@@ -61,6 +62,10 @@ class _References:
         also = f" ({ref} is a customer, {self.customers[ref]})" if ref in self.customers else ""
         self.problems.append((path, f"no partner named '{ref}'{also}"))
 
+    def customer(self, path: str, ref: str) -> None:
+        if ref not in self.customers:
+            self.problems.append((path, f"no customer named '{ref}'"))
+
     def check(self, path: str, broken: bool, message: str) -> None:
         if broken:
             self.problems.append((path, message))
@@ -84,6 +89,8 @@ def check_references(doc: ScenarioDocument) -> None:
         refs.partner(f"partnerships[{i}].reseller", partnership.reseller)
     for i, customer in enumerate(doc.customers):
         _check_customer(refs, f"customers[{i}]", customer)
+    if doc.marketplace is not None:
+        marketplace.check(doc.marketplace, refs.partner, refs.customer)
     if refs.problems:
         raise BadRequest(
             "The scenario is not valid: " + "; ".join(f"{path}: {message}" for path, message in refs.problems[:5]),

@@ -24,7 +24,7 @@ from pydantic import ConfigDict, Field
 from app.customers.schemas import BillingProfileIn
 from app.identity.schemas import Country, Domain, ProfileIn
 from app.kernel.roles import PartnerRole
-from app.models import EnrollmentStatus, Program, SubscriptionChannel, TenantKind
+from app.models import EnrollmentStatus, MarketplaceProgram, Program, PurchaseMode, SubscriptionChannel, TenantKind
 from app.programs.schemas import RevenueMonthIn
 from app.wire import Request, Schema
 
@@ -160,6 +160,44 @@ class CustomerIn(Entry):
     orders: list[OrderIn] = Field(default_factory=list, description="CSP orders, after the MCA.")
 
 
+# --- the marketplace section (app/scenarios/marketplace.py builds it) -----------------------------------------
+
+
+class MarketplaceTenantIn(Entry):
+    company_name: str = Field(min_length=1, max_length=256)
+    domain: str = Field(min_length=3, max_length=253)
+
+
+class MarketplaceContactIn(Entry):
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    email: str = Field(min_length=3, max_length=320)
+    phone_number: str | None = Field(None, max_length=40)
+
+
+class StorefrontOrderIn(Entry):
+    purchase_mode: PurchaseMode
+    customer: str | None = Field(None, description="EndCustomer: a customer of the document the reseller holds.")
+    affiliate: MarketplaceTenantIn | None = Field(None, description="AffiliateAccount: a new affiliate.")
+    customer_agreement: MarketplaceContactIn | None = Field(
+        None, description="PersonalUse, AffiliateAccount: the reseller, as the customer, accepts the MCA."
+    )
+    line_items: list[OrderLineIn] = Field(min_length=1, max_length=50)
+
+
+class MarketplaceResellerIn(Entry):
+    reseller: Ref
+    programs: list[MarketplaceProgram] = Field(
+        default_factory=list, description="Program access, requested and approved in this order (COM-5)."
+    )
+    orders: list[StorefrontOrderIn] = Field(default_factory=list)
+
+
+class MarketplaceIn(Entry):
+    distributor: Ref = Field(description="The indirect provider whose platform this is.")
+    resellers: list[MarketplaceResellerIn] = Field(default_factory=list)
+
+
 class ScenarioDocument(Entry):
     name: str = Field("scenario", min_length=1, max_length=200)
     description: str | None = None
@@ -167,6 +205,7 @@ class ScenarioDocument(Entry):
     partners: list[PartnerIn] = Field(default_factory=list)
     partnerships: list[PartnershipIn] = Field(default_factory=list)
     customers: list[CustomerIn] = Field(default_factory=list)
+    marketplace: MarketplaceIn | None = Field(None, description="A distributor's platform (issue 16).")
 
 
 # --- the answer ---------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ The world is built in the order its history would have happened, whatever the or
     4 the transition: direct bill restricted, what the partner enrolled in after it
     5 partnerships between providers and resellers
     6 the rest of the customers: reseller invitations accepted, links, the extension, other partners' orders
+    7 the marketplace: the distributor's resellers, their program access, their storefront orders
 
 Entries that refer to one another use local names (`ref`); a document that names nothing or breaks a rule is
 refused (400) naming the entry (`customers[2].reseller: no partner named 'tailspin'`), and nothing is kept.
@@ -64,11 +65,13 @@ from app.programs import enrollment, support
 from app.programs import service as programs
 from app.providers import service as providers
 from app.sandboxes import service as sandboxes
+from app.scenarios import marketplace
 from app.scenarios.document import check_references, read_document
 from app.scenarios.schemas import (
     CustomerIn,
     ExistingSubscriptionIn,
     LinkIn,
+    MarketplaceResellerIn,
     OrderIn,
     PartnerIn,
     PartnershipIn,
@@ -148,6 +151,7 @@ class Phase(IntEnum):
     TRANSITION = 4
     PARTNERSHIPS = 5
     CUSTOMERS_THROUGH_RESELLERS = 6
+    MARKETPLACE = 7
 
 
 @dataclass(frozen=True)
@@ -215,7 +219,20 @@ class _Builder:
             found.append(Step(Phase.PARTNERSHIPS, f"partnerships[{i}]", functools.partial(self._partnership, ps)))
         for i, c in enumerate(self.doc.customers):
             found += self._customer_steps(f"customers[{i}]", c)
+        for i, r in enumerate(self.doc.marketplace.resellers if self.doc.marketplace else []):
+            step = functools.partial(self._marketplace_reseller, r)
+            found.append(Step(Phase.MARKETPLACE, f"marketplace.resellers[{i}]", step))
         return found
+
+    async def _marketplace_reseller(self, entry: MarketplaceResellerIn) -> None:
+        if self.doc.marketplace is None:
+            return
+        await marketplace.build_reseller(
+            distributor=self.as_admin(self.partner(self.doc.marketplace.distributor), "run the marketplace"),
+            reseller=self.as_admin(self.partner(entry.reseller), "order on the storefront"),
+            entry=entry,
+            customers={ref: built.tenant for ref, built in self.loaded.customers.items()},
+        )
 
     async def _settings(self) -> None:
         await sandboxes.update_settings(self.operator, self.doc.settings)

@@ -125,10 +125,15 @@ async def test_distributor_resellers_see_their_customers_through_the_provider(wo
         "Coho Winery",
         "Fourth Coffee",
         "Margie's Travel",
+        "Tailspin Toys",  # its own tenant, for its personal use on Fabrikam's storefront
+        "Wingtip Hosting",  # Wingtip's affiliate account, made while ordering
     }
     alpine = actor(answer, "alpine")
     r = await world.http.get(f"/v1/customers/{alpine['tenantId']}/subscriptions", headers=bearer(fabrikam_token))
-    assert [(s["offerName"], s["partnerId"]) for s in r.json()["items"]] == [("Microsoft 365 E3", "5100001")]
+    assert [(s["offerName"], s["partnerId"]) for s in r.json()["items"]] == [
+        ("Microsoft 365 E3", "5100001"),
+        ("Microsoft 365 Business Basic", "5100001"),  # the storefront's EndCustomer order
+    ]
     [link] = answer["links"]
     assert (link["customer"], link["partner"], link["provider"], link["status"]) == (
         "relecloud",
@@ -139,6 +144,37 @@ async def test_distributor_resellers_see_their_customers_through_the_provider(wo
     page = await world.http.get(link["url"])
     assert page.status_code == 200
     assert "Proseware IT" in page.text
+
+
+@pytest.mark.rule("COM-7")
+async def test_distributor_runs_a_marketplace_with_program_access_and_one_order_per_purchase_mode(world: World) -> None:
+    answer = await loaded(world, "distributor")
+    fabrikam = actor(answer, "fabrikam")
+    token = await token_of(world.http, fabrikam)
+    accounts = (await world.http.get("/marketplace/v1/accounts", headers=bearer(token))).json()["items"]
+    by_reseller = {a["resellerTenantId"]: a for a in accounts}
+    tailspin, wingtip = actor(answer, "tailspin"), actor(answer, "wingtip")
+    assert set(by_reseller) == {tailspin["tenantId"], wingtip["tenantId"]}
+    programs = await world.http.get(
+        f"/marketplace/v1/accounts/{by_reseller[tailspin['tenantId']]['id']}/programs", headers=bearer(token)
+    )
+    assert {(p["program"], p["status"]) for p in programs.json()["items"]} == {
+        ("Microsoft Azure Reseller Program", "Approved"),
+        ("Microsoft Azure Plan", "Approved"),
+    }
+    modes = []
+    for account in accounts:
+        orders = await world.http.get(f"/marketplace/v1/accounts/{account['id']}/orders", headers=bearer(token))
+        modes += [(o["purchaseMode"], o["partnerIdOnRecord"]) for o in orders.json()["items"]]
+    assert sorted(modes, key=str) == sorted(
+        [
+            ("EndCustomer", "5100001"),
+            ("EndCustomer", "5100001"),
+            ("PersonalUse", None),
+            ("AffiliateAccount", None),
+        ],
+        key=str,
+    )
 
 
 async def test_multichannel_keeps_what_customers_bought_elsewhere(world: World) -> None:
