@@ -7,7 +7,7 @@ settings come along; the fork then lives its own life.
 
 Credentials are globally unique, so a token request or a link finds its sandbox by them alone: those are
 reissued, never copied. Each copied app gets a new client id and secret (answered once, keyed by the original
-client id), each relationship invitation a new link code.
+client id), each relationship invitation and storefront MCA link a new link code.
 """
 
 import secrets
@@ -23,7 +23,7 @@ from sqlalchemy.engine import RowMapping
 from app.kernel.clock import real_now
 from app.kernel.context import SandboxContext
 from app.kernel.credentials import digest, new_secret
-from app.models import AppRegistration, Base, RelationshipInvitation, Sandbox
+from app.models import AppRegistration, Base, McaClickThrough, RelationshipInvitation, Sandbox
 from app.sandboxes.schemas import SandboxCreated
 from app.wire import Request, Schema
 
@@ -57,6 +57,7 @@ def _new_link_code(row: RowMapping, forked: Forked) -> dict[str, Any]:
 REISSUED: dict[str, Reissue] = {
     AppRegistration.__tablename__: _new_app_credentials,
     RelationshipInvitation.__tablename__: _new_link_code,
+    McaClickThrough.__tablename__: _new_link_code,  # the storefront's MCA page link: a new code, like an invitation
 }
 
 

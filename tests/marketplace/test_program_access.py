@@ -127,3 +127,43 @@ async def test_the_distributors_policy_decides_after_business_days_and_a_rejecti
         json={"approve": True},
     )
     assert mine.status_code == 403
+
+
+async def test_marketplace_roles_operations_people_decide_buyers_order_but_do_not_ask_for_programs(
+    world: World,
+) -> None:
+    distributor = await world.provider()
+    reseller, account = await ready_reseller(world, distributor)
+    for party, upn in (
+        (distributor, f"ops@{distributor.tenant['domain']}"),
+        (reseller, f"buyer@{reseller.tenant['domain']}"),
+    ):
+        body = {"userPrincipalName": upn, "password": "Pa55-word!", "roles": []}
+        assert (await world.sim("POST", f"/tenants/{party.id}/users", json=body)).status_code == 201
+    ops_upn, buyer_upn = f"ops@{distributor.tenant['domain']}", f"buyer@{reseller.tenant['domain']}"
+    ops, buyer = await distributor.portal_token(ops_upn), await reseller.portal_token(buyer_upn)
+    base = f"/accounts/{account['id']}/programs"
+    # Without a marketplace role, neither may act.
+    assert (await mp(reseller, "POST", base, token=buyer, json={"program": RESELLER_PROGRAM})).status_code == 403
+    ok(
+        await mp(distributor, "POST", "/members", json={"userPrincipalName": ops_upn, "role": "DistributorOperations"}),
+        201,
+    )
+    member = {"userPrincipalName": buyer_upn, "role": "ResellerBuyer", "distributorTenantId": distributor.id}
+    ok(await mp(reseller, "POST", "/members", token=await reseller.portal_token(), json=member), 201)
+    # A buyer buys, but the reseller's admin asks for programs; operations people decide.
+    assert (await mp(reseller, "POST", base, token=buyer, json={"program": RESELLER_PROGRAM})).status_code == 403
+    asked = ok(
+        await mp(reseller, "POST", base, token=await reseller.portal_token(), json={"program": RESELLER_PROGRAM}), 201
+    )
+    ok(await mp(distributor, "POST", f"{base}/{asked['id']}/decision", token=ops, json={"approve": True}))
+    customer = await end_customer(distributor, reseller)
+    r = await storefront_order(
+        reseller, account["id"], order_body("EndCustomer", customerTenantId=customer), token=buyer
+    )
+    assert r.status_code == 201, r.text
+    listed = ok(await mp(reseller, "GET", "/members", token=buyer))["items"]
+    assert [(m["userPrincipalName"], m["role"]) for m in listed] == [(buyer_upn, "ResellerBuyer")]
+    # A stranger partner sees no account.
+    stranger = await world.direct_bill_partner()
+    assert (await mp(stranger, "GET", f"/accounts/{account['id']}")).status_code == 404
