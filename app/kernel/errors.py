@@ -384,16 +384,23 @@ def _sqlite_busy(orig: object) -> bool:
     return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(orig)
 
 
-async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
+def busy_reason(exc: BaseException) -> str | None:
+    """What a failed database call waited too long for (a lock, a connection), or None for any other failure: a busy
+    database changed nothing, and the same work may simply be tried again (a request answers 503, a loop retries)."""
     orig = getattr(exc, "orig", None)
     sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
     if isinstance(exc, PoolTimeout):
-        waited = "a free database connection"
-    elif sqlstate in _BUSY_SQLSTATES:
-        waited = _BUSY_SQLSTATES[str(sqlstate)]
-    elif _sqlite_busy(orig):
-        waited = "the database's write lock"
-    else:
+        return "a free database connection"
+    if sqlstate in _BUSY_SQLSTATES:
+        return _BUSY_SQLSTATES[str(sqlstate)]
+    if isinstance(exc, DBAPIError) and _sqlite_busy(orig):
+        return "the database's write lock"
+    return None
+
+
+async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
+    waited = busy_reason(exc)
+    if waited is None:
         log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
         return error_response(request, Unexpected())
     busy = BadRequest(f"The sandbox is busy (this request waited too long for {waited}); nothing changed: retry.")

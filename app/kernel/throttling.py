@@ -19,9 +19,10 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from fastapi import Request
-from sqlalchemy import case
+from sqlalchemy import Table, case
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.kernel.context import SandboxContext
@@ -92,8 +93,8 @@ async def _count(ctx: SandboxContext, request: Request, family: str, customer: s
     counted again on its own if the request is refused (a 404 counts as the gateway counts it)."""
     dialect = ctx.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = ThrottleWindow.__table__
-    stmt = insert(table).values(
+    table = cast(Table, ThrottleWindow.__table__)
+    upsert = insert(table).values(
         sandbox_id=ctx.sandbox_id,
         family=family,
         tenant_id=ctx.actor.tenant_id,
@@ -102,11 +103,11 @@ async def _count(ctx: SandboxContext, request: Request, family: str, customer: s
         calls=1,
     )
     expired = table.c.opened_at <= ctx.now - WINDOW
-    stmt = stmt.on_conflict_do_update(
+    stmt = upsert.on_conflict_do_update(
         index_elements=[table.c.sandbox_id, table.c.family, table.c.tenant_id, table.c.customer],
         set_={
             "calls": case((expired, 1), else_=table.c.calls + 1),
-            "opened_at": case((expired, stmt.excluded.opened_at), else_=table.c.opened_at),
+            "opened_at": case((expired, upsert.excluded.opened_at), else_=table.c.opened_at),
         },
     ).returning(table.c.opened_at, table.c.calls)
     opened_at, calls = (await ctx.session.execute(stmt)).one()
