@@ -20,6 +20,7 @@ Graph (`/v1.0`) answers `{"error": {code, message, innerError}, rule?}`.
 """
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -315,8 +316,24 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, BadRequest(f"The request is not valid: {summary}", data=problems))
 
 
+# What to tell the caller when a unique key refuses a row, by the key: its name (PostgreSQL's message names it) and
+# its columns (SQLite's names them). A service may leave a natural key's check to the database this way, instead
+# of a SELECT before every insert.
+_UNIQUE_KEYS: dict[str, str] = {}
+
+
+def explain_unique_key(table: str, columns: Sequence[str], message: str) -> None:
+    """Answer 409 with `message` when the unique key of `table` on `columns` refuses a row."""
+    _UNIQUE_KEYS[f"uq_{table}_{'_'.join(columns)}"] = message
+    _UNIQUE_KEYS[", ".join(f"{table}.{column}" for column in columns)] = message
+
+
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
-    # A unique or foreign key caught a race the service's own checks could not see.
+    # A unique or foreign key caught a race the service's own checks could not see, or a key left to the database.
+    said = str(getattr(exc, "orig", exc))
+    for key, message in _UNIQUE_KEYS.items():
+        if key in said:
+            return error_response(request, Conflict(message))
     return error_response(request, Conflict("The change conflicts with existing data; read it again and retry."))
 
 
