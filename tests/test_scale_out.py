@@ -1,4 +1,5 @@
-"""Two server processes on one PostgreSQL database behave as one server.
+"""Two server processes on one PostgreSQL database behave as one server; the background loops give way to a busy
+database without a traceback (on SQLite too).
 
 Two `uvicorn` processes (each as `cspsim serve --workers N` starts its workers, with the timer and webhook loops
 running every 0.2 s) serve one database; the test drives both over HTTP and proves that what they share lives in
@@ -9,17 +10,21 @@ another.
 
 import asyncio
 import json
+import logging
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -27,11 +32,13 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from app.events import webhooks
+from app.kernel.db import Database, Limits
 from app.kernel.tls import local_authority
+from app.sandboxes.loop import fire_due_timers_everywhere, run_timer_loop
 from tests.live import free_port, serving
 from tests.world import World, bearer
 
-pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -89,6 +96,7 @@ async def two(database: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncI
         assert "Traceback" not in text, text
 
 
+@pytest.mark.postgres
 async def test_each_timer_fires_once(two: list[httpx.AsyncClient]) -> None:
     a, b = two
     world = await World.create(a)
@@ -111,6 +119,7 @@ async def test_each_timer_fires_once(two: list[httpx.AsyncClient]) -> None:
     assert labels == Counter(f"r{hours}" for hours in range(1, 21))
 
 
+@pytest.mark.postgres
 async def test_throttling_counts_the_calls_of_both(two: list[httpx.AsyncClient]) -> None:
     a, b = two
     world = await World.create(a, realisticThrottling={"enabled": True, "requestsPerMinute": 6})
@@ -121,6 +130,7 @@ async def test_throttling_counts_the_calls_of_both(two: list[httpx.AsyncClient])
     assert answers == [200] * 6 + [429] * 3
 
 
+@pytest.mark.postgres
 async def test_an_ms_request_id_answers_the_first_result_on_both(two: list[httpx.AsyncClient]) -> None:
     a, b = two
     world = await World.create(a)
@@ -179,6 +189,7 @@ async def _registered(world: World, url: str) -> tuple[Any, str]:
     return partner, token
 
 
+@pytest.mark.postgres
 async def test_each_webhook_is_delivered_once_and_a_slow_receiver_delays_no_one_else(
     two: list[httpx.AsyncClient],
 ) -> None:
@@ -208,3 +219,68 @@ async def test_each_webhook_is_delivered_once_and_a_slow_receiver_delays_no_one_
     assert max(waited) < 4, "the healthy receiver waited for the hanging one (each of its posts takes 5 s)"
     deliveries = (await healthy.sim("GET", "/webhooks/deliveries")).json()["items"]
     assert {(d["status"], d["attempts"]) for d in deliveries} == {("succeeded", 1)}
+
+
+class Collected(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+async def test_the_loops_give_way_quietly_to_a_busy_database(database: str, world: World) -> None:
+    """SQLite: another writer holds the database past the busy timeout; PostgreSQL: another runner holds the
+    sandbox. Either way a pass logs no error, fires nothing twice, and the next pass fires what is due."""
+    now = (await world.sim("GET", "/clock")).json()["now"]
+    assert (await world.sim("POST", "/timers", json={"label": "due", "dueAt": now})).status_code == 201
+    collected = Collected()
+    loggers = [logging.getLogger(name) for name in ("cspsim.timers", "cspsim.webhooks", "cspsim.db")]
+    for logger in loggers:
+        logger.addHandler(collected)
+    db = Database(database, Limits(lock_timeout_seconds=0.3))
+    try:
+        async with _busy(database, world.id):
+            loops = [
+                asyncio.create_task(run_timer_loop(db, 0.05)),
+                asyncio.create_task(webhooks.run_delivery_loop(db, _signer(), 0.05)),
+            ]
+            await asyncio.sleep(1.5)
+            for loop in loops:
+                loop.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
+            reminders = (await world.sim("GET", "/events", params={"name": "simulator-reminder"})).json()
+            assert reminders["totalCount"] == 0  # it waited: nothing half-done
+        assert await fire_due_timers_everywhere(db) >= 1
+    finally:
+        await db.dispose()
+        for logger in loggers:
+            logger.removeHandler(collected)
+    assert [r.getMessage() for r in collected.records if r.levelno >= logging.WARNING or r.exc_info] == []
+    reminders = (await world.sim("GET", "/events", params={"name": "simulator-reminder"})).json()
+    assert reminders["totalCount"] == 1
+
+
+def _signer() -> webhooks.Signer:
+    return webhooks.Signer(data_dir=Path("."), public_base_url="http://127.0.0.1")
+
+
+@asynccontextmanager
+async def _busy(database: str, sandbox_id: str) -> AsyncIterator[None]:
+    if database.startswith("sqlite"):
+        holder = sqlite3.connect(database.split("///", 1)[1], isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # the write lock, held
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        return
+    holder = await asyncpg.connect(database.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        async with holder.transaction():
+            await holder.execute("SELECT id FROM sandboxes WHERE id = $1 FOR UPDATE", uuid.UUID(sandbox_id))
+            yield
+    finally:
+        await holder.close()

@@ -289,7 +289,7 @@ async def _due(
         stmt = stmt.where(WebhookDelivery.sandbox_id == sandbox_id)
     if not ignore_backoff:
         stmt = stmt.where(WebhookDelivery.next_attempt_at <= now)
-    async with db.transaction() as session:
+    async with db.reading() as session:
         rows = (await session.execute(stmt.order_by(WebhookDelivery.next_attempt_at).limit(limit + len(skip)))).all()
     return [((s, i), url) for s, i, url in rows if (s, i) not in skip][:limit]
 

@@ -77,6 +77,13 @@ class Database:
         async with self.sessions() as session, session.begin():
             yield session
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A transaction that only reads: on SQLite it takes no write lock, so a loop's look around never queues
+        behind (or holds up) a writer."""
+        async with self.readers() as session, session.begin():
+            yield session
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 

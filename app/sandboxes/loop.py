@@ -33,7 +33,7 @@ async def _fire_in(db: Database, sandbox_id: uuid.UUID) -> int:
 
 async def fire_due_timers_everywhere(db: Database) -> int:
     """One pass: every sandbox with a timer due on its own clock fires it; answers how many fired."""
-    async with db.transaction() as session:
+    async with db.reading() as session:
         due = await service.sandboxes_with_due_timers(session)
     count = 0
     for sandbox_id in due:
