@@ -71,12 +71,12 @@ def serve(args: argparse.Namespace) -> None:
 
         public = settings.public_base_url if settings.public_base_url_is_set else base
         print(asyncio.run(_demo(settings, public, read_scenario())), flush=True)
+    # Several workers are processes of their own, each building its app from the environment (uvicorn imports the
+    # factory): everything they share (throttle counts, idempotency answers, timers, webhook deliveries) is in the
+    # database.
     served: Any = create_app(settings) if args.workers == 1 else "app.cli:worker_app"
-    if args.workers > 1:
-        # Each worker is a process of its own that builds its app from the environment (uvicorn imports the factory):
-        # everything they share (throttle counts, idempotency answers, timers, webhook deliveries) is in the database.
-        if args.tls:
-            os.environ["CSPSIM_TLS"] = "true"
+    if args.workers > 1 and args.tls:
+        os.environ["CSPSIM_TLS"] = "true"
     uvicorn.run(
         served,
         factory=args.workers > 1,
