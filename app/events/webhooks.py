@@ -327,11 +327,14 @@ async def _prepare(session: AsyncSession, key: Key, signer: Signer) -> WebhookDe
     return delivery
 
 
-async def _record(db: Database, key: Key, ok: bool, attempt: dict[str, object]) -> str:
-    """Write the attempt down and give the claim back; answers the outcome."""
+async def _record(db: Database, key: Key, claim: datetime, ok: bool, attempt: dict[str, object]) -> str | None:
+    """Write the attempt down and give the claim back; answers the outcome (None when the claim was lost: this
+    process stalled past it, and another took the delivery up and records its own attempt)."""
     async with db.transaction() as session:
         stmt = select(WebhookDelivery).where(WebhookDelivery.sandbox_id == key[0], WebhookDelivery.id == key[1])
         delivery = (await session.execute(stmt.with_for_update())).scalar_one()
+        if delivery.claimed_until != claim:
+            return None
         delivery.attempts += 1
         delivery.log = [*delivery.log, attempt]
         delivery.claimed_until = None
@@ -410,7 +413,7 @@ class Courier:
                 claimed = await _claim(self.db, key, self.signer, ignore_backoff=ignore_backoff)
                 if claimed is None:  # another worker or replica has it
                     return None
-                url, body, _ = claimed
+                url, body, claim = claimed
                 attempt: dict[str, object] = {"at": real_now().isoformat()}
                 # A registration made before targets were checked still never reaches a link-local address.
                 if (refusal := refusal_of(url)) is not None:
@@ -418,7 +421,9 @@ class Courier:
                     ok = False
                 else:
                     ok = await _post(self.http, self.signer, url, body, attempt)
-                outcome = await _record(self.db, key, ok, attempt)
+                outcome = await _record(self.db, key, claim, ok, attempt)
+                if outcome is None:
+                    return None
             except Exception as exc:  # a busy database: the claim lapses and a later round retries
                 if busy_reason(exc) is None:
                     log.exception("webhook delivery %s failed", key[1])
