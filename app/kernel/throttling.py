@@ -26,11 +26,12 @@ from sqlalchemy import Table, case
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.kernel.context import SandboxContext
-from app.kernel.db import keep_on_rollback
+from app.kernel.db import Database, keep_on_rollback
 from app.kernel.errors import InjectedFault
 from app.models import ThrottleWindow
 
 WINDOW = timedelta(minutes=1)
+_READS = frozenset({"GET", "HEAD"})
 _CUSTOMER = r"/v1/customers/(?P<customer>[^/]+)"
 
 
@@ -88,9 +89,9 @@ async def check(ctx: SandboxContext, request: Request) -> None:
 
 
 async def _count(ctx: SandboxContext, request: Request, family: str, customer: str) -> tuple[datetime, int]:
-    """One statement: open the window at this call, or count this call in the open one; answers the window. In the
-    request's transaction (a row lock held by one caller's calls of one family, which the limit paces anyway), and
-    counted again on its own if the request is refused (a 404 counts as the gateway counts it)."""
+    """One statement: open the window at this call, or count this call in the open one; answers the window. A change
+    counts in the request's transaction (a row lock held by one caller's calls of one family, which the limit paces
+    anyway), and again on its own if the request is refused (a 404 counts as the gateway counts it)."""
     dialect = ctx.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = cast(Table, ThrottleWindow.__table__)
@@ -110,6 +111,13 @@ async def _count(ctx: SandboxContext, request: Request, family: str, customer: s
             "opened_at": case((expired, upsert.excluded.opened_at), else_=table.c.opened_at),
         },
     ).returning(table.c.opened_at, table.c.calls)
+    if request.method in _READS:
+        # A read counts in a short write of its own: the read's transaction stays a reader (on SQLite it never asks
+        # for the write lock behind its snapshot), and it holds no row lock while it reads.
+        db: Database = request.app.state.db
+        async with db.transaction() as session:
+            opened_at, calls = (await session.execute(stmt)).one()
+        return opened_at, calls
     opened_at, calls = (await ctx.session.execute(stmt)).one()
     keep_on_rollback(request, stmt)
     return opened_at, calls
