@@ -89,7 +89,7 @@ class Template:
     def copies(self, first: int, count: int) -> Iterator[tuple[str, list[str], list[tuple[Any, ...]]]]:
         maps = []
         for n in range(first, first + count):
-            new = {old: uuid.uuid5(old, str(n)) for old in self.ids}
+            new = {old: uuid.uuid4() for old in self.ids}
             text = {str(old).lower(): str(value) for old, value in new.items()}
             maps.append((new, text | {self.domain.lower(): f"{self.domain}{n}"}))
         for name, records in self.rows.items():
