@@ -27,6 +27,8 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
@@ -35,7 +37,7 @@ from starlette.routing import Route
 from app.events import webhooks
 from app.kernel.db import Database, Limits
 from app.kernel.tls import local_authority
-from app.sandboxes.loop import fire_due_timers_everywhere, run_timer_loop
+from app.sandboxes.loop import run_timer_loop
 from tests.live import free_port, serving
 from tests.world import World, bearer
 
@@ -253,12 +255,15 @@ async def test_the_loops_give_way_quietly_to_a_busy_database(database: str, worl
             reminders = (await world.sim("GET", "/events", params={"name": "simulator-reminder"})).json()
             assert reminders["totalCount"] == 0  # it waited: nothing half-done
         # Free again: the next pass fires it (this one, or the loop of a server another test left running).
-        await fire_due_timers_everywhere(db)
+        assert (await world.sim("POST", "/timers/run")).status_code == 200
     finally:
         await db.dispose()
         for logger in loggers:
             logger.removeHandler(collected)
-    assert [r.getMessage() for r in collected.records if r.levelno >= logging.WARNING or r.exc_info] == []
+    # (Other tests' sandboxes share the database, and their timers may fail on purpose: only the lock is this test's.)
+    busy = [r for r in collected.records if r.exc_info and isinstance(r.exc_info[1], DBAPIError | PoolTimeout)]
+    assert [r.getMessage() for r in busy] == []
+    assert not [r for r in collected.records if "locked" in r.getMessage()]
     reminders = (await world.sim("GET", "/events", params={"name": "simulator-reminder"})).json()
     assert reminders["totalCount"] == 1
 
