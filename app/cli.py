@@ -71,8 +71,16 @@ def serve(args: argparse.Namespace) -> None:
 
         public = settings.public_base_url if settings.public_base_url_is_set else base
         print(asyncio.run(_demo(settings, public, read_scenario())), flush=True)
+    # Several workers are processes of their own, each building its app from the environment (uvicorn imports the
+    # factory): everything they share (throttle counts, idempotency answers, timers, webhook deliveries) is in the
+    # database.
+    served: Any = create_app(settings) if args.workers == 1 else "app.cli:worker_app"
+    if args.workers > 1 and args.tls:
+        os.environ["CSPSIM_TLS"] = "true"
     uvicorn.run(
-        create_app(settings),
+        served,
+        factory=args.workers > 1,
+        workers=args.workers if args.workers > 1 else None,
         host=args.host,
         port=args.port,
         log_level="warning",
@@ -81,6 +89,22 @@ def serve(args: argparse.Namespace) -> None:
         timeout_keep_alive=settings.keepalive_seconds,
         timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
     )
+
+
+def worker_app() -> Any:
+    """The app of one `serve --workers N` worker (after the parent migrated)."""
+    from app.main import configure_logging, create_app
+
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)
+
+
+def _workers(text: str) -> int:
+    count = int(text)
+    if not 1 <= count <= 64:
+        raise argparse.ArgumentTypeError("between 1 and 64 worker processes")
+    return count
 
 
 def openapi(_: argparse.Namespace) -> None:
@@ -354,6 +378,12 @@ def main(argv: list[str] | None = None) -> None:
         "--tls",
         action="store_true",
         help="serve HTTPS with a certificate of the local CA in the data folder (MSAL requires https); CSPSIM_TLS=true",
+    )
+    serve_cmd.add_argument(
+        "--workers",
+        type=_workers,
+        default=int(os.environ.get("CSPSIM_WORKERS", "1")),
+        help="worker processes (uvicorn workers) sharing the port and the database; CSPSIM_WORKERS",
     )
     serve_cmd.add_argument(
         "--demo", action="store_true", help="first build a demo world (scenarios/transition.yaml) and print its keys"

@@ -1,9 +1,12 @@
 """Webhooks as Partner Center sends them: registration, deliveries from the outbox, signatures, retries.
 
 An event written to the outbox becomes a delivery for each partner registered for its name, in the same
-transaction. A loop (or the control surface, on demand) claims due deliveries in a short transaction, posts
-them outside any transaction, and records the attempt: a receiver that is down never holds a lock or slows an
-API call. Failed attempts are retried after 1, 2, 4, ... seconds, up to MAX_ATTEMPTS.
+transaction. A loop (or the control surface, on demand) finds due deliveries, and claims each in a short
+transaction just before posting it (a claim that outlasts the post, so every worker and replica on one database
+delivers each attempt once), posts outside any transaction, and records the attempt: a receiver that is down never
+holds a lock or slows an API call. Posts run concurrently, a few at a time per receiver, so a receiver that hangs
+(TIMEOUT_SECONDS per post) holds back only its own deliveries. Failed attempts are retried after 1, 2, 4, ...
+seconds, up to MAX_ATTEMPTS.
 
 Each delivery is signed as the real service signs: `Authorization: Signature <base64 RSA-SHA256 of the body>`,
 `X-MS-Signature-Algorithm: rsa-sha256`, and `X-MS-Certificate-Url` naming the certificate cspsim serves, so a
@@ -17,30 +20,38 @@ import json
 import logging
 import socket
 import uuid
+from collections.abc import Awaitable, Collection
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpx
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kernel import metrics
 from app.kernel.clock import real_now
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.db import Database
-from app.kernel.errors import BadRequest, NotFound
+from app.kernel.errors import BadRequest, NotFound, busy_reason
 from app.kernel.settings import WebhookTargets
 from app.kernel.tls import local_authority
 from app.models import DeliveryStatus, Event, WebhookDelivery, WebhookRegistration
 
 log = logging.getLogger("cspsim.webhooks")
+Key = tuple[uuid.UUID, uuid.UUID]  # (sandbox_id, id) of a delivery
 MAX_ATTEMPTS = 6
-LEASE = timedelta(seconds=60)
 TIMEOUT_SECONDS = 5.0
+# A claim covers one post (TIMEOUT_SECONDS at most) and its bookkeeping, with room to spare: it lapses only when the
+# process holding it died, and then another takes the delivery up.
+LEASE = timedelta(seconds=60)
+PER_RECEIVER = 4  # posts in flight to one receiver
+AT_ONCE = 64  # posts in flight from one process
+MAX_IN_FLIGHT = 500  # deliveries started (some waiting for their receiver) by one process's loop
 CERTIFICATE_PATH = "/cspsim/webhook-signing.pem"
 
 # The event names Partner Center delivers (reference section 4), and the resource each names.
@@ -261,29 +272,51 @@ def payload(base: str, event: Event) -> bytes:
     ).encode()
 
 
-async def _claim(db: Database, *, sandbox_id: uuid.UUID | None, ignore_backoff: bool, limit: int) -> list[uuid.UUID]:
-    """Take due deliveries for one round: a lease (the next attempt moved a minute on) that a crash gives back."""
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        WebhookDelivery.status == DeliveryStatus.PENDING,
+        or_(WebhookDelivery.claimed_until.is_(None), WebhookDelivery.claimed_until < now),
+    )
+
+
+async def _due(
+    db: Database, *, sandbox_id: uuid.UUID | None, ignore_backoff: bool, limit: int, skip: Collection[Key] = ()
+) -> list[tuple[Key, str]]:
+    """The deliveries due now and claimed by nobody, oldest first, with their receivers (read, not yet claimed)."""
     now = real_now()
+    stmt = select(WebhookDelivery.sandbox_id, WebhookDelivery.id, WebhookDelivery.url).where(_claimable(now))
+    if sandbox_id is not None:
+        stmt = stmt.where(WebhookDelivery.sandbox_id == sandbox_id)
+    if not ignore_backoff:
+        stmt = stmt.where(WebhookDelivery.next_attempt_at <= now)
+    async with db.reading() as session:
+        rows = (await session.execute(stmt.order_by(WebhookDelivery.next_attempt_at).limit(limit + len(skip)))).all()
+    return [((s, i), url) for s, i, url in rows if (s, i) not in skip][:limit]
+
+
+async def _claim(db: Database, key: Key, signer: Signer, *, ignore_backoff: bool) -> tuple[str, bytes, datetime] | None:
+    """Take one delivery just before posting it, or None when another worker or replica took it first. The claim
+    (`claimed_until`) outlasts the one post it covers (TIMEOUT_SECONDS at most), so it never lapses mid-delivery."""
+    now = real_now()
+    until = now + LEASE
+    claim = (
+        update(WebhookDelivery)
+        .where(WebhookDelivery.sandbox_id == key[0], WebhookDelivery.id == key[1], _claimable(now))
+        .values(claimed_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    if not ignore_backoff:
+        claim = claim.where(WebhookDelivery.next_attempt_at <= now)
     async with db.transaction() as session:
-        stmt = select(WebhookDelivery).where(WebhookDelivery.status == DeliveryStatus.PENDING)
-        if sandbox_id is not None:
-            stmt = stmt.where(WebhookDelivery.sandbox_id == sandbox_id)
-        if not ignore_backoff:
-            stmt = stmt.where(WebhookDelivery.next_attempt_at <= now)
-        rows = list(
-            (
-                await session.execute(
-                    stmt.order_by(WebhookDelivery.next_attempt_at).limit(limit).with_for_update(skip_locked=True)
-                )
-            ).scalars()
-        )
-        for row in rows:
-            row.next_attempt_at = now + LEASE
-        return [row.id for row in rows]
+        if cast(CursorResult[Any], await session.execute(claim)).rowcount != 1:
+            return None
+        delivery = await _prepare(session, key, signer)
+        return delivery.url, delivery.body.encode(), until
 
 
-async def _prepare(session: AsyncSession, delivery_id: uuid.UUID, signer: Signer) -> WebhookDelivery:
-    delivery = (await session.execute(select(WebhookDelivery).where(WebhookDelivery.id == delivery_id))).scalar_one()
+async def _prepare(session: AsyncSession, key: Key, signer: Signer) -> WebhookDelivery:
+    stmt = select(WebhookDelivery).where(WebhookDelivery.sandbox_id == key[0], WebhookDelivery.id == key[1])
+    delivery = (await session.execute(stmt)).scalar_one()
     if not delivery.body:
         event = (
             await session.execute(
@@ -294,20 +327,44 @@ async def _prepare(session: AsyncSession, delivery_id: uuid.UUID, signer: Signer
     return delivery
 
 
+async def _record(db: Database, key: Key, claim: datetime, ok: bool, attempt: dict[str, object]) -> str | None:
+    """Write the attempt down and give the claim back; answers the outcome (None when the claim was lost: this
+    process stalled past it, and another took the delivery up and records its own attempt)."""
+    async with db.transaction() as session:
+        stmt = select(WebhookDelivery).where(WebhookDelivery.sandbox_id == key[0], WebhookDelivery.id == key[1])
+        delivery = (await session.execute(stmt.with_for_update())).scalar_one()
+        if delivery.claimed_until != claim:
+            return None
+        delivery.attempts += 1
+        delivery.log = [*delivery.log, attempt]
+        delivery.claimed_until = None
+        if ok:
+            delivery.status = DeliveryStatus.SUCCEEDED
+        elif delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status = DeliveryStatus.FAILED
+        else:
+            delivery.next_attempt_at = real_now() + timedelta(seconds=2 ** (delivery.attempts - 1))
+        return "succeeded" if ok else "failed" if delivery.status is DeliveryStatus.FAILED else "retrying"
+
+
 async def _post(http: httpx.AsyncClient, signer: Signer, url: str, body: bytes, attempt: dict[str, object]) -> bool:
     """Post one delivery; the attempt records the status and its reason only: the receiver's body is never kept, so
     no answer of the simulator echoes what some other host said."""
     try:
-        answer = await http.post(
-            url,
-            content=body,
-            headers={
-                "Content-Type": "application/json",
-                "Authorization": f"Signature {signer.sign(body)}",
-                "X-MS-Certificate-Url": signer.public_base_url + CERTIFICATE_PATH,
-                "X-MS-Signature-Algorithm": "rsa-sha256",
-            },
-        )
+        async with asyncio.timeout(TIMEOUT_SECONDS):  # the whole exchange, however slowly a receiver drips
+            answer = await http.post(
+                url,
+                content=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "Authorization": f"Signature {signer.sign(body)}",
+                    "X-MS-Certificate-Url": signer.public_base_url + CERTIFICATE_PATH,
+                    "X-MS-Signature-Algorithm": "rsa-sha256",
+                },
+            )
+    except TimeoutError:
+        attempt |= {"statusCode": None, "message": "Timeout"}
+        return False
     except httpx.HTTPError as exc:
         attempt |= {"statusCode": None, "message": type(exc).__name__}
         return False
@@ -315,50 +372,95 @@ async def _post(http: httpx.AsyncClient, signer: Signer, url: str, body: bytes, 
     return 200 <= answer.status_code < 300
 
 
+class Courier:
+    """Posts deliveries concurrently: at most PER_RECEIVER at a time to one receiver (URL), AT_ONCE in all, so a
+    receiver that hangs holds only its own deliveries back, never another partner's or another sandbox's."""
+
+    def __init__(self, db: Database, signer: Signer) -> None:
+        self.db, self.signer = db, signer
+        self.http = httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False)
+        self.at_once = asyncio.Semaphore(AT_ONCE)
+        self.receivers: dict[str, asyncio.Semaphore] = {}
+        self.in_flight: dict[Key, asyncio.Task[str | None]] = {}
+
+    async def close(self) -> None:
+        for task in list(self.in_flight.values()):
+            task.cancel()
+        await asyncio.gather(*self.in_flight.values(), return_exceptions=True)
+        await self.http.aclose()
+
+    def start(
+        self, *, sandbox_id: uuid.UUID | None = None, ignore_backoff: bool = False, limit: int = 100
+    ) -> Awaitable[list[tuple[Key, str]]]:
+        return _due(self.db, sandbox_id=sandbox_id, ignore_backoff=ignore_backoff, limit=limit, skip=self.in_flight)
+
+    def send(self, due: list[tuple[Key, str]], *, ignore_backoff: bool = False) -> list[asyncio.Task[str | None]]:
+        """Start a task per delivery (none for one already on its way from this process)."""
+        started = []
+        for key, url in due:
+            if key in self.in_flight:
+                continue
+            task = asyncio.create_task(self._deliver(key, url, ignore_backoff=ignore_backoff))
+            self.in_flight[key] = task
+            task.add_done_callback(lambda _, key=key: self.in_flight.pop(key, None))  # type: ignore[misc]
+            started.append(task)
+        return started
+
+    async def _deliver(self, key: Key, url: str, *, ignore_backoff: bool) -> str | None:
+        receiver = self.receivers.setdefault(url, asyncio.Semaphore(PER_RECEIVER))
+        async with receiver, self.at_once:
+            try:
+                claimed = await _claim(self.db, key, self.signer, ignore_backoff=ignore_backoff)
+                if claimed is None:  # another worker or replica has it
+                    return None
+                url, body, claim = claimed
+                attempt: dict[str, object] = {"at": real_now().isoformat()}
+                # A registration made before targets were checked still never reaches a link-local address.
+                if (refusal := refusal_of(url)) is not None:
+                    attempt |= {"statusCode": None, "message": refusal}
+                    ok = False
+                else:
+                    ok = await _post(self.http, self.signer, url, body, attempt)
+                outcome = await _record(self.db, key, claim, ok, attempt)
+                if outcome is None:
+                    return None
+            except Exception as exc:  # a busy database: the claim lapses and a later round retries
+                if busy_reason(exc) is None:
+                    log.exception("webhook delivery %s failed", key[1])
+                return None
+        metrics.WEBHOOKS.labels(outcome=outcome).inc()
+        return outcome
+
+
 async def dispatch(
     db: Database, signer: Signer, *, sandbox_id: uuid.UUID | None = None, ignore_backoff: bool = False, limit: int = 100
 ) -> dict[str, int]:
-    """One round: post every claimed delivery and record the outcome; answers counts by outcome."""
+    """One round, waited for: post every due delivery (concurrently) and record the outcome; answers counts by
+    outcome (a delivery another worker took meanwhile is its to count)."""
     outcome = {"succeeded": 0, "retrying": 0, "failed": 0}
-    claimed = await _claim(db, sandbox_id=sandbox_id, ignore_backoff=ignore_backoff, limit=limit)
-    async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False) as http:
-        for delivery_id in claimed:
-            async with db.transaction() as session:
-                delivery = await _prepare(session, delivery_id, signer)
-                url, body = delivery.url, delivery.body.encode()
-            attempt: dict[str, object] = {"at": real_now().isoformat()}
-            # A registration made before targets were checked still never reaches a link-local address.
-            if (refusal := refusal_of(url)) is not None:
-                attempt |= {"statusCode": None, "message": refusal}
-                ok = False
-            else:
-                ok = await _post(http, signer, url, body, attempt)
-            async with db.transaction() as session:
-                delivery = (
-                    await session.execute(
-                        select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).with_for_update()
-                    )
-                ).scalar_one()
-                delivery.attempts += 1
-                delivery.log = [*delivery.log, attempt]
-                if ok:
-                    delivery.status = DeliveryStatus.SUCCEEDED
-                elif delivery.attempts >= MAX_ATTEMPTS:
-                    delivery.status = DeliveryStatus.FAILED
-                else:
-                    delivery.next_attempt_at = real_now() + timedelta(seconds=2 ** (delivery.attempts - 1))
-                key = "succeeded" if ok else "failed" if delivery.status is DeliveryStatus.FAILED else "retrying"
-                outcome[key] += 1
-    for key, count in outcome.items():
-        metrics.WEBHOOKS.labels(outcome=key).inc(count)
+    courier = Courier(db, signer)
+    try:
+        due = await courier.start(sandbox_id=sandbox_id, ignore_backoff=ignore_backoff, limit=limit)
+        for result in await asyncio.gather(*courier.send(due, ignore_backoff=ignore_backoff)):
+            if result is not None:
+                outcome[result] += 1
+    finally:
+        await courier.close()
     return outcome
 
 
 async def run_delivery_loop(db: Database, signer: Signer, interval: float) -> None:
-    """Deliver due webhooks in real time, for as long as the service runs."""
-    while True:
-        try:
-            await dispatch(db, signer)
-        except Exception:  # the loop must outlive a bad round; the next round retries
-            log.exception("webhook round failed")
-        await asyncio.sleep(interval)
+    """Deliver due webhooks in real time, for as long as the service runs: every `interval` the due deliveries
+    start on their way, without waiting for the ones still in flight (a slow receiver delays nobody else)."""
+    courier = Courier(db, signer)
+    try:
+        while True:
+            try:
+                if len(courier.in_flight) < MAX_IN_FLIGHT:
+                    courier.send(await courier.start(limit=MAX_IN_FLIGHT - len(courier.in_flight)))
+            except Exception as exc:  # the loop must outlive a bad round; the next round retries
+                if busy_reason(exc) is None:
+                    log.exception("webhook round failed")
+            await asyncio.sleep(interval)
+    finally:
+        await courier.close()

@@ -17,7 +17,7 @@ from app.identity.discovery import issuer
 from app.kernel.clock import real_now, sandbox_now
 from app.kernel.context import Actor, Channel, SandboxContext, TenantContext
 from app.kernel.credentials import check_password, digest, hash_password, matches_digest, new_secret
-from app.kernel.errors import BadRequest, Conflict, FailedSignIn, NotFound, OAuthError
+from app.kernel.errors import BadRequest, Conflict, FailedSignIn, NotFound, OAuthError, explain_unique_key
 from app.kernel.errors import OAuthErrorCode as E
 from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
@@ -52,12 +52,8 @@ RESOURCES = {
 async def create_tenant(
     ctx: SandboxContext, *, kind: TenantKind, display_name: str, domain: str, country: str
 ) -> Tenant:
-    """A tenant of the sandbox; its domain is unique within the sandbox."""
-    taken = await ctx.session.scalar(
-        select(Tenant.id).where(Tenant.sandbox_id == ctx.sandbox_id, Tenant.domain == domain)
-    )
-    if taken:
-        raise Conflict(f"The domain {domain} already belongs to tenant {taken} in this sandbox.")
+    """A tenant of the sandbox; its domain is unique within the sandbox (the unique key checks it as the row is
+    written: no read before every insert)."""
     tenant = Tenant(
         sandbox_id=ctx.sandbox_id,
         id=await ctx.new_id(),
@@ -70,6 +66,14 @@ async def create_tenant(
     ctx.session.add(tenant)
     await ctx.session.flush()
     return tenant
+
+
+explain_unique_key(
+    "tenants", ["sandbox_id", "domain"], "This domain already belongs to a tenant of this sandbox; choose another."
+)
+explain_unique_key(
+    "users", ["sandbox_id", "user_principal_name"], "A user of this name already exists in this sandbox."
+)
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ async def register_tenant(
             display_name=u.display_name,
             password=u.password,
             roles=u.roles,
+            tenant_is_new=True,
         )
         for u in users
     ]
@@ -133,9 +138,11 @@ async def add_user(
     display_name: str | None,
     password: str | None,
     roles: Sequence[str],
+    tenant_is_new: bool = False,
 ) -> tuple[User, str | None]:
     """A user of the tenant, signed in with its UPN (in the tenant's domain) and password.
-    Answers the generated password when none was given."""
+    Answers the generated password when none was given. A tenant just written holds a domain no other tenant has,
+    so no user can hold a name in it yet: its users' names need no read first (the unique key stands guard)."""
     upn = user_principal_name.lower()
     if upn.rsplit("@", 1)[-1] != tenant.domain:
         raise BadRequest(f"The user principal name {upn} must be in the tenant's domain {tenant.domain}.")
@@ -145,7 +152,7 @@ async def add_user(
             f"Unknown role(s) {', '.join(unknown)} for a {tenant.kind} tenant; "
             f"known: {', '.join(sorted(ROLES[tenant.kind]))}."
         )
-    if await ctx.session.scalar(
+    if not tenant_is_new and await ctx.session.scalar(
         select(User.id).where(User.sandbox_id == ctx.sandbox_id, User.user_principal_name == upn)
     ):
         raise Conflict(f"A user {upn} already exists in this sandbox.")

@@ -7,6 +7,7 @@ Services only `flush()`; nothing else commits.
 """
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,11 +17,16 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql import Executable
 
 from app.kernel.errors import KeptRefusal
 from app.kernel.idempotency import remember as remember_for_replay
+
+log = logging.getLogger("cspsim.db")
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,13 @@ class Database:
         async with self.sessions() as session, session.begin():
             yield session
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A transaction that only reads: on SQLite it takes no write lock, so a loop's look around never queues
+        behind (or holds up) a writer."""
+        async with self.readers() as session, session.begin():
+            yield session
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
@@ -98,6 +111,26 @@ def _sqlite_serialize_writers(engine: AsyncEngine, *, busy_timeout_ms: int) -> N
         conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_DEFERRED) else "BEGIN IMMEDIATE")
 
 
+def keep_on_rollback(request: Request, statement: Executable) -> None:
+    """Run `statement` again, in a transaction of its own, if the request's transaction rolls back: bookkeeping that
+    stands whatever the answer (a throttled family's call count)."""
+    kept: list[Executable] = getattr(request.state, "kept_statements", None) or []
+    kept.append(statement)
+    request.state.kept_statements = kept
+
+
+async def _replay_kept(db: "Database", request: Request) -> None:
+    kept: list[Executable] = getattr(request.state, "kept_statements", None) or []
+    if not kept:
+        return
+    try:
+        async with db.transaction() as session:
+            for statement in kept:
+                await session.execute(statement)
+    except (DBAPIError, PoolTimeout):  # the database is busy: the request answers that; a lost count is harmless
+        log.info("kept statements of %s %s not replayed", request.method, request.url.path, exc_info=True)
+
+
 def get_session(request: Request) -> AsyncSession:
     """The request's session, opened by `TransactionalRoute`."""
     session: AsyncSession = request.state.session
@@ -119,12 +152,16 @@ class TransactionalRoute(APIRoute):
             db: Database = request.app.state.db
             async with (db.readers if request.method in _READS else db.sessions)() as session:
                 request.state.session = session
-                async with session.begin():
-                    try:
-                        response = await inner(request)
-                    except KeptRefusal as refusal:  # answered, and its bookkeeping kept (a fault's spent count)
-                        response = refusal.response(request)
-                    await remember_for_replay(request, session, response)
+                try:
+                    async with session.begin():
+                        try:
+                            response = await inner(request)
+                        except KeptRefusal as refusal:  # answered, and its bookkeeping kept (a fault's spent count)
+                            response = refusal.response(request)
+                        await remember_for_replay(request, session, response)
+                except Exception:
+                    await _replay_kept(db, request)
+                    raise
             delay = getattr(request.state, "fault_latency_ms", 0)
             if delay:  # after the commit: an injected delay holds no lock
                 await asyncio.sleep(delay / 1000)

@@ -20,6 +20,7 @@ Graph (`/v1.0`) answers `{"error": {code, message, innerError}, rule?}`.
 """
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -315,8 +316,24 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(request, BadRequest(f"The request is not valid: {summary}", data=problems))
 
 
+# What to tell the caller when a unique key refuses a row, by the key: its name (PostgreSQL's message names it) and
+# its columns (SQLite's names them). A service may leave a natural key's check to the database this way, instead
+# of a SELECT before every insert.
+_UNIQUE_KEYS: dict[str, str] = {}
+
+
+def explain_unique_key(table: str, columns: Sequence[str], message: str) -> None:
+    """Answer 409 with `message` when the unique key of `table` on `columns` refuses a row."""
+    _UNIQUE_KEYS[f"uq_{table}_{'_'.join(columns)}"] = message
+    _UNIQUE_KEYS[", ".join(f"{table}.{column}" for column in columns)] = message
+
+
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
-    # A unique or foreign key caught a race the service's own checks could not see.
+    # A unique or foreign key caught a race the service's own checks could not see, or a key left to the database.
+    said = str(getattr(exc, "orig", exc))
+    for key, message in _UNIQUE_KEYS.items():
+        if key in said:
+            return error_response(request, Conflict(message))
     return error_response(request, Conflict("The change conflicts with existing data; read it again and retry."))
 
 
@@ -384,16 +401,23 @@ def _sqlite_busy(orig: object) -> bool:
     return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "database is locked" in str(orig)
 
 
-async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
+def busy_reason(exc: BaseException) -> str | None:
+    """What a failed database call waited too long for (a lock, a connection), or None for any other failure: a busy
+    database changed nothing, and the same work may simply be tried again (a request answers 503, a loop retries)."""
     orig = getattr(exc, "orig", None)
     sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
     if isinstance(exc, PoolTimeout):
-        waited = "a free database connection"
-    elif sqlstate in _BUSY_SQLSTATES:
-        waited = _BUSY_SQLSTATES[str(sqlstate)]
-    elif _sqlite_busy(orig):
-        waited = "the database's write lock"
-    else:
+        return "a free database connection"
+    if sqlstate in _BUSY_SQLSTATES:
+        return _BUSY_SQLSTATES[str(sqlstate)]
+    if isinstance(exc, DBAPIError) and _sqlite_busy(orig):
+        return "the database's write lock"
+    return None
+
+
+async def _database_busy(request: Request, exc: Exception) -> JSONResponse:
+    waited = busy_reason(exc)
+    if waited is None:
         log.error("database error on %s %s", request.method, request.url.path, exc_info=exc)
         return error_response(request, Unexpected())
     busy = BadRequest(f"The sandbox is busy (this request waited too long for {waited}); nothing changed: retry.")

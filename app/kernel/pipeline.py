@@ -160,7 +160,7 @@ class Surface:
                 raise Forbidden(surface.lane)
             if principal.has_fault_rules:  # most sandboxes have none: their rules are not even listed
                 await faults.strike(ctx, request)
-            throttling.check(ctx, request)
+            await throttling.check(ctx, request)
             for check in surface.admissions:
                 await check(ctx)
             return ctx

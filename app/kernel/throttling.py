@@ -9,23 +9,29 @@ everything under one customer. The window is one minute of the sandbox clock, wh
 spread over real time recover as on the real service, and moving the clock forward empties the window, so a test
 sees a 429 and its recovery without sleeping.
 
-Counting is in the serving process's memory: one process, one count (several workers would each count their own).
+Counts live in the database (`throttle_windows`), so every worker and every replica on one database counts the same
+calls: one upsert per throttled call opens the caller's window at its first call, or counts one more call in it,
+and answers the count. A window is one row per family, caller and customer, reused minute after minute, so the
+table does not grow with history. A refused call counts too (the gateway counts what it refuses).
 """
 
 import math
 import re
-import time
-import uuid
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from fastapi import Request
+from sqlalchemy import Table, case
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.kernel.context import SandboxContext
+from app.kernel.db import Database, keep_on_rollback
 from app.kernel.errors import InjectedFault
+from app.models import ThrottleWindow
 
 WINDOW = timedelta(minutes=1)
+_READS = frozenset({"GET", "HEAD"})
 _CUSTOMER = r"/v1/customers/(?P<customer>[^/]+)"
 
 
@@ -60,12 +66,6 @@ FAMILIES = (
     _family("marketplace", "GET POST PUT PATCH DELETE", r"/marketplace/v1(/.*)?"),
 )
 
-Key = tuple[uuid.UUID, str, uuid.UUID, str | None]
-_calls: dict[Key, deque[datetime]] = {}
-_last_used: dict[Key, float] = {}  # real time, to forget the windows of sandboxes nobody calls any more
-_FORGET_AFTER_SECONDS = 600
-_MANY_KEYS = 10_000
-
 
 def family_of(method: str, path: str) -> tuple[Family, str | None] | None:
     for family in FAMILIES:
@@ -75,7 +75,7 @@ def family_of(method: str, path: str) -> tuple[Family, str | None] | None:
     return None
 
 
-def check(ctx: SandboxContext, request: Request) -> None:
+async def check(ctx: SandboxContext, request: Request) -> None:
     """Count this call against its family's window; over the limit, it ends with the gateway's 429."""
     setting = ctx.settings.realistic_throttling
     if not setting.enabled or ctx.actor.tenant_id is None:
@@ -84,20 +84,42 @@ def check(ctx: SandboxContext, request: Request) -> None:
     if matched is None:
         return
     family, customer = matched
-    key = (ctx.sandbox_id, family.name, ctx.actor.tenant_id, customer.lower() if customer else None)
-    if len(_calls) > _MANY_KEYS:
-        _forget_idle()
-    window = _calls.setdefault(key, deque())
-    _last_used[key] = time.monotonic()
-    while window and window[0] <= ctx.now - WINDOW:
-        window.popleft()
-    if len(window) >= setting.requests_per_minute:
-        wait = math.ceil((window[0] + WINDOW - ctx.now).total_seconds())
+    opened_at, calls = await _count(ctx, request, family.name, (customer or "").lower()[:64])
+    if calls > setting.requests_per_minute:
+        wait = math.ceil((opened_at + WINDOW - ctx.now).total_seconds())
         raise InjectedFault(kind="throttle", status_code=429, code=None, message=None, retry_after_seconds=max(wait, 1))
-    window.append(ctx.now)
 
 
-def _forget_idle() -> None:
-    idle_since = time.monotonic() - _FORGET_AFTER_SECONDS
-    for key in [k for k, used in _last_used.items() if used < idle_since]:
-        del _calls[key], _last_used[key]
+async def _count(ctx: SandboxContext, request: Request, family: str, customer: str) -> tuple[datetime, int]:
+    """One statement: open the window at this call, or count this call in the open one; answers the window. A change
+    counts in the request's transaction (a row lock held by one caller's calls of one family, which the limit paces
+    anyway), and again on its own if the request is refused (a 404 counts as the gateway counts it)."""
+    dialect = ctx.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = cast(Table, ThrottleWindow.__table__)
+    upsert = insert(table).values(
+        sandbox_id=ctx.sandbox_id,
+        family=family,
+        tenant_id=ctx.actor.tenant_id,
+        customer=customer,
+        opened_at=ctx.now,
+        calls=1,
+    )
+    expired = table.c.opened_at <= ctx.now - WINDOW
+    stmt = upsert.on_conflict_do_update(
+        index_elements=[table.c.sandbox_id, table.c.family, table.c.tenant_id, table.c.customer],
+        set_={
+            "calls": case((expired, 1), else_=table.c.calls + 1),
+            "opened_at": case((expired, upsert.excluded.opened_at), else_=table.c.opened_at),
+        },
+    ).returning(table.c.opened_at, table.c.calls)
+    if request.method in _READS:
+        # A read counts in a short write of its own: the read's transaction stays a reader (on SQLite it never asks
+        # for the write lock behind its snapshot), and it holds no row lock while it reads.
+        db: Database = request.app.state.db
+        async with db.transaction() as session:
+            opened_at, calls = (await session.execute(stmt)).one()
+        return opened_at, calls
+    opened_at, calls = (await ctx.session.execute(stmt)).one()
+    keep_on_rollback(request, stmt)
+    return opened_at, calls

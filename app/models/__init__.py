@@ -80,6 +80,7 @@ from app.models.subscription import (
     SubscriptionStatus,
 )
 from app.models.tenant import AppRegistration, PartnerProfile, Tenant, TenantKind, User
+from app.models.throttle import ThrottleWindow
 from app.models.timer import Timer, TimerStatus
 from app.models.transfer import Transfer, TransferStatus
 from app.models.webhook import DeliveryStatus, WebhookDelivery, WebhookRegistration
@@ -167,6 +168,7 @@ __all__ = [
     "SubscriptionStatus",
     "Tenant",
     "TenantKind",
+    "ThrottleWindow",
     "Timer",
     "TimerStatus",
     "Transfer",

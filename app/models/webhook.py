@@ -45,5 +45,7 @@ class WebhookDelivery(SandboxScoped, Base):
     attempts: Mapped[int] = mapped_column(default=0)
     # Real time, not the sandbox clock: a receiver is retried while the world stands still.
     next_attempt_at: Mapped[datetime]
+    # Real time: the worker posting this attempt holds it until then (app.events.webhooks).
+    claimed_until: Mapped[datetime | None]
     log: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime]
