@@ -1,7 +1,7 @@
 """throttle windows
 
 Revision ID: 57b48a3117a8
-Revises: d84dcd4d2ff9
+Revises: 2893872de880
 Create Date: 2026-12-03 12:56:04.064833
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "57b48a3117a8"
-down_revision: str | None = "d84dcd4d2ff9"
+down_revision: str | None = "2893872de880"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
