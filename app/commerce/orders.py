@@ -304,7 +304,9 @@ async def provision(ctx: SandboxContext, order: Order) -> None:
             term_from=ctx.now,
             charge_kind="new",
         )
-        provisioned.append({**line, "subscriptionId": str(subscription.id)})
+        # In its place, as an order placed at once shows it: after the offer.
+        named = {"lineItemNumber": line["lineItemNumber"], "offerId": line["offerId"], "subscriptionId": ""}
+        provisioned.append({**named, **line, "subscriptionId": str(subscription.id)})
     order.line_items = provisioned
     await _move(ctx, order, OrderStatus.COMPLETED, "provision")
     await ctx.session.flush()
