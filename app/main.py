@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from app.billing import router as billing
 from app.catalog import router as catalog
+from app.commerce import cart_router
 from app.commerce import router as commerce
 from app.config import Settings
 from app.customer_users import router as customer_users
@@ -67,7 +68,8 @@ TAGS = [
     },
     {
         "name": "partner center: orders and subscriptions",
-        "description": "Partner Center: orders, subscriptions, order requests.",
+        "description": "Partner Center: carts and checkout, orders and their provisioning, subscriptions, order "
+        "requests.",
     },
     {"name": "partner center: transfers", "description": "Partner Center: new-commerce transfers between partners."},
     {
@@ -202,6 +204,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         devices.router,
         devices.partner,
         commerce.partner,
+        cart_router.partner,
         transfers.router,
         billing.router,
         customers.admin,

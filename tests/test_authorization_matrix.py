@@ -129,7 +129,7 @@ def ok(r: httpx.Response, *statuses: int) -> Any:
 
 
 async def build_victim(world: World) -> Victim:
-    """Through the API, as partners and customers make them: a direct-bill partner's customer with an order, a
+    """Through the API, as partners and customers make them: a direct-bill partner's customer with an order, a cart, a
     subscription, a GDAP relationship (request, access assignment, operation), a transfer to a second partner, a
     provider and its indirect reseller (partnership invitation, agreement, order request, customer invitation), a
     service request, a webhook registration's validation event and a fault rule."""
@@ -148,6 +148,12 @@ async def build_victim(world: World) -> Victim:
     p["customer_id"] = customer.id
     order = ok(await direct.order(customer.id), 201)
     p["order_id"] = victim.keep("order id", order["id"])
+    cart = await world.http.post(
+        f"/v1/customers/{customer.id}/carts",
+        headers=bearer(await direct.app_token()),
+        json={"lineItems": [{"catalogItemId": E3, "quantity": 1, "billingCycle": "monthly", "termDuration": "P1Y"}]},
+    )
+    p["cart_id"] = victim.keep("cart id", ok(cart, 201)["id"])
     subscriptions = ok(await direct.get(f"/v1/customers/{customer.id}/subscriptions"))["items"]
     p["subscription_id"] = victim.keep("subscription id", subscriptions[0]["id"])
     for user in ok(await world.sim("GET", f"/tenants/{customer.id}/users"))["items"]:

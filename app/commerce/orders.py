@@ -1,7 +1,9 @@
-"""Orders: who may buy for whom (COM-1, COM-2, REL-3, REL-5, AGR-1), what (COM-4), with whom on record (COM-3)."""
+"""Orders: who may buy for whom (COM-1, COM-2, REL-3, REL-5, AGR-1), what (COM-4), with whom on record (COM-3);
+provisioning (at once, or after `orderProvisioningSeconds` on the sandbox clock) and cancellation while pending."""
 
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -9,12 +11,13 @@ from sqlalchemy import select
 
 from app.catalog import service as catalog
 from app.commerce import purchases
+from app.commerce.lifecycle import ORDER
 from app.commerce.subscriptions import create_subscription
 from app.customers import service as customers
-from app.events.service import record_change
-from app.kernel import lookup
+from app.events.service import move, record_change
+from app.kernel import lookup, timers
 from app.kernel.context import PartnerContext, SandboxContext
-from app.kernel.errors import BadRequest, RuleViolation
+from app.kernel.errors import BadRequest, Conflict, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.models import (
     CustomerRelationship,
@@ -24,9 +27,12 @@ from app.models import (
     RelationshipKind,
     SubscriptionChannel,
     Tenant,
+    Timer,
 )
 from app.programs import service as programs
 from app.providers import service as providers
+
+PROVISION_TIMER = "order.provision"
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,7 @@ class OrderLine:
 
     line_item_number: int
     offer_id: str
-    subscription_id: uuid.UUID
+    subscription_id: uuid.UUID | None  # None while the order is pending: provisioning makes the subscription
     term_duration: str | None
     quantity: int
     partner_id_on_record: str | None
@@ -97,7 +103,7 @@ class OrderLine:
                 "partnerIdOnRecord": self.partner_id_on_record,
                 "transferredFrom": str(self.transferred_from),
             }
-        return {
+        stored: dict[str, Any] = {
             "lineItemNumber": self.line_item_number,
             "offerId": self.offer_id,
             "subscriptionId": str(self.subscription_id),
@@ -109,6 +115,9 @@ class OrderLine:
             "partnerIdOnRecord": self.partner_id_on_record,
             "unitPrice": str(self.unit_price),
         }
+        if self.subscription_id is None:
+            del stored["subscriptionId"]  # a pending order's line has none yet (Partner Center leaves it out)
+        return stored
 
 
 async def partner_of_record(
@@ -171,20 +180,23 @@ async def create_order(
     line_items: list[OrderLine],
     currency: str,
     transaction_type: str = "UserPurchase",
+    status: OrderStatus = OrderStatus.COMPLETED,
 ) -> Order:
     """The one way an order comes to be (a partner's purchase, a transfer's arrival): completed, its lines already
-    subscriptions. `order_id` was taken before the lines' subscriptions, which name it."""
+    subscriptions, or pending until provisioning makes them (`provision`). `order_id` was taken before the lines'
+    subscriptions, which name it."""
     order = Order(
         sandbox_id=ctx.sandbox_id,
         id=order_id,
         customer_tenant_id=customer_id,
         partner_tenant_id=partner_tenant_id,
-        status=OrderStatus.COMPLETED,
+        status=status,
         transaction_type=transaction_type,
         currency=currency,
         line_items=[line.as_stored() for line in line_items],
         created_by=ctx.actor.name,
         created_at=ctx.now,
+        completed_at=ctx.now if status is OrderStatus.COMPLETED else None,
     )
     ctx.session.add(order)
     return order
@@ -193,7 +205,9 @@ async def create_order(
 async def place_order(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items: list[LineItem]) -> Order:
     """Who may buy for whom is `purchases.require_purchase` (COM-1, COM-2, REL-3, REL-5, AGR-1, and the
     transitioning partner's direct customers). COM-4: Direct EA and pay-as-you-go Azure are not resold. COM-3: the
-    partner of record. Each line becomes a new-commerce subscription priced at today's price for its term."""
+    partner of record. Each line is priced at today's price for its term and becomes a new-commerce subscription
+    when the order is provisioned: at once, or `orderProvisioningSeconds` later (the order is pending until then).
+    A cart's checkout places its orders here too."""
     partner_id = ctx.tenant_id
     relationship = await purchases.require_purchase(ctx, customer_id)
     customer = await lookup.one(ctx, Tenant, customer_id, what="Customer")
@@ -213,34 +227,13 @@ async def place_order(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items
             quantity=line.quantity,
         )
         on_record = await partner_of_record(ctx, relationship, customer_id, line.partner_id_on_record)
-        subscription = await create_subscription(
-            ctx,
-            customer_tenant_id=customer_id,
-            channel=SubscriptionChannel.CSP,
-            partner_tenant_id=partner_id,
-            order_id=order_id,
-            offer_id=resolved.offer.catalog_item_id,
-            offer_name=resolved.offer.title,
-            friendly_name=line.friendly_name,
-            product_type=resolved.offer.product_type.value,
-            is_new_commerce=resolved.offer.new_commerce,
-            quantity=line.quantity,
-            term_duration=resolved.term.duration or None,
-            billing_cycle=resolved.billing_cycle,
-            unit_price=resolved.unit_price,
-            currency=resolved.currency,
-            auto_renew=bool(resolved.term.duration),
-            partner_of_record=on_record,
-            term_from=ctx.now,
-            charge_kind="new",
-        )
         currency = resolved.currency
         lines.append(
             OrderLine(
                 line_item_number=line.line_item_number,
                 offer_id=resolved.offer.catalog_item_id,
-                subscription_id=subscription.id,
-                term_duration=subscription.term_duration,
+                subscription_id=None,
+                term_duration=resolved.term.duration or None,
                 billing_cycle=resolved.billing_cycle,
                 quantity=line.quantity,
                 friendly_name=line.friendly_name,
@@ -255,6 +248,7 @@ async def place_order(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items
         partner_tenant_id=partner_id,
         line_items=lines,
         currency=currency,
+        status=OrderStatus.PENDING,
     )
     await ctx.session.flush()
     await record_change(
@@ -268,7 +262,116 @@ async def place_order(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items
         data={"customerId": str(customer_id)},
         new_value={"lineItems": len(lines)},
     )
+    delay = ctx.settings.order_provisioning_seconds
+    if delay == 0:
+        await provision(ctx, order)
+    else:
+        await timers.schedule(ctx, kind=PROVISION_TIMER, ref=order.id, due_at=ctx.now + timedelta(seconds=delay))
     return order
+
+
+async def provision(ctx: SandboxContext, order: Order) -> None:
+    """A pending order is provisioned: each line becomes an active subscription whose term starts now, charged as a
+    purchase, and names it; the order is completed."""
+    customer = await lookup.one(ctx, Tenant, order.customer_tenant_id, what="Customer")
+    provisioned: list[dict[str, Any]] = []
+    for line in order.line_items:
+        resolved = catalog.resolve(
+            line["offerId"],
+            term_duration=line.get("termDuration"),
+            billing_cycle=line.get("billingCycle"),
+            country=customer.country,
+            quantity=int(line["quantity"]),
+        )
+        subscription = await create_subscription(
+            ctx,
+            customer_tenant_id=order.customer_tenant_id,
+            channel=SubscriptionChannel.CSP,
+            partner_tenant_id=order.partner_tenant_id,
+            order_id=order.id,
+            offer_id=resolved.offer.catalog_item_id,
+            offer_name=resolved.offer.title,
+            friendly_name=line.get("friendlyName"),
+            product_type=resolved.offer.product_type.value,
+            is_new_commerce=resolved.offer.new_commerce,
+            quantity=int(line["quantity"]),
+            term_duration=line.get("termDuration"),
+            billing_cycle=resolved.billing_cycle,
+            unit_price=Decimal(line["unitPrice"]),  # the price of the day the order was placed
+            currency=order.currency,
+            auto_renew=bool(line.get("termDuration")),
+            partner_of_record=line.get("partnerIdOnRecord"),
+            term_from=ctx.now,
+            charge_kind="new",
+        )
+        # In its place, as an order placed at once shows it: after the offer.
+        named = {"lineItemNumber": line["lineItemNumber"], "offerId": line["offerId"], "subscriptionId": ""}
+        provisioned.append({**named, **line, "subscriptionId": str(subscription.id)})
+    order.line_items = provisioned
+    await _move(ctx, order, OrderStatus.COMPLETED, "provision")
+    await ctx.session.flush()
+
+
+async def _move(ctx: SandboxContext, order: Order, target: OrderStatus, action: str) -> None:
+    await move(
+        ctx,
+        order,
+        ORDER,
+        target,
+        action=action,
+        event="order-updated",
+        resource_type="Order",
+        tenant_ids=[order.partner_tenant_id],
+    )
+
+
+@timers.on_timer(PROVISION_TIMER)
+async def _provision_when_due(ctx: SandboxContext, timer: Timer) -> None:
+    order = await lookup.one(ctx, Order, uuid.UUID(timer.ref), what="Order", for_update=True)
+    if order.status is OrderStatus.PENDING:
+        await provision(ctx, order)
+
+
+async def cancel_order(ctx: PartnerContext, *, customer_id: uuid.UUID, order_id: uuid.UUID) -> Order:
+    """Partner Center's `PATCH .../orders/{id}` with `status: cancelled`: a pending order is cancelled and never
+    provisioned; a provisioned one is not (409: cancel its subscriptions instead, within COM-8's window)."""
+    order = await get_order(ctx, customer_id, order_id, for_update=True)
+    if order.status is not OrderStatus.PENDING:
+        raise Conflict(
+            f"Order {order.id} is {order.status}: only a pending order can be cancelled. Cancel its subscriptions "
+            "instead (PATCH .../subscriptions/{id} with status deleted, within 168 hours of the purchase)."
+        ).with_code(710010, "InvalidStateTransition")
+    await _move(ctx, order, OrderStatus.CANCELLED, "cancel")
+    await timers.cancel(ctx, kind=PROVISION_TIMER, ref=order.id)
+    await ctx.session.flush()
+    return order
+
+
+@dataclass(frozen=True)
+class LineProvisioningStatus:
+    """Partner Center's OrderLineItemProvisioningStatus."""
+
+    line_item_number: int
+    status: str  # pending, fulfilled, cancelled
+    quantity_provisioned: int
+    subscription_id: str | None
+
+
+async def provisioning_status(
+    ctx: PartnerContext, *, customer_id: uuid.UUID, order_id: uuid.UUID
+) -> list[LineProvisioningStatus]:
+    """Where each line of an order stands: pending until provisioned, then fulfilled with its seats."""
+    order = await get_order(ctx, customer_id, order_id)
+    status = {OrderStatus.PENDING: "pending", OrderStatus.COMPLETED: "fulfilled"}.get(order.status, "cancelled")
+    return [
+        LineProvisioningStatus(
+            line_item_number=int(line["lineItemNumber"]),
+            status=status,
+            quantity_provisioned=int(line["quantity"]) if order.status is OrderStatus.COMPLETED else 0,
+            subscription_id=line.get("subscriptionId"),
+        )
+        for line in order.line_items
+    ]
 
 
 async def list_orders(ctx: PartnerContext, customer_id: uuid.UUID, page: PageRequest) -> Page[Order]:
@@ -282,7 +385,9 @@ async def list_orders(ctx: PartnerContext, customer_id: uuid.UUID, page: PageReq
     return await keyset(ctx.session, stmt, keys=[Order.created_at, Order.id], page=page)
 
 
-async def get_order(ctx: PartnerContext, customer_id: uuid.UUID, order_id: uuid.UUID) -> Order:
+async def get_order(
+    ctx: PartnerContext, customer_id: uuid.UUID, order_id: uuid.UUID, *, for_update: bool = False
+) -> Order:
     await customers.get_visible_customer(ctx, customer_id)
     mine = [Order.customer_tenant_id == customer_id, Order.partner_tenant_id == ctx.tenant_id]
-    return await lookup.one(ctx, Order, order_id, what="Order", where=mine)
+    return await lookup.one(ctx, Order, order_id, what="Order", where=mine, for_update=for_update)

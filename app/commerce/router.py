@@ -12,7 +12,9 @@ from app.commerce.schemas import (
     NewCommerceSubscriptionOut,
     OrderCreate,
     OrderLineItemIn,
+    OrderLineItemProvisioningStatusOut,
     OrderOut,
+    OrderPatch,
     OrderRequestCreate,
     OrderRequestOut,
     RejectIn,
@@ -21,6 +23,7 @@ from app.commerce.schemas import (
     SubscriptionPatch,
 )
 from app.identity import service as identity
+from app.kernel.errors import BadRequest
 from app.kernel.pagination import Collection, Page, PageRequest, collection, page_request
 from app.kernel.pipeline import PARTNER_CENTER_API, Operator, PartnerCaller, control_router
 from app.models import Subscription
@@ -83,7 +86,10 @@ def subscription_out(s: Subscription) -> NewCommerceSubscriptionOut:
     summary="Place an order for a customer",
 )
 async def place_order(ctx: PartnerCaller, customer_id: uuid.UUID, body: OrderCreate) -> Any:
-    """COM-1..4, REL-3, REL-5, AGR-1: see the rules; each line becomes a new-commerce subscription."""
+    """COM-1..4, REL-3, REL-5, AGR-1: see the rules; each line becomes a new-commerce subscription when the order is
+    provisioned (at once, or pending for the sandbox's `orderProvisioningSeconds`)."""
+    if body.reference_customer_id is not None and body.reference_customer_id != customer_id:
+        raise BadRequest("referenceCustomerId names another customer than the path; leave it out or make them match.")
     lines = _line_items(body.line_items, billing_cycle=body.billing_cycle)
     return OrderOut.of(await orders.place_order(ctx, customer_id=customer_id, line_items=lines))
 
@@ -97,6 +103,25 @@ async def list_orders(ctx: PartnerCaller, request: Request, customer_id: uuid.UU
 @partner.get("/customers/{customer_id}/orders/{order_id}", response_model=OrderOut, summary="Read an order")
 async def read_order(ctx: PartnerCaller, customer_id: uuid.UUID, order_id: uuid.UUID) -> Any:
     return OrderOut.of(await orders.get_order(ctx, customer_id, order_id))
+
+
+@partner.patch("/customers/{customer_id}/orders/{order_id}", response_model=OrderOut, summary="Cancel a pending order")
+async def cancel_order(ctx: PartnerCaller, customer_id: uuid.UUID, order_id: uuid.UUID, body: OrderPatch) -> Any:
+    """`{"status": "cancelled"}` while the order is pending (not yet provisioned); 409 once it is."""
+    return OrderOut.of(await orders.cancel_order(ctx, customer_id=customer_id, order_id=order_id))
+
+
+@partner.get(
+    "/customers/{customer_id}/orders/{order_id}/provisioningstatus",
+    response_model=Collection[OrderLineItemProvisioningStatusOut],
+    summary="The provisioning status of an order's line items",
+)
+async def read_provisioning_status(
+    ctx: PartnerCaller, request: Request, customer_id: uuid.UUID, order_id: uuid.UUID
+) -> Any:
+    found = await orders.provisioning_status(ctx, customer_id=customer_id, order_id=order_id)
+    items = [OrderLineItemProvisioningStatusOut.model_validate(line) for line in found]
+    return collection(request, Page(items=items, total=len(items), next_token=None), items)
 
 
 @partner.get(

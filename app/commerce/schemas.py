@@ -1,10 +1,11 @@
 import uuid
 from datetime import date, datetime
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from app.commerce.lifecycle import SubscriptionStatusChange
-from app.kernel.pagination import ResourceAttributes
+from app.kernel.pagination import Link, ResourceAttributes
 from app.models import Order, SubscriptionChannel
 from app.wire import Request, Schema
 
@@ -54,36 +55,84 @@ class OrderLineItemIn(Request):
 
 
 class OrderCreate(Request):
+    reference_customer_id: uuid.UUID | None = Field(None, description="The customer; the path's, when given.")
     billing_cycle: str | None = None
     currency_code: str | None = None
+    partner_on_record_attestation_accepted: bool | None = Field(
+        None, description="Partner Center's attestation that the partner of record is right; recorded as given."
+    )
     line_items: list[OrderLineItemIn] = Field(min_length=1, max_length=50)
+
+
+CURRENCY_SYMBOLS = {"USD": "$", "CAD": "$", "GBP": "£", "EUR": "€"}
+
+
+class OrderLinks(Schema):
+    self_: Link = Field(alias="self")
+    provisioning_status: Link
+    patch_operation: Link
 
 
 class OrderOut(Schema):
     id: uuid.UUID
+    alternate_id: str = Field(description="A short form of the order id, as Partner Center shows it.")
     reference_customer_id: uuid.UUID
     billing_cycle: str | None
     currency_code: str
+    currency_symbol: str
     line_items: list[dict[str, object]]
     creation_date: datetime
-    status: str
+    status: str = Field(description="pending (until provisioned), completed or cancelled.")
     transaction_type: str
+    links: OrderLinks
     attributes: ResourceAttributes = ResourceAttributes(object_type="Order")
 
     @classmethod
     def of(cls, order: Order) -> "OrderOut":
-        """An order as Partner Center answers it (orders, and the orders a transfer creates)."""
+        """An order as Partner Center answers it (orders, a cart's checkout, and the orders a transfer creates)."""
         cycles = {line.get("billingCycle") for line in order.line_items}
+        path = f"/customers/{order.customer_tenant_id}/orders/{order.id}"
         return cls(
             id=order.id,
+            alternate_id=order.id.hex[:12],
             reference_customer_id=order.customer_tenant_id,
             billing_cycle=next(iter(cycles)) if len(cycles) == 1 else None,
             currency_code=order.currency,
+            currency_symbol=CURRENCY_SYMBOLS.get(order.currency, order.currency),
             line_items=order.line_items,
             creation_date=order.created_at,
             status=order.status,
             transaction_type=order.transaction_type,
+            links=OrderLinks(
+                self_=Link(uri=path),
+                provisioning_status=Link(uri=f"{path}/provisioningstatus"),
+                patch_operation=Link(uri=path, method="PATCH"),
+            ),
         )
+
+
+class OrderPatch(Request):
+    """An order as Partner Center takes it back to cancel it: the status is read, the rest of the order as the
+    client read it may come along and is ignored."""
+
+    model_config = Request.model_config | {"extra": "ignore"}
+
+    status: Literal["cancelled"] = Field(description="cancelled: the one change a partner makes to an order.")
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _any_case(cls, value: object) -> object:
+        return value.casefold() if isinstance(value, str) else value
+
+
+class OrderLineItemProvisioningStatusOut(Schema):
+    """Partner Center's OrderLineItemProvisioningStatus."""
+
+    line_item_number: int
+    status: str = Field(description="pending, fulfilled or cancelled.")
+    quantity_provisioned: int
+    subscription_id: uuid.UUID | None
+    attributes: ResourceAttributes = ResourceAttributes(object_type="OrderLineItemProvisioningStatus")
 
 
 class RefundableQuantity(Schema):

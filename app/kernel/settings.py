@@ -118,6 +118,16 @@ class SandboxSettings(Request):
             description="GDP-2: seconds from a customer's approval until the GDAP relationship is active; 0 at once.",
         ),
     ] = 0
+    order_provisioning_seconds: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=86400,
+            description="Seconds from an order (or a cart's checkout) until it is provisioned: until then the order "
+            "is pending, its line items have no subscription and it can be cancelled (PATCH status cancelled); 0 "
+            "provisions at once.",
+        ),
+    ] = 0
     invitation_expiry_days: Annotated[
         int, Field(ge=1, le=365, description="REL-1/REL-7: days a customer invitation link stays valid.")
     ] = 90

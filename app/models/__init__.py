@@ -2,6 +2,7 @@
 
 from app.models.base import Base
 from app.models.billing import Invoice, InvoiceLine, InvoiceType
+from app.models.cart import Cart, CartStatus
 from app.models.customer import (
     AGREEMENT_TEMPLATES,
     MCA,
@@ -98,6 +99,8 @@ __all__ = [
     "AppRegistration",
     "AuditRecord",
     "Base",
+    "Cart",
+    "CartStatus",
     "Charge",
     "ClickThroughStatus",
     "ConfigurationPolicy",

@@ -66,7 +66,11 @@ class Subscription(SandboxScoped, Base):
 
 
 class OrderStatus(WireEnum):
+    """Partner Center's values: an order is pending until it is provisioned (or cancelled while pending)."""
+
+    PENDING = "pending"
     COMPLETED = "completed"
+    CANCELLED = "cancelled"
 
 
 class Order(SandboxScoped, Base):
@@ -88,6 +92,8 @@ class Order(SandboxScoped, Base):
     line_items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
 
 
 class OrderRequestStatus(WireEnum):

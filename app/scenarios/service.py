@@ -516,6 +516,8 @@ class _Builder:
             ],
         )
         for line in placed.line_items:
+            if "subscriptionId" not in line:
+                continue  # a pending order (orderProvisioningSeconds): provisioning makes its subscriptions
             subscription = await lookup.one(
                 self.ctx, Subscription, uuid.UUID(line["subscriptionId"]), what="Subscription"
             )

@@ -494,6 +494,14 @@ async def test_a_stranger_reaches_no_customer_through_any_route(world: World) ->
                 {"lineItemNumber": 0, "offerId": "CFQ7TTC0LFLX:0001:CFQ7TTC0LFK5", "quantity": 1, "termDuration": "P1Y"}
             ]
         },
+        ("/v1/customers/{customer_id}/carts", "post"): {
+            "lineItems": [{"catalogItemId": "CFQ7TTC0LFLX:0001:CFQ7TTC0LFK5", "quantity": 1, "termDuration": "P1Y"}]
+        },
+        ("/v1/customers/{customer_id}/carts/{cart_id}", "put"): {
+            "lineItems": [{"catalogItemId": "CFQ7TTC0LFLX:0001:CFQ7TTC0LFK5", "quantity": 1, "termDuration": "P1Y"}]
+        },
+        ("/v1/customers/{customer_id}/carts/{cart_id}/checkout", "post"): None,
+        ("/v1/customers/{customer_id}/orders/{order_id}", "patch"): {"status": "cancelled"},
         ("/v1/customers/{customer_id}/transfers", "post"): {
             "sourcePartnerTenantId": direct.id,
             "customerEmailId": "it@customer.example",
@@ -535,6 +543,7 @@ async def test_a_stranger_reaches_no_customer_through_any_route(world: World) ->
         for name in (
             "{subscription_id}",
             "{order_id}",
+            "{cart_id}",
             "{transfer_id}",
             "{user_id}",
             "{role_id}",
