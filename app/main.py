@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
 from app.billing import router as billing
+from app.billing import usage_router as billing_usage
 from app.catalog import router as catalog
 from app.commerce import router as commerce
 from app.config import Settings
@@ -187,6 +188,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         webhook_router.dispatching,
         webhook_router.certificate,
         commerce.control,
+        billing_usage.control,
         events.control,
         devices.control,
         gdap.control,
@@ -202,6 +204,8 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         commerce.partner,
         transfers.router,
         billing.router,
+        billing_usage.ratecards,
+        billing_usage.utilizations,
         customers.admin,
         gdap.graph,
         gdap.admin,

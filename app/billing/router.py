@@ -17,10 +17,12 @@ from app.billing.schemas import (
     ProductTypeRowOut,
     midnight,
 )
+from app.billing.usage_schemas import DailyRatedUsageLineItemOut
 from app.kernel.pagination import Collection, Link, Page, PageRequest, collection, page_request
 from app.kernel.pipeline import PARTNER_CENTER_API, PartnerCaller
 from app.models import Invoice, InvoiceLine
 
+LineItemOut = OneTimeInvoiceLineItemOut | DailyRatedUsageLineItemOut
 router = PARTNER_CENTER_API.router(tags=["partner center: billing"], prefix="/invoices")
 Pages = Annotated[PageRequest, Depends(page_request)]
 InvoiceId = Annotated[str, Path(min_length=1, max_length=40, description="The invoice number, e.g. G000001.")]
@@ -85,11 +87,61 @@ def line_out(line: InvoiceLine, *, partner_id: Any, invoice_number: str) -> OneT
         term_and_billing_cycle=line.term_and_billing_cycle,
         billing_frequency=line.billing_frequency,
         pricing_currency=line.currency,
+        meter_description=line.meter_description or "",
     )
 
 
-def _lines(request: Request, ctx: PartnerCaller, lines: list[InvoiceLine], number: str) -> Any:
-    items = [line_out(line, partner_id=ctx.tenant_id, invoice_number=number) for line in lines]
+def daily_line_out(line: service.DailyUsageLine, *, partner_id: Any) -> DailyRatedUsageLineItemOut:
+    record, meter, sub, customer = line.record, line.meter, line.subscription, line.customer
+    product_id, sku_id, availability_id = ([*sub.offer_id.split(":"), "", ""])[:3]
+    return DailyRatedUsageLineItemOut(
+        partner_id=partner_id,
+        partner_name="",
+        customer_id=customer.id,
+        customer_name=customer.display_name,
+        customer_domain_name=customer.domain,
+        customer_country=customer.country,
+        mpn_id=line.mpn_id,
+        reseller_mpn_id=sub.partner_of_record,
+        invoice_number=line.invoice_number,
+        product_id=product_id,
+        sku_id=sku_id,
+        availability_id=availability_id,
+        sku_name=meter.category,
+        product_name=sub.offer_name,
+        subscription_id=sub.id,
+        subscription_description=sub.friendly_name or sub.offer_name,
+        charge_start_date=midnight(record.usage_date),
+        charge_end_date=midnight(record.usage_date),
+        usage_date=midnight(record.usage_date),
+        meter_category=meter.category,
+        meter_id=meter.id,
+        meter_sub_category=meter.subcategory,
+        meter_name=meter.name,
+        meter_region=meter.region,
+        unit_of_measure=meter.unit,
+        resource_location=meter.region,
+        consumed_service=f"Microsoft.{meter.category.replace(' ', '')}",
+        resource_group=record.resource_group,
+        resource_uri=record.resource_uri,
+        unit_price=record.unit_price,
+        effective_unit_price=record.unit_price,
+        quantity=record.quantity,
+        unit_type=meter.unit,
+        billing_pre_tax_total=line.subtotal,
+        billing_currency=record.currency,
+        pricing_pre_tax_total=line.subtotal,
+        pricing_currency=record.currency,
+    )
+
+
+def _lines(request: Request, ctx: PartnerCaller, lines: service.LineItems, number: str) -> Any:
+    items: list[OneTimeInvoiceLineItemOut | DailyRatedUsageLineItemOut] = [
+        daily_line_out(line, partner_id=ctx.tenant_id)
+        if isinstance(line, service.DailyUsageLine)
+        else line_out(line, partner_id=ctx.tenant_id, invoice_number=number)
+        for line in lines
+    ]
     return collection(request, Page(items=items, total=len(items), next_token=None), items)
 
 
@@ -114,7 +166,7 @@ async def invoice_summary(ctx: PartnerCaller) -> Any:
 
 @router.get(
     "/unbilled/lineitems",
-    response_model=Collection[OneTimeInvoiceLineItemOut],
+    response_model=Collection[LineItemOut],
     summary="Unbilled reconciliation line items (current or previous period)",
 )
 async def unbilled_line_items(
@@ -139,7 +191,7 @@ async def read_invoice(ctx: PartnerCaller, invoice_id: InvoiceId) -> Any:
 
 @router.get(
     "/{invoice_id}/lineitems",
-    response_model=Collection[OneTimeInvoiceLineItemOut],
+    response_model=Collection[LineItemOut],
     summary="An invoice's line items (provider and type in the query)",
 )
 async def invoice_line_items(
@@ -158,7 +210,7 @@ async def invoice_line_items(
 
 @router.get(
     "/{invoice_id}/lineitems/{provider}/{invoicelineitemtype}",
-    response_model=Collection[OneTimeInvoiceLineItemOut],
+    response_model=Collection[LineItemOut],
     summary="An invoice's line items (provider and type in the path)",
 )
 async def invoice_line_items_by_path(

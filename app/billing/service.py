@@ -11,16 +11,18 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import Select, func, select
 
+from app.billing import usage
 from app.billing.charges import PricedLine, price_subscription, tax_of
+from app.billing.periods import BillingPeriod, billing_period
+from app.billing.ratecard import METERS, Meter
 from app.billing.statement import render_statement
 from app.events.service import notify, record_event
 from app.kernel import timers
-from app.kernel.clock import add_months
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, NotFound
 from app.kernel.pagination import Page, PageRequest, keyset
@@ -36,52 +38,16 @@ from app.models import (
     SubscriptionStatus,
     Tenant,
     Timer,
+    UsageRecord,
 )
 
 RUN_TIMER = "billing.run"
-INVOICE_READY_AFTER = timedelta(days=7)
 PROVIDERS = {"onetime"}
 LINE_ITEM_TYPES = {"billinglineitems", "usagelineitems"}
 PERIODS = {"current", "previous"}
 RESERVATION = "AzureReservation"
 FREQUENCIES = {"monthly": "Monthly", "annual": "Annual", "triennial": "Triennial", "one_time": "OneTime"}
 SYMBOLS = {"USD": "$", "CAD": "$", "GBP": "£", "EUR": "€"}
-
-
-@dataclass(frozen=True)
-class BillingPeriod:
-    """[start, end) in UTC dates; Partner Center shows the end inclusive (`last_day`)."""
-
-    start: date
-    end: date
-
-    @property
-    def last_day(self) -> date:
-        return self.end - timedelta(days=1)
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        return datetime.combine(self.start, time(), UTC), datetime.combine(self.end, time(), UTC)
-
-    @property
-    def ready_at(self) -> datetime:
-        return self.bounds()[1] + INVOICE_READY_AFTER
-
-    def next(self) -> "BillingPeriod":
-        return BillingPeriod(self.end, _day(add_months(self.bounds()[1], 1).date(), self.end.day))
-
-
-def _day(moment: date, day: int) -> date:
-    return moment.replace(day=day)
-
-
-def billing_period(ctx: SandboxContext, country: str, moment: datetime) -> BillingPeriod:
-    """BIL-2: the billing period holding `moment` for customers of `country`: it starts on the country's
-    `billingPeriodStartDay` (US the 1st: the calendar month; Canada the 20th), 1 for a country not listed."""
-    day = ctx.settings.billing_period_start_day.get(country.upper(), 1)
-    first = moment.date().replace(day=day)
-    if moment.day < day:
-        first = add_months(datetime.combine(first, time(), UTC), -1).date()
-    return BillingPeriod(first, add_months(datetime.combine(first, time(), UTC), 1).date())
 
 
 def _ref(partner_id: uuid.UUID, country: str) -> str:
@@ -163,16 +129,20 @@ async def price_period(
     histories: dict[uuid.UUID, list[Charge]] = defaultdict(list)
     for charge in (await ctx.session.execute(stmt)).scalars():
         histories[charge.subscription_id].append(charge)
-    if not histories:
+    consumed = await usage.rated_usage(
+        ctx, partner_tenant_id=partner_tenant_id, country=country, start=period.start, end=period.end
+    )
+    if not histories and not consumed:
         return []
-    facts = await _Facts.load(ctx, partner_tenant_id, set(histories))
+    facts = await _Facts.load(ctx, partner_tenant_id, set(histories) | {c.subscription_id for c in consumed})
     priced = [
         (subscription_id, line)
         for subscription_id, history in histories.items()
         for line in price_subscription(history, start, end, per_term=facts.priced_per_term(subscription_id))
     ]
     rate = ctx.settings.tax_rates.get(country.upper(), Decimal(0))
-    return [facts.line(ctx, subscription_id, line, rate) for subscription_id, line in priced]
+    lines = [facts.line(ctx, subscription_id, line, rate) for subscription_id, line in priced]
+    return lines + [facts.usage_line(ctx, rated, period, rate) for rated in consumed]
 
 
 @dataclass
@@ -257,6 +227,54 @@ class _Facts:
             charge_id=getattr(priced.charge, "id", None),
         )
 
+    def usage_line(
+        self, ctx: SandboxContext, rated: usage.RatedMeter, period: BillingPeriod, rate: Decimal
+    ) -> InvoiceLine:
+        """BIL-1: an Azure plan subscription's consumption of one meter over the period, billed in arrears."""
+        sub = self.subscriptions[rated.subscription_id]
+        customer = self.customers[sub.customer_tenant_id]
+        order = self.orders.get(sub.order_id) if sub.order_id else None
+        product_id, sku_id, availability_id = ([*sub.offer_id.split(":"), "", ""])[:3]
+        subtotal = rated.subtotal
+        tax = tax_of(subtotal, rate)
+        return InvoiceLine(
+            sandbox_id=ctx.sandbox_id,
+            mpn_id=self.mpn_id,
+            reseller_mpn_id=sub.partner_of_record,
+            customer_tenant_id=customer.id,
+            customer_name=customer.display_name,
+            customer_domain_name=customer.domain,
+            customer_country=customer.country,
+            order_id=sub.order_id,
+            order_date=order.created_at if order else None,
+            subscription_id=sub.id,
+            subscription_description=sub.friendly_name or sub.offer_name,
+            subscription_start_date=sub.effective_start_date.date() if sub.effective_start_date else None,
+            subscription_end_date=sub.commitment_end_date,
+            product_id=product_id,
+            sku_id=sku_id,
+            availability_id=availability_id,
+            product_name=sub.offer_name,
+            sku_name=rated.meter.category,
+            product_type=sub.product_type,
+            charge_type="new",
+            unit_price=rated.unit_price,
+            effective_unit_price=rated.unit_price,
+            unit_type=rated.meter.unit,
+            quantity=int(rated.quantity.to_integral_value(rounding=ROUND_HALF_UP)),
+            billable_quantity=rated.quantity,
+            subtotal=subtotal,
+            tax_total=tax,
+            total=subtotal + tax,
+            currency=rated.currency,
+            charge_start_date=period.start,
+            charge_end_date=period.last_day,
+            term_and_billing_cycle="None",
+            billing_frequency="Monthly",
+            meter_description=rated.meter.description,
+            charge_id=None,
+        )
+
 
 def invoice_type_of(line: InvoiceLine) -> InvoiceType:
     """BIL-3: a one-time purchase's line goes on the one-time invoice."""
@@ -283,6 +301,16 @@ async def issue_invoices(
     for (currency, kind), items in sorted(apart.items()):
         invoice = await _invoice(ctx, partner_tenant_id, country, period, currency, kind, items)
         issued.append(invoice)
+        if kind is InvoiceType.RECURRING:
+            await usage.bill_usage(
+                ctx,
+                partner_tenant_id=partner_tenant_id,
+                country=country,
+                start=period.start,
+                end=period.end,
+                currency=currency,
+                invoice_id=invoice.id,
+            )
         await _announce(ctx, invoice)
     return issued
 
@@ -382,8 +410,8 @@ async def get_invoice(ctx: PartnerContext, number: str) -> Invoice:
 
 
 def _line_kind(provider: str, line_item_type: str) -> str:
-    """The (provider, line item type) pair asked for, checked: new commerce's is OneTime with BillingLineItems
-    (UsageLineItems is Azure plan usage, which has no lines yet)."""
+    """The (provider, line item type) pair asked for, checked: new commerce's is OneTime with BillingLineItems, and
+    UsageLineItems for the daily rated usage of Azure plan subscriptions."""
     if provider.lower() not in PROVIDERS:
         raise BadRequest(f"Unknown billing provider '{provider}': new commerce's line items are provider 'onetime'.")
     if line_item_type.lower() not in LINE_ITEM_TYPES:
@@ -393,29 +421,70 @@ def _line_kind(provider: str, line_item_type: str) -> str:
     return line_item_type.lower()
 
 
-async def invoice_lines(ctx: PartnerContext, *, number: str, provider: str, line_item_type: str) -> list[InvoiceLine]:
-    """BIL-1: an issued invoice's billing line items."""
-    kind = _line_kind(provider, line_item_type)
-    invoice = await get_invoice(ctx, number)
-    if kind != "billinglineitems":
-        return []
+@dataclass(frozen=True)
+class DailyUsageLine:
+    """One daily rated usage line item: a usage record with what the line shows beside it."""
+
+    record: UsageRecord
+    meter: Meter
+    subscription: Subscription
+    customer: Tenant
+    mpn_id: str | None
+    invoice_number: str
+    subtotal: Decimal
+
+
+LineItems = list[InvoiceLine] | list[DailyUsageLine]
+
+
+async def billing_lines(ctx: PartnerContext, invoice: Invoice) -> list[InvoiceLine]:
     stmt = select(InvoiceLine).where(InvoiceLine.sandbox_id == ctx.sandbox_id, InvoiceLine.invoice_id == invoice.id)
     return list((await ctx.session.execute(stmt.order_by(InvoiceLine.line_number))).scalars())
 
 
+async def _daily_lines(ctx: PartnerContext, records: list[UsageRecord], invoice_number: str) -> list[DailyUsageLine]:
+    if not records:
+        return []
+    facts = await _Facts.load(ctx, ctx.tenant_id, {r.subscription_id for r in records})
+    found = []
+    for record in records:
+        subscription = facts.subscriptions[record.subscription_id]
+        found.append(
+            DailyUsageLine(
+                record=record,
+                meter=METERS[record.meter_id],
+                subscription=subscription,
+                customer=facts.customers[subscription.customer_tenant_id],
+                mpn_id=facts.mpn_id,
+                invoice_number=invoice_number,
+                subtotal=usage.daily_subtotal(record),
+            )
+        )
+    return found
+
+
+async def invoice_lines(ctx: PartnerContext, *, number: str, provider: str, line_item_type: str) -> LineItems:
+    """BIL-1: an issued invoice's billing line items, or its daily rated usage line items (the Azure plan
+    consumption it bills in arrears)."""
+    kind = _line_kind(provider, line_item_type)
+    invoice = await get_invoice(ctx, number)
+    if kind == "usagelineitems":
+        return await _daily_lines(ctx, await usage.records_of_invoice(ctx, invoice.id), invoice.number)
+    return await billing_lines(ctx, invoice)
+
+
 async def unbilled_lines(
     ctx: PartnerContext, *, provider: str, line_item_type: str, currency: str | None, period: str | None
-) -> list[InvoiceLine]:
+) -> LineItems:
     """BIL-1, BIL-2: the lines the partner's next invoices will carry: `current`, the open billing period of each of
-    its customers' countries; `previous`, the period before it while its invoice is not issued yet."""
+    its customers' countries; `previous`, the period before it while its invoice is not issued yet. Usage line
+    items are the daily rated usage not invoiced yet."""
     _may_read_invoices(ctx)
     kind = _line_kind(provider, line_item_type)
     if not currency:
         raise BadRequest("Name the currency of the lines (currencycode=USD).")
     if (period or "").lower() not in PERIODS:
         raise BadRequest(f"Unknown period '{period}': use 'current' or 'previous'.")
-    if kind != "billinglineitems":
-        return []
     countries = select(Tenant.country).where(
         Tenant.sandbox_id == ctx.sandbox_id,
         Tenant.id.in_(
@@ -425,13 +494,21 @@ async def unbilled_lines(
         ),
     )
     found: list[InvoiceLine] = []
+    records: list[UsageRecord] = []
     for country in sorted(set((await ctx.session.execute(countries.distinct())).scalars())):
         current = billing_period(ctx, country, ctx.now)
         wanted = current if (period or "").lower() == "current" else _previous(ctx, country, current)
         if await _invoiced(ctx, country, wanted):
             continue
+        if kind == "usagelineitems":
+            records += await usage.unbilled_records(
+                ctx, country=country, start=wanted.start, end=wanted.end, currency=currency.upper()
+            )
+            continue
         lines = await price_period(ctx, partner_tenant_id=ctx.tenant_id, country=country, period=wanted)
         found += [line for line in lines if line.currency == currency.upper()]
+    if kind == "usagelineitems":
+        return await _daily_lines(ctx, records, "")
     return found
 
 
@@ -471,7 +548,7 @@ def currency_symbol(currency: str) -> str:
 async def invoice_statement(ctx: PartnerContext, *, number: str) -> bytes:
     """BIL-1: an issued invoice as its PDF statement (number, period, lines, total)."""
     invoice = await get_invoice(ctx, number)
-    lines = await invoice_lines(ctx, number=number, provider="onetime", line_item_type="billinglineitems")
+    lines = await billing_lines(ctx, invoice)
     partner = await ctx.session.get(Tenant, (ctx.sandbox_id, invoice.partner_tenant_id))
     return render_statement(invoice, lines, partner_name=partner.display_name if partner else "")
 
@@ -502,7 +579,7 @@ async def product_type_report(ctx: PartnerContext, *, number: str, report_format
         raise BadRequest(f"Unknown report format '{report_format}': use 'json' or 'csv'.")
     invoice = await get_invoice(ctx, number)
     rows: dict[str, list[InvoiceLine]] = defaultdict(list)
-    for line in await invoice_lines(ctx, number=number, provider="onetime", line_item_type="billinglineitems"):
+    for line in await billing_lines(ctx, invoice):
         rows[line.product_type or "Unknown"].append(line)
     return [
         ProductTypeRow(

@@ -66,6 +66,7 @@ from app.models.subscription import (
 from app.models.tenant import AppRegistration, PartnerProfile, Tenant, TenantKind, User
 from app.models.timer import Timer, TimerStatus
 from app.models.transfer import Transfer, TransferStatus
+from app.models.usage import BillingExport, ExportStatus, UsageRecord
 from app.models.webhook import DeliveryStatus, WebhookDelivery, WebhookRegistration
 
 __all__ = [
@@ -78,6 +79,7 @@ __all__ = [
     "AppRegistration",
     "AuditRecord",
     "Base",
+    "BillingExport",
     "Charge",
     "ConfigurationPolicy",
     "CustomerAgreement",
@@ -96,6 +98,7 @@ __all__ = [
     "Enrollment",
     "EnrollmentStatus",
     "Event",
+    "ExportStatus",
     "ExtensionConsent",
     "FaultKind",
     "FaultRule",
@@ -141,6 +144,7 @@ __all__ = [
     "TimerStatus",
     "Transfer",
     "TransferStatus",
+    "UsageRecord",
     "User",
     "WebhookDelivery",
     "WebhookRegistration",
