@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
+from app.billing import exports_router as billing_exports
 from app.billing import router as billing
 from app.billing import usage_router as billing_usage
 from app.catalog import router as catalog
@@ -206,6 +207,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         billing.router,
         billing_usage.ratecards,
         billing_usage.utilizations,
+        billing_exports.graph,
         customers.admin,
         gdap.graph,
         gdap.admin,

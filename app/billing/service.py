@@ -383,7 +383,8 @@ async def _announce(ctx: SandboxContext, invoice: Invoice) -> None:
 # --- reading ----------------------------------------------------------------------------------------------------
 
 
-def _may_read_invoices(ctx: PartnerContext) -> None:
+def require_invoice_reader(ctx: PartnerContext) -> None:
+    """Invoices and their exports are read by a Global admin or a Billing admin (or an app)."""
     require_role(ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.BILLING_ADMIN, action="read invoices", apps=True)
 
 
@@ -394,13 +395,13 @@ def visible_invoices(ctx: PartnerContext) -> Select[Invoice]:
 
 async def list_invoices(ctx: PartnerContext, page: PageRequest) -> Page[Invoice]:
     """BIL-1: the partner's invoices, oldest first."""
-    _may_read_invoices(ctx)
+    require_invoice_reader(ctx)
     return await keyset(ctx.session, visible_invoices(ctx), keys=[Invoice.invoice_date, Invoice.id], page=page)
 
 
 async def get_invoice(ctx: PartnerContext, number: str) -> Invoice:
     """One of the partner's invoices by its number (Partner Center's invoice id); another's is not found."""
-    _may_read_invoices(ctx)
+    require_invoice_reader(ctx)
     found = (
         await ctx.session.execute(visible_invoices(ctx).where(Invoice.number == number.upper()))
     ).scalar_one_or_none()
@@ -437,15 +438,18 @@ class DailyUsageLine:
 LineItems = list[InvoiceLine] | list[DailyUsageLine]
 
 
-async def billing_lines(ctx: PartnerContext, invoice: Invoice) -> list[InvoiceLine]:
+async def billing_lines(ctx: SandboxContext, invoice: Invoice) -> list[InvoiceLine]:
     stmt = select(InvoiceLine).where(InvoiceLine.sandbox_id == ctx.sandbox_id, InvoiceLine.invoice_id == invoice.id)
     return list((await ctx.session.execute(stmt.order_by(InvoiceLine.line_number))).scalars())
 
 
-async def _daily_lines(ctx: PartnerContext, records: list[UsageRecord], invoice_number: str) -> list[DailyUsageLine]:
+async def daily_lines(
+    ctx: SandboxContext, partner_id: uuid.UUID, records: list[UsageRecord], invoice_number: str
+) -> list[DailyUsageLine]:
+    """The daily rated usage line items of `records` (a partner's)."""
     if not records:
         return []
-    facts = await _Facts.load(ctx, ctx.tenant_id, {r.subscription_id for r in records})
+    facts = await _Facts.load(ctx, partner_id, {r.subscription_id for r in records})
     found = []
     for record in records:
         subscription = facts.subscriptions[record.subscription_id]
@@ -469,7 +473,7 @@ async def invoice_lines(ctx: PartnerContext, *, number: str, provider: str, line
     kind = _line_kind(provider, line_item_type)
     invoice = await get_invoice(ctx, number)
     if kind == "usagelineitems":
-        return await _daily_lines(ctx, await usage.records_of_invoice(ctx, invoice.id), invoice.number)
+        return await daily_lines(ctx, ctx.tenant_id, await usage.records_of_invoice(ctx, invoice.id), invoice.number)
     return await billing_lines(ctx, invoice)
 
 
@@ -479,17 +483,30 @@ async def unbilled_lines(
     """BIL-1, BIL-2: the lines the partner's next invoices will carry: `current`, the open billing period of each of
     its customers' countries; `previous`, the period before it while its invoice is not issued yet. Usage line
     items are the daily rated usage not invoiced yet."""
-    _may_read_invoices(ctx)
+    require_invoice_reader(ctx)
     kind = _line_kind(provider, line_item_type)
     if not currency:
         raise BadRequest("Name the currency of the lines (currencycode=USD).")
     if (period or "").lower() not in PERIODS:
         raise BadRequest(f"Unknown period '{period}': use 'current' or 'previous'.")
+    return await unbilled_of(
+        ctx,
+        ctx.tenant_id,
+        usage_lines=kind == "usagelineitems",
+        currency=currency,
+        previous=(period or "").lower() == "previous",
+    )
+
+
+async def unbilled_of(
+    ctx: SandboxContext, partner_id: uuid.UUID, *, usage_lines: bool, currency: str, previous: bool
+) -> LineItems:
+    """A partner's unbilled billing lines (or daily rated usage lines) of the open period or the one before it."""
     countries = select(Tenant.country).where(
         Tenant.sandbox_id == ctx.sandbox_id,
         Tenant.id.in_(
             select(Charge.customer_tenant_id).where(
-                Charge.sandbox_id == ctx.sandbox_id, Charge.partner_tenant_id == ctx.tenant_id
+                Charge.sandbox_id == ctx.sandbox_id, Charge.partner_tenant_id == partner_id
             )
         ),
     )
@@ -497,18 +514,18 @@ async def unbilled_lines(
     records: list[UsageRecord] = []
     for country in sorted(set((await ctx.session.execute(countries.distinct())).scalars())):
         current = billing_period(ctx, country, ctx.now)
-        wanted = current if (period or "").lower() == "current" else _previous(ctx, country, current)
-        if await _invoiced(ctx, country, wanted):
+        wanted = _previous(ctx, country, current) if previous else current
+        if await _invoiced(ctx, partner_id, country, wanted):
             continue
-        if kind == "usagelineitems":
+        if usage_lines:
             records += await usage.unbilled_records(
-                ctx, country=country, start=wanted.start, end=wanted.end, currency=currency.upper()
+                ctx, partner_id, country=country, start=wanted.start, end=wanted.end, currency=currency.upper()
             )
             continue
-        lines = await price_period(ctx, partner_tenant_id=ctx.tenant_id, country=country, period=wanted)
+        lines = await price_period(ctx, partner_tenant_id=partner_id, country=country, period=wanted)
         found += [line for line in lines if line.currency == currency.upper()]
-    if kind == "usagelineitems":
-        return await _daily_lines(ctx, records, "")
+    if usage_lines:
+        return await daily_lines(ctx, partner_id, records, "")
     return found
 
 
@@ -516,8 +533,13 @@ def _previous(ctx: SandboxContext, country: str, current: BillingPeriod) -> Bill
     return billing_period(ctx, country, current.bounds()[0] - timedelta(days=1))
 
 
-async def _invoiced(ctx: PartnerContext, country: str, period: BillingPeriod) -> bool:
-    stmt = visible_invoices(ctx).where(Invoice.country == country, Invoice.billing_period_start == period.start)
+async def _invoiced(ctx: SandboxContext, partner_id: uuid.UUID, country: str, period: BillingPeriod) -> bool:
+    stmt = select(Invoice.id).where(
+        Invoice.sandbox_id == ctx.sandbox_id,
+        Invoice.partner_tenant_id == partner_id,
+        Invoice.country == country,
+        Invoice.billing_period_start == period.start,
+    )
     return (await ctx.session.execute(stmt.limit(1))).first() is not None
 
 
@@ -531,7 +553,7 @@ class Summary:
 
 async def invoice_summary(ctx: PartnerContext) -> Summary:
     """The partner's balance: what its invoices charged less what was paid (in the currency it is most billed in)."""
-    _may_read_invoices(ctx)
+    require_invoice_reader(ctx)
     invoices = list((await ctx.session.execute(visible_invoices(ctx).order_by(Invoice.invoice_date))).scalars())
     if not invoices:
         return Summary(Decimal("0.00"), "USD", None, None)

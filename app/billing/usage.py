@@ -247,9 +247,9 @@ async def records_of_invoice(ctx: SandboxContext, invoice_id: uuid.UUID) -> list
 
 
 async def unbilled_records(
-    ctx: PartnerContext, *, country: str, start: date, end: date, currency: str
+    ctx: SandboxContext, partner_id: uuid.UUID, *, country: str, start: date, end: date, currency: str
 ) -> list[UsageRecord]:
-    stmt = _usage_of(ctx, ctx.tenant_id, country, start, end)
+    stmt = _usage_of(ctx, partner_id, country, start, end)
     return [r for r in (await ctx.session.execute(stmt)).scalars() if r.currency == currency]  # type: ignore[call-overload]
 
 
