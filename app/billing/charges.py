@@ -32,9 +32,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Protocol
 
-from app.kernel.clock import add_months
+from app.kernel.clock import add_months as _add_months
 
 CENT = Decimal("0.01")
 SIX_PLACES = Decimal("0.000001")
@@ -109,6 +110,13 @@ class PricedLine:
     charge_end: date
     term_duration: str | None
     billing_cycle: str | None
+
+
+@lru_cache(maxsize=65536)
+def add_months(moment: datetime, months: int) -> datetime:
+    """The clock's add_months, remembered: a billing run of many subscriptions bought the same day asks the same
+    term and period boundaries again and again."""
+    return _add_months(moment, months)
 
 
 def term_months(duration: str | None) -> int:
