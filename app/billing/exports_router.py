@@ -72,7 +72,7 @@ class OperationOut(Schema):
 
 
 def _accepted(request: Request, export: BillingExport) -> Response:
-    location = str(request.url_for("get_billing_operation", operation_id=export.id))
+    location = str(request.url_for("get_billing_operation", billing_operation_id=export.id))
     headers = {"Location": location, "Retry-After": str(RETRY_AFTER_SECONDS)}
     return Response(status_code=status.HTTP_202_ACCEPTED, headers=headers)
 
@@ -108,13 +108,13 @@ async def export_unbilled_usage(ctx: GraphCaller, request: Request, body: Unbill
     return _accepted(request, export)
 
 
-@graph.get("/operations/{operation_id}", response_model=OperationOut, summary="An export operation")
-async def get_billing_operation(ctx: GraphCaller, request: Request, operation_id: uuid.UUID) -> Any:
+@graph.get("/operations/{billing_operation_id}", response_model=OperationOut, summary="An export operation")
+async def get_billing_operation(ctx: GraphCaller, request: Request, billing_operation_id: uuid.UUID) -> Any:
     """`notStarted` until the export's timer fires (the sandbox's next tick), then `succeeded` with its manifest."""
-    export = await exports.get_export(ctx, operation_id)
+    export = await exports.get_export(ctx, billing_operation_id)
     manifest = None
     if export.status is ExportStatus.SUCCEEDED:
-        root = str(request.url_for("get_billing_blob", operation_id=export.id, name="x")).rsplit("/", 1)[0]
+        root = str(request.url_for("get_billing_blob", billing_operation_id=export.id, blob_name="x")).rsplit("/", 1)[0]
         manifest = ManifestOut(
             id=export.id,
             created_date_time=export.last_action_at,
@@ -146,13 +146,13 @@ async def get_billing_operation(ctx: GraphCaller, request: Request, operation_id
 
 
 @graph.get(
-    "/operations/{operation_id}/blobs/{name}",
+    "/operations/{billing_operation_id}/blobs/{blob_name}",
     response_class=Response,
     responses={200: {"content": {"application/gzip": {}}, "description": "JSON lines, gzip-compressed."}},
     summary="An export's blob (gzip JSON lines)",
 )
 async def get_billing_blob(
-    ctx: GraphCaller, operation_id: uuid.UUID, name: Annotated[str, Path(max_length=100)]
+    ctx: GraphCaller, billing_operation_id: uuid.UUID, blob_name: Annotated[str, Path(max_length=100)]
 ) -> Response:
-    blob = await exports.export_blob(ctx, operation_id, name)
+    blob = await exports.export_blob(ctx, billing_operation_id, blob_name)
     return Response(content=blob.content, media_type="application/gzip")

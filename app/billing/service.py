@@ -12,9 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import Select, Table, func, insert, select
 
 from app.billing import usage
 from app.billing.charges import PricedLine, price_subscription, tax_of
@@ -393,8 +393,8 @@ async def _invoice(
         {**line, "id": uuid.uuid5(invoice.id, str(number)), "invoice_id": invoice.id, "line_number": number}
         for number, line in enumerate(lines)
     ]
-    if rows:
-        await ctx.session.execute(insert(InvoiceLine), rows)
+    if rows:  # Core, not the ORM's bulk path: the rows are plain values already
+        await ctx.session.execute(insert(cast(Table, InvoiceLine.__table__)), rows)
     return invoice
 
 

@@ -86,7 +86,7 @@ async def azure_shared_rate_card(ctx: PartnerCaller, currency: Currency = None, 
 
 
 @utilizations.get(
-    "/{customer_id}/subscriptions/{subscription_id}/utilizations/azure",
+    "/{customer_id}/subscriptions/{azure_plan_subscription_id}/utilizations/azure",
     response_model=Collection[AzureUtilizationRecordOut],
     summary="An Azure plan subscription's utilization records",
 )
@@ -94,7 +94,7 @@ async def azure_utilizations(
     ctx: PartnerCaller,
     request: Request,
     customer_id: uuid.UUID,
-    subscription_id: uuid.UUID,
+    azure_plan_subscription_id: uuid.UUID,
     start_time: Annotated[str | None, Query(max_length=40, description="ISO 8601, inclusive.")] = None,
     end_time: Annotated[str | None, Query(max_length=40, description="ISO 8601, exclusive (default: now).")] = None,
     granularity: Annotated[str | None, Query(max_length=10, description="`daily` (default) or `hourly`.")] = None,
@@ -108,7 +108,7 @@ async def azure_utilizations(
     found = await usage.utilizations(
         ctx,
         customer_id=customer_id,
-        subscription_id=subscription_id,
+        subscription_id=azure_plan_subscription_id,
         start_time=start_time,
         end_time=end_time,
         granularity=granularity,
