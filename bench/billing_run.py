@@ -20,9 +20,9 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
-from datetime import UTC, datetime, time as clock_time
 from pathlib import Path
 
 from sqlalchemy import select, text
@@ -75,7 +75,10 @@ def _seed_template(url: str, data_dir: Path, subscriptions: int) -> str:
 def _copy(table: str, columns: list[str], replaced: dict[str, str], where: str) -> str:
     """INSERT ... SELECT making `copies` of the rows `where` holds, with `replaced` columns computed from n."""
     chosen = ", ".join(replaced.get(c, c) for c in columns)
-    return f"INSERT INTO {table} ({', '.join(columns)}) SELECT {chosen} FROM {table}, generate_series(1, :copies) AS n WHERE {where}"
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {chosen} "
+        f"FROM {table}, generate_series(1, :copies) AS n WHERE {where}"
+    )
 
 
 def _new_id(column: str) -> str:
@@ -183,8 +186,6 @@ def main() -> None:
     url, name = (given, "") if given else _fresh_database()
     try:
         command.upgrade(alembic_config(url), "head")
-        import tempfile
-
         with tempfile.TemporaryDirectory() as folder:
             sandbox = _seed_template(url, Path(folder), args.subscriptions)
         asyncio.run(bench(url, sandbox, args.customers))
