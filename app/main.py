@@ -10,7 +10,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
+from app.billing import exports_router as billing_exports
 from app.billing import router as billing
+from app.billing import usage_router as billing_usage
 from app.catalog import router as catalog
 from app.commerce import cart_router
 from app.commerce import router as commerce
@@ -191,6 +193,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         webhook_router.dispatching,
         webhook_router.certificate,
         commerce.control,
+        billing_usage.control,
         events.control,
         devices.control,
         gdap.control,
@@ -207,6 +210,9 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         cart_router.partner,
         transfers.router,
         billing.router,
+        billing_usage.ratecards,
+        billing_usage.utilizations,
+        billing_exports.graph,
         customers.admin,
         gdap.graph,
         gdap.admin,

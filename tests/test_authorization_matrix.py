@@ -27,6 +27,8 @@ from tests.gdap.steps import (
 )
 from tests.world import E3, Party, World, bearer
 
+AZURE_PLAN = "DZH318Z0BPS6:0001:DZH318Z0BNZ2"
+
 WITH_BODY = {"POST", "PUT", "PATCH"}
 # A refusal, or a body that does not validate (a 400 for `{}` tells nothing about the object). Never 405: every
 # walked method is served.
@@ -166,6 +168,22 @@ async def build_victim(world: World) -> Victim:
     p["invoice_id"] = victim.keep("invoice id", invoices[0]["id"])
     p["provider"], p["invoicelineitemtype"] = "onetime", "billinglineitems"
     victim.queries["/v1/invoices/{invoice_id}/lineitems"] = "provider=onetime&invoicelineitemtype=billinglineitems"
+    # An Azure plan and its utilization records; a Graph export of the invoice, run to succeeded, and its blob.
+    ok(await direct.order(customer.id, offer=AZURE_PLAN, quantity=1, term=None), 201)
+    plans = ok(await direct.get(f"/v1/customers/{customer.id}/subscriptions"))["items"]
+    plan = next(s["id"] for s in plans if s["offerId"].startswith(AZURE_PLAN.split(":")[0]))
+    p["azure_plan_subscription_id"] = victim.keep("Azure plan subscription id", plan)
+    utilizations = "/v1/customers/{customer_id}/subscriptions/{azure_plan_subscription_id}/utilizations/azure"
+    victim.queries[utilizations] = "start_time=2020-01-01T00:00:00Z"
+    exported = await world.http.post(
+        "/v1.0/reports/partners/billing/reconciliation/billed/export",
+        json={"invoiceId": invoices[0]["id"]},
+        headers=bearer(await graph_token(direct)),
+    )
+    assert exported.status_code == 202, exported.text
+    await run_timers(world)
+    p["billing_operation_id"] = victim.keep("billing export id", exported.headers["Location"].rsplit("/", 1)[-1])
+    p["blob_name"] = "part-00000.json.gz"
 
     # Autopilot: a device batch (its upload's tracking id, one of its devices) and a configuration policy.
     devices = f"/v1/customers/{customer.id}"

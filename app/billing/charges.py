@@ -32,9 +32,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Protocol
 
-from app.kernel.clock import add_months
+from app.kernel.clock import add_months as _add_months
 
 CENT = Decimal("0.01")
 SIX_PLACES = Decimal("0.000001")
@@ -109,6 +110,13 @@ class PricedLine:
     charge_end: date
     term_duration: str | None
     billing_cycle: str | None
+
+
+@lru_cache(maxsize=65536)
+def add_months(moment: datetime, months: int) -> datetime:
+    """The clock's add_months, remembered: a billing run of many subscriptions bought the same day asks the same
+    term and period boundaries again and again."""
+    return _add_months(moment, months)
 
 
 def term_months(duration: str | None) -> int:
@@ -198,9 +206,15 @@ def price_event(charge: ChargeFact, term_start: datetime, *, per_term: bool = Fa
     )
 
 
-def _installments(opening: ChargeFact, term_start: datetime, later: Sequence[ChargeFact]) -> list[tuple[datetime, int]]:
-    """The later charge periods of the term `opening` began, with the seats held at each one's start; none after
-    the subscription ended (cancelled, transferred out) or once a renewal opened the next term."""
+def _installments(
+    opening: ChargeFact,
+    term_start: datetime,
+    later: Sequence[ChargeFact],
+    window: tuple[datetime, datetime] | None = None,
+) -> list[tuple[datetime, int]]:
+    """The later charge periods of the term `opening` began (those starting in `window`, when given), with the
+    seats held at each one's start; none after the subscription ended (cancelled, transferred out) or once a
+    renewal opened the next term."""
     months = cycle_months(opening.term_duration, opening.billing_cycle)
     term_end = add_months(term_start, term_months(opening.term_duration))
     found: list[tuple[datetime, int]] = []
@@ -209,8 +223,12 @@ def _installments(opening: ChargeFact, term_start: datetime, later: Sequence[Cha
         k += 1
         if start <= opening.occurred_at:  # a transfer arrives mid-term: earlier periods were the source's
             continue
+        if window is not None and start >= window[1]:
+            break
+        if window is not None and start < window[0]:
+            continue  # `before` is cumulative: a period in the window still sees every earlier event
         before = [c for c in later if c.occurred_at <= start]
-        if any(c.kind in ENDS_SUBSCRIPTION | OPENS_TERM for c in before):
+        if any(c.kind in ENDS_SUBSCRIPTION or c.kind in OPENS_TERM for c in before):
             break
         found.append((start, before[-1].quantity_after if before else opening.quantity_after))
     return found
@@ -234,7 +252,7 @@ def price_subscription(
         if charge.kind not in OPENS_TERM or is_one_time(charge):
             continue
         later = list(history[index + 1 :])
-        for cycle_start, seats in _installments(charge, term_start, later):
+        for cycle_start, seats in _installments(charge, term_start, later, (start, end)):
             if start <= cycle_start < end and seats > 0:
                 lines.append(_installment(charge, term_start, cycle_start, seats, per_term=per_term))
     return lines

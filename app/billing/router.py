@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, Request, Response
 
 from app.billing import service
+from app.billing.lineitems import daily_line_out, line_out
 from app.billing.schemas import (
     InvoiceDetailOut,
     InvoiceLinks,
@@ -17,10 +18,12 @@ from app.billing.schemas import (
     ProductTypeRowOut,
     midnight,
 )
+from app.billing.usage_schemas import DailyRatedUsageLineItemOut
 from app.kernel.pagination import Collection, Link, Page, PageRequest, collection, page_request
 from app.kernel.pipeline import PARTNER_CENTER_API, PartnerCaller
-from app.models import Invoice, InvoiceLine
+from app.models import Invoice
 
+LineItemOut = OneTimeInvoiceLineItemOut | DailyRatedUsageLineItemOut
 router = PARTNER_CENTER_API.router(tags=["partner center: billing"], prefix="/invoices")
 Pages = Annotated[PageRequest, Depends(page_request)]
 InvoiceId = Annotated[str, Path(min_length=1, max_length=40, description="The invoice number, e.g. G000001.")]
@@ -49,47 +52,13 @@ def invoice_out(invoice: Invoice, *, pdf: bool = False) -> InvoiceOut:
     )
 
 
-def line_out(line: InvoiceLine, *, partner_id: Any, invoice_number: str) -> OneTimeInvoiceLineItemOut:
-    return OneTimeInvoiceLineItemOut(
-        partner_id=partner_id,
-        customer_id=line.customer_tenant_id,
-        customer_name=line.customer_name,
-        customer_domain_name=line.customer_domain_name,
-        customer_country=line.customer_country,
-        invoice_number=invoice_number,
-        mpn_id=line.mpn_id,
-        reseller_mpn_id=line.reseller_mpn_id,
-        order_id=line.order_id,
-        order_date=line.order_date,
-        product_id=line.product_id,
-        sku_id=line.sku_id,
-        availability_id=line.availability_id,
-        product_name=line.product_name,
-        sku_name=line.sku_name,
-        charge_type=line.charge_type,
-        unit_price=line.unit_price,
-        effective_unit_price=line.effective_unit_price,
-        unit_type=line.unit_type,
-        quantity=line.quantity,
-        billable_quantity=line.billable_quantity,
-        subtotal=line.subtotal,
-        tax_total=line.tax_total,
-        total_for_customer=line.total,
-        currency=line.currency,
-        subscription_description=line.subscription_description,
-        subscription_id=line.subscription_id,
-        subscription_start_date=midnight(line.subscription_start_date) if line.subscription_start_date else None,
-        subscription_end_date=midnight(line.subscription_end_date) if line.subscription_end_date else None,
-        charge_start_date=midnight(line.charge_start_date),
-        charge_end_date=midnight(line.charge_end_date),
-        term_and_billing_cycle=line.term_and_billing_cycle,
-        billing_frequency=line.billing_frequency,
-        pricing_currency=line.currency,
-    )
-
-
-def _lines(request: Request, ctx: PartnerCaller, lines: list[InvoiceLine], number: str) -> Any:
-    items = [line_out(line, partner_id=ctx.tenant_id, invoice_number=number) for line in lines]
+def _lines(request: Request, ctx: PartnerCaller, lines: service.LineItems, number: str) -> Any:
+    items: list[OneTimeInvoiceLineItemOut | DailyRatedUsageLineItemOut] = [
+        daily_line_out(line, partner_id=ctx.tenant_id)
+        if isinstance(line, service.DailyUsageLine)
+        else line_out(line, partner_id=ctx.tenant_id, invoice_number=number)
+        for line in lines
+    ]
     return collection(request, Page(items=items, total=len(items), next_token=None), items)
 
 
@@ -114,7 +83,7 @@ async def invoice_summary(ctx: PartnerCaller) -> Any:
 
 @router.get(
     "/unbilled/lineitems",
-    response_model=Collection[OneTimeInvoiceLineItemOut],
+    response_model=Collection[LineItemOut],
     summary="Unbilled reconciliation line items (current or previous period)",
 )
 async def unbilled_line_items(
@@ -139,7 +108,7 @@ async def read_invoice(ctx: PartnerCaller, invoice_id: InvoiceId) -> Any:
 
 @router.get(
     "/{invoice_id}/lineitems",
-    response_model=Collection[OneTimeInvoiceLineItemOut],
+    response_model=Collection[LineItemOut],
     summary="An invoice's line items (provider and type in the query)",
 )
 async def invoice_line_items(
@@ -158,7 +127,7 @@ async def invoice_line_items(
 
 @router.get(
     "/{invoice_id}/lineitems/{provider}/{invoicelineitemtype}",
-    response_model=Collection[OneTimeInvoiceLineItemOut],
+    response_model=Collection[LineItemOut],
     summary="An invoice's line items (provider and type in the path)",
 )
 async def invoice_line_items_by_path(

@@ -11,16 +11,18 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
-from typing import Any
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, func, insert, select
 
+from app.billing import usage
 from app.billing.charges import PricedLine, price_subscription, tax_of
+from app.billing.periods import BillingPeriod, billing_period
+from app.billing.ratecard import METERS, Meter
 from app.billing.statement import render_statement
 from app.events.service import notify, record_event
 from app.kernel import timers
-from app.kernel.clock import add_months
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, NotFound
 from app.kernel.pagination import Page, PageRequest, keyset
@@ -36,52 +38,16 @@ from app.models import (
     SubscriptionStatus,
     Tenant,
     Timer,
+    UsageRecord,
 )
 
 RUN_TIMER = "billing.run"
-INVOICE_READY_AFTER = timedelta(days=7)
 PROVIDERS = {"onetime"}
 LINE_ITEM_TYPES = {"billinglineitems", "usagelineitems"}
 PERIODS = {"current", "previous"}
 RESERVATION = "AzureReservation"
 FREQUENCIES = {"monthly": "Monthly", "annual": "Annual", "triennial": "Triennial", "one_time": "OneTime"}
 SYMBOLS = {"USD": "$", "CAD": "$", "GBP": "£", "EUR": "€"}
-
-
-@dataclass(frozen=True)
-class BillingPeriod:
-    """[start, end) in UTC dates; Partner Center shows the end inclusive (`last_day`)."""
-
-    start: date
-    end: date
-
-    @property
-    def last_day(self) -> date:
-        return self.end - timedelta(days=1)
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        return datetime.combine(self.start, time(), UTC), datetime.combine(self.end, time(), UTC)
-
-    @property
-    def ready_at(self) -> datetime:
-        return self.bounds()[1] + INVOICE_READY_AFTER
-
-    def next(self) -> "BillingPeriod":
-        return BillingPeriod(self.end, _day(add_months(self.bounds()[1], 1).date(), self.end.day))
-
-
-def _day(moment: date, day: int) -> date:
-    return moment.replace(day=day)
-
-
-def billing_period(ctx: SandboxContext, country: str, moment: datetime) -> BillingPeriod:
-    """BIL-2: the billing period holding `moment` for customers of `country`: it starts on the country's
-    `billingPeriodStartDay` (US the 1st: the calendar month; Canada the 20th), 1 for a country not listed."""
-    day = ctx.settings.billing_period_start_day.get(country.upper(), 1)
-    first = moment.date().replace(day=day)
-    if moment.day < day:
-        first = add_months(datetime.combine(first, time(), UTC), -1).date()
-    return BillingPeriod(first, add_months(datetime.combine(first, time(), UTC), 1).date())
 
 
 def _ref(partner_id: uuid.UUID, country: str) -> str:
@@ -144,14 +110,20 @@ async def _more_to_bill(ctx: SandboxContext, partner_id: uuid.UUID, country: str
     return False
 
 
+# A line not on an invoice yet: InvoiceLine's columns but its id, invoice and number, as plain values. A billing run
+# of 50,000 subscriptions builds and inserts these set-based (no ORM object, no round trip per line).
+LineDraft = dict[str, Any]
+
+
 async def price_period(
     ctx: SandboxContext, *, partner_tenant_id: uuid.UUID, country: str, period: BillingPeriod
-) -> list[InvoiceLine]:
+) -> list[LineDraft]:
     """BIL-1: the billing lines (not yet on an invoice: no id, no invoice) of a partner's customers of `country`
-    for `period`, in the order the charges happened, taxed at the country's rate (`taxRates`, 0 by default)."""
+    for `period`, in the order the charges happened, taxed at the country's rate (`taxRates`, 0 by default). The
+    charges, subscriptions, customers and orders are read in one statement each, as rows (not ORM objects)."""
     start, end = period.bounds()
     stmt = (
-        select(Charge)
+        select(*Charge.__table__.c)
         .where(
             Charge.sandbox_id == ctx.sandbox_id,
             Charge.partner_tenant_id == partner_tenant_id,
@@ -160,19 +132,23 @@ async def price_period(
         )
         .order_by(Charge.seq)
     )
-    histories: dict[uuid.UUID, list[Charge]] = defaultdict(list)
-    for charge in (await ctx.session.execute(stmt)).scalars():
+    histories: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for charge in await ctx.session.execute(stmt):
         histories[charge.subscription_id].append(charge)
-    if not histories:
+    consumed = await usage.rated_usage(
+        ctx, partner_tenant_id=partner_tenant_id, country=country, start=period.start, end=period.end
+    )
+    if not histories and not consumed:
         return []
-    facts = await _Facts.load(ctx, partner_tenant_id, set(histories))
+    facts = await _Facts.load(ctx, partner_tenant_id, country=country)
     priced = [
         (subscription_id, line)
         for subscription_id, history in histories.items()
         for line in price_subscription(history, start, end, per_term=facts.priced_per_term(subscription_id))
     ]
     rate = ctx.settings.tax_rates.get(country.upper(), Decimal(0))
-    return [facts.line(ctx, subscription_id, line, rate) for subscription_id, line in priced]
+    lines = [facts.line(ctx, subscription_id, line, rate) for subscription_id, line in priced]
+    return lines + [facts.usage_line(ctx, rated, period, rate) for rated in consumed]
 
 
 @dataclass
@@ -180,87 +156,169 @@ class _Facts:
     """What a line shows beside its money: the customer, the subscription, its order, the partner's MPN id."""
 
     mpn_id: str | None
-    subscriptions: dict[uuid.UUID, Subscription]
-    customers: dict[uuid.UUID, Tenant]
-    orders: dict[uuid.UUID, Order]
+    subscriptions: dict[uuid.UUID, Any]  # rows of subscriptions, tenants and orders: read-only, no ORM identity
+    customers: dict[uuid.UUID, Any]
+    orders: dict[uuid.UUID, Any]
 
     @classmethod
-    async def load(cls, ctx: SandboxContext, partner_id: uuid.UUID, subscription_ids: set[uuid.UUID]) -> "_Facts":
+    async def load(
+        cls,
+        ctx: SandboxContext,
+        partner_id: uuid.UUID,
+        *,
+        country: str | None = None,
+        subscription_ids: set[uuid.UUID] | None = None,
+    ) -> "_Facts":
+        """The partner's subscriptions of customers of `country` (or those of `subscription_ids`, a few), with
+        their customers and orders: three statements, whatever their number (no IN list of ids)."""
         session, sandbox = ctx.session, ctx.sandbox_id
-        subs = (
-            await session.execute(
-                select(Subscription).where(Subscription.sandbox_id == sandbox, Subscription.id.in_(subscription_ids))
-            )
-        ).scalars()
+        chosen = select(Subscription.id).where(
+            Subscription.sandbox_id == sandbox, Subscription.partner_tenant_id == partner_id
+        )
+        if country is not None:
+            chosen = chosen.where(Subscription.customer_tenant_id.in_(_customers_of(ctx, country)))
+        if subscription_ids is not None:
+            chosen = chosen.where(Subscription.id.in_(subscription_ids))
+        shown = (
+            Subscription.id,
+            Subscription.customer_tenant_id,
+            Subscription.order_id,
+            Subscription.offer_id,
+            Subscription.offer_name,
+            Subscription.friendly_name,
+            Subscription.product_type,
+            Subscription.currency,
+            Subscription.effective_start_date,
+            Subscription.commitment_end_date,
+            Subscription.partner_of_record,
+        )
+        subs = await session.execute(
+            select(*shown).where(Subscription.sandbox_id == sandbox, Subscription.id.in_(chosen))
+        )
         subscriptions = {s.id: s for s in subs}
-        customer_ids = {s.customer_tenant_id for s in subscriptions.values()}
+        customers_of_them = select(Subscription.customer_tenant_id).where(
+            Subscription.sandbox_id == sandbox, Subscription.id.in_(chosen)
+        )
         customers = {
             t.id: t
-            for t in (
-                await session.execute(select(Tenant).where(Tenant.sandbox_id == sandbox, Tenant.id.in_(customer_ids)))
-            ).scalars()
+            for t in await session.execute(
+                select(Tenant.id, Tenant.display_name, Tenant.domain, Tenant.country).where(
+                    Tenant.sandbox_id == sandbox, Tenant.id.in_(customers_of_them)
+                )
+            )
         }
-        order_ids = {s.order_id for s in subscriptions.values() if s.order_id}
+        orders_of_them = select(Subscription.order_id).where(
+            Subscription.sandbox_id == sandbox, Subscription.id.in_(chosen)
+        )
         orders = {
             o.id: o
-            for o in (
-                await session.execute(select(Order).where(Order.sandbox_id == sandbox, Order.id.in_(order_ids)))
-            ).scalars()
+            for o in await session.execute(
+                select(Order.id, Order.created_at).where(Order.sandbox_id == sandbox, Order.id.in_(orders_of_them))
+            )
         }
         profile = await session.get(PartnerProfile, (sandbox, partner_id))
         return cls(profile.partner_id if profile else None, subscriptions, customers, orders)
 
     def priced_per_term(self, subscription_id: uuid.UUID) -> bool:
         """Reservations carry a price per term, license-based offers one per month (the catalog's convention)."""
-        return self.subscriptions[subscription_id].product_type == RESERVATION
+        return bool(self.subscriptions[subscription_id].product_type == RESERVATION)
 
-    def line(self, ctx: SandboxContext, subscription_id: uuid.UUID, priced: PricedLine, rate: Decimal) -> InvoiceLine:
+    def line(self, ctx: SandboxContext, subscription_id: uuid.UUID, priced: PricedLine, rate: Decimal) -> LineDraft:
         sub = self.subscriptions[subscription_id]
         customer = self.customers[sub.customer_tenant_id]
         order = self.orders.get(sub.order_id) if sub.order_id else None
         product_id, sku_id, availability_id = ([*sub.offer_id.split(":"), "", ""])[:3]
         tax = tax_of(priced.subtotal, rate)
-        return InvoiceLine(
-            sandbox_id=ctx.sandbox_id,
-            mpn_id=self.mpn_id,
-            reseller_mpn_id=getattr(priced.charge, "reseller_mpn_id", None) or sub.partner_of_record,
-            customer_tenant_id=customer.id,
-            customer_name=customer.display_name,
-            customer_domain_name=customer.domain,
-            customer_country=customer.country,
-            order_id=sub.order_id,
-            order_date=order.created_at if order else None,
-            subscription_id=sub.id,
-            subscription_description=sub.friendly_name or sub.offer_name,
-            subscription_start_date=sub.effective_start_date.date() if sub.effective_start_date else None,
-            subscription_end_date=sub.commitment_end_date,
-            product_id=product_id,
-            sku_id=sku_id,
-            availability_id=availability_id,
-            product_name=sub.offer_name,
-            sku_name=sub.offer_name,
-            product_type=sub.product_type,
-            charge_type=priced.charge_type,
-            unit_price=priced.unit_price,
-            effective_unit_price=priced.effective_unit_price,
-            unit_type="Licenses",
-            quantity=priced.quantity,
-            billable_quantity=priced.billable_quantity,
-            subtotal=priced.subtotal,
-            tax_total=tax,
-            total=priced.subtotal + tax,
-            currency=getattr(priced.charge, "currency", None) or sub.currency or "USD",
-            charge_start_date=priced.charge_start,
-            charge_end_date=priced.charge_end,
-            term_and_billing_cycle=_term_text(priced.term_duration, priced.billing_cycle),
-            billing_frequency=FREQUENCIES.get((priced.billing_cycle or "").lower(), "OneTime"),
-            charge_id=getattr(priced.charge, "id", None),
-        )
+        return {
+            "sandbox_id": ctx.sandbox_id,
+            "mpn_id": self.mpn_id,
+            "reseller_mpn_id": getattr(priced.charge, "reseller_mpn_id", None) or sub.partner_of_record,
+            "customer_tenant_id": customer.id,
+            "customer_name": customer.display_name,
+            "customer_domain_name": customer.domain,
+            "customer_country": customer.country,
+            "order_id": sub.order_id,
+            "order_date": order.created_at if order else None,
+            "subscription_id": sub.id,
+            "subscription_description": sub.friendly_name or sub.offer_name,
+            "subscription_start_date": sub.effective_start_date.date() if sub.effective_start_date else None,
+            "subscription_end_date": sub.commitment_end_date,
+            "product_id": product_id,
+            "sku_id": sku_id,
+            "availability_id": availability_id,
+            "product_name": sub.offer_name,
+            "sku_name": sub.offer_name,
+            "product_type": sub.product_type,
+            "charge_type": priced.charge_type,
+            "unit_price": priced.unit_price,
+            "effective_unit_price": priced.effective_unit_price,
+            "unit_type": "Licenses",
+            "quantity": priced.quantity,
+            "billable_quantity": priced.billable_quantity,
+            "subtotal": priced.subtotal,
+            "tax_total": tax,
+            "total": priced.subtotal + tax,
+            "currency": getattr(priced.charge, "currency", None) or sub.currency or "USD",
+            "charge_start_date": priced.charge_start,
+            "charge_end_date": priced.charge_end,
+            "term_and_billing_cycle": _term_text(priced.term_duration, priced.billing_cycle),
+            "billing_frequency": FREQUENCIES.get((priced.billing_cycle or "").lower(), "OneTime"),
+            "meter_description": None,
+            "charge_id": getattr(priced.charge, "id", None),
+        }
+
+    def usage_line(
+        self, ctx: SandboxContext, rated: usage.RatedMeter, period: BillingPeriod, rate: Decimal
+    ) -> LineDraft:
+        """BIL-1: an Azure plan subscription's consumption of one meter over the period, billed in arrears."""
+        sub = self.subscriptions[rated.subscription_id]
+        customer = self.customers[sub.customer_tenant_id]
+        order = self.orders.get(sub.order_id) if sub.order_id else None
+        product_id, sku_id, availability_id = ([*sub.offer_id.split(":"), "", ""])[:3]
+        subtotal = rated.subtotal
+        tax = tax_of(subtotal, rate)
+        return {
+            "sandbox_id": ctx.sandbox_id,
+            "mpn_id": self.mpn_id,
+            "reseller_mpn_id": sub.partner_of_record,
+            "customer_tenant_id": customer.id,
+            "customer_name": customer.display_name,
+            "customer_domain_name": customer.domain,
+            "customer_country": customer.country,
+            "order_id": sub.order_id,
+            "order_date": order.created_at if order else None,
+            "subscription_id": sub.id,
+            "subscription_description": sub.friendly_name or sub.offer_name,
+            "subscription_start_date": sub.effective_start_date.date() if sub.effective_start_date else None,
+            "subscription_end_date": sub.commitment_end_date,
+            "product_id": product_id,
+            "sku_id": sku_id,
+            "availability_id": availability_id,
+            "product_name": sub.offer_name,
+            "sku_name": rated.meter.category,
+            "product_type": sub.product_type,
+            "charge_type": "new",
+            "unit_price": rated.unit_price,
+            "effective_unit_price": rated.unit_price,
+            "unit_type": rated.meter.unit,
+            "quantity": int(rated.quantity.to_integral_value(rounding=ROUND_HALF_UP)),
+            "billable_quantity": rated.quantity,
+            "subtotal": subtotal,
+            "tax_total": tax,
+            "total": subtotal + tax,
+            "currency": rated.currency,
+            "charge_start_date": period.start,
+            "charge_end_date": period.last_day,
+            "term_and_billing_cycle": "None",
+            "billing_frequency": "Monthly",
+            "meter_description": rated.meter.description,
+            "charge_id": None,
+        }
 
 
-def invoice_type_of(line: InvoiceLine) -> InvoiceType:
+def invoice_type_of(line: LineDraft) -> InvoiceType:
     """BIL-3: a one-time purchase's line goes on the one-time invoice."""
-    return InvoiceType.ONE_TIME if line.billing_frequency == "OneTime" else InvoiceType.RECURRING
+    return InvoiceType.ONE_TIME if line["billing_frequency"] == "OneTime" else InvoiceType.RECURRING
 
 
 def _term_text(duration: str | None, cycle: str | None) -> str:
@@ -276,13 +334,23 @@ async def issue_invoices(
     they are ready; each raises `invoice-ready` (webhooks deliver it) and a mail to the partner's primary contact.
     A period without charges gets no invoice."""
     lines = await price_period(ctx, partner_tenant_id=partner_tenant_id, country=country, period=period)
-    apart: dict[tuple[str, InvoiceType], list[InvoiceLine]] = defaultdict(list)
+    apart: dict[tuple[str, InvoiceType], list[LineDraft]] = defaultdict(list)
     for line in lines:
-        apart[(line.currency, invoice_type_of(line))].append(line)
+        apart[(line["currency"], invoice_type_of(line))].append(line)
     issued = []
     for (currency, kind), items in sorted(apart.items()):
         invoice = await _invoice(ctx, partner_tenant_id, country, period, currency, kind, items)
         issued.append(invoice)
+        if kind is InvoiceType.RECURRING:
+            await usage.bill_usage(
+                ctx,
+                partner_tenant_id=partner_tenant_id,
+                country=country,
+                start=period.start,
+                end=period.end,
+                currency=currency,
+                invoice_id=invoice.id,
+            )
         await _announce(ctx, invoice)
     return issued
 
@@ -294,13 +362,13 @@ async def _invoice(
     period: BillingPeriod,
     currency: str,
     kind: InvoiceType,
-    lines: list[InvoiceLine],
+    lines: list[LineDraft],
 ) -> Invoice:
     count = (
         await ctx.session.execute(select(func.count()).select_from(Invoice).where(Invoice.sandbox_id == ctx.sandbox_id))
     ).scalar_one()
-    subtotal = sum((line.subtotal for line in lines), Decimal(0))
-    tax = sum((line.tax_total for line in lines), Decimal(0))
+    subtotal = sum((line["subtotal"] for line in lines), Decimal(0))
+    tax = sum((line["tax_total"] for line in lines), Decimal(0))
     invoice = Invoice(
         sandbox_id=ctx.sandbox_id,
         id=await ctx.new_id(),
@@ -314,15 +382,19 @@ async def _invoice(
         invoice_type=kind,
         subtotal=subtotal,
         tax_total=tax,
-        total_charges=sum((line.total for line in lines), Decimal(0)),
+        total_charges=sum((line["total"] for line in lines), Decimal(0)),
         paid_amount=Decimal(0),
         created_at=ctx.now,
     )
     ctx.session.add(invoice)
-    for number, line in enumerate(lines):
-        line.id, line.invoice_id, line.line_number = await ctx.new_id(), invoice.id, number
-        ctx.session.add(line)
     await ctx.session.flush()
+    # A line's id follows from its invoice's (deterministic when the sandbox's ids are): no round trip per line.
+    rows = [
+        {**line, "id": uuid.uuid5(invoice.id, str(number)), "invoice_id": invoice.id, "line_number": number}
+        for number, line in enumerate(lines)
+    ]
+    if rows:  # Core, not the ORM's bulk path: the rows are plain values already
+        await ctx.session.execute(insert(cast(Table, InvoiceLine.__table__)), rows)
     return invoice
 
 
@@ -355,7 +427,8 @@ async def _announce(ctx: SandboxContext, invoice: Invoice) -> None:
 # --- reading ----------------------------------------------------------------------------------------------------
 
 
-def _may_read_invoices(ctx: PartnerContext) -> None:
+def require_invoice_reader(ctx: PartnerContext) -> None:
+    """Invoices and their exports are read by a Global admin or a Billing admin (or an app)."""
     require_role(ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.BILLING_ADMIN, action="read invoices", apps=True)
 
 
@@ -366,13 +439,13 @@ def visible_invoices(ctx: PartnerContext) -> Select[Invoice]:
 
 async def list_invoices(ctx: PartnerContext, page: PageRequest) -> Page[Invoice]:
     """BIL-1: the partner's invoices, oldest first."""
-    _may_read_invoices(ctx)
+    require_invoice_reader(ctx)
     return await keyset(ctx.session, visible_invoices(ctx), keys=[Invoice.invoice_date, Invoice.id], page=page)
 
 
 async def get_invoice(ctx: PartnerContext, number: str) -> Invoice:
     """One of the partner's invoices by its number (Partner Center's invoice id); another's is not found."""
-    _may_read_invoices(ctx)
+    require_invoice_reader(ctx)
     found = (
         await ctx.session.execute(visible_invoices(ctx).where(Invoice.number == number.upper()))
     ).scalar_one_or_none()
@@ -382,8 +455,8 @@ async def get_invoice(ctx: PartnerContext, number: str) -> Invoice:
 
 
 def _line_kind(provider: str, line_item_type: str) -> str:
-    """The (provider, line item type) pair asked for, checked: new commerce's is OneTime with BillingLineItems
-    (UsageLineItems is Azure plan usage, which has no lines yet)."""
+    """The (provider, line item type) pair asked for, checked: new commerce's is OneTime with BillingLineItems, and
+    UsageLineItems for the daily rated usage of Azure plan subscriptions."""
     if provider.lower() not in PROVIDERS:
         raise BadRequest(f"Unknown billing provider '{provider}': new commerce's line items are provider 'onetime'.")
     if line_item_type.lower() not in LINE_ITEM_TYPES:
@@ -393,45 +466,110 @@ def _line_kind(provider: str, line_item_type: str) -> str:
     return line_item_type.lower()
 
 
-async def invoice_lines(ctx: PartnerContext, *, number: str, provider: str, line_item_type: str) -> list[InvoiceLine]:
-    """BIL-1: an issued invoice's billing line items."""
-    kind = _line_kind(provider, line_item_type)
-    invoice = await get_invoice(ctx, number)
-    if kind != "billinglineitems":
-        return []
+@dataclass(frozen=True)
+class DailyUsageLine:
+    """One daily rated usage line item: a usage record with what the line shows beside it."""
+
+    record: UsageRecord
+    meter: Meter
+    subscription: Subscription
+    customer: Tenant
+    mpn_id: str | None
+    invoice_number: str
+    subtotal: Decimal
+
+
+LineItems = list[InvoiceLine] | list[DailyUsageLine]
+
+
+async def billing_lines(ctx: SandboxContext, invoice: Invoice) -> list[InvoiceLine]:
     stmt = select(InvoiceLine).where(InvoiceLine.sandbox_id == ctx.sandbox_id, InvoiceLine.invoice_id == invoice.id)
     return list((await ctx.session.execute(stmt.order_by(InvoiceLine.line_number))).scalars())
 
 
+async def daily_lines(
+    ctx: SandboxContext, partner_id: uuid.UUID, records: list[UsageRecord], invoice_number: str
+) -> list[DailyUsageLine]:
+    """The daily rated usage line items of `records` (a partner's)."""
+    if not records:
+        return []
+    facts = await _Facts.load(ctx, partner_id, subscription_ids={r.subscription_id for r in records})
+    found = []
+    for record in records:
+        subscription = facts.subscriptions[record.subscription_id]
+        found.append(
+            DailyUsageLine(
+                record=record,
+                meter=METERS[record.meter_id],
+                subscription=subscription,
+                customer=facts.customers[subscription.customer_tenant_id],
+                mpn_id=facts.mpn_id,
+                invoice_number=invoice_number,
+                subtotal=usage.daily_subtotal(record),
+            )
+        )
+    return found
+
+
+async def invoice_lines(ctx: PartnerContext, *, number: str, provider: str, line_item_type: str) -> LineItems:
+    """BIL-1: an issued invoice's billing line items, or its daily rated usage line items (the Azure plan
+    consumption it bills in arrears)."""
+    kind = _line_kind(provider, line_item_type)
+    invoice = await get_invoice(ctx, number)
+    if kind == "usagelineitems":
+        return await daily_lines(ctx, ctx.tenant_id, await usage.records_of_invoice(ctx, invoice.id), invoice.number)
+    return await billing_lines(ctx, invoice)
+
+
 async def unbilled_lines(
     ctx: PartnerContext, *, provider: str, line_item_type: str, currency: str | None, period: str | None
-) -> list[InvoiceLine]:
+) -> LineItems:
     """BIL-1, BIL-2: the lines the partner's next invoices will carry: `current`, the open billing period of each of
-    its customers' countries; `previous`, the period before it while its invoice is not issued yet."""
-    _may_read_invoices(ctx)
+    its customers' countries; `previous`, the period before it while its invoice is not issued yet. Usage line
+    items are the daily rated usage not invoiced yet."""
+    require_invoice_reader(ctx)
     kind = _line_kind(provider, line_item_type)
     if not currency:
         raise BadRequest("Name the currency of the lines (currencycode=USD).")
     if (period or "").lower() not in PERIODS:
         raise BadRequest(f"Unknown period '{period}': use 'current' or 'previous'.")
-    if kind != "billinglineitems":
-        return []
+    return await unbilled_of(
+        ctx,
+        ctx.tenant_id,
+        usage_lines=kind == "usagelineitems",
+        currency=currency,
+        previous=(period or "").lower() == "previous",
+    )
+
+
+async def unbilled_of(
+    ctx: SandboxContext, partner_id: uuid.UUID, *, usage_lines: bool, currency: str, previous: bool
+) -> LineItems:
+    """A partner's unbilled billing lines (or daily rated usage lines) of the open period or the one before it."""
     countries = select(Tenant.country).where(
         Tenant.sandbox_id == ctx.sandbox_id,
         Tenant.id.in_(
             select(Charge.customer_tenant_id).where(
-                Charge.sandbox_id == ctx.sandbox_id, Charge.partner_tenant_id == ctx.tenant_id
+                Charge.sandbox_id == ctx.sandbox_id, Charge.partner_tenant_id == partner_id
             )
         ),
     )
     found: list[InvoiceLine] = []
+    records: list[UsageRecord] = []
     for country in sorted(set((await ctx.session.execute(countries.distinct())).scalars())):
         current = billing_period(ctx, country, ctx.now)
-        wanted = current if (period or "").lower() == "current" else _previous(ctx, country, current)
-        if await _invoiced(ctx, country, wanted):
+        wanted = _previous(ctx, country, current) if previous else current
+        if await _invoiced(ctx, partner_id, country, wanted):
             continue
-        lines = await price_period(ctx, partner_tenant_id=ctx.tenant_id, country=country, period=wanted)
-        found += [line for line in lines if line.currency == currency.upper()]
+        if usage_lines:
+            records += await usage.unbilled_records(
+                ctx, partner_id, country=country, start=wanted.start, end=wanted.end, currency=currency.upper()
+            )
+            continue
+        lines = await price_period(ctx, partner_tenant_id=partner_id, country=country, period=wanted)
+        found += [InvoiceLine(**line) for line in lines if line["currency"] == currency.upper()]
+    if usage_lines:
+        return await daily_lines(ctx, partner_id, records, "")
     return found
 
 
@@ -439,8 +577,13 @@ def _previous(ctx: SandboxContext, country: str, current: BillingPeriod) -> Bill
     return billing_period(ctx, country, current.bounds()[0] - timedelta(days=1))
 
 
-async def _invoiced(ctx: PartnerContext, country: str, period: BillingPeriod) -> bool:
-    stmt = visible_invoices(ctx).where(Invoice.country == country, Invoice.billing_period_start == period.start)
+async def _invoiced(ctx: SandboxContext, partner_id: uuid.UUID, country: str, period: BillingPeriod) -> bool:
+    stmt = select(Invoice.id).where(
+        Invoice.sandbox_id == ctx.sandbox_id,
+        Invoice.partner_tenant_id == partner_id,
+        Invoice.country == country,
+        Invoice.billing_period_start == period.start,
+    )
     return (await ctx.session.execute(stmt.limit(1))).first() is not None
 
 
@@ -454,7 +597,7 @@ class Summary:
 
 async def invoice_summary(ctx: PartnerContext) -> Summary:
     """The partner's balance: what its invoices charged less what was paid (in the currency it is most billed in)."""
-    _may_read_invoices(ctx)
+    require_invoice_reader(ctx)
     invoices = list((await ctx.session.execute(visible_invoices(ctx).order_by(Invoice.invoice_date))).scalars())
     if not invoices:
         return Summary(Decimal("0.00"), "USD", None, None)
@@ -471,7 +614,7 @@ def currency_symbol(currency: str) -> str:
 async def invoice_statement(ctx: PartnerContext, *, number: str) -> bytes:
     """BIL-1: an issued invoice as its PDF statement (number, period, lines, total)."""
     invoice = await get_invoice(ctx, number)
-    lines = await invoice_lines(ctx, number=number, provider="onetime", line_item_type="billinglineitems")
+    lines = await billing_lines(ctx, invoice)
     partner = await ctx.session.get(Tenant, (ctx.sandbox_id, invoice.partner_tenant_id))
     return render_statement(invoice, lines, partner_name=partner.display_name if partner else "")
 
@@ -502,7 +645,7 @@ async def product_type_report(ctx: PartnerContext, *, number: str, report_format
         raise BadRequest(f"Unknown report format '{report_format}': use 'json' or 'csv'.")
     invoice = await get_invoice(ctx, number)
     rows: dict[str, list[InvoiceLine]] = defaultdict(list)
-    for line in await invoice_lines(ctx, number=number, provider="onetime", line_item_type="billinglineitems"):
+    for line in await billing_lines(ctx, invoice):
         rows[line.product_type or "Unknown"].append(line)
     return [
         ProductTypeRow(

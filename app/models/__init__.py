@@ -84,6 +84,7 @@ from app.models.tenant import AppRegistration, PartnerProfile, Tenant, TenantKin
 from app.models.throttle import ThrottleWindow
 from app.models.timer import Timer, TimerStatus
 from app.models.transfer import Transfer, TransferStatus
+from app.models.usage import BillingExport, ExportStatus, UsageRecord
 from app.models.webhook import DeliveryStatus, WebhookDelivery, WebhookRegistration
 
 __all__ = [
@@ -99,6 +100,7 @@ __all__ = [
     "AppRegistration",
     "AuditRecord",
     "Base",
+    "BillingExport",
     "Cart",
     "CartStatus",
     "Charge",
@@ -121,6 +123,7 @@ __all__ = [
     "Enrollment",
     "EnrollmentStatus",
     "Event",
+    "ExportStatus",
     "ExtensionConsent",
     "FaultKind",
     "FaultRule",
@@ -176,6 +179,7 @@ __all__ = [
     "TimerStatus",
     "Transfer",
     "TransferStatus",
+    "UsageRecord",
     "User",
     "WebhookDelivery",
     "WebhookRegistration",

@@ -84,8 +84,9 @@ class InvoiceLine(SandboxScoped, Base):
     sku_name: Mapped[str] = mapped_column(String(256))
     product_type: Mapped[str | None] = mapped_column(String(40))
     charge_type: Mapped[str] = mapped_column(String(30))
-    unit_price: Mapped[Decimal]
-    effective_unit_price: Mapped[Decimal]
+    # Six places: an Azure meter's price (0.000016 per GB second) is finer than a cent.
+    unit_price: Mapped[Decimal] = mapped_column(Money(scale=6))
+    effective_unit_price: Mapped[Decimal] = mapped_column(Money(scale=6))
     unit_type: Mapped[str] = mapped_column(String(30))
     quantity: Mapped[int]
     # The quantity times the share of the charge period billed (prorated lines), to six places.
@@ -98,5 +99,7 @@ class InvoiceLine(SandboxScoped, Base):
     charge_end_date: Mapped[date]
     term_and_billing_cycle: Mapped[str] = mapped_column(String(60))
     billing_frequency: Mapped[str] = mapped_column(String(20))
+    # Azure plan consumption (BIL-1, in arrears): "<category> - <name> - <region>" of the meter billed.
+    meter_description: Mapped[str | None] = mapped_column(String(300))
     # The charge event this line prices (none for a monthly installment of a longer term).
     charge_id: Mapped[uuid.UUID | None]

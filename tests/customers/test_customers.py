@@ -551,6 +551,7 @@ async def test_a_stranger_reaches_no_customer_through_any_route(world: World) ->
             "{device_id}",
             "{policy_id}",
             "{tracking_id}",
+            "{azure_plan_subscription_id}",
         ):
             url = url.replace(name, str(uuid.uuid4()))
         return await world.http.request(method.upper(), url, headers=bearer(token), json=bodies.get((path, method)))

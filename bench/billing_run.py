@@ -1,0 +1,198 @@
+"""How long one billing run takes for a partner with 10,000 customers of 5 subscriptions each, on PostgreSQL.
+
+    python bench/billing_run.py                       # a fresh database on 127.0.0.1:5432, dropped afterwards
+    python bench/billing_run.py --customers 2000 --subscriptions 5
+    DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/somewhere python bench/billing_run.py
+
+Seeding: `cspsim seed` (the services, over HTTP, every rule applied) makes one partner's first customer with its
+subscriptions; the other customers are copies of it made by set-based SQL (INSERT ... SELECT over generate_series:
+the customer's tenant row, its subscriptions and their charge events, each with new ids), which takes seconds
+where the seed path would take an hour. Then the billing run of the period those charges fall in is timed: the
+same `issue_invoices` the `billing.run` timer calls, in one transaction, committed. It prints the figure; it
+asserts nothing about it.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import select, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from alembic import command
+from seed_customers import serving
+
+from app.billing.periods import billing_period
+from app.billing.service import issue_invoices
+from app.cli import main as cspsim
+from app.kernel.context import SYSTEM, SandboxContext
+from app.kernel.db import Database
+from app.models import Base, Charge, Invoice, InvoiceLine, Sandbox, Subscription, Tenant
+from migrations import alembic_config
+
+SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+
+
+def _fresh_database() -> tuple[str, str]:
+    name = f"bench_billing_{os.getpid()}"
+    subprocess.run(
+        ["psql", "-qAt", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c", f"CREATE DATABASE {name}"],
+        check=True,
+    )
+    return f"{SERVER}/{name}", name
+
+
+def _drop(name: str) -> None:
+    subprocess.run(
+        ["psql", "-qAt", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c", f"DROP DATABASE {name}"],
+        check=False,
+    )
+
+
+def _seed_template(url: str, data_dir: Path, subscriptions: int) -> str:
+    with serving(url, data_dir) as base:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            cspsim(["sandbox", "create", "--url", base, "--name", "billing-bench", "--json"])
+        sandbox = json.loads(out.getvalue())
+        target = ["--url", base, "--sandbox", sandbox["id"], "--key", sandbox["adminKey"]]
+        with contextlib.redirect_stdout(io.StringIO()):
+            cspsim(["seed", *target, "--customers", "1", "--partners", "1", "--subscriptions", str(subscriptions)])
+    return str(sandbox["id"])
+
+
+def _copy(table: str, columns: list[str], replaced: dict[str, str], where: str) -> str:
+    """INSERT ... SELECT making `copies` of the rows `where` holds, with `replaced` columns computed from n."""
+    chosen = ", ".join(replaced.get(c, c) for c in columns)
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {chosen} "
+        f"FROM {table}, generate_series(1, :copies) AS n WHERE {where}"
+    )
+
+
+def _new_id(column: str) -> str:
+    return f"md5({column}::text || '-' || n)::uuid"
+
+
+async def _multiply(db: Database, sandbox_id: uuid.UUID, copies: int) -> tuple[uuid.UUID, str]:
+    """Copy the seeded customer `copies` times (tenant, subscriptions, charges); answers the partner and country."""
+    async with db.transaction() as session:
+        charge = (await session.execute(select(Charge).where(Charge.sandbox_id == sandbox_id).limit(1))).scalar_one()
+        customer = await session.get(Tenant, (sandbox_id, charge.customer_tenant_id))
+        assert customer is not None
+        tables = Base.metadata.tables
+        params = {"copies": copies, "sandbox": sandbox_id, "customer": customer.id}
+        tenant_columns = [c.name for c in tables["tenants"].columns]
+        await session.execute(
+            text(
+                _copy(
+                    "tenants",
+                    tenant_columns,
+                    {
+                        "id": _new_id("id"),
+                        "domain": "'c' || n || '-' || domain",
+                        "display_name": "display_name || ' ' || n",
+                    },
+                    "sandbox_id = :sandbox AND id = :customer",
+                )
+            ),
+            params,
+        )
+        await session.execute(
+            text(
+                _copy(
+                    "subscriptions",
+                    [c.name for c in tables["subscriptions"].columns],
+                    {"id": _new_id("id"), "customer_tenant_id": _new_id("customer_tenant_id")},
+                    "sandbox_id = :sandbox AND customer_tenant_id = :customer",
+                )
+            ),
+            params,
+        )
+        await session.execute(
+            text(
+                _copy(
+                    "charges",
+                    [c.name for c in tables["charges"].columns],
+                    {
+                        "id": _new_id("id"),
+                        "subscription_id": _new_id("subscription_id"),
+                        "customer_tenant_id": _new_id("customer_tenant_id"),
+                        "seq": "seq + n * 1000",
+                    },
+                    "sandbox_id = :sandbox AND customer_tenant_id = :customer",
+                )
+            ),
+            params,
+        )
+        await session.execute(
+            text("ANALYZE tenants; ANALYZE subscriptions; ANALYZE charges") if False else text("ANALYZE")
+        )
+        return charge.partner_tenant_id, customer.country
+
+
+async def bench(url: str, sandbox_text: str, customers: int) -> None:
+    db = Database(url)
+    sandbox_id = uuid.UUID(sandbox_text)
+    started = time.perf_counter()
+    partner_id, country = await _multiply(db, sandbox_id, customers - 1)
+    seeded = time.perf_counter() - started
+    async with db.transaction() as session:
+        subscriptions = len(
+            (await session.execute(select(Subscription.id).where(Subscription.sandbox_id == sandbox_id))).all()
+        )
+        first = (
+            await session.execute(select(Charge.occurred_at).where(Charge.sandbox_id == sandbox_id).limit(1))
+        ).scalar_one()
+    started = time.perf_counter()
+    async with db.transaction() as session:
+        sandbox = await session.get(Sandbox, sandbox_id)
+        assert sandbox is not None
+        ctx = await SandboxContext.enter(session, sandbox, SYSTEM)
+        period = billing_period(ctx, country, first)
+        issued = await issue_invoices(ctx, partner_tenant_id=partner_id, country=country, period=period)
+    run = time.perf_counter() - started
+    async with db.transaction() as session:
+        lines = len((await session.execute(select(InvoiceLine.id).where(InvoiceLine.sandbox_id == sandbox_id))).all())
+        totals = [
+            (i.number, i.total_charges, i.currency)
+            for i in (await session.execute(select(Invoice).where(Invoice.sandbox_id == sandbox_id))).scalars()
+        ]
+    await db.dispose()
+    print(
+        f"seeded {customers} customers with {subscriptions} subscriptions by SQL in {seeded:.1f} s; "
+        f"the billing run of {period.start}..{period.last_day} ({country}) issued {len(issued)} invoice(s), "
+        f"{lines} lines, {totals}, in {run:.2f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=10_000)
+    parser.add_argument("--subscriptions", type=int, default=5)
+    args = parser.parse_args()
+    given = os.environ.get("DATABASE_URL")
+    url, name = (given, "") if given else _fresh_database()
+    try:
+        command.upgrade(alembic_config(url), "head")
+        with tempfile.TemporaryDirectory() as folder:
+            sandbox = _seed_template(url, Path(folder), args.subscriptions)
+        asyncio.run(bench(url, sandbox, args.customers))
+    finally:
+        if name:
+            _drop(name)
+
+
+if __name__ == "__main__":
+    main()
