@@ -31,19 +31,22 @@ from app.kernel.requestcontext import JsonLogFormatter, RequestIdLogFilter, Requ
 from app.kernel.tokens import Keyring
 from app.programs import router as programs
 from app.providers import router as providers
-from app.sandboxes import fault_router
+from app.sandboxes import fault_router, inspection
 from app.sandboxes import router as sandboxes
 from app.sandboxes.loop import run_timer_loop
 from app.scenarios import router as scenarios
 from app.transfers import router as transfers
 from app.web import gdap as gdap_pages
 from app.web import router as web
+from app.web.docs import install_docs
 
 DESCRIPTION = """A simulator of Microsoft's CSP partner platform: Partner Center (`/v1`), Microsoft Graph's GDAP API
 (`/v1.0`), Entra ID's token endpoints, the customer's admin center (`/admin`), a distributor's marketplace
 (`/marketplace/v1`) and the simulator's own control surface (`/sim/v1`): sandboxes, clock, faults, scenarios.
 
 Errors name the rule of the rule ledger that refused a request in `rule`."""
+
+VERSION = "0.1.0"
 
 TAGS = [
     {"name": "identity", "description": "Entra ID: tokens and signing keys."},
@@ -133,7 +136,15 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
                 await loop
         await app.state.db.dispose()
 
-    app = FastAPI(title="cspsim", version="0.1.0", description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan)
+    app = FastAPI(
+        title="cspsim",
+        version=VERSION,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        docs_url=None,  # served offline by app.web.docs
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.db = Database(
         settings.effective_database_url,
@@ -177,7 +188,9 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
     for router in (
         health,
         sandboxes.open_router,
+        inspection.directory,
         sandboxes.router,
+        inspection.router,
         scenarios.router,
         programs.tenants,
         identity.control,
@@ -213,6 +226,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         identity.certificates,
     ):
         app.include_router(router)
+    install_docs(app)
     return app
 
 
