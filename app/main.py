@@ -38,6 +38,7 @@ from app.scenarios import router as scenarios
 from app.transfers import router as transfers
 from app.web import gdap as gdap_pages
 from app.web import router as web
+from app.web.console import install_console
 from app.web.docs import install_docs
 
 DESCRIPTION = """A simulator of Microsoft's CSP partner platform: Partner Center (`/v1`), Microsoft Graph's GDAP API
@@ -227,6 +228,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
     ):
         app.include_router(router)
     install_docs(app)
+    install_console(app)
     return app
 
 
