@@ -33,7 +33,8 @@ async def test_the_docs_and_console_load_nothing_from_elsewhere(world: World) ->
         for reference in page.text.split('src="')[1:] + page.text.split('href="')[1:]:
             target = reference.split('"', 1)[0]
             assert not target.startswith(("http:", "https:", "//")), f"{path} loads {target}"
-    for asset in ("/docs-assets/swagger-ui-bundle.js", "/docs-assets/redoc.standalone.js", "/console/assets/console.js"):
+    assets = ("/docs-assets/swagger-ui-bundle.js", "/docs-assets/redoc.standalone.js", "/console/assets/console.js")
+    for asset in assets:
         assert (await world.http.get(asset)).status_code == 200, asset
 
 
