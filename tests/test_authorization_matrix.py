@@ -219,6 +219,8 @@ async def build_victim(world: World) -> Victim:
         201,
     )
     p["transfer_id"] = victim.keep("transfer id", transfer["id"])
+    # The operator's record reads (the console's): the transfer, by its kind and id.
+    p["kind"], p["record_id"] = "transfers", transfer["id"]
 
     # The direct-bill partner's enrollment, a service request and a webhook validation event.
     enrollments = ok(await direct.get("/v1/enrollments"))["items"]
