@@ -6,8 +6,8 @@ Installed with cspsim (a `pytest11` entry point), so a consumer's test suite onl
     def test_a_partner_is_restricted_when_revenue_falls(sandbox):
         sandbox.advance(days=31)                            # the revenue review fires
         token = sandbox.portal_token("contoso")
-        r = sandbox.http.get("/v1/enrollments", headers={"Authorization": f"Bearer {token}"})
-        assert {"DirectBill": "Restricted"}.items() <= {e["program"]: e["status"] for e in r.json()["items"]}.items()
+        r = sandbox.http.get("/v1/profiles/partner", headers={"Authorization": f"Bearer {token}"})
+        assert {"program": "DirectBill", "status": "Restricted"} in r.json()["programs"]
 
 Fixtures:
 - `cspsim_url` (session): cspsim started in this process on a free loopback port (uvicorn in a thread, a SQLite
