@@ -93,8 +93,13 @@ async def diff(
     subscriptions, transfers, invoices, events), the rows `against` has and this sandbox lacks (`added`), the
     reverse (`removed`) and those both have that differ (`changed`, field by field). A fork keeps every id, so a
     fork and its origin match row by row. The other sandbox's admin key goes in `CSPSIM-Against-Key` (401
-    without it)."""
-    other = await operator_context(ctx.session, sandbox_id=against, admin_key=against_key)
+    without it), unless `against` is this sandbox."""
+    # The caller's key already opens this sandbox: a diff with itself (zero changes) needs no second key.
+    other = (
+        ctx
+        if against == ctx.sandbox_id
+        else await operator_context(ctx.session, sandbox_id=against, admin_key=against_key)
+    )
     found = await diff_sandboxes(ctx, other)
     return SandboxDiff(
         sandbox_id=ctx.sandbox_id,

@@ -80,6 +80,8 @@ async def test_the_diff_needs_the_other_sandboxs_key(world: World) -> None:
     copy = await fork(world)
     assert (await diff(world, copy)).status_code == 401
     assert (await diff(world, copy, world.sandbox["adminKey"])).status_code == 401
+    itself = await diff(world, {"id": world.id})
+    assert (itself.status_code, itself.json()["totalChanges"]) == (200, 0)
     stranger = await World.create(world.http)
     assert (await diff(world, {"id": stranger.id}, copy["adminKey"])).status_code == 401
 

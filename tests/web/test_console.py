@@ -76,7 +76,7 @@ async def test_the_api_reference_renders_offline_in_chromium(database: str, tmp_
                 # ReDoc draws the whole document at once (a minute on a busy machine): that its script runs from
                 # here is what this test proves; what it draws is ReDoc's business.
                 await page.goto(f"{base}/redoc")
-                await page.wait_for_function("typeof window.Redoc === 'object'", timeout=30_000)
+                await page.wait_for_function("typeof window.Redoc === 'object'", timeout=90_000)
             finally:
                 await browser.close()
     assert elsewhere == []
