@@ -1,9 +1,9 @@
 """The `cspsim` command.
 
 `serve` (after migrating; `--demo` builds a demo world first), `migrate`, `openapi`; and the control commands, which
-talk to a running service over HTTP as any script would: `sandbox create|delete|fork`, `clock advance`, `scenario
-load FILE`, `seed`. They take `--url`, `--sandbox` and `--key` (or CSPSIM_URL, CSPSIM_SANDBOX, CSPSIM_ADMIN_KEY),
-print for a person, and print the service's JSON with `--json`.
+talk to a running service over HTTP as any script would: `sandbox create|list|delete|fork|diff`, `clock advance`,
+`scenario load FILE`, `seed`. They take `--url`, `--sandbox` and `--key` (or CSPSIM_URL, CSPSIM_SANDBOX,
+CSPSIM_ADMIN_KEY), print for a person, and print the service's JSON with `--json`.
 """
 
 import argparse
@@ -145,6 +145,7 @@ class Control:
 
     def __init__(self, args: argparse.Namespace, *, sandbox_needed: bool = True) -> None:
         self.url = args.url.rstrip("/")
+        self.url_from = _url_source(args.url)
         self.sandbox = args.sandbox
         self.key = args.key
         if sandbox_needed and not (self.sandbox and self.key):
@@ -167,7 +168,10 @@ class Control:
         try:
             response = self.http.request(method, url, headers=headers, **kw)
         except httpx.TransportError as exc:
-            fail(f"cannot reach cspsim at {self.url} ({exc}); is `cspsim serve` running? (--url, CSPSIM_URL)")
+            fail(
+                f"cannot reach cspsim at {self.url} ({self.url_from}): {exc}. Is `cspsim serve` running there? "
+                "Name another with --url or CSPSIM_URL."
+            )
         if response.is_error:
             try:
                 body = response.json()
@@ -176,6 +180,13 @@ class Control:
                 detail = response.text
             fail(f"{method} {url} answered {response.status_code}: {detail}")
         return response.json() if response.content else None
+
+
+def _url_source(url: str) -> str:
+    """Where the URL came from, for the message that says nothing answered there."""
+    if url != os.environ.get("CSPSIM_URL", DEFAULT_URL):
+        return "from --url"
+    return "from CSPSIM_URL" if "CSPSIM_URL" in os.environ else "the default; set CSPSIM_URL or --url"
 
 
 def _print(args: argparse.Namespace, answer: Any, text: str) -> None:
@@ -220,7 +231,56 @@ def sandbox_fork(args: argparse.Namespace) -> None:
         lines.append(_exports(answer, control.url))
         for old, app in answer["apps"].items():
             lines.append(f"  app {old} is now client id {app['clientId']}  secret {app['clientSecret']}")
+        for old, new in answer["invitationCodes"].items():
+            lines.append(f"  invitation link {old} is now {control.url}/admin/invitations/{new}")
         _print(args, answer, "\n".join(lines))
+
+
+def sandbox_list(args: argparse.Namespace) -> None:
+    with Control(args, sandbox_needed=False) as control:
+        items: list[dict[str, Any]] = []
+        answer = control.call("GET", "/sim/v1/sandboxes", params={"size": 500})
+        while True:
+            items += answer["items"]
+            following = answer["links"].get("next")
+            if not following:
+                break
+            token = {h["key"]: h["value"] for h in following["headers"]}
+            answer = control.call("GET", following["uri"], headers=token)
+        lines = [f"{len(items)} sandbox(es) at {control.url}:"]
+        lines += [f"  {s['id']}  {s['createdAt']}  {s['name']}" for s in items]
+        _print(args, {"totalCount": len(items), "items": items}, "\n".join(lines))
+
+
+# What names a record in one line of the diff, in the order tried.
+SUMMARY_FIELDS = ("displayName", "name", "offerName", "status", "kind", "program", "domain")
+
+
+def _summary(record: dict[str, Any]) -> str:
+    return ", ".join(f"{f} {record[f]}" for f in SUMMARY_FIELDS if record.get(f) not in (None, ""))
+
+
+def _diff_text(answer: dict[str, Any]) -> str:
+    head = f"{answer['totalChanges']} change(s) from sandbox {answer['sandboxId']} to {answer['against']}."
+    lines = [head]
+    for kind, found in answer["kinds"].items():
+        lines.append(f"{kind}:")
+        lines += [f"  + {r['id']}  {_summary(r)}" for r in found["added"]]
+        lines += [f"  - {r['id']}  {_summary(r)}" for r in found["removed"]]
+        for change in found["changed"]:
+            fields = "; ".join(f"{n}: {c['from']} -> {c['to']}" for n, c in change["changes"].items())
+            lines.append(f"  ~ {change['id']}  {fields}")
+    return "\n".join(lines)
+
+
+def sandbox_diff(args: argparse.Namespace) -> None:
+    if not args.against_key:
+        fail("name the other sandbox's admin key: --against-key or CSPSIM_AGAINST_KEY")
+    with Control(args) as control:
+        answer = control.call(
+            "GET", "diff", params={"against": args.against}, headers={"CSPSIM-Against-Key": args.against_key}
+        )
+        _print(args, answer, _diff_text(answer))
 
 
 def clock_advance(args: argparse.Namespace) -> None:
@@ -331,7 +391,7 @@ def _control_options(command: argparse.ArgumentParser) -> None:
 
 
 def _control_commands(commands: Any) -> None:
-    sandbox = commands.add_parser("sandbox", help="create, fork or delete a sandbox").add_subparsers(
+    sandbox = commands.add_parser("sandbox", help="create, list, fork, diff or delete sandboxes").add_subparsers(
         dest="action", required=True
     )
     create = sandbox.add_parser("create", help="a new sandbox; prints its id and admin key")
@@ -344,6 +404,14 @@ def _control_commands(commands: Any) -> None:
     fork = sandbox.add_parser("fork", help="copy the sandbox into a new one (same ids, new credentials)")
     fork.add_argument("--name", default=None)
     fork.set_defaults(run=sandbox_fork)
+    listing = sandbox.add_parser("list", help="the sandboxes the service holds (ids and names; keys are never shown)")
+    listing.set_defaults(run=sandbox_list)
+    diff = sandbox.add_parser("diff", help="what differs between the sandbox and another (a fork and its origin)")
+    diff.add_argument("--against", required=True, help="the other sandbox's id")
+    diff.add_argument(
+        "--against-key", default=os.environ.get("CSPSIM_AGAINST_KEY"), help="the other sandbox's admin key"
+    )
+    diff.set_defaults(run=sandbox_diff)
     clock = commands.add_parser("clock", help="move the sandbox clock").add_subparsers(dest="action", required=True)
     advance = clock.add_parser("advance", help="move the clock forward, firing the timers that fall due")
     moves = advance.add_mutually_exclusive_group(required=True)
@@ -364,7 +432,7 @@ def _control_commands(commands: Any) -> None:
     seeding.add_argument("--subscriptions", type=_positive, default=0, help="per customer")
     seeding.add_argument("--batch", type=int, default=1000, help="customers per request (one transaction each)")
     seeding.set_defaults(run=seed)
-    for command in (create, delete, fork, advance, load, seeding):
+    for command in (create, listing, delete, fork, diff, advance, load, seeding):
         _control_options(command)
 
 

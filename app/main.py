@@ -36,19 +36,23 @@ from app.marketplace import pages as marketplace_pages
 from app.marketplace import router as marketplace
 from app.programs import router as programs
 from app.providers import router as providers
-from app.sandboxes import fault_router
+from app.sandboxes import fault_router, inspection
 from app.sandboxes import router as sandboxes
 from app.sandboxes.loop import run_timer_loop
 from app.scenarios import router as scenarios
 from app.transfers import router as transfers
 from app.web import gdap as gdap_pages
 from app.web import router as web
+from app.web.console import install_console
+from app.web.docs import install_docs
 
 DESCRIPTION = """A simulator of Microsoft's CSP partner platform: Partner Center (`/v1`), Microsoft Graph's GDAP API
 (`/v1.0`), Entra ID's token endpoints, the customer's admin center (`/admin`), a distributor's marketplace
 (`/marketplace/v1`) and the simulator's own control surface (`/sim/v1`): sandboxes, clock, faults, scenarios.
 
 Errors name the rule of the rule ledger that refused a request in `rule`."""
+
+VERSION = "0.1.0"
 
 TAGS = [
     {"name": "identity", "description": "Entra ID: tokens and signing keys."},
@@ -139,7 +143,15 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
                 await loop
         await app.state.db.dispose()
 
-    app = FastAPI(title="cspsim", version="0.1.0", description=DESCRIPTION, openapi_tags=TAGS, lifespan=lifespan)
+    app = FastAPI(
+        title="cspsim",
+        version=VERSION,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        docs_url=None,  # served offline by app.web.docs
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.db = Database(
         settings.effective_database_url,
@@ -183,7 +195,9 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
     for router in (
         health,
         sandboxes.open_router,
+        inspection.directory,
         sandboxes.router,
+        inspection.router,
         scenarios.router,
         programs.tenants,
         identity.control,
@@ -227,6 +241,8 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         marketplace_pages.router,
     ):
         app.include_router(router)
+    install_docs(app)
+    install_console(app)
     return app
 
 

@@ -245,6 +245,9 @@ async def build_victim(world: World) -> Victim:
         201,
     )
     p["transfer_id"] = victim.keep("transfer id", transfer["id"])
+    # The operator's record reads (the console's): the transfer, by its kind and id.
+    p["kind"], p["record_id"] = "transfers", transfer["id"]
+    victim.queries[f"{CONTROL_PREFIX}/diff"] = f"against={world.id}"  # with itself: its own key is enough
 
     # The direct-bill partner's enrollment, a service request and a webhook validation event.
     enrollments = ok(await direct.get("/v1/enrollments"))["items"]

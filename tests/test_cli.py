@@ -135,4 +135,50 @@ def test_the_commands_say_what_is_missing(live: str, capsys: pytest.CaptureFixtu
     nobody = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(SystemExit):
         cspsim(capsys, "sandbox", "create", "--url", nobody)
-    assert "is `cspsim serve` running?" in capsys.readouterr().err
+    assert "Is `cspsim serve` running there?" in capsys.readouterr().err
+
+
+def test_list_fork_codes_and_diff(live: str, capsys: pytest.CaptureFixture[str]) -> None:
+    out, _ = cspsim(capsys, "sandbox", "create", "--url", live, "--name", "listed one", "--json")
+    origin = json.loads(out)
+    target = ["--url", live, "--sandbox", origin["id"], "--key", origin["adminKey"]]
+    out, _ = cspsim(capsys, "sandbox", "list", "--url", live)
+    assert re.search(rf"{origin['id']}\s+\S+\s+listed one", out), out
+    assert origin["adminKey"] not in out
+    cspsim(capsys, "scenario", "load", str(SCENARIOS / "distributor.yaml"), *target)  # one invitation waits
+    out, _ = cspsim(capsys, "sandbox", "fork", *target)
+    assert re.search(rf"invitation link \S+ is now {live}/admin/invitations/\S+", out), out
+    forked = re.search(r"CSPSIM_SANDBOX=(\S+) CSPSIM_ADMIN_KEY=(\S+)", out)
+    assert forked is not None, out
+    with httpx.Client(base_url=live, headers={"Authorization": f"Bearer {forked[2]}"}) as http:
+        added = http.post(
+            f"/sim/v1/sandboxes/{forked[1]}/tenants",
+            json={
+                "kind": "customer",
+                "displayName": "Only In Fork",
+                "domain": "onlyinfork.onmicrosoft.com",
+                "country": "US",
+            },
+        )
+        assert added.status_code == 201, added.text
+    out, _ = cspsim(capsys, "sandbox", "diff", *target, "--against", forked[1], "--against-key", forked[2])
+    assert out.startswith(f"1 change(s) from sandbox {origin['id']} to {forked[1]}."), out
+    assert f"  + {added.json()['id']}  displayName Only In Fork" in out
+    with pytest.raises(SystemExit):
+        cspsim(capsys, "sandbox", "diff", *target, "--against", forked[1])
+    assert "--against-key" in capsys.readouterr().err
+
+
+def test_an_unreachable_service_names_the_url_and_where_it_came_from(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nobody = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("CSPSIM_URL", nobody)
+    with pytest.raises(SystemExit):
+        cspsim(capsys, "sandbox", "list")
+    err = capsys.readouterr().err
+    assert f"cannot reach cspsim at {nobody} (from CSPSIM_URL)" in err
+    monkeypatch.delenv("CSPSIM_URL")
+    with pytest.raises(SystemExit):
+        cspsim(capsys, "sandbox", "list")
+    assert "http://127.0.0.1:8000 (the default; set CSPSIM_URL or --url)" in capsys.readouterr().err

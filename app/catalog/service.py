@@ -80,7 +80,7 @@ def resolve(
     term = offer.term(term_duration) or (offer.terms[0] if term_duration is None and len(offer.terms) == 1 else None)
     if term is None:
         offered = ", ".join(t.duration or "none" for t in offer.terms)
-        raise BadRequest(f"{offer.title} is sold with the terms {offered}, not {term_duration}.")
+        raise BadRequest(f"{offer.title} is sold with the terms {offered}, not {term_duration or 'no termDuration'}.")
     cycle = (billing_cycle or term.billing_cycles[0]).lower()
     if cycle not in term.billing_cycles:
         raise BadRequest(

@@ -2,10 +2,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, EmailStr, Field, field_validator
+from pydantic import AwareDatetime, EmailStr, Field, computed_field, field_validator
 
 from app.identity.schemas import Country
-from app.kernel.pagination import ResourceAttributes
+from app.kernel.pagination import Links, ResourceAttributes
 from app.models import RelationshipKind, RelationshipOrigin
 from app.wire import Request, Schema
 
@@ -198,7 +198,16 @@ class AdminPartner(Schema):
 
 
 class AdminPartnerList(Schema):
+    """Partner Center's collection envelope (the whole list: the admin center does not page it)."""
+
     items: list[AdminPartner]
+    links: Links = Field(default_factory=Links)
+    attributes: ResourceAttributes = ResourceAttributes(object_type="Collection")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total_count(self) -> int:
+        return len(self.items)
 
 
 class AdminInvitationOut(Schema):

@@ -5,8 +5,9 @@ import uuid
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
+from app.kernel.pagination import Links, ResourceAttributes
 from app.models import AccessAssignmentStatus, GdapRelationshipStatus, GdapRequestAction, GdapRequestStatus
 from app.wire import Request, Schema
 
@@ -198,7 +199,16 @@ class AdminRelationship(Schema):
 
 
 class AdminRelationshipList(Schema):
+    """Partner Center's collection envelope (the whole list: the admin center does not page it)."""
+
     items: list[AdminRelationship]
+    links: Links = Field(default_factory=Links)
+    attributes: ResourceAttributes = ResourceAttributes(object_type="Collection")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def total_count(self) -> int:
+        return len(self.items)
 
 
 # --- the control surface: security groups ---------------------------------------------------------------------------

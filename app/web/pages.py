@@ -59,6 +59,11 @@ _templates = Environment(
 )
 
 
+def template(name: str) -> Any:
+    """A template of `templates/` (autoescaped), for pages that bring their own headers."""
+    return _templates.get_template(name)
+
+
 def render(template: str, *, status_code: int = 200, **values: Any) -> HTMLResponse:
     """A page from `templates/`, every value escaped, with the security headers."""
     html = _templates.get_template(template).render(style=Markup(STYLE), **values)
