@@ -2,12 +2,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, EmailStr, Field, field_validator
+from pydantic import EmailStr, Field, field_validator
 
 from app.identity.schemas import Country
 from app.kernel.pagination import ResourceAttributes
 from app.models import RelationshipKind, RelationshipOrigin
-from app.wire import Request, Schema
+from app.wire import Request, Schema, UtcDateTime
 
 
 class DefaultAddressIn(Request):
@@ -121,7 +121,7 @@ class ExtensionCreate(Request):
     indirect_provider_id: uuid.UUID
     customer_consent_recorded: bool = Field(description="The customer was informed and consented (REL-6 d).")
     consented_by: ConsentContactIn | None = Field(None, description="Who at the customer consented, when known.")
-    date_consented: AwareDatetime | None = Field(None, description="When the customer consented; now if left out.")
+    date_consented: UtcDateTime | None = Field(None, description="When the customer consented; now if left out.")
 
 
 class ConsentContact(Schema):
@@ -165,7 +165,9 @@ class ContactIn(Request):
 class CustomerAgreementCreate(Request):
     primary_contact: ContactIn
     template_id: str
-    date_agreed: AwareDatetime
+    date_agreed: UtcDateTime = Field(
+        description="When the customer accepted: UTC; a zone-less date-time or a bare date is read as UTC."
+    )
     type: str = Field(examples=["MicrosoftCustomerAgreement"])
 
 
