@@ -15,6 +15,7 @@ from app.catalog import router as catalog
 from app.commerce import router as commerce
 from app.config import Settings
 from app.customer_users import router as customer_users
+from app.customers import account_router as customer_accounts
 from app.customers import router as customers
 from app.devices import router as devices
 from app.events import router as events
@@ -193,6 +194,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         programs.router,
         providers.router,
         customers.router,
+        customer_accounts.router,
         customer_users.router,
         customer_users.directory,
         catalog.router,
