@@ -30,6 +30,7 @@ from app.kernel.errors import UnexpectedErrorMiddleware, document_errors, instal
 from app.kernel.idempotency import EXCEPTION_HANDLERS
 from app.kernel.requestcontext import JsonLogFormatter, RequestIdLogFilter, RequestIdMiddleware
 from app.kernel.tokens import Keyring
+from app.programs import profile_router as partner_profiles
 from app.programs import router as programs
 from app.providers import router as providers
 from app.sandboxes import fault_router
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         devices.control,
         gdap.control,
         programs.router,
+        partner_profiles.router,
         providers.router,
         customers.router,
         customer_accounts.router,
