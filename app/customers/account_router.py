@@ -4,7 +4,7 @@ license analytics), domain availability, address validation and each country's v
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Header, Path, Query, Request, Response, status
+from fastapi import Depends, Header, Path, Query, Request, Response, status
 
 from app.customer_users import analytics
 from app.customers import addresses, profiles
@@ -24,11 +24,14 @@ from app.customers.account_schemas import (
     SelfLink,
 )
 from app.kernel.errors import NotFound
-from app.kernel.pagination import Collection, Link, Page, collection
+from app.kernel.pagination import Collection, Link, Page, PageRequest, collection, page_request
 from app.kernel.pipeline import PARTNER_CENTER_API, PartnerCaller
 from app.models import CustomerQualification
+from app.programs import support
+from app.programs.schemas import ServiceRequestOut
 
 router = PARTNER_CENTER_API.router(tags=["partner center: customer accounts"])
+Pages = Annotated[PageRequest, Depends(page_request)]
 
 
 @router.delete(
@@ -173,6 +176,17 @@ async def license_usage(ctx: PartnerCaller, request: Request, customer_id: uuid.
         for u in await analytics.license_usage(ctx, customer_id=customer_id)
     ]
     return collection(request, Page(items=items, total=len(items), next_token=None), items)
+
+
+@router.get(
+    "/customers/{customer_id}/servicerequests",
+    response_model=Collection[ServiceRequestOut],
+    summary="A customer's service requests",
+)
+async def customer_service_requests(ctx: PartnerCaller, request: Request, customer_id: uuid.UUID, page: Pages) -> Any:
+    """The service requests you opened about this customer (`customerId` in POST /v1/servicerequests)."""
+    found = await support.list_customer_service_requests(ctx, page, customer_id=customer_id)
+    return collection(request, found, [ServiceRequestOut.model_validate(r) for r in found.items])
 
 
 @router.head(
