@@ -12,17 +12,14 @@ from app.customers.account_schemas import (
     AddressIn,
     AddressOut,
     AddressValidationOut,
-    BillingAddressOut,
     CountryValidationRulesOut,
-    CustomerBillingProfileOut,
     CustomerBillingProfileUpdate,
     CustomerCompanyProfileOut,
     CustomerLicensesUsageOut,
     CustomerQualificationIn,
     CustomerQualificationOut,
-    EtagAttributes,
-    SelfLink,
 )
+from app.customers.schemas import BillingAddressOut, CustomerBillingProfileOut, SelfLink, billing_profile_out
 from app.kernel.errors import NotFound
 from app.kernel.pagination import Collection, Link, Page, PageRequest, collection, page_request
 from app.kernel.pipeline import PARTNER_CENTER_API, PartnerCaller
@@ -47,25 +44,10 @@ async def delete_customer(ctx: PartnerCaller, customer_id: uuid.UUID) -> Respons
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-def _billing_out(request: Request, customer_id: uuid.UUID, profile: profiles.BillingProfile) -> Any:
-    document = profile.document
-    address = document.get("defaultAddress") or {}
-    out = CustomerBillingProfileOut(
-        id=str(profile.relationship.id),
-        first_name=document.get("firstName") or address.get("firstName"),
-        last_name=document.get("lastName") or address.get("lastName"),
-        email=document.get("email"),
-        culture=document.get("culture") or "en-US",
-        language=document.get("language") or "en",
-        company_name=document.get("companyName") or "",
-        default_address=BillingAddressOut.model_validate(address),
-        links=SelfLink(self=Link(uri=f"/v1/customers/{customer_id}/profiles/billing")),
-        attributes=EtagAttributes(etag=profile.etag, object_type="CustomerBillingProfile"),
-    )
+def _billing_out(customer_id: uuid.UUID, profile: profiles.BillingProfile) -> Response:
+    out = billing_profile_out(customer_id, profile.relationship.id, profile.document, profile.etag)
     return Response(
-        out.model_dump_json(by_alias=True),
-        media_type="application/json",
-        headers={"ETag": f'"{profile.etag}"'},
+        out.model_dump_json(by_alias=True), media_type="application/json", headers={"ETag": f'"{profile.etag}"'}
     )
 
 
@@ -76,7 +58,7 @@ def _billing_out(request: Request, customer_id: uuid.UUID, profile: profiles.Bil
 )
 async def read_billing_profile(ctx: PartnerCaller, request: Request, customer_id: uuid.UUID) -> Any:
     """Your bill-to for the customer, with its `attributes.etag` (also the `ETag` header) to send back in If-Match."""
-    return _billing_out(request, customer_id, await profiles.billing_profile(ctx, customer_id))
+    return _billing_out(customer_id, await profiles.billing_profile(ctx, customer_id))
 
 
 @router.put(
@@ -98,7 +80,7 @@ async def update_billing_profile(
     document = {key: value for key, value in document.items() if value is not None}
     etag = if_match or (body.attributes.etag if body.attributes else None)
     updated = await profiles.update_billing_profile(ctx, customer_id=customer_id, document=document, if_match=etag)
-    return _billing_out(request, customer_id, updated)
+    return _billing_out(customer_id, updated)
 
 
 @router.get(

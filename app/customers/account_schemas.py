@@ -7,15 +7,14 @@ from typing import Any
 
 from pydantic import EmailStr, Field
 
-from app.customers.schemas import DefaultAddressIn
-from app.kernel.pagination import Link, ResourceAttributes
+from app.customers.schemas import (
+    BillingAddressOut,
+    DefaultAddressIn,
+    SelfLink,
+)
+from app.kernel.pagination import ResourceAttributes
 from app.models import Qualification, VettingStatus
 from app.wire import Request, Schema
-
-
-class EtagAttributes(Schema):
-    etag: str
-    object_type: str
 
 
 class AttributesIn(Request):
@@ -23,35 +22,6 @@ class AttributesIn(Request):
 
     etag: str | None = None
     object_type: str | None = None
-
-
-class SelfLink(Schema):
-    self_: Link = Field(alias="self")
-
-
-class BillingAddressOut(Schema):
-    first_name: str | None = None
-    last_name: str | None = None
-    address_line1: str | None = None
-    address_line2: str | None = None
-    city: str | None = None
-    state: str | None = None
-    postal_code: str | None = None
-    country: str
-    phone_number: str | None = None
-
-
-class CustomerBillingProfileOut(Schema):
-    id: str
-    first_name: str | None
-    last_name: str | None
-    email: str | None
-    culture: str
-    language: str
-    company_name: str
-    default_address: BillingAddressOut
-    links: SelfLink
-    attributes: EtagAttributes
 
 
 class CustomerBillingProfileUpdate(Request):

@@ -5,7 +5,7 @@ from typing import Any
 from pydantic import EmailStr, Field, field_validator
 
 from app.identity.schemas import Country
-from app.kernel.pagination import ResourceAttributes
+from app.kernel.pagination import Link, ResourceAttributes
 from app.models import RelationshipKind, RelationshipOrigin
 from app.wire import Request, Schema, UtcDateTime
 
@@ -17,6 +17,8 @@ class DefaultAddressIn(Request):
     address_line2: str | None = Field(None, max_length=256)
     city: str = Field(min_length=1, max_length=128)
     state: str | None = Field(None, max_length=128)
+    # Partner Center's own example sends `"Region": null`; a region names what `state` does where it is used.
+    region: str | None = Field(None, max_length=128)
     postal_code: str = Field(min_length=1, max_length=32)
     country: Country
     phone_number: str | None = Field(None, max_length=40)
@@ -55,10 +57,65 @@ class CustomerCreate(Request):
     )
 
 
+class EtagAttributes(Schema):
+    etag: str
+    object_type: str
+
+
+class SelfLink(Schema):
+    self_: Link = Field(alias="self")
+
+
+class BillingAddressOut(Schema):
+    first_name: str | None = None
+    last_name: str | None = None
+    address_line1: str | None = None
+    address_line2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str
+    phone_number: str | None = None
+
+
+class CustomerBillingProfileOut(Schema):
+    id: str
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    culture: str
+    language: str
+    company_name: str
+    default_address: BillingAddressOut
+    links: SelfLink
+    attributes: EtagAttributes
+
+
+def billing_profile_out(
+    customer_id: uuid.UUID, profile_id: uuid.UUID, document: dict[str, Any], etag: str
+) -> CustomerBillingProfileOut:
+    """A partner's bill-to for a customer, in Partner Center's `CustomerBillingProfile` shape."""
+    address = document.get("defaultAddress") or {}
+    return CustomerBillingProfileOut(
+        id=str(profile_id),
+        first_name=document.get("firstName") or address.get("firstName"),
+        last_name=document.get("lastName") or address.get("lastName"),
+        email=document.get("email"),
+        culture=document.get("culture") or "en-US",
+        language=document.get("language") or "en",
+        company_name=document.get("companyName") or "",
+        default_address=BillingAddressOut.model_validate(address),
+        links=SelfLink(self=Link(uri=f"/v1/customers/{customer_id}/profiles/billing")),
+        attributes=EtagAttributes(etag=etag, object_type="CustomerBillingProfile"),
+    )
+
+
 class CompanyProfile(Schema):
     tenant_id: uuid.UUID
     domain: str
     company_name: str
+    links: SelfLink | None = None
+    attributes: ResourceAttributes = ResourceAttributes(object_type="CustomerCompanyProfile")
 
 
 class PartnerRelationshipOut(Schema):
@@ -77,13 +134,14 @@ class CustomerOut(Schema):
     id: uuid.UUID
     commerce_id: uuid.UUID
     company_profile: CompanyProfile
-    billing_profile: dict[str, Any] | None = Field(description="This partner's bill-to information.")
+    billing_profile: CustomerBillingProfileOut | None = Field(description="This partner's bill-to information.")
     relationship_to_partner: str = "reseller"
     partner_relationships: list[PartnerRelationshipOut] = Field(description="How the caller holds the customer.")
     allowed_operations: list[str] = Field(description="What the caller may do for this customer (REL-4).")
     mca_accepted: bool = Field(description="Whether the MCA holds for the caller (AGR-1, AGR-2).")
     associated_partner_id: uuid.UUID | None = None
     user_credentials: UserCredentials | None = None
+    links: SelfLink | None = None
     attributes: ResourceAttributes = ResourceAttributes(object_type="Customer")
 
 
@@ -184,6 +242,7 @@ class CustomerAgreementOut(Schema):
     template_id: str
     date_agreed: datetime
     type: str
+    agreement_link: str = "https://aka.ms/customeragreement"
     channel: str
     user_id: uuid.UUID | None = Field(description="Who recorded it.")
     recorded_by: str

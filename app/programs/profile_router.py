@@ -28,6 +28,13 @@ from app.wire import Schema
 router = PARTNER_CENTER_API.router(tags=["partner center: partner profiles"])
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=200)]
 
+# Partner Center spells a profile's type in snake case (`legal_business_profile`), its objectType in Pascal case.
+PROFILE_TYPES = {
+    ProfileSection.LEGAL_BUSINESS: "legal_business_profile",
+    ProfileSection.ORGANIZATION: "organization_profile",
+    ProfileSection.BILLING: "billing_profile",
+    ProfileSection.SUPPORT: "support_profile",
+}
 PATHS = {
     ProfileSection.LEGAL_BUSINESS: "legalbusiness",
     ProfileSection.ORGANIZATION: "organization",
@@ -41,7 +48,7 @@ def _out(model: type[Schema], found: profiles.Section, response: Response) -> An
     return model.model_validate(
         found.document
         | {
-            "profileType": found.section.value,
+            "profileType": PROFILE_TYPES[found.section],
             "links": {"self": Link(uri=f"/v1/profiles/{PATHS[found.section]}")},
             "attributes": {"etag": found.etag, "objectType": found.section.value},
         }

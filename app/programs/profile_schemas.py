@@ -75,7 +75,7 @@ class ProfileIn(Request):
 class MpnProfileOut(Schema):
     partner_name: str
     mpn_id: str
-    profile_type: str = "MpnProfile"
+    profile_type: str = "mpn_profile"
     links: SelfLink
     attributes: ProfileAttributes = ProfileAttributes(object_type="MpnProfile")
 
@@ -87,7 +87,7 @@ class LegalBusinessProfileOut(Schema):
     company_name: str
     primary_contact: ContactOut
     vetting_status: str = "Approved"
-    profile_type: str = "LegalBusinessProfile"
+    profile_type: str = "legal_business_profile"
     links: SelfLink
     attributes: ProfileAttributes
 
@@ -110,7 +110,7 @@ class OrganizationProfileOut(Schema):
     email: str | None = None
     language: str
     culture: str
-    profile_type: str = "OrganizationProfile"
+    profile_type: str = "organization_profile"
     links: SelfLink
     attributes: ProfileAttributes
 
@@ -132,7 +132,7 @@ class BillingProfileOut(Schema):
     purchase_order_number: str | None = None
     tax_id: str | None = None
     billing_currency: str | None = None
-    profile_type: str = "BillingProfile"
+    profile_type: str = "billing_profile"
     links: SelfLink
     attributes: ProfileAttributes
 
@@ -150,7 +150,7 @@ class SupportProfileOut(Schema):
     telephone: str | None = None
     website: str | None = None
     display_name: str | None = None
-    profile_type: str = "SupportProfile"
+    profile_type: str = "support_profile"
     links: SelfLink
     attributes: ProfileAttributes
 

@@ -17,7 +17,7 @@ async def test_the_mpn_profile_names_the_partner_and_verifies_another(world: Wor
     mine = r.json()
     assert mine["mpnId"] == direct.tenant["partnerId"]
     assert mine["partnerName"] == direct.tenant["displayName"]
-    assert mine["profileType"] == "MpnProfile"
+    assert mine["profileType"] == "mpn_profile"
     assert mine["attributes"]["objectType"] == "MpnProfile"
     r = await direct.get("/v1/profiles/mpn", token=token, params={"mpnId": other.tenant["partnerId"]})
     assert r.json()["partnerName"] == other.tenant["displayName"]
@@ -80,7 +80,8 @@ async def test_each_profile_reads_and_updates_with_its_etag(
     r = await partner.get(url, token=portal)
     assert r.status_code == 200, r.text
     before = r.json()
-    assert before["attributes"]["objectType"] == before["profileType"]
+    assert before["profileType"] == f"{path.replace('legalbusiness', 'legal_business')}_profile"
+    assert before["attributes"]["objectType"].endswith("Profile")
     etag = before["attributes"]["etag"]
     assert r.headers["ETag"].strip('"') == etag
     r = await world.http.put(url, headers={**bearer(portal), "If-Match": etag}, json=body)
