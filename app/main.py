@@ -14,6 +14,7 @@ from app.billing import router as billing
 from app.catalog import router as catalog
 from app.commerce import router as commerce
 from app.config import Settings
+from app.customer_users import analytics_router as license_analytics
 from app.customer_users import router as customer_users
 from app.customers import account_router as customer_accounts
 from app.customers import router as customers
@@ -198,6 +199,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         customers.router,
         customer_accounts.router,
         customer_users.router,
+        license_analytics.router,
         customer_users.directory,
         catalog.router,
         catalog.v1,

@@ -1,12 +1,11 @@
 """Partner Center: a customer's account (delete in the sandbox, billing and company profiles, qualifications,
-license analytics), domain availability, address validation and each country's validation rules."""
+service requests), domain availability, address validation and each country's validation rules."""
 
 import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query, Request, Response, status
 
-from app.customer_users import analytics
 from app.customers import addresses, profiles
 from app.customers.account_schemas import (
     AddressIn,
@@ -15,13 +14,12 @@ from app.customers.account_schemas import (
     CountryValidationRulesOut,
     CustomerBillingProfileUpdate,
     CustomerCompanyProfileOut,
-    CustomerLicensesUsageOut,
     CustomerQualificationIn,
     CustomerQualificationOut,
 )
 from app.customers.schemas import BillingAddressOut, CustomerBillingProfileOut, SelfLink, billing_profile_out
 from app.kernel.errors import NotFound
-from app.kernel.pagination import Collection, Link, Page, PageRequest, collection, page_request
+from app.kernel.pagination import Collection, Link, PageRequest, collection, page_request
 from app.kernel.pipeline import PARTNER_CENTER_API, PartnerCaller
 from app.models import CustomerQualification
 from app.programs import support
@@ -137,27 +135,6 @@ async def add_qualification(
             ctx, customer_id=customer_id, qualification=body.qualification, validation_code=code
         )
     )
-
-
-@router.get(
-    "/customers/{customer_id}/analytics/licenses/usage",
-    response_model=Collection[CustomerLicensesUsageOut],
-    summary="A customer's license usage",
-)
-async def license_usage(ctx: PartnerCaller, request: Request, customer_id: uuid.UUID) -> Any:
-    """Per licence product: the seats the customer's subscriptions hold (`licensesQualified`) and those assigned to
-    its users (`licensesActive`)."""
-    items = [
-        CustomerLicensesUsageOut(
-            product_id=str(u.product_id),
-            product_name=u.product_name,
-            licenses_qualified=u.licenses_qualified,
-            licenses_active=u.licenses_active,
-            processed_date_time=u.processed_at,
-        )
-        for u in await analytics.license_usage(ctx, customer_id=customer_id)
-    ]
-    return collection(request, Page(items=items, total=len(items), next_token=None), items)
 
 
 @router.get(

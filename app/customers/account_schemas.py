@@ -115,17 +115,3 @@ class CountryValidationRulesOut(Schema):
     phone_number_regex: str
     country_calling_codes_list: list[str]
     attributes: ResourceAttributes = ResourceAttributes(object_type="CountryValidationRules")
-
-
-class CustomerLicensesUsageOut(Schema):
-    """Partner Center's `CustomerLicensesUsageInsights`."""
-
-    product_id: str
-    product_name: str
-    service_code: str = "O365"
-    service_name: str = "Office 365"
-    channel: str = "reseller"
-    licenses_active: int
-    licenses_qualified: int
-    processed_date_time: datetime
-    attributes: ResourceAttributes = ResourceAttributes(object_type="CustomerLicensesUsageInsights")
