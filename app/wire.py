@@ -8,6 +8,8 @@ still matches no field is refused, so a typo never passes silently.
 """
 
 import functools
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -88,3 +90,15 @@ def _read_as_utc(value: Any) -> Any:
 
 UtcDateTime = Annotated[AwareDatetime, BeforeValidator(_read_as_utc)]
 """A request's date-time: with a zone, without one (read as UTC) or a bare date (midnight UTC)."""
+
+
+def document_etag(document: dict[str, Any]) -> str:
+    """A document's etag: the hash of its content, so any change, by any caller, makes an etag read before it stale
+    (412 on a write that sends it in If-Match)."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:24]
+
+
+def sent_etag(value: str) -> str:
+    """The etag an If-Match header (or a body's `attributes.etag`) names: quoted or not, weak (`W/"..."`) or not."""
+    return value.strip().removeprefix("W/").strip('"')

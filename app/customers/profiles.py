@@ -1,8 +1,6 @@
 """A customer's account as its partner manages it: the billing profile (with its etag), the company profile, the
 customer's qualifications, a domain's availability, and removing a customer from the integration sandbox."""
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +22,7 @@ from app.models import (
     Tenant,
     VettingStatus,
 )
+from app.wire import document_etag, sent_etag
 
 # The subscriptions that still stand in the way of removing a customer: what is neither cancelled nor over.
 _STANDING = (SubscriptionStatus.ACTIVE,)
@@ -35,12 +34,6 @@ _VETTING = {
 }
 
 
-def etag_of(document: dict[str, Any]) -> str:
-    """A document's etag: the hash of its content, so any change (by any partner or request) makes the old one stale."""
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:24]
-
-
 @dataclass(frozen=True)
 class BillingProfile:
     """The bill-to information one partner holds for a customer, as the partner's relationship keeps it."""
@@ -50,7 +43,7 @@ class BillingProfile:
 
     @property
     def etag(self) -> str:
-        return etag_of(self.document)
+        return document_etag(self.document)
 
 
 def _holding(relationships: list[CustomerRelationship]) -> CustomerRelationship:
@@ -76,7 +69,7 @@ async def update_billing_profile(
     `attributes.etag`), must still be current: a profile changed since answers 412 (Partner Center's 2055)."""
     require_role(ctx, PartnerRole.GLOBAL_ADMIN, PartnerRole.ADMIN_AGENT, action="update a billing profile", apps=True)
     current = await billing_profile(ctx, customer_id)
-    if if_match is not None and if_match.strip('"').removeprefix('W/"').strip('"') != current.etag:
+    if if_match is not None and sent_etag(if_match) != current.etag:
         raise PreconditionFailed(
             "The billing profile changed since that etag was read: read it again (GET .../profiles/billing) and "
             "send its etag in If-Match.",

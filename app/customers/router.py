@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, status
 
-from app.customers import agreements, extension, invitations, profiles, service
+from app.customers import agreements, extension, invitations, service
 from app.customers.schemas import (
     AdminInvitationAccepted,
     AdminInvitationOut,
@@ -37,6 +37,7 @@ from app.models import (
     Tenant,
 )
 from app.programs import service as programs
+from app.wire import document_etag
 
 router = PARTNER_CENTER_API.router(tags=["partner center: customers"], prefix="/customers")
 admin = ADMIN_CENTER.router(tags=["admin center"])
@@ -48,7 +49,7 @@ def _customer_out(
 ) -> CustomerOut:
     holding = next((r for r in mine if r.billing_profile), None)
     billing = (
-        billing_profile_out(tenant.id, holding.id, holding.billing_profile, profiles.etag_of(holding.billing_profile))
+        billing_profile_out(tenant.id, holding.id, holding.billing_profile, document_etag(holding.billing_profile))
         if holding and holding.billing_profile
         else None
     )

@@ -5,8 +5,6 @@ Each section is a document: what the partner profile already holds (legal name, 
 the tenant names (company, domain, country), overlaid with what the partner last wrote to that section. Its etag is
 the hash of the document, so a write based on a stale read answers 412."""
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +23,7 @@ from app.models import (
     Tenant,
 )
 from app.programs import service
+from app.wire import document_etag, sent_etag
 
 MPA = "MicrosoftPartnerAgreement"
 # cspsim's own id for the partner agreement's template (Partner Center publishes none for it).
@@ -37,11 +36,6 @@ DOCUMENTS: dict[str, tuple[str, str]] = {
 DOCUMENT_LANGUAGES = frozenset({"en-US", "en-GB", "de-DE", "fr-FR", "es-ES", "it-IT", "ja-JP", "nl-NL", "pt-BR"})
 
 
-def etag_of(document: dict[str, Any]) -> str:
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:24]
-
-
 @dataclass(frozen=True)
 class Section:
     tenant: Tenant
@@ -51,7 +45,7 @@ class Section:
 
     @property
     def etag(self) -> str:
-        return etag_of(self.document)
+        return document_etag(self.document)
 
 
 def _address(profile: PartnerProfile, tenant: Tenant) -> dict[str, Any]:
@@ -124,7 +118,7 @@ async def write_section(
     the enrollments check (PRG-4)."""
     service.require_global_admin(ctx, f"update the {section}")
     current = await read_section(ctx, section)
-    if if_match is not None and if_match.strip().removeprefix("W/").strip('"') != current.etag:
+    if if_match is not None and sent_etag(if_match) != current.etag:
         raise PreconditionFailed(
             f"The {section} changed since that etag was read: read it again and send its etag in If-Match.",
             data=[{"currentEtag": current.etag}],
