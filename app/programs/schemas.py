@@ -129,7 +129,12 @@ class ServiceRequestOut(Schema):
     customer_id: uuid.UUID | None = Field(None, validation_alias="customer_tenant_id")
     notes: list[ServiceRequestNote] = Field(default_factory=list)
     created_at: datetime
+    # Partner Center's own names for the request's dates and topic, beside cspsim's.
+    created_date: datetime = Field(validation_alias="created_at")
     last_modified_date: datetime | None = Field(None, validation_alias="last_modified_at")
+    last_closed_date: datetime | None = Field(None, validation_alias="resolved_at")
+    support_topic_name: str = Field(validation_alias="category")
+    file_links: list[dict[str, Any]] = Field(default_factory=list)
     resolved_at: datetime | None
     resolution: str | None
     attributes: ResourceAttributes = ResourceAttributes(object_type="ServiceRequest")

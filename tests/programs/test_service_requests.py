@@ -32,8 +32,11 @@ async def test_a_customers_service_requests_and_their_notes(world: World) -> Non
     r = await world.http.patch(path, headers=bearer(token), json={"newNote": {"text": "Still failing"}})
     assert r.status_code == 200, r.text
     assert [n["text"] for n in r.json()["notes"]] == ["Still failing"]
+    assert r.json()["lastClosedDate"] is None
     r = await world.http.patch(path, headers=bearer(token), json={"status": "closed"})
     assert r.json()["status"] == "Resolved"
+    assert r.json()["lastClosedDate"] >= r.json()["createdDate"]
+    assert r.json()["supportTopicName"] == "General"
     r = await world.http.patch(path, headers=bearer(token), json={"newNote": {"text": "again"}})
     assert r.status_code == 409
     r = await world.http.patch(f"/v1/servicerequests/{own.json()['id']}", headers=bearer(token), json={"status": "x"})
