@@ -43,7 +43,9 @@ async def delete_customer(ctx: PartnerCaller, customer_id: uuid.UUID) -> Respons
 
 
 def _billing_out(customer_id: uuid.UUID, profile: profiles.BillingProfile) -> Response:
-    out = billing_profile_out(customer_id, profile.relationship.id, profile.document, profile.etag)
+    out = billing_profile_out(
+        customer_id, profile.relationship.id, profile.document, profile.etag, country=profile.country
+    )
     return Response(
         out.model_dump_json(by_alias=True), media_type="application/json", headers={"ETag": f'"{profile.etag}"'}
     )
@@ -93,7 +95,7 @@ async def read_company_profile(ctx: PartnerCaller, customer_id: uuid.UUID) -> An
         tenant_id=str(tenant.id),
         domain=tenant.domain,
         company_name=tenant.display_name,
-        address=BillingAddressOut.model_validate(address) if address else None,
+        address=BillingAddressOut.model_validate({"country": tenant.country} | address) if address else None,
         email=billing.document.get("email"),
         links=SelfLink(self=Link(uri=f"/v1/customers/{customer_id}/profiles/company")),
     )

@@ -40,6 +40,7 @@ class BillingProfile:
 
     relationship: CustomerRelationship
     document: dict[str, Any]
+    country: str  # the customer tenant's, for a bill-to recorded without an address
 
     @property
     def etag(self) -> str:
@@ -59,7 +60,7 @@ async def billing_profile(ctx: SandboxContext, customer_id: uuid.UUID) -> Billin
     """The caller's bill-to for a customer it holds (404 for any other partner)."""
     seen = await get_visible_customer(ctx, customer_id)
     holding = _holding(seen.relationships)
-    return BillingProfile(holding, dict(holding.billing_profile or _default_document(seen.tenant)))
+    return BillingProfile(holding, dict(holding.billing_profile or _default_document(seen.tenant)), seen.tenant.country)
 
 
 async def update_billing_profile(
@@ -91,14 +92,16 @@ async def update_billing_profile(
         old_value=current.document,
         new_value=document,
     )
-    return BillingProfile(relationship, document)
+    return BillingProfile(relationship, document, current.country)
 
 
 async def company_profile(ctx: SandboxContext, customer_id: uuid.UUID) -> tuple[Tenant, BillingProfile]:
     """The customer's company as its tenant names it (and, for its address and email, the caller's bill-to)."""
     seen = await get_visible_customer(ctx, customer_id)
     holding = _holding(seen.relationships)
-    return seen.tenant, BillingProfile(holding, dict(holding.billing_profile or _default_document(seen.tenant)))
+    return seen.tenant, BillingProfile(
+        holding, dict(holding.billing_profile or _default_document(seen.tenant)), seen.tenant.country
+    )
 
 
 async def qualifications(ctx: SandboxContext, customer_id: uuid.UUID) -> list[CustomerQualification]:

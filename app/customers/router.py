@@ -49,7 +49,13 @@ def _customer_out(
 ) -> CustomerOut:
     holding = next((r for r in mine if r.billing_profile), None)
     billing = (
-        billing_profile_out(tenant.id, holding.id, holding.billing_profile, document_etag(holding.billing_profile))
+        billing_profile_out(
+            tenant.id,
+            holding.id,
+            holding.billing_profile,
+            document_etag(holding.billing_profile),
+            country=tenant.country,
+        )
         if holding and holding.billing_profile
         else None
     )

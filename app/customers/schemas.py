@@ -92,10 +92,11 @@ class CustomerBillingProfileOut(Schema):
 
 
 def billing_profile_out(
-    customer_id: uuid.UUID, profile_id: uuid.UUID, document: dict[str, Any], etag: str
+    customer_id: uuid.UUID, profile_id: uuid.UUID, document: dict[str, Any], etag: str, *, country: str
 ) -> CustomerBillingProfileOut:
-    """A partner's bill-to for a customer, in Partner Center's `CustomerBillingProfile` shape."""
-    address = document.get("defaultAddress") or {}
+    """A partner's bill-to for a customer, in Partner Center's `CustomerBillingProfile` shape; a bill-to recorded
+    without an address (a seeded or scenario customer) answers the tenant's country."""
+    address = {"country": country} | (document.get("defaultAddress") or {})
     return CustomerBillingProfileOut(
         id=str(profile_id),
         first_name=document.get("firstName") or address.get("firstName"),
