@@ -17,7 +17,9 @@ from app.catalog import router as catalog
 from app.commerce import cart_router
 from app.commerce import router as commerce
 from app.config import Settings
+from app.customer_users import analytics_router as license_analytics
 from app.customer_users import router as customer_users
+from app.customers import account_router as customer_accounts
 from app.customers import router as customers
 from app.devices import router as devices
 from app.events import router as events
@@ -34,6 +36,7 @@ from app.kernel.requestcontext import JsonLogFormatter, RequestIdLogFilter, Requ
 from app.kernel.tokens import Keyring
 from app.marketplace import pages as marketplace_pages
 from app.marketplace import router as marketplace
+from app.programs import profile_router as partner_profiles
 from app.programs import router as programs
 from app.providers import router as providers
 from app.sandboxes import fault_router, inspection
@@ -212,9 +215,12 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         devices.control,
         gdap.control,
         programs.router,
+        partner_profiles.router,
         providers.router,
         customers.router,
+        customer_accounts.router,
         customer_users.router,
+        license_analytics.router,
         customer_users.directory,
         catalog.router,
         catalog.v1,

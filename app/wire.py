@@ -8,11 +8,14 @@ still matches no field is refused, so a typo never passes silently.
 """
 
 import functools
+import hashlib
+import json
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -65,3 +68,37 @@ def _wire_spelling(model: type[BaseModel]) -> _WireSpelling:
         for spelling in (alias, name, name.replace("_", "")):
             keys.setdefault(spelling.casefold(), alias)
     return _WireSpelling(keys=keys)
+
+
+def _read_as_utc(value: Any) -> Any:
+    """A date-time as Partner Center reads one: the .NET SDK sends `DateTime` without a zone (`2026-01-15T00:00:00`),
+    others a bare date (`2026-01-15`); both mean UTC. Anything unreadable is left for the type's own error."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = (
+                datetime.combine(date.fromisoformat(text), datetime.min.time())
+                if len(text) == 10
+                else datetime.fromisoformat(text)
+            )
+        except ValueError:
+            return value
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+UtcDateTime = Annotated[AwareDatetime, BeforeValidator(_read_as_utc)]
+"""A request's date-time: with a zone, without one (read as UTC) or a bare date (midnight UTC)."""
+
+
+def document_etag(document: dict[str, Any]) -> str:
+    """A document's etag: the hash of its content, so any change, by any caller, makes an etag read before it stale
+    (412 on a write that sends it in If-Match)."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:24]
+
+
+def sent_etag(value: str) -> str:
+    """The etag an If-Match header (or a body's `attributes.etag`) names: quoted or not, weak (`W/"..."`) or not."""
+    return value.strip().removeprefix("W/").strip('"')

@@ -48,6 +48,19 @@ NOT_COVERED: dict[tuple[str, str], str] = {
         "GET",
         "/v1/productpromotions/{promotion_id}",
     ): "the catalog is shared by every partner; no tenant owns a promotion",
+    # Reference data and questions about the whole sandbox, not objects of a tenant: a domain is taken or free for
+    # every partner alike, a country's rules and an agreement template's document are Microsoft's, and a partner's
+    # MPA status is Partner Center's public check of another partner (tests/programs, tests/customers).
+    ("HEAD", "/v1/domains/{domain}"): "whether a domain is taken is the same answer for every partner of the sandbox",
+    ("GET", "/v1/countryvalidationrules/{country}"): "a country's address rules are Microsoft's, the same for all",
+    (
+        "GET",
+        "/v1/agreementtemplates/{template_id}/document",
+    ): "an agreement template's document is Microsoft's, the same for every partner",
+    (
+        "GET",
+        "/v1/compliance/{program_name}/agreementstatus",
+    ): "any partner verifies another partner's MPA status by PartnerID; the program is not an object",
     # Entra ID's discovery and token endpoints are public by design: they name a tenant, not an object of it, and a
     # token is only issued for the caller's own credentials (tests/identity).
     ("GET", "/{tenant}/.well-known/openid-configuration"): "Entra ID discovery is public by design",

@@ -144,6 +144,11 @@ async def _pools(ctx: PartnerContext, tenant: Tenant) -> dict[uuid.UUID, Subscri
     }
 
 
+async def seat_pools(ctx: PartnerContext, tenant: Tenant) -> dict[uuid.UUID, SubscribedSku]:
+    """Each licence SKU's seats in the customer's tenant (no GDAP check: the callers decide who may read them)."""
+    return await _pools(ctx, tenant)
+
+
 async def list_subscribed_skus(ctx: PartnerContext, *, customer_id: uuid.UUID) -> list[SubscribedSku]:
     """404 unless related to the customer; GDP-1: Directory Readers, Global Reader, User or License Administrator.
     One SKU per licence product the customer's active or suspended subscriptions hold, with its seats."""

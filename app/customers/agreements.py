@@ -3,7 +3,7 @@ MCA holds for a given partner (AGR-1, AGR-2)."""
 
 import uuid
 from collections.abc import Collection
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -89,6 +89,7 @@ async def attest(
             f"{MCA_TEMPLATE_ID} (GET /v1/agreements?agreementType={MCA}).",
             status_code=400,
         )
+    date_agreed = date_agreed.astimezone(UTC)  # answered and kept in UTC, whatever zone it was sent in
     if date_agreed > ctx.now:
         raise RuleViolation("AGR-3", "The date agreed cannot be in the future.", status_code=400)
     partner_id = ctx.tenant_id

@@ -23,9 +23,10 @@ from app.customers.schemas import (
     McaAcceptIn,
     RelatedPartnerOut,
     RelationshipRequestOut,
+    billing_profile_out,
 )
 from app.kernel.context import CustomerContext, PartnerContext, SandboxContext
-from app.kernel.pagination import Collection, Page, PageRequest, collection, page_request
+from app.kernel.pagination import Collection, Link, Page, PageRequest, collection, page_request
 from app.kernel.pipeline import ADMIN_CENTER, PARTNER_CENTER_API, CustomerCaller, PartnerCaller
 from app.models import (
     CustomerAgreement,
@@ -36,6 +37,7 @@ from app.models import (
     Tenant,
 )
 from app.programs import service as programs
+from app.wire import document_etag
 
 router = PARTNER_CENTER_API.router(tags=["partner center: customers"], prefix="/customers")
 admin = ADMIN_CENTER.router(tags=["admin center"])
@@ -45,12 +47,28 @@ Pages = Annotated[PageRequest, Depends(page_request)]
 def _customer_out(
     tenant: Tenant, mine: list[CustomerRelationship], *, mca_accepted: bool, credentials: dict[str, str] | None = None
 ) -> CustomerOut:
-    billing = next((r.billing_profile for r in mine if r.billing_profile), None)
+    holding = next((r for r in mine if r.billing_profile), None)
+    billing = (
+        billing_profile_out(
+            tenant.id,
+            holding.id,
+            holding.billing_profile,
+            document_etag(holding.billing_profile),
+            country=tenant.country,
+        )
+        if holding and holding.billing_profile
+        else None
+    )
     associated = next((r.counterpart_tenant_id for r in mine if r.kind is RelationshipKind.INDIRECT_PROVIDER), None)
     return CustomerOut(
         id=tenant.id,
         commerce_id=tenant.id,
-        company_profile={"tenant_id": tenant.id, "domain": tenant.domain, "company_name": tenant.display_name},
+        company_profile={
+            "tenant_id": tenant.id,
+            "domain": tenant.domain,
+            "company_name": tenant.display_name,
+            "links": {"self": Link(uri=f"/v1/customers/{tenant.id}/profiles/company")},
+        },
         billing_profile=billing,
         partner_relationships=[
             {
@@ -65,6 +83,7 @@ def _customer_out(
         mca_accepted=mca_accepted,
         associated_partner_id=associated,
         user_credentials=credentials,
+        links={"self": Link(uri=f"/v1/customers/{tenant.id}")},
     )
 
 

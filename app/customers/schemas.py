@@ -2,12 +2,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, EmailStr, Field, computed_field, field_validator
+from pydantic import EmailStr, Field, computed_field, field_validator
 
 from app.identity.schemas import Country
-from app.kernel.pagination import Links, ResourceAttributes
+from app.kernel.pagination import Link, Links, ResourceAttributes
 from app.models import RelationshipKind, RelationshipOrigin
-from app.wire import Request, Schema
+from app.wire import Request, Schema, UtcDateTime
 
 
 class DefaultAddressIn(Request):
@@ -17,6 +17,8 @@ class DefaultAddressIn(Request):
     address_line2: str | None = Field(None, max_length=256)
     city: str = Field(min_length=1, max_length=128)
     state: str | None = Field(None, max_length=128)
+    # Partner Center's own example sends `"Region": null`; a region names what `state` does where it is used.
+    region: str | None = Field(None, max_length=128)
     postal_code: str = Field(min_length=1, max_length=32)
     country: Country
     phone_number: str | None = Field(None, max_length=40)
@@ -55,10 +57,66 @@ class CustomerCreate(Request):
     )
 
 
+class EtagAttributes(Schema):
+    etag: str
+    object_type: str
+
+
+class SelfLink(Schema):
+    self_: Link = Field(alias="self")
+
+
+class BillingAddressOut(Schema):
+    first_name: str | None = None
+    last_name: str | None = None
+    address_line1: str | None = None
+    address_line2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str
+    phone_number: str | None = None
+
+
+class CustomerBillingProfileOut(Schema):
+    id: str
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    culture: str
+    language: str
+    company_name: str
+    default_address: BillingAddressOut
+    links: SelfLink
+    attributes: EtagAttributes
+
+
+def billing_profile_out(
+    customer_id: uuid.UUID, profile_id: uuid.UUID, document: dict[str, Any], etag: str, *, country: str
+) -> CustomerBillingProfileOut:
+    """A partner's bill-to for a customer, in Partner Center's `CustomerBillingProfile` shape; a bill-to recorded
+    without an address (a seeded or scenario customer) answers the tenant's country."""
+    address = {"country": country} | (document.get("defaultAddress") or {})
+    return CustomerBillingProfileOut(
+        id=str(profile_id),
+        first_name=document.get("firstName") or address.get("firstName"),
+        last_name=document.get("lastName") or address.get("lastName"),
+        email=document.get("email"),
+        culture=document.get("culture") or "en-US",
+        language=document.get("language") or "en",
+        company_name=document.get("companyName") or "",
+        default_address=BillingAddressOut.model_validate(address),
+        links=SelfLink(self=Link(uri=f"/v1/customers/{customer_id}/profiles/billing")),
+        attributes=EtagAttributes(etag=etag, object_type="CustomerBillingProfile"),
+    )
+
+
 class CompanyProfile(Schema):
     tenant_id: uuid.UUID
     domain: str
     company_name: str
+    links: SelfLink | None = None
+    attributes: ResourceAttributes = ResourceAttributes(object_type="CustomerCompanyProfile")
 
 
 class PartnerRelationshipOut(Schema):
@@ -77,13 +135,14 @@ class CustomerOut(Schema):
     id: uuid.UUID
     commerce_id: uuid.UUID
     company_profile: CompanyProfile
-    billing_profile: dict[str, Any] | None = Field(description="This partner's bill-to information.")
+    billing_profile: CustomerBillingProfileOut | None = Field(description="This partner's bill-to information.")
     relationship_to_partner: str = "reseller"
     partner_relationships: list[PartnerRelationshipOut] = Field(description="How the caller holds the customer.")
     allowed_operations: list[str] = Field(description="What the caller may do for this customer (REL-4).")
     mca_accepted: bool = Field(description="Whether the MCA holds for the caller (AGR-1, AGR-2).")
     associated_partner_id: uuid.UUID | None = None
     user_credentials: UserCredentials | None = None
+    links: SelfLink | None = None
     attributes: ResourceAttributes = ResourceAttributes(object_type="Customer")
 
 
@@ -121,7 +180,7 @@ class ExtensionCreate(Request):
     indirect_provider_id: uuid.UUID
     customer_consent_recorded: bool = Field(description="The customer was informed and consented (REL-6 d).")
     consented_by: ConsentContactIn | None = Field(None, description="Who at the customer consented, when known.")
-    date_consented: AwareDatetime | None = Field(None, description="When the customer consented; now if left out.")
+    date_consented: UtcDateTime | None = Field(None, description="When the customer consented; now if left out.")
 
 
 class ConsentContact(Schema):
@@ -165,7 +224,9 @@ class ContactIn(Request):
 class CustomerAgreementCreate(Request):
     primary_contact: ContactIn
     template_id: str
-    date_agreed: AwareDatetime
+    date_agreed: UtcDateTime = Field(
+        description="When the customer accepted: UTC; a zone-less date-time or a bare date is read as UTC."
+    )
     type: str = Field(examples=["MicrosoftCustomerAgreement"])
 
 
@@ -182,6 +243,7 @@ class CustomerAgreementOut(Schema):
     template_id: str
     date_agreed: datetime
     type: str
+    agreement_link: str = "https://aka.ms/customeragreement"
     channel: str
     user_id: uuid.UUID | None = Field(description="Who recorded it.")
     recorded_by: str

@@ -4,7 +4,7 @@
      ├── BadRequest             400     800002   bad input (FastAPI's validation errors too)
      ├── Unauthorized           401     800001   no token, or one we did not issue or that expired
      ├── Forbidden              403     710003   the caller's role or channel may not do this
-     ├── RuleViolation          403*    710000   a rule of RULES.md refused; carries its ID
+     ├── RuleViolation          403*    7101nn.. a rule of RULES.md refused; carries its ID (`rule_code`)
      ├── NotFound               404     1000     not there, or not visible to the caller
      ├── Conflict               409     710009   the state forbids it (IntegrityError lands here)
      │    └── InvalidTransition 409     710010   a lifecycle table has no such move
@@ -61,15 +61,27 @@ class BadRequest(DomainError):
     pass
 
 
+AUTHORIZATION_URI = "https://login.microsoftonline.com/common/oauth2/authorize"
+
+
+def bearer_challenge(message: str, *, authorization_uri: str | None = AUTHORIZATION_URI) -> str:
+    """The `WWW-Authenticate` challenge of a 401, as Entra ID's resource servers send it (RFC 6750): where to get a
+    token, and why this one was refused. The control surface (an admin key, no Entra) names no authorization URI."""
+    description = message.replace("\\", "").replace('"', "'")
+    where = f'authorization_uri="{authorization_uri}"' if authorization_uri else 'realm="cspsim"'
+    return f'Bearer {where}, error="invalid_token", error_description="{description}"'
+
+
 class Unauthorized(DomainError):
     status_code = 401
     code = 800001
     error_name = "Unauthorized"
     graph_code = "InvalidAuthenticationToken"
 
-    def __init__(self, message: str = "A valid bearer token is required.") -> None:
+    def __init__(self, message: str = "A valid bearer token is required.", *, entra: bool = True) -> None:
         super().__init__(message)
-        self.headers = {"WWW-Authenticate": 'Bearer realm="cspsim", error="invalid_token"'}
+        challenge = bearer_challenge(message, authorization_uri=AUTHORIZATION_URI if entra else None)
+        self.headers = {"WWW-Authenticate": challenge}
 
 
 class Forbidden(DomainError):
@@ -79,8 +91,38 @@ class Forbidden(DomainError):
     graph_code = "Forbidden"
 
 
+# The codes a rule's refusal answers. Where Partner Center's error list has the refusal, its code; every other rule
+# answers the project's own, one per rule: the family's block plus the rule's number (PRG-3 -> 710103).
+DOCUMENTED_RULE_CODES: dict[str, tuple[int, str]] = {
+    "AGR-1": (13605, "MCAAcceptanceRequired"),
+    "REL-5": (20002, "NoCommerceRelationship"),
+}
+RULE_FAMILY_CODES = {
+    "PRG": 710100,
+    "PRV": 710200,
+    "REL": 710300,
+    "AGR": 710400,
+    "GDP": 710500,
+    "COM": 710600,
+    "TRF": 710700,
+    "BIL": 710800,
+}
+RULE_CODE_FALLBACK = 710000
+
+
+def rule_code(rule_id: str) -> tuple[int, str]:
+    """The code and error name a refusal by this rule answers when its raiser names none (see the table above)."""
+    if rule_id in DOCUMENTED_RULE_CODES:
+        return DOCUMENTED_RULE_CODES[rule_id]
+    family, _, number = rule_id.partition("-")
+    base = RULE_FAMILY_CODES.get(family)
+    if base is None or not number.isdigit() or not 0 < int(number) < 100:
+        return RULE_CODE_FALLBACK, "RuleViolation"
+    return base + int(number), "RuleViolation"
+
+
 class RuleViolation(DomainError):
-    """A rule of RULES.md refused the request; the body names the rule."""
+    """A rule of RULES.md refused the request; the body names the rule, and its code is the rule's (`rule_code`)."""
 
     status_code = 403
     code = 710000
@@ -98,6 +140,7 @@ class RuleViolation(DomainError):
         data: list[Any] | None = None,
     ) -> None:
         super().__init__(message, data=data, rule=rule_id)
+        self.code, self.error_name = rule_code(rule_id)
         if status_code is not None:
             self.status_code = status_code
             self.graph_code = _GRAPH_CODES.get(status_code, "BadRequest")

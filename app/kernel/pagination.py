@@ -103,8 +103,11 @@ class Link(Schema):
 
 
 class Links(Schema):
-    self_: Link | None = Field(default=None, alias="self")
-    next: Link | None = None
+    """A collection's links. Partner Center leaves `next` (and `self`) out when there is none, rather than sending
+    null: clients test for the key (the .NET SDK's enumerator stops when `next` is absent)."""
+
+    self_: Link | None = Field(default=None, alias="self", exclude_if=lambda link: link is None)
+    next: Link | None = Field(default=None, exclude_if=lambda link: link is None)
 
 
 class ResourceAttributes(Schema):

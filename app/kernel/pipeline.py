@@ -237,7 +237,7 @@ async def operator_context(session: AsyncSession, *, sandbox_id: uuid.UUID, admi
     the answer never tells which sandbox ids exist."""
     sandbox = await session.get(Sandbox, sandbox_id)
     if sandbox is None or not admin_key or not matches_digest(admin_key, sandbox.admin_key_hash):
-        raise Unauthorized("This sandbox's admin key is required: Authorization: Bearer <adminKey>.")
+        raise Unauthorized("This sandbox's admin key is required: Authorization: Bearer <adminKey>.", entra=False)
     return await SandboxContext.enter(session, sandbox, OPERATOR)
 
 

@@ -154,3 +154,38 @@ class CustomerAgreement(SandboxScoped, Base):
     recorded_by: Mapped[str] = mapped_column(String(320))
     recorded_by_user_id: Mapped[uuid.UUID | None]
     recorded_at: Mapped[datetime]
+
+
+class Qualification(WireEnum):
+    """Partner Center's customer qualifications (the .NET SDK's `CustomerQualification`)."""
+
+    EDUCATION = "Education"
+    GOVERNMENT_COMMUNITY_CLOUD = "GovernmentCommunityCloud"
+    STATE_OWNED_ENTITY = "StateOwnedEntity"
+
+
+class VettingStatus(WireEnum):
+    NONE = "None"
+    IN_REVIEW = "InReview"
+    APPROVED = "Approved"
+    DENIED = "Denied"
+
+
+class CustomerQualification(SandboxScoped, Base):
+    """A qualification a partner asked for on a customer's behalf (education, government, state-owned): one of each
+    per customer."""
+
+    __tablename__ = "customer_qualifications"
+    __table_args__ = (
+        UniqueConstraint("sandbox_id", "customer_tenant_id", "qualification"),
+        ForeignKeyConstraint(["sandbox_id", "customer_tenant_id"], ["tenants.sandbox_id", "tenants.id"]),
+    )
+
+    customer_tenant_id: Mapped[uuid.UUID]
+    qualification: Mapped[Qualification] = mapped_column(enum_column(Qualification, 40))
+    vetting_status: Mapped[VettingStatus] = mapped_column(enum_column(VettingStatus, 20))
+    # The GovernmentCommunityCloud validation code the partner was given, when it sent one.
+    validation_code: Mapped[str | None] = mapped_column(String(100))
+    requested_by: Mapped[str] = mapped_column(String(320))
+    requested_by_tenant_id: Mapped[uuid.UUID]
+    created_at: Mapped[datetime]

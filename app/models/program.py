@@ -1,8 +1,9 @@
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ForeignKeyConstraint, Index, String, Text
+from sqlalchemy import JSON, ForeignKeyConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, SandboxScoped, enum_column
@@ -84,10 +85,14 @@ class ServiceRequestStatus(WireEnum):
 
 
 class ServiceRequest(SandboxScoped, Base):
-    """A request to Microsoft support, opened by a partner."""
+    """A request to Microsoft support, opened by a partner, for itself or on behalf of one of its customers."""
 
     __tablename__ = "service_requests"
-    __table_args__ = (ForeignKeyConstraint(["sandbox_id", "tenant_id"], ["tenants.sandbox_id", "tenants.id"]),)
+    __table_args__ = (
+        ForeignKeyConstraint(["sandbox_id", "tenant_id"], ["tenants.sandbox_id", "tenants.id"]),
+        ForeignKeyConstraint(["sandbox_id", "customer_tenant_id"], ["tenants.sandbox_id", "tenants.id"]),
+        Index("ix_service_requests_customer", "sandbox_id", "customer_tenant_id"),
+    )
 
     tenant_id: Mapped[uuid.UUID]
     category: Mapped[ServiceRequestCategory] = mapped_column(enum_column(ServiceRequestCategory, 40))
@@ -97,6 +102,36 @@ class ServiceRequest(SandboxScoped, Base):
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     resolution: Mapped[str | None] = mapped_column(Text)
+    # The customer the request is about, when a partner opened it on a customer's behalf.
+    customer_tenant_id: Mapped[uuid.UUID | None]
+    title: Mapped[str | None] = mapped_column(String(256))
+    severity: Mapped[str | None] = mapped_column(String(20))
+    # The conversation: [{"text", "createdByName", "createdDate"}], appended by PATCH's newNote.
+    notes: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    last_modified_at: Mapped[datetime | None]
+
+
+class ProfileSection(WireEnum):
+    """The parts of a partner's Partner Center profile read and written one at a time (`/v1/profiles/...`)."""
+
+    LEGAL_BUSINESS = "LegalBusinessProfile"
+    ORGANIZATION = "OrganizationProfile"
+    BILLING = "BillingProfile"
+    SUPPORT = "SupportProfile"
+
+
+class PartnerProfileSection(Base):
+    """One section of a partner's profile as it last wrote it (what the partner profile's own columns do not hold:
+    a support phone, a tax id...). Its etag is the hash of its content."""
+
+    __tablename__ = "partner_profile_sections"
+    __table_args__ = (ForeignKeyConstraint(["sandbox_id", "tenant_id"], ["tenants.sandbox_id", "tenants.id"]),)
+
+    sandbox_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    section: Mapped[ProfileSection] = mapped_column(enum_column(ProfileSection, 30), primary_key=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]
 
 
 class RevenueMonth(Base):

@@ -25,6 +25,7 @@ from app.programs.schemas import (
     RevenueOut,
     ServiceRequestCreate,
     ServiceRequestOut,
+    ServiceRequestUpdate,
 )
 
 router = PARTNER_CENTER_API.router(tags=["partner center: programs"])
@@ -155,9 +156,17 @@ async def accept_agreement(ctx: PartnerCaller, agreement_id: uuid.UUID) -> Any:
     summary="Open a service request to support",
 )
 async def open_service_request(ctx: PartnerCaller, body: ServiceRequestCreate) -> Any:
-    """`DirectBillRestriction` asks support to move direct bill Active -> Restricted (PRG-3)."""
+    """`DirectBillRestriction` asks support to move direct bill Active -> Restricted (PRG-3); with `customerId`, a
+    request about one of your customers."""
     return ServiceRequestOut.model_validate(
-        await support.open_service_request(ctx, category=body.category, description=body.description)
+        await support.open_service_request(
+            ctx,
+            category=body.category,
+            description=body.description,
+            title=body.title,
+            severity=body.severity,
+            customer_id=body.customer_id,
+        )
     )
 
 
@@ -170,6 +179,22 @@ async def list_service_requests(ctx: PartnerCaller, request: Request, page: Page
 @router.get("/servicerequests/{request_id}", response_model=ServiceRequestOut, summary="Read a service request")
 async def read_service_request(ctx: PartnerCaller, request_id: uuid.UUID) -> Any:
     return ServiceRequestOut.model_validate(await support.get_service_request(ctx, request_id))
+
+
+@router.patch("/servicerequests/{request_id}", response_model=ServiceRequestOut, summary="Update a service request")
+async def update_service_request(ctx: PartnerCaller, request_id: uuid.UUID, body: ServiceRequestUpdate) -> Any:
+    """Add a note (`newNote`), change the title or severity, or close it (`status: closed`); a closed request takes
+    no change (409)."""
+    return ServiceRequestOut.model_validate(
+        await support.update_service_request(
+            ctx,
+            request_id=request_id,
+            new_note=body.new_note.text if body.new_note else None,
+            status=body.status,
+            title=body.title,
+            severity=body.severity,
+        )
+    )
 
 
 # --- control surface ---------------------------------------------------------------------------------------------

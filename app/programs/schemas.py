@@ -1,9 +1,9 @@
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import EmailStr, Field
+from pydantic import EmailStr, Field, field_validator
 
 from app.identity.schemas import Country
 from app.kernel.pagination import ResourceAttributes
@@ -104,19 +104,62 @@ class AgreementOut(Schema):
 
 
 class ServiceRequestCreate(Request):
-    category: ServiceRequestCategory
+    category: ServiceRequestCategory = ServiceRequestCategory.GENERAL
     description: str = Field(min_length=1, max_length=4000)
+    title: str | None = Field(None, max_length=256)
+    severity: Literal["minimal", "moderate", "critical"] | None = None
+    customer_id: uuid.UUID | None = Field(
+        None, description="A customer you hold, when the request is about it (GET /v1/customers/{id}/servicerequests)."
+    )
+
+
+class ServiceRequestNote(Schema):
+    text: str
+    created_by_name: str
+    created_date: datetime
 
 
 class ServiceRequestOut(Schema):
     id: uuid.UUID
     category: ServiceRequestCategory
+    title: str | None = None
     description: str
+    severity: str | None = None
     status: ServiceRequestStatus
+    customer_id: uuid.UUID | None = Field(None, validation_alias="customer_tenant_id")
+    notes: list[ServiceRequestNote] = Field(default_factory=list)
     created_at: datetime
+    # Partner Center's own names for the request's dates and topic, beside cspsim's.
+    created_date: datetime = Field(validation_alias="created_at")
+    last_modified_date: datetime | None = Field(None, validation_alias="last_modified_at")
+    last_closed_date: datetime | None = Field(None, validation_alias="resolved_at")
+    support_topic_name: str = Field(validation_alias="category")
+    file_links: list[dict[str, Any]] = Field(default_factory=list)
     resolved_at: datetime | None
     resolution: str | None
     attributes: ResourceAttributes = ResourceAttributes(object_type="ServiceRequest")
+
+    @field_validator("notes", mode="before")
+    @classmethod
+    def _no_notes_yet(cls, value: object) -> object:
+        return value or []
+
+
+class NewNoteIn(Request):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class ServiceRequestUpdate(Request):
+    """Partner Center's ServiceRequest as a client patches it: a new note, a title or severity, or `status: closed`;
+    the rest of a request read back (`id`, `description`, `attributes`...) is accepted and left as it is."""
+
+    id: str | None = Field(None, max_length=64)
+    title: str | None = Field(None, max_length=256)
+    description: str | None = Field(None, max_length=4000)
+    severity: Literal["minimal", "moderate", "critical"] | None = None
+    status: str | None = Field(None, max_length=40)
+    new_note: NewNoteIn | None = None
+    attributes: dict[str, Any] | None = None
 
 
 class RevenueMonthIn(Request):

@@ -4,14 +4,15 @@ import uuid
 
 from sqlalchemy import select
 
-from app.events.service import move, notify, record_audit
+from app.events.service import move, notify, record_audit, record_change
 from app.kernel import timers
 from app.kernel.clock import add_business_days
 from app.kernel.context import PartnerContext, SandboxContext
-from app.kernel.errors import Conflict
+from app.kernel.errors import BadRequest, Conflict, NotFound
 from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.models import (
+    CustomerRelationship,
     Enrollment,
     EnrollmentStatus,
     Program,
@@ -41,12 +42,39 @@ async def _active_direct_bill(ctx: SandboxContext, tenant_id: uuid.UUID) -> Enro
     ).scalar_one_or_none()
 
 
+async def _require_customer(ctx: PartnerContext, customer_id: uuid.UUID) -> None:
+    """A request about a customer names one the caller holds (COM-2: an indirect reseller opens service requests for
+    its customers); any other is not found, as everywhere (the customers domain's visibility, asked of its table)."""
+    held = await ctx.session.scalar(
+        select(CustomerRelationship.id)
+        .where(
+            CustomerRelationship.sandbox_id == ctx.sandbox_id,
+            CustomerRelationship.customer_tenant_id == customer_id,
+            CustomerRelationship.partner_tenant_id == ctx.tenant_id,
+        )
+        .limit(1)
+    )
+    if held is None:
+        raise NotFound("Customer", customer_id)
+
+
 async def open_service_request(
-    ctx: PartnerContext, *, category: ServiceRequestCategory, description: str
+    ctx: PartnerContext,
+    *,
+    category: ServiceRequestCategory,
+    description: str,
+    title: str | None = None,
+    severity: str | None = None,
+    customer_id: uuid.UUID | None = None,
 ) -> ServiceRequest:
-    """Open a request to support. PRG-3: a DirectBillRestriction request needs an active direct-bill enrollment;
-    support resolves it through the control surface, or by itself after the sandbox's delay."""
+    """Open a request to support, for the partner itself or about one of its customers. PRG-3: a
+    DirectBillRestriction request needs an active direct-bill enrollment; support resolves it through the control
+    surface, or by itself after the sandbox's delay."""
     tenant_id = ctx.tenant_id
+    if customer_id is not None:
+        await _require_customer(ctx, customer_id)
+        if category is ServiceRequestCategory.DIRECT_BILL_RESTRICTION:
+            raise BadRequest("A DirectBillRestriction request is about your own enrollment: leave customerId out.")
     if category is ServiceRequestCategory.DIRECT_BILL_RESTRICTION:
         if await _active_direct_bill(ctx, tenant_id) is None:
             raise Conflict("There is no active direct-bill enrollment to restrict on this tenant.")
@@ -60,6 +88,11 @@ async def open_service_request(
         status=ServiceRequestStatus.OPEN,
         created_by=ctx.actor.name,
         created_at=ctx.now,
+        customer_tenant_id=customer_id,
+        title=title,
+        severity=severity,
+        notes=[],
+        last_modified_at=ctx.now,
     )
     ctx.session.add(request)
     await ctx.session.flush()
@@ -138,6 +171,74 @@ async def list_service_requests(ctx: SandboxContext, page: PageRequest) -> Page[
         ServiceRequest.sandbox_id == ctx.sandbox_id, ServiceRequest.tenant_id == ctx.actor.tenant_id
     )
     return await keyset(ctx.session, stmt, keys=[ServiceRequest.created_at, ServiceRequest.id], page=page)
+
+
+async def list_customer_service_requests(
+    ctx: PartnerContext, page: PageRequest, *, customer_id: uuid.UUID
+) -> Page[ServiceRequest]:
+    """The caller's requests about one of its customers (404 for a customer it does not hold)."""
+    await _require_customer(ctx, customer_id)
+    stmt = select(ServiceRequest).where(
+        ServiceRequest.sandbox_id == ctx.sandbox_id,
+        ServiceRequest.tenant_id == ctx.tenant_id,
+        ServiceRequest.customer_tenant_id == customer_id,
+    )
+    return await keyset(ctx.session, stmt, keys=[ServiceRequest.created_at, ServiceRequest.id], page=page)
+
+
+CLOSING = frozenset({"closed", "resolved"})
+
+
+async def update_service_request(
+    ctx: PartnerContext,
+    *,
+    request_id: uuid.UUID,
+    new_note: str | None,
+    status: str | None,
+    title: str | None,
+    severity: str | None,
+) -> ServiceRequest:
+    """The partner adds a note to its open request, changes its title or severity, or closes it (`status: closed`:
+    withdrawn, so a DirectBillRestriction closed this way restricts nothing). A closed request takes no change
+    (409)."""
+    request = await _get(ctx, request_id, for_update=True, tenant_id=ctx.tenant_id)
+    if status is not None and status.casefold() not in CLOSING | {"open"}:
+        raise BadRequest(f"A partner sets status 'closed' (or leaves it as it is), not '{status}'.")
+    if request.status is not ServiceRequestStatus.OPEN:
+        raise Conflict(f"The service request is {request.status}: it takes no more changes; open a new one.")
+    before = {"title": request.title, "severity": request.severity, "notes": len(request.notes or [])}
+    if new_note:
+        note = {"text": new_note, "createdByName": ctx.actor.name, "createdDate": ctx.now.isoformat()}
+        request.notes = [*(request.notes or []), note]
+    request.title = title if title is not None else request.title
+    request.severity = severity if severity is not None else request.severity
+    request.last_modified_at = ctx.now
+    await ctx.session.flush()
+    await record_change(
+        ctx,
+        event="service-request-updated",
+        operation_type="update_service_request",
+        resource_type="ServiceRequest",
+        resource_id=request.id,
+        tenant_id=ctx.tenant_id,
+        customer_id=request.customer_tenant_id,
+        old_value=before,
+        new_value={"title": request.title, "severity": request.severity, "notes": len(request.notes or [])},
+    )
+    if status is not None and status.casefold() in CLOSING:
+        await timers.cancel(ctx, kind=RESOLVE_TIMER, ref=request.id)
+        await move(
+            ctx,
+            request,
+            SERVICE_REQUEST,
+            ServiceRequestStatus.RESOLVED,
+            action="close at the partner's request",
+            event="service-request-resolved",
+            resource_type="ServiceRequest",
+            tenant_ids=[request.tenant_id],
+        )
+        request.resolution = f"Closed by {ctx.actor.name}."
+    return request
 
 
 @timers.on_timer(RESOLVE_TIMER)

@@ -15,7 +15,7 @@ from app.identity import service as identity
 from app.kernel import lookup, timers
 from app.kernel.clock import add_business_days
 from app.kernel.context import PartnerContext, SandboxContext
-from app.kernel.errors import BadRequest, Conflict, RuleViolation
+from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
 from app.models import (
@@ -165,7 +165,10 @@ async def _visible(
     me = ctx.tenant_id
     party = (Transfer.source_partner_tenant_id == me) | (Transfer.target_partner_tenant_id == me)
     mine = [Transfer.customer_tenant_id == customer_id, party]
-    return await lookup.one(ctx, Transfer, transfer_id, what="Transfer", for_update=for_update, where=mine)
+    try:
+        return await lookup.one(ctx, Transfer, transfer_id, what="Transfer", for_update=for_update, where=mine)
+    except NotFound as missing:
+        raise missing.with_code(900100, "TransferNotFound") from None
 
 
 async def get_transfer(ctx: PartnerContext, customer_id: uuid.UUID, transfer_id: uuid.UUID) -> Transfer:

@@ -78,6 +78,8 @@ async def test_a_fault_rule_fires_on_every_route(world: World, app: FastAPI, sur
     for method, path in calls_of(app, surface):
         r = await call(world, app, method, path, token)
         assert r.status_code == 503, (method, path, r.text)
+        if method == "HEAD":  # a HEAD answer has no body: its status is all there is
+            continue
         message = r.json()["error"]["message"] if surface is GRAPH_API else r.json()["description"]
         assert message == "down on purpose", (method, path)
 
@@ -106,7 +108,7 @@ async def test_the_api_channel_rule_guards_every_route(world: World, app: FastAP
     for method, path in calls_of(app, surface):
         r = await call(world, app, method, path, token)
         assert r.status_code == 403, (method, path, r.text)
-        assert r.json()["rule"] == "PRG-9", (method, path)
+        assert method == "HEAD" or r.json()["rule"] == "PRG-9", (method, path)
     assert {s.name for s in SURFACES if s.admissions} == {"Partner Center", WEBHOOKS.name}
 
 
