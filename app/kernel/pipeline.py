@@ -218,8 +218,7 @@ MARKETPLACE = Surface(
     context=PartnerContext,
     lane="The marketplace is the distributor's platform for its resellers; customers buy through a storefront.",
 )
-# MARKETPLACE joins SURFACES with its first routes (the pipeline tests walk every surface's routes).
-SURFACES = (PARTNER_CENTER_API, GRAPH_API, ADMIN_CENTER, WEBHOOKS)
+SURFACES = (PARTNER_CENTER_API, GRAPH_API, ADMIN_CENTER, WEBHOOKS, MARKETPLACE)
 
 PartnerCaller = Annotated[PartnerContext, Depends(PARTNER_CENTER_API.caller)]
 GraphCaller = Annotated[PartnerContext, Depends(GRAPH_API.caller)]

@@ -51,6 +51,17 @@ from app.models.program import (
     ServiceRequestCategory,
     ServiceRequestStatus,
 )
+from app.models.resale import (
+    PriceBook,
+    PriceBookAssignment,
+    PriceOverride,
+    ResaleBillingSettings,
+    ResaleInvoice,
+    ResaleInvoiceLine,
+    ResaleLineType,
+    SupportPlan,
+    SupportPlanKind,
+)
 from app.models.sandbox import Sandbox
 from app.models.signing_key import SigningKey
 from app.models.subscription import (
@@ -120,10 +131,17 @@ __all__ = [
     "PartnerProfile",
     "Partnership",
     "PartnershipStatus",
+    "PriceBook",
+    "PriceBookAssignment",
+    "PriceOverride",
     "Program",
     "RelationshipInvitation",
     "RelationshipKind",
     "RelationshipOrigin",
+    "ResaleBillingSettings",
+    "ResaleInvoice",
+    "ResaleInvoiceLine",
+    "ResaleLineType",
     "RevenueMonth",
     "Sandbox",
     "SecurityGroup",
@@ -135,6 +153,8 @@ __all__ = [
     "Subscription",
     "SubscriptionChannel",
     "SubscriptionStatus",
+    "SupportPlan",
+    "SupportPlanKind",
     "Tenant",
     "TenantKind",
     "Timer",
