@@ -142,7 +142,7 @@ async def _support_plans(
         )
         .order_by(SupportPlan.customer_tenant_id)
     )
-    plans = [(plan, name) for plan, name in (await ctx.session.execute(stmt)).tuples()]
+    plans = [(plan, name) for plan, name in (await ctx.session.execute(stmt)).all()]
     billed = {d.customer_tenant_id for items in drafts.values() for d in items}
     live_stmt = select(Subscription.customer_tenant_id).where(
         Subscription.sandbox_id == ctx.sandbox_id,
@@ -177,7 +177,7 @@ def _support_line(
         product_id="SUPPORT",
         sku_id=plan.kind.value.upper(),
         product_name=SUPPORT_PLAN,
-        charge_type=SUPPORT_PLAN.replace(" ", ""),
+        charge_type=ResaleLineType.SUPPORT_PLAN.value,
         charge_start_date=period.start,
         charge_end_date=period.last_day,
         quantity=1,
