@@ -259,13 +259,13 @@ async def list_invoices(ctx: MarketplaceCaller, request: Request, reseller_tenan
 
 
 @router.get(
-    "/resellers/{reseller_tenant_id}/invoices/{invoice_id}",
+    "/resellers/{reseller_tenant_id}/invoices/{reseller_invoice_id}",
     response_model=ResaleInvoiceOut,
     summary="A reseller's invoice with its lines",
 )
-async def read_invoice(ctx: MarketplaceCaller, reseller_tenant_id: ResellerId, invoice_id: InvoiceId) -> Any:
+async def read_invoice(ctx: MarketplaceCaller, reseller_tenant_id: ResellerId, reseller_invoice_id: InvoiceId) -> Any:
     """BIL-5, BIL-6: each line shows list price, the reseller's cost and the customer's price."""
-    invoice, lines = await invoicing.get_invoice(ctx, reseller_id=reseller_tenant_id, number=invoice_id)
+    invoice, lines = await invoicing.get_invoice(ctx, reseller_id=reseller_tenant_id, number=reseller_invoice_id)
     return invoice_out(invoice, lines)
 
 
