@@ -22,6 +22,7 @@ from app.resale.schemas import (
     PriceBookIn,
     PriceBookOut,
     PriceOverrideOut,
+    PriceSheetRowOut,
     ReportRowOut,
     ReportTotalOut,
     ResaleInvoiceOut,
@@ -125,6 +126,39 @@ async def assign_price_book(ctx: MarketplaceCaller, reseller_tenant_id: Reseller
         ctx, reseller_id=reseller_tenant_id, price_book_id=body.price_book_id, effective_from=body.effective_from
     )
     return reseller_book_out(found)
+
+
+@router.get(
+    "/resellers/{reseller_tenant_id}/prices",
+    response_model=Collection[PriceSheetRowOut],
+    summary="A reseller's price sheet: list price, its cost and its customers' price",
+)
+async def price_sheet(
+    ctx: MarketplaceCaller,
+    request: Request,
+    reseller_tenant_id: ResellerId,
+    country: Annotated[str, Query(pattern=r"^[A-Za-z]{2}$", description="The customers' country.")] = "US",
+    product_id: Annotated[str | None, Query(alias="productId", max_length=50)] = None,
+) -> Any:
+    """BIL-6: each new-commerce term of the catalog (or of one product) through the reseller's price book today."""
+    rows = await service.price_sheet(ctx, reseller_id=reseller_tenant_id, country=country, product_id=product_id)
+    items = [
+        PriceSheetRowOut(
+            product_id=r.product_id,
+            sku_id=r.sku_id,
+            availability_id=r.availability_id,
+            catalog_item_id=f"{r.product_id}:{r.sku_id}:{r.availability_id}",
+            title=r.title,
+            term_duration=r.term_duration,
+            price_book_id=r.prices.price_book_id,
+            list_price=r.prices.list_price,
+            reseller_price=r.prices.reseller_price,
+            customer_price=r.prices.customer_price,
+            currency=r.prices.currency,
+        )
+        for r in rows
+    ]
+    return collection(request, Page(items=items, total=len(items), next_token=None), items)
 
 
 def plan_out(plan: SupportPlan) -> SupportPlanOut:

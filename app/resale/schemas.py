@@ -183,3 +183,18 @@ class ResaleReportOut(Schema):
     items: list[ReportRowOut]
     totals: list[ReportTotalOut]
     attributes: ResourceAttributes = ResourceAttributes(object_type="ResellerBillingReport")
+
+
+class PriceSheetRowOut(Schema):
+    product_id: str
+    sku_id: str
+    availability_id: str
+    catalog_item_id: str
+    title: str
+    term_duration: str
+    price_book_id: str
+    list_price: Amount = Field(description="Microsoft's unit price.")
+    reseller_price: Amount = Field(description="The reseller's unit cost.")
+    customer_price: Amount = Field(description="The customer's unit price, through the price book in force today.")
+    currency: str
+    attributes: ResourceAttributes = ResourceAttributes(object_type="ResellerPrice")

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from app.catalog import service as catalog
 from app.customers import service as customers
 from app.events.service import record_change
 from app.kernel.context import PartnerContext, SandboxContext
@@ -492,3 +493,93 @@ async def set_billing_settings(
         new_value={"resellerTenantId": str(reseller.id), "invoicePerEndCustomer": invoice_per_end_customer},
     )
     return BillingSettings(reseller.id, invoice_per_end_customer)
+
+
+# --- prices a reseller sees ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitPrices:
+    """BIL-6: one unit's list price, the reseller's cost and the customer's price, in one currency."""
+
+    list_price: Decimal
+    reseller_price: Decimal
+    customer_price: Decimal
+    currency: str
+    price_book_id: str
+
+
+async def unit_prices(
+    ctx: SandboxContext,
+    *,
+    provider_id: uuid.UUID,
+    reseller_id: uuid.UUID,
+    product_id: str,
+    sku_id: str,
+    list_price: Decimal,
+    currency: str,
+    on: date,
+) -> UnitPrices:
+    """BIL-6: a unit of a product's SKU at list price, as the reseller buys it (list: the distributor passes
+    Microsoft's price through) and as its customer is charged on `on` (the reseller's price book then). The one
+    pricing a storefront line or a price sheet shows."""
+    view = await book_on(ctx, provider_id=provider_id, reseller_id=reseller_id, on=on)
+    return _unit_prices(view, product_id=product_id, sku_id=sku_id, list_price=list_price, currency=currency)
+
+
+async def book_on(ctx: SandboxContext, *, provider_id: uuid.UUID, reseller_id: uuid.UUID, on: date) -> PriceBookView:
+    """BIL-6: the price book a reseller has on a day."""
+    assignment = in_force((await assignments_of(ctx, provider_id, [reseller_id]))[reseller_id], on)
+    book_id = assignment.price_book_id if assignment else None
+    return (await price_book_views(ctx, provider_id, [book_id]))[book_id]
+
+
+def _unit_prices(
+    view: PriceBookView, *, product_id: str, sku_id: str, list_price: Decimal, currency: str
+) -> UnitPrices:
+    customer = view.pricing().unit_price(
+        list_unit=list_price, product_id=product_id.upper(), sku_id=sku_id.upper(), currency=currency.upper()
+    )
+    return UnitPrices(list_price, list_price, customer, currency.upper(), view.id)
+
+
+@dataclass(frozen=True)
+class PriceSheetRow:
+    product_id: str
+    sku_id: str
+    availability_id: str
+    title: str
+    term_duration: str
+    prices: UnitPrices
+
+
+async def price_sheet(
+    ctx: PartnerContext, *, reseller_id: uuid.UUID, country: str, product_id: str | None
+) -> list[PriceSheetRow]:
+    """BIL-6: the catalog's new-commerce offers for customers of `country` (or one product's), each term at list
+    price, the reseller's cost and the customer's price today."""
+    await require_distributor(ctx, action="read price sheets")
+    reseller = await require_reseller(ctx, reseller_id)
+    offers = (
+        catalog.product(product_id, country=country)
+        if product_id
+        else [
+            offer
+            for first in catalog.products(country=country, target_view=None)
+            for offer in catalog.product(first.product_id, country=country)
+        ]
+    )
+    view = await book_on(ctx, provider_id=ctx.tenant_id, reseller_id=reseller.id, on=ctx.now.date())
+    rows = []
+    for offer in offers:
+        if not offer.new_commerce:
+            continue
+        for term in offer.terms:
+            unit, currency = catalog.price(term, country=country)
+            prices = _unit_prices(
+                view, product_id=offer.product_id, sku_id=offer.sku_id, list_price=unit, currency=currency
+            )
+            rows.append(
+                PriceSheetRow(offer.product_id, offer.sku_id, offer.availability_id, offer.title, term.duration, prices)
+            )
+    return rows

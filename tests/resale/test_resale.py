@@ -237,3 +237,28 @@ async def test_only_the_distributor_prices_its_own_resellers_and_customers(world
     assert r.status_code == 400
     r = await call(provider, "GET", f"/resellers/{reseller.id}/billingsettings")
     assert (await ok(r))["invoicePerEndCustomer"] is False
+
+
+@pytest.mark.rule("BIL-6")
+async def test_the_price_sheet_shows_list_price_the_resellers_cost_and_the_customers_price(world: World) -> None:
+    provider, reseller, _ = await distribution(world, customers=0)
+    fixed = {"productId": PRODUCT, "skuId": SKU, "unitPrice": "39.99", "currency": "USD"}
+    book = await ok(
+        await call(provider, "POST", "/pricebooks", json={"name": "Mixed", "markupPercent": 50, "overrides": [fixed]}),
+        201,
+    )
+    sheet = f"/resellers/{reseller.id}/prices"
+    before = await ok(await call(provider, "GET", sheet, params={"productId": PRODUCT}))
+    assert {row["priceBookId"] for row in before["items"]} == {"default"}
+    assert all(row["customerPrice"] == row["listPrice"] == row["resellerPrice"] for row in before["items"])
+    await ok(await call(provider, "PUT", f"/resellers/{reseller.id}/pricebook", json={"priceBookId": book["id"]}))
+    rows = (await ok(await call(provider, "GET", sheet))).get("items")
+    e3 = [row for row in rows if (row["productId"], row["skuId"]) == (PRODUCT, SKU)]
+    assert {money(row["customerPrice"]) for row in e3} == {Decimal("39.99")}, "the SKU's fixed price, every term"
+    others = [row for row in rows if row["productId"] != PRODUCT and money(row["listPrice"]) > 0]
+    assert others
+    for row in others:
+        assert money(row["customerPrice"]) == (money(row["listPrice"]) * Decimal("1.5")).quantize(Decimal("0.01"))
+        assert money(row["resellerPrice"]) == money(row["listPrice"])
+    unknown = await call(provider, "GET", sheet, params={"productId": "NOPE"})
+    assert unknown.status_code == 404
