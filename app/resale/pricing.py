@@ -30,9 +30,10 @@ class Book:
 
     def unit_price(self, *, list_unit: Decimal, product_id: str, sku_id: str, currency: str) -> Decimal:
         """BIL-6: the customer's unit price for a list unit price of the product's SKU."""
-        fixed = [o for o in self.overrides if o.product_id == product_id and o.currency == currency]
+        product_id, sku_id, currency = product_id.upper(), sku_id.upper(), currency.upper()
+        fixed = [o for o in self.overrides if o.product_id.upper() == product_id and o.currency.upper() == currency]
         for override in sorted(fixed, key=lambda o: o.sku_id is None):  # a SKU's own price before its product's
-            if override.sku_id in (sku_id, None):
+            if override.sku_id is None or override.sku_id.upper() == sku_id:
                 return override.unit_price
         return (list_unit * (1 + self.markup_percent / HUNDRED)).quantize(CENT, rounding=ROUND_HALF_UP)
 
