@@ -39,6 +39,7 @@ from app.marketplace import router as marketplace
 from app.programs import profile_router as partner_profiles
 from app.programs import router as programs
 from app.providers import router as providers
+from app.resale import router as resale
 from app.sandboxes import fault_router, inspection
 from app.sandboxes import router as sandboxes
 from app.sandboxes.loop import run_timer_loop
@@ -94,6 +95,10 @@ TAGS = [
         "description": "The customer's admin center (JSON): invitations, partners, MCA, GDAP approval.",
     },
     {"name": "admin center pages", "description": "The customer's admin center (HTML pages)."},
+    {
+        "name": "marketplace: price books and reseller billing",
+        "description": "The distributor's marketplace: price books, support plans, invoices and reports per reseller.",
+    },
     {"name": "control: sandboxes", "description": "The simulator: sandboxes, settings, clock and timers."},
     {"name": "control: tenants", "description": "The simulator: tenants, users, apps and portal sign-ins."},
     {"name": "control: programs", "description": "The simulator: revenue, enrollment decisions, support."},
@@ -233,6 +238,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         billing_usage.ratecards,
         billing_usage.utilizations,
         billing_exports.graph,
+        resale.router,
         customers.admin,
         gdap.graph,
         gdap.admin,

@@ -174,12 +174,33 @@ async def build_victim(world: World) -> Victim:
     for user in ok(await world.sim("GET", f"/tenants/{customer.id}/users"))["items"]:
         victim.keep(f"customer user {user['userPrincipalName']}", user["id"])
 
+    # A distributor (an indirect provider) re-bills its reseller's end customer: a price book, a support plan and,
+    # once the seats are invoiced below, the reseller's invoice (BIL-5, BIL-6).
+    distributor, dealer = await world.provider(), await world.indirect_reseller()
+    await world.partner_up(distributor, dealer)
+    victim.know(distributor, "distributor")
+    victim.know(dealer, "distributor's reseller")
+    end_customer = ok(await distributor.create_customer(associatedPartnerId=dealer.id), 201)
+    victim.keep("end customer tenant id", end_customer["id"])
+    await distributor.attest_mca(end_customer["id"])
+    ok(await distributor.order(end_customer["id"]), 201)
+    market = bearer(await distributor.app_token())
+    book = await world.http.post(
+        "/marketplace/v1/pricebooks", headers=market, json={"name": "Victim", "markupPercent": 9}
+    )
+    p["price_book_id"] = victim.keep("price book id", ok(book, 201)["id"])
+    plan = {"type": "fixed", "amount": 12}
+    ok(await world.http.put(f"/marketplace/v1/customers/{end_customer['id']}/supportplan", headers=market, json=plan))
+    p["reseller_tenant_id"], p["customer_tenant_id"] = dealer.id, end_customer["id"]
+
     # The seats are invoiced once their billing period closes (an invoice is ready seven days on); the invoice's
     # line items name their provider and type, in the path or the query.
     ok(await world.sim("POST", "/clock/advance", json={"days": 40}))
     invoices = ok(await direct.get("/v1/invoices", token=await direct.portal_token()))["items"]
     p["invoice_id"] = victim.keep("invoice id", invoices[0]["id"])
     p["provider"], p["invoicelineitemtype"] = "onetime", "billinglineitems"
+    resale = ok(await world.http.get(f"/marketplace/v1/resellers/{dealer.id}/invoices", headers=market))["items"]
+    p["reseller_invoice_id"] = victim.keep("reseller invoice id", resale[0]["id"])
     victim.queries["/v1/invoices/{invoice_id}/lineitems"] = "provider=onetime&invoicelineitemtype=billinglineitems"
     # An Azure plan and its utilization records; a Graph export of the invoice, run to succeeded, and its blob.
     ok(await direct.order(customer.id, offer=AZURE_PLAN, quantity=1, term=None), 201)
@@ -342,6 +363,9 @@ async def build_victim(world: World) -> Victim:
     victim.owners[f"{ADMIN_CENTER.prefix}/granularAdminRelationships/"] = await customer.portal_token()
     victim.owners[f"{ADMIN_CENTER.prefix}/invitations/"] = await invited.portal_token()
     victim.owners["/marketplace/v1/"] = await provider.app_token()
+    # The resale routes belong to the distributor that re-bills its reseller (another indirect provider).
+    for resale in ("pricebooks", "resellers/", "customers/"):
+        victim.owners[f"/marketplace/v1/{resale}"] = await distributor.app_token()
     return victim
 
 

@@ -48,6 +48,7 @@ class Callers:
     partner_app: str
     partner_graph: str
     customer_admin: str
+    distributor_app: str  # an indirect provider's app: the marketplace is a distributor's platform
 
 
 def _json(response: Any, status: int) -> dict[str, Any]:
@@ -112,12 +113,24 @@ def _callers(client: asgi.ASGIClient) -> Callers:
     )
     assert _json(enrolled, 201)["status"] == "Active", enrolled.text
     _, customer_portal = tenant("customer")
+    distributor, distributor_portal = tenant(
+        "partner",
+        partnerId=str(4_900_000 + uuid.uuid4().int % 100_000),
+        profile={"legalName": "Fuzz Distribution", "primaryContactEmail": "ops@fuzz.example", "address": address},
+    )
+    provider = client.post(
+        "/v1/enrollments",
+        json={"program": "IndirectProvider"},
+        headers={"Authorization": f"Bearer {distributor_portal}"},
+    )
+    assert _json(provider, 201)["status"] == "Active", provider.text
     return Callers(
         sandbox_id=sandbox_id,
         admin_key=admin_key,
         partner_app=_token(client, partner, PC_SCOPE),
         partner_graph=_token(client, partner, GRAPH_SCOPE),
         customer_admin=customer_portal,
+        distributor_app=_token(client, distributor, PC_SCOPE),
     )
 
 
@@ -159,6 +172,8 @@ def _authorize(case: Any, callers: Callers, client: asgi.ASGIClient) -> None:
         token = callers.partner_graph
     elif path.startswith("/admin/v1/"):
         token = callers.customer_admin
+    elif path.startswith("/marketplace/v1/"):
+        token = callers.distributor_app
     if path == f"{CONTROL}/seed" and isinstance(case.body, dict):
         for name, most in SEED_SIZES.items():
             if isinstance(case.body.get(name), int | float) and not isinstance(case.body[name], bool):

@@ -9,6 +9,7 @@ the partner still has subscriptions there or charges after the period.
 
 import uuid
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -68,6 +69,29 @@ async def charge_recorded(ctx: SandboxContext, *, partner_tenant_id: uuid.UUID, 
     )
 
 
+# What another domain does at a billing run, once the partner's invoices are issued (resale re-bills them, BIL-5):
+# (ctx, partner tenant, customers' country, period, the invoices issued, possibly none).
+RunListener = Callable[[SandboxContext, uuid.UUID, str, "BillingPeriod", list[Invoice]], Awaitable[object]]
+_run_listeners: list[RunListener] = []
+
+
+def after_billing_run(listener: RunListener) -> RunListener:
+    """Register `listener` to run at every billing run, after its invoices are issued, in the same transaction."""
+    _run_listeners.append(listener)
+    return listener
+
+
+async def issued_lines(ctx: SandboxContext, invoices: list[Invoice]) -> dict[uuid.UUID, list[InvoiceLine]]:
+    """The billing line items of issued invoices, by invoice id, in line order (read, never priced again)."""
+    found: dict[uuid.UUID, list[InvoiceLine]] = {invoice.id: [] for invoice in invoices}
+    if not invoices:
+        return found
+    stmt = select(InvoiceLine).where(InvoiceLine.sandbox_id == ctx.sandbox_id, InvoiceLine.invoice_id.in_(found))
+    for line in (await ctx.session.execute(stmt.order_by(InvoiceLine.invoice_id, InvoiceLine.line_number))).scalars():
+        found[line.invoice_id].append(line)
+    return found
+
+
 @timers.on_timer(RUN_TIMER)
 async def _run(ctx: SandboxContext, timer: Timer) -> None:
     """BIL-1, BIL-2: invoice the period, then schedule the next period's run while there is more to bill."""
@@ -75,7 +99,9 @@ async def _run(ctx: SandboxContext, timer: Timer) -> None:
     partner_id = uuid.UUID(partner_text)
     start = date.fromisoformat(timer.payload["periodStart"])
     period = billing_period(ctx, country, datetime.combine(start, time(), UTC))
-    await issue_invoices(ctx, partner_tenant_id=partner_id, country=country, period=period)
+    issued = await issue_invoices(ctx, partner_tenant_id=partner_id, country=country, period=period)
+    for listener in _run_listeners:
+        await listener(ctx, partner_id, country, period, issued)
     if await _more_to_bill(ctx, partner_id, country, period):
         following = period.next()
         await timers.schedule(

@@ -62,7 +62,7 @@ FAMILIES = (
     _family("graph", "GET POST PATCH DELETE", r"/v1\.0/tenantRelationships(/.*)?"),
     _family("webhooks", "GET POST PUT DELETE", r"/webhooks/v1(/.*)?"),
     _family("admin center", "GET POST PUT PATCH DELETE", r"/admin/v1(/.*)?"),
-    # A distributor's marketplace throttles like its Partner Center: per caller tenant, every call.
+    # A distributor's platform API limits each account's calls as a whole (ION, Pax8 rate limits): one family.
     _family("marketplace", "GET POST PUT PATCH DELETE", r"/marketplace/v1(/.*)?"),
 )
 

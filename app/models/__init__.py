@@ -73,6 +73,17 @@ from app.models.program import (
     ServiceRequestCategory,
     ServiceRequestStatus,
 )
+from app.models.resale import (
+    PriceBook,
+    PriceBookAssignment,
+    PriceOverride,
+    ResaleBillingSettings,
+    ResaleInvoice,
+    ResaleInvoiceLine,
+    ResaleLineType,
+    SupportPlan,
+    SupportPlanKind,
+)
 from app.models.sandbox import Sandbox
 from app.models.signing_key import SigningKey
 from app.models.subscription import (
@@ -160,6 +171,9 @@ __all__ = [
     "PartnerProfileSection",
     "Partnership",
     "PartnershipStatus",
+    "PriceBook",
+    "PriceBookAssignment",
+    "PriceOverride",
     "ProfileSection",
     "Program",
     "ProgramAccess",
@@ -169,6 +183,10 @@ __all__ = [
     "RelationshipInvitation",
     "RelationshipKind",
     "RelationshipOrigin",
+    "ResaleBillingSettings",
+    "ResaleInvoice",
+    "ResaleInvoiceLine",
+    "ResaleLineType",
     "RevenueMonth",
     "Sandbox",
     "SecurityGroup",
@@ -181,6 +199,8 @@ __all__ = [
     "Subscription",
     "SubscriptionChannel",
     "SubscriptionStatus",
+    "SupportPlan",
+    "SupportPlanKind",
     "Tenant",
     "TenantKind",
     "ThrottleWindow",
