@@ -18,7 +18,7 @@ from decimal import Decimal
 from sqlalchemy import Select, func, select
 
 from app.billing import service as billing
-from app.billing.service import BillingPeriod
+from app.billing.periods import BillingPeriod
 from app.events.service import record_event
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, NotFound

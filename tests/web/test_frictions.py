@@ -2,6 +2,7 @@
 shows a raw Python `None` to the person who reads it."""
 
 import re
+import uuid
 
 import httpx
 
@@ -42,7 +43,7 @@ async def test_no_refusal_message_shows_a_python_none(world: World) -> None:
         await world.sim("POST", "/clock/advance", json={}),
         await world.sim("POST", "/faults", json={"kind": "error"}),
         await world.sim("GET", "/records/nothing"),
-        await world.sim("GET", "/diff", params={"against": world.id}),
+        await world.sim("GET", "/diff", params={"against": str(uuid.uuid4())}),
         await world.http.get("/v1/customers/not-an-id", headers=bearer(await partner.app_token())),
     ]
     for r in refusals:
