@@ -63,6 +63,12 @@ from app.models.subscription import (
     SubscriptionChannel,
     SubscriptionStatus,
 )
+from app.models.subscription_change import (
+    MigrationStatus,
+    NewCommerceMigration,
+    SubscriptionTransition,
+    TransitionStatus,
+)
 from app.models.tenant import AppRegistration, PartnerProfile, Tenant, TenantKind, User
 from app.models.timer import Timer, TimerStatus
 from app.models.transfer import Transfer, TransferStatus
@@ -110,6 +116,8 @@ __all__ = [
     "InvoiceLine",
     "InvoiceType",
     "LicenseAssignment",
+    "MigrationStatus",
+    "NewCommerceMigration",
     "Notification",
     "OperationStatus",
     "Order",
@@ -135,12 +143,14 @@ __all__ = [
     "Subscription",
     "SubscriptionChannel",
     "SubscriptionStatus",
+    "SubscriptionTransition",
     "Tenant",
     "TenantKind",
     "Timer",
     "TimerStatus",
     "Transfer",
     "TransferStatus",
+    "TransitionStatus",
     "User",
     "WebhookDelivery",
     "WebhookRegistration",
