@@ -13,6 +13,7 @@ from sqlalchemy import text
 from app.billing import router as billing
 from app.catalog import router as catalog
 from app.commerce import router as commerce
+from app.commerce import subscription_router
 from app.config import Settings
 from app.customer_users import router as customer_users
 from app.customers import router as customers
@@ -200,6 +201,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         devices.router,
         devices.partner,
         commerce.partner,
+        subscription_router.router,
         transfers.router,
         billing.router,
         customers.admin,
