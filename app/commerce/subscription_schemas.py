@@ -72,6 +72,20 @@ SUSPENSION_REASONS = {
 }
 
 
+class ItemType(Schema):
+    """Partner Center's ItemType: a subscription's product type as an object, not a string."""
+
+    id: str
+    display_name: str
+
+    @classmethod
+    def of(cls, s: Subscription) -> "ItemType | None":
+        if s.product_type is None:
+            return None
+        name = f"{s.product_type}NCE" if s.is_new_commerce and s.product_type == "OnlineServices" else s.product_type
+        return cls(id=name, display_name=name)
+
+
 class NewCommerceSubscriptionOut(Schema):
     """Partner Center's Subscription."""
 
@@ -80,7 +94,7 @@ class NewCommerceSubscriptionOut(Schema):
     offer_id: str
     offer_name: str
     friendly_name: str | None
-    product_type: str | None
+    product_type: ItemType | None
     quantity: int
     unit_type: str = "Licenses"
     parent_subscription_id: uuid.UUID | None
@@ -130,8 +144,8 @@ class NewCommerceSubscriptionOut(Schema):
             entitlement_id=entitlement,
             offer_id=s.offer_id,
             offer_name=s.offer_name,
-            friendly_name=s.friendly_name,
-            product_type=s.product_type,
+            friendly_name=s.friendly_name or s.offer_name,  # Partner Center names it after its offer
+            product_type=ItemType.of(s),
             quantity=s.quantity,
             parent_subscription_id=s.parent_subscription_id,
             has_purchasable_addons=has_addons,

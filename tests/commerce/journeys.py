@@ -14,7 +14,8 @@ LEGACY_O365_E3 = "796B6B5F-613C-4E24-A17C-EBA730D49C02"
 
 def parse(iso: str) -> datetime:
     """As a strict client parses a date-time: a bare date would fail here."""
-    assert "T" in iso and iso.endswith("Z"), iso
+    assert "T" in iso, iso
+    assert iso.endswith("Z"), iso
     return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
@@ -42,7 +43,9 @@ def path_of(customer: dict[str, Any], subscription_id: str) -> str:
 
 async def read(partner: Party, customer_id: str, subscription_id: str) -> dict[str, Any]:
     # As a person in the portal: a year on, the revenue review may have restricted the partner's API channel.
-    r = await partner.get(f"/v1/customers/{customer_id}/subscriptions/{subscription_id}", token=await partner.portal_token())
+    r = await partner.get(
+        f"/v1/customers/{customer_id}/subscriptions/{subscription_id}", token=await partner.portal_token()
+    )
     assert r.status_code == 200, r.text
     found: dict[str, Any] = r.json()
     return found
