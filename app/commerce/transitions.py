@@ -6,6 +6,7 @@ is converted and ends) or some (partial: a new subscription takes them, the sour
 """
 
 import uuid
+from typing import NoReturn
 
 from sqlalchemy import select
 
@@ -15,7 +16,7 @@ from app.commerce.orders import OrderLine, create_order
 from app.events.service import record_change
 from app.kernel import lookup
 from app.kernel.context import PartnerContext
-from app.kernel.errors import BadRequest, RuleViolation
+from app.kernel.errors import BadRequest, Conflict, RuleViolation
 from app.models import (
     Subscription,
     SubscriptionChannel,
@@ -65,6 +66,17 @@ def _targets(source: Subscription, kind: EligibilityType) -> list[next_term.Targ
     return [next_term.Target(t.offer, t.term_duration, t.billing_cycle, blocked + t.errors) for t in found]
 
 
+def _refuse(error: tuple[int, str, str]) -> NoReturn:
+    """An eligibility error as a refusal: the subscription's state (409, or 400 for a legacy one, which migrates
+    instead), or COM-8's commitment (400)."""
+    code, name, why = error
+    if code == next_term.NOT_ACTIVE:
+        raise Conflict(why).with_code(code, name)
+    if code == next_term.LEGACY_SOURCE:
+        raise BadRequest(why).with_code(code, name)
+    raise RuleViolation("COM-8", why, status_code=400, code=code, error_name=name)
+
+
 async def transition_eligibilities(
     ctx: PartnerContext, *, customer_id: uuid.UUID, subscription_id: uuid.UUID, eligibility_type: EligibilityType
 ) -> list[next_term.Target]:
@@ -94,7 +106,6 @@ async def transition_subscription(
     purchase with its own 168-hour window, co-termed with the source when their terms match. Full (every seat):
     the source is converted (deleted, credited, its add-ons follow the target); partial: the source keeps the rest."""
     source = await subscriptions.get_subscription(ctx, customer_id, subscription_id, for_update=True)
-    await purchases.require_purchase(ctx, customer_id)
     seats_before = source.quantity
     if from_catalog_item_id and next_term.offer_of(from_catalog_item_id) is not next_term.offer_of(source.offer_id):
         raise BadRequest(f"fromCatalogItemId is the subscription's own offer, {source.offer_id}.")
@@ -103,6 +114,9 @@ async def transition_subscription(
     kind = (transition_type or TRANSITION_ONLY).lower()
     if kind not in TRANSITION_TYPES:
         raise BadRequest(f"transitionType is one of {', '.join(sorted(TRANSITION_TYPES))}.")
+    blocked = _state_errors(source, EligibilityType.IMMEDIATE)
+    if blocked:
+        _refuse(blocked[0])
     target = next_term.find(
         _targets(source, EligibilityType.IMMEDIATE),
         catalog_item_id=to_catalog_item_id,
@@ -118,10 +132,10 @@ async def transition_subscription(
             error_name="TransitionNotEligible",
         )
     if target.errors:
-        code, name, why = target.errors[0]
-        raise RuleViolation("COM-8", why, status_code=400, code=code, error_name=name)
+        _refuse(target.errors[0])
     if quantity > source.quantity:
         raise BadRequest(f"The subscription has {source.quantity} seats: move {source.quantity} or fewer.")
+    await purchases.require_purchase(ctx, customer_id)  # what is asked makes sense: may the caller buy it?
     customer = await lookup.one(ctx, Tenant, customer_id, what="Customer")
     resolved = catalog.resolve(
         target.offer.catalog_item_id,

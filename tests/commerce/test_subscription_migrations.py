@@ -43,6 +43,9 @@ async def test_a_legacy_subscription_migrates_to_new_commerce(world: World) -> N
     cid = customer["id"]
     legacy_id = await legacy_subscription(world, partner, cid)
     legacy = await read(partner, cid, legacy_id)
+    upgrade = {"toCatalogItemId": "CFQ7TTC0LF8S:0002:CFQ7TTC0LF8Q", "quantity": 4}
+    r = await partner.post(f"{path_of(customer, legacy_id)}/transitions", json=upgrade)
+    assert (r.status_code, r.json()["code"]) == (400, 800034), r.text  # a legacy subscription migrates instead
     base = f"/v1/customers/{cid}/migrations/newcommerce"
     check = (await partner.post(f"{base}/validate", json=migration(legacy_id))).json()
     assert (check["isEligible"], check["catalogItemId"], check["quantity"]) == (True, E3, 4)
