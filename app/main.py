@@ -14,7 +14,7 @@ from app.billing import exports_router as billing_exports
 from app.billing import router as billing
 from app.billing import usage_router as billing_usage
 from app.catalog import router as catalog
-from app.commerce import cart_router
+from app.commerce import cart_router, subscription_router
 from app.commerce import router as commerce
 from app.config import Settings
 from app.customer_users import analytics_router as license_analytics
@@ -233,6 +233,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         devices.partner,
         commerce.partner,
         cart_router.partner,
+        subscription_router.router,
         transfers.router,
         billing.router,
         billing_usage.ratecards,

@@ -219,6 +219,15 @@ async def build_victim(world: World) -> Victim:
     p["billing_operation_id"] = victim.keep("billing export id", exported.headers["Location"].rsplit("/", 1)[-1])
     p["blob_name"] = "part-00000.json.gz"
 
+    # The subscription's entitlement, and a legacy subscription migrated to new commerce.
+    p["entitlement_id"] = victim.keep("entitlement id", subscriptions[0]["entitlementId"])
+    legacy = {"channel": "CSP", "partnerTenantId": direct.id, "offerId": "796B6B5F-613C-4E24-A17C-EBA730D49C02"}
+    legacy |= {"offerName": "Office 365 E3 (legacy)", "quantity": 2, "termDuration": "P1Y"}
+    legacy_id = ok(await world.sim("POST", f"/tenants/{customer.id}/subscriptions", json=legacy), 201)["id"]
+    migration = {"currentSubscriptionId": legacy_id, "termDuration": "P1Y", "billingCycle": "monthly"}
+    migrated = ok(await direct.post(f"/v1/customers/{customer.id}/migrations/newcommerce", json=migration))
+    p["migration_id"] = victim.keep("migration id", migrated["id"])
+
     # Autopilot: a device batch (its upload's tracking id, one of its devices) and a configuration policy.
     devices = f"/v1/customers/{customer.id}"
     batch = {"BatchId": f"victim-{uuid.uuid4().hex[:8]}", "Devices": [{"SerialNumber": "V-1", "HardwareHash": "VH1"}]}

@@ -44,6 +44,14 @@ class Offer:
     maximum_quantity: int = 300
     countries: tuple[str, ...] = ("US", "CA", "GB", "DE")
     extra: dict[str, str] = field(default_factory=dict)
+    # An add-on is bought only with `parentSubscriptionId` naming a subscription of one of these products.
+    addon_of: tuple[str, ...] = ()
+    # The products a subscription of this one may be upgraded to mid-term (Partner Center's transition paths).
+    upgrades_to: tuple[str, ...] = ()
+
+    @property
+    def is_addon(self) -> bool:
+        return bool(self.addon_of)
 
     @property
     def catalog_item_id(self) -> str:
@@ -70,6 +78,16 @@ OFFERS: tuple[Offer, ...] = (
         "Productivity apps, security and management.",
         ProductType.ONLINE_SERVICES,
         _seats("36.00"),
+        upgrades_to=("CFQ7TTC0LF8S",),
+    ),
+    Offer(
+        "CFQ7TTC0LF8S",
+        "0002",
+        "CFQ7TTC0LF8Q",
+        "Microsoft 365 E5",
+        "E3 plus advanced security, compliance, voice and analytics.",
+        ProductType.ONLINE_SERVICES,
+        _seats("57.00"),
     ),
     Offer(
         "CFQ7TTC0LH18",
@@ -79,6 +97,7 @@ OFFERS: tuple[Offer, ...] = (
         "Web and mobile apps, email.",
         ProductType.ONLINE_SERVICES,
         _seats("6.00"),
+        upgrades_to=("CFQ7TTC0LDPB", "CFQ7TTC0LCHC", "CFQ7TTC0LFLX"),
     ),
     Offer(
         "CFQ7TTC0LDPB",
@@ -88,6 +107,7 @@ OFFERS: tuple[Offer, ...] = (
         "Desktop apps, email.",
         ProductType.ONLINE_SERVICES,
         _seats("12.50"),
+        upgrades_to=("CFQ7TTC0LCHC", "CFQ7TTC0LFLX"),
     ),
     Offer(
         "CFQ7TTC0LCHC",
@@ -97,6 +117,28 @@ OFFERS: tuple[Offer, ...] = (
         "Standard plus security.",
         ProductType.ONLINE_SERVICES,
         _seats("22.00"),
+        upgrades_to=("CFQ7TTC0LFLX",),
+    ),
+    # Add-ons: bought on top of a base subscription (parentSubscriptionId), co-termed with it.
+    Offer(
+        "CFQ7TTC0LFK3",
+        "0001",
+        "CFQ7TTC0LFJZ",
+        "Microsoft 365 E5 Compliance",
+        "Add-on: information protection, governance, insider risk and eDiscovery for Microsoft 365 E3.",
+        ProductType.ONLINE_SERVICES,
+        _seats("12.00"),
+        addon_of=("CFQ7TTC0LFLX",),
+    ),
+    Offer(
+        "CFQ7TTC0LFZ2",
+        "0001",
+        "CFQ7TTC0LFZ0",
+        "Microsoft Teams Phone Standard",
+        "Add-on: cloud telephony in Microsoft Teams.",
+        ProductType.ONLINE_SERVICES,
+        _seats("10.00"),
+        addon_of=("CFQ7TTC0LFLX", "CFQ7TTC0LDPB", "CFQ7TTC0LCHC", "CFQ7TTC0LH18"),
     ),
     Offer(
         "DZH318Z0BPS6",

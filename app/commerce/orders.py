@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.catalog import service as catalog
-from app.commerce import purchases
+from app.commerce import addons, purchases
 from app.commerce.lifecycle import ORDER
 from app.commerce.subscriptions import create_subscription
 from app.customers import service as customers
@@ -46,6 +46,7 @@ class LineItem:
     billing_cycle: str | None
     partner_id_on_record: str | None
     friendly_name: str | None
+    parent_subscription_id: uuid.UUID | None = None  # an add-on's base subscription
 
     def as_requested(self) -> dict[str, Any]:
         """As an order request keeps it: Partner Center's names, the fields left out not written."""
@@ -57,6 +58,7 @@ class LineItem:
             "billingCycle": self.billing_cycle,
             "partnerIdOnRecord": self.partner_id_on_record,
             "friendlyName": self.friendly_name,
+            "parentSubscriptionId": str(self.parent_subscription_id) if self.parent_subscription_id else None,
         }
         return {key: value for key, value in given.items() if value is not None}
 
@@ -70,6 +72,9 @@ class LineItem:
             billing_cycle=kept.get("billingCycle"),
             partner_id_on_record=kept.get("partnerIdOnRecord"),
             friendly_name=kept.get("friendlyName"),
+            parent_subscription_id=uuid.UUID(kept["parentSubscriptionId"])
+            if kept.get("parentSubscriptionId")
+            else None,
         )
 
 
@@ -88,6 +93,7 @@ class OrderLine:
     unit_price: Decimal | None = None
     transferred_from: uuid.UUID | None = None
     transaction_type: str = "new"
+    parent_subscription_id: uuid.UUID | None = None
 
     def as_stored(self) -> dict[str, Any]:
         """As the order keeps it and Partner Center shows it."""
@@ -227,6 +233,33 @@ async def place_order(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items
             quantity=line.quantity,
         )
         on_record = await partner_of_record(ctx, relationship, customer_id, line.partner_id_on_record)
+        parent = await addons.require_parent(
+            ctx, customer_id=customer_id, offer=resolved.offer, parent_subscription_id=line.parent_subscription_id
+        )
+        subscription = await create_subscription(
+            ctx,
+            customer_tenant_id=customer_id,
+            channel=SubscriptionChannel.CSP,
+            partner_tenant_id=partner_id,
+            order_id=order_id,
+            offer_id=resolved.offer.catalog_item_id,
+            offer_name=resolved.offer.title,
+            friendly_name=line.friendly_name,
+            product_type=resolved.offer.product_type.value,
+            is_new_commerce=resolved.offer.new_commerce,
+            quantity=line.quantity,
+            term_duration=resolved.term.duration or None,
+            billing_cycle=resolved.billing_cycle,
+            unit_price=resolved.unit_price,
+            currency=resolved.currency,
+            auto_renew=bool(resolved.term.duration),
+            partner_of_record=on_record,
+            term_from=ctx.now,
+            charge_kind="new",
+            parent_subscription_id=parent.id if parent else None,
+        )
+        if parent is not None:
+            await addons.attach(ctx, subscription, parent)
         currency = resolved.currency
         lines.append(
             OrderLine(
@@ -239,6 +272,7 @@ async def place_order(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items
                 friendly_name=line.friendly_name,
                 partner_id_on_record=on_record,
                 unit_price=resolved.unit_price,
+                parent_subscription_id=subscription.parent_subscription_id,
             )
         )
     order = await create_order(

@@ -1,15 +1,14 @@
-"""Partner Center's orders, subscriptions and order requests; the control routes for subscriptions bought
-outside CSP (multi-channel)."""
+"""Partner Center's orders and order requests (its subscriptions: `subscription_router`); the control routes for
+subscriptions bought outside CSP (multi-channel)."""
 
 import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, status
 
-from app.commerce import order_requests, orders, service, subscriptions
+from app.commerce import order_requests, orders, service
 from app.commerce.schemas import (
     ExistingSubscriptionCreate,
-    NewCommerceSubscriptionOut,
     OrderCreate,
     OrderLineItemIn,
     OrderLineItemProvisioningStatusOut,
@@ -20,13 +19,11 @@ from app.commerce.schemas import (
     RejectIn,
     SubscriptionList,
     SubscriptionOut,
-    SubscriptionPatch,
 )
 from app.identity import service as identity
 from app.kernel.errors import BadRequest
 from app.kernel.pagination import Collection, Page, PageRequest, collection, page_request
 from app.kernel.pipeline import PARTNER_CENTER_API, Operator, PartnerCaller, control_router
-from app.models import Subscription
 
 partner = PARTNER_CENTER_API.router(tags=["partner center: orders and subscriptions"])
 control = control_router(tags=["control: tenants"])
@@ -44,39 +41,10 @@ def _line_items(given: list[OrderLineItemIn], *, billing_cycle: str | None) -> l
             billing_cycle=li.billing_cycle or billing_cycle,
             partner_id_on_record=li.partner_id_on_record,
             friendly_name=li.friendly_name,
+            parent_subscription_id=li.parent_subscription_id,
         )
         for li in given
     ]
-
-
-def subscription_out(s: Subscription) -> NewCommerceSubscriptionOut:
-    tranches = s.refundable_tranches or []
-    return NewCommerceSubscriptionOut(
-        id=s.id,
-        offer_id=s.offer_id,
-        offer_name=s.offer_name,
-        friendly_name=s.friendly_name,
-        product_type=s.product_type,
-        quantity=s.quantity,
-        status=s.status,
-        auto_renew_enabled=s.auto_renew,
-        billing_cycle=s.billing_cycle,
-        term_duration=s.term_duration,
-        creation_date=s.created_at,
-        effective_start_date=s.effective_start_date,
-        commitment_end_date=s.commitment_end_date,
-        cancellation_allowed_until_date=s.cancellation_allowed_until,
-        refundable_quantity={
-            "total_quantity": sum(int(t["quantity"]) for t in tranches),
-            "details": [{"quantity": t["quantity"], "allowedUntilDateTime": t["allowedUntil"]} for t in tranches],
-        },
-        scheduled_next_term_instructions={"quantity": s.scheduled_quantity} if s.scheduled_quantity else None,
-        partner_id=s.partner_of_record,
-        order_id=s.order_id,
-        unit_price=str(s.unit_price) if s.unit_price else None,
-        currency=s.currency,
-        is_new_commerce=s.is_new_commerce,
-    )
 
 
 @partner.post(
@@ -122,52 +90,6 @@ async def read_provisioning_status(
     found = await orders.provisioning_status(ctx, customer_id=customer_id, order_id=order_id)
     items = [OrderLineItemProvisioningStatusOut.model_validate(line) for line in found]
     return collection(request, Page(items=items, total=len(items), next_token=None), items)
-
-
-@partner.get(
-    "/customers/{customer_id}/subscriptions",
-    response_model=Collection[NewCommerceSubscriptionOut],
-    summary="The subscriptions the partner sold this customer",
-)
-async def list_subscriptions(ctx: PartnerCaller, request: Request, customer_id: uuid.UUID) -> Any:
-    """Only where the relationship shows subscriptions (REL-4)."""
-    items = [subscription_out(s) for s in await subscriptions.list_subscriptions(ctx, customer_id)]
-    return collection(request, Page(items=items, total=len(items), next_token=None), items)
-
-
-@partner.get(
-    "/customers/{customer_id}/subscriptions/{subscription_id}",
-    response_model=NewCommerceSubscriptionOut,
-    summary="Read a subscription",
-)
-async def read_subscription(ctx: PartnerCaller, customer_id: uuid.UUID, subscription_id: uuid.UUID) -> Any:
-    return subscription_out(await subscriptions.get_subscription(ctx, customer_id, subscription_id))
-
-
-@partner.patch(
-    "/customers/{customer_id}/subscriptions/{subscription_id}",
-    response_model=NewCommerceSubscriptionOut,
-    summary="Change seats, status (active, suspended, deleted), auto-renew or the next term",
-)
-async def update_subscription(
-    ctx: PartnerCaller, customer_id: uuid.UUID, subscription_id: uuid.UUID, body: SubscriptionPatch
-) -> Any:
-    """COM-8: seats up any time; seats down and cancellation (`status: deleted`) only within 168 hours of purchase,
-    renewal or the added tranche. A subscription that arrived by a transfer keeps what is left of the source's
-    window; with none left (`cancellationAllowedUntilDate` null) it cannot be cancelled until it renews."""
-    scheduled = body.scheduled_next_term_instructions
-    return subscription_out(
-        await subscriptions.update_subscription(
-            ctx,
-            customer_id=customer_id,
-            subscription_id=subscription_id,
-            quantity=body.quantity,
-            status=body.status.status if body.status else None,
-            auto_renew=body.auto_renew_enabled,
-            friendly_name=body.friendly_name,
-            scheduled_quantity=scheduled.quantity if scheduled else None,
-        )
-    )
 
 
 @partner.post(

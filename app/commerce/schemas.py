@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from app.commerce.lifecycle import SubscriptionStatusChange
+from app.commerce.subscriptions import utc_midnight
 from app.kernel.pagination import Link, ResourceAttributes
 from app.models import Order, SubscriptionChannel
 from app.wire import Request, Schema
@@ -33,11 +33,17 @@ class SubscriptionOut(Schema):
     status: str
     term_duration: str | None
     billing_cycle: str | None
-    commitment_end_date: date | None
+    commitment_end_date: datetime | None
     auto_renew: bool
     partner_of_record: str | None
     created_at: datetime
     attributes: ResourceAttributes = ResourceAttributes(object_type="Subscription")
+
+    @field_validator("commitment_end_date", mode="before")
+    @classmethod
+    def _as_date_time(cls, value: object) -> object:
+        """Every date of a subscription is answered as a date-time in UTC."""
+        return utc_midnight(value) if isinstance(value, date) and not isinstance(value, datetime) else value
 
 
 class SubscriptionList(Schema):
@@ -52,6 +58,7 @@ class OrderLineItemIn(Request):
     billing_cycle: str | None = Field(None, examples=["monthly"])
     partner_id_on_record: str | None = Field(None, description="COM-3: the indirect reseller's PartnerID.")
     friendly_name: str | None = Field(None, max_length=256)
+    parent_subscription_id: uuid.UUID | None = Field(None, description="An add-on's base subscription.")
 
 
 class OrderCreate(Request):
@@ -133,57 +140,6 @@ class OrderLineItemProvisioningStatusOut(Schema):
     quantity_provisioned: int
     subscription_id: uuid.UUID | None
     attributes: ResourceAttributes = ResourceAttributes(object_type="OrderLineItemProvisioningStatus")
-
-
-class RefundableQuantity(Schema):
-    total_quantity: int
-    details: list[dict[str, object]]
-
-
-class ScheduledNextTermInstructions(Schema):
-    # The seats the next term renews with: at least one (cancel instead), at most what a subscription may hold.
-    quantity: int | None = Field(None, ge=1, le=100_000)
-
-
-class NewCommerceSubscriptionOut(Schema):
-    """Partner Center's Subscription."""
-
-    id: uuid.UUID
-    offer_id: str
-    offer_name: str
-    friendly_name: str | None
-    product_type: str | None
-    quantity: int
-    unit_type: str = "Licenses"
-    status: str
-    auto_renew_enabled: bool
-    billing_cycle: str | None
-    term_duration: str | None
-    creation_date: datetime
-    effective_start_date: datetime | None
-    commitment_end_date: date | None
-    cancellation_allowed_until_date: datetime | None
-    refundable_quantity: RefundableQuantity
-    scheduled_next_term_instructions: ScheduledNextTermInstructions | None
-    partner_id: str | None = Field(description="The partner of record (an indirect reseller's PartnerID).")
-    order_id: uuid.UUID | None
-    unit_price: str | None
-    currency: str | None
-    is_new_commerce: bool
-    attributes: ResourceAttributes = ResourceAttributes(object_type="Subscription")
-
-
-class SubscriptionPatch(Request):
-    """A subscription as Partner Center takes it back: only the fields that change are read; the others may be
-    sent as they were (the real clients send the whole resource)."""
-
-    model_config = Request.model_config | {"extra": "ignore"}
-
-    quantity: int | None = Field(None, ge=1, le=100_000)
-    status: SubscriptionStatusChange | None = None
-    auto_renew_enabled: bool | None = None
-    friendly_name: str | None = Field(None, max_length=256)
-    scheduled_next_term_instructions: ScheduledNextTermInstructions | None = None
 
 
 class OrderRequestCreate(Request):

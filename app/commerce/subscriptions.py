@@ -2,21 +2,22 @@
 
 import calendar
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, select
 
 from app.billing import service as billing
-from app.commerce import purchases
+from app.catalog import service as catalog
+from app.commerce import next_term, purchases
 from app.commerce.lifecycle import REFUND_WINDOW, SUBSCRIPTION
 from app.customers import service as customers
 from app.events.service import move, record_event
 from app.kernel import lookup, timers
 from app.kernel.context import PartnerContext, SandboxContext
-from app.kernel.errors import BadRequest, Conflict, RuleViolation
-from app.models import Charge, Subscription, SubscriptionChannel, SubscriptionStatus, Timer
+from app.kernel.errors import BadRequest, Conflict, DomainError, NotFound, RuleViolation
+from app.models import Charge, Subscription, SubscriptionChannel, SubscriptionStatus, Tenant, Timer
 from app.models.base import next_seq
 
 S = SubscriptionStatus
@@ -113,6 +114,63 @@ async def start_term(ctx: SandboxContext, subscription: Subscription, start: dat
         await timers.schedule(ctx, kind=RENEW_TIMER, ref=subscription.id, due_at=end)
 
 
+def utc_midnight(day: date | None) -> datetime | None:
+    """A date Partner Center answers as a date-time (`2027-06-30T00:00:00Z`): its clients parse it as one."""
+    return None if day is None else datetime.combine(day, time(), tzinfo=UTC)
+
+
+def entitlement_of(subscription_id: uuid.UUID) -> uuid.UUID:
+    """A subscription's entitlement: one per subscription, the same id on every read."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"https://cspsim/entitlements/{subscription_id}")
+
+
+def renews_at(subscription: Subscription) -> datetime | None:
+    """When the current term ends and the next begins (or the subscription expires); None without a term."""
+    if subscription.effective_start_date is not None and subscription.term_duration in next_term.TERM_MONTHS:
+        return term_end(subscription.effective_start_date, subscription.term_duration)
+    if subscription.commitment_end_date is not None:  # a legacy subscription: its end date is all it has
+        return datetime.combine(subscription.commitment_end_date + timedelta(days=1), time(), tzinfo=UTC)
+    return None
+
+
+async def co_term(ctx: SandboxContext, subscription: Subscription, *, ends_at: datetime | None) -> None:
+    """The term ends with another subscription's (an add-on with its base, an upgrade or a migration with the one it
+    replaces): its end date and its renewal move there. A moment already past changes nothing."""
+    if ends_at is None or ends_at <= ctx.now or subscription.commitment_end_date is None:
+        return
+    subscription.commitment_end_date = (ends_at - timedelta(days=1)).date()
+    await timers.cancel(ctx, kind=RENEW_TIMER, ref=subscription.id)
+    await timers.schedule(ctx, kind=RENEW_TIMER, ref=subscription.id, due_at=ends_at)
+
+
+async def release_seats(ctx: SandboxContext, subscription: Subscription, count: int) -> None:
+    """Seats leave for another subscription (a partial transition): not a reduction for a refund, so COM-8's window
+    does not limit it; what stays refundable is at most what stays."""
+    subscription.quantity -= count
+    subscription.updated_at = ctx.now
+    kept, room = [], subscription.quantity
+    for tranche in refundable(subscription, ctx.now):
+        taken = min(room, int(tranche["quantity"]))
+        if taken:
+            kept.append({**tranche, "quantity": taken})
+        room -= taken
+    subscription.refundable_tranches = kept
+    if subscription.scheduled_quantity and subscription.scheduled_quantity > subscription.quantity:
+        subscription.scheduled_quantity = None
+    await charge(ctx, subscription, kind="removeQuantity", quantity=count)
+
+
+async def end_by_replacement(ctx: SandboxContext, subscription: Subscription, *, action: str) -> None:
+    """The subscription ends because another replaces it (a full transition, a migration to new commerce): it is
+    converted, not cancelled by the partner, so COM-8's cancellation window does not apply; a CSP one is credited
+    for its seats."""
+    await _move(ctx, subscription, S.DELETED, action)
+    await timers.cancel(ctx, kind=RENEW_TIMER, ref=subscription.id)
+    subscription.updated_at = ctx.now
+    if subscription.is_new_commerce:
+        await charge(ctx, subscription, kind="cancel", quantity=subscription.quantity)
+
+
 async def create_subscription(
     ctx: SandboxContext,
     *,
@@ -136,6 +194,7 @@ async def create_subscription(
     term_from: datetime | None = None,
     window_of: Subscription | None = None,
     charge_kind: str | None = None,
+    parent_subscription_id: uuid.UUID | None = None,
 ) -> Subscription:
     """The one way a subscription comes to be (an order's line, a transfer's arrival, a purchase outside CSP): active,
     its term started at `term_from` (none: no term dates, as for a purchase outside CSP), and its first charge when
@@ -165,6 +224,7 @@ async def create_subscription(
         partner_of_record=partner_of_record,
         created_at=ctx.now,
         refundable_tranches=[],
+        parent_subscription_id=parent_subscription_id,
     )
     ctx.session.add(subscription)
     if term_from is not None:
@@ -185,11 +245,29 @@ def visible_subscriptions(ctx: PartnerContext, customer_id: uuid.UUID) -> Select
     )
 
 
+async def require_subscriptions_view(ctx: PartnerContext, customer_id: uuid.UUID) -> None:
+    """REL-4: the caller's relationship with the customer shows its subscriptions."""
+    await customers.require_operation(ctx, customer_id, "viewSubscriptions")
+
+
 async def list_subscriptions(ctx: PartnerContext, customer_id: uuid.UUID) -> list[Subscription]:
     """REL-4: only where the caller's relationship shows subscriptions (not through an indirect reseller one)."""
     await customers.require_operation(ctx, customer_id, "viewSubscriptions")
     stmt = visible_subscriptions(ctx, customer_id).order_by(Subscription.created_at, Subscription.id)
     return list((await ctx.session.execute(stmt)).scalars())
+
+
+async def list_entitled(ctx: PartnerContext, customer_id: uuid.UUID) -> list[Subscription]:
+    """The subscriptions that entitle the customer to something now: active or suspended, not ended."""
+    live = (S.ACTIVE, S.SUSPENDED)
+    return [s for s in await list_subscriptions(ctx, customer_id) if s.status in live]
+
+
+async def get_entitled(ctx: PartnerContext, customer_id: uuid.UUID, entitlement_id: uuid.UUID) -> Subscription:
+    found = next((s for s in await list_entitled(ctx, customer_id) if entitlement_of(s.id) == entitlement_id), None)
+    if found is None:
+        raise NotFound("Entitlement", entitlement_id)
+    return found
 
 
 async def get_subscription(
@@ -231,12 +309,14 @@ async def update_subscription(
     auto_renew: bool | None,
     friendly_name: str | None,
     scheduled_quantity: int | None,
+    scheduled_product: tuple[str, str | None, str | None] | None = None,
 ) -> Subscription:
     """COM-8: seats go up any time (co-termed, opening their own 168-hour tranche) as a purchase does, through
     `purchases.require_purchase` (AGR-1: the MCA must hold for the partner); seats come down, and the
     subscription is cancelled, only within the 168 hours after purchase, renewal or the tranche's addition.
-    Suspension and reactivation at any time; a deleted subscription changes no more. Scheduled changes apply at
-    renewal, need auto-renew, and any mid-term seat change drops them."""
+    Suspension and reactivation at any time; a deleted subscription changes no more. Scheduled changes (seats, and
+    another offer, term or billing cycle: `scheduled_product` as catalogItemId, term, cycle) apply at renewal, need
+    auto-renew, and any mid-term seat change drops the scheduled seats."""
     subscription = await get_subscription(ctx, customer_id, subscription_id, for_update=True)
     if quantity is not None and quantity > subscription.quantity:
         await purchases.require_purchase(ctx, customer_id)  # more seats are a purchase: AGR-1 and all
@@ -249,15 +329,89 @@ async def update_subscription(
         subscription.auto_renew = auto_renew
         if not auto_renew:
             subscription.scheduled_quantity = None
+            _clear_scheduled_product(subscription)
     if quantity is not None and quantity != subscription.quantity:
         await _change_seats(ctx, subscription, quantity)
     if scheduled_quantity is not None:
         if not subscription.auto_renew:
             raise BadRequest("A scheduled change applies at renewal: turn auto-renew on first.")
         subscription.scheduled_quantity = scheduled_quantity
+    if scheduled_product is not None:
+        _schedule_product(subscription, *scheduled_product)
     if status is not None and status is not subscription.status:
         await _change_status(ctx, subscription, status)
     return subscription
+
+
+def _clear_scheduled_product(subscription: Subscription) -> None:
+    subscription.scheduled_catalog_item_id = None
+    subscription.scheduled_term_duration = None
+    subscription.scheduled_billing_cycle = None
+
+
+def _schedule_product(
+    subscription: Subscription, catalog_item_id: str, term_duration: str | None, billing_cycle: str | None
+) -> None:
+    """The offer the next term renews as: one of `next_term.scheduled_targets` (a downgrade or a shorter term too,
+    which COM-8 keeps out of the current term). Naming the current offer, term and cycle clears the change."""
+    if not subscription.auto_renew:
+        raise BadRequest("A scheduled change applies at renewal: turn auto-renew on first.")
+    if not subscription.is_new_commerce or subscription.term_duration is None:
+        raise BadRequest(f"{subscription.offer_name} has no next term to change.")
+    term = term_duration or subscription.term_duration
+    cycle = (billing_cycle or subscription.billing_cycle or "").lower()
+    offer = next_term.offer_of(catalog_item_id)
+    if offer is not None and (offer.catalog_item_id, term, cycle) == (
+        subscription.offer_id,
+        subscription.term_duration,
+        subscription.billing_cycle,
+    ):
+        _clear_scheduled_product(subscription)
+        return
+    targets = next_term.scheduled_targets(
+        catalog_item_id=subscription.offer_id,
+        term_duration=subscription.term_duration,
+        billing_cycle=subscription.billing_cycle,
+    )
+    found = next(
+        (t for t in targets if t.offer is offer and t.term_duration == term and t.billing_cycle == cycle),
+        None,
+    )
+    if found is None:
+        raise BadRequest(
+            f"{subscription.offer_name} cannot renew as {catalog_item_id} ({term}, {cycle}): see "
+            "GET .../transitionEligibilities?eligibilityType=scheduled for what it can."
+        ).with_code(next_term.NOT_AN_UPGRADE, "InvalidScheduledTarget")
+    subscription.scheduled_catalog_item_id = found.offer.catalog_item_id
+    subscription.scheduled_term_duration = found.term_duration
+    subscription.scheduled_billing_cycle = found.billing_cycle
+
+
+async def _renew_as_scheduled(ctx: SandboxContext, subscription: Subscription) -> None:
+    """A scheduled offer change takes effect: the new offer, term, cycle and today's price for them. A change the
+    catalog no longer sells is dropped and the subscription renews as it was."""
+    wanted = subscription.scheduled_catalog_item_id
+    if not wanted:
+        return
+    customer = await lookup.one(ctx, Tenant, subscription.customer_tenant_id, what="Customer")
+    try:
+        resolved = catalog.resolve(
+            wanted,
+            term_duration=subscription.scheduled_term_duration,
+            billing_cycle=subscription.scheduled_billing_cycle,
+            country=customer.country,
+            quantity=subscription.quantity,
+        )
+    except DomainError:
+        _clear_scheduled_product(subscription)
+        return
+    subscription.offer_id = resolved.offer.catalog_item_id
+    subscription.offer_name = resolved.offer.title
+    subscription.term_duration = resolved.term.duration or None
+    subscription.billing_cycle = resolved.billing_cycle
+    subscription.unit_price = resolved.unit_price
+    subscription.currency = resolved.currency
+    _clear_scheduled_product(subscription)
 
 
 async def _change_seats(ctx: SandboxContext, subscription: Subscription, quantity: int) -> None:
@@ -306,8 +460,27 @@ async def _change_status(ctx: SandboxContext, subscription: Subscription, status
         await _move(ctx, subscription, S.DELETED, "cancel")
         await timers.cancel(ctx, kind=RENEW_TIMER, ref=subscription.id)
         await charge(ctx, subscription, kind="cancel", quantity=subscription.quantity)
+        for addon in await addons_of(ctx, subscription):  # an add-on does not outlive its base
+            if addon.status in (S.ACTIVE, S.SUSPENDED):
+                await _move(ctx, addon, S.DELETED, "cancel with its base subscription")
+                await timers.cancel(ctx, kind=RENEW_TIMER, ref=addon.id)
+                await charge(ctx, addon, kind="cancel", quantity=addon.quantity)
         return
     await _move(ctx, subscription, status, "suspend" if status is S.SUSPENDED else "reactivate")
+
+
+async def addons_of(ctx: SandboxContext, subscription: Subscription) -> list[Subscription]:
+    """The add-ons bought on a subscription (those naming it as parentSubscriptionId), oldest first."""
+    stmt = (
+        select(Subscription)
+        .where(
+            Subscription.sandbox_id == ctx.sandbox_id,
+            Subscription.customer_tenant_id == subscription.customer_tenant_id,
+            Subscription.parent_subscription_id == subscription.id,
+        )
+        .order_by(Subscription.created_at, Subscription.id)
+    )
+    return list((await ctx.session.execute(stmt)).scalars())
 
 
 def _require_cancellation_window(subscription: Subscription, now: datetime) -> None:
@@ -345,5 +518,6 @@ async def _renew(ctx: SandboxContext, timer: Timer) -> None:
         return
     if subscription.scheduled_quantity:
         subscription.quantity, subscription.scheduled_quantity = subscription.scheduled_quantity, None
+    await _renew_as_scheduled(ctx, subscription)
     await start_term(ctx, subscription, ctx.now)
     await charge(ctx, subscription, kind="renew", quantity=subscription.quantity)

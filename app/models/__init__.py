@@ -96,6 +96,12 @@ from app.models.subscription import (
     SubscriptionChannel,
     SubscriptionStatus,
 )
+from app.models.subscription_change import (
+    MigrationStatus,
+    NewCommerceMigration,
+    SubscriptionTransition,
+    TransitionStatus,
+)
 from app.models.tenant import AppRegistration, PartnerProfile, Tenant, TenantKind, User
 from app.models.throttle import ThrottleWindow
 from app.models.timer import Timer, TimerStatus
@@ -160,6 +166,8 @@ __all__ = [
     "MarketplaceProgram",
     "MarketplaceRole",
     "McaClickThrough",
+    "MigrationStatus",
+    "NewCommerceMigration",
     "Notification",
     "OperationStatus",
     "Order",
@@ -199,6 +207,7 @@ __all__ = [
     "Subscription",
     "SubscriptionChannel",
     "SubscriptionStatus",
+    "SubscriptionTransition",
     "SupportPlan",
     "SupportPlanKind",
     "Tenant",
@@ -208,6 +217,7 @@ __all__ = [
     "TimerStatus",
     "Transfer",
     "TransferStatus",
+    "TransitionStatus",
     "UsageRecord",
     "User",
     "VettingStatus",

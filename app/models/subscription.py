@@ -59,6 +59,13 @@ class Subscription(SandboxScoped, Base):
     refundable_tranches: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     auto_renew: Mapped[bool] = mapped_column(default=True)
     scheduled_quantity: Mapped[int | None]
+    # A scheduled next-term change of offer (Partner Center's scheduledNextTermInstructions.product): the
+    # catalogItemId, term and billing cycle the subscription renews with.
+    scheduled_catalog_item_id: Mapped[str | None] = mapped_column(String(200))
+    scheduled_term_duration: Mapped[str | None] = mapped_column(String(10))
+    scheduled_billing_cycle: Mapped[str | None] = mapped_column(String(20))
+    # An add-on's base subscription (Partner Center's parentSubscriptionId).
+    parent_subscription_id: Mapped[uuid.UUID | None]
     # The advisor or reseller PartnerID recorded as partner of record.
     partner_of_record: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime]

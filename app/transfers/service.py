@@ -230,8 +230,8 @@ async def update_transfer(
     line_items: list[dict[str, Any]] | None,
 ) -> Transfer:
     """The target cancels (`status: Cancel`) while the request is active; the source chooses which subscriptions
-    move. TRF-1: only new-commerce license-based subscriptions and Azure plans; a legacy one is refused with what
-    cspsim offers instead of Partner Center's migration (cancel it, buy the new-commerce offer).
+    move. TRF-1: only new-commerce license-based subscriptions and Azure plans; a legacy one is refused with the way
+    out (migrate it to new commerce, then transfer it).
     A subscription is in at most one active transfer."""
     transfer = await _visible(ctx, customer_id, transfer_id, for_update=True)
     me = ctx.tenant_id
@@ -290,11 +290,12 @@ async def _source_subscription(ctx: SandboxContext, transfer: Transfer, subscrip
     if not subscription.is_new_commerce:
         raise RuleViolation(
             "TRF-1",
-            f"{subscription.offer_name} is a legacy subscription: only new-commerce ones move, and cspsim "
-            "has no migration to new commerce yet. Leave it out of this transfer (it stays with the source); or, "
-            "to have it with the target, the source cancels it (PATCH the subscription with status: deleted) and "
-            "the target buys the "
-            f"new-commerce offer (POST /v1/customers/{subscription.customer_tenant_id}/orders).",
+            f"{subscription.offer_name} is a legacy subscription: only new-commerce ones move. The source "
+            "migrates it to new commerce first (POST "
+            f"/v1/customers/{subscription.customer_tenant_id}/migrations/newcommerce) and transfers the new "
+            "subscription; or leaves it out of this transfer (it stays with the source); or cancels it (PATCH the "
+            "subscription with status: deleted) and the target buys the new-commerce offer (POST "
+            f"/v1/customers/{subscription.customer_tenant_id}/orders).",
             status_code=400,
         )
     if subscription.product_type not in TRANSFERABLE_PRODUCT_TYPES:

@@ -483,6 +483,7 @@ async def test_a_stranger_reaches_no_customer_through_any_route(world: World) ->
     ]
     assert len(routes) >= 10
     token = await stranger.app_token()
+    migration = {"currentSubscriptionId": str(uuid.uuid4()), "termDuration": "P1Y", "billingCycle": "monthly"}
     # A valid body per route, so the refusal comes from visibility, not from validation.
     bodies: dict[tuple[str, str], object] = {
         ("/v1/customers/{customer_id}/resellerrelationshipextension", "post"): {
@@ -523,6 +524,12 @@ async def test_a_stranger_reaches_no_customer_through_any_route(world: World) ->
         },
         ("/v1/customers/{customer_id}/transfers/{transfer_id}", "patch"): {"status": "Cancel"},
         ("/v1/customers/{customer_id}/subscriptions/{subscription_id}", "patch"): {"quantity": 2},
+        ("/v1/customers/{customer_id}/subscriptions/{subscription_id}/transitions", "post"): {
+            "toCatalogItemId": "CFQ7TTC0LF8S:0002:CFQ7TTC0LF8Q",
+            "quantity": 1,
+        },
+        ("/v1/customers/{customer_id}/migrations/newcommerce", "post"): migration,
+        ("/v1/customers/{customer_id}/migrations/newcommerce/validate", "post"): migration,
         ("/v1/customers/{customer_id}/deviceBatches", "post"): {
             "batchId": "b1",
             "devices": [{"hardwareHash": "h1"}],
@@ -566,6 +573,8 @@ async def test_a_stranger_reaches_no_customer_through_any_route(world: World) ->
             "{policy_id}",
             "{tracking_id}",
             "{azure_plan_subscription_id}",
+            "{migration_id}",
+            "{entitlement_id}",
         ):
             url = url.replace(name, str(uuid.uuid4()))
         return await world.http.request(method.upper(), url, headers=bearer(token), json=bodies.get((path, method)))

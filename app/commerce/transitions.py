@@ -1,0 +1,245 @@
+"""Transitions: a subscription's seats moved to a higher offer mid-term (an upgrade), all of them (full: the source
+is converted and ends) or some (partial: a new subscription takes them, the source keeps the rest).
+
+    source (active) ──transition, all seats──> deleted (converted)      target: a new subscription, its own order
+    source (active) ──transition, n seats───> active, n seats fewer     target: a new subscription of n seats
+"""
+
+import uuid
+from typing import NoReturn
+
+from sqlalchemy import select
+
+from app.catalog import service as catalog
+from app.commerce import next_term, purchases, subscriptions
+from app.commerce.orders import OrderLine, create_order
+from app.events.service import record_change
+from app.kernel import lookup
+from app.kernel.context import PartnerContext
+from app.kernel.errors import BadRequest, Conflict, RuleViolation
+from app.models import (
+    Subscription,
+    SubscriptionChannel,
+    SubscriptionStatus,
+    SubscriptionTransition,
+    Tenant,
+    TransitionStatus,
+)
+from app.wire import WireEnum
+
+TRANSITION_ONLY = "transition_only"
+TRANSITION_TYPES = {TRANSITION_ONLY, "transition_with_license_transfer"}
+
+
+class EligibilityType(WireEnum):
+    IMMEDIATE = "immediate"
+    SCHEDULED = "scheduled"
+
+
+def _state_errors(source: Subscription, kind: EligibilityType) -> tuple[tuple[int, str, str], ...]:
+    """What keeps the subscription itself from moving, whatever the target."""
+    if not source.is_new_commerce:
+        return (
+            (
+                next_term.LEGACY_SOURCE,
+                "LegacySubscription",
+                "A legacy subscription moves to new commerce by a migration (POST .../migrations/newcommerce), "
+                "not by a transition.",
+            ),
+        )
+    if source.status is not SubscriptionStatus.ACTIVE:
+        return ((next_term.NOT_ACTIVE, "SubscriptionNotActive", f"The subscription is {source.status}."),)
+    if kind is EligibilityType.SCHEDULED and not source.auto_renew:
+        return (
+            (next_term.NO_AUTO_RENEW, "AutoRenewOff", "A scheduled change applies at renewal: turn auto-renew on."),
+        )
+    return ()
+
+
+def _targets(source: Subscription, kind: EligibilityType) -> list[next_term.Target]:
+    found = (next_term.upgrade_targets if kind is EligibilityType.IMMEDIATE else next_term.scheduled_targets)(
+        catalog_item_id=source.offer_id, term_duration=source.term_duration, billing_cycle=source.billing_cycle
+    )
+    blocked = _state_errors(source, kind)
+    if not blocked:
+        return found
+    return [next_term.Target(t.offer, t.term_duration, t.billing_cycle, blocked + t.errors) for t in found]
+
+
+def _refuse(error: tuple[int, str, str]) -> NoReturn:
+    """An eligibility error as a refusal: the subscription's state (409, or 400 for a legacy one, which migrates
+    instead), or COM-8's commitment (400)."""
+    code, name, why = error
+    if code == next_term.NOT_ACTIVE:
+        raise Conflict(why).with_code(code, name)
+    if code == next_term.LEGACY_SOURCE:
+        raise BadRequest(why).with_code(code, name)
+    raise RuleViolation("COM-8", why, status_code=400, code=code, error_name=name)
+
+
+async def transition_eligibilities(
+    ctx: PartnerContext, *, customer_id: uuid.UUID, subscription_id: uuid.UUID, eligibility_type: EligibilityType
+) -> list[next_term.Target]:
+    """What the subscription may move to: now (`immediate`: upgrades, in a term at least as long, COM-8) or at its
+    renewal (`scheduled`: any seat offer, term and billing cycle). Each target says whether it is eligible, and if
+    not, why (Partner Center's numeric codes)."""
+    source = await subscriptions.get_subscription(ctx, customer_id, subscription_id)
+    return _targets(source, eligibility_type)
+
+
+async def transition_subscription(
+    ctx: PartnerContext,
+    *,
+    customer_id: uuid.UUID,
+    subscription_id: uuid.UUID,
+    to_catalog_item_id: str,
+    quantity: int,
+    from_catalog_item_id: str | None,
+    to_subscription_id: uuid.UUID | None,
+    transition_type: str | None,
+    term_duration: str | None,
+    billing_cycle: str | None,
+) -> SubscriptionTransition:
+    """An upgrade is a purchase of the target: `purchases.require_purchase` (COM-1, COM-2, REL-3, REL-5, AGR-1: the
+    MCA must hold for the partner). COM-8: mid-term a subscription moves only to an eligible upgrade in a term at
+    least as long as its own (an ineligible target is refused with Partner Center's code); the target is a new
+    purchase with its own 168-hour window, co-termed with the source when their terms match. Full (every seat):
+    the source is converted (deleted, credited, its add-ons follow the target); partial: the source keeps the rest."""
+    source = await subscriptions.get_subscription(ctx, customer_id, subscription_id, for_update=True)
+    seats_before = source.quantity
+    if from_catalog_item_id and next_term.offer_of(from_catalog_item_id) is not next_term.offer_of(source.offer_id):
+        raise BadRequest(f"fromCatalogItemId is the subscription's own offer, {source.offer_id}.")
+    if to_subscription_id is not None:
+        raise BadRequest("cspsim moves seats into a new subscription only: leave toSubscriptionId out.")
+    kind = (transition_type or TRANSITION_ONLY).lower()
+    if kind not in TRANSITION_TYPES:
+        raise BadRequest(f"transitionType is one of {', '.join(sorted(TRANSITION_TYPES))}.")
+    blocked = _state_errors(source, EligibilityType.IMMEDIATE)
+    if blocked:
+        _refuse(blocked[0])
+    target = next_term.find(
+        _targets(source, EligibilityType.IMMEDIATE),
+        catalog_item_id=to_catalog_item_id,
+        term_duration=term_duration or source.term_duration,
+    )
+    if target is None:
+        raise RuleViolation(
+            "COM-8",
+            f"{source.offer_name} cannot be upgraded to {to_catalog_item_id} now: see GET .../transitionEligibilities "
+            "for its upgrades; other offers are a change at renewal (scheduledNextTermInstructions).",
+            status_code=400,
+            code=next_term.NOT_AN_UPGRADE,
+            error_name="TransitionNotEligible",
+        )
+    if target.errors:
+        _refuse(target.errors[0])
+    if quantity > source.quantity:
+        raise BadRequest(f"The subscription has {source.quantity} seats: move {source.quantity} or fewer.")
+    await purchases.require_purchase(ctx, customer_id)  # what is asked makes sense: may the caller buy it?
+    customer = await lookup.one(ctx, Tenant, customer_id, what="Customer")
+    resolved = catalog.resolve(
+        target.offer.catalog_item_id,
+        term_duration=target.term_duration,
+        billing_cycle=billing_cycle or target.billing_cycle,
+        country=customer.country,
+        quantity=quantity,
+    )
+    order_id = await ctx.new_id()
+    upgraded = await subscriptions.create_subscription(
+        ctx,
+        customer_tenant_id=customer_id,
+        channel=SubscriptionChannel.CSP,
+        partner_tenant_id=ctx.tenant_id,
+        order_id=order_id,
+        offer_id=resolved.offer.catalog_item_id,
+        offer_name=resolved.offer.title,
+        friendly_name=source.friendly_name,
+        product_type=resolved.offer.product_type.value,
+        is_new_commerce=True,
+        quantity=quantity,
+        term_duration=resolved.term.duration or None,
+        billing_cycle=resolved.billing_cycle,
+        unit_price=resolved.unit_price,
+        currency=resolved.currency,
+        auto_renew=source.auto_renew,
+        partner_of_record=source.partner_of_record,
+        term_from=ctx.now,
+        charge_kind="new",
+    )
+    if upgraded.term_duration == source.term_duration:
+        await subscriptions.co_term(ctx, upgraded, ends_at=subscriptions.renews_at(source))
+    await create_order(
+        ctx,
+        order_id=order_id,
+        customer_id=customer_id,
+        partner_tenant_id=ctx.tenant_id,
+        line_items=[
+            OrderLine(
+                line_item_number=0,
+                offer_id=upgraded.offer_id,
+                subscription_id=upgraded.id,
+                term_duration=upgraded.term_duration,
+                billing_cycle=upgraded.billing_cycle,
+                quantity=quantity,
+                friendly_name=upgraded.friendly_name,
+                partner_id_on_record=upgraded.partner_of_record,
+                unit_price=upgraded.unit_price,
+                transaction_type="upgrade",
+            )
+        ],
+        currency=resolved.currency,
+    )
+    if quantity == source.quantity:
+        for addon in await subscriptions.addons_of(ctx, source):
+            addon.parent_subscription_id = upgraded.id
+        await subscriptions.end_by_replacement(ctx, source, action="convert")
+    else:
+        await subscriptions.release_seats(ctx, source, quantity)
+    transition = SubscriptionTransition(
+        sandbox_id=ctx.sandbox_id,
+        id=await ctx.new_id(),
+        customer_tenant_id=customer_id,
+        partner_tenant_id=ctx.tenant_id,
+        from_subscription_id=source.id,
+        to_subscription_id=upgraded.id,
+        from_catalog_item_id=source.offer_id,
+        to_catalog_item_id=upgraded.offer_id,
+        quantity=quantity,
+        transition_type=kind,
+        status=TransitionStatus.COMPLETED,
+        order_id=order_id,
+        created_at=ctx.now,
+        completed_at=ctx.now,
+    )
+    ctx.session.add(transition)
+    await ctx.session.flush()
+    await record_change(
+        ctx,
+        event="subscription-updated",
+        operation_type="transition_subscription",
+        resource_type="Subscription",
+        resource_id=source.id,
+        tenant_id=ctx.tenant_id,
+        customer_id=customer_id,
+        data={"transitionId": str(transition.id), "toSubscriptionId": str(upgraded.id)},
+        old_value={"offerId": source.offer_id, "quantity": seats_before},
+        new_value={"offerId": upgraded.offer_id, "quantity": quantity},
+    )
+    return transition
+
+
+async def list_transitions(
+    ctx: PartnerContext, *, customer_id: uuid.UUID, subscription_id: uuid.UUID
+) -> list[SubscriptionTransition]:
+    """The transitions out of a subscription the caller sees, oldest first."""
+    source = await subscriptions.get_subscription(ctx, customer_id, subscription_id)
+    stmt = (
+        select(SubscriptionTransition)
+        .where(
+            SubscriptionTransition.sandbox_id == ctx.sandbox_id,
+            SubscriptionTransition.partner_tenant_id == ctx.tenant_id,
+            SubscriptionTransition.from_subscription_id == source.id,
+        )
+        .order_by(SubscriptionTransition.created_at, SubscriptionTransition.id)
+    )
+    return list((await ctx.session.execute(stmt)).scalars())
