@@ -8,7 +8,8 @@ import uuid
 
 from app.catalog.offers import OFFERS, Offer
 from app.commerce import subscriptions
-from app.kernel.context import PartnerContext
+from app.kernel import lookup
+from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict
 from app.models import Subscription, SubscriptionStatus
 
@@ -24,7 +25,12 @@ def has_purchasable_addons(subscription: Subscription) -> bool:
 
 
 async def require_parent(
-    ctx: PartnerContext, *, customer_id: uuid.UUID, offer: Offer, parent_subscription_id: uuid.UUID | None
+    ctx: PartnerContext,
+    *,
+    customer_id: uuid.UUID,
+    offer: Offer,
+    term_duration: str | None,
+    parent_subscription_id: uuid.UUID | None,
 ) -> Subscription | None:
     """An order line's base subscription: an add-on names one (`parentSubscriptionId`), of a product it is an add-on
     of, active, sold by the caller to this customer, in the add-on's term; any other offer names none."""
@@ -47,17 +53,18 @@ async def require_parent(
         raise Conflict(f"The base subscription is {parent.status}: add-ons are bought on an active one.").with_code(
             2001, "SubscriptionNotActive"
         )
+    if term_duration != parent.term_duration:
+        raise BadRequest(
+            f"An add-on takes its base subscription's term: buy {offer.title} with termDuration {parent.term_duration}."
+        )
     return parent
 
 
-async def attach(ctx: PartnerContext, addon: Subscription, parent: Subscription) -> None:
-    """The add-on's term ends with its base's (it renews with it)."""
-    if addon.term_duration != parent.term_duration:
-        raise BadRequest(
-            f"An add-on takes its base subscription's term: buy {addon.offer_name} with termDuration "
-            f"{parent.term_duration}."
-        )
-    await subscriptions.co_term(ctx, addon, ends_at=subscriptions.renews_at(parent))
+async def attach(ctx: SandboxContext, addon: Subscription) -> None:
+    """A provisioned add-on's term ends with its base's (it renews with it)."""
+    if addon.parent_subscription_id is not None:
+        parent = await lookup.one(ctx, Subscription, addon.parent_subscription_id, what="Subscription")
+        await subscriptions.co_term(ctx, addon, ends_at=subscriptions.renews_at(parent))
 
 
 async def list_addons(ctx: PartnerContext, *, customer_id: uuid.UUID, subscription_id: uuid.UUID) -> list[Subscription]:

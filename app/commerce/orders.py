@@ -123,6 +123,8 @@ class OrderLine:
         }
         if self.subscription_id is None:
             del stored["subscriptionId"]  # a pending order's line has none yet (Partner Center leaves it out)
+        if self.parent_subscription_id is not None:
+            stored["parentSubscriptionId"] = str(self.parent_subscription_id)
         return stored
 
 
@@ -234,32 +236,12 @@ async def place_order(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items
         )
         on_record = await partner_of_record(ctx, relationship, customer_id, line.partner_id_on_record)
         parent = await addons.require_parent(
-            ctx, customer_id=customer_id, offer=resolved.offer, parent_subscription_id=line.parent_subscription_id
-        )
-        subscription = await create_subscription(
             ctx,
-            customer_tenant_id=customer_id,
-            channel=SubscriptionChannel.CSP,
-            partner_tenant_id=partner_id,
-            order_id=order_id,
-            offer_id=resolved.offer.catalog_item_id,
-            offer_name=resolved.offer.title,
-            friendly_name=line.friendly_name,
-            product_type=resolved.offer.product_type.value,
-            is_new_commerce=resolved.offer.new_commerce,
-            quantity=line.quantity,
+            customer_id=customer_id,
+            offer=resolved.offer,
             term_duration=resolved.term.duration or None,
-            billing_cycle=resolved.billing_cycle,
-            unit_price=resolved.unit_price,
-            currency=resolved.currency,
-            auto_renew=bool(resolved.term.duration),
-            partner_of_record=on_record,
-            term_from=ctx.now,
-            charge_kind="new",
-            parent_subscription_id=parent.id if parent else None,
+            parent_subscription_id=line.parent_subscription_id,
         )
-        if parent is not None:
-            await addons.attach(ctx, subscription, parent)
         currency = resolved.currency
         lines.append(
             OrderLine(
@@ -272,7 +254,7 @@ async def place_order(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items
                 friendly_name=line.friendly_name,
                 partner_id_on_record=on_record,
                 unit_price=resolved.unit_price,
-                parent_subscription_id=subscription.parent_subscription_id,
+                parent_subscription_id=parent.id if parent else None,
             )
         )
     order = await create_order(
@@ -337,7 +319,11 @@ async def provision(ctx: SandboxContext, order: Order) -> None:
             partner_of_record=line.get("partnerIdOnRecord"),
             term_from=ctx.now,
             charge_kind="new",
+            parent_subscription_id=uuid.UUID(line["parentSubscriptionId"])
+            if line.get("parentSubscriptionId")
+            else None,
         )
+        await addons.attach(ctx, subscription)
         # In its place, as an order placed at once shows it: after the offer.
         named = {"lineItemNumber": line["lineItemNumber"], "offerId": line["offerId"], "subscriptionId": ""}
         provisioned.append({**named, **line, "subscriptionId": str(subscription.id)})

@@ -197,9 +197,11 @@ async def relate(
     counterpart_id: uuid.UUID | None = None,
     admin_privileges: bool = True,
     billing_profile: dict[str, Any] | None = None,
+    new_customer: bool = False,
 ) -> CustomerRelationship:
-    """Record a reseller relationship; the same partner holding the customer the same way twice is a 409."""
-    if await ctx.session.scalar(
+    """Record a reseller relationship; the same partner holding the customer the same way twice is a 409. A
+    customer tenant written in this same request (`new_customer`) has no relationship yet: nothing to look up."""
+    if not new_customer and await ctx.session.scalar(
         select(CustomerRelationship.id).where(
             CustomerRelationship.sandbox_id == ctx.sandbox_id,
             CustomerRelationship.customer_tenant_id == customer.id,
@@ -306,6 +308,7 @@ async def create_customer(
                 origin=RelationshipOrigin.CREATED,
                 counterpart_id=associated_partner_id,
                 billing_profile=billing_profile,
+                new_customer=True,
             )
         ]
         if associated_partner_id is not None:
@@ -317,6 +320,7 @@ async def create_customer(
                     kind=K.INDIRECT_RESELLER,
                     origin=RelationshipOrigin.CREATED,
                     counterpart_id=partner_id,
+                    new_customer=True,
                 )
             )
     else:
@@ -328,6 +332,7 @@ async def create_customer(
                 kind=K.DIRECT_BILL,
                 origin=RelationshipOrigin.CREATED,
                 billing_profile=billing_profile,
+                new_customer=True,
             )
         ]
     await record_event(

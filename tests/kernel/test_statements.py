@@ -36,11 +36,11 @@ def _counted_sql(statements: list[str]) -> list[str]:
 
 
 # A GET of one object: the principal (one join), the object, one more for its shaping. A create: the principal and
-# the rows it writes (tenant, admin user, relationship, audit record, event); the target is 6. The tenant's domain
-# and its admin's name are left to their unique keys (no read first); one pre-check remains, the relationship's
-# in customers.relate, needless for a tenant written in the same request.
+# the rows it writes (tenant, admin user, relationship, audit record, event). The tenant's domain and its admin's
+# name are left to their unique keys (no read first), and a tenant written in the same request has no relationship
+# to look up.
 GET_ONE = 3
-CREATE = 7
+CREATE = 6
 
 
 @pytest.mark.parametrize("what", ["customer", "subscription", "create customer"])
