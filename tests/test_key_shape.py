@@ -22,6 +22,8 @@ EXCEPTIONS = {
     ("app_registrations", "uq_app_registrations_client_id"): "a client id is a credential, unique across sandboxes",
     # An invitation link's code finds its sandbox from the code alone, like a credential.
     ("relationship_invitations", "uq_relationship_invitations_code"): "an invitation link's code is global",
+    # The storefront's MCA click-through page is opened by its link's code alone, as an invitation is.
+    ("marketplace_click_throughs", "uq_marketplace_click_throughs_code"): "a click-through link's code is global",
 }
 
 
