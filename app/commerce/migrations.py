@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from app.catalog import service as catalog
 from app.catalog.offers import LEGACY_OFFERS
 from app.commerce import purchases, subscriptions
-from app.commerce.orders import OrderLine, create_order
+from app.commerce.orders import replace_subscription
 from app.events.service import record_change
 from app.kernel import lookup
 from app.kernel.context import PartnerContext
@@ -20,7 +20,6 @@ from app.models import (
     MigrationStatus,
     NewCommerceMigration,
     Subscription,
-    SubscriptionChannel,
     SubscriptionStatus,
     Tenant,
 )
@@ -143,50 +142,13 @@ async def migrate_to_new_commerce(
             code, "NewCommerceMigrationNotEligible"
         )
     legacy_ends_at = subscriptions.renews_at(subscription)
-    order_id = await ctx.new_id()
-    migrated = await subscriptions.create_subscription(
+    migrated, order_id = await replace_subscription(
         ctx,
-        customer_tenant_id=customer_id,
-        channel=SubscriptionChannel.CSP,
-        partner_tenant_id=ctx.tenant_id,
-        order_id=order_id,
-        offer_id=resolved.offer.catalog_item_id,
-        offer_name=resolved.offer.title,
-        friendly_name=subscription.friendly_name,
-        product_type=resolved.offer.product_type.value,
-        is_new_commerce=True,
+        source=subscription,
+        resolved=resolved,
         quantity=check.quantity,
-        term_duration=resolved.term.duration or None,
-        billing_cycle=resolved.billing_cycle,
-        unit_price=resolved.unit_price,
-        currency=resolved.currency,
-        auto_renew=subscription.auto_renew,
-        partner_of_record=subscription.partner_of_record,
-        term_from=ctx.now,
-        charge_kind="new",
-    )
-    if not purchase_full_term:
-        await subscriptions.co_term(ctx, migrated, ends_at=legacy_ends_at)
-    await create_order(
-        ctx,
-        order_id=order_id,
-        customer_id=customer_id,
-        partner_tenant_id=ctx.tenant_id,
-        line_items=[
-            OrderLine(
-                line_item_number=0,
-                offer_id=migrated.offer_id,
-                subscription_id=migrated.id,
-                term_duration=migrated.term_duration,
-                billing_cycle=migrated.billing_cycle,
-                quantity=migrated.quantity,
-                friendly_name=migrated.friendly_name,
-                partner_id_on_record=migrated.partner_of_record,
-                unit_price=migrated.unit_price,
-                transaction_type="newCommerceMigration",
-            )
-        ],
-        currency=resolved.currency,
+        transaction_type="newCommerceMigration",
+        ends_at=None if purchase_full_term else legacy_ends_at,
     )
     await subscriptions.end_by_replacement(ctx, subscription, action="migrate to new commerce")
     migration = NewCommerceMigration(

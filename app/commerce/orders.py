@@ -3,14 +3,14 @@ provisioning (at once, or after `orderProvisioningSeconds` on the sandbox clock)
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
 from app.catalog import service as catalog
-from app.commerce import addons, purchases
+from app.commerce import addons, purchases, subscriptions
 from app.commerce.lifecycle import ORDER
 from app.commerce.subscriptions import create_subscription
 from app.customers import service as customers
@@ -25,6 +25,7 @@ from app.models import (
     OrderStatus,
     PartnerProfile,
     RelationshipKind,
+    Subscription,
     SubscriptionChannel,
     Tenant,
     Timer,
@@ -284,6 +285,64 @@ async def place_order(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items
     else:
         await timers.schedule(ctx, kind=PROVISION_TIMER, ref=order.id, due_at=ctx.now + timedelta(seconds=delay))
     return order
+
+
+async def replace_subscription(
+    ctx: PartnerContext,
+    *,
+    source: Subscription,
+    resolved: catalog.Resolved,
+    quantity: int,
+    transaction_type: str,
+    ends_at: datetime | None,
+) -> tuple[Subscription, uuid.UUID]:
+    """A new-commerce subscription that takes over from `source` (an upgrade, a migration to new commerce): bought
+    now with its own one-line order, provisioned at once, with the source's name, renewal and partner of record, and
+    its term ending at `ends_at` when given (co-termed). The caller has checked who may buy and ends the source."""
+    order_id = await ctx.new_id()
+    successor = await create_subscription(
+        ctx,
+        customer_tenant_id=source.customer_tenant_id,
+        channel=SubscriptionChannel.CSP,
+        partner_tenant_id=ctx.tenant_id,
+        order_id=order_id,
+        offer_id=resolved.offer.catalog_item_id,
+        offer_name=resolved.offer.title,
+        friendly_name=source.friendly_name,
+        product_type=resolved.offer.product_type.value,
+        is_new_commerce=True,
+        quantity=quantity,
+        term_duration=resolved.term.duration or None,
+        billing_cycle=resolved.billing_cycle,
+        unit_price=resolved.unit_price,
+        currency=resolved.currency,
+        auto_renew=source.auto_renew,
+        partner_of_record=source.partner_of_record,
+        term_from=ctx.now,
+        charge_kind="new",
+    )
+    await subscriptions.co_term(ctx, successor, ends_at=ends_at)
+    line = OrderLine(
+        line_item_number=0,
+        offer_id=successor.offer_id,
+        subscription_id=successor.id,
+        term_duration=successor.term_duration,
+        billing_cycle=successor.billing_cycle,
+        quantity=quantity,
+        friendly_name=successor.friendly_name,
+        partner_id_on_record=successor.partner_of_record,
+        unit_price=successor.unit_price,
+        transaction_type=transaction_type,
+    )
+    await create_order(
+        ctx,
+        order_id=order_id,
+        customer_id=source.customer_tenant_id,
+        partner_tenant_id=ctx.tenant_id,
+        line_items=[line],
+        currency=resolved.currency,
+    )
+    return successor, order_id
 
 
 async def provision(ctx: SandboxContext, order: Order) -> None:

@@ -12,14 +12,13 @@ from sqlalchemy import select
 
 from app.catalog import service as catalog
 from app.commerce import next_term, purchases, subscriptions
-from app.commerce.orders import OrderLine, create_order
+from app.commerce.orders import replace_subscription
 from app.events.service import record_change
 from app.kernel import lookup
 from app.kernel.context import PartnerContext
 from app.kernel.errors import BadRequest, Conflict, RuleViolation
 from app.models import (
     Subscription,
-    SubscriptionChannel,
     SubscriptionStatus,
     SubscriptionTransition,
     Tenant,
@@ -144,50 +143,14 @@ async def transition_subscription(
         country=customer.country,
         quantity=quantity,
     )
-    order_id = await ctx.new_id()
-    upgraded = await subscriptions.create_subscription(
+    same_term = (resolved.term.duration or None) == source.term_duration
+    upgraded, order_id = await replace_subscription(
         ctx,
-        customer_tenant_id=customer_id,
-        channel=SubscriptionChannel.CSP,
-        partner_tenant_id=ctx.tenant_id,
-        order_id=order_id,
-        offer_id=resolved.offer.catalog_item_id,
-        offer_name=resolved.offer.title,
-        friendly_name=source.friendly_name,
-        product_type=resolved.offer.product_type.value,
-        is_new_commerce=True,
+        source=source,
+        resolved=resolved,
         quantity=quantity,
-        term_duration=resolved.term.duration or None,
-        billing_cycle=resolved.billing_cycle,
-        unit_price=resolved.unit_price,
-        currency=resolved.currency,
-        auto_renew=source.auto_renew,
-        partner_of_record=source.partner_of_record,
-        term_from=ctx.now,
-        charge_kind="new",
-    )
-    if upgraded.term_duration == source.term_duration:
-        await subscriptions.co_term(ctx, upgraded, ends_at=subscriptions.renews_at(source))
-    await create_order(
-        ctx,
-        order_id=order_id,
-        customer_id=customer_id,
-        partner_tenant_id=ctx.tenant_id,
-        line_items=[
-            OrderLine(
-                line_item_number=0,
-                offer_id=upgraded.offer_id,
-                subscription_id=upgraded.id,
-                term_duration=upgraded.term_duration,
-                billing_cycle=upgraded.billing_cycle,
-                quantity=quantity,
-                friendly_name=upgraded.friendly_name,
-                partner_id_on_record=upgraded.partner_of_record,
-                unit_price=upgraded.unit_price,
-                transaction_type="upgrade",
-            )
-        ],
-        currency=resolved.currency,
+        transaction_type="upgrade",
+        ends_at=subscriptions.renews_at(source) if same_term else None,
     )
     if quantity == source.quantity:
         for addon in await subscriptions.addons_of(ctx, source):
