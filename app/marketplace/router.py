@@ -7,6 +7,7 @@ from fastapi import Depends, Query, Request, status
 
 from app.commerce.orders import LineItem
 from app.commerce.schemas import OrderOut
+from app.kernel.context import PartnerContext
 from app.kernel.pagination import Collection, PageRequest, collection, page_request
 from app.kernel.pipeline import MARKETPLACE, MarketplaceCaller, Operator, control_router
 from app.marketplace import access, accounts, resale, storefront
@@ -31,6 +32,7 @@ from app.marketplace.schemas import (
     ProgramAccessList,
     ProgramAccessOut,
     ProgramRequestIn,
+    StorefrontLineOut,
     StorefrontOrderCreate,
     StorefrontOrderOut,
 )
@@ -201,7 +203,20 @@ async def prerequisites(
 # --- the storefront (COM-7) -------------------------------------------------------------------------------------
 
 
-def _order_out(placed: StorefrontOrder, order: Order) -> StorefrontOrderOut:
+async def _order_out(ctx: PartnerContext, placed: StorefrontOrder, order: Order) -> StorefrontOrderOut:
+    lines = [
+        StorefrontLineOut(
+            line_item_number=line.line_item_number,
+            offer_id=line.offer_id,
+            quantity=line.quantity,
+            currency=line.prices.currency,
+            list_price=line.prices.list_price,
+            reseller_price=line.prices.reseller_price,
+            customer_price=line.prices.customer_price,
+            price_book_id=line.prices.price_book_id,
+        )
+        for line in await storefront.priced_lines(ctx, placed, order)
+    ]
     return StorefrontOrderOut(
         id=placed.id,
         account_id=placed.account_id,
@@ -212,6 +227,7 @@ def _order_out(placed: StorefrontOrder, order: Order) -> StorefrontOrderOut:
         partner_id_on_record=placed.partner_id_on_record,
         incentive_eligible=placed.incentive_eligible,
         created_at=placed.created_at,
+        lines=lines,
         order=OrderOut.of(order),
     )
 
@@ -251,7 +267,7 @@ async def place_order(ctx: MarketplaceCaller, account_id: uuid.UUID, body: Store
             for line in body.line_items
         ],
     )
-    return _order_out(placed.storefront, placed.order)
+    return await _order_out(ctx, placed.storefront, placed.order)
 
 
 @router.get(
@@ -262,7 +278,7 @@ async def place_order(ctx: MarketplaceCaller, account_id: uuid.UUID, body: Store
 async def list_orders(ctx: MarketplaceCaller, request: Request, account_id: uuid.UUID, page: Pages) -> Any:
     found = await storefront.list_storefront_orders(ctx, account_id=account_id, page=page)
     orders = await storefront.orders_by_id(ctx, [o.order_id for o in found.items])
-    return collection(request, found, [_order_out(o, orders[o.order_id]) for o in found.items])
+    return collection(request, found, [await _order_out(ctx, o, orders[o.order_id]) for o in found.items])
 
 
 @router.get("/accounts/{account_id}/affiliates", response_model=AffiliateList, summary="A reseller's affiliates")

@@ -1,5 +1,6 @@
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import EmailStr, Field
@@ -177,6 +178,20 @@ class StorefrontOrderCreate(Request):
     line_items: list[StorefrontLineIn] = Field(min_length=1, max_length=50)
 
 
+class StorefrontLineOut(Schema):
+    """A storefront line, per unit: Microsoft's list price, the reseller's cost and its customer's price (BIL-6:
+    the reseller's price book on the order's day)."""
+
+    line_item_number: int
+    offer_id: str
+    quantity: int
+    currency: str
+    list_price: Decimal
+    reseller_price: Decimal
+    customer_price: Decimal
+    price_book_id: str
+
+
 class StorefrontOrderOut(Schema):
     id: uuid.UUID
     account_id: uuid.UUID
@@ -187,6 +202,7 @@ class StorefrontOrderOut(Schema):
     partner_id_on_record: str | None
     incentive_eligible: bool
     created_at: datetime
+    lines: list[StorefrontLineOut]
     order: OrderOut = Field(description="The distributor's Partner Center order.")
     attributes: ResourceAttributes = ResourceAttributes(object_type="StorefrontOrder")
 

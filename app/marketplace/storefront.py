@@ -18,6 +18,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -51,6 +52,7 @@ from app.models import (
     Tenant,
 )
 from app.programs import service as programs
+from app.resale import service as price_books
 
 R = MarketplaceRole
 M = PurchaseMode
@@ -76,6 +78,32 @@ class Contact:
 class PlacedOrder:
     storefront: StorefrontOrder
     order: Order
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """A storefront line: list price, the reseller's cost and the customer's price (BIL-6), per unit."""
+
+    line_item_number: int
+    offer_id: str
+    quantity: int
+    prices: price_books.UnitPrices
+
+
+async def priced_lines(ctx: SandboxContext, placed: StorefrontOrder, order: Order) -> list[PricedLine]:
+    """The order's lines priced through the reseller's price book on the day it was placed."""
+    prices = await price_books.order_prices(
+        ctx,
+        provider_id=order.partner_tenant_id,
+        reseller_id=placed.reseller_tenant_id,
+        lines=[(line["offerId"], Decimal(line["unitPrice"])) for line in order.line_items],
+        currency=order.currency,
+        on=placed.created_at.date(),
+    )
+    return [
+        PricedLine(int(line["lineItemNumber"]), line["offerId"], int(line["quantity"]), unit)
+        for line, unit in zip(order.line_items, prices, strict=True)
+    ]
 
 
 # --- the tenants of a reseller ------------------------------------------------------------------------------------

@@ -527,6 +527,27 @@ async def unit_prices(
     return _unit_prices(view, product_id=product_id, sku_id=sku_id, list_price=list_price, currency=currency)
 
 
+async def order_prices(
+    ctx: SandboxContext,
+    *,
+    provider_id: uuid.UUID,
+    reseller_id: uuid.UUID,
+    lines: list[tuple[str, Decimal]],
+    currency: str,
+    on: date,
+) -> list[UnitPrices]:
+    """BIL-6: the lines of one order (catalogItemId, list unit price), each priced through the reseller's price book
+    of the day: what a storefront line shows."""
+    view = await book_on(ctx, provider_id=provider_id, reseller_id=reseller_id, on=on)
+    priced = []
+    for offer_id, list_price in lines:
+        product_id, sku_id = ([*offer_id.split(":"), ""])[:2]
+        priced.append(
+            _unit_prices(view, product_id=product_id, sku_id=sku_id, list_price=list_price, currency=currency)
+        )
+    return priced
+
+
 async def book_on(ctx: SandboxContext, *, provider_id: uuid.UUID, reseller_id: uuid.UUID, on: date) -> PriceBookView:
     """BIL-6: the price book a reseller has on a day."""
     assignment = in_force((await assignments_of(ctx, provider_id, [reseller_id]))[reseller_id], on)

@@ -1,6 +1,8 @@
 """COM-6 and COM-7: the requirements for resale, and storefront orders with a purchase mode, each the distributor's
 Partner Center order."""
 
+from decimal import Decimal
+
 import pytest
 
 from tests.marketplace.steps import end_customer, grant, mp, ok, order_body, ready_reseller, storefront_order
@@ -160,3 +162,27 @@ async def test_resale_needs_the_account_the_partnership_the_mpa_and_the_customer
     assert decided["status"] == "Active"
     mail = ok(await world.sim("GET", "/mailbox", params={"to": f"contact@{late.tenant['domain']}"}))["items"]
     assert any("marketplace account is active" in m["subject"] for m in mail)
+
+
+@pytest.mark.rule("BIL-6")
+async def test_a_storefront_line_shows_list_price_reseller_cost_and_customer_price(world: World) -> None:
+    """A 20 % price book: the line's list price is the order's, the reseller's cost is list (the distributor passes
+    Microsoft's price through), the customer's price is list plus 20 %, to the cent; a listing shows the same."""
+    distributor = await world.provider(name="Synnex")
+    reseller, account = await ready_reseller(world, distributor, name="Contoso")
+    await grant(distributor, reseller, account["id"])
+    customer = await end_customer(distributor, reseller)
+    book = ok(await mp(distributor, "POST", "/pricebooks", json={"name": "Plus 20", "markupPercent": 20}), 201)
+    ok(await mp(distributor, "PUT", f"/resellers/{reseller.id}/pricebook", json={"priceBookId": book["id"]}))
+
+    placed = ok(
+        await storefront_order(reseller, account["id"], order_body("EndCustomer", customerTenantId=customer)), 201
+    )
+    [line] = placed["lines"]
+    list_price = Decimal(placed["order"]["lineItems"][0]["unitPrice"])
+    assert (line["offerId"], line["quantity"]) == (placed["order"]["lineItems"][0]["offerId"], 5)
+    assert Decimal(line["listPrice"]) == Decimal(line["resellerPrice"]) == list_price
+    assert Decimal(line["customerPrice"]) == (list_price * Decimal("1.2")).quantize(Decimal("0.01"))
+    assert line["priceBookId"] == book["id"]
+    listed = ok(await mp(reseller, "GET", f"/accounts/{account['id']}/orders", token=await reseller.portal_token()))
+    assert [o["lines"] for o in listed["items"]] == [placed["lines"]]
