@@ -82,5 +82,7 @@ class Example:
         return filled["path"], filled["body"]
 
 
-def examples() -> list[Example]:
-    return [Example.load(path) for path in sorted(EXAMPLES.glob("*.json"))]
+def examples(group: str = "") -> list[Example]:
+    """The examples of one group (a folder under fixtures/partner_center_examples, one per domain and its test
+    module's scene), or of the top folder."""
+    return [Example.load(path) for path in sorted((EXAMPLES / group).glob("*.json"))]
