@@ -45,6 +45,8 @@ def line_out(line: InvoiceLine, *, partner_id: Any, invoice_number: str) -> OneT
         term_and_billing_cycle=line.term_and_billing_cycle,
         billing_frequency=line.billing_frequency,
         pricing_currency=line.currency,
+        # The rate is the month's: priced and billed in one currency, it is 1 from the first of the charge's month.
+        pc_to_bc_exchange_rate_date=midnight(line.charge_start_date.replace(day=1)),
         meter_description=line.meter_description or "",
     )
 

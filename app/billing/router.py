@@ -12,7 +12,9 @@ from app.billing.schemas import (
     InvoiceDetailOut,
     InvoiceLinks,
     InvoiceOut,
+    InvoiceSummaryDetailOut,
     InvoiceSummaryOut,
+    InvoiceSummaryTotalOut,
     OneTimeInvoiceLineItemOut,
     ProductTypeReportOut,
     ProductTypeRowOut,
@@ -33,7 +35,7 @@ LineItemType = Annotated[
 ]
 
 
-def invoice_out(invoice: Invoice, *, pdf: bool = False) -> InvoiceOut:
+def invoice_out(invoice: Invoice) -> InvoiceOut:
     path = f"/v1/invoices/{invoice.number}"
     lines = f"{path}/lineitems?provider=onetime&invoicelineitemtype=billinglineitems"
     return InvoiceOut(
@@ -46,7 +48,7 @@ def invoice_out(invoice: Invoice, *, pdf: bool = False) -> InvoiceOut:
         currency_code=invoice.currency,
         currency_symbol=service.currency_symbol(invoice.currency),
         invoice_type=invoice.invoice_type.value,
-        pdf_download_link=f"{path}/documents/statement" if pdf else None,
+        pdf_download_link=f"{path}/documents/statement",
         invoice_details=[InvoiceDetailOut(links=InvoiceLinks(self=Link(uri=lines)))],
         links=InvoiceLinks(self=Link(uri=path)),
     )
@@ -69,15 +71,23 @@ async def list_invoices(ctx: PartnerCaller, request: Request, page: Pages) -> An
     return collection(request, found, [invoice_out(i) for i in found.items])
 
 
-@router.get("/summary", response_model=InvoiceSummaryOut, summary="The partner's balance")
-async def invoice_summary(ctx: PartnerCaller) -> Any:
-    summary = await service.invoice_summary(ctx)
+def summary_out(summary: service.Summary) -> InvoiceSummaryOut:
     return InvoiceSummaryOut(
         balance_amount=summary.balance,
         currency_code=summary.currency,
         currency_symbol=service.currency_symbol(summary.currency),
         first_invoice_creation_date=summary.first_invoice,
         latest_invoice_date=summary.latest_invoice,
+    )
+
+
+@router.get("/summary", response_model=InvoiceSummaryTotalOut, summary="The partner's balance")
+async def invoice_summary(ctx: PartnerCaller) -> Any:
+    summary = await service.invoice_summary(ctx)
+    return InvoiceSummaryTotalOut(
+        **summary_out(summary).model_dump(by_alias=False),
+        details=[InvoiceSummaryDetailOut(invoice_type=kind, summary=summary_out(of)) for kind, of in summary.details],
+        links=InvoiceLinks(self=Link(uri="/v1/invoices/summary")),
     )
 
 
@@ -103,7 +113,7 @@ async def unbilled_line_items(
 
 @router.get("/{invoice_id}", response_model=InvoiceOut, summary="Read an invoice")
 async def read_invoice(ctx: PartnerCaller, invoice_id: InvoiceId) -> Any:
-    return invoice_out(await service.get_invoice(ctx, invoice_id), pdf=True)
+    return invoice_out(await service.get_invoice(ctx, invoice_id))
 
 
 @router.get(

@@ -25,10 +25,16 @@ class InvoiceLinks(Schema):
 
 
 class InvoiceDetailOut(Schema):
-    billing_provider: str = "oneTime"
-    invoice_line_item_type: str = "billingLineItems"
+    # Partner Center writes its enums in snake_case (BillingProvider.OneTime is `one_time`).
+    billing_provider: str = "one_time"
+    invoice_line_item_type: str = "billing_line_items"
     links: InvoiceLinks
     attributes: ResourceAttributes = ResourceAttributes(object_type="InvoiceDetail")
+
+
+class TaxReceiptOut(Schema):
+    id: str
+    tax_receipt_pdf_download_link: str
 
 
 class InvoiceOut(Schema):
@@ -41,8 +47,11 @@ class InvoiceOut(Schema):
     currency_code: str
     currency_symbol: str
     invoice_type: str = Field(description="BIL-3: `Recurring` (license-based) or `OneTime` (one-time purchases).")
-    document_type: str = "Invoice"
-    pdf_download_link: str | None = None
+    document_type: str = Field("invoice", description="`invoice` (an adjustment is `adjustment_note`).")
+    pdf_download_link: str
+    tax_receipts: list[TaxReceiptOut] = Field(
+        default_factory=list, description="Tax receipts, which only some markets issue; cspsim's never do."
+    )
     invoice_details: list[InvoiceDetailOut]
     amendments: list[str] = Field(default_factory=list)
     links: InvoiceLinks
@@ -59,6 +68,18 @@ class InvoiceSummaryOut(Schema):
     last_payment_amount: Amount = Decimal("0.00")
     accounting_date: datetime | None = None
     attributes: ResourceAttributes = ResourceAttributes(object_type="InvoiceSummary")
+
+
+class InvoiceSummaryDetailOut(Schema):
+    invoice_type: str
+    summary: InvoiceSummaryOut
+
+
+class InvoiceSummaryTotalOut(InvoiceSummaryOut):
+    """The balance over every invoice, with `details` per invoice type."""
+
+    details: list[InvoiceSummaryDetailOut]
+    links: InvoiceLinks
 
 
 class OneTimeInvoiceLineItemOut(Schema):
@@ -101,6 +122,7 @@ class OneTimeInvoiceLineItemOut(Schema):
     alternate_id: str = ""
     reference_id: str = ""
     price_adjustment_description: str = ""
+    discount_details: str = ""
     pricing_currency: str
     pc_to_bc_exchange_rate: Amount = Field(Decimal(1), alias="pcToBCExchangeRate")
     pc_to_bc_exchange_rate_date: datetime | None = Field(None, alias="pcToBCExchangeRateDate")
@@ -108,8 +130,8 @@ class OneTimeInvoiceLineItemOut(Schema):
     reservation_order_id: str = ""
     credit_reason_code: str = ""
     promotion_id: str = ""
-    invoice_line_item_type: str = "billingLineItems"
-    billing_provider: str = "oneTime"
+    invoice_line_item_type: str = "billing_line_items"
+    billing_provider: str = "one_time"
     attributes: ResourceAttributes = ResourceAttributes(object_type="OneTimeInvoiceLineItem")
 
 

@@ -10,7 +10,7 @@ the partner still has subscriptions there or charges after the period.
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
@@ -619,18 +619,29 @@ class Summary:
     currency: str
     first_invoice: datetime | None
     latest_invoice: datetime | None
+    details: tuple[tuple[str, "Summary"], ...] = ()
+
+
+def _summary(invoices: list[Invoice], currency: str) -> Summary:
+    balance = sum((i.total_charges - i.paid_amount for i in invoices), Decimal("0.00"))
+    return Summary(balance, currency, invoices[0].invoice_date, invoices[-1].invoice_date)
 
 
 async def invoice_summary(ctx: PartnerContext) -> Summary:
-    """The partner's balance: what its invoices charged less what was paid (in the currency it is most billed in)."""
+    """The partner's balance: what its invoices charged less what was paid (in the currency it is most billed in),
+    and the same per invoice type (Recurring, OneTime), as Partner Center's InvoiceSummary `details` has it."""
     require_invoice_reader(ctx)
     invoices = list((await ctx.session.execute(visible_invoices(ctx).order_by(Invoice.invoice_date))).scalars())
     if not invoices:
         return Summary(Decimal("0.00"), "USD", None, None)
     currency = max({i.currency for i in invoices}, key=lambda c: sum(1 for i in invoices if i.currency == c))
     mine = [i for i in invoices if i.currency == currency]
-    balance = sum((i.total_charges - i.paid_amount for i in mine), Decimal("0.00"))
-    return Summary(balance, currency, mine[0].invoice_date, mine[-1].invoice_date)
+    details = tuple(
+        (kind.value, _summary(of_kind, currency))
+        for kind in InvoiceType
+        if (of_kind := [i for i in mine if i.invoice_type is kind])
+    )
+    return replace(_summary(mine, currency), details=details)
 
 
 def currency_symbol(currency: str) -> str:

@@ -140,6 +140,6 @@ class DailyRatedUsageLineItemOut(Schema):
     pricing_pre_tax_total: Amount
     pricing_currency: str
     pc_to_bc_exchange_rate: Amount = Field(Decimal(1), alias="pcToBCExchangeRate")
-    invoice_line_item_type: str = "usageLineItems"
-    billing_provider: str = "oneTime"
+    invoice_line_item_type: str = "usage_line_items"
+    billing_provider: str = "one_time"
     attributes: ResourceAttributes = ResourceAttributes(object_type="DailyRatedUsageLineItem")

@@ -13,13 +13,17 @@ from app.customers.account_schemas import (
     AddressValidationOut,
     CountryValidationRulesOut,
     CustomerBillingProfileUpdate,
-    CustomerCompanyProfileOut,
     CustomerQualificationIn,
     CustomerQualificationOut,
 )
-from app.customers.schemas import BillingAddressOut, CustomerBillingProfileOut, SelfLink, billing_profile_out
+from app.customers.schemas import (
+    CustomerBillingProfileOut,
+    CustomerCompanyProfileOut,
+    billing_profile_out,
+    company_profile_out,
+)
 from app.kernel.errors import NotFound
-from app.kernel.pagination import Collection, Link, PageRequest, collection, page_request
+from app.kernel.pagination import Collection, PageRequest, collection, page_request
 from app.kernel.pipeline import PARTNER_CENTER_API, PartnerCaller
 from app.models import CustomerQualification
 from app.programs import support
@@ -90,15 +94,7 @@ async def update_billing_profile(
 )
 async def read_company_profile(ctx: PartnerCaller, customer_id: uuid.UUID) -> Any:
     tenant, billing = await profiles.company_profile(ctx, customer_id)
-    address = billing.document.get("defaultAddress")
-    return CustomerCompanyProfileOut(
-        tenant_id=str(tenant.id),
-        domain=tenant.domain,
-        company_name=tenant.display_name,
-        address=BillingAddressOut.model_validate({"country": tenant.country} | address) if address else None,
-        email=billing.document.get("email"),
-        links=SelfLink(self=Link(uri=f"/v1/customers/{customer_id}/profiles/company")),
-    )
+    return company_profile_out(tenant, billing.document)
 
 
 def _qualification_out(row: CustomerQualification) -> CustomerQualificationOut:

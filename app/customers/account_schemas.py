@@ -8,9 +8,7 @@ from typing import Any
 from pydantic import EmailStr, Field
 
 from app.customers.schemas import (
-    BillingAddressOut,
     DefaultAddressIn,
-    SelfLink,
 )
 from app.kernel.pagination import ResourceAttributes
 from app.models import Qualification, VettingStatus
@@ -37,16 +35,6 @@ class CustomerBillingProfileUpdate(Request):
     default_address: DefaultAddressIn
     links: dict[str, Any] | None = None
     attributes: AttributesIn | None = None
-
-
-class CustomerCompanyProfileOut(Schema):
-    tenant_id: str
-    domain: str
-    company_name: str
-    address: BillingAddressOut | None = None
-    email: str | None = None
-    links: SelfLink
-    attributes: ResourceAttributes = ResourceAttributes(object_type="CustomerCompanyProfile")
 
 
 class CustomerQualificationIn(Request):

@@ -24,6 +24,7 @@ from app.customers.schemas import (
     RelatedPartnerOut,
     RelationshipRequestOut,
     billing_profile_out,
+    company_profile_out,
 )
 from app.kernel.context import CustomerContext, PartnerContext, SandboxContext
 from app.kernel.pagination import Collection, Link, Page, PageRequest, collection, page_request
@@ -63,13 +64,10 @@ def _customer_out(
     return CustomerOut(
         id=tenant.id,
         commerce_id=tenant.id,
-        company_profile={
-            "tenant_id": tenant.id,
-            "domain": tenant.domain,
-            "company_name": tenant.display_name,
-            "links": {"self": Link(uri=f"/v1/customers/{tenant.id}/profiles/company")},
-        },
+        company_profile=company_profile_out(tenant, holding.billing_profile if holding else None),
         billing_profile=billing,
+        allow_delegated_access=any(r.admin_privileges for r in mine),
+        custom_domains=[tenant.domain],
         partner_relationships=[
             {
                 "kind": r.kind,

@@ -6,7 +6,7 @@ from pydantic import EmailStr, Field, computed_field, field_validator
 
 from app.identity.schemas import Country
 from app.kernel.pagination import Link, Links, ResourceAttributes
-from app.models import RelationshipKind, RelationshipOrigin
+from app.models import RelationshipKind, RelationshipOrigin, Tenant
 from app.wire import Request, Schema, UtcDateTime
 
 
@@ -73,6 +73,7 @@ class BillingAddressOut(Schema):
     address_line2: str | None = None
     city: str | None = None
     state: str | None = None
+    region: str | None = None
     postal_code: str | None = None
     country: str
     phone_number: str | None = None
@@ -111,12 +112,27 @@ def billing_profile_out(
     )
 
 
-class CompanyProfile(Schema):
-    tenant_id: uuid.UUID
+class CustomerCompanyProfileOut(Schema):
+    tenant_id: str
     domain: str
     company_name: str
-    links: SelfLink | None = None
+    address: BillingAddressOut | None = None
+    email: str | None = None
+    links: SelfLink
     attributes: ResourceAttributes = ResourceAttributes(object_type="CustomerCompanyProfile")
+
+
+def company_profile_out(tenant: Tenant, billing: dict[str, Any] | None) -> CustomerCompanyProfileOut:
+    """The customer's company as its tenant names it; its address and email are the caller's bill-to's."""
+    address = (billing or {}).get("defaultAddress")
+    return CustomerCompanyProfileOut(
+        tenant_id=str(tenant.id),
+        domain=tenant.domain,
+        company_name=tenant.display_name,
+        address=BillingAddressOut.model_validate({"country": tenant.country} | address) if address else None,
+        email=(billing or {}).get("email"),
+        links=SelfLink(self=Link(uri=f"/v1/customers/{tenant.id}/profiles/company")),
+    )
 
 
 class PartnerRelationshipOut(Schema):
@@ -134,9 +150,11 @@ class UserCredentials(Schema):
 class CustomerOut(Schema):
     id: uuid.UUID
     commerce_id: uuid.UUID
-    company_profile: CompanyProfile
+    company_profile: CustomerCompanyProfileOut
     billing_profile: CustomerBillingProfileOut | None = Field(description="This partner's bill-to information.")
     relationship_to_partner: str = "reseller"
+    allow_delegated_access: bool = Field(description="Whether the caller holds admin privileges (DAP) over it.")
+    custom_domains: list[str] = Field(description="The customer's domains.")
     partner_relationships: list[PartnerRelationshipOut] = Field(description="How the caller holds the customer.")
     allowed_operations: list[str] = Field(description="What the caller may do for this customer (REL-4).")
     mca_accepted: bool = Field(description="Whether the MCA holds for the caller (AGR-1, AGR-2).")
