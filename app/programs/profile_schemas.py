@@ -86,7 +86,8 @@ class LegalBusinessProfileOut(Schema):
     company_approver_email: str | None = None
     company_name: str
     primary_contact: ContactOut
-    vetting_status: str = "Approved"
+    vetting_status: str = "authorized"
+    vetting_sub_status: str = "none"
     profile_type: str = "legal_business_profile"
     links: SelfLink
     attributes: ProfileAttributes
@@ -99,6 +100,7 @@ class LegalBusinessProfileIn(ProfileIn):
     company_name: str = Field(min_length=1, max_length=256)
     primary_contact: ContactIn
     vetting_status: str | None = Field(None, max_length=40)
+    vetting_sub_status: str | None = Field(None, max_length=40)
 
 
 class OrganizationProfileOut(Schema):
