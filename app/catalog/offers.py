@@ -165,7 +165,19 @@ OFFERS: tuple[Offer, ...] = (
         license_based=False,
         # A reservation is bought for one Azure region: checkInventory answers whether that region is open to a
         # customer's Azure subscription.
-        extra={"armRegionName": "eastus", "region": "US East", "armSkuName": "Standard_D2s_v3"},
+        # Its other dynamic attributes are the VM size's, as Partner Center lists them; one SKU here holds both
+        # durations (Partner Center has a SKU per duration).
+        extra={
+            "armRegionName": "eastus",
+            "region": "US East",
+            "armSkuName": "Standard_D2s_v3",
+            "cores": "2",
+            "ram": "8",
+            "skuDisplayName": "D2s v3",
+            "category": "General purpose",
+            "duration": "1Year,3Years",
+            "diskType": "Ssd",
+        },
     ),
     Offer(
         "DG7GMGF0D7FV",

@@ -10,18 +10,20 @@ from app.catalog.schemas import (
     AvailabilityOut,
     InventoryCheckRequest,
     InventoryItemOut,
+    LegacyOfferLinks,
     LegacyOfferOut,
+    LegacyOfferPage,
     OfferCategoryOut,
     OfferProduct,
     ProductOut,
+    ProductTypeOut,
     ProductUpgradeRequest,
     ProductUpgradesEligibility,
     PromotionOut,
-    SkuDetailOut,
     SkuOut,
 )
 from app.kernel.errors import NotFound
-from app.kernel.pagination import Collection, Link, Links, Page, collection
+from app.kernel.pagination import Collection, Link, Page, collection
 from app.kernel.pipeline import PARTNER_CENTER_API, PartnerCaller
 
 router = PARTNER_CENTER_API.router(tags=["partner center: catalog"], prefix="/products")
@@ -35,17 +37,35 @@ def _listed(request: Request, items: list[Any]) -> Collection[Any]:
     return collection(request, Page(items=items, total=len(items), next_token=None), items)
 
 
-def _product(offer: Offer) -> ProductOut:
+# The sub-type Partner Center gives a product type's items where it has one (an Azure reservation is a VM's).
+SUB_TYPES = {ProductType.AZURE_RESERVATION: "VirtualMachines"}
+
+
+def _product(offer: Offer, country: str) -> ProductOut:
+    kind = offer.product_type.value
+    sub_type = SUB_TYPES.get(offer.product_type)
+    base = f"/products/{offer.product_id}"
     return ProductOut(
         id=offer.product_id,
         title=offer.title,
         description=offer.description,
-        product_type={"id": offer.product_type.value, "display_name": offer.product_type.value},
+        product_type=ProductTypeOut(
+            id=kind,
+            display_name=kind,
+            sub_type=ProductTypeOut(id=sub_type, display_name=sub_type) if sub_type else None,
+        ),
+        links={
+            "skus": Link(uri=f"{base}/skus?country={country.upper()}"),
+            "self": Link(uri=f"{base}?country={country.upper()}"),
+        },
     )
 
 
-def _sku(offer: Offer) -> SkuOut:
+def _sku(offer: Offer, country: str) -> SkuOut:
+    """What the SKU needs before purchase: a reservation needs an inventory check with its `inventoryVariables`."""
     cycles = sorted({c for t in offer.terms for c in t.billing_cycles})
+    reserved = offer.product_type is ProductType.AZURE_RESERVATION
+    base = f"/products/{offer.product_id}/skus/{offer.sku_id}"
     return SkuOut(
         id=offer.sku_id,
         product_id=offer.product_id,
@@ -54,7 +74,15 @@ def _sku(offer: Offer) -> SkuOut:
         minimum_quantity=offer.minimum_quantity,
         maximum_quantity=offer.maximum_quantity,
         supported_billing_cycles=cycles,
-        dynamic_attributes={"isNewCommerce": offer.new_commerce, "isLicenseBased": offer.license_based},
+        purchase_prerequisites=["AzureSubscriptionRegistration", "InventoryCheck"] if reserved else [],
+        inventory_variables=[v[0].upper() + v[1:] for v in service.INVENTORY_VARIABLES.get(offer.product_type, ())],
+        provisioning_variables=["Scope", "SubscriptionId"] if reserved else [],
+        dynamic_attributes={"isNewCommerce": offer.new_commerce, "isLicenseBased": offer.license_based}
+        | dict(offer.extra),
+        links={
+            "availabilities": Link(uri=f"{base}/availabilities?country={country.lower()}"),
+            "self": Link(uri=f"{base}?country={country.lower()}"),
+        },
     )
 
 
@@ -87,6 +115,14 @@ def _availability(offer: Offer, country: str) -> AvailabilityOut:
         is_renewable=offer.new_commerce,
         default_currency={"code": currency, "symbol": currency},
         terms=terms,
+        product=_product(offer, country),
+        sku=_sku(offer, country),
+        links={
+            "self": Link(
+                uri=f"/products/{offer.product_id}/skus/{offer.sku_id}/availabilities/{offer.availability_id}"
+                f"?country={country.upper()}"
+            )
+        },
     )
 
 
@@ -99,17 +135,17 @@ async def list_products(
 ) -> Any:
     """What partners can sell in a country: license-based, Azure plan, reservations, software. Direct EA and
     pay-as-you-go Azure are not among them (COM-4)."""
-    return _listed(request, [_product(o) for o in service.products(country=country, target_view=target_view)])
+    return _listed(request, [_product(o, country) for o in service.products(country=country, target_view=target_view)])
 
 
 @router.get("/{product_id}", response_model=ProductOut, summary="Read a product")
 async def read_product(ctx: PartnerCaller, product_id: str, country: Country) -> Any:
-    return _product(service.product(product_id, country=country)[0])
+    return _product(service.product(product_id, country=country)[0], country)
 
 
 @router.get("/{product_id}/skus", response_model=Collection[SkuOut], summary="List a product's SKUs")
 async def list_skus(ctx: PartnerCaller, request: Request, product_id: str, country: Country) -> Any:
-    return _listed(request, [_sku(o) for o in service.product(product_id, country=country)])
+    return _listed(request, [_sku(o, country) for o in service.product(product_id, country=country)])
 
 
 @router.get(
@@ -126,23 +162,10 @@ async def list_availabilities(
     return _listed(request, [_availability(o, country) for o in offers])
 
 
-@router.get("/{product_id}/skus/{sku_id}", response_model=SkuDetailOut, summary="Read a SKU")
+@router.get("/{product_id}/skus/{sku_id}", response_model=SkuOut, summary="Read a SKU")
 async def read_sku(ctx: PartnerCaller, product_id: str, sku_id: str, country: Country) -> Any:
     """What the SKU needs before purchase: a reservation needs an inventory check with its `inventoryVariables`."""
-    offer = service.sku(product_id, sku_id, country=country)
-    reserved = offer.product_type is ProductType.AZURE_RESERVATION
-    base = f"/products/{offer.product_id}/skus/{offer.sku_id}"
-    return SkuDetailOut(
-        **_sku(offer).model_dump(by_alias=False, exclude={"dynamic_attributes"}),
-        dynamic_attributes=_sku(offer).dynamic_attributes | dict(offer.extra),
-        purchase_prerequisites=["AzureSubscriptionRegistration", "InventoryCheck"] if reserved else [],
-        inventory_variables=[v[0].upper() + v[1:] for v in service.INVENTORY_VARIABLES.get(offer.product_type, ())],
-        provisioning_variables=["Scope", "SubscriptionId"] if reserved else [],
-        links={
-            "availabilities": Link(uri=f"{base}/availabilities?country={country.lower()}"),
-            "self": Link(uri=f"{base}?country={country.lower()}"),
-        },
-    )
+    return _sku(service.sku(product_id, sku_id, country=country), country)
 
 
 # --- promotions ---------------------------------------------------------------------------------------------------
@@ -290,7 +313,7 @@ async def list_offer_categories(
     return _listed(request, [_category(c, country, locale) for c in service.offer_categories(country=country)])
 
 
-@v1.get("/offers", response_model=Collection[LegacyOfferOut], summary="List the offers of a market (legacy)")
+@v1.get("/offers", response_model=LegacyOfferPage, summary="List the offers of a market (legacy)")
 async def list_legacy_offers(
     ctx: PartnerCaller,
     request: Request,
@@ -306,12 +329,13 @@ async def list_legacy_offers(
     items = [_legacy_offer(o, country, locale) for o in window]
     base = f"{request.url.path}?country={country}"
     following = offset + size < len(offers)
-    return Collection[LegacyOfferOut](
+    return LegacyOfferPage(
         total_count=len(offers),
         items=items,
-        links=Links(
+        links=LegacyOfferLinks(
             self=Link(uri=f"{base}&offset={offset}&size={size}"),
             next=Link(uri=f"{base}&offset={offset + size}&size={size}") if following else None,
+            previous=Link(uri=f"{base}&offset={max(offset - size, 0)}&size={size}") if offset else None,
         ),
     )
 

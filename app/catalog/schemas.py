@@ -8,8 +8,11 @@ from app.wire import Request, Schema
 
 
 class ProductTypeOut(Schema):
+    """Partner Center's ItemType: a product's type, and its sub-type where it has one (null where not)."""
+
     id: str
     display_name: str
+    sub_type: "ProductTypeOut | None" = None
 
 
 class ProductOut(Schema):
@@ -17,10 +20,15 @@ class ProductOut(Schema):
     title: str
     description: str
     product_type: ProductTypeOut
+    is_microsoft_product: bool = True
+    publisher_name: str = "Microsoft"
+    links: dict[str, Link]
     attributes: ResourceAttributes = ResourceAttributes(object_type="Product")
 
 
 class SkuOut(Schema):
+    """A SKU, listed or read by id: what it needs before purchase, for an inventory check and for provisioning."""
+
     id: str
     product_id: str
     title: str
@@ -29,7 +37,11 @@ class SkuOut(Schema):
     maximum_quantity: int
     is_trial: bool = False
     supported_billing_cycles: list[str]
+    purchase_prerequisites: list[str]
+    inventory_variables: list[str]
+    provisioning_variables: list[str]
     dynamic_attributes: dict[str, object] = Field(default_factory=dict)
+    links: dict[str, Link]
     attributes: ResourceAttributes = ResourceAttributes(object_type="Sku")
 
 
@@ -58,16 +70,10 @@ class AvailabilityOut(Schema):
     is_renewable: bool
     default_currency: dict[str, str]
     terms: list[TermOut]
-    attributes: ResourceAttributes = ResourceAttributes(object_type="Availability")
-
-
-class SkuDetailOut(SkuOut):
-    """A SKU read by id: what it needs before purchase, for an inventory check and for provisioning."""
-
-    purchase_prerequisites: list[str]
-    inventory_variables: list[str]
-    provisioning_variables: list[str]
+    product: ProductOut
+    sku: SkuOut
     links: dict[str, Link]
+    attributes: ResourceAttributes = ResourceAttributes(object_type="Availability")
 
 
 class PromotionTerm(Schema):
@@ -157,6 +163,14 @@ class OfferProduct(Schema):
     unit: str
 
 
+class LegacyOfferLinks(Schema):
+    """The legacy offers' paging links: Partner Center's example pages by `offset`, with `previous` beside `next`."""
+
+    self_: Link = Field(alias="self")
+    next: Link | None = Field(default=None, exclude_if=lambda link: link is None)
+    previous: Link | None = Field(default=None, exclude_if=lambda link: link is None)
+
+
 class LegacyOfferOut(Schema):
     """Partner Center's (legacy) Offer. `isAvailableForPurchase` is false: buy the new-commerce product of the same
     name, named in `successorProductId` (cspsim's addition, beside the documented fields)."""
@@ -182,3 +196,10 @@ class LegacyOfferOut(Schema):
     successor_product_id: str
     links: dict[str, Link]
     attributes: ResourceAttributes = ResourceAttributes(object_type="Offer")
+
+
+class LegacyOfferPage(Schema):
+    total_count: int
+    items: list[LegacyOfferOut]
+    links: LegacyOfferLinks
+    attributes: ResourceAttributes = ResourceAttributes(object_type="Collection")

@@ -30,12 +30,30 @@ def currency_of(country: str) -> tuple[str, Decimal]:
     return found
 
 
+# Partner Center's catalog views (`targetView`), each the product type it lists; cspsim's singular spelling of the
+# reservations view is kept beside the documented plural.
+TARGET_VIEWS: dict[str, ProductType] = {
+    "Azure": ProductType.AZURE,
+    "MicrosoftAzure": ProductType.AZURE,
+    "AzureReservations": ProductType.AZURE_RESERVATION,
+    "AzureReservationsVM": ProductType.AZURE_RESERVATION,
+    "AzureReservationsSQL": ProductType.AZURE_RESERVATION,
+    "AzureReservationsCosmosDb": ProductType.AZURE_RESERVATION,
+    "AzureReservation": ProductType.AZURE_RESERVATION,
+    "OnlineServices": ProductType.ONLINE_SERVICES,
+    "Software": ProductType.SOFTWARE,
+    "SoftwareSUSELinux": ProductType.SOFTWARE,
+    "SoftwarePerpetual": ProductType.SOFTWARE,
+    "SoftwareSubscriptions": ProductType.SOFTWARE,
+}
+
+
 def products(*, country: str, target_view: str | None) -> list[Offer]:
     currency_of(country)
-    wanted = {t.value.lower(): t for t in ProductType}
-    view = wanted.get((target_view or "").lower()) if target_view else None
+    wanted = {name.lower(): kind for name, kind in TARGET_VIEWS.items()}
+    view = wanted.get(target_view.lower()) if target_view else None
     if target_view and view is None:
-        raise BadRequest(f"targetView is one of {', '.join(t.value for t in ProductType)}.")
+        raise BadRequest(f"targetView is one of {', '.join(TARGET_VIEWS)}.")
     seen: dict[str, Offer] = {}
     for offer in OFFERS:
         if country.upper() in offer.countries and (view is None or offer.product_type is view):

@@ -1,15 +1,8 @@
-"""Partner Center's documented example answers (tests/catalog/fixtures), and the check that cspsim's answer has
-every key an example has, with the same JSON type. An example's null stands for a value that may be absent."""
+"""The check that cspsim's answer has every key a Partner Center example has, with the same JSON type. An example's
+null stands for a value that may be absent. (The catalog's and devices' examples are in
+tests/fixtures/partner_center_examples, checked by tests/partner_center_examples.py.)"""
 
-import json
-from pathlib import Path
 from typing import Any
-
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def documented(name: str) -> Any:
-    return json.loads((FIXTURES / f"{name}.json").read_text())
 
 
 def _kind(value: Any) -> str:
@@ -31,7 +24,3 @@ def assert_documented_shape(answer: Any, example: Any, where: str = "$") -> None
     elif isinstance(example, list) and example and answer:
         for index, item in enumerate(answer):
             assert_documented_shape(item, example[0], f"{where}[{index}]")
-
-
-def assert_shaped_like(answer: Any, fixture: str) -> None:
-    assert_documented_shape(answer, documented(fixture))

@@ -1,7 +1,6 @@
 """The catalog beyond products: a SKU by id, promotions, inventory checks, Azure plan upgrades and the legacy offers,
 each answered in the shape of Partner Center's documented example."""
 
-from tests.catalog.documented import assert_shaped_like
 from tests.world import World
 
 RESERVATION = ("DZH318Z0BQ4L", "00J1")
@@ -12,7 +11,6 @@ async def test_a_sku_read_by_id_says_what_it_needs_before_purchase(world: World)
     r = await partner.get(f"/v1/products/{RESERVATION[0]}/skus/{RESERVATION[1]}", params={"country": "US"})
     assert r.status_code == 200, r.text
     sku = r.json()
-    assert_shaped_like(sku, "sku")
     assert sku["purchasePrerequisites"] == ["AzureSubscriptionRegistration", "InventoryCheck"]
     assert sku["inventoryVariables"] == ["CustomerId", "AzureSubscriptionId", "ArmRegionName"]
     assert sku["dynamicAttributes"]["armRegionName"] == "eastus"
@@ -29,7 +27,6 @@ async def test_promotions_run_by_country_segment_and_the_sandbox_clock(world: Wo
     r = await partner.get("/v1/productpromotions", params={"country": "US", "segment": "commercial"})
     assert r.status_code == 200, r.text
     listed = r.json()
-    assert_shaped_like(listed, "promotions")
     ids = {p["id"] for p in listed["items"]}
     assert ids == {"CFQ7TTC0LFLX:0001:CFQ7TTC0KXK9", "CFQ7TTC0LCHC:0002:CFQ7TTC0KXKB"}  # the ended one is not running
     canada = (await partner.get("/v1/productpromotions", params={"country": "CA", "segment": "Commercial"})).json()
@@ -39,7 +36,6 @@ async def test_promotions_run_by_country_segment_and_the_sandbox_clock(world: Wo
 
     one = await partner.get("/v1/productpromotions/CFQ7TTC0LH18:0001:CFQ7TTC0KXKC", params={"country": "US"})
     assert one.status_code == 200, one.text
-    assert_shaped_like(one.json(), "promotion")
     assert one.json()["requiredProducts"][0]["pricingPolicies"][0] == {
         "policyType": "PercentDiscount",
         "type": "PercentDiscount",
@@ -58,7 +54,6 @@ async def test_an_inventory_check_answers_each_items_restrictions(world: World) 
     }
     r = await partner.post(path, params={"country": "US"}, json=body)  # the SDK's PascalCase, as documented
     assert r.status_code == 200, r.text
-    assert_shaped_like(r.json(), "check_inventory")
     assert r.json()[0]["isRestricted"] is True
     assert r.json()[0]["restrictions"][0]["properties"] == {"type": "Location", "values": "japanwest"}
 
@@ -84,7 +79,6 @@ async def test_a_customer_is_eligible_for_the_azure_plan_upgrade_until_it_has_on
     body = {"customerId": customer["id"], "productFamily": "Azure"}
     r = await partner.post("/v1/productupgrades/eligibility", json=body)
     assert r.status_code == 200, r.text
-    assert_shaped_like(r.json(), "product_upgrade_eligibility")
     assert r.json()["isEligible"] is True
     r = await partner.post("/v1/productupgrades", json=body)
     assert r.status_code == 202, r.text
@@ -111,7 +105,6 @@ async def test_the_legacy_offer_catalog_is_read_only_and_names_its_new_commerce_
         headers={"Authorization": f"Bearer {await partner.app_token()}", "X-Locale": "en-GB"},
     )
     assert categories.status_code == 200, categories.text
-    assert_shaped_like(categories.json(), "offer_categories")
     assert categories.json()["items"][0]["locale"] == "en-gb"
 
     first = await partner.get("/v1/offers", params={"country": "US", "offset": 0, "size": 2})
@@ -130,7 +123,6 @@ async def test_the_legacy_offer_catalog_is_read_only_and_names_its_new_commerce_
     r = await partner.get("/v1/offers/796B6B5F-613C-4E24-A17C-EBA730D49C02", params={"country": "US"})
     assert r.status_code == 200, r.text
     offer = r.json()
-    assert_shaped_like(offer, "offer")
     assert offer["isAvailableForPurchase"] is False
     assert offer["successorProductId"] == "CFQ7TTC0LFLX"
     assert (await partner.get("/v1/offers/NOPE", params={"country": "US"})).status_code == 404
