@@ -1,5 +1,6 @@
 """Notifications and audit records (Partner Center), the mailbox and the outbox (control surface)."""
 
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
@@ -26,11 +27,20 @@ async def list_audit_records(
     ctx: PartnerCaller,
     request: Request,
     page: Pages,
-    start_date: Annotated[AwareDatetime | None, Query(alias="startDate")] = None,
-    end_date: Annotated[AwareDatetime | None, Query(alias="endDate")] = None,
+    start_date: Annotated[AwareDatetime | date | None, Query(alias="startDate")] = None,
+    end_date: Annotated[AwareDatetime | date | None, Query(alias="endDate")] = None,
 ) -> Any:
-    found = await service.list_audit_records(ctx, page, start=start_date, end=end_date)
-    return collection(request, found, [AuditRecordOut.model_validate(r) for r in found.items])
+    """Between two instants, or two dates (each read as midnight UTC, as Partner Center's documented `2017-06-01`)."""
+    found = await service.list_audit_records(ctx, page, start=_instant(start_date), end=_instant(end_date))
+    names = await service.customer_names(ctx, found.items)
+    items = [AuditRecordOut.of(r, names.get(r.customer_id) if r.customer_id else None) for r in found.items]
+    return collection(request, found, items)
+
+
+def _instant(value: datetime | date | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time(), UTC)
 
 
 @control.get("/mailbox", response_model=Collection[NotificationOut], summary="Every mail the platform sent")

@@ -11,7 +11,7 @@ from app.events import webhooks
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.lifecycle import Lifecycle, apply
 from app.kernel.pagination import Page, PageRequest, keyset
-from app.models import AuditRecord, Event, Notification
+from app.models import AuditRecord, Event, Notification, Tenant
 from app.models.base import next_seq
 
 
@@ -183,3 +183,14 @@ async def list_audit_records(
     if end:
         stmt = stmt.where(AuditRecord.occurred_at < end)
     return await keyset(ctx.session, stmt, keys=[AuditRecord.seq, AuditRecord.id], page=page)
+
+
+async def customer_names(ctx: SandboxContext, records: Sequence[AuditRecord]) -> dict[uuid.UUID, str]:
+    """The display names of the customers a page of audit records is about, in one statement."""
+    ids = {r.customer_id for r in records if r.customer_id}
+    if not ids:
+        return {}
+    found = await ctx.session.execute(
+        select(Tenant.id, Tenant.display_name).where(Tenant.sandbox_id == ctx.sandbox_id, Tenant.id.in_(ids))
+    )
+    return {row.id: row.display_name for row in found}
