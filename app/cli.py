@@ -119,7 +119,7 @@ def served_operations(document: dict[str, Any]) -> str:
     (README's list is this text, and a test keeps it so)."""
     rows = ["| method | path | what it does |", "|---|---|---|"]
     for path, operations in document["paths"].items():
-        if not path.startswith(("/v1/", "/v1.0/", "/webhooks/v1/")):
+        if not path.startswith(("/v1/", "/v1.0/", "/partner/v1/", "/webhooks/v1/")):
             continue
         for method, operation in operations.items():
             rows.append(f"| {method.upper()} | `{path}` | {operation.get('summary', '')} |")

@@ -226,6 +226,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         customer_accounts.router,
         customer_users.router,
         license_analytics.router,
+        license_analytics.partner,
         customer_users.directory,
         catalog.router,
         catalog.v1,

@@ -393,7 +393,7 @@ def parameterised_routes(app: FastAPI) -> list[tuple[str, str]]:
 
 
 def surface_of(path: str) -> Surface | None:
-    return next((s for s in SURFACES if path.startswith(s.prefix + "/")), None)
+    return next((s for s in SURFACES if path.startswith(tuple(p + "/" for p in s.prefixes))), None)
 
 
 def in_scope(path: str) -> bool:

@@ -1,19 +1,22 @@
-"""License analytics a partner reads for a customer (COM-2: an indirect reseller reads its customers' analytics):
-per licence product, the seats its subscriptions hold and the seats assigned to the customer's users."""
+"""License analytics a partner reads, for one customer or for all its customers (COM-2: an indirect reseller reads
+its customers' analytics): per licence product, the seats its subscriptions hold and the seats assigned to the
+customers' users."""
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.customer_users.licenses import seat_pools
-from app.customers.service import get_visible_customer
+from app.customer_users.licenses import SubscribedSku, seat_pools
+from app.customers.service import get_visible_customer, visible_customers
 from app.kernel.context import PartnerContext
 
 
 @dataclass(frozen=True)
 class LicenseUsage:
-    """Partner Center's `CustomerLicensesUsageInsights`: one product's qualified (held) and active (assigned)
-    seats, as of when the figures were processed."""
+    """Partner Center's `CustomerLicensesUsageInsights` (and, summed over customers, the partner's insights): one
+    product's qualified (held, "sold") and active (assigned, "deployed") seats, as of when the figures were
+    processed."""
 
     product_id: uuid.UUID
     product_name: str
@@ -21,20 +24,55 @@ class LicenseUsage:
     licenses_active: int
     processed_at: datetime
 
+    @property
+    def percent_active(self) -> float:
+        """The share of the seats held that are assigned, 0 to 1 (0 with no seat held)."""
+        return round(self.licenses_active / self.licenses_qualified, 4) if self.licenses_qualified else 0.0
+
+
+def _processed(ctx: PartnerContext) -> datetime:
+    # Analytics are processed once a day: the figures are as of the sandbox day's start.
+    return ctx.now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _by_product(ctx: PartnerContext, pools: Iterable[SubscribedSku]) -> list[LicenseUsage]:
+    """The pools' seats summed per product, sorted by product name. Seats assigned beyond those held (a quantity
+    reduced under them) count as held: a product is never more than fully deployed."""
+    held: dict[uuid.UUID, tuple[str, int, int]] = {}
+    for pool in pools:
+        name, qualified, active = held.get(pool.product_sku.id, (pool.product_sku.name, 0, 0))
+        held[pool.product_sku.id] = (
+            name,
+            qualified + pool.active_units,
+            active + min(pool.consumed_units, pool.active_units),
+        )
+    processed = _processed(ctx)
+    return sorted(
+        (
+            LicenseUsage(
+                product_id=product_id,
+                product_name=name,
+                licenses_qualified=qualified,
+                licenses_active=active,
+                processed_at=processed,
+            )
+            for product_id, (name, qualified, active) in held.items()
+        ),
+        key=lambda u: (u.product_name, str(u.product_id)),
+    )
+
 
 async def license_usage(ctx: PartnerContext, *, customer_id: uuid.UUID) -> list[LicenseUsage]:
     """Any partner related to the customer reads its licence usage (no admin relationship needed: these are
     figures, not the directory); 404 for any other."""
     seen = await get_visible_customer(ctx, customer_id)
-    pools = await seat_pools(ctx, seen.tenant)
-    processed = ctx.now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return [
-        LicenseUsage(
-            product_id=pool.product_sku.id,
-            product_name=pool.product_sku.name,
-            licenses_qualified=pool.active_units,
-            licenses_active=min(pool.consumed_units, pool.active_units),
-            processed_at=processed,
-        )
-        for pool in sorted(pools.values(), key=lambda p: p.product_sku.name)
-    ]
+    return _by_product(ctx, (await seat_pools(ctx, seen.tenant)).values())
+
+
+async def partner_license_usage(ctx: PartnerContext) -> list[LicenseUsage]:
+    """The partner's licence figures over all the customers it holds (Partner Center's partner-level licence
+    deployment and usage insights): per product, the seats held and assigned, summed. No customer, no rows."""
+    pools: list[SubscribedSku] = []
+    for tenant in (await ctx.session.execute(visible_customers(ctx))).scalars():
+        pools += (await seat_pools(ctx, tenant)).values()
+    return _by_product(ctx, pools)

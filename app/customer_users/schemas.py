@@ -65,6 +65,7 @@ class CustomerUser(Schema):
     state: CustomerUserState = CustomerUserState.ACTIVE
     soft_deletion_time: datetime | None = Field(None, description="When a deleted (inactive) user was deleted.")
     user_domain_type: str = "none"
+    immutable_id: str | None = Field(None, description="An on-premises directory's id; cspsim keeps none.")
     last_directory_sync_time: str | None = None
     password_profile: PasswordProfile | None = Field(None, description="Only when cspsim generated it; shown once.")
     attributes: ResourceAttributes = ResourceAttributes(object_type="CustomerUser")

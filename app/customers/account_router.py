@@ -27,7 +27,7 @@ from app.kernel.pagination import Collection, PageRequest, collection, page_requ
 from app.kernel.pipeline import PARTNER_CENTER_API, PartnerCaller
 from app.models import CustomerQualification
 from app.programs import support
-from app.programs.schemas import ServiceRequestOut
+from app.programs.schemas import ServiceRequestOut, service_request_out
 
 router = PARTNER_CENTER_API.router(tags=["partner center: customer accounts"])
 Pages = Annotated[PageRequest, Depends(page_request)]
@@ -143,7 +143,8 @@ async def add_qualification(
 async def customer_service_requests(ctx: PartnerCaller, request: Request, customer_id: uuid.UUID, page: Pages) -> Any:
     """The service requests you opened about this customer (`customerId` in POST /v1/servicerequests)."""
     found = await support.list_customer_service_requests(ctx, page, customer_id=customer_id)
-    return collection(request, found, [ServiceRequestOut.model_validate(r) for r in found.items])
+    by = await support.requester(ctx)
+    return collection(request, found, [service_request_out(r, by) for r in found.items])
 
 
 @router.head(

@@ -111,7 +111,9 @@ async def create_customer(ctx: PartnerCaller, body: CustomerCreate) -> Any:
         associated_partner_id=body.associated_partner_id,
     )
     mine = [r for r in created.relationships if r.partner_tenant_id == ctx.tenant_id]
-    credentials = {"user_name": created.admin.user_principal_name, "password": created.password or ""}
+    # Partner Center answers the admin's short user name (`admin`); the sign-in name is it at the customer's domain.
+    user_name = created.admin.user_principal_name.split("@", 1)[0]
+    credentials = {"user_name": user_name, "password": created.password or ""}
     # a tenant created by this request has accepted nothing yet: no query needed to say so
     return _customer_out(created.tenant, mine, mca_accepted=False, credentials=credentials)
 

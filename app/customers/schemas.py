@@ -143,6 +143,9 @@ class PartnerRelationshipOut(Schema):
 
 
 class UserCredentials(Schema):
+    """Partner Center's `UserCredentials`: the admin's short user name (`admin`, signing in as
+    `admin@<companyProfile.domain>`) and first password, answered once."""
+
     user_name: str
     password: str
 

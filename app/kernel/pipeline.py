@@ -114,9 +114,13 @@ class Surface:
     token_hint: str = "Bearer <access token>"
     admissions: list[Admission] = field(default_factory=list)
     facts: dict[str, Fact] = field(default_factory=dict)
+    # Other roots the same service answers under (Partner Center's partner-level analytics live at `/partner/v1`):
+    # the same pipeline, error shape and faults; a router picks one with `root=`.
+    other_prefixes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        render_errors_as(self.prefix, self.error_shape)
+        for prefix in self.prefixes:
+            render_errors_as(prefix, self.error_shape)
         self.caller = self._caller()
         self.guard = self._guard()
 
@@ -130,10 +134,18 @@ class Surface:
         finds the value in `ctx.facts[name]` instead of querying on every call."""
         self.facts[name] = expression
 
-    def router(self, *, tags: list[str | Enum], prefix: str = "", **kwargs: Any) -> APIRouter:
-        """A router of this surface: every route it holds runs the pipeline, in one transaction."""
+    @property
+    def prefixes(self) -> tuple[str, ...]:
+        return (self.prefix, *self.other_prefixes)
+
+    def router(self, *, tags: list[str | Enum], prefix: str = "", root: str | None = None, **kwargs: Any) -> APIRouter:
+        """A router of this surface, under its prefix or one of its other roots: every route it holds runs the
+        pipeline, in one transaction."""
+        root = root or self.prefix
+        if root not in self.prefixes:
+            raise ValueError(f"{self.name} serves {', '.join(self.prefixes)}, not {root}")
         return APIRouter(
-            prefix=self.prefix + prefix,
+            prefix=root + prefix,
             tags=tags,
             route_class=TransactionalRoute,
             dependencies=[Depends(self.guard), *kwargs.pop("dependencies", [])],
@@ -182,6 +194,7 @@ PARTNER_CENTER_API = Surface(
     tenant_kind=TenantKind.PARTNER,
     context=PartnerContext,
     lane="Partner Center is for partner tenants; a customer's users manage their tenant in its admin center.",
+    other_prefixes=("/partner/v1",),
 )
 GRAPH_API = Surface(
     name="Microsoft Graph",

@@ -26,6 +26,7 @@ from app.programs.schemas import (
     ServiceRequestCreate,
     ServiceRequestOut,
     ServiceRequestUpdate,
+    service_request_out,
 )
 
 router = PARTNER_CENTER_API.router(tags=["partner center: programs"])
@@ -158,43 +159,43 @@ async def accept_agreement(ctx: PartnerCaller, agreement_id: uuid.UUID) -> Any:
 async def open_service_request(ctx: PartnerCaller, body: ServiceRequestCreate) -> Any:
     """`DirectBillRestriction` asks support to move direct bill Active -> Restricted (PRG-3); with `customerId`, a
     request about one of your customers."""
-    return ServiceRequestOut.model_validate(
-        await support.open_service_request(
-            ctx,
-            category=body.category,
-            description=body.description,
-            title=body.title,
-            severity=body.severity,
-            customer_id=body.customer_id,
-        )
+    opened = await support.open_service_request(
+        ctx,
+        category=body.category,
+        description=body.description,
+        title=body.title,
+        severity=body.severity,
+        customer_id=body.customer_id,
     )
+    return service_request_out(opened, await support.requester(ctx))
 
 
 @router.get("/servicerequests", response_model=Collection[ServiceRequestOut], summary="List service requests")
 async def list_service_requests(ctx: PartnerCaller, request: Request, page: Pages) -> Any:
     found = await support.list_service_requests(ctx, page)
-    return collection(request, found, [ServiceRequestOut.model_validate(r) for r in found.items])
+    by = await support.requester(ctx)
+    return collection(request, found, [service_request_out(r, by) for r in found.items])
 
 
 @router.get("/servicerequests/{request_id}", response_model=ServiceRequestOut, summary="Read a service request")
 async def read_service_request(ctx: PartnerCaller, request_id: uuid.UUID) -> Any:
-    return ServiceRequestOut.model_validate(await support.get_service_request(ctx, request_id))
+    found = await support.get_service_request(ctx, request_id)
+    return service_request_out(found, await support.requester(ctx))
 
 
 @router.patch("/servicerequests/{request_id}", response_model=ServiceRequestOut, summary="Update a service request")
 async def update_service_request(ctx: PartnerCaller, request_id: uuid.UUID, body: ServiceRequestUpdate) -> Any:
     """Add a note (`newNote`), change the title or severity, or close it (`status: closed`); a closed request takes
     no change (409)."""
-    return ServiceRequestOut.model_validate(
-        await support.update_service_request(
-            ctx,
-            request_id=request_id,
-            new_note=body.new_note.text if body.new_note else None,
-            status=body.status,
-            title=body.title,
-            severity=body.severity,
-        )
+    updated = await support.update_service_request(
+        ctx,
+        request_id=request_id,
+        new_note=body.new_note.text if body.new_note else None,
+        status=body.status,
+        title=body.title,
+        severity=body.severity,
     )
+    return service_request_out(updated, await support.requester(ctx))
 
 
 # --- control surface ---------------------------------------------------------------------------------------------

@@ -1,14 +1,42 @@
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import EmailStr, Field, field_validator
 
 from app.identity.schemas import Country
 from app.kernel.pagination import ResourceAttributes
-from app.models import AgreementStatus, EnrollmentStatus, Program, ServiceRequestCategory, ServiceRequestStatus
+from app.models import (
+    AgreementStatus,
+    EnrollmentStatus,
+    Program,
+    ServiceRequestCategory,
+    ServiceRequestStatus,
+    Tenant,
+)
+from app.models import ServiceRequest as ServiceRequestModel
 from app.wire import Request, Schema
+
+
+class RequesterLike(Protocol):
+    """What a request's answer needs of its requester (`app.programs.support.Requester`)."""
+
+    @property
+    def tenant(self) -> Tenant: ...
+    @property
+    def organization_name(self) -> str: ...
+    @property
+    def contact_email(self) -> str | None: ...
+    @property
+    def contact_id(self) -> uuid.UUID: ...
+
+
+# Partner Center's support topics, by cspsim's category: the id a client sends back as `supportTopicId`.
+SUPPORT_TOPIC_IDS = {
+    ServiceRequestCategory.GENERAL: "32444671",
+    ServiceRequestCategory.DIRECT_BILL_RESTRICTION: "32444672",
+}
 
 
 class Address(Schema):
@@ -111,6 +139,25 @@ class ServiceRequestCreate(Request):
     customer_id: uuid.UUID | None = Field(
         None, description="A customer you hold, when the request is about it (GET /v1/customers/{id}/servicerequests)."
     )
+    # The rest of Partner Center's ServiceRequest as its clients post it (the .NET SDK sends every property, most
+    # null): read, and left to the server.
+    id: str | None = Field(None, max_length=64)
+    support_topic_id: str | None = Field(None, max_length=64)
+    support_topic_name: str | None = Field(None, max_length=256)
+    status: str | None = Field(None, max_length=40)
+    organization: dict[str, Any] | None = None
+    primary_contact: dict[str, Any] | None = None
+    last_updated_by: dict[str, Any] | None = None
+    product_name: str | None = Field(None, max_length=256)
+    product_id: str | None = Field(None, max_length=64)
+    created_date: str | None = Field(None, max_length=40)
+    last_modified_date: str | None = Field(None, max_length=40)
+    last_closed_date: str | None = Field(None, max_length=40)
+    new_note: dict[str, Any] | None = None
+    notes: list[dict[str, Any]] | None = Field(None, max_length=100)
+    country_code: str | None = Field(None, max_length=2)
+    file_links: list[dict[str, Any]] | None = Field(None, max_length=100)
+    attributes: dict[str, Any] | None = None
 
 
 class ServiceRequestNote(Schema):
@@ -119,7 +166,29 @@ class ServiceRequestNote(Schema):
     created_date: datetime
 
 
+class ServiceRequestOrganization(Schema):
+    """Partner Center's `ServiceRequestOrganization`: the partner the request is from."""
+
+    id: uuid.UUID
+    name: str
+    phone_number: str | None = None
+
+
+class ServiceRequestContact(Schema):
+    """Partner Center's `ServiceRequestContact`: a person of the partner's organization."""
+
+    organization: ServiceRequestOrganization
+    contact_id: uuid.UUID
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone_number: str | None = None
+
+
 class ServiceRequestOut(Schema):
+    """Partner Center's `ServiceRequest`, with cspsim's own names beside its (`category`, `createdAt`,
+    `resolvedAt`, `resolution`, `customerId`)."""
+
     id: uuid.UUID
     category: ServiceRequestCategory
     title: str | None = None
@@ -134,6 +203,13 @@ class ServiceRequestOut(Schema):
     last_modified_date: datetime | None = Field(None, validation_alias="last_modified_at")
     last_closed_date: datetime | None = Field(None, validation_alias="resolved_at")
     support_topic_name: str = Field(validation_alias="category")
+    support_topic_id: str | None = None
+    product_name: str | None = None
+    product_id: str | None = None
+    organization: ServiceRequestOrganization | None = None
+    primary_contact: ServiceRequestContact | None = None
+    last_updated_by: ServiceRequestContact | None = None
+    country_code: str | None = None
     file_links: list[dict[str, Any]] = Field(default_factory=list)
     resolved_at: datetime | None
     resolution: str | None
@@ -143,6 +219,32 @@ class ServiceRequestOut(Schema):
     @classmethod
     def _no_notes_yet(cls, value: object) -> object:
         return value or []
+
+
+def service_request_out(request: ServiceRequestModel, requester: "RequesterLike") -> ServiceRequestOut:
+    """A request as Partner Center answers it: its organization, primary contact and last updater are the
+    partner's (the last updater is the author of the last note when it is a person of the partner), its country
+    the partner's."""
+    organization = ServiceRequestOrganization(id=requester.tenant.id, name=requester.organization_name)
+    contact = ServiceRequestContact(
+        organization=organization, contact_id=requester.contact_id, email=requester.contact_email
+    )
+    notes = request.notes or []
+    last_note_by = notes[-1].get("createdByName") if notes else None
+    updater = (
+        contact.model_copy(update={"email": last_note_by, "contact_id": uuid.uuid5(requester.tenant.id, last_note_by)})
+        if last_note_by and "@" in last_note_by
+        else contact
+    )
+    return ServiceRequestOut.model_validate(request).model_copy(
+        update={
+            "organization": organization,
+            "primary_contact": contact,
+            "last_updated_by": updater,
+            "country_code": requester.tenant.country,
+            "support_topic_id": SUPPORT_TOPIC_IDS[request.category],
+        }
+    )
 
 
 class NewNoteIn(Request):

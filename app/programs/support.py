@@ -1,6 +1,7 @@
 """Service requests to Microsoft support: among them the request to restrict direct bill (PRG-3)."""
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -19,12 +20,39 @@ from app.models import (
     ServiceRequest,
     ServiceRequestCategory,
     ServiceRequestStatus,
+    Tenant,
     Timer,
 )
 from app.programs import service
 from app.programs.lifecycle import ENROLLMENT, SERVICE_REQUEST
 
 RESOLVE_TIMER = "servicerequest.resolve"
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who a partner's service requests come from, as Partner Center shows it on each: the partner's organization
+    (its legal name) and its primary contact (the profile's email)."""
+
+    tenant: Tenant
+    organization_name: str
+    contact_email: str | None
+
+    @property
+    def contact_id(self) -> uuid.UUID:
+        # A stable id for the contact, the same on every request of the partner.
+        return uuid.uuid5(self.tenant.id, self.contact_email or "primary-contact")
+
+
+async def requester(ctx: PartnerContext) -> Requester:
+    """The calling partner as the requester of its service requests."""
+    tenant = await one(ctx, Tenant, ctx.tenant_id, what="Tenant")
+    profile = await service.find_profile(ctx, ctx.tenant_id)
+    return Requester(
+        tenant=tenant,
+        organization_name=(profile.legal_name if profile else None) or tenant.display_name,
+        contact_email=profile.primary_contact_email if profile else None,
+    )
 
 
 async def _active_direct_bill(ctx: SandboxContext, tenant_id: uuid.UUID) -> Enrollment | None:

@@ -99,7 +99,7 @@ async def test_only_providers_and_direct_bill_partners_create_customer_tenants(w
     created = r.json()
     assert created["companyProfile"]["domain"] == "fabrikam.onmicrosoft.com"
     assert created["associatedPartnerId"] == reseller.id
-    assert created["userCredentials"]["userName"] == "admin@fabrikam.onmicrosoft.com"
+    assert created["userCredentials"]["userName"] == "admin"  # the short name; it signs in at the domain
     assert created["userCredentials"]["password"]
     assert created["id"] in await customer_ids(reseller, await reseller.portal_token())
     direct = await world.direct_bill_partner()
@@ -111,7 +111,7 @@ async def test_only_providers_and_direct_bill_partners_create_customer_tenants(w
         f"/{created['id']}/oauth2/v2.0/token",
         data={
             "grant_type": "password",
-            "username": created["userCredentials"]["userName"],
+            "username": f"{created['userCredentials']['userName']}@{created['companyProfile']['domain']}",
             "password": created["userCredentials"]["password"],
         },
     )
@@ -292,7 +292,10 @@ async def test_the_extension_keeps_the_consent_and_shows_the_relationship_to_eve
     listed = (await partner.get(relationships, token=await partner.portal_token())).json()["items"]
     assert [(p["id"], p["relationshipType"]) for p in listed] == [(provider.id, "indirect_provider")]
     holder = Party(
-        world=world, tenant={"id": customer["id"]}, admin_upn=customer["userCredentials"]["userName"], app={}
+        world=world,
+        tenant={"id": customer["id"]},
+        admin_upn=f"{customer['userCredentials']['userName']}@{customer['companyProfile']['domain']}",
+        app={},
     )
     assert (await customer_sees(world, holder))[provider.id] == ["IndirectProvider"]
     # A stranger provider learns nothing of it.
@@ -414,7 +417,7 @@ async def test_an_attested_mca_does_not_move_to_the_provider_an_admin_center_one
     )
     assert r.status_code == 201, r.text
     assert (await provider.get(f"/v1/customers/{customer['id']}")).json()["mcaAccepted"] is False
-    admin_upn = customer["userCredentials"]["userName"]
+    admin_upn = f"{customer['userCredentials']['userName']}@{customer['companyProfile']['domain']}"
     holder = Party(world=world, tenant={"id": customer["id"]}, admin_upn=admin_upn, app={})
     r = await world.http.post(
         "/admin/v1/agreements/mca/accept",
@@ -441,7 +444,10 @@ async def test_after_the_transition_the_provider_buys_only_on_an_acceptance_that
     partner = await world.direct_bill_partner()
     attested, accepted = await partner.customer_with_mca(), (await partner.create_customer()).json()
     holder = Party(
-        world=world, tenant={"id": accepted["id"]}, admin_upn=accepted["userCredentials"]["userName"], app={}
+        world=world,
+        tenant={"id": accepted["id"]},
+        admin_upn=f"{accepted['userCredentials']['userName']}@{accepted['companyProfile']['domain']}",
+        app={},
     )
     r = await world.http.post(
         "/admin/v1/agreements/mca/accept",

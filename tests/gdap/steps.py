@@ -83,7 +83,7 @@ async def customer_of(world: World, partner: Party, name: str | None = None) -> 
     return Party(
         world=world,
         tenant={"id": created["id"], "domain": created["companyProfile"]["domain"]},
-        admin_upn=created["userCredentials"]["userName"],
+        admin_upn=f"{created['userCredentials']['userName']}@{created['companyProfile']['domain']}",
         app={},
     )
 

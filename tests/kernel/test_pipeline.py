@@ -31,7 +31,7 @@ def calls_of(app: FastAPI, surface: Surface) -> list[tuple[str, str]]:
     found = [
         (method, re.sub(r"\{[^}]+\}", lambda _: str(uuid.uuid4()), path))
         for path, methods in route_table(app).items()
-        if path.startswith(surface.prefix + "/")
+        if path.startswith(tuple(prefix + "/" for prefix in surface.prefixes))
         for method in methods
     ]
     assert found, f"{surface.name} serves no route"
@@ -63,7 +63,7 @@ async def caller_token(world: World, surface: Surface) -> str:
 def test_every_path_belongs_to_a_declared_surface(app: FastAPI) -> None:
     """A new surface is declared in `app.kernel.pipeline` (then the walks below cover it), or it is one of the open
     paths; nothing else is served."""
-    prefixes = [s.prefix + "/" for s in SURFACES]
+    prefixes = [prefix + "/" for s in SURFACES for prefix in s.prefixes]
     for path in route_table(app):
         assert any(path.startswith(p) for p in prefixes) or OPEN_PATHS.match(path), path
     assert any(path.startswith(CONTROL_PREFIX) for path in route_table(app))
@@ -72,9 +72,10 @@ def test_every_path_belongs_to_a_declared_surface(app: FastAPI) -> None:
 @pytest.mark.parametrize("surface", SURFACES, ids=lambda s: s.name)
 async def test_a_fault_rule_fires_on_every_route(world: World, app: FastAPI, surface: Surface) -> None:
     token = await caller_token(world, surface)
-    rule = {"kind": "error", "pathPrefix": surface.prefix + "/", "probability": 1.0, "statusCode": 503}
-    r = await world.sim("POST", "/faults", json=rule | {"message": "down on purpose"})
-    assert r.status_code == 201, r.text
+    for prefix in surface.prefixes:
+        rule = {"kind": "error", "pathPrefix": prefix + "/", "probability": 1.0, "statusCode": 503}
+        r = await world.sim("POST", "/faults", json=rule | {"message": "down on purpose"})
+        assert r.status_code == 201, r.text
     for method, path in calls_of(app, surface):
         r = await call(world, app, method, path, token)
         assert r.status_code == 503, (method, path, r.text)

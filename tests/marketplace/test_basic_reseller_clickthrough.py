@@ -80,7 +80,11 @@ async def end_customer_with_link(
     )
     path = httpx.URL(link["url"]).path
     credentials = created["userCredentials"]
-    return str(created["id"]), f"{credentials['userName']} {credentials['password']}", path
+    return (
+        str(created["id"]),
+        f"{credentials['userName']}@{created['companyProfile']['domain']} {credentials['password']}",
+        path,
+    )
 
 
 def form(upn: str, password: str, **extra: str) -> dict[str, str]:

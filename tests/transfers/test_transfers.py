@@ -28,7 +28,11 @@ async def accept_relationship_request(world: World, partner: Party, customer: di
     token = (
         await world.http.post(
             f"/{customer['id']}/oauth2/v2.0/token",
-            data={"grant_type": "password", "username": admin["userName"], "password": admin["password"]},
+            data={
+                "grant_type": "password",
+                "username": f"{admin['userName']}@{customer['companyProfile']['domain']}",
+                "password": admin["password"],
+            },
         )
     ).json()
     r = await world.http.post(
@@ -153,7 +157,11 @@ async def test_the_target_cancels_and_strangers_see_nothing(world: World) -> Non
     token = (
         await world.http.post(
             f"/{customer['id']}/oauth2/v2.0/token",
-            data={"grant_type": "password", "username": admin["userName"], "password": admin["password"]},
+            data={
+                "grant_type": "password",
+                "username": f"{admin['userName']}@{customer['companyProfile']['domain']}",
+                "password": admin["password"],
+            },
         )
     ).json()
     await world.http.post(
@@ -397,7 +405,11 @@ async def test_a_provider_asks_for_a_transfer_through_its_own_relationship_with_
     token = (
         await world.http.post(
             f"/{customer['id']}/oauth2/v2.0/token",
-            data={"grant_type": "password", "username": admin["userName"], "password": admin["password"]},
+            data={
+                "grant_type": "password",
+                "username": f"{admin['userName']}@{customer['companyProfile']['domain']}",
+                "password": admin["password"],
+            },
         )
     ).json()["access_token"]
     r = await world.http.post(f"/admin/v1/invitations/{code}/accept", headers=bearer(token))

@@ -18,7 +18,11 @@ async def test_the_admin_centers_collections_use_the_collection_envelope(world: 
     token = (
         await world.http.post(
             f"/{customer['id']}/oauth2/v2.0/token",
-            data={"grant_type": "password", "username": admin["userName"], "password": admin["password"]},
+            data={
+                "grant_type": "password",
+                "username": f"{admin['userName']}@{customer['companyProfile']['domain']}",
+                "password": admin["password"],
+            },
         )
     ).json()["access_token"]
     for path in ("/admin/v1/partnerRelationships", "/admin/v1/granularAdminRelationships"):
