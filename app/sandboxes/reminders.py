@@ -6,6 +6,7 @@ notifications when a tenant is named).
 """
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from app.events.service import notify, record_event
@@ -68,3 +69,10 @@ async def _fire(ctx: SandboxContext, timer: Timer) -> None:
             body=f"The reminder '{label}' fell due at {ctx.now.isoformat()}.",
             tenant_id=tenant_id,
         )
+
+
+@timers.on_timers(KIND)
+async def _fire_all(ctx: SandboxContext, due: Sequence[Timer]) -> None:
+    # A reminder reads nothing and schedules nothing: a run of them is their events and mails, written in one flush.
+    for timer in due:
+        await _fire(ctx.at(timer.due_at), timer)
