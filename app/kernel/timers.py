@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.kernel import metrics
 from app.kernel.context import SandboxContext
@@ -277,11 +277,11 @@ async def _fire_claim(ctx: SandboxContext, claimed: list[_Due]) -> list[Fired]:
     return batch.fired
 
 
-async def _any_due(ctx: SandboxContext, until: datetime) -> bool:
-    stmt = select(Timer.id).where(
+async def _next_due(ctx: SandboxContext, until: datetime) -> datetime | None:
+    stmt = select(func.min(Timer.due_at)).where(
         Timer.sandbox_id == ctx.sandbox_id, Timer.status == TimerStatus.PENDING, Timer.due_at <= until
     )
-    return (await ctx.session.execute(stmt.limit(1))).first() is not None
+    return (await ctx.session.execute(stmt)).scalar_one_or_none()
 
 
 async def fire_due(ctx: SandboxContext, *, until: datetime, budget: int) -> tuple[list[Fired], bool]:
@@ -291,10 +291,17 @@ async def fire_due(ctx: SandboxContext, *, until: datetime, budget: int) -> tupl
     fired: list[Fired] = []
     await ctx.session.flush()
     while True:
-        horizon = until if len(fired) < budget else fired[-1].due_at
+        horizon = until
+        if len(fired) >= budget:
+            due = await _next_due(ctx, until)
+            if due is None:
+                return fired, True
+            if due > fired[-1].due_at:
+                return fired, False
+            horizon = fired[-1].due_at
         claimed = await _claim(ctx, until=horizon, limit=min(max(budget - len(fired), 1), CLAIM))
-        if not claimed:
-            return fired, horizon == until or not await _any_due(ctx, until)
+        if not claimed:  # none due, or the rest held by another runner (SKIP LOCKED)
+            return fired, horizon == until
         done = await _fire_claim(ctx, claimed)
         for (kind, status), count in Counter((f.kind, f.status) for f in done).items():
             metrics.TIMERS.labels(kind=kind, status=status.value).inc(count)
