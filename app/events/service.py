@@ -4,9 +4,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from app.events import webhooks
 from app.kernel.context import PartnerContext, SandboxContext
@@ -88,7 +88,8 @@ async def record_events(ctx: SandboxContext, happenings: Sequence[Happening]) ->
 
 async def _insert(ctx: SandboxContext, rows: list[dict[str, Any]]) -> None:
     if rows:
-        await ctx.session.execute(insert(Event), rows)
+        # Core's insert, not the ORM's bulk path: that one costs several times the CPU per row.
+        await ctx.session.execute(insert(cast(Table, Event.__table__)), rows)
         rows.clear()
 
 
