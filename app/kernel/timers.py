@@ -13,9 +13,10 @@ Kinds without one fire one by one, each in its own savepoint. A batch fails as a
 back and its timers fire one by one, so the broken one is found and recorded. Fired timers are marked done in one
 statement per batch.
 
-Due order holds across batches: a handler that schedules a timer due before the next claimed one, or cancels any
-timer, ends the batch there, and the next claim sees the new row (a batch handler whose run would jump over a timer
-it scheduled is rolled back and its run fires one by one).
+Due order holds across batches: a handler that schedules a timer due before the last one claimed, or cancels any
+timer, ends the claim there, and the next claim sees the change (a batch handler whose run would jump over a timer
+it scheduled is rolled back and its run fires one by one). Until the claim's fired timers are marked, `is_pending`
+does not count them.
 """
 
 import logging
