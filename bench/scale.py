@@ -238,7 +238,7 @@ async def bench(base: str, url: str, args: argparse.Namespace) -> None:
         advance = time.perf_counter() - started
         print(
             f"clock: a 30-day advance fired {fired:,} timers in {advance:.1f} s ({calls} calls, "
-            f"{fired / advance:,.0f} timers/s)"
+            f"{advance / calls * 1000:.0f} ms a call, {fired / advance:,.0f} timers/s)"
         )
 
         started = time.perf_counter()

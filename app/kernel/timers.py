@@ -1,20 +1,33 @@
 """Timers: what must happen later, fired in due-time order on the sandbox clock.
 
-A domain registers a handler per kind (`@on_timer("enrollment.approve")`) and
-schedules rows with `schedule(ctx, ...)`. `run_due` fires every pending timer
-whose due time has come, oldest first; each runs in its own savepoint, seeing
-the clock at its due time, so one failing timer is recorded as failed and the
-others go on. Rows are claimed with `FOR UPDATE SKIP LOCKED` on PostgreSQL;
-the sandbox row is locked by the caller, so one runner works a sandbox at a time.
+A domain registers a handler per kind (`@on_timer("enrollment.approve")`) and schedules rows with
+`schedule(ctx, ...)`. `fire_due` fires the pending timers due by an instant, oldest first (due time, then the order
+they were scheduled), each seeing the clock at its own due time; one failing timer is recorded as failed and the
+others go on.
+
+Timers are claimed in batches, in due order, with `FOR UPDATE SKIP LOCKED` on PostgreSQL (the sandbox row is
+locked by the caller, so one runner works a sandbox at a time). A kind may also register a batch handler
+(`@on_timers(kind)`) that does the work of a run of consecutive timers of that kind at once, set-based: it must do
+exactly what the one-by-one handler does for each timer in turn, stamping each timer's work at its own due time.
+Kinds without one fire one by one, each in its own savepoint. A batch fails as a whole: its savepoint is rolled
+back and its timers fire one by one, so the broken one is found and recorded. Fired timers are marked done in one
+statement per batch.
+
+Due order holds across batches: a handler that schedules a timer due before the last one claimed, or cancels any
+timer, ends the claim there, and the next claim sees the change (a batch handler whose run would jump over a timer
+it scheduled is rolled back and its run fires one by one). Until the claim's fired timers are marked, `is_pending`
+does not count them.
 """
 
 import logging
-from collections.abc import Awaitable, Callable
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.kernel import metrics
 from app.kernel.context import SandboxContext
@@ -24,7 +37,16 @@ from app.models.base import next_seq
 log = logging.getLogger("cspsim.timers")
 
 TimerHandler = Callable[[SandboxContext, Timer], Awaitable[None]]
+BatchHandler = Callable[[SandboxContext, Sequence[Timer]], Awaitable[None]]
 _handlers: dict[str, TimerHandler] = {}
+_batch_handlers: dict[str, BatchHandler] = {}
+
+# Timers claimed by one query: enough to make a batch handler's statements few, few enough to hold few row locks.
+CLAIM = 200
+# What the handlers of the current run did to the timers table (kept on the session: schedule and cancel see it).
+_EARLIEST_SCHEDULED = "cspsim.timers.earliest_scheduled"
+_CANCELED = "cspsim.timers.canceled"
+_UNMARKED = "cspsim.timers.unmarked"
 
 
 def on_timer(kind: str) -> Callable[[TimerHandler], TimerHandler]:
@@ -32,6 +54,21 @@ def on_timer(kind: str) -> Callable[[TimerHandler], TimerHandler]:
         if kind in _handlers:
             raise RuntimeError(f"two handlers for timer kind {kind}")
         _handlers[kind] = handler
+        return handler
+
+    return register
+
+
+def on_timers(kind: str) -> Callable[[BatchHandler], BatchHandler]:
+    """Register the batch handler of a kind that has its one-by-one handler (`on_timer`): it gets the context at
+    the last timer's due time and the timers in due order, and must stamp each timer's work at `timer.due_at`."""
+
+    def register(handler: BatchHandler) -> BatchHandler:
+        if kind not in _handlers:
+            raise RuntimeError(f"timer kind {kind} needs its one-by-one handler before its batch handler")
+        if kind in _batch_handlers:
+            raise RuntimeError(f"two batch handlers for timer kind {kind}")
+        _batch_handlers[kind] = handler
         return handler
 
     return register
@@ -67,11 +104,15 @@ async def schedule(
         created_at=ctx.now,
     )
     ctx.session.add(timer)
+    earliest = ctx.session.info.get(_EARLIEST_SCHEDULED)
+    if earliest is None or due_at < earliest:
+        ctx.session.info[_EARLIEST_SCHEDULED] = due_at
     return timer
 
 
 async def cancel(ctx: SandboxContext, *, kind: str, ref: object) -> None:
     """Cancel the pending timers of `kind` for `ref` (e.g. an approval decided early by hand)."""
+    ctx.session.info[_CANCELED] = True
     await ctx.session.execute(
         update(Timer)
         .where(
@@ -92,43 +133,180 @@ async def is_pending(ctx: SandboxContext, *, kind: str, ref: object) -> bool:
         Timer.ref == str(ref),
         Timer.status == TimerStatus.PENDING,
     )
-    return (await ctx.session.execute(stmt.limit(1))).first() is not None
+    # A timer fired earlier in the batch being fired is still marked pending until the batch ends.
+    fired = ctx.session.info.get(_UNMARKED) or set()
+    return any(i not in fired for i in (await ctx.session.execute(stmt)).scalars())
 
 
-async def _claim_next(ctx: SandboxContext) -> Timer | None:
+@dataclass(frozen=True)
+class _Due:
+    """A claimed timer, and what the runner reads of it, read at the claim: a handler that fails in its savepoint
+    may leave the row's object expired."""
+
+    timer: Timer
+    id: uuid.UUID
+    kind: str
+    ref: str
+    due_at: datetime
+
+
+async def _claim(ctx: SandboxContext, *, until: datetime, limit: int) -> list[_Due]:
     stmt = (
         select(Timer)
-        .where(Timer.sandbox_id == ctx.sandbox_id, Timer.status == TimerStatus.PENDING, Timer.due_at <= ctx.now)
+        .where(Timer.sandbox_id == ctx.sandbox_id, Timer.status == TimerStatus.PENDING, Timer.due_at <= until)
         .order_by(Timer.due_at, Timer.seq)
-        .limit(1)
+        .limit(limit)
         .with_for_update(skip_locked=True)
+    )
+    rows = (await ctx.session.execute(stmt)).scalars()
+    return [_Due(timer=t, id=t.id, kind=t.kind, ref=t.ref, due_at=t.due_at) for t in rows]
+
+
+def _watch(ctx: SandboxContext) -> None:
+    ctx.session.info[_EARLIEST_SCHEDULED] = None
+    ctx.session.info[_CANCELED] = False
+
+
+def _reordered(ctx: SandboxContext, last: datetime) -> bool:
+    """Whether the handlers just run cancelled a timer (a claimed one may be among them), or scheduled one due
+    before `last`, the due time of the last claimed timer still to fire: then the rest of the claim is stale or
+    out of order, and must be claimed again."""
+    if ctx.session.info.get(_CANCELED):
+        return True
+    earliest: datetime | None = ctx.session.info.get(_EARLIEST_SCHEDULED)
+    return earliest is not None and earliest < last
+
+
+class _Batch:
+    """One claim being fired: what fired, in order, and the fired timers not yet marked so."""
+
+    def __init__(self, ctx: SandboxContext) -> None:
+        self.ctx = ctx
+        self.fired: list[Fired] = []
+        self.done: list[uuid.UUID] = []
+
+    def succeeded(self, run: Sequence[_Due]) -> None:
+        self.done += [d.id for d in run]
+        self.fired += [Fired(kind=d.kind, ref=d.ref, due_at=d.due_at, status=TimerStatus.FIRED) for d in run]
+        # Until they are marked, a later handler of the claim must not see them as pending.
+        self.ctx.session.info.setdefault(_UNMARKED, set()).update(d.id for d in run)
+
+    async def failed(self, due: _Due, error: str) -> None:
+        await self.ctx.session.execute(
+            update(Timer)
+            .where(Timer.sandbox_id == self.ctx.sandbox_id, Timer.id == due.id)
+            .values(status=TimerStatus.FAILED, fired_at=due.due_at, error=error)
+            .execution_options(synchronize_session=False)
+        )
+        self.fired.append(Fired(kind=due.kind, ref=due.ref, due_at=due.due_at, status=TimerStatus.FAILED, error=error))
+
+    async def mark_fired(self) -> None:
+        """One statement for every timer of the claim that fired."""
+        if self.done:
+            await self.ctx.session.execute(
+                update(Timer)
+                .where(Timer.sandbox_id == self.ctx.sandbox_id, Timer.id.in_(self.done))
+                .values(status=TimerStatus.FIRED, fired_at=Timer.due_at)
+                .execution_options(synchronize_session=False)
+            )
+        self.ctx.session.info.pop(_UNMARKED, None)
+
+
+async def _fire_one(batch: _Batch, due: _Due) -> None:
+    ctx = batch.ctx
+    _watch(ctx)
+    try:
+        async with ctx.session.begin_nested():
+            await _handlers[due.kind](ctx.at(due.due_at), due.timer)
+    except Exception as exc:  # a broken timer must not stop the clock: it is recorded as failed
+        log.exception("timer %s %s failed", due.kind, due.ref)
+        await batch.failed(due, f"{type(exc).__name__}: {exc}")
+        return
+    batch.succeeded([due])
+
+
+async def _fire_run(batch: _Batch, run: Sequence[_Due]) -> bool:
+    """Fire consecutive timers of one kind with its batch handler, in one savepoint; False when they must fire one
+    by one instead: the handler failed, cancelled a timer, or scheduled one due before the run's last."""
+    ctx = batch.ctx
+    savepoint = await ctx.session.begin_nested()
+    _watch(ctx)
+    try:
+        await _batch_handlers[run[0].kind](ctx.at(run[-1].due_at), [d.timer for d in run])
+        await ctx.session.flush()
+    except Exception:
+        log.warning("a batch of %d %s timers failed; firing them one by one", len(run), run[0].kind, exc_info=True)
+        await savepoint.rollback()
+        return False
+    if _reordered(ctx, run[-1].due_at):
+        await savepoint.rollback()
+        return False
+    await savepoint.commit()
+    batch.succeeded(run)
+    return True
+
+
+def _runs(claimed: list[_Due]) -> Iterator[list[_Due]]:
+    """The claim cut into runs: consecutive timers of a kind with a batch handler; any other timer alone."""
+    at = 0
+    while at < len(claimed):
+        end = at + 1
+        if claimed[at].kind in _batch_handlers:
+            while end < len(claimed) and claimed[end].kind == claimed[at].kind:
+                end += 1
+        yield claimed[at:end]
+        at = end
+
+
+async def _fire_claim(ctx: SandboxContext, claimed: list[_Due]) -> list[Fired]:
+    """Fire a claim in order until a handler reorders what is due (the rest stay pending, to be claimed again)."""
+    batch = _Batch(ctx)
+    last = claimed[-1]
+    for run in _runs(claimed):
+        if len(run) > 1 and await _fire_run(batch, run):
+            if run[-1] is not last and _reordered(ctx, last.due_at):
+                break
+            continue
+        for due in run:
+            await _fire_one(batch, due)
+            if due is not last and _reordered(ctx, last.due_at):
+                break
+        else:
+            continue
+        break
+    await batch.mark_fired()
+    return batch.fired
+
+
+async def _next_due(ctx: SandboxContext, until: datetime) -> datetime | None:
+    stmt = select(func.min(Timer.due_at)).where(
+        Timer.sandbox_id == ctx.sandbox_id, Timer.status == TimerStatus.PENDING, Timer.due_at <= until
     )
     return (await ctx.session.execute(stmt)).scalar_one_or_none()
 
 
-async def run_due(ctx: SandboxContext) -> list[Fired]:
-    """Fire every timer due at `ctx.now`, in due order, including those the fired ones schedule."""
+async def fire_due(ctx: SandboxContext, *, until: datetime, budget: int) -> tuple[list[Fired], bool]:
+    """Fire the timers due by `until` in due order, including those the fired ones schedule, each seeing the clock
+    at its own due time. Past `budget` timers it only finishes the instant of the last one fired; it answers what
+    fired and whether every timer due by `until` did (else the caller stops its clock at the last one)."""
     fired: list[Fired] = []
     await ctx.session.flush()
-    while (timer := await _claim_next(ctx)) is not None:
-        kind, ref, due_at, key = timer.kind, timer.ref, timer.due_at, (timer.sandbox_id, timer.id)
-        error: str | None = None
-        try:
-            async with ctx.session.begin_nested():
-                await _handlers[kind](ctx.at(due_at), timer)
-        except Exception as exc:  # a broken timer must not stop the clock: it is recorded as failed
-            log.exception("timer %s %s failed", kind, ref)
-            error = f"{type(exc).__name__}: {exc}"
-        status = TimerStatus.FAILED if error else TimerStatus.FIRED
-        await ctx.session.execute(
-            update(Timer)
-            .where(Timer.sandbox_id == key[0], Timer.id == key[1])
-            .values(status=status, fired_at=due_at, error=error)
-            .execution_options(synchronize_session=False)
-        )
-        fired.append(Fired(kind=kind, ref=ref, due_at=due_at, status=status, error=error))
-        metrics.TIMERS.labels(kind=kind, status=status.value).inc()
-    return fired
+    while True:
+        horizon = until
+        if len(fired) >= budget:
+            due = await _next_due(ctx, until)
+            if due is None:
+                return fired, True
+            if due > fired[-1].due_at:
+                return fired, False
+            horizon = fired[-1].due_at
+        claimed = await _claim(ctx, until=horizon, limit=min(max(budget - len(fired), 1), CLAIM))
+        if not claimed:  # none due, or the rest held by another runner (SKIP LOCKED)
+            return fired, horizon == until
+        done = await _fire_claim(ctx, claimed)
+        for (kind, status), count in Counter((f.kind, f.status) for f in done).items():
+            metrics.TIMERS.labels(kind=kind, status=status.value).inc(count)
+        fired += done
 
 
 async def list_timers(ctx: SandboxContext, *, status: TimerStatus | None) -> list[Timer]:

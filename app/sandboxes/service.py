@@ -136,25 +136,16 @@ async def advance_clock(
     return await _fire_until(ctx, target)
 
 
-async def _next_due(ctx: SandboxContext, until: datetime) -> datetime | None:
-    stmt = select(func.min(Timer.due_at)).where(
-        Timer.sandbox_id == ctx.sandbox_id, Timer.status == TimerStatus.PENDING, Timer.due_at <= until
-    )
-    return (await ctx.session.execute(stmt)).scalar_one_or_none()
-
-
 async def _fire_until(ctx: SandboxContext, target: datetime) -> Advanced:
-    """Walk the clock to `target` from one due instant to the next, so a call can stop between two instants once
-    it has fired its share: the sandbox row is held for a bounded time, and a later call goes on from there."""
-    await ctx.session.flush()
-    fired: list[timers.Fired] = []
-    while (due := await _next_due(ctx, target)) is not None:
-        if len(fired) >= MAX_FIRED_PER_CALL:
-            return Advanced(fired=fired, target=target, complete=False)
-        _set_now(ctx, max(due, ctx.now))
-        fired += await timers.run_due(ctx)
-    _set_now(ctx, target)
-    return Advanced(fired=fired, target=target, complete=True)
+    """Fire what falls due up to `target`, in due order, each timer seeing the clock at its own due time. Past
+    MAX_FIRED_PER_CALL timers the call stops once the instant of the last one fired is done, its clock there: the
+    sandbox row is held for a bounded time, and a later call goes on from there. The row is written once."""
+    fired, complete = await timers.fire_due(ctx, until=target, budget=MAX_FIRED_PER_CALL)
+    if complete:
+        _set_now(ctx, target)
+    elif fired:
+        _set_now(ctx, max(fired[-1].due_at, ctx.now))
+    return Advanced(fired=fired, target=target, complete=complete)
 
 
 def _set_now(ctx: SandboxContext, target: datetime) -> None:

@@ -1,0 +1,89 @@
+"""Timers fire in batches (issue 17): due order, each at its own due time, across kinds that fire set-based and kinds
+that fire one by one, and within the per-call budget."""
+
+from datetime import datetime, timedelta
+
+from tests.world import World
+
+
+def parse(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+async def frozen_now(world: World) -> datetime:
+    r = await world.sim("POST", "/clock/freeze")
+    assert r.status_code == 200, r.text
+    return parse(r.json()["now"])
+
+
+async def remind(world: World, label: str, due: datetime) -> None:
+    r = await world.sim("POST", "/timers", json={"label": label, "dueAt": due.isoformat()})
+    assert r.status_code == 201, r.text
+
+
+async def reminder_events(world: World) -> list[dict[str, object]]:
+    r = await world.sim("GET", "/events", params={"name": "simulator-reminder", "size": 500})
+    assert r.status_code == 200, r.text
+    items: list[dict[str, object]] = r.json()["items"]
+    return items
+
+
+async def test_a_recurring_timer_fires_in_due_order_among_a_batch_of_reminders(world: World) -> None:
+    # A daily revenue review schedules the next one a day on: it must fire between the reminders due around it,
+    # though the reminders were all due (and claimable) before it was scheduled.
+    r = await world.sim("PATCH", "/settings", json={"revenueThresholdUsd": 0, "revenueReviewIntervalDays": 1})
+    assert r.status_code == 200, r.text
+    await world.direct_bill_partner()
+    start = await frozen_now(world)
+    dues = {f"r{i}": start + timedelta(hours=5 + 7 * i) for i in range(30)}
+    for label, due in dues.items():
+        await remind(world, label, due)
+
+    r = await world.sim("POST", "/clock/advance", json={"days": 10})
+    assert r.status_code == 200, r.text
+    assert r.json()["complete"] is True
+    fired = r.json()["fired"]
+    kinds = {f["kind"] for f in fired}
+    assert len(kinds) >= 2, kinds  # reminders and the review, interleaved
+    due_order = [parse(f["dueAt"]) for f in fired]
+    assert due_order == sorted(due_order)
+    assert all(f["status"] == "fired" for f in fired)
+    assert sum(f["kind"] == "sim.reminder" for f in fired) == 30
+
+    events = await reminder_events(world)
+    # Each reminder's event is stamped at its own due time, and the events follow due order.
+    assert {e["data"]["label"]: parse(str(e["occurredAt"])) for e in events} == dues  # type: ignore[index]
+    assert [e["data"]["label"] for e in events] == sorted(dues, key=dues.__getitem__)  # type: ignore[index]
+    fired_timers = (await world.sim("GET", "/timers", params={"status": "fired"})).json()["items"]
+    assert all(t["firedAt"] == t["dueAt"] for t in fired_timers)
+
+
+async def test_a_call_fires_its_budget_then_finishes_the_instant_it_reached(world: World) -> None:
+    start = await frozen_now(world)
+    # 198 reminders at distinct instants, 5 sharing the 199th, then 10 more: the 200th fired falls inside the
+    # shared instant, so the call fires all 5 of it (203) and stops there.
+    for i in range(198):
+        await remind(world, f"a{i}", start + timedelta(minutes=1 + i))
+    shared = start + timedelta(minutes=199)
+    for i in range(5):
+        await remind(world, f"b{i}", shared)
+    for i in range(10):
+        await remind(world, f"c{i}", start + timedelta(minutes=200 + i))
+
+    r = await world.sim("POST", "/clock/advance", json={"hours": 12})
+    assert r.status_code == 200, r.text
+    first = r.json()
+    assert first["firedCount"] == 203
+    assert first["complete"] is False
+    assert parse(first["now"]) == shared
+    assert parse(first["continueTo"]) == start + timedelta(hours=12)
+
+    r = await world.sim("POST", "/clock/advance", json={"to": first["continueTo"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["complete"] is True
+    assert [f["ref"] for f in r.json()["fired"]] == [
+        t["ref"] for t in (await world.sim("GET", "/timers", params={"status": "fired"})).json()["items"][-10:]
+    ]
+    events = await reminder_events(world)
+    assert len(events) == 213
+    assert [parse(str(e["occurredAt"])) for e in events] == sorted(parse(str(e["occurredAt"])) for e in events)
