@@ -244,7 +244,16 @@ async def bench(base: str, url: str, args: argparse.Namespace) -> None:
         started = time.perf_counter()
         r = await world.sim("POST", "/fork", json={})
         assert r.status_code == 201, r.text
-        print(f"fork: the {args.customers:,}-customer sandbox forked in {time.perf_counter() - started:.1f} s")
+        forked = time.perf_counter() - started
+        conn = await asyncpg.connect(plain(url))
+        copied = 0
+        for table in TABLES:
+            copied += await conn.fetchval(f'SELECT count(*) FROM "{table.name}" WHERE sandbox_id = $1', r.json()["id"])
+        await conn.close()
+        print(
+            f"fork: the {args.customers:,}-customer sandbox forked in {forked:.1f} s "
+            f"({copied:,} rows, {copied / forked:,.0f} rows/s)"
+        )
 
 
 def main() -> None:
