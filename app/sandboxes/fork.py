@@ -163,10 +163,9 @@ async def _foreign_keys_unchecked(ctx: SandboxContext) -> AsyncIterator[None]:
     except DBAPIError:  # not permitted: the savepoint is gone, the transaction goes on
         yield
         return
-    try:
-        yield
-    finally:
-        await session.execute(text("SELECT set_config('session_replication_role', :before, true)"), {"before": before})
+    yield
+    # Not on an error: the transaction is then aborted, and its rollback undoes the SET LOCAL anyway.
+    await session.execute(text("SELECT set_config('session_replication_role', :before, true)"), {"before": before})
 
 
 async def _copy_reissuing(ctx: SandboxContext, table: Table, forked: Forked, reissue: Reissue) -> None:
