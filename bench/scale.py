@@ -9,6 +9,9 @@ The seed is real: one customer is made through the API (tenant, admin user, rela
 and subscriptions with their terms, timers, events, audit records, charges), and every row that made is copied N
 times with `COPY` (asyncpg `copy_records_to_table`), each copy with its own ids and domain. One cspsim worker serves
 the database (its background loops off, so the figures are the requests').
+
+A fork is one statement on PostgreSQL, held to the worker's statement timeout (30 s by default): a large sandbox on a
+slow machine needs more, e.g. CSPSIM_DB_STATEMENT_TIMEOUT_SECONDS=600.
 """
 
 import argparse
