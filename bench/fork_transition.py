@@ -3,7 +3,9 @@
     python bench/fork_transition.py                   # a fresh SQLite database in a temporary folder
     DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/cspsim_bench python bench/fork_transition.py
 
-The target is a fork ready in under a second; this prints what it took (through HTTP, in process), each time.
+The target (issue 17) is a fork ready in under half a second; this prints what it took (through HTTP, in process),
+each time. The first fork of a process also builds and compiles the copy statements: the later ones show the steady
+state.
 """
 
 import argparse
@@ -66,8 +68,8 @@ def main() -> None:
         command.upgrade(alembic_config(url), "head")
         timings = asyncio.run(bench(url, Path(folder), args.forks))
     median, worst = statistics.median(timings), max(timings)
-    verdict = "under" if worst < 1 else "OVER"
-    print(f"{url.split(':', 1)[0]}: median {median * 1000:.0f} ms, worst {worst * 1000:.0f} ms: {verdict} a second")
+    verdict = "under" if worst < 0.5 else "OVER"
+    print(f"{url.split(':', 1)[0]}: median {median * 1000:.0f} ms, worst {worst * 1000:.0f} ms: {verdict} 500 ms")
 
 
 if __name__ == "__main__":

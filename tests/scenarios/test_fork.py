@@ -1,11 +1,15 @@
 """Forking a sandbox: the same ids and data in a new world with its own key, clock and credentials."""
 
+import uuid
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import text
 
-from app.sandboxes.fork import REISSUED, global_keys, sandbox_tables
+from app.kernel.context import OPERATOR, SandboxContext
+from app.models import Sandbox
+from app.sandboxes.fork import REISSUED, fork_sandbox, global_keys, sandbox_tables
 from tests.scenarios.test_scenarios import actor, loaded, names_of_customers, token_of
 from tests.world import World, bearer
 
@@ -163,3 +167,16 @@ async def test_a_fork_of_a_fork_is_still_the_same_world(world: World, name: str)
     first, _ = await fork(world)
     second, _ = await fork(first)
     assert await everything(second) == await everything(world)
+
+
+@pytest.mark.postgres
+async def test_a_fork_leaves_foreign_keys_checked_for_the_rest_of_its_transaction(app: Any, world: World) -> None:
+    """PostgreSQL copies the rows without re-checking their foreign keys (they hold by construction); whatever the
+    transaction writes after the copy is checked again."""
+    answer = await loaded(world, "transition")
+    async with app.state.db.sessions() as session:  # closed without a commit: the fork is rolled back
+        origin = await session.get_one(Sandbox, uuid.UUID(world.id))
+        forked = await fork_sandbox(SandboxContext.of(session, origin, OPERATOR), name=None)
+        role = (await session.execute(text("SELECT current_setting('session_replication_role')"))).scalar_one()
+        assert role == "origin"
+        assert len(forked.apps) == len(answer["partners"])
