@@ -23,6 +23,7 @@ from sqlalchemy import select
 from app.catalog import service as catalog
 from app.commerce import orders, purchases
 from app.commerce.lifecycle import CART, CART_LIFETIME
+from app.commerce.next_term import TERM_MONTHS
 from app.customers import service as customers
 from app.events.service import move, record_change
 from app.kernel import lookup, timers
@@ -52,6 +53,8 @@ class CartLine:
     currency_code: str | None = None
     participants: list[tuple[str, str]] = field(default_factory=list)
     provisioning_context: dict[str, str] = field(default_factory=dict)
+    promotion_id: str | None = None
+    renews_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,18 @@ async def _priced(ctx: PartnerContext, customer_id: uuid.UUID, lines: list[CartL
             raise BadRequest(
                 f"Line item {number}: this customer buys in {resolved.currency}, not {line.currency_code}."
             )
+        try:
+            terms = orders.line_terms(
+                resolved,
+                promotion_id=line.promotion_id,
+                renews_to=line.renews_to,
+                country=customer.country,
+                now=ctx.now,
+            )
+        except DomainError as refused:
+            refused.message = f"Line item {number}: {refused.message}"
+            refused.args = (refused.message,)
+            raise
         on_record = _partner_on_record(number, line.participants)
         group = groups.setdefault((resolved.offer.product_type.value, resolved.billing_cycle), str(len(groups)))
         kept.append(
@@ -112,9 +127,26 @@ async def _priced(ctx: PartnerContext, customer_id: uuid.UUID, lines: list[CartL
                 "participants": [{"key": TRANSACTION_RESELLER, "value": on_record}] if on_record else [],
                 "provisioningContext": dict(line.provisioning_context),
                 "orderGroup": group,
+                "promotionId": terms.promotion_id,
+                "renewsTo": {"termDuration": terms.renews_to} if terms.renews_to else None,
+                "pricing": _pricing(resolved, terms, line.quantity),
             }
         )
     return kept
+
+
+def _pricing(resolved: catalog.Resolved, terms: orders.LineTerms, quantity: int) -> dict[str, str]:
+    """Partner Center's cart line pricing: per unit (a month of a license term) before and after the promotion, and
+    the line's whole term."""
+    months = TERM_MONTHS.get(resolved.term.duration, 1) if resolved.offer.license_based else 1
+    price = terms.unit_price
+    return {
+        "listPrice": str(resolved.unit_price),
+        "discountedPrice": str(price),
+        "proratedPrice": str(price),
+        "price": str(price),
+        "extendedPrice": str(price * quantity * months),
+    }
 
 
 async def create_cart(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items: list[CartLine]) -> Cart:
@@ -227,6 +259,8 @@ async def checkout(ctx: PartnerContext, *, customer_id: uuid.UUID, cart_id: uuid
                 billing_cycle=line.get("billingCycle"),
                 partner_id_on_record=next((p["value"] for p in line.get("participants", [])), None),
                 friendly_name=line.get("friendlyName"),
+                promotion_id=line.get("promotionId"),
+                renews_to=(line.get("renewsTo") or {}).get("termDuration"),
             )
             for number, line in enumerate(lines)
         ]

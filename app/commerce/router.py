@@ -42,6 +42,8 @@ def _line_items(given: list[OrderLineItemIn], *, billing_cycle: str | None) -> l
             partner_id_on_record=li.partner_id_on_record,
             friendly_name=li.friendly_name,
             parent_subscription_id=li.parent_subscription_id,
+            promotion_id=li.promotion_id,
+            renews_to=li.renews_to.term_duration if li.renews_to else None,
         )
         for li in given
     ]

@@ -50,6 +50,12 @@ class SubscriptionList(Schema):
     items: list[SubscriptionOut]
 
 
+class RenewsTo(Request):
+    """Partner Center's RenewsTo: the term the first renewal takes."""
+
+    term_duration: str = Field(pattern=r"^P\d+[MY]$", examples=["P1Y"])
+
+
 class OrderLineItemIn(Request):
     line_item_number: int = Field(ge=0)
     offer_id: str = Field(min_length=1, max_length=200, description="A catalogItemId (product:sku:availability).")
@@ -59,6 +65,10 @@ class OrderLineItemIn(Request):
     partner_id_on_record: str | None = Field(None, description="COM-3: the indirect reseller's PartnerID.")
     friendly_name: str | None = Field(None, max_length=256)
     parent_subscription_id: uuid.UUID | None = Field(None, description="An add-on's base subscription.")
+    promotion_id: str | None = Field(
+        None, max_length=100, description="A promotion GET /v1/productpromotions lists for this line."
+    )
+    renews_to: RenewsTo | None = Field(None, description="The term the first renewal takes.")
 
 
 class OrderCreate(Request):
@@ -78,6 +88,23 @@ class OrderLinks(Schema):
     self_: Link = Field(alias="self")
     provisioning_status: Link
     patch_operation: Link
+
+
+def line_out(order: Order, line: dict[str, object]) -> dict[str, object]:
+    """An order's line as Partner Center answers it: with its `links` (Partner Center's OrderLineItemLinks): the
+    product, SKU and availability it buys, the order's provisioning status, and its subscription once provisioned."""
+    product_id, sku_id, availability_id = [*str(line.get("offerId", "")).split(":"), "", ""][:3]
+    path = f"/customers/{order.customer_tenant_id}"
+    links: dict[str, Link] = {}
+    if sku_id:
+        links["product"] = Link(uri=f"/products/{product_id}")
+        links["sku"] = Link(uri=f"/products/{product_id}/skus/{sku_id}")
+        if availability_id:
+            links["availability"] = Link(uri=f"/products/{product_id}/skus/{sku_id}/availabilities/{availability_id}")
+    links["provisioningStatus"] = Link(uri=f"{path}/orders/{order.id}/provisioningstatus")
+    if line.get("subscriptionId"):
+        links["subscription"] = Link(uri=f"{path}/subscriptions/{line['subscriptionId']}")
+    return {**line, "links": {key: link.model_dump(mode="json", by_alias=True) for key, link in links.items()}}
 
 
 class OrderOut(Schema):
@@ -106,7 +133,7 @@ class OrderOut(Schema):
             billing_cycle=next(iter(cycles)) if len(cycles) == 1 else None,
             currency_code=order.currency,
             currency_symbol=CURRENCY_SYMBOLS.get(order.currency, order.currency),
-            line_items=order.line_items,
+            line_items=[line_out(order, line) for line in order.line_items],
             creation_date=order.created_at,
             status=order.status,
             transaction_type=order.transaction_type,
