@@ -3,12 +3,11 @@ examples spell them."""
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field, PlainSerializer, field_validator
+from pydantic import Field, field_validator
 
-from app.commerce.schemas import OrderOut, RenewsTo
+from app.commerce.schemas import Amount, OrderOut, RenewsTo
 from app.kernel.pagination import Link, ResourceAttributes
 from app.models import Cart
 from app.wire import Request, Schema
@@ -72,10 +71,6 @@ class CartIn(Request):
     attributes: dict[str, Any] | None = None
     links: dict[str, Any] | None = None
     line_items: list[CartLineItemIn] = Field(min_length=1, max_length=50)
-
-
-# Partner Center answers money as JSON numbers; cspsim keeps it Decimal until the wire.
-Amount = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 
 
 class RenewsToOut(Schema):

@@ -23,7 +23,6 @@ from sqlalchemy import select
 from app.catalog import service as catalog
 from app.commerce import orders, purchases
 from app.commerce.lifecycle import CART, CART_LIFETIME
-from app.commerce.next_term import TERM_MONTHS
 from app.customers import service as customers
 from app.events.service import move, record_change
 from app.kernel import lookup, timers
@@ -136,17 +135,16 @@ async def _priced(ctx: PartnerContext, customer_id: uuid.UUID, lines: list[CartL
 
 
 def _pricing(resolved: catalog.Resolved, terms: orders.LineTerms, quantity: int) -> dict[str, str]:
-    """Partner Center's cart line pricing: per unit (a month of a license term) before and after the promotion, and
-    the line's whole term."""
-    months = TERM_MONTHS.get(resolved.term.duration, 1) if resolved.offer.license_based else 1
-    price = terms.unit_price
-    return {
-        "listPrice": str(resolved.unit_price),
-        "discountedPrice": str(price),
-        "proratedPrice": str(price),
-        "price": str(price),
-        "extendedPrice": str(price * quantity * months),
-    }
+    """As the order line it becomes will be priced."""
+    line = orders.OrderLine(
+        line_item_number=0,
+        offer_id=resolved.offer.catalog_item_id,
+        subscription_id=None,
+        term_duration=resolved.term.duration or None,
+        quantity=quantity,
+        partner_id_on_record=None,
+    )
+    return orders.line_pricing(resolved.unit_price, terms.unit_price, line)
 
 
 async def create_cart(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items: list[CartLine]) -> Cart:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.catalog import service as catalog
 from app.commerce import addons, purchases, subscriptions
 from app.commerce.lifecycle import ORDER
+from app.commerce.next_term import TERM_MONTHS
 from app.commerce.subscriptions import create_subscription
 from app.customers import service as customers
 from app.events.service import move, record_change
@@ -103,6 +104,7 @@ class OrderLine:
     parent_subscription_id: uuid.UUID | None = None
     promotion_id: str | None = None
     renews_to: str | None = None
+    list_price: Decimal | None = None  # before the promotion, when one applies
 
     def as_stored(self) -> dict[str, Any]:
         """As the order keeps it and Partner Center shows it."""
@@ -130,6 +132,8 @@ class OrderLine:
             "partnerIdOnRecord": self.partner_id_on_record,
             "unitPrice": str(self.unit_price),
         }
+        if self.unit_price is not None:
+            stored["pricing"] = line_pricing(self.list_price or self.unit_price, self.unit_price, self)
         if self.subscription_id is None:
             del stored["subscriptionId"]  # a pending order's line has none yet (Partner Center leaves it out)
         if self.parent_subscription_id is not None:
@@ -139,6 +143,19 @@ class OrderLine:
         if self.renews_to is not None:
             stored["renewsTo"] = {"termDuration": self.renews_to}
         return stored
+
+
+def line_pricing(list_price: Decimal, price: Decimal, line: "OrderLine") -> dict[str, str]:
+    """Partner Center's line pricing: per unit (a month of a license term; a unit of a one-time purchase) before and
+    after the promotion, and for the whole line over its term (`extendedPrice`)."""
+    months = TERM_MONTHS.get(line.term_duration or "", 1)
+    return {
+        "listPrice": str(list_price),
+        "discountedPrice": str(price),
+        "proratedPrice": str(price),
+        "price": str(price),
+        "extendedPrice": str(price * line.quantity * months),
+    }
 
 
 @dataclass(frozen=True)
@@ -319,6 +336,7 @@ async def place_order(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items
                 parent_subscription_id=parent.id if parent else None,
                 promotion_id=terms.promotion_id,
                 renews_to=terms.renews_to,
+                list_price=resolved.unit_price,
             )
         )
     order = await create_order(
@@ -504,6 +522,7 @@ class LineProvisioningStatus:
     status: str  # pending, fulfilled, cancelled
     quantity_provisioned: int
     subscription_id: str | None
+    quantity: int
 
 
 async def provisioning_status(
@@ -518,6 +537,7 @@ async def provisioning_status(
             status=status,
             quantity_provisioned=int(line["quantity"]) if order.status is OrderStatus.COMPLETED else 0,
             subscription_id=line.get("subscriptionId"),
+            quantity=int(line["quantity"]),
         )
         for line in order.line_items
     ]

@@ -90,7 +90,7 @@ async def read_provisioning_status(
     ctx: PartnerCaller, request: Request, customer_id: uuid.UUID, order_id: uuid.UUID
 ) -> Any:
     found = await orders.provisioning_status(ctx, customer_id=customer_id, order_id=order_id)
-    items = [OrderLineItemProvisioningStatusOut.model_validate(line) for line in found]
+    items = [OrderLineItemProvisioningStatusOut.of(line) for line in found]
     return collection(request, Page(items=items, total=len(items), next_token=None), items)
 
 

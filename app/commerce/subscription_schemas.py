@@ -292,6 +292,7 @@ class TransitionOut(Schema):
     moved to (a new one, or the existing one the request named)."""
 
     id: uuid.UUID
+    operation_id: uuid.UUID = Field(description="The transition's id, by which its status is tracked.")
     from_catalog_item_id: str
     to_catalog_item_id: str
     from_subscription_id: uuid.UUID
@@ -315,6 +316,7 @@ class TransitionOut(Schema):
             events.append(TransitionEvent(name="Conversion", status="Completed", timestamp=t.completed_at))
         return cls(
             id=t.id,
+            operation_id=t.id,
             from_catalog_item_id=t.from_catalog_item_id,
             to_catalog_item_id=t.to_catalog_item_id,
             from_subscription_id=t.from_subscription_id,
