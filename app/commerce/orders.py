@@ -330,7 +330,7 @@ async def place_order(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items
                 term_duration=resolved.term.duration or None,
                 billing_cycle=resolved.billing_cycle,
                 quantity=line.quantity,
-                friendly_name=line.friendly_name,
+                friendly_name=line.friendly_name or resolved.offer.title,  # Partner Center names it after its offer
                 partner_id_on_record=on_record,
                 unit_price=terms.unit_price,
                 parent_subscription_id=parent.id if parent else None,

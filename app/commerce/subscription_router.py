@@ -242,8 +242,8 @@ async def validate_migration(ctx: PartnerCaller, customer_id: uuid.UUID, body: N
         is_eligible=check.is_eligible,
         errors=[MigrationErrorOut(code=c, description=d) for c, d in check.errors],
         catalog_item_id=check.catalog_item_id,
-        term_duration=body.term_duration,
-        billing_cycle=body.billing_cycle,
+        term_duration=check.term_duration,
+        billing_cycle=check.billing_cycle,
         quantity=check.quantity,
     )
 

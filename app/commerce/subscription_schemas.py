@@ -342,8 +342,12 @@ class NewCommerceMigrationIn(Request):
     model_config = Request.model_config | {"extra": "ignore"}
 
     current_subscription_id: uuid.UUID
-    term_duration: str = Field(pattern=r"^P\d+[MY]$", examples=["P1Y"])
-    billing_cycle: str = Field(min_length=1, max_length=20, examples=["monthly"])
+    term_duration: str | None = Field(
+        None, pattern=r"^P\d+[MY]$", examples=["P1Y"], description="Left out: the legacy subscription's."
+    )
+    billing_cycle: str | None = Field(
+        None, min_length=1, max_length=20, examples=["monthly"], description="Left out: the legacy subscription's."
+    )
     quantity: int | None = Field(None, ge=1, le=100_000)
     purchase_full_term: bool = False
     external_reference_id: str | None = Field(None, max_length=100)
