@@ -142,6 +142,34 @@ def promotion(promotion_id: str, *, country: str) -> Promotion:
     return found
 
 
+def applicable_promotion(
+    promotion_id: str, *, offer: Offer, term: Term, billing_cycle: str, country: str, now: datetime
+) -> Promotion:
+    """The promotion an order or cart line names, as `GET /v1/productpromotions` lists it: a known promotion
+    running now (sandbox clock) for the customer's country, on the line's product, SKU, term and billing cycle.
+    Anything else is refused (400), saying which of these does not hold."""
+    found = next((p for p in PROMOTIONS if p.id.lower() == promotion_id.lower()), None)
+    if found is None:
+        raise BadRequest(
+            f"There is no promotion {promotion_id}: name one GET /v1/productpromotions lists, or leave promotionId out."
+        ).with_code(800075, "PromotionNotFound")
+    why = (
+        f"it is for customers in {', '.join(found.countries)}, not {country}"
+        if country.upper() not in found.countries
+        else f"it runs from {found.start.isoformat()} to {found.end.isoformat()}"
+        if not found.start <= now <= found.end
+        else f"it is for {found.product_id}:{found.sku_id}, not {offer.product_id}:{offer.sku_id}"
+        if (found.product_id.lower(), found.sku_id.lower()) != (offer.product_id.lower(), offer.sku_id.lower())
+        else f"it is for a {found.duration} term billed {found.billing_cycle.lower()}, not {term.duration or 'none'} "
+        f"billed {billing_cycle}"
+        if (found.duration, found.billing_cycle.lower()) != (term.duration, billing_cycle.lower())
+        else None
+    )
+    if why is not None:
+        raise BadRequest(f"Promotion {found.id} does not apply here: {why}.").with_code(800076, "PromotionNotEligible")
+    return found
+
+
 # --- inventory ----------------------------------------------------------------------------------------------------
 
 # What a SKU needs in `inventoryContext` to be checked: Partner Center's InventoryVariables, by product type.

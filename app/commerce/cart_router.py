@@ -25,6 +25,8 @@ def _lines(body: CartIn) -> list[carts.CartLine]:
             currency_code=li.currency_code,
             participants=[(p.key, p.value) for p in li.participants],
             provisioning_context=li.provisioning_context,
+            promotion_id=li.promotion_id,
+            renews_to=li.renews_to.term_duration if li.renews_to else None,
         )
         for li in body.line_items
     ]
@@ -40,21 +42,20 @@ def _lines(body: CartIn) -> list[carts.CartLine]:
 async def create_cart(ctx: PartnerCaller, customer_id: uuid.UUID, body: CartIn) -> Any:
     """Line items in array order (ids 0..n), each resolved as an order line is (COM-4), grouped into the orders the
     checkout will place; `billingCycle` in snake_case; no `termDuration` for the Azure plan and perpetual software.
-    The cart expires 7 days after its creation."""
-    return CartOut.model_validate(await carts.create_cart(ctx, customer_id=customer_id, line_items=_lines(body)))
+    A line's `promotionId` must be one `GET /v1/productpromotions` lists for it (400 otherwise; its discount shows in
+    `pricing`), its `renewsTo.termDuration` a term the offer sells. The cart expires 7 days after its creation."""
+    return CartOut.of(await carts.create_cart(ctx, customer_id=customer_id, line_items=_lines(body)))
 
 
 @partner.get(CART, response_model=CartOut, response_model_exclude_none=True, summary="Read a cart")
 async def read_cart(ctx: PartnerCaller, customer_id: uuid.UUID, cart_id: uuid.UUID) -> Any:
-    return CartOut.model_validate(await carts.get_cart(ctx, customer_id=customer_id, cart_id=cart_id))
+    return CartOut.of(await carts.get_cart(ctx, customer_id=customer_id, cart_id=cart_id))
 
 
 @partner.put(CART, response_model=CartOut, response_model_exclude_none=True, summary="Update a cart")
 async def update_cart(ctx: PartnerCaller, customer_id: uuid.UUID, cart_id: uuid.UUID, body: CartIn) -> Any:
     """The whole cart sent back with its lines changed (its read-only fields are ignored), while it is Active."""
-    return CartOut.model_validate(
-        await carts.update_cart(ctx, customer_id=customer_id, cart_id=cart_id, line_items=_lines(body))
-    )
+    return CartOut.of(await carts.update_cart(ctx, customer_id=customer_id, cart_id=cart_id, line_items=_lines(body)))
 
 
 @partner.post(

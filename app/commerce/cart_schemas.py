@@ -7,8 +7,9 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from app.commerce.schemas import OrderOut
-from app.kernel.pagination import ResourceAttributes
+from app.commerce.schemas import Amount, OrderOut, RenewsTo
+from app.kernel.pagination import Link, ResourceAttributes
+from app.models import Cart
 from app.wire import Request, Schema
 
 
@@ -20,8 +21,8 @@ class Participant(Request):
 
 
 class CartLineItemIn(Request):
-    """A line as a client sends it, or sends it back on PUT: `id`, `orderGroup` and `error` are the service's and
-    are read but not taken (ids follow the array's order)."""
+    """A line as a client sends it, or sends it back on PUT: `id`, `orderGroup`, `error` and `pricing` are the
+    service's and are read but not taken (ids follow the array's order)."""
 
     id: int | None = Field(None, description="Ignored: a line's id is its position in the array (0..n).")
     catalog_item_id: str = Field(
@@ -44,7 +45,11 @@ class CartLineItemIn(Request):
     provisioning_context: dict[str, str] = Field(default_factory=dict, max_length=20)
     order_group: str | None = Field(None, max_length=20, description="Ignored: the service groups the lines.")
     error: dict[str, Any] | None = Field(None, description="Ignored: the service's own remark on a line.")
-    renews_to: None = Field(None, description="Not supported by cspsim: leave it out or null.")
+    pricing: dict[str, Any] | None = Field(None, description="Ignored: the service prices each line.")
+    renews_to: RenewsTo | None = Field(None, description="The term the first renewal takes: a term the offer sells.")
+    promotion_id: str | None = Field(
+        None, max_length=100, description="A promotion GET /v1/productpromotions lists for this line (400 otherwise)."
+    )
 
     @field_validator("provisioning_context")
     @classmethod
@@ -64,7 +69,23 @@ class CartIn(Request):
     last_modified_user: str | None = Field(None, max_length=320)
     status: str | None = Field(None, max_length=20)
     attributes: dict[str, Any] | None = None
+    links: dict[str, Any] | None = None
     line_items: list[CartLineItemIn] = Field(min_length=1, max_length=50)
+
+
+class RenewsToOut(Schema):
+    term_duration: str
+
+
+class CartLinePricing(Schema):
+    """A line's price per unit (per month for a license term; per unit for a one-time purchase) before and after
+    its promotion, and for the whole line over its term."""
+
+    list_price: Amount
+    discounted_price: Amount
+    prorated_price: Amount
+    price: Amount
+    extended_price: Amount
 
 
 class ParticipantOut(Schema):
@@ -84,18 +105,38 @@ class CartLineItemOut(Schema):
     provisioning_context: dict[str, str]
     order_group: str
     error: dict[str, Any] | None = None
-    renews_to: dict[str, Any] | None = None
+    renews_to: RenewsToOut | None = None
+    promotion_id: str | None = None
+    pricing: CartLinePricing | None = None
+
+
+class CartLinks(Schema):
+    self_: Link = Field(alias="self")
 
 
 class CartOut(Schema):
     id: uuid.UUID
-    creation_timestamp: datetime = Field(validation_alias="created_at")
-    last_modified_timestamp: datetime = Field(validation_alias="updated_at")
-    expiration_timestamp: datetime = Field(validation_alias="expires_at")
+    creation_timestamp: datetime
+    last_modified_timestamp: datetime
+    expiration_timestamp: datetime
     last_modified_user: str
     line_items: list[CartLineItemOut]
     status: str
+    links: CartLinks
     attributes: ResourceAttributes = ResourceAttributes(object_type="Cart")
+
+    @classmethod
+    def of(cls, cart: Cart) -> "CartOut":
+        return cls(
+            id=cart.id,
+            creation_timestamp=cart.created_at,
+            last_modified_timestamp=cart.updated_at,
+            expiration_timestamp=cart.expires_at,
+            last_modified_user=cart.last_modified_user,
+            line_items=[CartLineItemOut.model_validate(line) for line in cart.line_items],
+            status=cart.status,
+            links=CartLinks(self_=Link(uri=f"/customers/{cart.customer_tenant_id}/carts/{cart.id}")),
+        )
 
 
 class OrderErrorOut(Schema):

@@ -52,6 +52,8 @@ class CartLine:
     currency_code: str | None = None
     participants: list[tuple[str, str]] = field(default_factory=list)
     provisioning_context: dict[str, str] = field(default_factory=dict)
+    promotion_id: str | None = None
+    renews_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,18 @@ async def _priced(ctx: PartnerContext, customer_id: uuid.UUID, lines: list[CartL
             raise BadRequest(
                 f"Line item {number}: this customer buys in {resolved.currency}, not {line.currency_code}."
             )
+        try:
+            terms = orders.line_terms(
+                resolved,
+                promotion_id=line.promotion_id,
+                renews_to=line.renews_to,
+                country=customer.country,
+                now=ctx.now,
+            )
+        except DomainError as refused:
+            refused.message = f"Line item {number}: {refused.message}"
+            refused.args = (refused.message,)
+            raise
         on_record = _partner_on_record(number, line.participants)
         group = groups.setdefault((resolved.offer.product_type.value, resolved.billing_cycle), str(len(groups)))
         kept.append(
@@ -112,9 +126,25 @@ async def _priced(ctx: PartnerContext, customer_id: uuid.UUID, lines: list[CartL
                 "participants": [{"key": TRANSACTION_RESELLER, "value": on_record}] if on_record else [],
                 "provisioningContext": dict(line.provisioning_context),
                 "orderGroup": group,
+                "promotionId": terms.promotion_id,
+                "renewsTo": {"termDuration": terms.renews_to} if terms.renews_to else None,
+                "pricing": _pricing(resolved, terms, line.quantity),
             }
         )
     return kept
+
+
+def _pricing(resolved: catalog.Resolved, terms: orders.LineTerms, quantity: int) -> dict[str, str]:
+    """As the order line it becomes will be priced."""
+    line = orders.OrderLine(
+        line_item_number=0,
+        offer_id=resolved.offer.catalog_item_id,
+        subscription_id=None,
+        term_duration=resolved.term.duration or None,
+        quantity=quantity,
+        partner_id_on_record=None,
+    )
+    return orders.line_pricing(resolved.unit_price, terms.unit_price, line)
 
 
 async def create_cart(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items: list[CartLine]) -> Cart:
@@ -227,6 +257,8 @@ async def checkout(ctx: PartnerContext, *, customer_id: uuid.UUID, cart_id: uuid
                 billing_cycle=line.get("billingCycle"),
                 partner_id_on_record=next((p["value"] for p in line.get("participants", [])), None),
                 friendly_name=line.get("friendlyName"),
+                promotion_id=line.get("promotionId"),
+                renews_to=(line.get("renewsTo") or {}).get("termDuration"),
             )
             for number, line in enumerate(lines)
         ]

@@ -40,6 +40,8 @@ class MigrationCheck:
     catalog_item_id: str | None
     quantity: int
     errors: list[tuple[int, str]]
+    term_duration: str = "P1Y"
+    billing_cycle: str = "monthly"
 
     @property
     def is_eligible(self) -> bool:
@@ -56,10 +58,13 @@ async def _check(
     *,
     customer_id: uuid.UUID,
     subscription: Subscription,
-    term_duration: str,
-    billing_cycle: str,
+    term_duration: str | None,
+    billing_cycle: str | None,
     quantity: int | None,
 ) -> tuple[MigrationCheck, catalog.Resolved | None]:
+    # Left out, the term and billing cycle are the legacy subscription's (Partner Center: "can be changed").
+    term_duration = term_duration or subscription.term_duration or "P1Y"
+    billing_cycle = (billing_cycle or subscription.billing_cycle or "monthly").lower()
     seats = quantity or subscription.quantity
     errors: list[tuple[int, str]] = []
     if subscription.is_new_commerce:
@@ -83,7 +88,7 @@ async def _check(
         except DomainError as refused:
             errors.append((NOT_SOLD_SO, refused.message))
     item = resolved.offer.catalog_item_id if resolved else None
-    return MigrationCheck(subscription, item, seats, errors), resolved
+    return MigrationCheck(subscription, item, seats, errors, term_duration, billing_cycle), resolved
 
 
 async def validate_migration(
@@ -91,8 +96,8 @@ async def validate_migration(
     *,
     customer_id: uuid.UUID,
     current_subscription_id: uuid.UUID,
-    term_duration: str,
-    billing_cycle: str,
+    term_duration: str | None,
+    billing_cycle: str | None,
     quantity: int | None,
 ) -> MigrationCheck:
     """Would the migration go through? The subscription must be the caller's, legacy and active, with a successor
@@ -115,8 +120,8 @@ async def migrate_to_new_commerce(
     *,
     customer_id: uuid.UUID,
     current_subscription_id: uuid.UUID,
-    term_duration: str,
-    billing_cycle: str,
+    term_duration: str | None,
+    billing_cycle: str | None,
     quantity: int | None,
     purchase_full_term: bool,
     external_reference_id: str | None,
@@ -161,8 +166,8 @@ async def migrate_to_new_commerce(
         new_commerce_order_id=order_id,
         catalog_item_id=migrated.offer_id,
         quantity=migrated.quantity,
-        term_duration=term_duration,
-        billing_cycle=migrated.billing_cycle or billing_cycle,
+        term_duration=check.term_duration,
+        billing_cycle=migrated.billing_cycle or check.billing_cycle,
         purchase_full_term=purchase_full_term,
         external_reference_id=external_reference_id,
         status=MigrationStatus.COMPLETED,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.catalog import service as catalog
 from app.commerce import addons, purchases, subscriptions
 from app.commerce.lifecycle import ORDER
+from app.commerce.next_term import TERM_MONTHS
 from app.commerce.subscriptions import create_subscription
 from app.customers import service as customers
 from app.events.service import move, record_change
@@ -48,6 +49,8 @@ class LineItem:
     partner_id_on_record: str | None
     friendly_name: str | None
     parent_subscription_id: uuid.UUID | None = None  # an add-on's base subscription
+    promotion_id: str | None = None  # a promotion GET /v1/productpromotions lists
+    renews_to: str | None = None  # the term the first renewal takes (Partner Center's renewsTo.termDuration)
 
     def as_requested(self) -> dict[str, Any]:
         """As an order request keeps it: Partner Center's names, the fields left out not written."""
@@ -60,6 +63,8 @@ class LineItem:
             "partnerIdOnRecord": self.partner_id_on_record,
             "friendlyName": self.friendly_name,
             "parentSubscriptionId": str(self.parent_subscription_id) if self.parent_subscription_id else None,
+            "promotionId": self.promotion_id,
+            "renewsTo": {"termDuration": self.renews_to} if self.renews_to else None,
         }
         return {key: value for key, value in given.items() if value is not None}
 
@@ -76,6 +81,8 @@ class LineItem:
             parent_subscription_id=uuid.UUID(kept["parentSubscriptionId"])
             if kept.get("parentSubscriptionId")
             else None,
+            promotion_id=kept.get("promotionId"),
+            renews_to=(kept.get("renewsTo") or {}).get("termDuration"),
         )
 
 
@@ -95,6 +102,9 @@ class OrderLine:
     transferred_from: uuid.UUID | None = None
     transaction_type: str = "new"
     parent_subscription_id: uuid.UUID | None = None
+    promotion_id: str | None = None
+    renews_to: str | None = None
+    list_price: Decimal | None = None  # before the promotion, when one applies
 
     def as_stored(self) -> dict[str, Any]:
         """As the order keeps it and Partner Center shows it."""
@@ -122,11 +132,72 @@ class OrderLine:
             "partnerIdOnRecord": self.partner_id_on_record,
             "unitPrice": str(self.unit_price),
         }
+        if self.unit_price is not None:
+            stored["pricing"] = line_pricing(self.list_price or self.unit_price, self.unit_price, self)
         if self.subscription_id is None:
             del stored["subscriptionId"]  # a pending order's line has none yet (Partner Center leaves it out)
         if self.parent_subscription_id is not None:
             stored["parentSubscriptionId"] = str(self.parent_subscription_id)
+        if self.promotion_id is not None:
+            stored["promotionId"] = self.promotion_id
+        if self.renews_to is not None:
+            stored["renewsTo"] = {"termDuration": self.renews_to}
         return stored
+
+
+def line_pricing(list_price: Decimal, price: Decimal, line: "OrderLine") -> dict[str, str]:
+    """Partner Center's line pricing: per unit (a month of a license term; a unit of a one-time purchase) before and
+    after the promotion, and for the whole line over its term (`extendedPrice`)."""
+    months = TERM_MONTHS.get(line.term_duration or "", 1)
+    return {
+        "listPrice": str(list_price),
+        "discountedPrice": str(price),
+        "proratedPrice": str(price),
+        "price": str(price),
+        "extendedPrice": str(price * line.quantity * months),
+    }
+
+
+@dataclass(frozen=True)
+class LineTerms:
+    """What a line's promotion and renewal make of its resolution: the price it is bought at, and what it keeps."""
+
+    unit_price: Decimal
+    promotion_id: str | None
+    renews_to: str | None
+
+
+def line_terms(
+    resolved: catalog.Resolved, *, promotion_id: str | None, renews_to: str | None, country: str, now: datetime
+) -> LineTerms:
+    """An order's or a cart's line with `promotionId`: a promotion `GET /v1/productpromotions` lists for the line's
+    product, SKU, term and billing cycle, running now for the customer's country (any other is refused, 400); its
+    discount is taken off the unit price, and the promotion is recorded on the line and its subscription. With
+    `renewsTo.termDuration`: a term the offer sells with the line's billing cycle, the one its first renewal
+    takes (400 otherwise)."""
+    unit_price = resolved.unit_price
+    promotion = None
+    if promotion_id:
+        promotion = catalog.applicable_promotion(
+            promotion_id,
+            offer=resolved.offer,
+            term=resolved.term,
+            billing_cycle=resolved.billing_cycle,
+            country=country,
+            now=now,
+        )
+        unit_price = (unit_price * (1 - promotion.percent_off)).quantize(Decimal("0.01"))
+    if renews_to:
+        term = resolved.offer.term(renews_to)
+        if term is None or not term.duration or resolved.billing_cycle not in term.billing_cycles:
+            offered = ", ".join(t.duration for t in resolved.offer.terms if resolved.billing_cycle in t.billing_cycles)
+            raise BadRequest(
+                f"{resolved.offer.title} billed {resolved.billing_cycle} renews to {offered or 'no term'}, not "
+                f"{renews_to} (renewsTo.termDuration)."
+            )
+    return LineTerms(
+        unit_price=unit_price, promotion_id=promotion.id if promotion else None, renews_to=renews_to or None
+    )
 
 
 async def partner_of_record(
@@ -244,6 +315,13 @@ async def place_order(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items
             parent_subscription_id=line.parent_subscription_id,
         )
         currency = resolved.currency
+        terms = line_terms(
+            resolved,
+            promotion_id=line.promotion_id,
+            renews_to=line.renews_to,
+            country=customer.country,
+            now=ctx.now,
+        )
         lines.append(
             OrderLine(
                 line_item_number=line.line_item_number,
@@ -252,10 +330,13 @@ async def place_order(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items
                 term_duration=resolved.term.duration or None,
                 billing_cycle=resolved.billing_cycle,
                 quantity=line.quantity,
-                friendly_name=line.friendly_name,
+                friendly_name=line.friendly_name or resolved.offer.title,  # Partner Center names it after its offer
                 partner_id_on_record=on_record,
-                unit_price=resolved.unit_price,
+                unit_price=terms.unit_price,
                 parent_subscription_id=parent.id if parent else None,
+                promotion_id=terms.promotion_id,
+                renews_to=terms.renews_to,
+                list_price=resolved.unit_price,
             )
         )
     order = await create_order(
@@ -381,7 +462,14 @@ async def provision(ctx: SandboxContext, order: Order) -> None:
             parent_subscription_id=uuid.UUID(line["parentSubscriptionId"])
             if line.get("parentSubscriptionId")
             else None,
+            promotion_id=line.get("promotionId"),
         )
+        renews_to = (line.get("renewsTo") or {}).get("termDuration")
+        if renews_to and renews_to != subscription.term_duration:
+            # The first renewal takes the asked term: the scheduled change a partner could make by PATCH.
+            subscription.scheduled_catalog_item_id = subscription.offer_id
+            subscription.scheduled_term_duration = renews_to
+            subscription.scheduled_billing_cycle = subscription.billing_cycle
         await addons.attach(ctx, subscription)
         # In its place, as an order placed at once shows it: after the offer.
         named = {"lineItemNumber": line["lineItemNumber"], "offerId": line["offerId"], "subscriptionId": ""}
@@ -434,6 +522,7 @@ class LineProvisioningStatus:
     status: str  # pending, fulfilled, cancelled
     quantity_provisioned: int
     subscription_id: str | None
+    quantity: int
 
 
 async def provisioning_status(
@@ -448,6 +537,7 @@ async def provisioning_status(
             status=status,
             quantity_provisioned=int(line["quantity"]) if order.status is OrderStatus.COMPLETED else 0,
             subscription_id=line.get("subscriptionId"),
+            quantity=int(line["quantity"]),
         )
         for line in order.line_items
     ]

@@ -42,6 +42,8 @@ def _line_items(given: list[OrderLineItemIn], *, billing_cycle: str | None) -> l
             partner_id_on_record=li.partner_id_on_record,
             friendly_name=li.friendly_name,
             parent_subscription_id=li.parent_subscription_id,
+            promotion_id=li.promotion_id,
+            renews_to=li.renews_to.term_duration if li.renews_to else None,
         )
         for li in given
     ]
@@ -88,7 +90,7 @@ async def read_provisioning_status(
     ctx: PartnerCaller, request: Request, customer_id: uuid.UUID, order_id: uuid.UUID
 ) -> Any:
     found = await orders.provisioning_status(ctx, customer_id=customer_id, order_id=order_id)
-    items = [OrderLineItemProvisioningStatusOut.model_validate(line) for line in found]
+    items = [OrderLineItemProvisioningStatusOut.of(line) for line in found]
     return collection(request, Page(items=items, total=len(items), next_token=None), items)
 
 

@@ -1,13 +1,18 @@
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from decimal import Decimal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, PlainSerializer, field_validator
 
+from app.commerce.orders import LineProvisioningStatus
 from app.commerce.subscriptions import utc_midnight
 from app.kernel.pagination import Link, ResourceAttributes
 from app.models import Order, SubscriptionChannel
 from app.wire import Request, Schema
+
+# Partner Center answers money as JSON numbers; cspsim keeps it Decimal until the wire.
+Amount = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
 
 
 class ExistingSubscriptionCreate(Request):
@@ -50,6 +55,12 @@ class SubscriptionList(Schema):
     items: list[SubscriptionOut]
 
 
+class RenewsTo(Request):
+    """Partner Center's RenewsTo: the term the first renewal takes."""
+
+    term_duration: str = Field(pattern=r"^P\d+[MY]$", examples=["P1Y"])
+
+
 class OrderLineItemIn(Request):
     line_item_number: int = Field(ge=0)
     offer_id: str = Field(min_length=1, max_length=200, description="A catalogItemId (product:sku:availability).")
@@ -59,6 +70,10 @@ class OrderLineItemIn(Request):
     partner_id_on_record: str | None = Field(None, description="COM-3: the indirect reseller's PartnerID.")
     friendly_name: str | None = Field(None, max_length=256)
     parent_subscription_id: uuid.UUID | None = Field(None, description="An add-on's base subscription.")
+    promotion_id: str | None = Field(
+        None, max_length=100, description="A promotion GET /v1/productpromotions lists for this line."
+    )
+    renews_to: RenewsTo | None = Field(None, description="The term the first renewal takes.")
 
 
 class OrderCreate(Request):
@@ -80,6 +95,28 @@ class OrderLinks(Schema):
     patch_operation: Link
 
 
+def line_out(order: Order, line: dict[str, object]) -> dict[str, object]:
+    """An order's line as Partner Center answers it: with its `links` (Partner Center's OrderLineItemLinks): the
+    product, SKU and availability it buys, the order's provisioning status, and its subscription once provisioned;
+    and its `pricing` in numbers."""
+    product_id, sku_id, availability_id = [*str(line.get("offerId", "")).split(":"), "", ""][:3]
+    path = f"/customers/{order.customer_tenant_id}"
+    links: dict[str, Link] = {}
+    if sku_id:
+        links["product"] = Link(uri=f"/products/{product_id}")
+        links["sku"] = Link(uri=f"/products/{product_id}/skus/{sku_id}")
+        if availability_id:
+            links["availability"] = Link(uri=f"/products/{product_id}/skus/{sku_id}/availabilities/{availability_id}")
+    links["provisioningStatus"] = Link(uri=f"{path}/orders/{order.id}/provisioningstatus")
+    if line.get("subscriptionId"):
+        links["subscription"] = Link(uri=f"{path}/subscriptions/{line['subscriptionId']}")
+    shown = {**line, "links": {key: link.model_dump(mode="json", by_alias=True) for key, link in links.items()}}
+    pricing = line.get("pricing")
+    if isinstance(pricing, dict):  # kept as Decimal strings; Partner Center answers numbers
+        shown["pricing"] = {key: float(Decimal(str(value))) for key, value in pricing.items()}
+    return shown
+
+
 class OrderOut(Schema):
     id: uuid.UUID
     alternate_id: str = Field(description="A short form of the order id, as Partner Center shows it.")
@@ -91,6 +128,8 @@ class OrderOut(Schema):
     creation_date: datetime
     status: str = Field(description="pending (until provisioned), completed or cancelled.")
     transaction_type: str
+    total_price: Amount = Field(description="The sum of the lines' extendedPrice.")
+    client: dict[str, object] = Field(default_factory=dict, description="Partner Center's client context: empty.")
     links: OrderLinks
     attributes: ResourceAttributes = ResourceAttributes(object_type="Order")
 
@@ -106,10 +145,14 @@ class OrderOut(Schema):
             billing_cycle=next(iter(cycles)) if len(cycles) == 1 else None,
             currency_code=order.currency,
             currency_symbol=CURRENCY_SYMBOLS.get(order.currency, order.currency),
-            line_items=order.line_items,
+            line_items=[line_out(order, line) for line in order.line_items],
             creation_date=order.created_at,
             status=order.status,
             transaction_type=order.transaction_type,
+            total_price=sum(
+                (Decimal(str(line["pricing"]["extendedPrice"])) for line in order.line_items if line.get("pricing")),
+                Decimal(0),
+            ),
             links=OrderLinks(
                 self_=Link(uri=path),
                 provisioning_status=Link(uri=f"{path}/provisioningstatus"),
@@ -132,14 +175,34 @@ class OrderPatch(Request):
         return value.casefold() if isinstance(value, str) else value
 
 
+class QuantityProvisioningStatus(Schema):
+    """Partner Center's QuantityProvisioningStatus: how many of a line's seats are where."""
+
+    quantity: int
+    status: str
+
+
 class OrderLineItemProvisioningStatusOut(Schema):
     """Partner Center's OrderLineItemProvisioningStatus."""
 
+    order_line_item_id: int
     line_item_number: int
     status: str = Field(description="pending, fulfilled or cancelled.")
     quantity_provisioned: int
+    quantity_provisioning_information: list[QuantityProvisioningStatus]
     subscription_id: uuid.UUID | None
     attributes: ResourceAttributes = ResourceAttributes(object_type="OrderLineItemProvisioningStatus")
+
+    @classmethod
+    def of(cls, line: LineProvisioningStatus) -> "OrderLineItemProvisioningStatusOut":
+        return cls(
+            order_line_item_id=line.line_item_number,
+            line_item_number=line.line_item_number,
+            status=line.status,
+            quantity_provisioned=line.quantity_provisioned,
+            quantity_provisioning_information=[QuantityProvisioningStatus(quantity=line.quantity, status=line.status)],
+            subscription_id=uuid.UUID(line.subscription_id) if line.subscription_id else None,
+        )
 
 
 class OrderRequestCreate(Request):

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 from fastapi import Query, Request
 
 from app.commerce import addons, migrations, subscriptions, transitions
-from app.commerce.next_term import Target
 from app.commerce.subscription_schemas import (
     Eligibility,
     EligibilityError,
@@ -18,6 +17,8 @@ from app.commerce.subscription_schemas import (
     NewCommerceMigrationOut,
     NewCommerceSubscriptionOut,
     ReferenceOrder,
+    SubscriptionEligibility,
+    SubscriptionEligibilityError,
     SubscriptionPatch,
     TransitionEligibilityOut,
     TransitionIn,
@@ -105,12 +106,29 @@ async def list_addons(ctx: PartnerCaller, request: Request, customer_id: uuid.UU
 # --- transitions ------------------------------------------------------------------------------------------------
 
 
-def _eligibility_out(target: Target, transition_type: str) -> TransitionEligibilityOut:
+def _eligibility_out(
+    source: Subscription, choice: transitions.Choice, transition_type: str, operation_id: uuid.UUID
+) -> TransitionEligibilityOut:
+    target = choice.target
     return TransitionEligibilityOut(
+        operation_id=operation_id,
         catalog_item_id=target.offer.catalog_item_id,
         title=target.offer.title,
+        description=target.offer.description,
+        quantity=source.quantity,
         term_duration=target.term_duration or None,
         billing_cycle=target.billing_cycle,
+        subscription_eligibilities=[
+            SubscriptionEligibility(
+                is_eligible=not errors,
+                subscription_id=s.id,
+                subscription_friendly_name=s.friendly_name or s.offer_name,
+                subscription_term_duration=s.term_duration,
+                subscription_billing_cycle=s.billing_cycle,
+                errors=[SubscriptionEligibilityError(code=c, description=d) for c, d in errors],
+            )
+            for s, errors in choice.into
+        ],
         eligibilities=[
             Eligibility(
                 is_eligible=target.is_eligible,
@@ -135,19 +153,23 @@ async def transition_eligibilities(
         transitions.EligibilityType.IMMEDIATE
     ),
 ) -> Any:
-    """`immediate`: upgrades in a term at least as long (COM-8); `scheduled`: any seat offer at renewal."""
-    found = await transitions.transition_eligibilities(
+    """`immediate`: upgrades in a term at least as long (COM-8), each with the customer's subscriptions of its offer
+    the seats may move into (`subscriptionEligibilities`, codes 1-4); `scheduled`: any seat offer at renewal."""
+    source, found = await transitions.transition_eligibilities(
         ctx, customer_id=customer_id, subscription_id=subscription_id, eligibility_type=eligibility_type
     )
-    return _all(request, [_eligibility_out(t, transitions.TRANSITION_ONLY) for t in found])
+    operation_id = uuid.uuid5(source.id, f"{eligibility_type}:{ctx.now.isoformat()}")
+    return _all(request, [_eligibility_out(source, c, transitions.TRANSITION_ONLY, operation_id) for c in found])
 
 
 @router.post(f"{SUBSCRIPTION}/transitions", response_model=TransitionOut, summary="Upgrade (transition) a subscription")
 async def create_transition(
     ctx: PartnerCaller, customer_id: uuid.UUID, subscription_id: uuid.UUID, body: TransitionIn
 ) -> Any:
-    """Every seat (full: the source is converted) or some (partial: the source keeps the rest). An upgrade is a
-    purchase (AGR-1 and the rest); COM-8: only an eligible upgrade, in a term at least as long."""
+    """Every seat (full: the source is converted) or some (partial: the source keeps the rest), into a new
+    subscription or, with `toSubscriptionId`, into an existing one of the target offer (one the eligibilities list
+    as eligible). An upgrade is a purchase (AGR-1 and the rest); COM-8: only an eligible upgrade, in a term at least
+    as long."""
     return TransitionOut.of(
         await transitions.transition_subscription(
             ctx,
@@ -220,8 +242,8 @@ async def validate_migration(ctx: PartnerCaller, customer_id: uuid.UUID, body: N
         is_eligible=check.is_eligible,
         errors=[MigrationErrorOut(code=c, description=d) for c, d in check.errors],
         catalog_item_id=check.catalog_item_id,
-        term_duration=body.term_duration,
-        billing_cycle=body.billing_cycle,
+        term_duration=check.term_duration,
+        billing_cycle=check.billing_cycle,
         quantity=check.quantity,
     )
 

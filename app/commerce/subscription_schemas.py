@@ -114,6 +114,7 @@ class NewCommerceSubscriptionOut(Schema):
     refundable_quantity: RefundableQuantity
     scheduled_next_term_instructions: ScheduledNextTermInstructions | None
     partner_id: str | None = Field(description="The partner of record (an indirect reseller's PartnerID).")
+    promotion_id: str | None = Field(description="The promotion it was bought with.")
     order_id: uuid.UUID | None
     unit_price: str | None
     currency: str | None
@@ -165,6 +166,7 @@ class NewCommerceSubscriptionOut(Schema):
             ),
             scheduled_next_term_instructions=_scheduled(s),
             partner_id=s.partner_of_record,
+            promotion_id=s.promotion_id,
             order_id=s.order_id,
             unit_price=str(s.unit_price) if s.unit_price else None,
             currency=s.currency,
@@ -228,13 +230,35 @@ class Eligibility(Schema):
     errors: list[EligibilityError]
 
 
+class SubscriptionEligibilityError(Schema):
+    code: int
+    description: str
+
+
+class SubscriptionEligibility(Schema):
+    """An existing subscription of the target offer the seats may move into (`toSubscriptionId`), or why not."""
+
+    is_eligible: bool
+    subscription_id: uuid.UUID
+    subscription_friendly_name: str
+    subscription_term_duration: str | None
+    subscription_billing_cycle: str | None
+    errors: list[SubscriptionEligibilityError]
+
+
 class TransitionEligibilityOut(Schema):
     """Partner Center's TransitionEligibility: one target the subscription may (or may not) move to."""
 
+    operation_id: uuid.UUID = Field(description="The eligibility check this answer comes from.")
     catalog_item_id: str
     title: str
+    description: str
+    quantity: int = Field(description="The seats the source subscription holds.")
     term_duration: str | None
     billing_cycle: str | None
+    subscription_eligibilities: list[SubscriptionEligibility] = Field(
+        description="The customer's subscriptions of the target offer (immediate only; empty when scheduled)."
+    )
     eligibilities: list[Eligibility]
     attributes: ResourceAttributes = ResourceAttributes(object_type="TransitionEligibility")
 
@@ -254,34 +278,58 @@ class TransitionIn(Request):
     billing_cycle: str | None = Field(None, max_length=20, examples=["monthly"])
 
 
+class TransitionEvent(Schema):
+    """Partner Center's TransitionEvent: a step of the transition and where it stands."""
+
+    name: str
+    status: str
+    timestamp: datetime
+    attributes: ResourceAttributes = ResourceAttributes(object_type="TransitionEvent")
+
+
 class TransitionOut(Schema):
+    """Partner Center's Transition: `fromSubscriptionId` the source, `toSubscriptionId` the subscription the seats
+    moved to (a new one, or the existing one the request named)."""
+
     id: uuid.UUID
+    operation_id: uuid.UUID = Field(description="The transition's id, by which its status is tracked.")
     from_catalog_item_id: str
     to_catalog_item_id: str
     from_subscription_id: uuid.UUID
     to_subscription_id: uuid.UUID
     quantity: int
+    term_duration: str | None
+    billing_cycle: str | None
+    promotion_id: str | None = None
     transition_type: str
     status: str
     order_id: uuid.UUID | None
     creation_date: datetime
     completed_time: datetime | None
+    events: list[TransitionEvent]
     attributes: ResourceAttributes = ResourceAttributes(object_type="Transition")
 
     @classmethod
     def of(cls, t: SubscriptionTransition) -> "TransitionOut":
+        events = [TransitionEvent(name="Conversion", status="Started", timestamp=t.created_at)]
+        if t.completed_at is not None:
+            events.append(TransitionEvent(name="Conversion", status="Completed", timestamp=t.completed_at))
         return cls(
             id=t.id,
+            operation_id=t.id,
             from_catalog_item_id=t.from_catalog_item_id,
             to_catalog_item_id=t.to_catalog_item_id,
             from_subscription_id=t.from_subscription_id,
             to_subscription_id=t.to_subscription_id,
             quantity=t.quantity,
+            term_duration=t.term_duration,
+            billing_cycle=t.billing_cycle,
             transition_type=t.transition_type,
             status=t.status,
             order_id=t.order_id,
             creation_date=t.created_at,
             completed_time=t.completed_at,
+            events=events,
         )
 
 
@@ -294,8 +342,12 @@ class NewCommerceMigrationIn(Request):
     model_config = Request.model_config | {"extra": "ignore"}
 
     current_subscription_id: uuid.UUID
-    term_duration: str = Field(pattern=r"^P\d+[MY]$", examples=["P1Y"])
-    billing_cycle: str = Field(min_length=1, max_length=20, examples=["monthly"])
+    term_duration: str | None = Field(
+        None, pattern=r"^P\d+[MY]$", examples=["P1Y"], description="Left out: the legacy subscription's."
+    )
+    billing_cycle: str | None = Field(
+        None, min_length=1, max_length=20, examples=["monthly"], description="Left out: the legacy subscription's."
+    )
     quantity: int | None = Field(None, ge=1, le=100_000)
     purchase_full_term: bool = False
     external_reference_id: str | None = Field(None, max_length=100)

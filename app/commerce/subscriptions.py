@@ -195,6 +195,7 @@ async def create_subscription(
     window_of: Subscription | None = None,
     charge_kind: str | None = None,
     parent_subscription_id: uuid.UUID | None = None,
+    promotion_id: str | None = None,
 ) -> Subscription:
     """The one way a subscription comes to be (an order's line, a transfer's arrival, a purchase outside CSP): active,
     its term started at `term_from` (none: no term dates, as for a purchase outside CSP), and its first charge when
@@ -225,6 +226,7 @@ async def create_subscription(
         created_at=ctx.now,
         refundable_tranches=[],
         parent_subscription_id=parent_subscription_id,
+        promotion_id=promotion_id,
     )
     ctx.session.add(subscription)
     if term_from is not None:
@@ -412,6 +414,11 @@ async def _renew_as_scheduled(ctx: SandboxContext, subscription: Subscription) -
     subscription.unit_price = resolved.unit_price
     subscription.currency = resolved.currency
     _clear_scheduled_product(subscription)
+
+
+async def add_seats(ctx: SandboxContext, subscription: Subscription, count: int) -> None:
+    """Seats added mid-term (a transition into this subscription): co-termed, in their own 168-hour tranche."""
+    await _change_seats(ctx, subscription, subscription.quantity + count)
 
 
 async def _change_seats(ctx: SandboxContext, subscription: Subscription, quantity: int) -> None:

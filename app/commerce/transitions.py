@@ -6,6 +6,8 @@ is converted and ends) or some (partial: a new subscription takes them, the sour
 """
 
 import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import NoReturn
 
 from sqlalchemy import select
@@ -33,6 +35,39 @@ TRANSITION_TYPES = {TRANSITION_ONLY, "transition_with_license_transfer"}
 class EligibilityType(WireEnum):
     IMMEDIATE = "immediate"
     SCHEDULED = "scheduled"
+
+
+# Partner Center's subscription eligibility codes: why seats cannot move into an existing subscription.
+INTO_NOT_ACTIVE, INTO_IN_CANCELLATION_WINDOW, INTO_SHORTER_TERM, INTO_ENDS_SOONER = 1, 2, 3, 4
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A target of a transition, and the customer's subscriptions of its offer the seats may move into (each with
+    why not, when they may not: Partner Center's subscriptionEligibilities)."""
+
+    target: next_term.Target
+    into: list[tuple[Subscription, list[tuple[int, str]]]] = field(default_factory=list)
+
+
+def _into_errors(source: Subscription, existing: Subscription, now: datetime) -> list[tuple[int, str]]:
+    """Why the seats of `source` cannot move into `existing` now (Partner Center's codes 1-4; COM-8 keeps the
+    commitment made: the target's term is no shorter and ends no sooner)."""
+    errors: list[tuple[int, str]] = []
+    if existing.status is not SubscriptionStatus.ACTIVE:
+        errors.append((INTO_NOT_ACTIVE, "The subscription is not active."))
+    until = existing.cancellation_allowed_until
+    if until is not None and now <= until:
+        errors.append((INTO_IN_CANCELLATION_WINDOW, "The subscription is within its cancellation window."))
+    months = next_term.TERM_MONTHS
+    if months.get(existing.term_duration or "", 0) < months.get(source.term_duration or "", 0):
+        errors.append(
+            (INTO_SHORTER_TERM, "The subscription's term duration is shorter than the source subscription's.")
+        )
+    ends, source_ends = subscriptions.renews_at(existing), subscriptions.renews_at(source)
+    if ends is not None and source_ends is not None and ends < source_ends:
+        errors.append((INTO_ENDS_SOONER, "The subscription's term ends before the source subscription's."))
+    return errors
 
 
 def _state_errors(source: Subscription, kind: EligibilityType) -> tuple[tuple[int, str, str], ...]:
@@ -78,12 +113,27 @@ def _refuse(error: tuple[int, str, str]) -> NoReturn:
 
 async def transition_eligibilities(
     ctx: PartnerContext, *, customer_id: uuid.UUID, subscription_id: uuid.UUID, eligibility_type: EligibilityType
-) -> list[next_term.Target]:
+) -> tuple[Subscription, list[Choice]]:
     """What the subscription may move to: now (`immediate`: upgrades, in a term at least as long, COM-8) or at its
     renewal (`scheduled`: any seat offer, term and billing cycle). Each target says whether it is eligible, and if
-    not, why (Partner Center's numeric codes)."""
+    not, why (Partner Center's numeric codes); an immediate one also lists the customer's subscriptions of its
+    offer the seats may move into (`toSubscriptionId`), each with why not (codes 1-4)."""
     source = await subscriptions.get_subscription(ctx, customer_id, subscription_id)
-    return _targets(source, eligibility_type)
+    targets = _targets(source, eligibility_type)
+    if eligibility_type is EligibilityType.SCHEDULED:
+        return source, [Choice(t) for t in targets]
+    held = [s for s in await subscriptions.list_subscriptions(ctx, customer_id) if s.id != source.id]
+    return source, [
+        Choice(
+            t,
+            [
+                (s, _into_errors(source, s, ctx.now))
+                for s in held
+                if s.offer_id == t.offer.catalog_item_id and s.status is not SubscriptionStatus.DELETED
+            ],
+        )
+        for t in targets
+    ]
 
 
 async def transition_subscription(
@@ -108,8 +158,6 @@ async def transition_subscription(
     seats_before = source.quantity
     if from_catalog_item_id and next_term.offer_of(from_catalog_item_id) is not next_term.offer_of(source.offer_id):
         raise BadRequest(f"fromCatalogItemId is the subscription's own offer, {source.offer_id}.")
-    if to_subscription_id is not None:
-        raise BadRequest("cspsim moves seats into a new subscription only: leave toSubscriptionId out.")
     kind = (transition_type or TRANSITION_ONLY).lower()
     if kind not in TRANSITION_TYPES:
         raise BadRequest(f"transitionType is one of {', '.join(sorted(TRANSITION_TYPES))}.")
@@ -135,6 +183,10 @@ async def transition_subscription(
     if quantity > source.quantity:
         raise BadRequest(f"The subscription has {source.quantity} seats: move {source.quantity} or fewer.")
     await purchases.require_purchase(ctx, customer_id)  # what is asked makes sense: may the caller buy it?
+    if to_subscription_id is not None:
+        return await _transition_into(
+            ctx, source, target=target, to_subscription_id=to_subscription_id, quantity=quantity, kind=kind
+        )
     customer = await lookup.one(ctx, Tenant, customer_id, what="Customer")
     resolved = catalog.resolve(
         target.offer.catalog_item_id,
@@ -168,6 +220,8 @@ async def transition_subscription(
         from_catalog_item_id=source.offer_id,
         to_catalog_item_id=upgraded.offer_id,
         quantity=quantity,
+        term_duration=upgraded.term_duration,
+        billing_cycle=upgraded.billing_cycle,
         transition_type=kind,
         status=TransitionStatus.COMPLETED,
         order_id=order_id,
@@ -176,6 +230,78 @@ async def transition_subscription(
     )
     ctx.session.add(transition)
     await ctx.session.flush()
+    await _record(ctx, transition, source, seats_before)
+    return transition
+
+
+async def _transition_into(
+    ctx: PartnerContext,
+    source: Subscription,
+    *,
+    target: next_term.Target,
+    to_subscription_id: uuid.UUID,
+    quantity: int,
+    kind: str,
+) -> SubscriptionTransition:
+    """The seats moved into an existing subscription of the target offer (`toSubscriptionId`): it gains them as a
+    mid-term seat addition (its own 168-hour tranche, co-termed), the source loses them (converted when all go).
+    COM-8: the target's term is no shorter and ends no sooner than the source's; it is active and past its own
+    cancellation window (Partner Center's subscription eligibility codes 1-4)."""
+    existing = await subscriptions.get_subscription(ctx, source.customer_tenant_id, to_subscription_id, for_update=True)
+    if existing.offer_id != target.offer.catalog_item_id:
+        raise BadRequest(
+            f"toSubscriptionId names a subscription of {existing.offer_id}, not of {target.offer.catalog_item_id}."
+        )
+    errors = _into_errors(source, existing, ctx.now)
+    if errors:
+        code, why = errors[0]
+        if code in {INTO_NOT_ACTIVE, INTO_IN_CANCELLATION_WINDOW}:
+            raise Conflict(f"The seats cannot move into {existing.id}: {why}").with_code(
+                code, "SubscriptionNotEligible"
+            )
+        raise RuleViolation(
+            "COM-8",
+            f"The seats cannot move into {existing.id}: {why}",
+            status_code=400,
+            code=code,
+            error_name="SubscriptionNotEligible",
+        )
+    seats_before = source.quantity
+    await subscriptions.add_seats(ctx, existing, quantity)
+    if quantity == source.quantity:
+        for addon in await subscriptions.addons_of(ctx, source):
+            addon.parent_subscription_id = existing.id
+        await subscriptions.end_by_replacement(ctx, source, action="convert")
+    else:
+        await subscriptions.release_seats(ctx, source, quantity)
+    transition = SubscriptionTransition(
+        sandbox_id=ctx.sandbox_id,
+        id=await ctx.new_id(),
+        customer_tenant_id=source.customer_tenant_id,
+        partner_tenant_id=ctx.tenant_id,
+        from_subscription_id=source.id,
+        to_subscription_id=existing.id,
+        from_catalog_item_id=source.offer_id,
+        to_catalog_item_id=existing.offer_id,
+        quantity=quantity,
+        term_duration=existing.term_duration,
+        billing_cycle=existing.billing_cycle,
+        transition_type=kind,
+        status=TransitionStatus.COMPLETED,
+        order_id=None,
+        created_at=ctx.now,
+        completed_at=ctx.now,
+    )
+    ctx.session.add(transition)
+    await ctx.session.flush()
+    await _record(ctx, transition, source, seats_before)
+    return transition
+
+
+async def _record(
+    ctx: PartnerContext, transition: SubscriptionTransition, source: Subscription, seats_before: int
+) -> None:
+    customer_id = source.customer_tenant_id
     await record_change(
         ctx,
         event="subscription-updated",
@@ -184,11 +310,10 @@ async def transition_subscription(
         resource_id=source.id,
         tenant_id=ctx.tenant_id,
         customer_id=customer_id,
-        data={"transitionId": str(transition.id), "toSubscriptionId": str(upgraded.id)},
+        data={"transitionId": str(transition.id), "toSubscriptionId": str(transition.to_subscription_id)},
         old_value={"offerId": source.offer_id, "quantity": seats_before},
-        new_value={"offerId": upgraded.offer_id, "quantity": quantity},
+        new_value={"offerId": transition.to_catalog_item_id, "quantity": transition.quantity},
     )
-    return transition
 
 
 async def list_transitions(

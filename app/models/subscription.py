@@ -68,6 +68,8 @@ class Subscription(SandboxScoped, Base):
     parent_subscription_id: Mapped[uuid.UUID | None]
     # The advisor or reseller PartnerID recorded as partner of record.
     partner_of_record: Mapped[str | None] = mapped_column(String(20))
+    # The promotion it was bought with (Partner Center's promotionId), as GET /v1/productpromotions lists it.
+    promotion_id: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime | None]
 

@@ -36,6 +36,9 @@ class SubscriptionTransition(SandboxScoped, Base):
     from_catalog_item_id: Mapped[str] = mapped_column(String(200))
     to_catalog_item_id: Mapped[str] = mapped_column(String(200))
     quantity: Mapped[int]
+    # The target's term and billing cycle (Partner Center's Transition.termDuration and billingCycle).
+    term_duration: Mapped[str | None] = mapped_column(String(10))
+    billing_cycle: Mapped[str | None] = mapped_column(String(20))
     transition_type: Mapped[str] = mapped_column(String(60))
     status: Mapped[TransitionStatus] = mapped_column(enum_column(TransitionStatus, 20))
     order_id: Mapped[uuid.UUID | None]

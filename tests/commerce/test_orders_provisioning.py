@@ -26,6 +26,9 @@ async def test_an_order_is_pending_until_provisioned_on_the_sandbox_clock(world:
     order = r.json()
     assert order["status"] == "pending"
     assert "subscriptionId" not in order["lineItems"][0]
+    links = order["lineItems"][0]["links"]  # Partner Center's OrderLineItemLinks: no subscription yet
+    assert set(links) == {"product", "sku", "availability", "provisioningStatus"}
+    assert links["sku"]["uri"] == "/products/CFQ7TTC0LFLX/skus/0001"
     base = f"/v1/customers/{customer['id']}/orders/{order['id']}"
     assert order["links"]["self"]["uri"] == base.removeprefix("/v1")
     assert order["links"]["patchOperation"]["method"] == "PATCH"
@@ -38,6 +41,10 @@ async def test_an_order_is_pending_until_provisioned_on_the_sandbox_clock(world:
     assert {"kind": "order.provision", "ref": order["id"]} in [{"kind": f["kind"], "ref": f["ref"]} for f in fired]
     provisioned = (await api(partner, "GET", base)).json()
     assert provisioned["status"] == "completed"
+    links = provisioned["lineItems"][0]["links"]
+    assert links["provisioningStatus"]["uri"] == f"{base}/provisioningstatus".removeprefix("/v1")
+    subscription_link = f"/customers/{customer['id']}/subscriptions/{provisioned['lineItems'][0]['subscriptionId']}"
+    assert links["subscription"]["uri"] == subscription_link
     [line] = (await api(partner, "GET", f"{base}/provisioningstatus")).json()["items"]
     assert (line["status"], line["quantityProvisioned"]) == ("fulfilled", 6)
     [subscription] = (await api(partner, "GET", f"/v1/customers/{customer['id']}/subscriptions")).json()["items"]

@@ -132,3 +132,40 @@ async def test_an_upgrade_is_a_purchase_and_needs_the_mca(world: World) -> None:
     await provider.attest_mca(customer["id"])
     r = await upgrade(provider, path, quantity=10)
     assert r.status_code == 200, r.text
+
+
+@pytest.mark.rule("COM-8")
+async def test_seats_move_into_an_existing_subscription_named_by_to_subscription_id(world: World) -> None:
+    """Partner Center's `toSubscriptionId`: the eligibilities list the customer's subscriptions of the target offer
+    (`subscriptionEligibilities`, codes 1-4), and the transition adds the seats to the one named."""
+    partner, customer, source = await subscription_of(world, offer=E3, quantity=10)
+    path = path_of(customer, source["id"])
+    monthly = await partner.order(customer["id"], offer=E5, quantity=1, term="P1M")
+    yearly = await partner.order(customer["id"], offer=E5, quantity=2)
+    monthly_id, yearly_id = (r.json()["lineItems"][0]["subscriptionId"] for r in (monthly, yearly))
+
+    async def into() -> dict[str, list[int]]:
+        found = (await partner.get(f"{path}/transitionEligibilities")).json()["items"]
+        [e5] = [e for e in found if (e["catalogItemId"], e["termDuration"]) == (E5, "P1Y")]
+        assert (e5["quantity"], e5["attributes"]) == (10, {"objectType": "TransitionEligibility"})
+        return {s["subscriptionId"]: [e["code"] for e in s["errors"]] for s in e5["subscriptionEligibilities"]}
+
+    # Both were just bought (their cancellation window is open); the monthly one is also a shorter term.
+    assert await into() == {monthly_id: [2, 3, 4], yearly_id: [2]}
+    refused = await upgrade(partner, path, quantity=4, toSubscriptionId=yearly_id)
+    assert (refused.status_code, refused.json()["code"]) == (409, 2), refused.text
+    await world.sim("POST", "/clock/advance", json={"days": 8})
+    assert (await into())[yearly_id] == []
+    refused = await upgrade(partner, path, quantity=4, toSubscriptionId=monthly_id, termDuration="P1Y")
+    assert (refused.status_code, refused.json()["rule"], refused.json()["code"]) == (400, "COM-8", 3)
+    r = await upgrade(partner, path, quantity=4, fromSubscriptionId=source["id"], toSubscriptionId=yearly_id)
+    assert r.status_code == 200, r.text
+    transition = r.json()
+    assert (transition["fromSubscriptionId"], transition["toSubscriptionId"]) == (source["id"], yearly_id)
+    assert (transition["termDuration"], transition["billingCycle"]) == ("P1Y", "monthly")
+    assert [e["status"] for e in transition["events"]] == ["Started", "Completed"]
+    target = await read(partner, customer["id"], yearly_id)
+    assert (target["quantity"], target["refundableQuantity"]["totalQuantity"]) == (6, 4)
+    assert (await read(partner, customer["id"], source["id"]))["quantity"] == 6
+    listed = (await partner.get(f"{path}/transitions")).json()["items"]
+    assert [t["toSubscriptionId"] for t in listed] == [yearly_id]
