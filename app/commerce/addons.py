@@ -13,10 +13,12 @@ from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict
 from app.models import Subscription, SubscriptionStatus
 
-# Partner Center's codes for an add-on line that cannot be bought.
-PARENT_REQUIRED = 800061
-NOT_AN_ADDON = 800062
-NOT_AN_ADDON_OF_PARENT = 800063
+# Partner Center's codes (its REST error list) for an add-on line that cannot be bought: invalid request input, the
+# add-on is not related to the parent subscription, a child cannot be enabled when its parent is not active.
+PARENT_REQUIRED = 800002
+NOT_AN_ADDON = 800002
+NOT_AN_ADDON_OF_PARENT = 800029
+PARENT_NOT_ACTIVE = 27009
 
 
 def has_purchasable_addons(subscription: Subscription) -> bool:
@@ -51,7 +53,7 @@ async def require_parent(
         )
     if parent.status is not SubscriptionStatus.ACTIVE:
         raise Conflict(f"The base subscription is {parent.status}: add-ons are bought on an active one.").with_code(
-            2001, "SubscriptionNotActive"
+            PARENT_NOT_ACTIVE, "SubscriptionNotActive"
         )
     if term_duration != parent.term_duration:
         raise BadRequest(

@@ -24,11 +24,13 @@ from app.models import (
     Tenant,
 )
 
-# Partner Center's migration error codes, as the validation's errors and the refusals carry them.
-ALREADY_NEW_COMMERCE = 800051
-NOT_ACTIVE = 800052
-NO_SUCCESSOR = 800053
-NOT_SOLD_SO = 800054
+# Partner Center's migration error codes (its REST error list), as the validation's errors and the refusals carry
+# them: no valid migration path for the offer (a new-commerce subscription has none either), the status is not
+# active, the term and billing cycle are not supported for the new-commerce product.
+ALREADY_NEW_COMMERCE = 900220
+NOT_ACTIVE = 900215
+NO_SUCCESSOR = 900220
+NOT_SOLD_SO = 900222
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,15 @@ from app.catalog.offers import OFFERS, Offer, ProductType
 
 TERM_MONTHS = {"P1M": 1, "P1Y": 12, "P3Y": 36}
 
-# Partner Center's transition error codes, as eligibility errors and refusals carry them.
-NOT_ACTIVE = 800031
-NOT_AN_UPGRADE = 800032
-SHORTER_TERM = 800033
-LEGACY_SOURCE = 800034
-NO_AUTO_RENEW = 800035
+# Codes from Partner Center's REST error list (learn.microsoft.com/partner-center/developer/error-codes), as
+# eligibility errors and refusals carry them: not an active subscription, not eligible for this transaction, a
+# target term shorter than the source's, an operation not supported for legacy subscriptions, updates currently not
+# allowed (a scheduled change needs auto-renew).
+NOT_ACTIVE = 800012
+NOT_AN_UPGRADE = 800024
+SHORTER_TERM = 900267
+LEGACY_SOURCE = 900263
+NO_AUTO_RENEW = 900280
 
 
 @dataclass(frozen=True)

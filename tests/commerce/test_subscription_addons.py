@@ -13,12 +13,12 @@ async def test_an_add_on_journey(world: World) -> None:
     cid = customer["id"]
     # An add-on needs its base, of a product it is an add-on of.
     r = await partner.order(cid, offer=E5_COMPLIANCE, quantity=5)
-    assert (r.status_code, r.json()["code"]) == (400, 800061), r.text
+    assert (r.status_code, r.json()["code"]) == (400, 800002), r.text
     basic = (await partner.order(cid, offer=BUSINESS_BASIC, quantity=5)).json()["lineItems"][0]["subscriptionId"]
     r = await partner.order(cid, offer=E5_COMPLIANCE, quantity=5, parentSubscriptionId=basic)
-    assert (r.status_code, r.json()["code"]) == (400, 800063), r.text  # not an add-on of Business Basic
+    assert (r.status_code, r.json()["code"]) == (400, 800029), r.text  # not an add-on of Business Basic
     r = await partner.order(cid, offer=BUSINESS_BASIC, quantity=5, parentSubscriptionId=base["id"])
-    assert (r.status_code, r.json()["code"]) == (400, 800062), r.text  # not an add-on at all
+    assert (r.status_code, r.json()["code"]) == (400, 800002), r.text  # not an add-on at all
     await world.sim("POST", "/clock/advance", json={"days": 20})
     r = await partner.order(cid, offer=E5_COMPLIANCE, quantity=5, parentSubscriptionId=base["id"])
     assert r.status_code == 201, r.text

@@ -45,12 +45,12 @@ async def test_a_legacy_subscription_migrates_to_new_commerce(world: World) -> N
     legacy = await read(partner, cid, legacy_id)
     upgrade = {"toCatalogItemId": "CFQ7TTC0LF8S:0002:CFQ7TTC0LF8Q", "quantity": 4}
     r = await partner.post(f"{path_of(customer, legacy_id)}/transitions", json=upgrade)
-    assert (r.status_code, r.json()["code"]) == (400, 800034), r.text  # a legacy subscription migrates instead
+    assert (r.status_code, r.json()["code"]) == (400, 900263), r.text  # a legacy subscription migrates instead
     base = f"/v1/customers/{cid}/migrations/newcommerce"
     check = (await partner.post(f"{base}/validate", json=migration(legacy_id))).json()
     assert (check["isEligible"], check["catalogItemId"], check["quantity"]) == (True, E3, 4)
     check = (await partner.post(f"{base}/validate", json=migration(legacy_id, termDuration="P3Y"))).json()
-    assert (check["isEligible"], check["errors"][0]["code"]) == (False, 800054)
+    assert (check["isEligible"], check["errors"][0]["code"]) == (False, 900222)
     # A migration is a purchase: the MCA first (AGR-1).
     refused = await partner.post(base, json=migration(legacy_id))
     assert (refused.status_code, refused.json()["rule"], refused.json()["code"]) == (403, "AGR-1", 13605)
@@ -71,7 +71,7 @@ async def test_a_legacy_subscription_migrates_to_new_commerce(world: World) -> N
     assert migrated["commitmentEndDate"] == legacy["commitmentEndDate"]  # co-termed: no purchaseFullTerm
     assert done["subscriptionEndDate"] == migrated["commitmentEndDate"]
     again = await partner.post(base, json=migration(legacy_id))
-    assert (again.status_code, again.json()["code"]) == (400, 800052)
+    assert (again.status_code, again.json()["code"]) == (400, 900215)
     # COM-8 holds the new-commerce subscription from its purchase: 168 hours, no more.
     path = path_of(customer, migrated["id"])
     assert (await patch(partner, path, quantity=3)).status_code == 200

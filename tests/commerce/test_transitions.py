@@ -32,12 +32,12 @@ async def test_an_immediate_full_upgrade_converts_the_source(world: World) -> No
     by_term = {(e["catalogItemId"], e["termDuration"]): e["eligibilities"][0] for e in found["items"]}
     assert by_term[(E5, "P1Y")]["isEligible"] is True
     shorter = by_term[(E5, "P1M")]  # COM-8: mid-term, the commitment made is kept
-    assert (shorter["isEligible"], shorter["errors"][0]["code"]) == (False, 800033)
+    assert (shorter["isEligible"], shorter["errors"][0]["code"]) == (False, 900267)
     assert BUSINESS_BASIC not in {e["catalogItemId"] for e in found["items"]}  # a downgrade waits for renewal
     refused = await upgrade(partner, path, quantity=10, termDuration="P1M")
-    assert (refused.status_code, refused.json()["rule"], refused.json()["code"]) == (400, "COM-8", 800033)
+    assert (refused.status_code, refused.json()["rule"], refused.json()["code"]) == (400, "COM-8", 900267)
     refused = await upgrade(partner, path, quantity=10, toCatalogItemId=BUSINESS_BASIC)
-    assert (refused.status_code, refused.json()["rule"], refused.json()["code"]) == (400, "COM-8", 800032)
+    assert (refused.status_code, refused.json()["rule"], refused.json()["code"]) == (400, "COM-8", 800024)
     await world.sim("POST", "/clock/advance", json={"days": 30})  # long after the source's 168 hours
     r = await upgrade(partner, path, quantity=10, fromCatalogItemId=E3, transitionType="transition_only")
     assert r.status_code == 200, r.text
