@@ -62,11 +62,11 @@ def _by_product(ctx: PartnerContext, pools: Iterable[SubscribedSku]) -> list[Lic
     )
 
 
-async def license_usage(ctx: PartnerContext, *, customer_id: uuid.UUID) -> list[LicenseUsage]:
-    """Any partner related to the customer reads its licence usage (no admin relationship needed: these are
-    figures, not the directory); 404 for any other."""
+async def license_usage(ctx: PartnerContext, *, customer_id: uuid.UUID) -> tuple[str, list[LicenseUsage]]:
+    """The customer's name and its licence usage: any partner related to the customer reads it (no admin
+    relationship needed: these are figures, not the directory); 404 for any other."""
     seen = await get_visible_customer(ctx, customer_id)
-    return _by_product(ctx, (await seat_pools(ctx, seen.tenant)).values())
+    return seen.tenant.display_name, _by_product(ctx, (await seat_pools(ctx, seen.tenant)).values())
 
 
 async def partner_license_usage(ctx: PartnerContext) -> list[LicenseUsage]:

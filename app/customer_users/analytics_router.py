@@ -26,13 +26,16 @@ SERVICE_CODE, SERVICE_NAME, CHANNEL, MARKET_SEGMENT = "O365", "Office 365", "res
 class CustomerLicensesUsageOut(Schema):
     """Partner Center's `CustomerLicensesUsageInsights`."""
 
+    customer_name: str
     product_id: str
     product_name: str
     service_code: str = SERVICE_CODE
     service_name: str = SERVICE_NAME
+    workload_name: str = SERVICE_NAME
     channel: str = CHANNEL
     licenses_active: int
     licenses_qualified: int
+    usage_percent: float = Field(description="Active over qualified, 0 to 1.")
     processed_date_time: datetime
     attributes: ResourceAttributes = ResourceAttributes(object_type="CustomerLicensesUsageInsights")
 
@@ -45,15 +48,18 @@ class CustomerLicensesUsageOut(Schema):
 async def license_usage(ctx: PartnerCaller, request: Request, customer_id: uuid.UUID) -> Any:
     """Per licence product: the seats the customer's subscriptions hold (`licensesQualified`) and those assigned to
     its users (`licensesActive`)."""
+    name, usages = await analytics.license_usage(ctx, customer_id=customer_id)
     items = [
         CustomerLicensesUsageOut(
+            customer_name=name,
             product_id=str(u.product_id),
             product_name=u.product_name,
             licenses_qualified=u.licenses_qualified,
             licenses_active=u.licenses_active,
+            usage_percent=u.percent_active,
             processed_date_time=u.processed_at,
         )
-        for u in await analytics.license_usage(ctx, customer_id=customer_id)
+        for u in usages
     ]
     return collection(request, Page(items=items, total=len(items), next_token=None), items)
 
