@@ -331,7 +331,8 @@ class Progress:
         filled = self.WIDTH * done // max(self.total, 1)
         elapsed = time.monotonic() - self.started
         bar = "#" * filled + "-" * (self.WIDTH - filled)
-        sys.stderr.write(f"\r[{bar}] {done}/{self.total} {self.what}  {elapsed:.1f} s")
+        rate = f"  {done / elapsed:,.0f} {self.what}/s" if done and elapsed else ""
+        sys.stderr.write(f"\r[{bar}] {done}/{self.total} {self.what}  {elapsed:.1f} s{rate}")
         sys.stderr.flush()
 
     def close(self) -> float:
@@ -367,7 +368,8 @@ def seed(args: argparse.Namespace) -> None:
             "newPartners": new_partners,
         }
         lines = [
-            f"Seeded {done} customers and {subscriptions} subscriptions in {seconds:.1f} s; "
+            f"Seeded {done} customers and {subscriptions} subscriptions in {seconds:.1f} s "
+            f"({done / max(seconds, 1e-9):,.0f} customers/s); "
             f"{answer['customersTotal']} seeded customers in sandbox {control.sandbox}."
         ]
         lines += [f"  {p['ref']}  tenant {p['tenantId']}  {p['customers']} customers" for p in answer["partners"]]

@@ -13,34 +13,57 @@ acting). Why not `create_customer` itself: it gives every customer an admin whos
 customer loads a scenario.
 """
 
+import json
+import re
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import (
+    Delete,
+    Insert,
+    PrimaryKeyConstraint,
+    Table,
+    UniqueConstraint,
+    Update,
+    event,
+    func,
+    inspect,
+    literal_column,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy.engine import Result
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from app.commerce import orders
 from app.customers import agreements
 from app.customers import service as customers
-from app.events.service import record_event
-from app.identity import service as identity
-from app.kernel.context import PartnerContext, SandboxContext
+from app.kernel.context import SEEDED_IDS, PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest
 from app.models import (
     MCA,
     MCA_TEMPLATE_ID,
     CustomerRelationship,
     Program,
-    RelationshipKind,
-    RelationshipOrigin,
+    Sandbox,
     Tenant,
     TenantKind,
     User,
 )
+from app.models.base import next_seq
 from app.programs import service as programs
+from app.sandboxes.fork import sandbox_tables
 from app.scenarios.schemas import PartnerIn, ProgramIn, ScenarioDocument
 from app.scenarios.service import LoadedScenario, acting_as, load_scenario
 
 PARTNER_REF = "seed-partner-{:03d}"
 CUSTOMER_DOMAIN = "seed-customer-{:07d}.onmicrosoft.com"
+CUSTOMER_NAME = "Seed Customer {}"
 FIRST_PARTNER_ID = 5_900_001
 # Licences a seeded customer buys, one line each, in turn.
 OFFERS = (
@@ -123,49 +146,36 @@ async def _seeded_customers(ctx: SandboxContext) -> int:
 
 
 async def _customer(ctx: SandboxContext, partner: SeedPartner, number: int, subscriptions: int) -> int:
-    """One customer of `partner`, with its subscriptions; answers how many it got."""
-    registered = await identity.register_tenant(
-        ctx,
-        kind=TenantKind.CUSTOMER,
-        display_name=f"Seed Customer {number}",
-        domain=CUSTOMER_DOMAIN.format(number),
-        country="US",
-        users=[],
-        apps=[],
-    )
-    customer = registered.tenant
+    """One customer of `partner`, made as the API makes it: `POST /v1/customers` (tenant, Global admin,
+    relationship, event, audit), then, with subscriptions, the MCA attestation and one order. Answers how many
+    subscriptions it got."""
     as_partner = acting_as(ctx, partner.admin, PartnerContext)
-    await customers.relate(
+    domain = CUSTOMER_DOMAIN.format(number)
+    name = CUSTOMER_NAME.format(number)
+    created = await customers.create_customer(
         as_partner,
-        customer=customer,
-        partner_id=partner.tenant.id,
-        kind=RelationshipKind.DIRECT_BILL,
-        origin=RelationshipOrigin.CREATED,
-        billing_profile={"email": f"billing@{customer.domain}", "companyName": customer.display_name},
-    )
-    await record_event(
-        as_partner,
-        name="customer-created",
-        resource_type="Customer",
-        resource_id=customer.id,
-        tenant_ids=[partner.tenant.id],
+        domain=domain,
+        company_name=name,
+        country="US",
+        billing_profile={"email": f"billing@{domain}", "companyName": name},
+        associated_partner_id=None,
     )
     if not subscriptions:
         return 0
     await agreements.attest(
         as_partner,
-        customer_id=customer.id,
+        customer_id=created.tenant.id,
         template_id=MCA_TEMPLATE_ID,
         agreement_type=MCA,
         first_name="Seed",
         last_name="Admin",
-        email=f"admin@{customer.domain}",
+        email=f"admin@{domain}",
         phone=None,
         date_agreed=as_partner.now,
     )
     order = await orders.place_order(
         as_partner,
-        customer_id=customer.id,
+        customer_id=created.tenant.id,
         line_items=[
             orders.LineItem(
                 line_item_number=n,
@@ -180,6 +190,209 @@ async def _customer(ctx: SandboxContext, partner: SeedPartner, number: int, subs
         ],
     )
     return len(order.line_items)
+
+
+Key = tuple[Any, ...]
+
+
+class _Made:
+    """Listens to a session while the services make one customer: the primary key of every row they insert. A
+    write this cannot copy (a Core insert, an update or delete of another row than the sandbox's id counter)
+    marks it unfit, and the batch is then made through the services alone."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session.sync_session
+        self.keys: dict[Table, list[Key]] = {}
+        self.unfit: list[str] = []
+        self.instances: set[int] = set()
+
+    def __enter__(self) -> "_Made":
+        event.listen(self.session, "after_flush", self._flushed)
+        event.listen(self.session, "do_orm_execute", self._executed)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        event.remove(self.session, "after_flush", self._flushed)
+        event.remove(self.session, "do_orm_execute", self._executed)
+
+    def _flushed(self, session: Session, _context: object) -> None:
+        for instance in session.new:
+            self.instances.add(id(instance))
+            mapper = inspect(instance).mapper
+            for table in mapper.tables:
+                if isinstance(table, Table):
+                    key = tuple(
+                        getattr(instance, mapper.get_property_by_column(c).key) for c in table.primary_key.columns
+                    )
+                    self.keys.setdefault(table, []).append(key)
+        self.unfit += [f"update of {type(i).__name__}" for i in session.dirty if self._other(session, i)]
+        self.unfit += [f"delete of {type(i).__name__}" for i in session.deleted]
+
+    def _other(self, session: Session, instance: object) -> bool:
+        """Whether a changed instance is another row than those this customer made (which are copied as they end)."""
+        return id(instance) not in self.instances and session.is_modified(instance)
+
+    def _executed(self, state: ORMExecuteState) -> None:
+        statement = state.statement
+        if isinstance(statement, Insert | Update | Delete):
+            touched = getattr(statement.table, "name", "")
+            if touched != Sandbox.__tablename__:
+                self.unfit.append(f"{type(statement).__name__.lower()} of {touched}")
+
+
+@dataclass
+class _Row:
+    """One row of the template customer, read as the database stores it: constants, and the places that hold one
+    of its ids (a native UUID on PostgreSQL), its ordering key, or text naming its ids, domain or name."""
+
+    values: list[Any]
+    ids: list[tuple[int, uuid.UUID]] = field(default_factory=list)
+    texts: list[tuple[int, list[str]]] = field(default_factory=list)
+    seqs: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Template:
+    """Every row one customer made through the services, and how to copy them for another customer: new ids in
+    the same places, its own domain and name, a fresh ordering key. Everything else (the partner, the offers,
+    prices, term dates and timers of the sandbox's instant) stays, as the services would write it again."""
+
+    ids: list[uuid.UUID]
+    words: dict[str, str]  # the template's words (lower-cased) -> which customer detail they are
+    tables: list[tuple[str, list[str], list[_Row]]]
+
+    @classmethod
+    async def read(cls, ctx: SandboxContext, made: _Made, number: int) -> "_Template | None":
+        if made.unfit:
+            return None
+        ids = sorted(
+            {key[-1] for keys in made.keys.values() for key in keys if isinstance(key[-1], uuid.UUID)}, key=str
+        )
+        words = {str(i): f"id:{n}" for n, i in enumerate(ids)} | {i.hex: f"hex:{n}" for n, i in enumerate(ids)}
+        words |= {CUSTOMER_DOMAIN.format(number): "domain", CUSTOMER_NAME.format(number).lower(): "name"}
+        pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.IGNORECASE)
+        template = cls(ids=ids, words=words, tables=[])
+        for table in sandbox_tables():  # parents first
+            keys = made.keys.get(table)
+            if not keys:
+                continue
+            found: Result[Any] = await ctx.session.execute(
+                select(literal_column("*")).select_from(table).where(tuple_(*table.primary_key.columns).in_(keys))
+            )
+            columns = list(found.keys())
+            rows = [template._row(list(r), columns, pattern) for r in found]
+            # A row that names none of the customer's rows but by its own id is the partner's, made once (the
+            # partner's monthly billing run): the copies share it, as the services would.
+            rows = [r for r in rows if len(r.ids) + len(r.texts) > 1]
+            if not template._distinct(table, columns, rows):
+                return None
+            template.tables.append((table.name, columns, rows))
+        return template
+
+    def _row(self, values: list[Any], columns: list[str], pattern: re.Pattern[str]) -> _Row:
+        row = _Row(values)
+        for place, value in enumerate(values):
+            if isinstance(value, dict | list):  # a JSON column PostgreSQL's driver decoded: COPY takes its text
+                value = values[place] = json.dumps(value)
+            if columns[place] == "seq":
+                row.seqs.append(place)
+            elif isinstance(value, uuid.UUID) and value in self.ids:
+                row.ids.append((place, value))
+            elif isinstance(value, str) and pattern.search(value):
+                pieces: list[str] = []
+                at = 0
+                for found in pattern.finditer(value):
+                    pieces += [value[at : found.start()], self.words[found.group(0).lower()]]
+                    at = found.end()
+                row.texts.append((place, [*pieces, value[at:]]))
+        return row
+
+    def _distinct(self, table: Table, columns: list[str], rows: list[_Row]) -> bool:
+        """Whether every unique key of the table differs in each copy (holds one of the copied places)."""
+        keys = [
+            [c.name for c in u.columns]
+            for u in table.constraints
+            if isinstance(u, UniqueConstraint | PrimaryKeyConstraint)
+        ]
+        keys += [[c.name for c in i.columns] for i in table.indexes if i.unique]
+        for row in rows:
+            copied = {columns[p] for p, _ in row.ids} | {columns[p] for p, _ in row.texts}
+            if any(copied.isdisjoint(key) for key in keys):
+                return False
+        return True
+
+    def copies(
+        self, numbers: list[int], fresh: list[uuid.UUID]
+    ) -> Iterator[tuple[str, list[str], list[tuple[Any, ...]]]]:
+        """The rows of the copies, table by table (parents first), as the database stores them."""
+        details = []
+        for n, number in enumerate(numbers):
+            new = fresh[n * len(self.ids) : (n + 1) * len(self.ids)]
+            ids = dict(zip(self.ids, new, strict=True))
+            words = {f"id:{k}": str(i) for k, i in enumerate(new)} | {f"hex:{k}": i.hex for k, i in enumerate(new)}
+            words |= {"domain": CUSTOMER_DOMAIN.format(number), "name": CUSTOMER_NAME.format(number)}
+            details.append((ids, words))
+        for name, columns, rows in self.tables:
+            records = []
+            for ids, words in details:
+                for row in rows:
+                    values = list(row.values)
+                    for place, old in row.ids:
+                        values[place] = ids[old]
+                    for place, pieces in row.texts:
+                        values[place] = "".join(p if k % 2 == 0 else words[p] for k, p in enumerate(pieces))
+                    for place in row.seqs:
+                        values[place] = next_seq()
+                    records.append(tuple(values))
+            yield name, columns, records
+
+
+async def _fresh_ids(ctx: SandboxContext, count: int) -> list[uuid.UUID]:
+    """`count` ids for new rows, as `ctx.new_id()` gives them one by one: random, or the next of a seeded
+    sandbox's sequence (taken in one step)."""
+    if ctx.sandbox.seed is None:
+        return [uuid.uuid4() for _ in range(count)]
+    advance = (
+        update(Sandbox)
+        .where(Sandbox.id == ctx.sandbox_id)
+        .values(id_counter=Sandbox.id_counter + count)
+        .returning(Sandbox.id_counter)
+        .execution_options(synchronize_session=False)
+    )
+    last = (await ctx.session.execute(advance)).scalar_one()
+    return [uuid.uuid5(SEEDED_IDS, f"{ctx.sandbox.seed}:{n}") for n in range(last - count + 1, last + 1)]
+
+
+async def _write(ctx: SandboxContext, table: str, columns: list[str], records: list[tuple[Any, ...]]) -> None:
+    """Rows as the database stores them: by COPY on PostgreSQL, one executemany elsewhere; in the batch's
+    transaction."""
+    connection = await ctx.session.connection()
+    if connection.dialect.name == "postgresql":
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection  # asyncpg's own connection
+        await driver.copy_records_to_table(table, records=records, columns=columns)
+        return
+    names = ", ".join(f'"{c}"' for c in columns)
+    places = ", ".join("?" for _ in columns)
+    await connection.exec_driver_sql(f'INSERT INTO "{table}" ({names}) VALUES ({places})', records)
+
+
+async def _customers_of(ctx: SandboxContext, partner: SeedPartner, numbers: list[int], subscriptions: int) -> int:
+    """The customers `numbers` of `partner`: the first made through the services, the others copies of every row
+    it made. Answers how many subscriptions they got."""
+    with _Made(ctx.session) as made:
+        each = await _customer(ctx, partner, numbers[0], subscriptions)
+        await ctx.session.flush()
+    rest = numbers[1:]
+    template = await _Template.read(ctx, made, numbers[0]) if rest else None
+    if template is None:
+        for number in rest:
+            each += 0 * await _customer(ctx, partner, number, subscriptions)
+        return each * len(numbers)
+    fresh = await _fresh_ids(ctx, len(template.ids) * len(rest))
+    for table, columns, records in template.copies(rest, fresh):
+        await _write(ctx, table, columns, records)
+    return each * len(numbers)
 
 
 async def _holdings(ctx: SandboxContext, partners: list[SeedPartner]) -> dict[str, int]:
@@ -212,9 +425,11 @@ async def seed(ctx: SandboxContext, *, partners: int, customers: int, subscripti
     seed_partners, loaded = await _seed_partners(ctx, partners)
     seeded = Seeded(partners=seed_partners, new_partners=loaded)
     first = await _seeded_customers(ctx) + 1
+    spread: dict[int, list[int]] = {}
     for number in range(first, first + customers):
-        partner = seed_partners[number % len(seed_partners)]
-        seeded.subscriptions_created += await _customer(ctx, partner, number, subscriptions)
+        spread.setdefault(number % len(seed_partners), []).append(number)
+    for turn, numbers in spread.items():
+        seeded.subscriptions_created += await _customers_of(ctx, seed_partners[turn], numbers, subscriptions)
     seeded.customers_created = customers
     seeded.customers_total = first - 1 + customers
     seeded.holdings = await _holdings(ctx, seed_partners)
