@@ -16,7 +16,7 @@ customer loads a scenario.
 import json
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -246,12 +246,31 @@ class _Made:
 @dataclass
 class _Row:
     """One row of the template customer, read as the database stores it: constants, and the places that hold one
-    of its ids (a native UUID on PostgreSQL), its ordering key, or text naming its ids, domain or name."""
+    of its ids (a native UUID on PostgreSQL; its index among the template's ids), its ordering key, or text naming
+    its ids, domain or name (a `str.format` template: `billing@{domain}`, `/customers/{i3}`)."""
 
     values: list[Any]
-    ids: list[tuple[int, uuid.UUID]] = field(default_factory=list)
-    texts: list[tuple[int, list[str]]] = field(default_factory=list)
+    ids: list[tuple[int, int]] = field(default_factory=list)
+    texts: list[tuple[int, str]] = field(default_factory=list)
     seqs: list[int] = field(default_factory=list)
+
+    def builder(self) -> Callable[[list[uuid.UUID], dict[str, str]], tuple[Any, ...]]:
+        """A function making a copy of the row from the copy's new ids and words, compiled once per template
+        row: a copy is then one tuple display, which is what lets a batch of 5,000 customers be built in well
+        under a second. Only positions go into the source; the values stay in `c`."""
+        constants = list(self.values)
+        parts = [f"c[{place}]" for place in range(len(constants))]
+        for place, index in self.ids:
+            parts[place] = f"n[{index}]"
+        for place, template in self.texts:
+            constants[place] = template
+            parts[place] = f"c[{place}].format_map(w)"
+        for place in self.seqs:
+            parts[place] = "s()"
+        built: Callable[[list[uuid.UUID], dict[str, str]], tuple[Any, ...]] = eval(
+            f"lambda n, w: ({', '.join(parts)},)", {"c": constants, "s": next_seq}
+        )
+        return built
 
 
 @dataclass
@@ -261,6 +280,7 @@ class _Template:
     prices, term dates and timers of the sandbox's instant) stays, as the services would write it again."""
 
     ids: list[uuid.UUID]
+    places: dict[uuid.UUID, int]  # an id -> its index in `ids`
     words: dict[str, str]  # the template's words (lower-cased) -> which customer detail they are
     tables: list[tuple[str, list[str], list[_Row]]]
 
@@ -271,10 +291,10 @@ class _Template:
         ids = sorted(
             {key[-1] for keys in made.keys.values() for key in keys if isinstance(key[-1], uuid.UUID)}, key=str
         )
-        words = {str(i): f"id:{n}" for n, i in enumerate(ids)} | {i.hex: f"hex:{n}" for n, i in enumerate(ids)}
+        words = {str(i): f"i{n}" for n, i in enumerate(ids)} | {i.hex: f"h{n}" for n, i in enumerate(ids)}
         words |= {CUSTOMER_DOMAIN.format(number): "domain", CUSTOMER_NAME.format(number).lower(): "name"}
         pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.IGNORECASE)
-        template = cls(ids=ids, words=words, tables=[])
+        template = cls(ids=ids, places={i: n for n, i in enumerate(ids)}, words=words, tables=[])
         for table in sandbox_tables():  # parents first
             keys = made.keys.get(table)
             if not keys:
@@ -299,15 +319,16 @@ class _Template:
                 value = values[place] = json.dumps(value)
             if columns[place] == "seq":
                 row.seqs.append(place)
-            elif isinstance(value, uuid.UUID) and value in self.ids:
-                row.ids.append((place, value))
+            elif isinstance(value, uuid.UUID) and value in self.places:
+                row.ids.append((place, self.places[value]))
             elif isinstance(value, str) and pattern.search(value):
                 pieces: list[str] = []
                 at = 0
                 for found in pattern.finditer(value):
-                    pieces += [value[at : found.start()], self.words[found.group(0).lower()]]
+                    constant = value[at : found.start()].replace("{", "{{").replace("}", "}}")
+                    pieces += [constant, "{" + self.words[found.group(0).lower()] + "}"]
                     at = found.end()
-                row.texts.append((place, [*pieces, value[at:]]))
+                row.texts.append((place, "".join([*pieces, value[at:].replace("{", "{{").replace("}", "}}")])))
         return row
 
     def _distinct(self, table: Table, columns: list[str], rows: list[_Row]) -> bool:
@@ -328,26 +349,16 @@ class _Template:
         self, numbers: list[int], fresh: list[uuid.UUID]
     ) -> Iterator[tuple[str, list[str], list[tuple[Any, ...]]]]:
         """The rows of the copies, table by table (parents first), as the database stores them."""
+        width = len(self.ids)
         details = []
         for n, number in enumerate(numbers):
-            new = fresh[n * len(self.ids) : (n + 1) * len(self.ids)]
-            ids = dict(zip(self.ids, new, strict=True))
-            words = {f"id:{k}": str(i) for k, i in enumerate(new)} | {f"hex:{k}": i.hex for k, i in enumerate(new)}
+            new = fresh[n * width : (n + 1) * width]
+            words = {f"i{k}": str(i) for k, i in enumerate(new)} | {f"h{k}": i.hex for k, i in enumerate(new)}
             words |= {"domain": CUSTOMER_DOMAIN.format(number), "name": CUSTOMER_NAME.format(number)}
-            details.append((ids, words))
+            details.append((new, words))
         for name, columns, rows in self.tables:
-            records = []
-            for ids, words in details:
-                for row in rows:
-                    values = list(row.values)
-                    for place, old in row.ids:
-                        values[place] = ids[old]
-                    for place, pieces in row.texts:
-                        values[place] = "".join(p if k % 2 == 0 else words[p] for k, p in enumerate(pieces))
-                    for place in row.seqs:
-                        values[place] = next_seq()
-                    records.append(tuple(values))
-            yield name, columns, records
+            builders = [row.builder() for row in rows]
+            yield name, columns, [build(new, words) for new, words in details for build in builders]
 
 
 async def _fresh_ids(ctx: SandboxContext, count: int) -> list[uuid.UUID]:
