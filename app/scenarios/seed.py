@@ -14,7 +14,9 @@ customer loads a scenario.
 """
 
 import json
+import os
 import re
+import string
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -350,22 +352,30 @@ class _Template:
     ) -> Iterator[tuple[str, list[str], list[tuple[Any, ...]]]]:
         """The rows of the copies, table by table (parents first), as the database stores them."""
         width = len(self.ids)
+        used = {word for _, _, rows in self.tables for row in rows for _, text in row.texts for word in _fields(text)}
+        spelled = sorted(int(w[1:]) for w in used if w[0] == "i" and w[1:].isdigit())  # only the ids text names
+        hexed = sorted(int(w[1:]) for w in used if w[0] == "h" and w[1:].isdigit())
         details = []
         for n, number in enumerate(numbers):
             new = fresh[n * width : (n + 1) * width]
-            words = {f"i{k}": str(i) for k, i in enumerate(new)} | {f"h{k}": i.hex for k, i in enumerate(new)}
-            words |= {"domain": CUSTOMER_DOMAIN.format(number), "name": CUSTOMER_NAME.format(number)}
+            words = {"domain": CUSTOMER_DOMAIN.format(number), "name": CUSTOMER_NAME.format(number)}
+            words |= {f"i{k}": str(new[k]) for k in spelled} | {f"h{k}": new[k].hex for k in hexed}
             details.append((new, words))
         for name, columns, rows in self.tables:
             builders = [row.builder() for row in rows]
             yield name, columns, [build(new, words) for new, words in details for build in builders]
 
 
+def _fields(template: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
 async def _fresh_ids(ctx: SandboxContext, count: int) -> list[uuid.UUID]:
     """`count` ids for new rows, as `ctx.new_id()` gives them one by one: random, or the next of a seeded
     sandbox's sequence (taken in one step)."""
-    if ctx.sandbox.seed is None:
-        return [uuid.uuid4() for _ in range(count)]
+    if ctx.sandbox.seed is None:  # uuid4()'s randomness, drawn at once: a third of the time
+        drawn = os.urandom(16 * count)
+        return [uuid.UUID(bytes=drawn[at : at + 16], version=4) for at in range(0, 16 * count, 16)]
     advance = (
         update(Sandbox)
         .where(Sandbox.id == ctx.sandbox_id)
