@@ -4,6 +4,7 @@ exactly as the one the services made: read, listed, seats changed, billed, renew
 
 import json
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -88,3 +89,19 @@ async def test_a_copied_customer_behaves_as_the_one_the_services_made(client: ht
         r = await client.get(f"/v1/customers/{customer['id']}/subscriptions", headers=headers)
         reads[number] = each(r.json()["items"], number)
     assert reads[3] == reads[1]
+
+
+async def test_a_seeded_sandbox_gives_copies_ids_of_its_sequence(client: httpx.AsyncClient) -> None:
+    """In a sandbox created with a seed, the copies' ids come from its sequence too (version 5), each once."""
+    r = await client.post("/sim/v1/sandboxes", json={"name": "seeded", "seed": 42})
+    assert r.status_code == 201, r.text
+    world = World(http=client, sandbox=r.json())
+    answer = await seeded(world, customers=4, subscriptions=1)
+    headers = await token_of(client, answer["newPartners"][0])
+    listed = (await client.get("/v1/customers", headers=headers, params={"size": 10})).json()["items"]
+    assert len(listed) == 4
+    assert {uuid.UUID(c["id"]).version for c in listed} == {5}
+    for customer in listed:
+        r = await client.get(f"/v1/customers/{customer['id']}/subscriptions", headers=headers)
+        assert r.status_code == 200, r.text
+        assert [uuid.UUID(s["id"]).version for s in r.json()["items"]] == [5]
