@@ -432,7 +432,7 @@ def _control_commands(commands: Any) -> None:
     seeding.add_argument("--customers", type=_positive, required=True)
     seeding.add_argument("--partners", type=int, default=1)
     seeding.add_argument("--subscriptions", type=_positive, default=0, help="per customer")
-    seeding.add_argument("--batch", type=int, default=1000, help="customers per request (one transaction each)")
+    seeding.add_argument("--batch", type=int, default=5000, help="customers per request (one transaction each)")
     seeding.set_defaults(run=seed)
     for command in (create, listing, delete, fork, diff, advance, load, seeding):
         _control_options(command)
