@@ -331,7 +331,8 @@ class Progress:
         filled = self.WIDTH * done // max(self.total, 1)
         elapsed = time.monotonic() - self.started
         bar = "#" * filled + "-" * (self.WIDTH - filled)
-        sys.stderr.write(f"\r[{bar}] {done}/{self.total} {self.what}  {elapsed:.1f} s")
+        rate = f"  {done / elapsed:,.0f} {self.what}/s" if done and elapsed else ""
+        sys.stderr.write(f"\r[{bar}] {done}/{self.total} {self.what}  {elapsed:.1f} s{rate}")
         sys.stderr.flush()
 
     def close(self) -> float:
@@ -367,7 +368,8 @@ def seed(args: argparse.Namespace) -> None:
             "newPartners": new_partners,
         }
         lines = [
-            f"Seeded {done} customers and {subscriptions} subscriptions in {seconds:.1f} s; "
+            f"Seeded {done} customers and {subscriptions} subscriptions in {seconds:.1f} s "
+            f"({done / max(seconds, 1e-9):,.0f} customers/s); "
             f"{answer['customersTotal']} seeded customers in sandbox {control.sandbox}."
         ]
         lines += [f"  {p['ref']}  tenant {p['tenantId']}  {p['customers']} customers" for p in answer["partners"]]
@@ -430,7 +432,7 @@ def _control_commands(commands: Any) -> None:
     seeding.add_argument("--customers", type=_positive, required=True)
     seeding.add_argument("--partners", type=int, default=1)
     seeding.add_argument("--subscriptions", type=_positive, default=0, help="per customer")
-    seeding.add_argument("--batch", type=int, default=1000, help="customers per request (one transaction each)")
+    seeding.add_argument("--batch", type=int, default=5000, help="customers per request (one transaction each)")
     seeding.set_defaults(run=seed)
     for command in (create, listing, delete, fork, diff, advance, load, seeding):
         _control_options(command)

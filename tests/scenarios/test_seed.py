@@ -1,0 +1,107 @@
+"""`POST /sim/v1/sandboxes/{id}/seed` (what `cspsim seed` sends): the first customer of each partner in a batch is
+made through the services, the others are copies of every row it made. A copied customer answers every later call
+exactly as the one the services made: read, listed, seats changed, billed, renewed."""
+
+import json
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from tests.world import World, bearer
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+START = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0).isoformat()
+LINES = "lineitems?provider=onetime&invoicelineitemtype=billinglineitems"
+
+
+async def seeded(world: World, **body: int) -> dict[str, Any]:
+    r = await world.sim("POST", "/seed", json=body)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+async def token_of(http: httpx.AsyncClient, partner: dict[str, Any]) -> dict[str, str]:
+    ask = partner["tokenRequest"]
+    r = await http.post(ask["url"], data=ask["form"])
+    assert r.status_code == 200, r.text
+    return bearer(r.json()[ask["tokenField"]])
+
+
+def canonical(document: Any, number: int) -> str:
+    """The document with the customer's number, domain and name written as placeholders and each id as its place
+    of first appearance: two customers built alike read alike."""
+    text = json.dumps(document, sort_keys=True)
+    text = re.sub(r'"etag": "[0-9a-f]+"', '"etag": "<hash>"', text)  # a hash of the resource, ids included
+    text = text.replace(f"seed-customer-{number:07d}", "<domain>").replace(f"Seed Customer {number}", "<name>")
+    places: dict[str, str] = {}
+    return UUID.sub(lambda m: places.setdefault(m.group(0), f"<id {len(places)}>"), text)
+
+
+def each(items: list[Any], number: int) -> list[str]:
+    """A collection's items, each canonical, in one order (a listing orders by id, which differ)."""
+    return sorted(canonical(item, number) for item in items)
+
+
+async def story(world: World, headers: dict[str, str], customer: dict[str, Any], number: int) -> dict[str, Any]:
+    """Everything a partner does and reads of one customer: read, subscriptions, seats changed."""
+    path = f"/v1/customers/{customer['id']}"
+    read = await world.http.get(path, headers=headers)
+    assert read.status_code == 200, read.text
+    subscriptions = (await world.http.get(f"{path}/subscriptions", headers=headers)).json()["items"]
+    first = min(subscriptions, key=lambda s: s["offerId"])
+    patched = await world.http.patch(f"{path}/subscriptions/{first['id']}", headers=headers, json={"quantity": 8})
+    assert patched.status_code == 200, patched.text
+    return {"customer": read.json(), "subscriptions": each(subscriptions, number), "patched": patched.json()}
+
+
+async def test_a_copied_customer_behaves_as_the_one_the_services_made(client: httpx.AsyncClient) -> None:
+    world = await World.create(client)
+    await world.freeze_at(START)  # one instant for every stamp, as the copies share the template's
+    answer = await seeded(world, customers=3, subscriptions=2)
+    assert answer["customersCreated"] == 3
+    assert answer["subscriptionsCreated"] == 6
+    headers = await token_of(client, answer["newPartners"][0])
+    listed = await client.get("/v1/customers", headers=headers, params={"size": 10})
+    assert listed.status_code == 200, listed.text
+    by_name = {c["companyProfile"]["companyName"]: c for c in listed.json()["items"]}
+    assert sorted(by_name) == ["Seed Customer 1", "Seed Customer 2", "Seed Customer 3"]
+    made, copied = by_name["Seed Customer 1"], by_name["Seed Customer 3"]  # 1 through the services, 3 a copy
+    assert canonical(copied, 3) == canonical(made, 1)
+    assert canonical(await story(world, headers, copied, 3), 3) == canonical(await story(world, headers, made, 1), 1)
+    # A month and more on: the billing run invoices both alike, and both still renew alike.
+    advanced = await world.sim("POST", "/clock/advance", json={"days": 40})
+    assert advanced.status_code == 200, advanced.text
+    invoices = (await client.get("/v1/invoices", headers=headers)).json()["items"]
+    assert invoices, "the billing run issued no invoice"
+    lines = []
+    for invoice in invoices:
+        r = await client.get(f"/v1/invoices/{invoice['id']}/{LINES}", headers=headers)
+        assert r.status_code == 200, r.text
+        lines += r.json()["items"]
+    billed = {n: [ln for ln in lines if ln.get("customerId") == c["id"]] for c, n in ((made, 1), (copied, 3))}
+    assert len(billed[1]) >= 2  # a month of each subscription, and the seats added
+    assert each(billed[3], 3) == each(billed[1], 1)
+    reads = {}
+    for customer, number in ((made, 1), (copied, 3)):
+        r = await client.get(f"/v1/customers/{customer['id']}/subscriptions", headers=headers)
+        reads[number] = each(r.json()["items"], number)
+    assert reads[3] == reads[1]
+
+
+async def test_a_seeded_sandbox_gives_copies_ids_of_its_sequence(client: httpx.AsyncClient) -> None:
+    """In a sandbox created with a seed, the copies' ids come from its sequence too (version 5), each once."""
+    r = await client.post("/sim/v1/sandboxes", json={"name": "seeded", "seed": 42})
+    assert r.status_code == 201, r.text
+    world = World(http=client, sandbox=r.json())
+    answer = await seeded(world, customers=4, subscriptions=1)
+    headers = await token_of(client, answer["newPartners"][0])
+    listed = (await client.get("/v1/customers", headers=headers, params={"size": 10})).json()["items"]
+    assert len(listed) == 4
+    assert {uuid.UUID(c["id"]).version for c in listed} == {5}
+    for customer in listed:
+        r = await client.get(f"/v1/customers/{customer['id']}/subscriptions", headers=headers)
+        assert r.status_code == 200, r.text
+        assert [uuid.UUID(s["id"]).version for s in r.json()["items"]] == [5]
