@@ -131,10 +131,11 @@ async def live(database: str, tmp_path_factory: pytest.TempPathFactory) -> Async
         yield served
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def page_server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """cspsim served by a real uvicorn (its own thread and loop), for a browser: one per database, for the session's
-    page tests; each test reaches its own sandbox's pages. Answers the base URL."""
+    """cspsim served by a real uvicorn (its own thread and loop), for a browser: one per module of page tests and
+    database; each test reaches its own sandbox's pages. Answers the base URL. Not one per session: kept serving
+    after its module, its connections held up another server's writes on SQLite (tests/gdap/test_graph_sdk.py)."""
     application = create_app(
         Settings(database_url=database, data_dir=Path(tmp_path_factory.mktemp("pages-data"))), run_timers=False
     )
