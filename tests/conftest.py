@@ -3,7 +3,8 @@
 PostgreSQL: CSPSIM_TEST_POSTGRES_URL names a database to use as it is; otherwise
 a fresh database is created on the local server (postgres@127.0.0.1:5432) and
 dropped afterwards. Without a server the PostgreSQL half skips, except under
-CI=true, where it fails.
+CI=true, where it fails. Under pytest-xdist (-n) each worker has databases of
+its own: SQLite in its own temporary folder, PostgreSQL a fresh database.
 """
 
 import asyncio
@@ -11,16 +12,21 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 from alembic import command
+from sqlalchemy.engine import make_url
 
 from app.config import Settings
 from app.main import create_app
 from migrations import alembic_config
-from tests.live import Live, serving_tls
+from tests.live import CHROMIUM_ARGS, Live, require_chromium, serving, serving_tls
 from tests.world import World
+
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
 
 LOCAL_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
@@ -61,18 +67,23 @@ async def _admin(url: str, sql: str) -> None:
 
 
 def _fresh_postgres() -> tuple[str, str | None]:
-    """(url, name of a database to drop afterwards)."""
+    """(url, name of a database to drop afterwards). Under pytest-xdist each worker gets a database of its own, made
+    on the server the given URL names (its name suffixed with the worker's id), as a fresh one is made here."""
     given = os.environ.get("CSPSIM_TEST_POSTGRES_URL")
-    if given:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if given and not worker:
         return given, None
-    name = f"cspsim_test_{uuid.uuid4().hex[:12]}"
+    server = make_url(given or LOCAL_POSTGRES)
+    name = f"{server.database}_{worker}" if given else f"cspsim_test_{uuid.uuid4().hex[:12]}"
+    admin = server.render_as_string(hide_password=False)
     try:
-        asyncio.run(_admin(LOCAL_POSTGRES, f'CREATE DATABASE "{name}"'))
+        asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(_admin(admin, f'CREATE DATABASE "{name}"'))
     except Exception as exc:
         if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true needs PostgreSQL, and none answered at {LOCAL_POSTGRES}: {exc}")
-        pytest.skip(f"no PostgreSQL server at {LOCAL_POSTGRES} ({exc}); set CSPSIM_TEST_POSTGRES_URL")
-    return LOCAL_POSTGRES.rsplit("/", 1)[0] + f"/{name}", name
+            pytest.fail(f"CI=true needs PostgreSQL, and none answered at {server!r}: {exc}")
+        pytest.skip(f"no PostgreSQL server at {server!r} ({exc}); set CSPSIM_TEST_POSTGRES_URL")
+    return server.set(database=name).render_as_string(hide_password=False), name
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +99,8 @@ def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     command.upgrade(alembic_config(url), "head")
     yield url
     if drop:
-        asyncio.run(_admin(LOCAL_POSTGRES, f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
+        server = make_url(os.environ.get("CSPSIM_TEST_POSTGRES_URL") or LOCAL_POSTGRES)
+        asyncio.run(_admin(server.render_as_string(hide_password=False), f'DROP DATABASE "{drop}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
@@ -117,3 +129,29 @@ async def live(database: str, tmp_path_factory: pytest.TempPathFactory) -> Async
     """A real HTTPS server, for Microsoft's own client libraries (MSAL, the Graph SDK)."""
     async with serving_tls(database, tmp_path_factory.mktemp("tls-data")) as served:
         yield served
+
+
+@pytest.fixture(scope="module")
+def page_server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """cspsim served by a real uvicorn (its own thread and loop), for a browser: one per module of page tests and
+    database; each test reaches its own sandbox's pages. Answers the base URL. Not one per session: kept serving
+    after its module, its connections held up another server's writes on SQLite (tests/gdap/test_graph_sdk.py)."""
+    application = create_app(
+        Settings(database_url=database, data_dir=Path(tmp_path_factory.mktemp("pages-data"))), run_timers=False
+    )
+    application.openapi()  # built once, before a page asks: a browser's wait is for rendering only
+    with serving(application) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator["Browser"]:
+    """Debian's Chromium, launched once for the session (a launch costs seconds); each test opens its own page, in a
+    context of its own (`browser.new_page()`), and closes it. Skipped without it, except under CI=true."""
+    chromium = require_chromium()
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        await launched.close()

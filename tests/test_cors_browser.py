@@ -6,16 +6,14 @@ calls cspsim with `fetch`: from the allowed origin the call succeeds and the scr
 from the other the browser refuses the answer. No browser is ever downloaded.
 """
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
 from app.config import Settings
 from app.main import create_app
-from tests.live import CHROMIUM_ARGS, require_chromium, serving
+from tests.live import serving
 
 PAGE = b"<!doctype html><html><head><title>storefront</title></head><body>storefront</body></html>"
 
@@ -44,15 +42,6 @@ async def storefront(scope: dict[str, Any], receive: Any, send: Any) -> None:
         return
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/html")]})
     await send({"type": "http.response.body", "body": PAGE})
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    chromium = require_chromium()  # skipped without it, except under CI=true, where it fails
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        yield launched
-        await launched.close()
 
 
 async def test_a_storefront_page_calls_cspsim_only_from_an_allowed_origin(

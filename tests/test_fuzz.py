@@ -134,8 +134,9 @@ def _callers(client: asgi.ASGIClient) -> Callers:
     )
 
 
-# The document the app serves; it names no database, so any app's will do at collection.
-schema = schemathesis.openapi.from_dict(create_app(run_timers=False).openapi())
+# The document the app serves, as committed: tests/test_service.py keeps the two equal, and reading the file spares
+# each test process (each xdist worker) building the document again at collection, seconds on a busy machine.
+schema = schemathesis.openapi.from_path(Path(__file__).resolve().parent.parent / "openapi" / "openapi.json")
 # Hypothesis's examples, valid and not, EXAMPLES_PER_OPERATION of them. Not the coverage phase: it enumerates every
 # boundary of every field (thousands of cases for the scenario document), minutes per database.
 schema.config.phases.update(phases=["examples", "fuzzing"])

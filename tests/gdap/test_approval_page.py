@@ -1,16 +1,14 @@
 """The GDAP approval page a relationship's approvalLink opens: every state through HTTP, and the whole approval in a
 real browser."""
 
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from playwright.async_api import Browser
 
-from app.config import Settings
-from app.main import create_app
 from tests.gdap.steps import GLOBAL_READER, USER_ADMINISTRATOR, advance, create, lock, read
-from tests.live import ARTIFACTS, CHROMIUM_ARGS, require_chromium, serving
+from tests.live import ARTIFACTS
 from tests.world import PASSWORD, Party, World
 
 
@@ -85,33 +83,26 @@ async def test_an_expired_request_says_so(world: World) -> None:
 
 
 @pytest.mark.rule("GDP-1")
-async def test_a_customer_approves_in_a_real_browser(world: World, database: str, tmp_path: Path) -> None:
-    chromium = require_chromium()
-    from playwright.async_api import async_playwright
-
+async def test_a_customer_approves_in_a_real_browser(world: World, browser: Browser, page_server: str) -> None:
     partner, customer, relationship = await sent_request(world)
-    app = create_app(Settings(database_url=database, data_dir=tmp_path), run_timers=False)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     screenshot = ARTIFACTS / "gdap-approved.png"
-    with serving(app) as base:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-            try:
-                page = await browser.new_page()
-                await page.goto(relationship["approvalLink"].replace("http://cspsim.test", base))
-                assert "Contoso" in await page.locator("h1").inner_text()
-                roles = await page.locator("li.role").all_inner_texts()
-                assert [r.split(":")[0] for r in roles] == ["User Administrator", "Global Reader"]
-                assert "730 days (2 years)" in await page.locator("#duration").inner_text()
-                await page.screenshot(path=str(ARTIFACTS / "gdap-approval-request.png"), full_page=True)
-                await page.fill("#username", customer.admin_upn)
-                await page.fill("#password", PASSWORD)
-                await page.click("#approve")
-                await page.wait_for_selector("text=Relationship approved")
-                assert await page.locator("#status").inner_text() == "active"
-                await page.screenshot(path=str(screenshot), full_page=True)
-            finally:
-                await browser.close()
+    page = await browser.new_page()  # in a context of its own
+    try:
+        await page.goto(relationship["approvalLink"].replace("http://cspsim.test", page_server))
+        assert "Contoso" in await page.locator("h1").inner_text()
+        roles = await page.locator("li.role").all_inner_texts()
+        assert [r.split(":")[0] for r in roles] == ["User Administrator", "Global Reader"]
+        assert "730 days (2 years)" in await page.locator("#duration").inner_text()
+        await page.screenshot(path=str(ARTIFACTS / "gdap-approval-request.png"), full_page=True)
+        await page.fill("#username", customer.admin_upn)
+        await page.fill("#password", PASSWORD)
+        await page.click("#approve")
+        await page.wait_for_selector("text=Relationship approved")
+        assert await page.locator("#status").inner_text() == "active"
+        await page.screenshot(path=str(screenshot), full_page=True)
+    finally:
+        await page.context.close()
     active = await read(partner, relationship["id"])
     assert active["status"] == "active"
     assert active["customer"]["tenantId"] == customer.id

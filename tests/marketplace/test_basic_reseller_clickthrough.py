@@ -1,15 +1,13 @@
 """A basic reseller the distributor created buys for an end customer whose admin accepted the MCA on the storefront
 page (seed 002's click-through, seed 003's basic reseller): the page through HTTP, and the journey in Chromium."""
 
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from playwright.async_api import Browser
 
-from app.config import Settings
-from app.main import create_app
-from tests.live import ARTIFACTS, CHROMIUM_ARGS, require_chromium, serving
+from tests.live import ARTIFACTS
 from tests.marketplace.steps import mp, ok, order_body, storefront_order
 from tests.world import Party, World, bearer
 
@@ -137,36 +135,29 @@ async def test_the_storefront_page_refuses_the_wrong_person_then_records_the_dis
 
 @pytest.mark.rule("COM-6")
 async def test_a_basic_reseller_buys_for_an_end_customer_whose_admin_accepted_in_chromium(
-    world: World, database: str, tmp_path: Path
+    world: World, browser: Browser, page_server: str
 ) -> None:
-    chromium = require_chromium()
-    from playwright.async_api import async_playwright
-
     distributor = await world.provider(name="Synnex")
     reseller, account, people = await basic_reseller(world, distributor)
     customer_id, credentials, path = await end_customer_with_link(world, distributor, reseller, account)
     admin, password = credentials.split(" ")
-    app = create_app(Settings(database_url=database, data_dir=tmp_path), run_timers=False)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with serving(app) as base:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-            try:
-                page = await browser.new_page()
-                await page.goto(f"{base}{path}")
-                assert "Microsoft Customer Agreement" in await page.locator("h1").inner_text()
-                await page.fill("#firstName", "Grace")
-                await page.fill("#lastName", "Hopper")
-                await page.fill("#email", "grace@wingtip.example")
-                await page.fill("#phone", "+1 425 555 0100")
-                await page.fill("#username", admin)
-                await page.fill("#password", password)
-                await page.check("#agree")
-                await page.click("#accept")
-                await page.wait_for_selector("text=accepted the Microsoft Customer Agreement")
-                await page.screenshot(path=str(ARTIFACTS / "storefront-mca-accepted.png"), full_page=True)
-            finally:
-                await browser.close()
+    page = await browser.new_page()  # in a context of its own
+    try:
+        await page.goto(f"{page_server}{path}")
+        assert "Microsoft Customer Agreement" in await page.locator("h1").inner_text()
+        await page.fill("#firstName", "Grace")
+        await page.fill("#lastName", "Hopper")
+        await page.fill("#email", "grace@wingtip.example")
+        await page.fill("#phone", "+1 425 555 0100")
+        await page.fill("#username", admin)
+        await page.fill("#password", password)
+        await page.check("#agree")
+        await page.click("#accept")
+        await page.wait_for_selector("text=accepted the Microsoft Customer Agreement")
+        await page.screenshot(path=str(ARTIFACTS / "storefront-mca-accepted.png"), full_page=True)
+    finally:
+        await page.context.close()
 
     buyer = await reseller.portal_token(people["ResellerBuyer"])
     placed = ok(

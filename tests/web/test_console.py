@@ -5,10 +5,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.async_api import Browser
 
-from app.config import Settings
-from app.main import create_app
-from tests.live import ARTIFACTS, CHROMIUM_ARGS, require_chromium, serving
+from tests.live import ARTIFACTS
 from tests.world import World
 
 SCENARIOS = Path(__file__).resolve().parent.parent.parent / "scenarios"
@@ -52,40 +51,29 @@ def counting_requests(page: Any, elsewhere: list[str]) -> None:
     return page.route("**/*", decide)
 
 
-async def test_the_api_reference_renders_offline_in_chromium(database: str, tmp_path: Path) -> None:
-    chromium = require_chromium()
-    from playwright.async_api import async_playwright
-
-    app = create_app(Settings(database_url=database, data_dir=tmp_path), run_timers=False)
-    app.openapi()  # built once, before the page asks: the browser's wait is for rendering only
+async def test_the_api_reference_renders_offline_in_chromium(browser: Browser, page_server: str) -> None:
     elsewhere: list[str] = []
-    with serving(app) as base:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-            try:
-                page = await browser.new_page()
-                await counting_requests(page, elsewhere)
-                await page.goto(f"{base}/docs")
-                tags = page.locator(".opblock-tag")
-                await tags.first.wait_for(timeout=60_000)
-                assert await tags.count() > 20
-                await page.click(".opblock-tag:has-text('control: sandboxes')")
-                await page.wait_for_selector(".opblock-summary-path")
-                paths = await page.locator(".opblock-summary-path").all_inner_texts()
-                assert "/sim/v1/sandboxes/{sandbox_id}/clock/advance" in [p.replace("\u200b", "") for p in paths]
-                # ReDoc draws the whole document at once (a minute on a busy machine): that its script runs from
-                # here is what this test proves; what it draws is ReDoc's business.
-                await page.goto(f"{base}/redoc")
-                await page.wait_for_function("typeof window.Redoc === 'object'", timeout=90_000)
-            finally:
-                await browser.close()
+    page = await browser.new_page()  # in a context of its own
+    try:
+        await counting_requests(page, elsewhere)
+        await page.goto(f"{page_server}/docs")
+        tags = page.locator(".opblock-tag")
+        await tags.first.wait_for(timeout=60_000)
+        assert await tags.count() > 20
+        await page.click(".opblock-tag:has-text('control: sandboxes')")
+        await page.wait_for_selector(".opblock-summary-path")
+        paths = await page.locator(".opblock-summary-path").all_inner_texts()
+        assert "/sim/v1/sandboxes/{sandbox_id}/clock/advance" in [p.replace("\u200b", "") for p in paths]
+        # ReDoc draws the whole document at once (a minute on a busy machine): that its script runs from
+        # here is what this test proves; what it draws is ReDoc's business.
+        await page.goto(f"{page_server}/redoc")
+        await page.wait_for_function("typeof window.Redoc === 'object'", timeout=90_000)
+    finally:
+        await page.context.close()
     assert elsewhere == []
 
 
-async def test_the_console_walks_a_scenario_and_fires_a_timer(world: World, database: str, tmp_path: Path) -> None:
-    chromium = require_chromium()
-    from playwright.async_api import async_playwright
-
+async def test_the_console_walks_a_scenario_and_fires_a_timer(world: World, browser: Browser, page_server: str) -> None:
     loaded = await world.sim(
         "POST",
         "/scenarios",
@@ -94,55 +82,51 @@ async def test_the_console_walks_a_scenario_and_fires_a_timer(world: World, data
     )
     assert loaded.status_code == 201, loaded.text
     contoso = next(p for p in loaded.json()["partners"] if p["ref"] == "contoso")
-    app = create_app(Settings(database_url=database, data_dir=tmp_path), run_timers=False)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     elsewhere: list[str] = []
-    with serving(app) as base:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-            try:
-                page = await browser.new_page()
-                await counting_requests(page, elsewhere)
-                await page.goto(f"{base}/")
-                await page.click("text=The sandbox console")
-                # Labels name every field: a person with a screen reader finds them by their label.
-                await page.get_by_label("Sandbox id").fill(world.id)
-                await page.get_by_label("Admin key").fill(world.sandbox["adminKey"])
-                await page.get_by_label("Admin key").press("Enter")  # the keyboard opens it
-                await page.wait_for_selector("#view h2:has-text('Overview')")
-                assert "Tenants: 5" in await page.locator("#view").inner_text()
-                unlabelled = await page.evaluate(
-                    "[...document.querySelectorAll('input,select')]"
-                    ".filter(e => !e.labels || e.labels.length === 0).map(e => e.id)"
-                )
-                assert unlabelled == []
+    page = await browser.new_page()  # in a context of its own
+    try:
+        await counting_requests(page, elsewhere)
+        await page.goto(f"{page_server}/")
+        await page.click("text=The sandbox console")
+        # Labels name every field: a person with a screen reader finds them by their label.
+        await page.get_by_label("Sandbox id").fill(world.id)
+        await page.get_by_label("Admin key").fill(world.sandbox["adminKey"])
+        await page.get_by_label("Admin key").press("Enter")  # the keyboard opens it
+        await page.wait_for_selector("#view h2:has-text('Overview')")
+        assert "Tenants: 5" in await page.locator("#view").inner_text()
+        unlabelled = await page.evaluate(
+            "[...document.querySelectorAll('input,select')]"
+            ".filter(e => !e.labels || e.labels.length === 0).map(e => e.id)"
+        )
+        assert unlabelled == []
 
-                await page.click("nav >> text=Tenants")
-                await page.click(f"a:has-text('{contoso['tenantId']}')")
-                await page.wait_for_selector("#view h2:has-text('Contoso')")
-                linked = await page.locator("#view").inner_text()
-                assert "Programs (enrollments) that name it" in linked
-                assert "Subscriptions that name it" in linked
+        await page.click("nav >> text=Tenants")
+        await page.click(f"a:has-text('{contoso['tenantId']}')")
+        await page.wait_for_selector("#view h2:has-text('Contoso')")
+        linked = await page.locator("#view").inner_text()
+        assert "Programs (enrollments) that name it" in linked
+        assert "Subscriptions that name it" in linked
 
-                await page.click("nav >> text=Timers")
-                await page.wait_for_selector("#view td:has-text('enrollment.revenue-review')")
-                await page.get_by_label("Advance by").fill("31")
-                await page.get_by_label("Unit").select_option("days")
-                await page.click("#advance")
-                status = page.locator("#status")
-                await status.filter(has_text="enrollment.revenue-review").wait_for()
-                assert "timer(s) fired" in await status.inner_text()
-                await page.wait_for_selector("#view td:has-text('fired')")
-                await page.screenshot(path=str(ARTIFACTS / "console-timers.png"), full_page=True)
+        await page.click("nav >> text=Timers")
+        await page.wait_for_selector("#view td:has-text('enrollment.revenue-review')")
+        await page.get_by_label("Advance by").fill("31")
+        await page.get_by_label("Unit").select_option("days")
+        await page.click("#advance")
+        status = page.locator("#status")
+        await status.filter(has_text="enrollment.revenue-review").wait_for()
+        assert "timer(s) fired" in await status.inner_text()
+        await page.wait_for_selector("#view td:has-text('fired')")
+        await page.screenshot(path=str(ARTIFACTS / "console-timers.png"), full_page=True)
 
-                await page.click("#freeze")
-                await page.wait_for_selector("#clock-frozen:has-text('frozen')")
-                await page.click("nav >> text=Faults")
-                await page.get_by_label("Path prefix").fill("/v1/never-called")
-                await page.click("#add-fault")
-                await page.wait_for_selector("#view td:has-text('/v1/never-called')")
-            finally:
-                await browser.close()
+        await page.click("#freeze")
+        await page.wait_for_selector("#clock-frozen:has-text('frozen')")
+        await page.click("nav >> text=Faults")
+        await page.get_by_label("Path prefix").fill("/v1/never-called")
+        await page.click("#add-fault")
+        await page.wait_for_selector("#view td:has-text('/v1/never-called')")
+    finally:
+        await page.context.close()
     assert elsewhere == []
     clock = (await world.sim("GET", "/clock")).json()
     assert clock["frozen"] is True

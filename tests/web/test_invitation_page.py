@@ -1,13 +1,10 @@
 """The invitation page a partner's link opens: every state through HTTP, and the whole flow in a real browser."""
 
-from pathlib import Path
-
 import httpx
 import pytest
+from playwright.async_api import Browser
 
-from app.config import Settings
-from app.main import create_app
-from tests.live import ARTIFACTS, CHROMIUM_ARGS, require_chromium, serving
+from tests.live import ARTIFACTS
 from tests.world import PASSWORD, Party, World, bearer
 
 
@@ -73,35 +70,28 @@ async def test_an_expired_link_says_so(world: World) -> None:
 
 
 @pytest.mark.rule("REL-1")
-async def test_a_customer_accepts_in_a_real_browser(world: World, database: str, tmp_path: Path) -> None:
-    chromium = require_chromium()
-    from playwright.async_api import async_playwright
-
+async def test_a_customer_accepts_in_a_real_browser(world: World, browser: Browser, page_server: str) -> None:
     customer = await world.customer(name="Wingtip")
     provider, reseller, code = await reseller_invitation(world, customer)
-    app = create_app(Settings(database_url=database, data_dir=tmp_path), run_timers=False)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with serving(app) as base:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-            try:
-                page = await browser.new_page()
-                await page.goto(f"{base}/admin/invitations/{code}")
-                heading = await page.locator("h1").inner_text()
-                assert "Tailspin" in heading
-                assert "Northwind" in heading
-                await page.fill("#username", customer.admin_upn)
-                await page.fill("#password", PASSWORD)
-                await page.click("#accept")
-                await page.wait_for_selector("text=Invitation accepted")
-                listed = await page.locator("li").all_inner_texts()
-                assert any("Tailspin" in item and "IndirectReseller" in item for item in listed)
-                assert any("Northwind" in item and "IndirectProvider" in item for item in listed)
-                await page.screenshot(path=str(ARTIFACTS / "invitation-accepted.png"), full_page=True)
-                await page.goto(f"{base}/admin/invitations/{code}")
-                assert "already used" in await page.locator("[role=alert]").inner_text()
-            finally:
-                await browser.close()
+    page = await browser.new_page()  # in a context of its own
+    try:
+        await page.goto(f"{page_server}/admin/invitations/{code}")
+        heading = await page.locator("h1").inner_text()
+        assert "Tailspin" in heading
+        assert "Northwind" in heading
+        await page.fill("#username", customer.admin_upn)
+        await page.fill("#password", PASSWORD)
+        await page.click("#accept")
+        await page.wait_for_selector("text=Invitation accepted")
+        listed = await page.locator("li").all_inner_texts()
+        assert any("Tailspin" in item and "IndirectReseller" in item for item in listed)
+        assert any("Northwind" in item and "IndirectProvider" in item for item in listed)
+        await page.screenshot(path=str(ARTIFACTS / "invitation-accepted.png"), full_page=True)
+        await page.goto(f"{page_server}/admin/invitations/{code}")
+        assert "already used" in await page.locator("[role=alert]").inner_text()
+    finally:
+        await page.context.close()
     mine = await reseller.get(f"/v1/customers/{customer.id}", token=await reseller.portal_token())
     assert mine.status_code == 200
     assert (await provider.get(f"/v1/customers/{customer.id}")).status_code == 200
