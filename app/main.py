@@ -33,6 +33,7 @@ from app.kernel.edge import EdgeValidation
 from app.kernel.errors import UnexpectedErrorMiddleware, document_errors, install_error_handlers
 from app.kernel.idempotency import EXCEPTION_HANDLERS
 from app.kernel.requestcontext import JsonLogFormatter, RequestIdLogFilter, RequestIdMiddleware
+from app.kernel.routeindex import index_routes
 from app.kernel.tokens import Keyring
 from app.marketplace import pages as marketplace_pages
 from app.marketplace import router as marketplace
@@ -257,6 +258,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         app.include_router(router)
     install_docs(app)
     install_console(app)
+    index_routes(app)  # a request tries only the routes whose literal path prefix its path has
     return app
 
 

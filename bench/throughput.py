@@ -15,6 +15,15 @@ per call, then the ratios the issue sets as targets:
     GET of one customer    >= 0.70 x the bare GET        create customer   >= 0.50 x the bare INSERT
     p99                    <= 1.5 x the bare p99
 
+With `--history N` it measures instead whether a sandbox slows down as its history grows: two sandboxes are set
+up alike, N calls of a steady mix (reads, creates and orders with MS-RequestId, tokens, GDAP) are driven into one
+of them (events, audit records and kept idempotency answers pile up), then each call is measured against the aged
+sandbox and the fresh one in interleaved rounds. It prints both and their ratio (goal: within 10 %), and the fresh
+sandbox's figures before the history was written, so a cost that grows for every sandbox (a loop scanning all
+history) shows too.
+
+    python bench/throughput.py --history 20000 --seconds 6
+
 Figures are for comparing, not for asserting: the machine is shared, so read the ratios.
 """
 
@@ -151,8 +160,9 @@ async def drive(http: httpx.AsyncClient, call: Call, seconds: float, connections
     tally.seconds += time.perf_counter() - started
 
 
-async def cspsim_calls(http: httpx.AsyncClient, customers: int) -> dict[str, Call]:
-    """A small world, loaded through the API, and the calls the issue names, each ready to repeat."""
+async def cspsim_calls(http: httpx.AsyncClient, customers: int, *, request_ids: bool = False) -> dict[str, Call]:
+    """A small world, loaded through the API, and the calls the issue names, each ready to repeat. `request_ids`:
+    every POST carries a new MS-RequestId, so its answer is kept for replay as a client's retry would need."""
     world = await World.create(http)
     partner = await world.direct_bill_partner()
     token = await partner.app_token()
@@ -194,11 +204,14 @@ async def cspsim_calls(http: httpx.AsyncClient, customers: int) -> dict[str, Cal
             "billingProfile": {"email": f"billing@{name}.example", "companyName": name, "defaultAddress": address},
         }
 
+    def posting() -> dict[str, str]:
+        return auth | {"MS-RequestId": str(uuid.uuid4())} if request_ids else auth
+
     return {
         "GET customer": lambda h: h.get(f"/v1/customers/{next(rotation)}", headers=auth),
         "GET subscription": lambda h: h.get(subscription, headers=auth),
-        "POST customer": lambda h: h.post("/v1/customers", json=customer_body(next(names)), headers=auth),
-        "POST order": lambda h: h.post(f"/v1/customers/{next(rotation)}/orders", json=order, headers=auth),
+        "POST customer": lambda h: h.post("/v1/customers", json=customer_body(next(names)), headers=posting()),
+        "POST order": lambda h: h.post(f"/v1/customers/{next(rotation)}/orders", json=order, headers=posting()),
         "GDAP list": lambda h: h.get("/v1.0/tenantRelationships/delegatedAdminRelationships", headers=graph_auth),
         "token": lambda h: h.post(f"/{partner.id}/oauth2/v2.0/token", data=client),
     }
@@ -262,6 +275,66 @@ def report(tallies: dict[str, Tally]) -> None:
         print(f"  {what:<40}{ratio:>6.2f}  {('target ' + target) if target else ''}")
 
 
+# The steady mix written into the aged sandbox: mostly reads, as a partner's integration runs.
+HISTORY_MIX = ["GET customer"] * 4 + ["GET subscription"] * 2 + ["POST customer", "POST order", "GDAP list", "token"]
+
+
+async def write_history(http: httpx.AsyncClient, calls: dict[str, Call], count: int, connections: int) -> int:
+    """`count` calls of HISTORY_MIX into one sandbox, `connections` in flight; answers how many failed."""
+    mix = itertools.cycle(HISTORY_MIX)
+    left, failed, started = count, 0, time.perf_counter()
+
+    async def caller() -> None:
+        nonlocal left, failed
+        while left > 0:
+            left -= 1
+            try:
+                ok = (await calls[next(mix)](http)).is_success
+            except httpx.HTTPError:
+                ok = False
+            failed += not ok
+            done = count - left
+            if done % 2000 == 0:
+                print(f"  history: {done}/{count} calls, {done / (time.perf_counter() - started):.0f}/s", flush=True)
+
+    await asyncio.gather(*(caller() for _ in range(connections)))
+    return failed
+
+
+async def measure_history(base: str, args: argparse.Namespace) -> None:
+    limits = httpx.Limits(max_connections=args.connections, max_keepalive_connections=args.connections)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+        aged = await cspsim_calls(http, args.customers, request_ids=True)
+        fresh = await cspsim_calls(http, args.customers, request_ids=True)
+        names = list(dict.fromkeys(HISTORY_MIX))
+        slice_ = args.seconds / args.rounds
+
+        async def compare(sides: dict[str, dict[str, Call]]) -> dict[str, dict[str, Tally]]:
+            tallies = {side: {name: Tally() for name in names} for side in sides}
+            for calls in sides.values():  # warm
+                for name in names:
+                    await drive(http, calls[name], min(1.0, slice_), args.connections, Tally())
+            for _ in range(args.rounds):
+                for name in names:
+                    for side, calls in sides.items():
+                        await drive(http, calls[name], slice_, args.connections, tallies[side][name])
+            return tallies
+
+        before = await compare({"fresh": fresh})
+        print(f"writing {args.history} calls of history into one sandbox", flush=True)
+        failed = await write_history(http, aged, args.history, args.connections)
+        print(f"history written ({failed} failed)", flush=True)
+        after = await compare({"aged": aged, "fresh": fresh})
+    print(f"\n{'call':<18}{'fresh before':>14}{'fresh req/s':>13}{'aged req/s':>12}{'aged/fresh':>12}{'aged p99':>10}")
+    for name in names:
+        was, now, old = before["fresh"][name], after["fresh"][name], after["aged"][name]
+        ratio = old.rate / now.rate if now.rate else float("nan")
+        print(
+            f"{name:<18}{was.rate:>14.1f}{now.rate:>13.1f}{old.rate:>12.1f}{ratio:>12.2f}{old.percentile(0.99):>10.1f}"
+        )
+    print("\ngoal: aged/fresh within 10 % (>= 0.90); 'fresh before' vs 'fresh req/s' shows a cost every sandbox pays")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn workers of each server")
@@ -269,6 +342,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32, help="calls in flight")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--customers", type=int, default=20, help="customers of the partner, read in turn")
+    parser.add_argument("--history", type=int, default=0, help="calls of history in the aged sandbox (see above)")
     args = parser.parse_args()
     with fresh_database() as url:
         command.upgrade(alembic_config(url), "head")
@@ -276,6 +350,10 @@ def main() -> None:
         factory = ["--factory", "app.main:create_app"]
         with contextlib.ExitStack() as stack:
             bases = {"cspsim": stack.enter_context(uvicorn_serving(factory, workers=args.workers, env=env, cwd=ROOT))}
+            if args.history:
+                print(f"cspsim {bases['cspsim']}: {args.workers} workers, {args.connections} connections", flush=True)
+                asyncio.run(measure_history(bases["cspsim"], args))
+                return
             if BASELINE.exists():
                 dsn = os.environ.get("BASELINE_DSN") or url.replace("postgresql+asyncpg://", "postgresql://")
                 bases["baseline"] = stack.enter_context(

@@ -158,7 +158,7 @@ async def update_customer_user(
     generated = None
     if changes.reset_password:
         generated = None if changes.password else new_secret()[:20]
-        found.user.password_hash = hash_password(changes.password or generated or "")
+        found.user.password_hash = hash_password(changes.password or generated or "", generated=generated is not None)
         # A new password opens a locked account, as an admin's reset does in Entra ID.
         found.user.failed_sign_ins, found.user.locked_until = 0, None
     account.updated_at = ctx.now

@@ -163,7 +163,7 @@ async def add_user(
         tenant_id=tenant.id,
         user_principal_name=upn,
         display_name=display_name or upn.split("@")[0],
-        password_hash=hash_password(password or generated or ""),
+        password_hash=hash_password(password or generated or "", generated=generated is not None),
         roles=sorted(set(roles)),
         created_at=ctx.now,
     )

@@ -8,6 +8,8 @@
 A service that acts for a tenant takes the narrowest of these, so the caller's tenant is a type, never a check.
 """
 
+import functools
+import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -75,6 +77,14 @@ OPERATOR = Actor(ActorKind.OPERATOR, "operator")
 SYSTEM = Actor(ActorKind.SYSTEM, "system")
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed_settings(stored: str) -> SandboxSettings:
+    """A sandbox's stored settings, validated once per distinct value and process: the pipeline reads them on every
+    call (throttling), and validating the model each time showed in the profile. Shared between requests, so never
+    changed in place: a change is a new stored value (`update_settings`)."""
+    return SandboxSettings.model_validate(json.loads(stored))
+
+
 @dataclass
 class SandboxContext:
     session: AsyncSession
@@ -101,7 +111,7 @@ class SandboxContext:
 
     @cached_property
     def settings(self) -> SandboxSettings:
-        return SandboxSettings.model_validate(self.sandbox.settings)
+        return _parsed_settings(json.dumps(self.sandbox.settings, sort_keys=True, default=str))
 
     async def new_id(self) -> uuid.UUID:
         """The id of a new row. Random, unless the sandbox was created with a seed: then the next of the seed's

@@ -8,6 +8,7 @@ Services only `flush()`; nothing else commits.
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,11 +17,12 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection, AsyncAdapt_asyncpg_cursor
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.sql import Executable
 
 from app.kernel.errors import KeptRefusal
@@ -60,10 +62,12 @@ class Database:
                 url,
                 pool_size=10,
                 max_overflow=20,
-                pool_pre_ping=True,
                 pool_timeout=limits.pool_timeout_seconds,
                 connect_args={"server_settings": server_settings} if url.startswith("postgresql+asyncpg") else {},
             )
+            _drop_closed_connections(self.engine)
+            if url.startswith("postgresql+asyncpg"):
+                _begin_at_first_change(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
         # A read (GET, HEAD) on SQLite begins DEFERRED: it takes no write lock, so it reads its snapshot (WAL) while
         # another sandbox's long write (a ten-year clock advance) holds the lock, instead of queueing behind it. The
@@ -111,6 +115,64 @@ def _sqlite_serialize_writers(engine: AsyncEngine, *, busy_timeout_ms: int) -> N
         conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_DEFERRED) else "BEGIN IMMEDIATE")
 
 
+_LOCKING_READ = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
+
+
+def _plain_read(sql: str) -> bool:
+    """A SELECT that takes no row lock: what may run before the transaction's BEGIN."""
+    return sql.lstrip()[:7].upper() == "SELECT " and _LOCKING_READ.search(sql) is None
+
+
+class _ReadsBeforeBeginCursor(AsyncAdapt_asyncpg_cursor):
+    __slots__ = ()
+
+    async def _prepare_and_execute(self, operation: str, parameters: Any) -> None:
+        connection = self._adapt_connection
+        if (
+            connection._transaction is not None
+            or connection.isolation_level == "autocommit"
+            or not (_plain_read(operation))
+        ):
+            await super()._prepare_and_execute(operation, parameters)  # type: ignore[no-untyped-call]
+            return
+        isolation, connection.isolation_level = connection.isolation_level, "autocommit"
+        try:  # the adapter begins no transaction for an autocommit connection
+            await super()._prepare_and_execute(operation, parameters)  # type: ignore[no-untyped-call]
+        finally:
+            connection.isolation_level = isolation
+
+
+class _ReadsBeforeBeginConnection(AsyncAdapt_asyncpg_connection):
+    __slots__ = ()
+    _cursor_cls = _ReadsBeforeBeginCursor
+
+
+def _begin_at_first_change(engine: AsyncEngine) -> None:
+    # SQLAlchemy's asyncpg adapter sends BEGIN, a round trip of its own, before a transaction's first statement, and
+    # COMMIT after its last: two of a GET's five round trips (the profile, issue 17). Under READ COMMITTED, the
+    # isolation cspsim runs at, every statement reads its own snapshot, so a plain SELECT reads the same rows before
+    # BEGIN as after it; it holds no lock either way. Here a transaction begins at its first statement that writes
+    # or locks (anything but a plain SELECT: INSERT, UPDATE, SELECT ... FOR UPDATE, a savepoint), and a transaction
+    # that only read ends with no COMMIT at all (the adapter commits or rolls back nothing that never began).
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _: ConnectionPoolEntry) -> None:
+        if type(dbapi_connection) is AsyncAdapt_asyncpg_connection:
+            dbapi_connection.__class__ = _ReadsBeforeBeginConnection
+
+
+def _drop_closed_connections(engine: AsyncEngine) -> None:
+    # Instead of SQLAlchemy's pre-ping: on asyncpg it costs three round trips on every checkout (BEGIN, a query,
+    # ROLLBACK), which the profile showed as the largest single cost of a GET after the request's own statements.
+    # A connection the server ended (a restart, a terminated backend) is already marked closed by asyncpg, whose
+    # socket sits in the event loop and sees the EOF: such a connection, and the pool with it, is dropped at checkout.
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checkout(dbapi_connection: DBAPIConnection, _: ConnectionPoolEntry, __: PoolProxiedConnection) -> None:
+        driver = getattr(dbapi_connection, "_connection", None)
+        is_closed = getattr(driver, "is_closed", None)
+        if is_closed is not None and is_closed():
+            raise InvalidatePoolError("the database server closed this pooled connection")
+
+
 def keep_on_rollback(request: Request, statement: Executable) -> None:
     """Run `statement` again, in a transaction of its own, if the request's transaction rolls back: bookkeeping that
     stands whatever the answer (a throttled family's call count)."""
@@ -131,8 +193,9 @@ async def _replay_kept(db: "Database", request: Request) -> None:
         log.info("kept statements of %s %s not replayed", request.method, request.url.path, exc_info=True)
 
 
-def get_session(request: Request) -> AsyncSession:
-    """The request's session, opened by `TransactionalRoute`."""
+async def get_session(request: Request) -> AsyncSession:
+    """The request's session, opened by `TransactionalRoute`. A coroutine: FastAPI runs a plain function dependency in
+    a worker thread, a thread hop per request for an attribute read."""
     session: AsyncSession = request.state.session
     return session
 

@@ -1,0 +1,93 @@
+"""The route table, indexed by literal path prefix: a request tries only the routes that could match its path.
+
+FastAPI finds a request's route by trying every included router in turn, and every route of each: with some 260
+routes in 50 routers, that walk cost a GET of one customer more than its principal's statement (the profile, issue
+17). A route's path can only match a request path that starts with its literal part (the text before its first
+`{parameter}`), so the index keeps, for each entry of the app's route table, those literal parts; a request is
+handed to a view of the router holding only the entries one of whose parts its path starts with, in their order.
+FastAPI's own matching then runs on that view as it would on the whole table: the same route answers, partial
+matches (405) and trailing-slash redirects included (a part is compared without its trailing slash). An entry
+whose paths cannot be read (a host route) stays in every view.
+"""
+
+import copy
+from typing import Any
+
+from fastapi import routing
+from starlette._utils import get_route_path
+from starlette.routing import BaseRoute, Host, Mount
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+Prefixes = tuple[str, ...] | None  # None: any path may match
+
+
+def _literal(path: str) -> str:
+    return path.split("{", 1)[0].rstrip("/")
+
+
+def _prefixes(entry: Any) -> Prefixes:
+    """The literal parts of every path `entry` (a route, a mount or an included router) can match."""
+    if isinstance(entry, routing._IncludedRouter):
+        parts: set[str] = set()
+        for inner in [*entry.effective_candidates(), *entry.effective_low_priority_routes()]:
+            found = _prefixes(inner)
+            if found is None:
+                return None
+            parts.update(found)
+        return tuple(sorted(parts))
+    if isinstance(entry, routing._EffectiveRouteContext):
+        inner_route = entry.starlette_route or entry.original_route
+        if isinstance(inner_route, Host) or isinstance(entry.original_route, Host):
+            return None
+        if isinstance(inner_route, Mount):
+            return (_literal(inner_route.path),)
+        path = getattr(entry, "path_format", None) or getattr(inner_route, "path_format", None)
+        return (_literal(path),) if isinstance(path, str) else None
+    if isinstance(entry, Mount):
+        return (_literal(entry.path),)
+    path = getattr(entry, "path_format", None)
+    return (_literal(path),) if isinstance(path, str) and not isinstance(entry, Host) else None
+
+
+class RouteIndex:
+    """The app router's innermost ASGI app (`Router.middleware_stack`), in place of the router's own `app`."""
+
+    def __init__(self, router: routing.APIRouter) -> None:
+        self.router = router
+        self._indexed: list[BaseRoute] | None = None
+        self._size = -1
+        self._entries: list[tuple[int, Prefixes]] = []
+        self._views: dict[tuple[int, ...], routing.APIRouter] = {}
+
+    def _index(self) -> None:
+        routes = self.router.routes
+        self._entries = [(i, _prefixes(route)) for i, route in enumerate(routes)]
+        self._views = {}
+        self._indexed, self._size = routes, len(routes)
+
+    def _view(self, chosen: tuple[int, ...]) -> routing.APIRouter:
+        view = self._views.get(chosen)
+        if view is None:
+            view = copy.copy(self.router)
+            view.routes = [self.router.routes[i] for i in chosen]
+            self._views[chosen] = view
+        return view
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.router.app(scope, receive, send)
+            return
+        if self.router.routes is not self._indexed or len(self.router.routes) != self._size:
+            self._index()  # routes were added after the app was built (a test may): index again
+        path = get_route_path(scope)
+        chosen = tuple(i for i, parts in self._entries if parts is None or path.startswith(parts))
+        scope.setdefault("router", self.router)  # url_for reads the whole table, never a view
+        await self._view(chosen).app(scope, receive, send)
+
+
+def index_routes(app: Any) -> None:
+    """Route the app's requests through a `RouteIndex` (when its router has no middleware of its own to keep)."""
+    router: routing.APIRouter = app.router
+    stack: ASGIApp = router.middleware_stack
+    if getattr(stack, "__func__", None) is routing.APIRouter.app and getattr(stack, "__self__", None) is router:
+        router.middleware_stack = RouteIndex(router)

@@ -1,0 +1,83 @@
+"""The route index hands a request to the same route FastAPI's walk of the whole table finds: every served path, with
+and without a trailing slash, with every method (a 405's partial match included), and paths nobody serves."""
+
+import re
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.routing import Match
+
+from app.config import Settings
+from app.kernel.routeindex import RouteIndex
+from app.main import create_app
+
+
+def _scope(app: Any, method: str, path: str) -> dict[str, Any]:
+    return {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "root_path": "",
+        "query_string": b"",
+        "headers": [],
+        "app": app,
+    }
+
+
+def _first(app: Any, routes: list[Any], method: str, path: str) -> tuple[Match, Any]:
+    """The entry of `routes` FastAPI's router would hand the request to: the first full match, else the first
+    partial one."""
+    partial = None
+    for route in routes:
+        match, _ = route.matches(_scope(app, method, path))
+        if match is Match.FULL:
+            return match, route
+        if match is Match.PARTIAL and partial is None:
+            partial = route
+    return (Match.PARTIAL, partial) if partial is not None else (Match.NONE, None)
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, RouteIndex]:
+    database = Path(tmp_path_factory.mktemp("routeindex")) / "routes.db"
+    app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{database}"), run_timers=False)
+    index = app.router.middleware_stack
+    assert isinstance(index, RouteIndex), "create_app routes through the index"
+    return app, index
+
+
+def _paths(app: Any) -> list[str]:
+    served = [re.sub(r"\{[^}]+\}", lambda _: str(uuid.uuid4()), path) for path in app.openapi()["paths"]]
+    others = ["/openapi.json", "/docs-assets/swagger-ui.css", "/console/assets/x.js", "/", "/nowhere", "/v1/nowhere"]
+    return served + [p + "/" for p in served] + others
+
+
+def test_the_index_picks_the_route_the_whole_table_would(indexed: tuple[Any, RouteIndex]) -> None:
+    app, index = indexed
+    index._index()
+    checked = 0
+    for path in _paths(app):
+        chosen = tuple(i for i, parts in index._entries if parts is None or path.startswith(parts))
+        view = index._view(chosen).routes
+        assert len(view) < len(app.router.routes) or path == "/", f"{path}: the index narrowed nothing"
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            assert _first(app, view, method, path) == _first(app, app.router.routes, method, path), (method, path)
+            checked += 1
+    assert checked > 1000
+
+
+async def test_a_route_added_after_the_app_was_built_is_found(indexed: tuple[Any, RouteIndex]) -> None:
+    app, index = indexed
+
+    @app.get("/routeindex-probe")
+    def probe() -> dict[str, str]:
+        return {"found": "yes"}
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+        r = await http.get("/routeindex-probe")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"found": "yes"}
+    assert index._size == len(app.router.routes), "the index was built again"
