@@ -22,7 +22,6 @@ the API whose partner never passes it on. A test that signs in as a customer loa
 
 import itertools
 import json
-import os
 import re
 import string
 import uuid
@@ -44,7 +43,6 @@ from sqlalchemy import (
     select,
     text,
     tuple_,
-    update,
 )
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,7 +51,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from app.commerce import orders
 from app.customers import agreements
 from app.customers import service as customers
-from app.kernel.context import SEEDED_IDS, PartnerContext, SandboxContext
+from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest
 from app.models import (
     MCA,
@@ -381,31 +379,6 @@ def _fields(template: str) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(template) if name]
 
 
-# The variant bits of a random UUID (10xx), set in its 17th hex digit.
-_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
-
-
-async def _fresh_ids(ctx: SandboxContext, count: int) -> list[str]:
-    """`count` ids for new rows, spelled (both drivers take a UUID's text), as `ctx.new_id()` gives them one by
-    one: random (version 4), or the next of a seeded sandbox's sequence (taken in one step). Drawn at once and
-    never made `uuid.UUID` objects: made one by one, the ids were the largest cost of a batch."""
-    if ctx.sandbox.seed is None:
-        drawn = os.urandom(16 * count).hex()
-        return [
-            f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
-            for h in (drawn[at : at + 32] for at in range(0, 32 * count, 32))
-        ]
-    advance = (
-        update(Sandbox)
-        .where(Sandbox.id == ctx.sandbox_id)
-        .values(id_counter=Sandbox.id_counter + count)
-        .returning(Sandbox.id_counter)
-        .execution_options(synchronize_session=False)
-    )
-    last = (await ctx.session.execute(advance)).scalar_one()
-    return [str(uuid.uuid5(SEEDED_IDS, f"{ctx.sandbox.seed}:{n}")) for n in range(last - count + 1, last + 1)]
-
-
 async def _write(ctx: SandboxContext, table: str, columns: list[str], records: list[tuple[Any, ...]]) -> None:
     """Rows as the database stores them: by COPY on PostgreSQL, one executemany elsewhere; in the batch's
     transaction."""
@@ -432,7 +405,7 @@ async def _customers_of(ctx: SandboxContext, partner: SeedPartner, numbers: list
         for number in rest:
             await _customer(ctx, partner, number, subscriptions)
         return each * len(numbers)
-    fresh = await _fresh_ids(ctx, len(template.ids) * len(rest))
+    fresh = await ctx.new_ids(len(template.ids) * len(rest))
     for table, columns, records in template.copies(rest, fresh):
         await _write(ctx, table, columns, records)
     return each * len(numbers)
