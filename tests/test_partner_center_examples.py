@@ -19,7 +19,8 @@ NAMED = {e.name: e for e in EXAMPLES}
 async def scene(app: Any) -> AsyncIterator[tuple[httpx.AsyncClient, str, dict[str, str]]]:
     """One sandbox for every example: a direct-bill partner (its Global admin signed in, as App+User calls are) with a
     customer created and attested with the documented request bodies, holding a subscription and an Education
-    qualification; and another partner."""
+    qualification, and a service request open; and another partner. The partner is an indirect provider too, with
+    a customer it created for its indirect reseller."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://cspsim.test") as http:
         world = await World.create(http)
@@ -34,8 +35,20 @@ async def scene(app: Any) -> AsyncIterator[tuple[httpx.AsyncClient, str, dict[st
             f"/v1/customers/{customer['id']}/qualifications", headers=bearer(token), json={"qualification": "Education"}
         )
         assert r.status_code == 201, r.text
+        r = await http.post(
+            "/v1/servicerequests",
+            headers=bearer(token),
+            json={"title": "TrialTest", "description": "Ignore this SR", "severity": "critical"},
+        )
+        assert r.status_code == 201, r.text
+        assert (await partner.enroll("IndirectProvider")).status_code == 201
+        reseller = await world.indirect_reseller()
+        await world.partner_up(partner, reseller)
+        resold = await partner.create_customer(token=token, associatedPartnerId=reseller.id)
+        assert resold.status_code == 201, resold.text
         values = {
             "customer_id": customer["id"],
+            "resold_customer_id": resold.json()["id"],
             "mpn_id": partner.tenant["partnerId"],
             "other_mpn_id": other.tenant["partnerId"],
         }

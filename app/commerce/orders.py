@@ -115,8 +115,10 @@ class OrderLine:
                 "offerId": self.offer_id,
                 "subscriptionId": str(self.subscription_id),
                 "termDuration": self.term_duration,
+                "billingCycle": self.billing_cycle,
                 "transactionType": self.transaction_type,
                 "quantity": self.quantity,
+                "friendlyName": self.friendly_name,
                 "partnerIdOnRecord": self.partner_id_on_record,
                 "transferredFrom": str(self.transferred_from),
             }

@@ -41,6 +41,7 @@ class Transfer(SandboxScoped, Base):
     # [{id, subscriptionId, quantity, status, transferError}] chosen by the source partner.
     line_items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_by: Mapped[str] = mapped_column(String(320))
+    last_modified_by: Mapped[str | None] = mapped_column(String(320))
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     last_modified_at: Mapped[datetime]

@@ -26,6 +26,7 @@ class AttributesIn(Request):
 
 class ProfileAddress(Schema):
     country: str
+    region: str | None = None
     city: str | None = None
     state: str | None = None
     address_line1: str | None = None
@@ -128,7 +129,14 @@ class OrganizationProfileIn(ProfileIn):
     culture: str = Field("en-US", max_length=20)
 
 
+class BillingContactIn(ContactIn):
+    """The billing profile's contact: Partner Center's page sends its email as null."""
+
+    email: EmailStr | None = None  # type: ignore[assignment]
+
+
 class BillingProfileOut(Schema):
+    company_name: str | None = None
     address: ProfileAddress
     primary_contact: ContactOut
     purchase_order_number: str | None = None
@@ -140,8 +148,9 @@ class BillingProfileOut(Schema):
 
 
 class BillingProfileIn(ProfileIn):
+    company_name: str | None = Field(None, min_length=1, max_length=256)
     address: ProfileAddressIn
-    primary_contact: ContactIn
+    primary_contact: BillingContactIn
     purchase_order_number: str | None = Field(None, max_length=100)
     tax_id: str | None = Field(None, max_length=50)
     billing_currency: str | None = Field(None, pattern=r"^[A-Za-z]{3}$")

@@ -88,6 +88,7 @@ def _defaults(section: ProfileSection, tenant: Tenant, profile: PartnerProfile) 
         }
     if section is ProfileSection.BILLING:
         return {
+            "companyName": name,
             "address": _address(profile, tenant),
             "primaryContact": _contact(profile),
             "purchaseOrderNumber": None,

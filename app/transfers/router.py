@@ -7,7 +7,7 @@ from fastapi import Depends, Request, status
 
 from app.commerce.schemas import OrderOut
 from app.kernel.context import PartnerContext
-from app.kernel.pagination import Collection, PageRequest, collection, page_request
+from app.kernel.pagination import Collection, Link, Links, PageRequest, collection, page_request
 from app.kernel.pipeline import PARTNER_CENTER_API, PartnerCaller
 from app.models import Transfer
 from app.transfers import service
@@ -28,6 +28,7 @@ def _out(ctx: PartnerContext, t: Transfer, names: dict[uuid.UUID, str]) -> Trans
         transfer_type=t.transfer_type,
         customer_email_id=t.customer_email,
         customer_tenant_id=t.customer_tenant_id,
+        partnertenantid=t.target_partner_tenant_id,
         source_partner_tenant_id=t.source_partner_tenant_id,
         source_partner_name=names.get(t.source_partner_tenant_id),
         target_partner_tenant_id=t.target_partner_tenant_id,
@@ -38,8 +39,10 @@ def _out(ctx: PartnerContext, t: Transfer, names: dict[uuid.UUID, str]) -> Trans
         line_items=t.line_items,
         created_time=t.created_at,
         last_modified_time=t.last_modified_at,
+        last_modified_user=t.last_modified_by or t.created_by,
         completed_time=t.complete_at,
         expiration_time=t.expires_at,
+        links=Links(self_=Link(uri=f"/customers/{t.customer_tenant_id}/transfers/{t.id}")),
     )
 
 
@@ -100,7 +103,6 @@ async def update_transfer(
 
 @router.post(
     "/{transfer_id}/accept",
-    status_code=status.HTTP_201_CREATED,
     response_model=TransferSubmitResult,
     summary="Submit the transfer (source)",
 )

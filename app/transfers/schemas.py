@@ -5,7 +5,7 @@ from typing import Any
 from pydantic import EmailStr, Field
 
 from app.commerce.schemas import OrderOut
-from app.kernel.pagination import ResourceAttributes
+from app.kernel.pagination import Links, ResourceAttributes
 from app.transfers.lifecycle import TransferStatusChange
 from app.wire import Request, Schema
 
@@ -42,6 +42,9 @@ class TransferOut(Schema):
     transfer_type: int
     customer_email_id: str
     customer_tenant_id: uuid.UUID
+    partnertenantid: uuid.UUID = Field(
+        description="The partner that asked for the transfer (Partner Center spells it so)."
+    )
     source_partner_tenant_id: uuid.UUID
     source_partner_name: str | None
     target_partner_tenant_id: uuid.UUID
@@ -52,11 +55,14 @@ class TransferOut(Schema):
     line_items: list[dict[str, Any]]
     created_time: datetime
     last_modified_time: datetime
+    last_modified_user: str
     completed_time: datetime | None
     expiration_time: datetime
-    attributes: ResourceAttributes = ResourceAttributes(object_type="Transfer")
+    links: Links
+    attributes: ResourceAttributes = ResourceAttributes(object_type="TransferEntity")
 
 
 class TransferSubmitResult(Schema):
     orders: list[OrderOut]
     transfer_errors: list[dict[str, Any]]
+    attributes: ResourceAttributes = ResourceAttributes(object_type="TransferSubmitResult")

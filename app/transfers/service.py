@@ -78,6 +78,7 @@ async def create_transfer(
         partner_on_record=on_record,
         line_items=[],
         created_by=ctx.actor.name,
+        last_modified_by=ctx.actor.name,
         created_at=ctx.now,
         expires_at=ctx.now + timedelta(days=ctx.settings.transfer_expiry_days),
         last_modified_at=ctx.now,
@@ -269,10 +270,11 @@ async def update_transfer(
                 "partnerIdOnRecord": transfer.partner_on_record or subscription.partner_of_record,
                 "status": "Active",
                 "transferError": None,
+                "addonItems": [],
             }
         )
     transfer.line_items = chosen
-    transfer.last_modified_at = ctx.now
+    transfer.last_modified_at, transfer.last_modified_by = ctx.now, ctx.actor.name
     return transfer
 
 
@@ -311,7 +313,7 @@ async def _source_subscription(ctx: SandboxContext, transfer: Transfer, subscrip
 
 
 async def _move(ctx: SandboxContext, transfer: Transfer, target: TransferStatus, action: str, event: str) -> None:
-    transfer.last_modified_at = ctx.now
+    transfer.last_modified_at, transfer.last_modified_by = ctx.now, ctx.actor.name
     await move(
         ctx,
         transfer,
@@ -364,6 +366,8 @@ async def submit_transfer(ctx: PartnerContext, *, customer_id: uuid.UUID, transf
                 term_duration=new.term_duration,
                 quantity=new.quantity,
                 partner_id_on_record=new.partner_of_record,
+                billing_cycle=new.billing_cycle,
+                friendly_name=new.friendly_name,
                 transferred_from=old.id,
             )
         )

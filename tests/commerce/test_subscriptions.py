@@ -182,7 +182,7 @@ async def test_a_seat_increase_is_a_purchase_and_needs_the_mca(world: World) -> 
     portal = bearer(await partner.portal_token())
     r = await world.http.patch(path, headers=portal, json={"lineItems": [{"subscriptionId": sub["id"]}]})
     assert r.status_code == 200, r.text
-    assert (await world.http.post(f"{path}/accept", headers=portal)).status_code == 201
+    assert (await world.http.post(f"{path}/accept", headers=portal)).status_code == 200
     moved = (await provider.get(f"/v1/customers/{customer['id']}/subscriptions")).json()["items"][0]
     seats = f"/v1/customers/{customer['id']}/subscriptions/{moved['id']}"
     token = bearer(await provider.app_token())

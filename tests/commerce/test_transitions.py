@@ -123,7 +123,7 @@ async def test_an_upgrade_is_a_purchase_and_needs_the_mca(world: World) -> None:
     portal = {"Authorization": f"Bearer {await partner.portal_token()}"}
     r = await world.http.patch(tpath, headers=portal, json={"lineItems": [{"subscriptionId": source["id"]}]})
     assert r.status_code == 200, r.text
-    assert (await world.http.post(f"{tpath}/accept", headers=portal)).status_code == 201
+    assert (await world.http.post(f"{tpath}/accept", headers=portal)).status_code == 200
     moved = (await provider.get(f"/v1/customers/{customer['id']}/subscriptions")).json()["items"][0]
     path = path_of(customer, moved["id"])
     refused = await upgrade(provider, path, quantity=10)
