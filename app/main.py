@@ -32,6 +32,7 @@ from app.kernel.db import Database, Limits, TransactionalRoute
 from app.kernel.edge import EdgeValidation
 from app.kernel.errors import UnexpectedErrorMiddleware, document_errors, install_error_handlers
 from app.kernel.idempotency import EXCEPTION_HANDLERS
+from app.kernel.pipeline import PARTNER_CENTER_API
 from app.kernel.requestcontext import JsonLogFormatter, RequestIdLogFilter, RequestIdMiddleware
 from app.kernel.routeindex import index_routes
 from app.kernel.tokens import Keyring
@@ -258,7 +259,9 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
         app.include_router(router)
     install_docs(app)
     install_console(app)
-    index_routes(app)  # a request tries only the routes whose literal path prefix its path has
+    # A request tries only the routes whose literal path prefix its path has; Partner Center's paths match
+    # without regard to case, as the real service's do.
+    index_routes(app, caseless=tuple(f"{prefix}/" for prefix in PARTNER_CENTER_API.prefixes))
     return app
 
 

@@ -43,7 +43,8 @@ def all_examples() -> list[Example]:
 
 
 def route_pattern(path: str) -> re.Pattern[str]:
-    return re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$")
+    """A served path as a pattern: any value for a parameter; Partner Center's paths match without regard to case."""
+    return re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", path) + "$", re.IGNORECASE)
 
 
 def partner_center_operations(document: dict[str, Any]) -> list[tuple[str, str]]:

@@ -8,6 +8,10 @@ handed to a view of the router holding only the entries one of whose parts its p
 FastAPI's own matching then runs on that view as it would on the whole table: the same route answers, partial
 matches (405) and trailing-slash redirects included (a part is compared without its trailing slash). An entry
 whose paths cannot be read (a host route) stays in every view.
+
+Partner Center reads its paths without regard to case (its pages spell `checkInventory` in the syntax and
+`checkinventory` in the example): under the prefixes given as caseless, a path segment that differs from a route's
+literal segment only by case is spelled as the route spells it before matching. Parameters are left as sent.
 """
 
 import copy
@@ -49,11 +53,26 @@ def _prefixes(entry: Any) -> Prefixes:
     return (_literal(path),) if isinstance(path, str) and not isinstance(entry, Host) else None
 
 
+def _formats(entry: Any) -> list[str]:
+    """The path formats of every route `entry` (a route or an included router) serves."""
+    if isinstance(entry, routing._IncludedRouter):
+        inner = [*entry.effective_candidates(), *entry.effective_low_priority_routes()]
+        return [path for each in inner for path in _formats(each)]
+    if isinstance(entry, routing._EffectiveRouteContext):
+        route = entry.starlette_route or entry.original_route
+        path = getattr(entry, "path_format", None) or getattr(route, "path_format", None)
+    else:
+        path = getattr(entry, "path_format", None)
+    return [path] if isinstance(path, str) else []
+
+
 class RouteIndex:
     """The app router's innermost ASGI app (`Router.middleware_stack`), in place of the router's own `app`."""
 
-    def __init__(self, router: routing.APIRouter) -> None:
+    def __init__(self, router: routing.APIRouter, caseless: tuple[str, ...] = ()) -> None:
         self.router = router
+        self.caseless = tuple(prefix.lower() for prefix in caseless)
+        self._spelling: dict[str, str] = {}
         self._indexed: list[BaseRoute] | None = None
         self._size = -1
         self._entries: list[tuple[int, Prefixes]] = []
@@ -62,6 +81,14 @@ class RouteIndex:
     def _index(self) -> None:
         routes = self.router.routes
         self._entries = [(i, _prefixes(route)) for i, route in enumerate(routes)]
+        self._spelling = {
+            segment.lower(): segment
+            for route in routes
+            for path in _formats(route)
+            if path.startswith(self.caseless)
+            for segment in path.split("/")
+            if segment and "{" not in segment
+        }
         self._views = {}
         self._indexed, self._size = routes, len(routes)
 
@@ -80,14 +107,20 @@ class RouteIndex:
         if self.router.routes is not self._indexed or len(self.router.routes) != self._size:
             self._index()  # routes were added after the app was built (a test may): index again
         path = get_route_path(scope)
+        if self.caseless and path.lower().startswith(self.caseless):
+            spelled = "/".join(self._spelling.get(segment.lower(), segment) for segment in path.split("/"))
+            if spelled != path:
+                scope = {**scope, "path": scope.get("root_path", "") + spelled}
+                path = spelled
         chosen = tuple(i for i, parts in self._entries if parts is None or path.startswith(parts))
         scope.setdefault("router", self.router)  # url_for reads the whole table, never a view
         await self._view(chosen).app(scope, receive, send)
 
 
-def index_routes(app: Any) -> None:
-    """Route the app's requests through a `RouteIndex` (when its router has no middleware of its own to keep)."""
+def index_routes(app: Any, *, caseless: tuple[str, ...] = ()) -> None:
+    """Route the app's requests through a `RouteIndex` (when its router has no middleware of its own to keep),
+    matching the paths under `caseless` prefixes without regard to case."""
     router: routing.APIRouter = app.router
     stack: ASGIApp = router.middleware_stack
     if getattr(stack, "__func__", None) is routing.APIRouter.app and getattr(stack, "__self__", None) is router:
-        router.middleware_stack = RouteIndex(router)
+        router.middleware_stack = RouteIndex(router, caseless)

@@ -13,6 +13,7 @@ from starlette.routing import Match
 from app.config import Settings
 from app.kernel.routeindex import RouteIndex
 from app.main import create_app
+from tests.world import World
 
 
 def _scope(app: Any, method: str, path: str) -> dict[str, Any]:
@@ -81,3 +82,18 @@ async def test_a_route_added_after_the_app_was_built_is_found(indexed: tuple[Any
     assert r.status_code == 200, r.text
     assert r.json() == {"found": "yes"}
     assert index._size == len(app.router.routes), "the index was built again"
+
+
+async def test_partner_center_paths_match_without_regard_to_case(world: World) -> None:
+    """As Partner Center's do: its pages spell `checkInventory` and send `checkinventory`."""
+    partner = await world.direct_bill_partner()
+    customer = await partner.customer_with_mca()
+    token = await partner.app_token()
+    exact = await partner.get(f"/v1/customers/{customer['id']}", token=token)
+    shouted = await partner.get(f"/V1/Customers/{customer['id']}", token=token)
+    assert (exact.status_code, shouted.status_code) == (200, 200)
+    assert shouted.json()["id"] == exact.json()["id"] == customer["id"]
+    body = {"targetItems": [{"productId": "CFQ7TTC0LFLX"}]}
+    for spelling in ("checkInventory", "checkinventory", "CHECKINVENTORY"):
+        r = await partner.post(f"/v1/extensions/product/{spelling}?country=US", token=token, json=body)
+        assert r.status_code == 200, (spelling, r.text)
