@@ -54,6 +54,10 @@ NOT_COVERED: dict[tuple[str, str], str] = {
     ("HEAD", "/v1/domains/{domain}"): "whether a domain is taken is the same answer for every partner of the sandbox",
     ("GET", "/v1/countryvalidationrules/{country}"): "a country's address rules are Microsoft's, the same for all",
     (
+        "POST",
+        "/v1/servicerequests/{agent_locale}",
+    ): "a locale is a language, not an object: the request opened is the caller's own",
+    (
         "GET",
         "/v1/agreementtemplates/{template_id}/document",
     ): "an agreement template's document is Microsoft's, the same for every partner",

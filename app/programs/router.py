@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, Query, Request, status
+from fastapi import Body, Depends, Path, Query, Request, status
 
 from app.identity import service as identity
 from app.identity.schemas import AppOut, TenantCreate, TenantCreated, TenantOut, UserOut
@@ -168,6 +168,21 @@ async def open_service_request(ctx: PartnerCaller, body: ServiceRequestCreate) -
         customer_id=body.customer_id,
     )
     return service_request_out(opened, await support.requester(ctx))
+
+
+@router.post(
+    "/servicerequests/{agent_locale}",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ServiceRequestOut,
+    summary="Open a service request to support, in the agent's locale (Partner Center's documented path)",
+)
+async def open_service_request_in_locale(
+    ctx: PartnerCaller,
+    body: ServiceRequestCreate,
+    agent_locale: Annotated[str, Path(max_length=20, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")],
+) -> Any:
+    """As `POST /v1/servicerequests`; `en-US` names the language support answers in (cspsim's answers in one)."""
+    return await open_service_request(ctx, body)
 
 
 @router.get("/servicerequests", response_model=Collection[ServiceRequestOut], summary="List service requests")
