@@ -31,7 +31,9 @@ class CustomerRelationship(SandboxScoped, Base):
         UniqueConstraint("sandbox_id", "customer_tenant_id", "partner_tenant_id", "kind"),
         ForeignKeyConstraint(["sandbox_id", "customer_tenant_id"], ["tenants.sandbox_id", "tenants.id"]),
         ForeignKeyConstraint(["sandbox_id", "partner_tenant_id"], ["tenants.sandbox_id", "tenants.id"]),
-        Index("ix_customer_relationships_partner", "sandbox_id", "partner_tenant_id"),
+        # With the customer too: a partner's look-up of one customer stays one index probe whatever the planner
+        # thinks of the table (PostgreSQL without statistics took the partner prefix and filtered every customer).
+        Index("ix_customer_relationships_partner", "sandbox_id", "partner_tenant_id", "customer_tenant_id"),
     )
 
     customer_tenant_id: Mapped[uuid.UUID]
