@@ -155,7 +155,6 @@ async def transition_subscription(
     purchase with its own 168-hour window, co-termed with the source when their terms match. Full (every seat):
     the source is converted (deleted, credited, its add-ons follow the target); partial: the source keeps the rest."""
     source = await subscriptions.get_subscription(ctx, customer_id, subscription_id, for_update=True)
-    seats_before = source.quantity
     if from_catalog_item_id and next_term.offer_of(from_catalog_item_id) is not next_term.offer_of(source.offer_id):
         raise BadRequest(f"fromCatalogItemId is the subscription's own offer, {source.offer_id}.")
     kind = (transition_type or TRANSITION_ONLY).lower()
@@ -204,34 +203,7 @@ async def transition_subscription(
         transaction_type="upgrade",
         ends_at=subscriptions.renews_at(source) if same_term else None,
     )
-    if quantity == source.quantity:
-        for addon in await subscriptions.addons_of(ctx, source):
-            addon.parent_subscription_id = upgraded.id
-        await subscriptions.end_by_replacement(ctx, source, action="convert")
-    else:
-        await subscriptions.release_seats(ctx, source, quantity)
-    transition = SubscriptionTransition(
-        sandbox_id=ctx.sandbox_id,
-        id=await ctx.new_id(),
-        customer_tenant_id=customer_id,
-        partner_tenant_id=ctx.tenant_id,
-        from_subscription_id=source.id,
-        to_subscription_id=upgraded.id,
-        from_catalog_item_id=source.offer_id,
-        to_catalog_item_id=upgraded.offer_id,
-        quantity=quantity,
-        term_duration=upgraded.term_duration,
-        billing_cycle=upgraded.billing_cycle,
-        transition_type=kind,
-        status=TransitionStatus.COMPLETED,
-        order_id=order_id,
-        created_at=ctx.now,
-        completed_at=ctx.now,
-    )
-    ctx.session.add(transition)
-    await ctx.session.flush()
-    await _record(ctx, transition, source, seats_before)
-    return transition
+    return await _move_seats(ctx, source, upgraded, quantity=quantity, kind=kind, order_id=order_id)
 
 
 async def _transition_into(
@@ -266,11 +238,25 @@ async def _transition_into(
             code=code,
             error_name="SubscriptionNotEligible",
         )
-    seats_before = source.quantity
     await subscriptions.add_seats(ctx, existing, quantity)
+    return await _move_seats(ctx, source, existing, quantity=quantity, kind=kind, order_id=None)
+
+
+async def _move_seats(
+    ctx: PartnerContext,
+    source: Subscription,
+    into: Subscription,
+    *,
+    quantity: int,
+    kind: str,
+    order_id: uuid.UUID | None,
+) -> SubscriptionTransition:
+    """The seats leave the source for `into` (all of them: the source is converted and its add-ons follow), and the
+    transition is written and recorded."""
+    seats_before = source.quantity
     if quantity == source.quantity:
         for addon in await subscriptions.addons_of(ctx, source):
-            addon.parent_subscription_id = existing.id
+            addon.parent_subscription_id = into.id
         await subscriptions.end_by_replacement(ctx, source, action="convert")
     else:
         await subscriptions.release_seats(ctx, source, quantity)
@@ -280,15 +266,15 @@ async def _transition_into(
         customer_tenant_id=source.customer_tenant_id,
         partner_tenant_id=ctx.tenant_id,
         from_subscription_id=source.id,
-        to_subscription_id=existing.id,
+        to_subscription_id=into.id,
         from_catalog_item_id=source.offer_id,
-        to_catalog_item_id=existing.offer_id,
+        to_catalog_item_id=into.offer_id,
         quantity=quantity,
-        term_duration=existing.term_duration,
-        billing_cycle=existing.billing_cycle,
+        term_duration=into.term_duration,
+        billing_cycle=into.billing_cycle,
         transition_type=kind,
         status=TransitionStatus.COMPLETED,
-        order_id=None,
+        order_id=order_id,
         created_at=ctx.now,
         completed_at=ctx.now,
     )
