@@ -9,8 +9,10 @@ drops afterwards), or on DATABASE_URL as it is. A small world is loaded through 
 customers (MCA attested), a subscription. When `../shared/bench/baseline_app.py` is there, the bare stack is
 started beside it (BASELINE_DSN, else the same database) with as many workers. One async client (httpx) drives
 both with the same load, `--connections` calls in flight, in interleaved rounds (every call gets a slice of each
-round, so a noisy neighbour on the machine falls on both sides alike), loopback only. It prints req/s, p50 and p99
-per call, then the ratios the issue sets as targets:
+round, so a noisy neighbour on the machine falls on both sides alike), loopback only. The load comes from wrk (one
+thread, a Lua script per call) when it is installed (`apt-get install wrk`), else from one async client (httpx),
+which holds even the bare stack to about 100 req/s on two cores and so flatters the ratios; `--driver` chooses. It
+prints req/s, p50 and p99 per call, then the ratios the issue sets as targets:
 
     GET of one customer    >= 0.70 x the bare GET        create customer   >= 0.50 x the bare INSERT
     p99                    <= 1.5 x the bare p99
@@ -31,16 +33,20 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 from alembic import command
@@ -54,8 +60,80 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT.parent / "shared" / "bench" / "baseline_app.py"
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+DRIVER = "httpx"
 
-Call = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
+UNIQUE = "{unique}"
+
+
+@dataclass
+class Call:
+    """One call as data, so either driver can repeat it: the paths are taken in turn; UNIQUE in the body becomes a
+    fresh name each time; `request_id` sends a fresh MS-RequestId each time."""
+
+    method: str
+    paths: list[str]
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
+    request_id: bool = False
+
+    def __post_init__(self) -> None:
+        self._turn = itertools.cycle(self.paths)
+
+    def send(self, http: httpx.AsyncClient) -> Awaitable[httpx.Response]:
+        headers = self.headers | {"MS-RequestId": str(uuid.uuid4())} if self.request_id else self.headers
+        body = self.body.replace(UNIQUE, f"bench{uuid.uuid4().hex[:12]}") if self.body else None
+        return http.request(self.method, next(self._turn), headers=headers, content=body)
+
+    def lua(self, report: str) -> str:
+        """wrk's script for this call; `done` writes the totals and the latency histogram (us, count) to `report`."""
+        quoted = json.dumps  # a JSON string literal is a Lua string literal for what these hold
+        paths = ", ".join(quoted(p) for p in self.paths)
+        headers = "".join(f"headers[{quoted(k)}] = {quoted(v)}\n" for k, v in self.headers.items())
+        body = quoted(self.body) if self.body else "nil"
+        return f"""
+local paths = {{{paths}}}
+local headers = {{}}
+{headers}
+local template = {body}
+local turn, made, prefix = 0, 0, ""
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("thread_id", counter)
+end
+function init(args)
+  math.randomseed(os.time() + (thread_id or 0))
+  prefix = string.format("w%x%x", math.random(0, 0xffffff), thread_id or 0)
+  turn = math.random(0, #paths - 1)
+end
+local function uuid4()
+  return (string.gsub("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", "[xy]", function(c)
+    local v = (c == "x") and math.random(0, 0xf) or math.random(8, 0xb)
+    return string.format("%x", v)
+  end))
+end
+function request()
+  turn = turn % #paths + 1
+  local body = nil
+  if template then
+    made = made + 1
+    body = string.gsub(template, "{{unique}}", prefix .. "n" .. made)
+  end
+  {'headers["MS-RequestId"] = uuid4()' if self.request_id else ""}
+  return wrk.format({quoted(self.method)}, paths[turn], headers, body)
+end
+function done(summary, latency, requests)
+  local f = io.open({quoted(report)}, "w")
+  local e = summary.errors
+  f:write(string.format("%d %d %d %d\\n", summary.requests, summary.duration, e.status,
+    e.connect + e.read + e.write + e.timeout))
+  for i = 1, #latency do
+    local value, count = latency(i)
+    f:write(string.format("%d %d\\n", value, count))
+  end
+  f:close()
+end
+"""
 
 
 def free_port() -> int:
@@ -139,14 +217,18 @@ class Tally:
 
 
 async def drive(http: httpx.AsyncClient, call: Call, seconds: float, connections: int, tally: Tally) -> None:
-    """`connections` callers in a loop for `seconds`, each call timed from send to the last byte."""
+    """`connections` callers in a loop for `seconds`, each call timed from send to the last byte: by wrk when
+    DRIVER says so, else by `http`."""
+    if DRIVER == "wrk":
+        await asyncio.to_thread(drive_wrk, str(http.base_url).rstrip("/"), call, seconds, connections, tally)
+        return
     deadline = time.perf_counter() + seconds
 
     async def caller() -> None:
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             try:
-                r = await call(http)
+                r = await call.send(http)
                 ok = r.is_success
             except httpx.HTTPError:
                 ok = False
@@ -158,6 +240,26 @@ async def drive(http: httpx.AsyncClient, call: Call, seconds: float, connections
     started = time.perf_counter()
     await asyncio.gather(*(caller() for _ in range(connections)))
     tally.seconds += time.perf_counter() - started
+
+
+def drive_wrk(base: str, call: Call, seconds: float, connections: int, tally: Tally) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        script, report = Path(folder, "call.lua"), Path(folder, "report")
+        script.write_text(call.lua(str(report)))
+        argv = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "30s"]
+        subprocess.run([*argv, "-s", str(script), base], check=True, capture_output=True)
+        totals, *histogram = report.read_text().splitlines()
+        _, duration, bad_status, broken = map(int, totals.split())
+    for line in histogram:
+        value, count = map(int, line.split())
+        tally.latencies += [value / 1e6] * count
+    # wrk's histogram holds every answer; the failed ones (status >= 400, broken connections) are taken off its top
+    tally.latencies.sort()
+    failed = bad_status + broken
+    if failed:
+        del tally.latencies[-min(failed, len(tally.latencies)) :]
+    tally.failures += failed
+    tally.seconds += duration / 1e6
 
 
 async def cspsim_calls(http: httpx.AsyncClient, customers: int, *, request_ids: bool = False) -> dict[str, Call]:
@@ -183,45 +285,48 @@ async def cspsim_calls(http: httpx.AsyncClient, customers: int, *, request_ids: 
     listed = await partner.get(f"/v1/customers/{ids[0]}/subscriptions", token=token)
     subscription = f"/v1/customers/{ids[0]}/subscriptions/{listed.json()['items'][0]['id']}"
     auth, graph_auth = bearer(token), bearer(graph_token)
-    rotation = itertools.cycle(ids)
-    names = (f"bench{uuid.uuid4().hex[:12]}" for _ in itertools.count())
     order = {
         "lineItems": [
             {"lineItemNumber": 0, "offerId": E3, "quantity": 1, "termDuration": "P1M", "billingCycle": "monthly"}
         ]
     }
-    client = {"grant_type": "client_credentials", "client_id": partner.app["clientId"]}
-    client |= {
+    address = {"firstName": "Ada", "lastName": "Lovelace", "addressLine1": "1 Bill St", "city": "Redmond"}
+    address |= {"state": "WA", "postalCode": "98052", "country": "US"}
+    customer = {
+        "companyProfile": {"domain": UNIQUE, "companyName": UNIQUE},
+        "billingProfile": {"email": f"billing@{UNIQUE}.example", "companyName": UNIQUE, "defaultAddress": address},
+    }
+    client = {
+        "grant_type": "client_credentials",
+        "client_id": partner.app["clientId"],
         "client_secret": partner.app["clientSecret"],
         "scope": "https://api.partnercenter.microsoft.com/.default",
     }
-
-    def customer_body(name: str) -> dict[str, object]:
-        address = {"firstName": "Ada", "lastName": "Lovelace", "addressLine1": "1 Bill St", "city": "Redmond"}
-        address |= {"state": "WA", "postalCode": "98052", "country": "US"}
-        return {
-            "companyProfile": {"domain": name, "companyName": name},
-            "billingProfile": {"email": f"billing@{name}.example", "companyName": name, "defaultAddress": address},
-        }
-
-    def posting() -> dict[str, str]:
-        return auth | {"MS-RequestId": str(uuid.uuid4())} if request_ids else auth
-
+    as_json = auth | {"Content-Type": "application/json"}
     return {
-        "GET customer": lambda h: h.get(f"/v1/customers/{next(rotation)}", headers=auth),
-        "GET subscription": lambda h: h.get(subscription, headers=auth),
-        "POST customer": lambda h: h.post("/v1/customers", json=customer_body(next(names)), headers=posting()),
-        "POST order": lambda h: h.post(f"/v1/customers/{next(rotation)}/orders", json=order, headers=posting()),
-        "GDAP list": lambda h: h.get("/v1.0/tenantRelationships/delegatedAdminRelationships", headers=graph_auth),
-        "token": lambda h: h.post(f"/{partner.id}/oauth2/v2.0/token", data=client),
+        "GET customer": Call("GET", [f"/v1/customers/{i}" for i in ids], auth),
+        "GET subscription": Call("GET", [subscription], auth),
+        "POST customer": Call("POST", ["/v1/customers"], as_json, json.dumps(customer), request_ids),
+        "POST order": Call("POST", [f"/v1/customers/{i}/orders" for i in ids], as_json, json.dumps(order), request_ids),
+        "GDAP list": Call("GET", ["/v1.0/tenantRelationships/delegatedAdminRelationships"], graph_auth),
+        "token": Call(
+            "POST",
+            [f"/{partner.id}/oauth2/v2.0/token"],
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            urlencode(client),
+        ),
     }
 
 
 def baseline_calls() -> dict[str, Call]:
-    ids = itertools.cycle(uuid.UUID(int=i + 1) for i in range(10_000))
     return {
-        "bare GET": lambda h: h.get(f"/baseline/items/{next(ids)}"),
-        "bare INSERT": lambda h: h.post("/baseline/items", json={"name": "bench item", "country": "US"}),
+        "bare GET": Call("GET", [f"/baseline/items/{uuid.UUID(int=i + 1)}" for i in range(1_000)]),
+        "bare INSERT": Call(
+            "POST",
+            ["/baseline/items"],
+            {"Content-Type": "application/json"},
+            json.dumps({"name": "bench item", "country": "US"}),
+        ),
     }
 
 
@@ -289,7 +394,7 @@ async def write_history(http: httpx.AsyncClient, calls: dict[str, Call], count: 
         while left > 0:
             left -= 1
             try:
-                ok = (await calls[next(mix)](http)).is_success
+                ok = (await calls[next(mix)].send(http)).is_success
             except httpx.HTTPError:
                 ok = False
             failed += not ok
@@ -343,7 +448,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--customers", type=int, default=20, help="customers of the partner, read in turn")
     parser.add_argument("--history", type=int, default=0, help="calls of history in the aged sandbox (see above)")
+    parser.add_argument(
+        "--driver", choices=["wrk", "httpx"], default="wrk" if shutil.which("wrk") else "httpx", help="load generator"
+    )
     args = parser.parse_args()
+    global DRIVER
+    DRIVER = args.driver
     with fresh_database() as url:
         command.upgrade(alembic_config(url), "head")
         env = {"DATABASE_URL": url, "CSPSIM_LOG_LEVEL": "WARNING"}
@@ -363,7 +473,7 @@ def main() -> None:
                 )
             beside = f"the bare stack {bases['baseline']}" if "baseline" in bases else "no baseline"
             print(
-                f"cspsim {bases['cspsim']} and {beside}: {args.workers} workers each, "
+                f"cspsim {bases['cspsim']} and {beside}: {args.workers} workers each, driven by {args.driver}, "
                 f"{args.connections} connections, {args.seconds:g} s per call in {args.rounds} rounds",
                 flush=True,
             )
