@@ -29,7 +29,7 @@ from app.events.service import move
 from app.kernel import lookup, timers
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, NotFound
-from app.models import BillingExport, ExportStatus, Invoice, Timer
+from app.models import BillingExport, ExportStatus, Invoice
 
 EXPORT_TIMER = "billing.export"
 BILLED_RECONCILIATION = "billedReconciliation"
@@ -162,7 +162,7 @@ async def _lines(ctx: SandboxContext, export: BillingExport) -> list[dict[str, A
 
 
 @timers.on_timer(EXPORT_TIMER)
-async def _run_export(ctx: SandboxContext, timer: Timer) -> None:
+async def _run_export(ctx: SandboxContext, timer: timers.Due) -> None:
     """The export runs: its lines are read as of the clock's now and written as one gzip JSON-lines blob."""
     export = await lookup.one(ctx, BillingExport, uuid.UUID(timer.ref), what="Billing export", for_update=True)
     if export.status is not ExportStatus.NOT_STARTED:

@@ -38,7 +38,6 @@ from app.models import (
     Subscription,
     SubscriptionStatus,
     Tenant,
-    Timer,
     UsageRecord,
 )
 
@@ -93,7 +92,7 @@ async def issued_lines(ctx: SandboxContext, invoices: list[Invoice]) -> dict[uui
 
 
 @timers.on_timer(RUN_TIMER)
-async def _run(ctx: SandboxContext, timer: Timer) -> None:
+async def _run(ctx: SandboxContext, timer: timers.Due) -> None:
     """BIL-1, BIL-2: invoice the period, then schedule the next period's run while there is more to bill."""
     partner_text, country = timer.ref.split(":")
     partner_id = uuid.UUID(partner_text)

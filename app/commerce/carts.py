@@ -28,7 +28,7 @@ from app.events.service import move, record_change
 from app.kernel import lookup, timers
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, DomainError
-from app.models import Cart, CartStatus, Order, Tenant, Timer
+from app.models import Cart, CartStatus, Order, Tenant
 
 EXPIRE_TIMER = "cart.expire"
 TRANSACTION_RESELLER = "transaction_reseller"
@@ -292,7 +292,7 @@ async def checkout(ctx: PartnerContext, *, customer_id: uuid.UUID, cart_id: uuid
 
 
 @timers.on_timer(EXPIRE_TIMER)
-async def _expire(ctx: SandboxContext, timer: Timer) -> None:
+async def _expire(ctx: SandboxContext, timer: timers.Due) -> None:
     """Seven days on, a cart not checked out expires."""
     cart = await lookup.one(ctx, Cart, uuid.UUID(timer.ref), what="Cart", for_update=True)
     if cart.status is CartStatus.ACTIVE:

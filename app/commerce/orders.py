@@ -29,7 +29,6 @@ from app.models import (
     Subscription,
     SubscriptionChannel,
     Tenant,
-    Timer,
 )
 from app.programs import service as programs
 from app.providers import service as providers
@@ -495,7 +494,7 @@ async def _move(ctx: SandboxContext, order: Order, target: OrderStatus, action: 
 
 
 @timers.on_timer(PROVISION_TIMER)
-async def _provision_when_due(ctx: SandboxContext, timer: Timer) -> None:
+async def _provision_when_due(ctx: SandboxContext, timer: timers.Due) -> None:
     order = await lookup.one(ctx, Order, uuid.UUID(timer.ref), what="Order", for_update=True)
     if order.status is OrderStatus.PENDING:
         await provision(ctx, order)

@@ -17,7 +17,7 @@ from app.events.service import move, record_event
 from app.kernel import lookup, timers
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, DomainError, NotFound, RuleViolation
-from app.models import Charge, Subscription, SubscriptionChannel, SubscriptionStatus, Tenant, Timer
+from app.models import Charge, Subscription, SubscriptionChannel, SubscriptionStatus, Tenant
 from app.models.base import next_seq
 
 S = SubscriptionStatus
@@ -512,7 +512,7 @@ def _require_cancellation_window(subscription: Subscription, now: datetime) -> N
 
 
 @timers.on_timer(RENEW_TIMER)
-async def _renew(ctx: SandboxContext, timer: Timer) -> None:
+async def _renew(ctx: SandboxContext, timer: timers.Due) -> None:
     """The term ends: with auto-renew a new term begins (scheduled changes applied, a new window opened), charged
     at the term's price; without, the subscription expires."""
     subscription = await lookup.one(ctx, Subscription, uuid.UUID(timer.ref), what="Subscription", for_update=True)

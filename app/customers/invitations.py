@@ -30,7 +30,6 @@ from app.models import (
     Sandbox,
     Tenant,
     TenantKind,
-    Timer,
 )
 from app.programs import service as programs
 from app.providers import service as providers
@@ -289,7 +288,7 @@ async def decline_invitation(ctx: SandboxContext, found: FoundInvitation) -> Non
 
 
 @timers.on_timer(POLICY_TIMER)
-async def _customer_acts(ctx: SandboxContext, timer: Timer) -> None:
+async def _customer_acts(ctx: SandboxContext, timer: timers.Due) -> None:
     invitation = (
         await ctx.session.execute(
             select(RelationshipInvitation).where(

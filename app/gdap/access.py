@@ -40,7 +40,6 @@ from app.models import (
     GdapRelationshipStatus,
     OperationStatus,
     SecurityGroupMember,
-    Timer,
 )
 
 A = AccessAssignmentStatus
@@ -248,7 +247,7 @@ async def _assignment_and_relationship(
 
 
 @timers.on_timer(ASSIGNMENT_ACTIVATION_TIMER)
-async def _activate_assignment(ctx: SandboxContext, timer: Timer) -> None:
+async def _activate_assignment(ctx: SandboxContext, timer: timers.Due) -> None:
     found = await _assignment_and_relationship(ctx, uuid.UUID(timer.ref))
     if found is None or found[0].status is not A.PENDING:
         return
@@ -257,7 +256,7 @@ async def _activate_assignment(ctx: SandboxContext, timer: Timer) -> None:
 
 
 @timers.on_timer(ASSIGNMENT_DELETION_TIMER)
-async def _finish_deletion(ctx: SandboxContext, timer: Timer) -> None:
+async def _finish_deletion(ctx: SandboxContext, timer: timers.Due) -> None:
     found = await _assignment_and_relationship(ctx, uuid.UUID(timer.ref))
     if found is None or found[0].status is not A.DELETING:
         return
@@ -282,7 +281,7 @@ async def _move_operation(
 
 
 @timers.on_timer(OPERATION_TIMER)
-async def _run_operation(ctx: SandboxContext, timer: Timer) -> None:
+async def _run_operation(ctx: SandboxContext, timer: timers.Due) -> None:
     """Apply an assignment's new roles; an assignment deleted meanwhile makes the operation fail."""
     operation = (
         await ctx.session.execute(

@@ -21,7 +21,7 @@ from app.kernel import lookup, timers
 from app.kernel.context import CustomerContext, SandboxContext
 from app.kernel.errors import Forbidden, NotFound, RuleViolation
 from app.kernel.roles import CustomerRole, require_role
-from app.models import DelegatedAdminRelationship, GdapRelationshipStatus, Tenant, TenantKind, Timer
+from app.models import DelegatedAdminRelationship, GdapRelationshipStatus, Tenant, TenantKind
 from app.programs import service as programs
 
 R = GdapRelationshipStatus
@@ -153,7 +153,7 @@ async def find_for_page(ctx: SandboxContext, relationship_id: uuid.UUID) -> Appr
 
 
 @timers.on_timer(POLICY_TIMER)
-async def _customer_approves(ctx: SandboxContext, timer: Timer) -> None:
+async def _customer_approves(ctx: SandboxContext, timer: timers.Due) -> None:
     """The gdapApproval counter-party policy: the customer's first Global admin approves, through the same call as
     the approval page's button, if the request is still waiting for it."""
     relationship = await ctx.session.get(DelegatedAdminRelationship, (ctx.sandbox_id, uuid.UUID(timer.ref)))

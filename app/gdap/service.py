@@ -38,7 +38,6 @@ from app.models import (
     RelationshipOrigin,
     Tenant,
     TenantKind,
-    Timer,
 )
 from app.models.base import next_seq
 
@@ -573,7 +572,7 @@ async def activate(ctx: SandboxContext, relationship: DelegatedAdminRelationship
     await timers.schedule(ctx, kind=END_TIMER, ref=relationship.id, due_at=relationship.end_at)
 
 
-async def _locked(ctx: SandboxContext, timer: Timer) -> DelegatedAdminRelationship | None:
+async def _locked(ctx: SandboxContext, timer: timers.Due) -> DelegatedAdminRelationship | None:
     stmt = (
         select(DelegatedAdminRelationship)
         .where(
@@ -586,7 +585,7 @@ async def _locked(ctx: SandboxContext, timer: Timer) -> DelegatedAdminRelationsh
 
 
 @timers.on_timer(APPROVAL_EXPIRY_TIMER)
-async def _expire_unapproved(ctx: SandboxContext, timer: Timer) -> None:
+async def _expire_unapproved(ctx: SandboxContext, timer: timers.Due) -> None:
     """GDP-1: a request the customer did not approve in time expires."""
     relationship = await _locked(ctx, timer)
     if relationship is not None and relationship.status is R.APPROVAL_PENDING:
@@ -594,14 +593,14 @@ async def _expire_unapproved(ctx: SandboxContext, timer: Timer) -> None:
 
 
 @timers.on_timer(ACTIVATION_TIMER)
-async def _activate_when_due(ctx: SandboxContext, timer: Timer) -> None:
+async def _activate_when_due(ctx: SandboxContext, timer: timers.Due) -> None:
     relationship = await _locked(ctx, timer)
     if relationship is not None and relationship.status is R.ACTIVATING:
         await activate(ctx, relationship)
 
 
 @timers.on_timer(END_TIMER)
-async def _end_or_extend(ctx: SandboxContext, timer: Timer) -> None:
+async def _end_or_extend(ctx: SandboxContext, timer: timers.Due) -> None:
     """GDP-2: at its end date an active relationship with autoExtendDuration P180D runs 180 days more (again and
     again); any other expires, and its access assignments with it."""
     relationship = await _locked(ctx, timer)

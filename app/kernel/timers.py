@@ -25,9 +25,9 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 
 from app.kernel import metrics
 from app.kernel.context import SandboxContext
@@ -36,8 +36,21 @@ from app.models.base import next_seq
 
 log = logging.getLogger("cspsim.timers")
 
-TimerHandler = Callable[[SandboxContext, Timer], Awaitable[None]]
-BatchHandler = Callable[[SandboxContext, Sequence[Timer]], Awaitable[None]]
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A timer that fell due, as its handler sees it: read at the claim, never changed by the handler (the runner
+    marks it fired or failed)."""
+
+    id: uuid.UUID
+    kind: str
+    ref: str
+    payload: dict[str, Any]
+    due_at: datetime
+
+
+TimerHandler = Callable[[SandboxContext, Due], Awaitable[None]]
+BatchHandler = Callable[[SandboxContext, Sequence[Due]], Awaitable[None]]
 _handlers: dict[str, TimerHandler] = {}
 _batch_handlers: dict[str, BatchHandler] = {}
 
@@ -138,28 +151,23 @@ async def is_pending(ctx: SandboxContext, *, kind: str, ref: object) -> bool:
     return any(i not in fired for i in (await ctx.session.execute(stmt)).scalars())
 
 
-@dataclass(frozen=True)
-class _Due:
-    """A claimed timer, and what the runner reads of it, read at the claim: a handler that fails in its savepoint
-    may leave the row's object expired."""
-
-    timer: Timer
-    id: uuid.UUID
-    kind: str
-    ref: str
-    due_at: datetime
+_TIMERS = cast(Table, Timer.__table__).c
 
 
-async def _claim(ctx: SandboxContext, *, until: datetime, limit: int) -> list[_Due]:
+async def _claim(ctx: SandboxContext, *, until: datetime, limit: int) -> list[Due]:
+    # Plain rows, not ORM objects: loading a thousand Timer objects was a fifth of a clock advance's CPU.
     stmt = (
-        select(Timer)
-        .where(Timer.sandbox_id == ctx.sandbox_id, Timer.status == TimerStatus.PENDING, Timer.due_at <= until)
-        .order_by(Timer.due_at, Timer.seq)
+        select(_TIMERS.id, _TIMERS.kind, _TIMERS.ref, _TIMERS.payload, _TIMERS.due_at)
+        .where(
+            _TIMERS.sandbox_id == ctx.sandbox_id,
+            _TIMERS.status == TimerStatus.PENDING,
+            _TIMERS.due_at <= until,
+        )
+        .order_by(_TIMERS.due_at, _TIMERS.seq)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    rows = (await ctx.session.execute(stmt)).scalars()
-    return [_Due(timer=t, id=t.id, kind=t.kind, ref=t.ref, due_at=t.due_at) for t in rows]
+    return [Due(*row) for row in (await ctx.session.execute(stmt)).all()]
 
 
 def _watch(ctx: SandboxContext) -> None:
@@ -185,13 +193,13 @@ class _Batch:
         self.fired: list[Fired] = []
         self.done: list[uuid.UUID] = []
 
-    def succeeded(self, run: Sequence[_Due]) -> None:
+    def succeeded(self, run: Sequence[Due]) -> None:
         self.done += [d.id for d in run]
         self.fired += [Fired(kind=d.kind, ref=d.ref, due_at=d.due_at, status=TimerStatus.FIRED) for d in run]
         # Until they are marked, a later handler of the claim must not see them as pending.
         self.ctx.session.info.setdefault(_UNMARKED, set()).update(d.id for d in run)
 
-    async def failed(self, due: _Due, error: str) -> None:
+    async def failed(self, due: Due, error: str) -> None:
         await self.ctx.session.execute(
             update(Timer)
             .where(Timer.sandbox_id == self.ctx.sandbox_id, Timer.id == due.id)
@@ -212,12 +220,12 @@ class _Batch:
         self.ctx.session.info.pop(_UNMARKED, None)
 
 
-async def _fire_one(batch: _Batch, due: _Due) -> None:
+async def _fire_one(batch: _Batch, due: Due) -> None:
     ctx = batch.ctx
     _watch(ctx)
     try:
         async with ctx.session.begin_nested():
-            await _handlers[due.kind](ctx.at(due.due_at), due.timer)
+            await _handlers[due.kind](ctx.at(due.due_at), due)
     except Exception as exc:  # a broken timer must not stop the clock: it is recorded as failed
         log.exception("timer %s %s failed", due.kind, due.ref)
         await batch.failed(due, f"{type(exc).__name__}: {exc}")
@@ -225,14 +233,14 @@ async def _fire_one(batch: _Batch, due: _Due) -> None:
     batch.succeeded([due])
 
 
-async def _fire_run(batch: _Batch, run: Sequence[_Due]) -> bool:
+async def _fire_run(batch: _Batch, run: Sequence[Due]) -> bool:
     """Fire consecutive timers of one kind with its batch handler, in one savepoint; False when they must fire one
     by one instead: the handler failed, cancelled a timer, or scheduled one due before the run's last."""
     ctx = batch.ctx
     savepoint = await ctx.session.begin_nested()
     _watch(ctx)
     try:
-        await _batch_handlers[run[0].kind](ctx.at(run[-1].due_at), [d.timer for d in run])
+        await _batch_handlers[run[0].kind](ctx.at(run[-1].due_at), run)
         await ctx.session.flush()
     except Exception:
         log.warning("a batch of %d %s timers failed; firing them one by one", len(run), run[0].kind, exc_info=True)
@@ -246,7 +254,7 @@ async def _fire_run(batch: _Batch, run: Sequence[_Due]) -> bool:
     return True
 
 
-def _runs(claimed: list[_Due]) -> Iterator[list[_Due]]:
+def _runs(claimed: list[Due]) -> Iterator[list[Due]]:
     """The claim cut into runs: consecutive timers of a kind with a batch handler; any other timer alone."""
     at = 0
     while at < len(claimed):
@@ -258,7 +266,7 @@ def _runs(claimed: list[_Due]) -> Iterator[list[_Due]]:
         at = end
 
 
-async def _fire_claim(ctx: SandboxContext, claimed: list[_Due]) -> list[Fired]:
+async def _fire_claim(ctx: SandboxContext, claimed: list[Due]) -> list[Fired]:
     """Fire a claim in order until a handler reorders what is due (the rest stay pending, to be claimed again)."""
     batch = _Batch(ctx)
     last = claimed[-1]

@@ -33,7 +33,6 @@ from app.models import (
     ProgramAccess,
     ProgramAccessStatus,
     Tenant,
-    Timer,
 )
 
 P = MarketplaceProgram
@@ -206,7 +205,7 @@ async def _decide(
 
 
 @timers.on_timer(DECIDE_TIMER)
-async def _decide_when_due(ctx: SandboxContext, timer: Timer) -> None:
+async def _decide_when_due(ctx: SandboxContext, timer: timers.Due) -> None:
     """The policy's business days are over: the request is decided as the policy said, unless operations did."""
     access = await one(ctx, ProgramAccess, uuid.UUID(timer.ref), what="Program access request", for_update=True)
     if access.status is S.REQUESTED:

@@ -20,7 +20,6 @@ from app.models import (
     PartnerAgreement,
     Program,
     Tenant,
-    Timer,
 )
 from app.programs import service
 from app.programs.lifecycle import AGREEMENT, ENROLLMENT, LIVE, OVERRIDABLE
@@ -364,7 +363,7 @@ def _policy_reason(decision: str) -> str | None:
 
 
 @timers.on_timer(APPROVE_TIMER)
-async def _decide_when_due(ctx: SandboxContext, timer: Timer) -> None:
+async def _decide_when_due(ctx: SandboxContext, timer: timers.Due) -> None:
     """PRG-5's delay is over: the operator decides as the sandbox's enrollmentDecision policy says."""
     enrollment = await _get(ctx, uuid.UUID(timer.ref), for_update=True)
     decision = timer.payload.get("action", "accept")
@@ -373,7 +372,7 @@ async def _decide_when_due(ctx: SandboxContext, timer: Timer) -> None:
 
 
 @timers.on_timer(REVIEW_TIMER)
-async def _review_revenue(ctx: SandboxContext, timer: Timer) -> None:
+async def _review_revenue(ctx: SandboxContext, timer: timers.Due) -> None:
     """PRG-2: an Active direct bill under the threshold is Restricted, and the primary contact told; otherwise the
     next review is scheduled."""
     enrollment = await _get(ctx, uuid.UUID(timer.ref), for_update=True)
@@ -400,7 +399,7 @@ async def _review_revenue(ctx: SandboxContext, timer: Timer) -> None:
 
 
 @timers.on_timer(INCENTIVES_TIMER)
-async def _invite_to_incentives(ctx: SandboxContext, timer: Timer) -> None:
+async def _invite_to_incentives(ctx: SandboxContext, timer: timers.Due) -> None:
     """PRG-11: the invitation to indirect reseller incentives, to the partner-program account's email."""
     enrollment = await _get(ctx, uuid.UUID(timer.ref))
     profile = await service.find_profile(ctx, enrollment.tenant_id)

@@ -21,7 +21,6 @@ from app.models import (
     ServiceRequestCategory,
     ServiceRequestStatus,
     Tenant,
-    Timer,
 )
 from app.programs import service
 from app.programs.lifecycle import ENROLLMENT, SERVICE_REQUEST
@@ -270,7 +269,7 @@ async def update_service_request(
 
 
 @timers.on_timer(RESOLVE_TIMER)
-async def _resolve_when_due(ctx: SandboxContext, timer: Timer) -> None:
+async def _resolve_when_due(ctx: SandboxContext, timer: timers.Due) -> None:
     request = await _get(ctx, uuid.UUID(timer.ref))
     if request.status is ServiceRequestStatus.OPEN:
         await resolve_service_request(ctx, request_id=request.id)

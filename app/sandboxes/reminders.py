@@ -47,7 +47,7 @@ async def schedule_reminder(
     )
 
 
-def _happening(timer: Timer, at: datetime) -> Happening:
+def _happening(timer: timers.Due, at: datetime) -> Happening:
     tenant = timer.payload.get("tenantId")
     return Happening(
         at=at,
@@ -59,7 +59,7 @@ def _happening(timer: Timer, at: datetime) -> Happening:
     )
 
 
-async def _mail(ctx: SandboxContext, timer: Timer) -> None:
+async def _mail(ctx: SandboxContext, timer: timers.Due) -> None:
     if to := timer.payload.get("notifyTo"):
         label = timer.payload.get("label", "")
         tenant = timer.payload.get("tenantId")
@@ -74,13 +74,13 @@ async def _mail(ctx: SandboxContext, timer: Timer) -> None:
 
 
 @timers.on_timer(KIND)
-async def _fire(ctx: SandboxContext, timer: Timer) -> None:
+async def _fire(ctx: SandboxContext, timer: timers.Due) -> None:
     await record_events(ctx, [_happening(timer, ctx.now)])
     await _mail(ctx, timer)
 
 
 @timers.on_timers(KIND)
-async def _fire_all(ctx: SandboxContext, due: Sequence[Timer]) -> None:
+async def _fire_all(ctx: SandboxContext, due: Sequence[timers.Due]) -> None:
     # Reminders read nothing and schedule nothing: a run of them is one INSERT of their events (and their mails).
     await record_events(ctx, [_happening(t, t.due_at) for t in due])
     for timer in due:

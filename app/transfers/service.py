@@ -26,7 +26,6 @@ from app.models import (
     SubscriptionStatus,
     Tenant,
     TenantKind,
-    Timer,
     Transfer,
     TransferStatus,
 )
@@ -416,7 +415,7 @@ async def _moved(ctx: SandboxContext, old: Subscription, transfer: Transfer, ord
 
 
 @timers.on_timer(EXPIRE_TIMER)
-async def _expire(ctx: SandboxContext, timer: Timer) -> None:
+async def _expire(ctx: SandboxContext, timer: timers.Due) -> None:
     """TRF-5: a request not acted on within the window expires."""
     transfer = await lookup.one(ctx, Transfer, uuid.UUID(timer.ref), what="Transfer", for_update=True)
     if transfer.status is T.ACTIVE:
@@ -455,7 +454,7 @@ async def _eligible(ctx: SandboxContext, transfer: Transfer) -> list[dict[str, A
 
 
 @timers.on_timer(POLICY_TIMER)
-async def _source_acts(ctx: SandboxContext, timer: Timer) -> None:
+async def _source_acts(ctx: SandboxContext, timer: timers.Due) -> None:
     """A counter-party policy: the source's Global admin submits (or declines) through the same calls a person uses."""
     transfer = await lookup.one(ctx, Transfer, uuid.UUID(timer.ref), what="Transfer")
     admin = await identity.as_global_admin(ctx, transfer.source_partner_tenant_id, PartnerContext)
