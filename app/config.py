@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     # DATABASE_URL (no prefix) chooses the database, as the README promises.
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
     timer_interval_seconds: float = 1.0
+    # PostgreSQL: how often tables that changed enough are analyzed (and vacuumed), as autovacuum would (0: never).
+    analyze_interval_seconds: float = Field(60.0, ge=0)
     log_level: str = "INFO"
     log_format: str = Field("json", pattern="^(json|text)$")
     # Where the platform's links point (invitation and approval pages). When set, it is also the base of the

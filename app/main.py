@@ -27,6 +27,7 @@ from app.events import webhook_router, webhooks
 from app.gdap import router as gdap
 from app.identity import router as identity
 from app.kernel import metrics
+from app.kernel.analyze import run_analyze_loop
 from app.kernel.contract import ContractVersionMiddleware
 from app.kernel.db import Database, Limits, TransactionalRoute
 from app.kernel.edge import EdgeValidation
@@ -146,6 +147,8 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
                 asyncio.create_task(run_timer_loop(app.state.db, settings.timer_interval_seconds)),
                 asyncio.create_task(webhooks.run_delivery_loop(app.state.db, signer, settings.timer_interval_seconds)),
             ]
+        if run_timers and settings.analyze_interval_seconds > 0:
+            loops.append(asyncio.create_task(run_analyze_loop(app.state.db, settings.analyze_interval_seconds)))
         yield
         for loop in loops:
             loop.cancel()
