@@ -184,16 +184,18 @@ async def run_due_timers(ctx: SandboxContext) -> Advanced:
 
 
 async def sandboxes_with_due_timers(session: AsyncSession) -> list[uuid.UUID]:
-    """The sandboxes whose earliest pending timer is due on their own clock (for the background loop)."""
-    stmt = (
-        select(Sandbox.id, Sandbox.clock_offset_us, Sandbox.frozen_at, func.min(Timer.due_at))
-        .join(Timer, Timer.sandbox_id == Sandbox.id)
-        .where(Timer.status == TimerStatus.PENDING)
-        .group_by(Sandbox.id, Sandbox.clock_offset_us, Sandbox.frozen_at)
+    """The sandboxes whose earliest pending timer is due on their own clock (for the background loop). Each
+    sandbox's earliest is one probe of the timers' due index: a GROUP BY over every pending timer (every
+    subscription has its renewal pending) ran every second and grew with the data."""
+    earliest = (
+        select(func.min(Timer.due_at))
+        .where(Timer.sandbox_id == Sandbox.id, Timer.status == TimerStatus.PENDING)
+        .scalar_subquery()
     )
+    stmt = select(Sandbox.id, Sandbox.clock_offset_us, Sandbox.frozen_at, earliest)
     rows = (await session.execute(stmt)).all()
     return [
         sandbox_id
-        for sandbox_id, offset, frozen_at, earliest in rows
-        if earliest <= sandbox_now(offset_us=offset, frozen_at=frozen_at)
+        for sandbox_id, offset, frozen_at, first in rows
+        if first is not None and first <= sandbox_now(offset_us=offset, frozen_at=frozen_at)
     ]
