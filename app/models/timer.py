@@ -19,7 +19,12 @@ class Timer(SandboxScoped, Base):
     """Something that must happen later, on the sandbox clock."""
 
     __tablename__ = "timers"
-    __table_args__ = (Index("ix_timers_due", "sandbox_id", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_timers_due", "sandbox_id", "status", "due_at"),
+        # is_pending and cancel find a thing's timers by kind and ref: without it they read every pending timer of the
+        # sandbox (every subscription keeps its renewal pending).
+        Index("ix_timers_ref", "sandbox_id", "kind", "ref"),
+    )
 
     kind: Mapped[str] = mapped_column(String(100))
     ref: Mapped[str] = mapped_column(String(200))
