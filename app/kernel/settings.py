@@ -128,6 +128,16 @@ class SandboxSettings(Request):
             "provisions at once.",
         ),
     ] = 0
+    timers_per_advance: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=5000,
+            description="Timers one clock advance (or freeze, or background pass) fires at most: past them it stops "
+            "after the instant of the last one fired and answers `complete: false` with `continueTo`, so the sandbox "
+            "is never held for long.",
+        ),
+    ] = 1000
     invitation_expiry_days: Annotated[
         int, Field(ge=1, le=365, description="REL-1/REL-7: days a customer invitation link stays valid.")
     ] = 90

@@ -108,8 +108,8 @@ def _advanced(ctx: SandboxContext, advanced: service.Advanced, *, frozen: bool |
 async def advance_clock(ctx: Operator, body: ClockAdvance) -> Any:
     """Give one of `days`, `hours`, `minutes`, `seconds`, `businessDays` or `to`. The clock never moves back, and
     one call moves it at most 3653 days (ten years) (400). Every timer that falls due fires in due-time order, each
-    seeing the clock at its due time; after 200 the call stops at the last instant that fired and answers
-    `complete: false` with `continueTo`: call again to go on."""
+    seeing the clock at its due time; after `timersPerAdvance` of them (a setting, 1000 unless changed) the call stops
+    at the last instant that fired and answers `complete: false` with `continueTo`: call again to go on."""
     advanced = await service.advance_clock(
         ctx,
         days=body.days,

@@ -36,9 +36,6 @@ class SandboxCreated(SandboxOut):
 # sandbox row while decades of recurring timers fire. Longer journeys are several calls.
 MAX_ADVANCE_DAYS = 3653
 MAX_ADVANCE = timedelta(days=MAX_ADVANCE_DAYS)
-# Timers one call fires at most: a recurring timer over a long span would otherwise hold the sandbox row (and every
-# request of the sandbox waiting on it) for minutes. The clock stops after the instant that passed the budget.
-MAX_FIRED_PER_CALL = 200
 _SPAN = f"at most {MAX_ADVANCE_DAYS} days (ten years) per call"
 
 
@@ -67,8 +64,8 @@ class ClockAdvanced(Clock):
     fired: list[FiredTimer]
     fired_count: int = Field(description="How many timers this call fired.")
     complete: bool = Field(
-        description=f"False when the call stopped after firing its share of timers ({MAX_FIRED_PER_CALL}): `now` is "
-        'where it got to; call again with `{"to": continueTo}` to go on.'
+        description="False when the call stopped after firing its share of timers (the `timersPerAdvance` setting): "
+        '`now` is where it got to; call again with `{"to": continueTo}` to go on.'
     )
     continue_to: datetime | None = Field(None, description="Where the clock was asked to go, when `complete` is false.")
 

@@ -16,7 +16,7 @@ from app.kernel.credentials import digest, new_secret
 from app.kernel.errors import BadRequest
 from app.kernel.settings import SandboxSettings
 from app.models import Base, Sandbox, Timer, TimerStatus
-from app.sandboxes.schemas import MAX_ADVANCE, MAX_ADVANCE_DAYS, MAX_FIRED_PER_CALL
+from app.sandboxes.schemas import MAX_ADVANCE, MAX_ADVANCE_DAYS
 
 
 def _settings_or_400(build: Any, *args: Any) -> SandboxSettings:
@@ -112,7 +112,8 @@ async def advance_clock(
     to: datetime | None = None,
 ) -> Advanced:
     """Move the clock forward (never back, at most MAX_ADVANCE per call) and fire every timer that fell due, in due
-    order; past MAX_FIRED_PER_CALL timers the clock stops where the last one fired and the answer says so."""
+    order; past the sandbox's `timers_per_advance` timers the clock stops where the last one fired and the answer
+    says so."""
     await _lock(ctx)
     given = [v for v in (days, hours, minutes, seconds, business_days, to) if v is not None]
     if len(given) != 1:
@@ -138,9 +139,10 @@ async def advance_clock(
 
 async def _fire_until(ctx: SandboxContext, target: datetime) -> Advanced:
     """Fire what falls due up to `target`, in due order, each timer seeing the clock at its own due time. Past
-    MAX_FIRED_PER_CALL timers the call stops once the instant of the last one fired is done, its clock there: the
-    sandbox row is held for a bounded time, and a later call goes on from there. The row is written once."""
-    fired, complete = await timers.fire_due(ctx, until=target, budget=MAX_FIRED_PER_CALL)
+    `timers_per_advance` timers (a setting: a recurring timer over a long span would otherwise hold the sandbox row,
+    and every request of the sandbox waiting on it, for minutes) the call stops once the instant of the last one
+    fired is done, its clock there, and a later call goes on from there. The row is written once."""
+    fired, complete = await timers.fire_due(ctx, until=target, budget=ctx.settings.timers_per_advance)
     if complete:
         _set_now(ctx, target)
     elif fired:
@@ -158,7 +160,7 @@ def _set_now(ctx: SandboxContext, target: datetime) -> None:
 
 async def freeze_clock(ctx: SandboxContext, *, at: datetime | None = None) -> Advanced:
     """Hold the clock at its current reading, or at a later instant `at` (firing what falls due; where more than
-    MAX_FIRED_PER_CALL fall due, it holds where the last one fired)."""
+    `timers_per_advance` fall due, it holds where the last one fired)."""
     if at is not None:
         advanced = await advance_clock(ctx, to=at)
     else:
@@ -178,7 +180,7 @@ async def resume_clock(ctx: SandboxContext) -> None:
 
 
 async def run_due_timers(ctx: SandboxContext) -> Advanced:
-    """Fire the timers due at the clock's now, at most MAX_FIRED_PER_CALL of them (the rest on the next call)."""
+    """Fire the timers due at the clock's now, at most `timers_per_advance` of them (the rest on the next call)."""
     await _lock(ctx)
     return await _fire_until(ctx, ctx.now)
 

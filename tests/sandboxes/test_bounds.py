@@ -69,7 +69,8 @@ async def test_money_settings_are_finite_and_bounded(world: World, raw: str) -> 
 
 async def test_an_advance_fires_a_bounded_number_of_timers_and_says_how_to_go_on(world: World) -> None:
     # A daily revenue review that always passes recurs forever: 500 days of it is 500 timers.
-    r = await world.sim("PATCH", "/settings", json={"revenueThresholdUsd": 0, "revenueReviewIntervalDays": 1})
+    settings = {"revenueThresholdUsd": 0, "revenueReviewIntervalDays": 1, "timersPerAdvance": 200}
+    r = await world.sim("PATCH", "/settings", json=settings)
     assert r.status_code == 200, r.text
     await world.direct_bill_partner()
     assert (await world.sim("POST", "/clock/freeze")).status_code == 200
