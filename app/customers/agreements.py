@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Collection
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.customers.service import get_visible_customer, purchasing_partner
 from app.events.service import record_audit, record_event
@@ -14,19 +14,20 @@ from app.kernel.errors import Conflict, RuleViolation
 from app.kernel.roles import CustomerRole, require_role
 from app.models import MCA, MCA_TEMPLATE_ID, AcceptanceChannel, CustomerAgreement, Tenant, TenantKind
 
+# Built once, with bound parameters (see customers.service._SEEN_CUSTOMER).
+_ACCEPTANCES = (
+    select(CustomerAgreement)
+    .where(
+        CustomerAgreement.sandbox_id == bindparam("sandbox_id"),
+        CustomerAgreement.customer_tenant_id == bindparam("customer_id"),
+    )
+    .order_by(CustomerAgreement.recorded_at, CustomerAgreement.id)
+)
+
 
 async def acceptances(ctx: SandboxContext, customer_id: uuid.UUID) -> list[CustomerAgreement]:
-    return list(
-        (
-            await ctx.session.execute(
-                select(CustomerAgreement)
-                .where(
-                    CustomerAgreement.sandbox_id == ctx.sandbox_id, CustomerAgreement.customer_tenant_id == customer_id
-                )
-                .order_by(CustomerAgreement.recorded_at, CustomerAgreement.id)
-            )
-        ).scalars()
-    )
+    params = {"sandbox_id": ctx.sandbox_id, "customer_id": customer_id}
+    return list((await ctx.session.execute(_ACCEPTANCES, params)).scalars())
 
 
 def _holds_for(acceptance: CustomerAgreement, partner_id: uuid.UUID) -> bool:
