@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kernel import metrics
+from app.kernel import loops, metrics
 from app.kernel.clock import real_now
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.db import Database
@@ -453,14 +453,12 @@ async def run_delivery_loop(db: Database, signer: Signer, interval: float) -> No
     """Deliver due webhooks in real time, for as long as the service runs: every `interval` the due deliveries
     start on their way, without waiting for the ones still in flight (a slow receiver delays nobody else)."""
     courier = Courier(db, signer)
+
+    async def one_round() -> None:
+        if len(courier.in_flight) < MAX_IN_FLIGHT:
+            courier.send(await courier.start(limit=MAX_IN_FLIGHT - len(courier.in_flight)))
+
     try:
-        while True:
-            try:
-                if len(courier.in_flight) < MAX_IN_FLIGHT:
-                    courier.send(await courier.start(limit=MAX_IN_FLIGHT - len(courier.in_flight)))
-            except Exception as exc:  # the loop must outlive a bad round; the next round retries
-                if busy_reason(exc) is None:
-                    log.exception("webhook round failed")
-            await asyncio.sleep(interval)
+        await loops.every(interval, one_round, what="webhook round", log=log)
     finally:
         await courier.close()

@@ -9,13 +9,12 @@ autovacuum runs, it has usually done so already and a pass finds nothing to do. 
 lock), however many workers and replicas share the database; SQLite needs none of it.
 """
 
-import asyncio
 import logging
 
 from sqlalchemy import text
 
+from app.kernel import loops
 from app.kernel.db import Database
-from app.kernel.errors import busy_reason
 
 log = logging.getLogger("cspsim.analyze")
 
@@ -63,10 +62,4 @@ async def analyze_stale_tables(db: Database) -> list[str]:
 
 
 async def run_analyze_loop(db: Database, interval: float) -> None:
-    while True:
-        try:
-            await analyze_stale_tables(db)
-        except Exception as exc:  # the loop must outlive a bad pass; the next pass retries
-            if busy_reason(exc) is None:
-                log.exception("statistics pass failed")
-        await asyncio.sleep(interval)
+    await loops.every(interval, lambda: analyze_stale_tables(db), what="statistics pass", log=log)

@@ -6,12 +6,12 @@ waited for, and each timer fires once, whoever runs it. On SQLite one writer at 
 that waits out the busy timeout gives way quietly and the next pass goes on.
 """
 
-import asyncio
 import logging
 import uuid
 
 from sqlalchemy import select
 
+from app.kernel import loops
 from app.kernel.context import SYSTEM, SandboxContext
 from app.kernel.db import Database
 from app.kernel.errors import busy_reason
@@ -47,12 +47,4 @@ async def fire_due_timers_everywhere(db: Database) -> int:
 
 
 async def run_timer_loop(db: Database, interval: float) -> None:
-    while True:
-        try:
-            await fire_due_timers_everywhere(db)
-        except Exception as exc:  # the loop must outlive a bad pass; the next pass retries
-            if busy_reason(exc) is None:
-                log.exception("timer pass failed")
-            else:
-                log.debug("timer pass gave way to a busy database (%s)", busy_reason(exc))
-        await asyncio.sleep(interval)
+    await loops.every(interval, lambda: fire_due_timers_everywhere(db), what="timer pass", log=log)
