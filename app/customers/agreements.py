@@ -4,17 +4,19 @@ MCA holds for a given partner (AGR-1, AGR-2)."""
 import uuid
 from collections.abc import Collection
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, exists, or_, select
+from sqlalchemy.orm import QueryableAttribute
 
-from app.customers.service import get_visible_customer, purchasing_partner
+from app.customers.service import SeenCustomer, get_visible_customer, purchasing_partner
 from app.events.service import record_audit, record_event
 from app.kernel.context import CustomerContext, PartnerContext, SandboxContext
 from app.kernel.errors import Conflict, RuleViolation
 from app.kernel.roles import CustomerRole, require_role
 from app.models import MCA, MCA_TEMPLATE_ID, AcceptanceChannel, CustomerAgreement, Tenant, TenantKind
 
-# Built once, with bound parameters (see customers.service._SEEN_CUSTOMER).
+# Built once, with bound parameters (see customers.service._seen_customer).
 _ACCEPTANCES = (
     select(CustomerAgreement)
     .where(
@@ -30,15 +32,36 @@ async def acceptances(ctx: SandboxContext, customer_id: uuid.UUID) -> list[Custo
     return list((await ctx.session.execute(_ACCEPTANCES, params)).scalars())
 
 
-def _holds_for(acceptance: CustomerAgreement, partner_id: uuid.UUID) -> bool:
+def _holds_for(
+    customer_id: ColumnElement[Any] | QueryableAttribute[Any], partner_id: ColumnElement[Any]
+) -> ColumnElement[bool]:
     """AGR-2: the customer's own acceptance holds for every partner; a partner's attestation only for that partner
-    (so it is not carried over when the relationship moves to a provider)."""
-    return acceptance.channel is AcceptanceChannel.ADMIN_CENTER or acceptance.partner_tenant_id == partner_id
+    (so it is not carried over when the relationship moves to a provider). Said once, in SQL, for every reader."""
+    return exists().where(
+        CustomerAgreement.sandbox_id == bindparam("sandbox_id"),
+        CustomerAgreement.customer_tenant_id == customer_id,
+        or_(
+            CustomerAgreement.channel == AcceptanceChannel.ADMIN_CENTER,
+            CustomerAgreement.partner_tenant_id == partner_id,
+        ),
+    )
+
+
+# AGR-2 about the customer that customers.get_visible_customer reads, for the partner it reads it for: one statement.
+MCA_HOLDS = _holds_for(Tenant.id, bindparam("partner_id")).label("mca_holds")
+_MCA_VALID = select(_holds_for(bindparam("customer_id"), bindparam("partner_id")))
+
+
+async def seen_with_mca(ctx: PartnerContext, customer_id: uuid.UUID) -> tuple[SeenCustomer, bool]:
+    """The customer as `get_visible_customer` sees it, and whether AGR-2 holds for the caller: one statement."""
+    seen = await get_visible_customer(ctx, customer_id, MCA_HOLDS)
+    return seen, bool(seen.also[0])
 
 
 async def mca_valid_for(ctx: SandboxContext, customer_id: uuid.UUID, partner_id: uuid.UUID) -> bool:
     """AGR-2, for one customer."""
-    return any(_holds_for(a, partner_id) for a in await acceptances(ctx, customer_id))
+    params = {"sandbox_id": ctx.sandbox_id, "customer_id": customer_id, "partner_id": partner_id}
+    return bool(await ctx.session.scalar(_MCA_VALID, params))
 
 
 async def customers_with_mca(
@@ -47,12 +70,11 @@ async def customers_with_mca(
     """AGR-2 for a page of customers in one query: those for which the MCA holds for the partner."""
     if not customer_ids:
         return set()
-    found = await ctx.session.execute(
-        select(CustomerAgreement).where(
-            CustomerAgreement.sandbox_id == ctx.sandbox_id, CustomerAgreement.customer_tenant_id.in_(customer_ids)
-        )
+    holding = select(Tenant.id).where(
+        Tenant.sandbox_id == ctx.sandbox_id, Tenant.id.in_(customer_ids), _holds_for(Tenant.id, bindparam("partner_id"))
     )
-    return {a.customer_tenant_id for a in found.scalars() if _holds_for(a, partner_id)}
+    params = {"sandbox_id": ctx.sandbox_id, "partner_id": partner_id}
+    return set((await ctx.session.scalars(holding, params)).all())
 
 
 async def require_mca(ctx: SandboxContext, customer_id: uuid.UUID) -> None:

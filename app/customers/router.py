@@ -26,7 +26,7 @@ from app.customers.schemas import (
     billing_profile_out,
     company_profile_out,
 )
-from app.kernel.context import CustomerContext, PartnerContext, SandboxContext
+from app.kernel.context import CustomerContext, SandboxContext
 from app.kernel.pagination import Collection, Link, Page, PageRequest, collection, page_request
 from app.kernel.pipeline import ADMIN_CENTER, PARTNER_CENTER_API, CustomerCaller, PartnerCaller
 from app.models import (
@@ -83,13 +83,6 @@ def _customer_out(
         user_credentials=credentials,
         links={"self": Link(uri=f"/v1/customers/{tenant.id}")},
     )
-
-
-async def _one_customer_out(
-    ctx: PartnerContext, tenant: Tenant, mine: list[CustomerRelationship], credentials: dict[str, str] | None = None
-) -> CustomerOut:
-    mca_accepted = await agreements.mca_valid_for(ctx, tenant.id, ctx.tenant_id)
-    return _customer_out(tenant, mine, mca_accepted=mca_accepted, credentials=credentials)
 
 
 def _invitation_url(request: Request, invitation: RelationshipInvitation) -> str:
@@ -171,8 +164,8 @@ async def invite_customer(ctx: PartnerCaller, request: Request, body: Invitation
 @router.get("/{customer_id}", response_model=CustomerOut, summary="Read a customer")
 async def read_customer(ctx: PartnerCaller, customer_id: uuid.UUID) -> Any:
     """How the caller is related to the customer and what it may do (REL-4); 404 for any other partner."""
-    seen = await service.get_visible_customer(ctx, customer_id)
-    return await _one_customer_out(ctx, seen.tenant, seen.relationships)
+    seen, mca_accepted = await agreements.seen_with_mca(ctx, customer_id)
+    return _customer_out(seen.tenant, seen.relationships, mca_accepted=mca_accepted)
 
 
 @router.get(
@@ -219,8 +212,8 @@ async def extend_relationship(ctx: PartnerCaller, customer_id: uuid.UUID, body: 
         else None,
         date_consented=body.date_consented,
     )
-    seen = await service.get_visible_customer(ctx, customer_id)
-    return await _one_customer_out(ctx, seen.tenant, seen.relationships)
+    seen, mca_accepted = await agreements.seen_with_mca(ctx, customer_id)
+    return _customer_out(seen.tenant, seen.relationships, mca_accepted=mca_accepted)
 
 
 def _extension_out(consent: ExtensionConsent) -> ExtensionOut:

@@ -1,12 +1,13 @@
 """Customers as partners see them: creation (REL-2), visibility, the operations each relationship allows (REL-4),
 and the gates commerce asks before a purchase (REL-3, REL-5)."""
 
+import functools
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select
 
 from app.events.service import record_audit, record_event
 from app.identity import service as identity
@@ -159,38 +160,43 @@ async def indirect_partners(
 class SeenCustomer:
     tenant: Tenant
     relationships: list[CustomerRelationship]
+    also: tuple[Any, ...] = ()  # the values of the columns asked for beside them
 
 
-# Built once, with bound parameters: building the join (and its cache key) on every call was a tenth of a GET's CPU
-# in the profile (issue 17).
-_SEEN_CUSTOMER = (
-    select(Tenant, CustomerRelationship)
-    .join(
-        CustomerRelationship,
-        and_(
-            CustomerRelationship.sandbox_id == Tenant.sandbox_id,
-            CustomerRelationship.customer_tenant_id == Tenant.id,
-            CustomerRelationship.partner_tenant_id == bindparam("partner_id"),
-        ),
+@functools.cache
+def _seen_customer(also: tuple[ColumnElement[Any], ...]) -> Select[Any]:
+    """Built once per set of extra columns, with bound parameters: building the join (and its cache key) on every
+    call was a tenth of a GET's CPU in the profile (issue 17)."""
+    return (
+        select(Tenant, CustomerRelationship, *also)
+        .join(
+            CustomerRelationship,
+            and_(
+                CustomerRelationship.sandbox_id == Tenant.sandbox_id,
+                CustomerRelationship.customer_tenant_id == Tenant.id,
+                CustomerRelationship.partner_tenant_id == bindparam("partner_id"),
+            ),
+        )
+        .where(
+            Tenant.sandbox_id == bindparam("sandbox_id"),
+            Tenant.kind == TenantKind.CUSTOMER,
+            Tenant.id == bindparam("customer_id"),
+        )
+        .order_by(CustomerRelationship.created_at, CustomerRelationship.id)
     )
-    .where(
-        Tenant.sandbox_id == bindparam("sandbox_id"),
-        Tenant.kind == TenantKind.CUSTOMER,
-        Tenant.id == bindparam("customer_id"),
-    )
-    .order_by(CustomerRelationship.created_at, CustomerRelationship.id)
-)
 
 
-async def get_visible_customer(ctx: SandboxContext, customer_id: uuid.UUID) -> SeenCustomer:
-    """A customer the caller is related to; any other is not found (404), whoever asks."""
+async def get_visible_customer(ctx: SandboxContext, customer_id: uuid.UUID, *also: ColumnElement[Any]) -> SeenCustomer:
+    """A customer the caller is related to; any other is not found (404), whoever asks. `also`: columns read in the
+    same statement (built once, as constants; they may use the bound `sandbox_id`, `partner_id` and `customer_id`)
+    about the customer, whose values come back in `SeenCustomer.also`."""
     # Not lookup.one: the tenant comes with the caller's relationships, in one statement (visible_customers'
     # condition as a join); no relationship, no customer (404).
     params = {"sandbox_id": ctx.sandbox_id, "partner_id": ctx.actor.tenant_id, "customer_id": customer_id}
-    rows = (await ctx.session.execute(_SEEN_CUSTOMER, params)).all()
+    rows = (await ctx.session.execute(_seen_customer(also), params)).all()
     if not rows:
         raise NotFound("Customer", customer_id)
-    return SeenCustomer(rows[0][0], [relationship for _, relationship in rows])
+    return SeenCustomer(rows[0][0], [row[1] for row in rows], tuple(rows[0][2:]))
 
 
 async def list_customers(ctx: SandboxContext, page: PageRequest) -> Page[Tenant]:
