@@ -29,7 +29,13 @@ async def one(
     where: Sequence[ColumnElement[bool]] = (),
     among: Select[Any] | None = None,
 ) -> M:
-    """The row, or NotFound naming `what` (and the id)."""
+    """The row, or NotFound naming `what` (and the id). A plain read by id is the session's `get`: a row the
+    request already read (or wrote) costs no statement; every sandbox row's key is (sandbox_id, id)."""
+    if among is None and not where and not for_update:
+        got: M | None = await ctx.session.get(model, (ctx.sandbox_id, row_id))
+        if got is None:
+            raise NotFound(what, row_id)
+        return got
     stmt = among if among is not None else select(model)
     stmt = stmt.where(model.sandbox_id == ctx.sandbox_id, model.id == row_id, *where)  # type: ignore[attr-defined]
     if for_update:
