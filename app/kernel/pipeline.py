@@ -122,7 +122,6 @@ class Surface:
         for prefix in self.prefixes:
             render_errors_as(prefix, self.error_shape)
         self.caller = self._caller()
-        self.guard = self._guard()
 
     def admission(self, check: Admission) -> Admission:
         """Register a rule every call of this surface must pass (after faults and throttling, before the route)."""
@@ -148,7 +147,7 @@ class Surface:
             prefix=root + prefix,
             tags=tags,
             route_class=TransactionalRoute,
-            dependencies=[Depends(self.guard), *kwargs.pop("dependencies", [])],
+            dependencies=[Depends(self.caller), *kwargs.pop("dependencies", [])],
             **kwargs,
         )
 
@@ -157,11 +156,12 @@ class Surface:
 
         async def caller(
             request: Request,
-            session: Annotated[AsyncSession, Depends(get_session)],
             authorization: Annotated[str | None, Header(description=surface.token_hint)] = None,
         ) -> TenantContext:
+            # The whole pipeline in one dependency: the router's, which the route's `ctx` parameter shares (FastAPI
+            # solves it once). Every level of dependencies costs a solve on every call (issue 17's profile).
             ctx, principal = await authenticate(
-                session,
+                await get_session(request),
                 keyring_of(request),
                 token=bearer(authorization),
                 audiences=[surface.audience],
@@ -175,16 +175,11 @@ class Surface:
             await throttling.check(ctx, request)
             for check in surface.admissions:
                 await check(ctx)
+            await claim(request, ctx)
             return ctx
 
         caller.__name__ = caller.__qualname__ = f"{self.name.replace(' ', '_').lower()}_caller"
         return caller
-
-    def _guard(self) -> Callable[..., Awaitable[None]]:
-        async def guard(request: Request, ctx: Annotated[TenantContext, Depends(self.caller)]) -> None:
-            await claim(request, ctx)
-
-        return guard
 
 
 PARTNER_CENTER_API = Surface(
@@ -255,16 +250,15 @@ async def operator_context(session: AsyncSession, *, sandbox_id: uuid.UUID, admi
 
 
 async def operator(
+    request: Request,
     sandbox_id: Annotated[uuid.UUID, Path()],
-    session: Annotated[AsyncSession, Depends(get_session)],
     authorization: Annotated[str | None, Header()] = None,
 ) -> SandboxContext:
-    """The caller holds the sandbox's admin key."""
-    return await operator_context(session, sandbox_id=sandbox_id, admin_key=bearer(authorization))
-
-
-async def _operator_guard(request: Request, ctx: Annotated[SandboxContext, Depends(operator)]) -> None:
+    """The caller holds the sandbox's admin key; a repeated MS-RequestId answers its first answer. The control
+    router's one dependency, shared with the route's `ctx` (as `Surface.caller` is)."""
+    ctx = await operator_context(await get_session(request), sandbox_id=sandbox_id, admin_key=bearer(authorization))
     await claim(request, ctx)
+    return ctx
 
 
 Operator = Annotated[SandboxContext, Depends(operator)]
@@ -276,6 +270,6 @@ def control_router(*, tags: list[str | Enum], **kwargs: Any) -> APIRouter:
         prefix=CONTROL_PREFIX,
         tags=tags,
         route_class=TransactionalRoute,
-        dependencies=[Depends(_operator_guard), *kwargs.pop("dependencies", [])],
+        dependencies=[Depends(operator), *kwargs.pop("dependencies", [])],
         **kwargs,
     )
