@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
+from sqlalchemy.orm import configure_mappers
 
 from app.billing import exports_router as billing_exports
 from app.billing import router as billing
@@ -135,11 +137,23 @@ def configure_logging(level: str, log_format: str) -> None:
     root.propagate = False
 
 
+def settle_heap(app: FastAPI) -> None:
+    """Build now what the first requests would build (SQLAlchemy's mapper configuration, FastAPI's per-route models,
+    which the OpenAPI document walks), then move every object alive to the collector's permanent generation. A
+    full collection used to walk those ~340,000 objects: measured under wrk, each took 300 to 360 ms in a serving
+    worker, and those pauses were the p99 (issue 17). Afterwards it walks only what requests made since."""
+    configure_mappers()
+    app.openapi()
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> FastAPI:
     settings = settings or Settings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settle_heap(app)
         loops = []
         if run_timers and settings.timer_interval_seconds > 0:
             signer = webhooks.Signer(data_dir=settings.data_dir, public_base_url=settings.public_base_url)
