@@ -35,7 +35,7 @@ from app.kernel.db import Database, Limits, TransactionalRoute
 from app.kernel.edge import EdgeValidation
 from app.kernel.errors import UnexpectedErrorMiddleware, document_errors, install_error_handlers
 from app.kernel.idempotency import EXCEPTION_HANDLERS
-from app.kernel.pipeline import PARTNER_CENTER_API
+from app.kernel.pipeline import PARTNER_CENTER_API, document_authorization
 from app.kernel.requestcontext import JsonLogFormatter, RequestIdLogFilter, RequestIdMiddleware
 from app.kernel.routeindex import index_routes
 from app.kernel.tokens import Keyring
@@ -194,7 +194,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = document_errors(plain_openapi())
+            app.openapi_schema = document_authorization(document_errors(plain_openapi()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
