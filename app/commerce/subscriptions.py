@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, bindparam, select
 
 from app.billing import service as billing
 from app.catalog import service as catalog
@@ -17,7 +17,7 @@ from app.events.service import move, record_event
 from app.kernel import lookup, timers
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, DomainError, NotFound, RuleViolation
-from app.models import Charge, Subscription, SubscriptionChannel, SubscriptionStatus, Tenant
+from app.models import Charge, CustomerRelationship, Subscription, SubscriptionChannel, SubscriptionStatus, Tenant
 from app.models.base import next_seq
 
 S = SubscriptionStatus
@@ -272,18 +272,49 @@ async def get_entitled(ctx: PartnerContext, customer_id: uuid.UUID, entitlement_
     return found
 
 
+# Built once, with bound parameters: the caller's relationships with the customer, each beside the subscription
+# asked for (None when the partner sold it no such subscription), so one statement answers REL-4 and the read.
+_RELATED_SUBSCRIPTION = (
+    select(CustomerRelationship, Subscription)
+    .outerjoin(
+        Subscription,
+        and_(
+            Subscription.sandbox_id == CustomerRelationship.sandbox_id,
+            Subscription.customer_tenant_id == CustomerRelationship.customer_tenant_id,
+            Subscription.partner_tenant_id == CustomerRelationship.partner_tenant_id,
+            Subscription.id == bindparam("subscription_id"),
+        ),
+    )
+    .where(
+        CustomerRelationship.sandbox_id == bindparam("sandbox_id"),
+        CustomerRelationship.customer_tenant_id == bindparam("customer_id"),
+        CustomerRelationship.partner_tenant_id == bindparam("partner_id"),
+    )
+    .order_by(CustomerRelationship.created_at, CustomerRelationship.id)
+)
+
+
 async def get_subscription(
     ctx: PartnerContext, customer_id: uuid.UUID, subscription_id: uuid.UUID, *, for_update: bool = False
 ) -> Subscription:
-    await customers.require_operation(ctx, customer_id, "viewSubscriptions")
-    return await lookup.one(
-        ctx,
-        Subscription,
-        subscription_id,
-        what="Subscription",
-        for_update=for_update,
-        among=visible_subscriptions(ctx, customer_id),
-    )
+    """A subscription the caller sold the customer, where its relationships show subscriptions (REL-4): no
+    relationship is the customer not found, as `customers.get_visible_customer` answers; `for_update` then locks it."""
+    params = {
+        "sandbox_id": ctx.sandbox_id,
+        "customer_id": customer_id,
+        "partner_id": ctx.tenant_id,
+        "subscription_id": subscription_id,
+    }
+    rows = (await ctx.session.execute(_RELATED_SUBSCRIPTION, params)).all()
+    if not rows:
+        raise NotFound("Customer", customer_id)
+    customers.check_operation([relationship for relationship, _ in rows], "viewSubscriptions")
+    found: Subscription | None = rows[0][1]
+    if found is None:
+        raise NotFound("Subscription", subscription_id)
+    if for_update:
+        return await lookup.one(ctx, Subscription, subscription_id, what="Subscription", for_update=True)
+    return found
 
 
 async def _move(ctx: SandboxContext, subscription: Subscription, target: SubscriptionStatus, action: str) -> None:

@@ -411,13 +411,19 @@ async def require_operation(ctx: SandboxContext, customer_id: uuid.UUID, operati
     """REL-4: the caller's relationships with the customer allow this operation (a customer held through an indirect
     reseller relationship shows no subscriptions and no products)."""
     seen = await get_visible_customer(ctx, customer_id)
-    if operation not in operations(seen.relationships):
+    check_operation(seen.relationships, operation)
+    return seen
+
+
+def check_operation(relationships: Sequence[CustomerRelationship], operation: str) -> None:
+    """REL-4 on the caller's relationships with a customer, read by `require_operation` or with what the request
+    reads beside them (a subscription)."""
+    if operation not in operations(relationships):
         raise RuleViolation(
             "REL-4",
             f"Your relationship with this customer does not allow '{operation}': a customer "
             "held through an indirect reseller relationship is served through your provider.",
         )
-    return seen
 
 
 async def partner_view_for_customer(ctx: TenantContext) -> list[dict[str, Any]]:
