@@ -186,6 +186,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
             statement_timeout_seconds=settings.db_statement_timeout_seconds,
             lock_timeout_seconds=settings.db_lock_timeout_seconds,
             pool_timeout_seconds=settings.db_pool_timeout_seconds,
+            pool_size=settings.db_pool_size,
         ),
     )
     app.state.keyring = Keyring()

@@ -40,6 +40,7 @@ class Limits:
     statement_timeout_seconds: float = 30
     lock_timeout_seconds: float = 10
     pool_timeout_seconds: float = 5
+    pool_size: int = 20
 
 
 class Database:
@@ -61,8 +62,8 @@ class Database:
             }
             self.engine = create_async_engine(
                 url,
-                pool_size=10,
-                max_overflow=20,
+                pool_size=limits.pool_size,
+                max_overflow=limits.pool_size // 2,
                 pool_timeout=limits.pool_timeout_seconds,
                 connect_args={"server_settings": server_settings} if url.startswith("postgresql+asyncpg") else {},
             )
