@@ -84,6 +84,7 @@ def serve(args: argparse.Namespace) -> None:
         host=args.host,
         port=args.port,
         log_level="warning",
+        access_log=False,  # cspsim writes its own (app.kernel.requestcontext); uvicorn's built its line per request
         ssl_certfile=certificate,
         ssl_keyfile=key,
         timeout_keep_alive=settings.keepalive_seconds,
