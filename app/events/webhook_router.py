@@ -140,10 +140,10 @@ async def validation_event(ctx: WebhooksCaller) -> Any:
     registration = await webhooks.get_registration(ctx)
     if "test-created" not in registration.events:
         raise BadRequest("Register for test-created to send validation events.")
-    event = await record_event(
+    event_id = await record_event(
         ctx, name="test-created", resource_type="test", resource_id=await ctx.new_id(), tenant_ids=[ctx.tenant_id]
     )
-    return ValidationEventOut(correlation_id=event.id)
+    return ValidationEventOut(correlation_id=event_id)
 
 
 @partner.get(

@@ -179,27 +179,27 @@ async def unregister(ctx: PartnerContext) -> None:
     await ctx.session.delete(await get_registration(ctx))
 
 
-async def enqueue(ctx: SandboxContext, event: Event) -> None:
+async def enqueue(ctx: SandboxContext, *, event_id: uuid.UUID, name: str, tenant_ids: list[str]) -> None:
     """The outbox's side of webhooks: a pending delivery per partner registered for this event's name."""
-    if event.name not in EVENTS or not event.tenant_ids:
+    if name not in EVENTS or not tenant_ids:
         return
     registrations = (
         await ctx.session.execute(
             select(WebhookRegistration).where(
                 WebhookRegistration.sandbox_id == ctx.sandbox_id,
-                WebhookRegistration.tenant_id.in_([uuid.UUID(t) for t in event.tenant_ids]),
+                WebhookRegistration.tenant_id.in_([uuid.UUID(t) for t in tenant_ids]),
             )
         )
     ).scalars()
     for registration in registrations:
-        if event.name in registration.events:
+        if name in registration.events:
             ctx.session.add(
                 WebhookDelivery(
                     sandbox_id=ctx.sandbox_id,
                     id=await ctx.new_id(),
                     tenant_id=registration.tenant_id,
-                    event_id=event.id,
-                    event_name=event.name,
+                    event_id=event_id,
+                    event_name=name,
                     url=registration.url,
                     body="",
                     status=DeliveryStatus.PENDING,
