@@ -168,7 +168,7 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
                 asyncio.create_task(webhooks.run_delivery_loop(app.state.db, signer, settings.timer_interval_seconds)),
             ]
         if run_timers and settings.analyze_interval_seconds > 0:
-            loops.append(asyncio.create_task(run_analyze_loop(app.state.db, settings.analyze_interval_seconds)))
+            loops.append(asyncio.create_task(run_analyze_loop(app.state.db.engine, settings.analyze_interval_seconds)))
         yield
         for loop in loops:
             loop.cancel()

@@ -7,14 +7,21 @@ more than 50 rows + 10 % changed since its last ANALYZE, is analyzed, and one wi
 vacuumed too. Where
 autovacuum runs, it has usually done so already and a pass finds nothing to do. One runner at a time (an advisory
 lock), however many workers and replicas share the database; SQLite needs none of it.
+
+Besides the loop's passes, a batch of timers analyzes first, in its own transaction (`analyze_before_batch`): a test
+creates its data and moves the clock at once, before the loop's next pass, and a billing run's statements planned
+without statistics (every `sandbox_id = ...` guessed at one row) nested scans four deep: a 400-day advance over 150
+subscriptions took 290 s, 1.3 s after analyzing. It takes no second connection (fifty advances waiting on one
+sandbox's row, each asking for another, emptied the pool) and never waits: whoever holds the runner's lock is
+refreshing the statistics already.
 """
 
 import logging
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.kernel import loops
-from app.kernel.db import Database
 
 log = logging.getLogger("cspsim.analyze")
 
@@ -38,11 +45,12 @@ _STALE = text(
 )
 
 
-async def analyze_stale_tables(db: Database) -> list[str]:
-    """One pass: ANALYZE (and VACUUM where dead rows pile up) the tables that changed enough; answers their names."""
-    if db.is_sqlite:
+async def analyze_stale_tables(engine: AsyncEngine) -> list[str]:
+    """One pass: ANALYZE (and VACUUM where dead rows pile up) the tables that changed enough; answers their names.
+    Its own connection, outside any transaction: it sees what is committed, and holds no lock a request waits on."""
+    if engine.dialect.name != "postgresql":
         return []
-    async with db.engine.connect() as conn:
+    async with engine.connect() as conn:
         conn = await conn.execution_options(isolation_level="AUTOCOMMIT")  # VACUUM runs outside a transaction
         if not (await conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": _LOCK})).scalar_one():
             return []
@@ -61,5 +69,19 @@ async def analyze_stale_tables(db: Database) -> list[str]:
     return names
 
 
-async def run_analyze_loop(db: Database, interval: float) -> None:
-    await loops.every(interval, lambda: analyze_stale_tables(db), what="statistics pass", log=log)
+async def analyze_before_batch(session: AsyncSession) -> list[str]:
+    """ANALYZE, in the session's transaction, the tables that changed enough, unless another runner is at it (no
+    VACUUM: it cannot run in a transaction). The runner's lock and the tables' ANALYZE locks are held to the
+    transaction's end: they block no read or write, only another pass, which skips."""
+    if session.get_bind().dialect.name != "postgresql":
+        return []
+    if not (await session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _LOCK})).scalar_one():
+        return []
+    stale = (await session.execute(_STALE)).scalars().all()
+    for table in stale:
+        await session.execute(text(f'ANALYZE "{table}"'))
+    return list(stale)
+
+
+async def run_analyze_loop(engine: AsyncEngine, interval: float) -> None:
+    await loops.every(interval, lambda: analyze_stale_tables(engine), what="statistics pass", log=log)

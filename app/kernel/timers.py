@@ -30,6 +30,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, select, update
 
 from app.kernel import metrics
+from app.kernel.analyze import analyze_before_batch
 from app.kernel.context import SandboxContext
 from app.models import Timer, TimerStatus
 from app.models.base import next_seq
@@ -299,6 +300,7 @@ async def fire_due(ctx: SandboxContext, *, until: datetime, budget: int) -> tupl
     fired and whether every timer due by `until` did (else the caller stops its clock at the last one)."""
     fired: list[Fired] = []
     await ctx.session.flush()
+    await analyze_before_batch(ctx.session)  # the handlers' reads planned from fresh statistics
     while True:
         horizon = until
         if len(fired) >= budget:
