@@ -69,6 +69,8 @@ async def analyze_stale_tables(engine: AsyncEngine) -> list[str]:
     return names
 
 
+_TRY_XACT_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
+
 # Before a batch, only a table never analyzed or changed by more than its size: plans go wrong by orders of magnitude,
 # not by 10 %, and a long advance (a hundred calls of a thousand timers) re-analyzing its timers at every call ran
 # at half its speed. The loop's passes keep the statistics closer.
@@ -81,9 +83,10 @@ async def analyze_before_batch(session: AsyncSession) -> list[str]:
     ANALYZE locks are held to the transaction's end: they block no read or write, only another pass, which skips."""
     if session.get_bind().dialect.name != "postgresql":
         return []
-    if not (await session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _LOCK})).scalar_one():
-        return []
     stale = (await session.execute(_STALE, _BEFORE_BATCH)).scalars().all()
+    # The lock only when there is something to do: held to the end of a batch, it makes the loop's pass skip.
+    if not stale or not (await session.execute(_TRY_XACT_LOCK, {"key": _LOCK})).scalar_one():
+        return []
     for table in stale:
         await session.execute(text(f'ANALYZE "{table}"'))
     return list(stale)
