@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(5, gt=0, le=300)
     # PostgreSQL: connections each process keeps open. A request holds one throughout, so fewer than the requests
     # in flight means opening and closing one per request beyond them (a backend started, statements prepared
-    # again): under 16 calls in flight per worker, a third of a GET's CPU. Half as many again may open for a burst.
+    # again): with 10 and 16 calls in flight per worker, that churn tripled a GET's p99. Half as many again may open
+    # for a burst.
     db_pool_size: int = Field(20, ge=1, le=1000)
     # Browser front-ends (storefronts) allowed to call cspsim: CORS origins, comma-separated or a JSON list.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -126,7 +126,6 @@ async def record_audit(
             "actor": ctx.actor.name,
             "application_id": str(ctx.actor.client_id) if ctx.actor.client_id else None,
             "operation_type": operation_type,
-            "operation_status": "succeeded",
             "resource_type": resource_type,
             "resource_id": str(resource_id),
             "old_value": old_value,

@@ -73,7 +73,8 @@ _TRY_XACT_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
 
 # Before a batch, only a table never analyzed or changed by more than its size: plans go wrong by orders of magnitude,
 # not by 10 %, and a long advance (a hundred calls of a thousand timers) re-analyzing its timers at every call ran
-# at half its speed. The loop's passes keep the statistics closer.
+# at half its speed. The loop's passes keep the statistics closer. Dead rows never qualify here (an unreachable
+# share): clearing them is VACUUM's, which cannot run in a transaction, so the loop's.
 _BEFORE_BATCH = {"changed_share": 1.0, "dead_share": 1e9}
 
 
