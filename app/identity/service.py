@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.identity.discovery import issuer
 from app.kernel.clock import real_now, sandbox_now
-from app.kernel.context import Actor, Channel, SandboxContext, TenantContext
+from app.kernel.context import Actor, Channel, SandboxContext, SandboxState, TenantContext
 from app.kernel.credentials import check_password, digest, hash_password, matches_digest, new_secret
 from app.kernel.errors import BadRequest, Conflict, FailedSignIn, NotFound, OAuthError, explain_unique_key
 from app.kernel.errors import OAuthErrorCode as E
@@ -225,7 +225,7 @@ class Signer:
 
 async def _sign(
     signer: Signer,
-    sandbox: Sandbox,
+    sandbox: SandboxState,
     tenant: Tenant,
     *,
     resource: str,

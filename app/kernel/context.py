@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.kernel.clock import sandbox_now
 from app.kernel.requestcontext import bind_sandbox
 from app.kernel.settings import SandboxSettings
-from app.models import Sandbox, User
+from app.models import Sandbox
 from app.wire import WireEnum
 
 
@@ -42,6 +42,36 @@ class Channel(WireEnum):
     PORTAL = "portal"
 
 
+class Person(Protocol):
+    """A user as an actor names it: a `User` row, or the calling user as the request pipeline read it."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def tenant_id(self) -> uuid.UUID: ...
+    @property
+    def user_principal_name(self) -> str: ...
+    @property
+    def roles(self) -> list[str]: ...
+
+
+class SandboxState(Protocol):
+    """What a transaction reads of its sandbox: a `Sandbox` row (an operator's call, a timer pass), or the caller's
+    sandbox as a tenant's request pipeline read it (`principals.SandboxRow`). Code that changes the sandbox (its
+    clock, its settings) changes its row, which it locks or gets (`sandboxes.service`)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def seed(self) -> int | None: ...
+    @property
+    def settings(self) -> dict[str, Any]: ...
+    @property
+    def clock_offset_us(self) -> int: ...
+    @property
+    def frozen_at(self) -> datetime | None: ...
+
+
 @dataclass(frozen=True)
 class Actor:
     kind: ActorKind
@@ -53,7 +83,7 @@ class Actor:
     channel: Channel | None = None
 
     @classmethod
-    def of_user(cls, user: User, *, channel: Channel, client_id: uuid.UUID | None = None) -> "Actor":
+    def of_user(cls, user: "Person", *, channel: Channel, client_id: uuid.UUID | None = None) -> "Actor":
         """A person acting: the one way a user becomes an actor (token, portal sign-in, counter-party policy)."""
         return cls(
             ActorKind.USER,
@@ -92,19 +122,19 @@ def _parsed_settings(stored: str) -> SandboxSettings:
 class SandboxContext:
     session: AsyncSession
     sandbox_id: uuid.UUID
-    sandbox: Sandbox
+    sandbox: SandboxState
     now: datetime
     actor: Actor = field(default=OPERATOR)
 
     @classmethod
-    def of(cls, session: AsyncSession, sandbox: Sandbox, actor: Actor) -> Self:
+    def of(cls, session: AsyncSession, sandbox: SandboxState, actor: Actor) -> Self:
         """One clock reading per transaction: every stamp of a request is the same instant."""
         now = sandbox_now(offset_us=sandbox.clock_offset_us, frozen_at=sandbox.frozen_at)
         bind_sandbox(sandbox.id)  # the request's later log lines name its sandbox
         return cls(session=session, sandbox_id=sandbox.id, sandbox=sandbox, now=now, actor=actor)
 
     @classmethod
-    async def enter(cls, session: AsyncSession, sandbox: Sandbox, actor: Actor) -> Self:
+    async def enter(cls, session: AsyncSession, sandbox: SandboxState, actor: Actor) -> Self:
         """The context of a transaction that starts here (a request, a timer pass). In a seeded sandbox it first
         takes the sandbox's row, which `new_id()` advances: seeded transactions then queue in one order and never
         hold another row while waiting for it (no deadlock on PostgreSQL). An unseeded sandbox takes nothing."""
@@ -175,7 +205,7 @@ class TenantContext(SandboxContext):
     facts: Mapping[str, Any] = field(default_factory=dict, kw_only=True)
 
     @classmethod
-    def of(cls, session: AsyncSession, sandbox: Sandbox, actor: Actor) -> Self:
+    def of(cls, session: AsyncSession, sandbox: SandboxState, actor: Actor) -> Self:
         if actor.tenant_id is None:
             raise ValueError("a tenant context needs an actor of a tenant")
         now = sandbox_now(offset_us=sandbox.clock_offset_us, frozen_at=sandbox.frozen_at)

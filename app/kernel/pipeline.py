@@ -40,7 +40,7 @@ from app.kernel.errors import ErrorShape, Forbidden, Unauthorized, render_errors
 from app.kernel.idempotency import claim
 from app.kernel.principals import Fact, Principal, load_principal, verified_claims
 from app.kernel.tokens import GRAPH, PARTNER_CENTER, PORTAL_AUDIENCE, Keyring
-from app.models import AppRegistration, Sandbox, TenantKind
+from app.models import Sandbox, TenantKind
 
 Admission = Callable[[Any], Awaitable[None]]
 
@@ -84,17 +84,16 @@ async def authenticate(
     principal = await load_principal(session, claims, facts or {})
     if principal is None:
         raise Unauthorized("The token's sandbox, tenant, user or application no longer exists.")
-    member, tenant_id = principal.member, principal.tenant.id
-    if isinstance(member, AppRegistration):
+    if principal.user is not None:
+        actor = Actor.of_user(principal.user, channel=claims.channel, client_id=claims.client_id)
+    else:
         actor = Actor(
             ActorKind.APP,
-            str(member.client_id),
-            tenant_id=tenant_id,
+            str(principal.app_client_id),
+            tenant_id=claims.tenant_id,
             client_id=claims.client_id,
             channel=claims.channel,
         )
-    else:
-        actor = Actor.of_user(member, channel=claims.channel, client_id=claims.client_id)
     ctx = await kind.enter(session, principal.sandbox, actor)
     ctx.facts = principal.facts
     return ctx, principal
@@ -168,7 +167,7 @@ class Surface:
                 kind=surface.context,
                 facts=surface.facts,
             )
-            if principal.tenant.kind is not surface.tenant_kind:
+            if principal.tenant_kind is not surface.tenant_kind:
                 raise Forbidden(surface.lane)
             if principal.has_fault_rules:  # most sandboxes have none: their rules are not even listed
                 await faults.strike(ctx, request)

@@ -3,7 +3,8 @@
     bearer token ──> VERIFIED_TOKENS    the claims of a token whose signature, audience and expiry were checked
                                         (bounded LRU, a short TTL, never past the token's own expiry)
                  ──> one SELECT         the sandbox, the tenant and the user or app joined by primary key, whether
-                                        the sandbox has fault rules, and the facts the surface's admission needs
+                                        the sandbox has fault rules, and the facts the surface's admission needs,
+                                        read through the driver as values (`app.kernel.reads`), not entities
 
 Why the rows are read on every call and not cached: a token outlives the rows it names. A deleted user or app,
 a removed tenant or a reset sandbox must stop acting at once, in every worker, and the sandbox row carries the
@@ -18,14 +19,16 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, exists, select
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, exists, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kernel.context import Channel
+from app.kernel.reads import Read
 from app.kernel.tokens import Keyring
-from app.models import AppRegistration, FaultRule, Sandbox, Tenant, User
+from app.models import AppRegistration, FaultRule, Sandbox, Tenant, TenantKind, User
 
 # A fact an admission rule needs about the calling tenant: a scalar SQL expression of (sandbox id, tenant id), given
 # as bound parameters, read in the principal's statement instead of a query of its own on every call.
@@ -99,12 +102,35 @@ async def verified_claims(session: AsyncSession, keyring: Keyring, token: str, a
 
 
 @dataclass(frozen=True)
+class SandboxRow:
+    """The caller's sandbox as the request found it: what a tenant's request reads of it (its clock, its seed's
+    counter is advanced in SQL, its settings); never changed in place."""
+
+    id: uuid.UUID
+    seed: int | None
+    settings: dict[str, Any]
+    clock_offset_us: int
+    frozen_at: datetime | None
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """The calling user, as much of it as an actor names (`Actor.of_user`)."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    user_principal_name: str
+    roles: list[str]
+
+
+@dataclass(frozen=True)
 class Principal:
     """The rows a token names, as they are now, and what the pipeline needs to know about them."""
 
-    sandbox: Sandbox
-    tenant: Tenant
-    member: User | AppRegistration  # the user or app the token was issued to
+    sandbox: SandboxRow
+    tenant_kind: TenantKind
+    user: "UserRow | None"  # the user the token was issued to; None for an app's token
+    app_client_id: uuid.UUID | None  # the app's, for an app's token
     has_fault_rules: bool
     facts: Mapping[str, Any]
 
@@ -115,16 +141,24 @@ _MEMBER: BindParameter[Any] = bindparam("member_id")
 
 
 @functools.cache
-def _principal_statement(
-    who: type[AppRegistration] | type[User], facts: tuple[tuple[str, Fact], ...]
-) -> Select[*tuple[Any, ...]]:
-    """Built once per kind of member and surface, with bound parameters: building SQL expressions on every call
-    showed in the profile, and one statement object keeps SQLAlchemy's compiled cache hot."""
-    return (
+def _principal_read(is_app: bool, facts: tuple[tuple[str, Fact], ...]) -> Read:
+    """Built once per kind of member and surface, with bound parameters, and read through the driver: the one
+    statement every call of a tenant surface runs (`app.kernel.reads`)."""
+    member = (
+        (AppRegistration.id, null().label("upn"), null().label("roles"), AppRegistration.client_id)
+        if is_app
+        else (User.id, User.user_principal_name, User.roles, null().label("client_id"))
+    )
+    who = AppRegistration if is_app else User
+    return Read(
         select(
-            Sandbox,
-            Tenant,
-            who,
+            Sandbox.id,
+            Sandbox.seed,
+            Sandbox.settings,
+            Sandbox.clock_offset_us,
+            Sandbox.frozen_at,
+            Tenant.kind,
+            *member,
             exists().where(FaultRule.sandbox_id == _SANDBOX).label("has_fault_rules"),
             *(expression(_SANDBOX, _TENANT).label(f"fact_{i}") for i, (_, expression) in enumerate(facts)),
         )
@@ -138,16 +172,18 @@ async def load_principal(session: AsyncSession, claims: Claims, facts: Mapping[s
     """The sandbox, tenant and user or app of the claims in one statement; None when any of them is gone (or the
     user or app moved to another tenant)."""
     named = tuple(facts.items())
-    stmt = _principal_statement(AppRegistration if claims.is_app else User, named)
     params = {"sandbox_id": claims.sandbox_id, "tenant_id": claims.tenant_id, "member_id": claims.object_id}
-    row = (await session.execute(stmt, params)).one_or_none()
+    row = await _principal_read(claims.is_app, named).one_or_none(session, params)
     if row is None:
         return None
-    sandbox, tenant, member, has_fault_rules, *values = row
+    sandbox_id, seed, settings, offset, frozen_at, kind, member_id, upn, roles, client_id, faulty, *values = row
     return Principal(
-        sandbox=sandbox,
-        tenant=tenant,
-        member=member,
-        has_fault_rules=bool(has_fault_rules),
+        sandbox=SandboxRow(id=sandbox_id, seed=seed, settings=settings, clock_offset_us=offset, frozen_at=frozen_at),
+        tenant_kind=TenantKind(kind),
+        user=None
+        if claims.is_app
+        else UserRow(id=member_id, tenant_id=claims.tenant_id, user_principal_name=upn, roles=roles),
+        app_client_id=client_id,
+        has_fault_rules=bool(faulty),
         facts={name: value for (name, _), value in zip(named, values, strict=True)},
     )

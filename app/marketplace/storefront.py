@@ -26,7 +26,7 @@ from app.commerce import orders as commerce
 from app.customers import agreements
 from app.customers import service as customers
 from app.events.service import move, record_change
-from app.kernel.context import PartnerContext, SandboxContext, TenantContext
+from app.kernel.context import PartnerContext, SandboxContext, SandboxState, TenantContext
 from app.kernel.errors import BadRequest, Forbidden, NotFound, RuleViolation
 from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
@@ -47,7 +47,6 @@ from app.models import (
     Order,
     PurchaseMode,
     RelationshipKind,
-    Sandbox,
     StorefrontOrder,
     Tenant,
 )
@@ -451,7 +450,7 @@ async def create_click_through(
 
 @dataclass(frozen=True)
 class FoundClickThrough:
-    sandbox: Sandbox
+    sandbox: SandboxState
     link: McaClickThrough
     customer: Tenant
     reseller: Tenant

@@ -10,7 +10,7 @@ from app.kernel.context import OPERATOR, SandboxContext
 from app.kernel.db import TransactionalRoute, get_session
 from app.kernel.pipeline import Operator, control_router
 from app.kernel.settings import SandboxSettings
-from app.models import TimerStatus
+from app.models import Sandbox, TimerStatus
 from app.sandboxes import fork, reminders, service
 from app.sandboxes.fork import ForkCreate, ForkCreated
 from app.sandboxes.schemas import (
@@ -38,8 +38,7 @@ def _clock(ctx: SandboxContext) -> Clock:
     return Clock(now=ctx.now, frozen=ctx.sandbox.frozen_at is not None)
 
 
-def _sandbox(ctx: SandboxContext) -> dict[str, Any]:
-    sandbox = ctx.sandbox
+def _sandbox(ctx: SandboxContext, sandbox: Sandbox) -> dict[str, Any]:
     return {
         "id": sandbox.id,
         "name": sandbox.name,
@@ -55,12 +54,12 @@ async def create_sandbox(body: SandboxCreate, session: Annotated[AsyncSession, D
     """Create an isolated world with its own settings, clock and data. The admin key is shown once."""
     sandbox, admin_key = await service.create_sandbox(session, name=body.name, seed=body.seed, settings=body.settings)
     ctx = SandboxContext.of(session, sandbox, actor=OPERATOR)
-    return {**_sandbox(ctx), "admin_key": admin_key}
+    return {**_sandbox(ctx, sandbox), "admin_key": admin_key}
 
 
 @router.get("", response_model=SandboxOut, summary="Read a sandbox")
 async def read_sandbox(ctx: Operator) -> Any:
-    return _sandbox(ctx)
+    return _sandbox(ctx, await service.sandbox_row(ctx))
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a sandbox and everything in it")
@@ -72,8 +71,8 @@ async def delete_sandbox(ctx: Operator) -> Response:
 @router.post("/reset", response_model=SandboxOut, summary="Empty a sandbox, keeping its id, key and settings")
 async def reset_sandbox(ctx: Operator) -> Any:
     """Every tenant, timer, event and record goes; the clock is real time again."""
-    await service.reset_sandbox(ctx)
-    return _sandbox(SandboxContext.of(ctx.session, ctx.sandbox, ctx.actor))
+    sandbox = await service.reset_sandbox(ctx)
+    return _sandbox(SandboxContext.of(ctx.session, sandbox, ctx.actor), sandbox)
 
 
 @router.get("/settings", response_model=SandboxSettings, summary="Read the sandbox's settings")
@@ -177,7 +176,7 @@ async def fork_sandbox(ctx: Operator, body: Annotated[ForkCreate | None, Body()]
     forked = await fork.fork_sandbox(ctx, name=body.name if body else None)
     copy = SandboxContext.of(ctx.session, forked.sandbox, OPERATOR)
     return {
-        **_sandbox(copy),
+        **_sandbox(copy, forked.sandbox),
         "admin_key": forked.admin_key,
         "origin_id": ctx.sandbox_id,
         "apps": {str(old): {"client_id": new, "client_secret": secret} for old, (new, secret) in forked.apps.items()},

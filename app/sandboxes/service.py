@@ -51,14 +51,21 @@ async def create_sandbox(
     return sandbox, admin_key
 
 
-async def _lock(ctx: SandboxContext) -> None:
-    """Lock the sandbox row and re-read the clock: clock moves and timer runs serialize here."""
+async def sandbox_row(ctx: SandboxContext) -> Sandbox:
+    """The sandbox's row, to show or change: an operator's call holds it already (its admin key was checked on it)."""
+    return await ctx.session.get_one(Sandbox, ctx.sandbox_id)
+
+
+async def _lock(ctx: SandboxContext) -> Sandbox:
+    """Lock the sandbox row and re-read the clock: clock moves and timer runs serialize here. Answers the row, which
+    the caller changes."""
     stmt = (
         select(Sandbox).where(Sandbox.id == ctx.sandbox_id).with_for_update().execution_options(populate_existing=True)
     )
     sandbox = (await ctx.session.execute(stmt)).scalar_one()
     fresh = SandboxContext.of(ctx.session, sandbox, ctx.actor)
     ctx.sandbox, ctx.now = sandbox, fresh.now
+    return sandbox
 
 
 def _empty_tables() -> list[Any]:
@@ -72,23 +79,25 @@ async def delete_sandbox(ctx: SandboxContext) -> None:
     await ctx.session.execute(delete(Sandbox).where(Sandbox.id == ctx.sandbox_id))
 
 
-async def _empty(ctx: SandboxContext) -> None:
-    await _lock(ctx)
+async def _empty(ctx: SandboxContext) -> Sandbox:
+    sandbox = await _lock(ctx)
     for table in _empty_tables():
         await ctx.session.execute(delete(table).where(table.c.sandbox_id == ctx.sandbox_id))
+    return sandbox
 
 
 async def reset_sandbox(ctx: SandboxContext) -> Sandbox:
     """Empty the sandbox: its data goes, its id, admin key and settings stay, its clock is real time again."""
-    await _empty(ctx)
-    ctx.sandbox.clock_offset_us = 0
-    ctx.sandbox.frozen_at = None
-    return ctx.sandbox
+    sandbox = await _empty(ctx)
+    sandbox.clock_offset_us = 0
+    sandbox.frozen_at = None
+    return sandbox
 
 
 async def update_settings(ctx: SandboxContext, patch: dict[str, Any]) -> SandboxSettings:
     valid = _settings_or_400(ctx.settings.merged, patch)
-    ctx.sandbox.settings = valid.stored()
+    sandbox = await sandbox_row(ctx)
+    sandbox.settings = valid.stored()
     return valid
 
 
@@ -114,7 +123,7 @@ async def advance_clock(
     """Move the clock forward (never back, at most MAX_ADVANCE per call) and fire every timer that fell due, in due
     order; past the sandbox's `timers_per_advance` timers the clock stops where the last one fired and the answer
     says so."""
-    await _lock(ctx)
+    sandbox = await _lock(ctx)
     given = [v for v in (days, hours, minutes, seconds, business_days, to) if v is not None]
     if len(given) != 1:
         raise BadRequest("Give exactly one of days, hours, minutes, seconds, businessDays or to.")
@@ -134,27 +143,27 @@ async def advance_clock(
             f"One call moves the clock at most {MAX_ADVANCE_DAYS} days (ten years): it is {ctx.now.isoformat()}, "
             f"and {target.isoformat()} is further. Advance in several calls."
         )
-    return await _fire_until(ctx, target)
+    return await _fire_until(ctx, sandbox, target)
 
 
-async def _fire_until(ctx: SandboxContext, target: datetime) -> Advanced:
+async def _fire_until(ctx: SandboxContext, sandbox: Sandbox, target: datetime) -> Advanced:
     """Fire what falls due up to `target`, in due order, each timer seeing the clock at its own due time. Past
     `timers_per_advance` timers (a setting: a recurring timer over a long span would otherwise hold the sandbox row,
     and every request of the sandbox waiting on it, for minutes) the call stops once the instant of the last one
     fired is done, its clock there, and a later call goes on from there. The row is written once."""
     fired, complete = await timers.fire_due(ctx, until=target, budget=ctx.settings.timers_per_advance)
     if complete:
-        _set_now(ctx, target)
+        _set_now(ctx, sandbox, target)
     elif fired:
-        _set_now(ctx, max(fired[-1].due_at, ctx.now))
+        _set_now(ctx, sandbox, max(fired[-1].due_at, ctx.now))
     return Advanced(fired=fired, target=target, complete=complete)
 
 
-def _set_now(ctx: SandboxContext, target: datetime) -> None:
-    if ctx.sandbox.frozen_at is not None:
-        ctx.sandbox.frozen_at = target
+def _set_now(ctx: SandboxContext, sandbox: Sandbox, target: datetime) -> None:
+    if sandbox.frozen_at is not None:
+        sandbox.frozen_at = target
     else:
-        ctx.sandbox.clock_offset_us += int((target - ctx.now) / timedelta(microseconds=1))
+        sandbox.clock_offset_us += int((target - ctx.now) / timedelta(microseconds=1))
     ctx.now = target
 
 
@@ -163,26 +172,27 @@ async def freeze_clock(ctx: SandboxContext, *, at: datetime | None = None) -> Ad
     `timers_per_advance` fall due, it holds where the last one fired)."""
     if at is not None:
         advanced = await advance_clock(ctx, to=at)
+        sandbox = await sandbox_row(ctx)  # locked by the advance
     else:
-        await _lock(ctx)
+        sandbox = await _lock(ctx)
         advanced = Advanced(fired=[], target=ctx.now, complete=True)
-    ctx.sandbox.frozen_at = ctx.now
+    sandbox.frozen_at = ctx.now
     return advanced
 
 
 async def resume_clock(ctx: SandboxContext) -> None:
     """Let a frozen clock run again from where it stands."""
-    await _lock(ctx)
-    if ctx.sandbox.frozen_at is None:
+    sandbox = await _lock(ctx)
+    if sandbox.frozen_at is None:
         return
-    ctx.sandbox.clock_offset_us = int((ctx.sandbox.frozen_at - real_now()) / timedelta(microseconds=1))
-    ctx.sandbox.frozen_at = None
+    sandbox.clock_offset_us = int((sandbox.frozen_at - real_now()) / timedelta(microseconds=1))
+    sandbox.frozen_at = None
 
 
 async def run_due_timers(ctx: SandboxContext) -> Advanced:
     """Fire the timers due at the clock's now, at most `timers_per_advance` of them (the rest on the next call)."""
-    await _lock(ctx)
-    return await _fire_until(ctx, ctx.now)
+    sandbox = await _lock(ctx)
+    return await _fire_until(ctx, sandbox, ctx.now)
 
 
 async def sandboxes_with_due_timers(session: AsyncSession) -> list[uuid.UUID]:
