@@ -290,8 +290,8 @@ async def place_order(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items
     when the order is provisioned: at once, or `orderProvisioningSeconds` later (the order is pending until then).
     A cart's checkout places its orders here too."""
     partner_id = ctx.tenant_id
-    relationship = await purchases.require_purchase(ctx, customer_id)
-    customer = await lookup.one(ctx, Tenant, customer_id, what="Customer")
+    route = await purchases.require_purchase(ctx, customer_id)
+    relationship, customer = route.relationship, route.customer
     if not line_items:
         raise BadRequest("An order has at least one line item.")
     if len({line.line_item_number for line in line_items}) != len(line_items):

@@ -10,12 +10,12 @@ from app.customers import agreements
 from app.customers import service as customers
 from app.kernel.context import PartnerContext
 from app.kernel.errors import RuleViolation
-from app.models import CustomerRelationship
 from app.programs import service as programs
 
 
-async def require_purchase(ctx: PartnerContext, customer_id: uuid.UUID) -> CustomerRelationship:
-    """May the calling partner buy for this customer? Answers the relationship the purchase goes through.
+async def require_purchase(ctx: PartnerContext, customer_id: uuid.UUID) -> customers.PurchaseRoute:
+    """May the calling partner buy for this customer? Answers the relationship the purchase goes through, and the
+    customer.
 
     COM-1 and COM-2: a partner buys as a direct-bill partner or as an indirect provider; an indirect reseller does
     not (it asks its provider, POST /v1/orderrequests). REL-3 and REL-5: the purchase goes through a relationship
@@ -29,13 +29,13 @@ async def require_purchase(ctx: PartnerContext, customer_id: uuid.UUID) -> Custo
     enrollment (PRG-9). It adds no new customers (REL-2), and it never uses direct bill for a customer it acquired
     as an indirect reseller (REL-3): those are served by its provider.** The transition ends as the partner moves
     those customers and their subscriptions to its provider (REL-6, TRF-4)."""
-    can = await programs.capabilities(ctx, ctx.tenant_id)
+    can = await programs.caller_capabilities(ctx)  # the first rule: as the request found the caller
     if not (can.serves_direct_customers or can.indirect_provider):
         raise RuleViolation(
             "COM-2",
             "An indirect reseller cannot place orders: ask your provider to order for your "
             "customer (POST /v1/orderrequests).",
         )
-    relationship = await customers.require_purchase_relationship(ctx, customer_id)
+    route = await customers.require_purchase_relationship(ctx, customer_id)
     await agreements.require_mca(ctx, customer_id)
-    return relationship
+    return route

@@ -362,6 +362,23 @@ async def create_customer(
     return CreatedCustomer(tenant=tenant, admin=admin, password=password, relationships=created)
 
 
+_PURCHASE_RELATIONSHIPS = (
+    select(CustomerRelationship, Tenant)
+    .join(
+        Tenant,
+        and_(
+            Tenant.sandbox_id == CustomerRelationship.sandbox_id, Tenant.id == CustomerRelationship.customer_tenant_id
+        ),
+    )
+    .where(
+        CustomerRelationship.sandbox_id == bindparam("sandbox_id"),
+        CustomerRelationship.customer_tenant_id == bindparam("customer_id"),
+        CustomerRelationship.partner_tenant_id == bindparam("partner_id"),
+    )
+    .order_by(CustomerRelationship.created_at, CustomerRelationship.id)
+)
+
+
 def purchasing_partner(ctx: SandboxContext) -> uuid.UUID:
     """The partner a purchase is made for. Commerce asks with the context it was given (an order, an order request's
     fulfilment, a scenario's order), so the tenant is checked here rather than typed: no tenant, no purchase."""
@@ -370,7 +387,16 @@ def purchasing_partner(ctx: SandboxContext) -> uuid.UUID:
     return ctx.actor.tenant_id
 
 
-async def require_purchase_relationship(ctx: SandboxContext, customer_id: uuid.UUID) -> CustomerRelationship:
+@dataclass(frozen=True)
+class PurchaseRoute:
+    """The relationship a purchase goes through, and the customer's tenant (read with it: a purchase reads its
+    country next)."""
+
+    relationship: CustomerRelationship
+    customer: Tenant
+
+
+async def require_purchase_relationship(ctx: SandboxContext, customer_id: uuid.UUID) -> PurchaseRoute:
     """The relationship a purchase (or transfer) for this customer goes through, asked before anything else.
 
     REL-5: a provider needs its own reseller relationship with the customer; without one it is refused, whether or
@@ -378,14 +404,15 @@ async def require_purchase_relationship(ctx: SandboxContext, customer_id: uuid.U
     for with the tenant's direct-bill capability, which serves the customers acquired as a direct-bill partner, also
     while direct bill is Restricted during the transition (the decision: `commerce.purchases.require_purchase`).
     Anyone else unrelated finds no such customer (404)."""
-    partner_id = purchasing_partner(ctx)
-    mine = await relationships_with(ctx, customer_id, partner_id)
+    params = {"sandbox_id": ctx.sandbox_id, "customer_id": customer_id, "partner_id": purchasing_partner(ctx)}
+    rows = (await ctx.session.execute(_PURCHASE_RELATIONSHIPS, params)).all()
+    mine = [relationship for relationship, _ in rows]
     can = await programs.caller_capabilities(ctx)  # asked before anything else: as the request found the caller
-    for relationship in mine:
+    for relationship, customer in rows:
         if relationship.kind is K.DIRECT_BILL and can.serves_direct_customers:
-            return relationship
+            return PurchaseRoute(relationship, customer)
         if relationship.kind is K.INDIRECT_PROVIDER and can.indirect_provider:
-            return relationship
+            return PurchaseRoute(relationship, customer)
     if any(r.kind is K.INDIRECT_RESELLER for r in mine):
         raise RuleViolation(
             "REL-3",

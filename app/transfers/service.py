@@ -155,7 +155,7 @@ async def _require_transacting_target(ctx: PartnerContext, customer_id: uuid.UUI
             code=20002,
             error_name="NoCommerceRelationship",
         )
-    return await customers.require_purchase_relationship(ctx, customer_id)
+    return (await customers.require_purchase_relationship(ctx, customer_id)).relationship
 
 
 async def _visible(
