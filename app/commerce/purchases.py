@@ -36,6 +36,6 @@ async def require_purchase(ctx: PartnerContext, customer_id: uuid.UUID) -> custo
             "An indirect reseller cannot place orders: ask your provider to order for your "
             "customer (POST /v1/orderrequests).",
         )
-    route = await customers.require_purchase_relationship(ctx, customer_id)
-    await agreements.require_mca(ctx, customer_id)
+    route = await customers.require_purchase_relationship(ctx, customer_id, agreements.MCA_HOLDS)
+    await agreements.require_mca(ctx, customer_id, holds=bool(route.also[0]))
     return route

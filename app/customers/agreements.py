@@ -47,7 +47,8 @@ def _holds_for(
     )
 
 
-# AGR-2 about the customer that customers.get_visible_customer reads, for the partner it reads it for: one statement.
+# AGR-2 about the customer that customers.get_visible_customer (or require_purchase_relationship) reads, for the
+# partner it reads it for: one statement.
 MCA_HOLDS = _holds_for(Tenant.id, bindparam("partner_id")).label("mca_holds")
 _MCA_VALID = select(_holds_for(bindparam("customer_id"), bindparam("partner_id")))
 
@@ -77,9 +78,12 @@ async def customers_with_mca(
     return set((await ctx.session.scalars(holding, params)).all())
 
 
-async def require_mca(ctx: SandboxContext, customer_id: uuid.UUID) -> None:
-    """AGR-1: no new purchase for a customer until the MCA holds for the purchasing partner (Partner Center 13605)."""
-    if not await mca_valid_for(ctx, customer_id, purchasing_partner(ctx)):
+async def require_mca(ctx: SandboxContext, customer_id: uuid.UUID, *, holds: bool | None = None) -> None:
+    """AGR-1: no new purchase for a customer until the MCA holds for the purchasing partner (Partner Center 13605).
+    `holds`: AGR-2 as the caller read it with the customer (`MCA_HOLDS`); else it is asked here."""
+    if holds is None:
+        holds = await mca_valid_for(ctx, customer_id, purchasing_partner(ctx))
+    if not holds:
         raise RuleViolation(
             "AGR-1",
             "The customer has not accepted the Microsoft Customer Agreement for you: record "

@@ -362,21 +362,25 @@ async def create_customer(
     return CreatedCustomer(tenant=tenant, admin=admin, password=password, relationships=created)
 
 
-_PURCHASE_RELATIONSHIPS = (
-    select(CustomerRelationship, Tenant)
-    .join(
-        Tenant,
-        and_(
-            Tenant.sandbox_id == CustomerRelationship.sandbox_id, Tenant.id == CustomerRelationship.customer_tenant_id
-        ),
+@functools.cache
+def _purchase_relationships(also: tuple[ColumnElement[Any], ...]) -> Select[Any]:
+    """Built once per set of extra columns, as `_seen_customer` is."""
+    return (
+        select(CustomerRelationship, Tenant, *also)
+        .join(
+            Tenant,
+            and_(
+                Tenant.sandbox_id == CustomerRelationship.sandbox_id,
+                Tenant.id == CustomerRelationship.customer_tenant_id,
+            ),
+        )
+        .where(
+            CustomerRelationship.sandbox_id == bindparam("sandbox_id"),
+            CustomerRelationship.customer_tenant_id == bindparam("customer_id"),
+            CustomerRelationship.partner_tenant_id == bindparam("partner_id"),
+        )
+        .order_by(CustomerRelationship.created_at, CustomerRelationship.id)
     )
-    .where(
-        CustomerRelationship.sandbox_id == bindparam("sandbox_id"),
-        CustomerRelationship.customer_tenant_id == bindparam("customer_id"),
-        CustomerRelationship.partner_tenant_id == bindparam("partner_id"),
-    )
-    .order_by(CustomerRelationship.created_at, CustomerRelationship.id)
-)
 
 
 def purchasing_partner(ctx: SandboxContext) -> uuid.UUID:
@@ -394,10 +398,14 @@ class PurchaseRoute:
 
     relationship: CustomerRelationship
     customer: Tenant
+    also: tuple[Any, ...] = ()  # the values of the columns asked for beside them
 
 
-async def require_purchase_relationship(ctx: SandboxContext, customer_id: uuid.UUID) -> PurchaseRoute:
-    """The relationship a purchase (or transfer) for this customer goes through, asked before anything else.
+async def require_purchase_relationship(
+    ctx: SandboxContext, customer_id: uuid.UUID, *also: ColumnElement[Any]
+) -> PurchaseRoute:
+    """The relationship a purchase (or transfer) for this customer goes through, asked before anything else. `also`:
+    columns about the customer read in the same statement, as `get_visible_customer` takes them.
 
     REL-5: a provider needs its own reseller relationship with the customer; without one it is refused, whether or
     not the customer exists (so nothing leaks). REL-3: a customer acquired as an indirect reseller is never bought
@@ -405,14 +413,14 @@ async def require_purchase_relationship(ctx: SandboxContext, customer_id: uuid.U
     while direct bill is Restricted during the transition (the decision: `commerce.purchases.require_purchase`).
     Anyone else unrelated finds no such customer (404)."""
     params = {"sandbox_id": ctx.sandbox_id, "customer_id": customer_id, "partner_id": purchasing_partner(ctx)}
-    rows = (await ctx.session.execute(_PURCHASE_RELATIONSHIPS, params)).all()
-    mine = [relationship for relationship, _ in rows]
+    rows = (await ctx.session.execute(_purchase_relationships(also), params)).all()
+    mine = [row[0] for row in rows]
     can = await programs.caller_capabilities(ctx)  # asked before anything else: as the request found the caller
-    for relationship, customer in rows:
+    for relationship, customer, *values in rows:
         if relationship.kind is K.DIRECT_BILL and can.serves_direct_customers:
-            return PurchaseRoute(relationship, customer)
+            return PurchaseRoute(relationship, customer, tuple(values))
         if relationship.kind is K.INDIRECT_PROVIDER and can.indirect_provider:
-            return PurchaseRoute(relationship, customer)
+            return PurchaseRoute(relationship, customer, tuple(values))
     if any(r.kind is K.INDIRECT_RESELLER for r in mine):
         raise RuleViolation(
             "REL-3",
