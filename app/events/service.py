@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Insert, Table, bindparam, insert, select
 
 from app.events import webhooks
 from app.kernel.context import PartnerContext, SandboxContext
@@ -18,8 +18,20 @@ from app.models.base import next_seq
 # Events and audit records are written by Core inserts built once, not added to the session: nothing reads them back
 # in the request that writes them, and the unit of work's per-object bookkeeping was a large share of a create's CPU.
 _EVENTS = cast(Table, Event.__table__)
+_AUDITS = cast(Table, AuditRecord.__table__)
 _RECORD_EVENT = insert(_EVENTS)
-_RECORD_AUDIT = insert(cast(Table, AuditRecord.__table__))
+_RECORD_AUDIT = insert(_AUDITS)
+
+
+def _with_prefixed_values(table: Table, prefix: str) -> Insert:
+    return insert(table).values({c.name: bindparam(prefix + c.name, type_=c.type) for c in table.c})
+
+
+# A change's event and its audit record in one statement on PostgreSQL (the audit record's insert as a data-modifying
+# CTE): every change a tenant makes writes both, and each statement is a round trip and an execution of its own.
+_RECORD_EVENT_AND_AUDIT = _with_prefixed_values(_EVENTS, "event_").add_cte(
+    _with_prefixed_values(_AUDITS, "audit_").cte("recorded_audit")
+)
 
 
 async def record_event(
@@ -32,22 +44,41 @@ async def record_event(
     data: dict[str, Any] | None = None,
 ) -> uuid.UUID:
     """Record that something happened (the outbox) and enqueue its webhook deliveries; answers the event's id."""
+    return await _record(ctx, name, resource_type, resource_id, tenant_ids or [], data, audit=None)
+
+
+async def _record(
+    ctx: SandboxContext,
+    name: str,
+    resource_type: str,
+    resource_id: object,
+    tenant_ids: Sequence[uuid.UUID],
+    data: dict[str, Any] | None,
+    *,
+    audit: dict[str, Any] | None,
+) -> uuid.UUID:
+    """The event, with one audit record's row (`_audit_row`) in the same statement where the database allows."""
     event_id = await ctx.new_id()
-    tenants = [str(t) for t in tenant_ids or []]
-    await ctx.session.execute(
-        _RECORD_EVENT,
-        {
-            "sandbox_id": ctx.sandbox_id,
-            "id": event_id,
-            "seq": next_seq(),
-            "name": name,
-            "resource_type": resource_type,
-            "resource_id": str(resource_id),
-            "tenant_ids": tenants,
-            "data": data or {},
-            "occurred_at": ctx.now,
-        },
-    )
+    tenants = [str(t) for t in tenant_ids]
+    event = {
+        "sandbox_id": ctx.sandbox_id,
+        "id": event_id,
+        "seq": next_seq(),
+        "name": name,
+        "resource_type": resource_type,
+        "resource_id": str(resource_id),
+        "tenant_ids": tenants,
+        "data": data or {},
+        "occurred_at": ctx.now,
+    }
+    if audit is None:
+        await ctx.session.execute(_RECORD_EVENT, event)
+    elif ctx.session.get_bind().dialect.name == "postgresql":
+        both = {f"event_{k}": v for k, v in event.items()} | {f"audit_{k}": v for k, v in audit.items()}
+        await ctx.session.execute(_RECORD_EVENT_AND_AUDIT, both)
+    else:
+        await ctx.session.execute(_RECORD_EVENT, event)
+        await ctx.session.execute(_RECORD_AUDIT, audit)
     await webhooks.enqueue(ctx, event_id=event_id, name=name, tenant_ids=tenants)
     return event_id
 
@@ -115,24 +146,46 @@ async def record_audit(
     old_value: dict[str, Any] | None = None,
     new_value: dict[str, Any] | None = None,
 ) -> None:
-    await ctx.session.execute(
-        _RECORD_AUDIT,
-        {
-            "sandbox_id": ctx.sandbox_id,
-            "id": await ctx.new_id(),
-            "seq": next_seq(),
-            "tenant_id": tenant_id,
-            "customer_id": customer_id,
-            "actor": ctx.actor.name,
-            "application_id": str(ctx.actor.client_id) if ctx.actor.client_id else None,
-            "operation_type": operation_type,
-            "resource_type": resource_type,
-            "resource_id": str(resource_id),
-            "old_value": old_value,
-            "new_value": new_value,
-            "occurred_at": ctx.now,
-        },
+    row = await _audit_row(
+        ctx,
+        tenant_id=tenant_id,
+        operation_type=operation_type,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        customer_id=customer_id,
+        old_value=old_value,
+        new_value=new_value,
     )
+    await ctx.session.execute(_RECORD_AUDIT, row)
+
+
+async def _audit_row(
+    ctx: SandboxContext,
+    *,
+    tenant_id: uuid.UUID | None,
+    operation_type: str,
+    resource_type: str,
+    resource_id: object,
+    customer_id: uuid.UUID | None,
+    old_value: dict[str, Any] | None,
+    new_value: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "sandbox_id": ctx.sandbox_id,
+        "id": await ctx.new_id(),
+        "seq": next_seq(),
+        "tenant_id": tenant_id,
+        "customer_id": customer_id,
+        "actor": ctx.actor.name,
+        "application_id": str(ctx.actor.client_id) if ctx.actor.client_id else None,
+        "operation_type": operation_type,
+        "operation_status": _AUDITS.c.operation_status.default.arg,  # type: ignore[union-attr]
+        "resource_type": resource_type,
+        "resource_id": str(resource_id),
+        "old_value": old_value,
+        "new_value": new_value,
+        "occurred_at": ctx.now,
+    }
 
 
 async def record_change(
@@ -152,11 +205,8 @@ async def record_change(
     """A change a tenant made to its own resource: its event (for that tenant's webhooks) and its audit record. A
     change two partners share (a transfer) names the other in `also_for`: one event for both, an audit record each."""
     tenants = [tenant_id, *also_for]
-    await record_event(
-        ctx, name=event, resource_type=resource_type, resource_id=resource_id, tenant_ids=tenants, data=data
-    )
-    for tenant in tenants:
-        await record_audit(
+    audits = [
+        await _audit_row(
             ctx,
             tenant_id=tenant,
             customer_id=customer_id,
@@ -166,6 +216,11 @@ async def record_change(
             old_value=old_value,
             new_value=new_value,
         )
+        for tenant in tenants
+    ]
+    await _record(ctx, event, resource_type, resource_id, tenants, data, audit=audits[0])
+    if audits[1:]:
+        await ctx.session.execute(_RECORD_AUDIT, audits[1:])
 
 
 async def notify(
@@ -202,18 +257,17 @@ async def move(
     """The one way an entity changes state: check the table, stamp the clock, write event and audit."""
     previous = apply(entity, lifecycle, target, action=action, now=ctx.now)
     data = {"from": str(previous), "to": str(target), "action": action}
-    await record_event(
-        ctx, name=event, resource_type=resource_type, resource_id=entity.id, tenant_ids=tenant_ids, data=data
-    )
-    await record_audit(
+    audit = await _audit_row(
         ctx,
         tenant_id=audit_tenant_id or (tenant_ids[0] if tenant_ids else None),
         operation_type=event,
         resource_type=resource_type,
         resource_id=entity.id,
+        customer_id=None,
         old_value={"status": str(previous)},
         new_value={"status": str(target)},
     )
+    await _record(ctx, event, resource_type, entity.id, tenant_ids, data, audit=audit)
 
 
 async def list_events(ctx: SandboxContext, page: PageRequest, *, name: str | None = None) -> Page[Event]:

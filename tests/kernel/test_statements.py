@@ -41,8 +41,10 @@ def _counted_sql(statements: list[str]) -> list[str]:
 # (no read first), and a tenant written in the same request has no relationship to look up. An order: the principal
 # (the caller's capabilities with it), the purchase's relationship with the customer's tenant and AGR-1, the order,
 # subscription, charge and renewal timer, whether a billing run waits (the partner's first order starts one), the
-# webhooks, three events and two audit records, and the order's completion.
-LIMITS = {"customer": 2, "subscription": 2, "create customer": 6, "order": 15}
+# webhooks, three events and two audit records (on PostgreSQL an event and its audit record are one statement), and
+# the order's completion.
+LIMITS = {"customer": 2, "subscription": 2, "create customer": 6, "order": 13}
+ON_SQLITE = {"order": 15}
 
 
 @pytest.mark.parametrize("what", ["customer", "subscription", "create customer", "order"])
@@ -72,7 +74,8 @@ async def test_a_request_runs_few_statements(world: World, app: Any, what: str) 
         assert r.status_code == 200, r.text
     sql = _counted_sql(statements)
     print(f"\n{what}: {len(sql)} statements\n" + "\n".join(s.split("\n")[0][:160] for s in sql))
-    assert len(sql) <= LIMITS[what], "\n".join(sql)
+    limit = ON_SQLITE.get(what, LIMITS[what]) if app.state.db.is_sqlite else LIMITS[what]
+    assert len(sql) <= limit, "\n".join(sql)
 
 
 @pytest.mark.parametrize("taken", ["the same domain", "the same domain in another case"])
