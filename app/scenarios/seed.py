@@ -56,7 +56,9 @@ from app.kernel.errors import BadRequest
 from app.models import (
     MCA,
     MCA_TEMPLATE_ID,
+    AuditRecord,
     CustomerRelationship,
+    Event,
     Program,
     Sandbox,
     Tenant,
@@ -206,16 +208,35 @@ async def _customer(ctx: SandboxContext, partner: SeedPartner, number: int, subs
 Key = tuple[Any, ...]
 
 
+# The tables the services write by Core inserts (events and audit records, `events.service`): their rows are found
+# afterwards by their ordering key, which `next_seq()` hands out in increasing order.
+_SEQUENCED = (Event.__tablename__, AuditRecord.__tablename__)
+
+
 class _Made:
-    """Listens to a session while the services make one customer: the primary key of every row they insert. A
-    write this cannot copy (a Core insert, an update or delete of another row than the sandbox's id counter)
-    marks it unfit, and the batch is then made through the services alone."""
+    """Listens to a session while the services make one customer: the primary key of every row they insert. The
+    events and audit records they write by Core inserts are the rows of those tables with a later ordering key
+    (`sequenced_keys`). Any other write this cannot copy (another Core insert, an update or delete of another row
+    than the sandbox's id counter) marks it unfit, and the batch is then made through the services alone."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session.sync_session
         self.keys: dict[Table, list[Key]] = {}
         self.unfit: list[str] = []
         self.instances: set[int] = set()
+        self.since = next_seq()
+
+    async def sequenced_keys(self, ctx: SandboxContext) -> None:
+        """Add the keys of the events and audit records written since this began (a batch runs in one transaction,
+        which holds the sandbox's writes)."""
+        for table in sandbox_tables():
+            if table.name in _SEQUENCED:
+                found = await ctx.session.execute(
+                    select(*table.primary_key.columns).where(
+                        table.c.sandbox_id == ctx.sandbox_id, table.c.seq > self.since
+                    )
+                )
+                self.keys.setdefault(table, []).extend(tuple(row) for row in found)
 
     def __enter__(self) -> "_Made":
         event.listen(self.session, "after_flush", self._flushed)
@@ -247,7 +268,7 @@ class _Made:
         statement = state.statement
         if isinstance(statement, Insert | Update | Delete):
             touched = getattr(statement.table, "name", "")
-            if touched != Sandbox.__tablename__:
+            if touched != Sandbox.__tablename__ and not (isinstance(statement, Insert) and touched in _SEQUENCED):
                 self.unfit.append(f"{type(statement).__name__.lower()} of {touched}")
 
 
@@ -399,6 +420,7 @@ async def _customers_of(ctx: SandboxContext, partner: SeedPartner, numbers: list
     with _Made(ctx.session) as made:
         each = await _customer(ctx, partner, numbers[0], subscriptions)
         await ctx.session.flush()
+    await made.sequenced_keys(ctx)
     rest = numbers[1:]
     template = await _Template.read(ctx, made, numbers[0]) if rest else None
     if template is None:
