@@ -8,7 +8,7 @@ two sides are measured minutes apart. Here the other revision is checked out int
 versions are served (uvicorn, `--workers` each) on the same fresh PostgreSQL database, migrated by this checkout
 (the other revision must share its schema), each with its own small world loaded through the API. wrk drives one,
 then the other, in alternating rounds, so a neighbour's load falls on both alike. It prints each round's req/s and
-the ratio of the means; it asserts nothing. Needs wrk (`apt-get install wrk`) and git.
+99th percentile latency and the ratio of the mean rates; it asserts nothing. Needs wrk (`apt-get install wrk`) and git.
 """
 
 import argparse
@@ -43,14 +43,20 @@ def worktree(revision: str) -> Iterator[Path]:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder)], check=False)
 
 
-def requests_per_second(base: str, call: Call, seconds: int, connections: int) -> float:
+def measured(base: str, call: Call, seconds: int, connections: int) -> tuple[float, float]:
+    """wrk's requests per second and 99th percentile latency (ms) for one round of the call."""
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder, "call.lua")
         script.write_text(call.lua(str(Path(folder, "report"))))
-        argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", str(script), base]
-        out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
-    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    return float(found.group(1)) if found else 0.0
+        argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency", "-s", str(script)]
+        out = subprocess.run([*argv, base], check=True, capture_output=True, text=True).stdout
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p99 = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    return (
+        float(rate.group(1)) if rate else 0.0,
+        float(p99.group(1)) * scale[p99.group(2)] if p99 else float("nan"),
+    )
 
 
 async def world_calls(base: str) -> dict[str, Call]:
@@ -86,12 +92,19 @@ def main() -> None:
         print(f"{args.workers} workers each, wrk {args.connections} connections, {rounds}")
         for call in names:
             rates: dict[str, list[float]] = {name: [] for name in versions}
+            p99s: dict[str, list[float]] = {name: [] for name in versions}
             for _ in range(args.rounds):
                 for name, base in bases.items():
-                    rates[name].append(requests_per_second(base, calls[name][call], args.seconds, args.connections))
+                    rate, p99 = measured(base, calls[name][call], args.seconds, args.connections)
+                    rates[name].append(rate)
+                    p99s[name].append(p99)
             means = {name: sum(r) / len(r) for name, r in rates.items()}
             for name, r in rates.items():
-                print(f"{call:18} {name:16} {' '.join(f'{x:8.1f}' for x in r)}   mean {means[name]:8.1f} req/s")
+                tails = "/".join(f"{x:.0f}" for x in p99s[name])
+                print(
+                    f"{call:18} {name:16} {' '.join(f'{x:8.1f}' for x in r)}   mean {means[name]:8.1f} req/s"
+                    f"   p99 {tails} ms"
+                )
             print(f"{call:18} this checkout / {args.revision}: {means['this checkout'] / means[args.revision]:.2f}\n")
 
 
