@@ -129,7 +129,7 @@ class Principal:
 
     sandbox: SandboxRow
     tenant_kind: TenantKind
-    user: "UserRow | None"  # the user the token was issued to; None for an app's token
+    user: UserRow | None  # the user the token was issued to; None for an app's token
     app_client_id: uuid.UUID | None  # the app's, for an app's token
     has_fault_rules: bool
     facts: Mapping[str, Any]
