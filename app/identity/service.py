@@ -10,7 +10,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 import jwt
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.identity.discovery import issuer
@@ -338,7 +338,26 @@ def _tenant_matches(tenant: Tenant, path_tenant: str) -> bool:
     return path_tenant.lower() in {"common", "organizations", str(tenant.id), tenant.domain}
 
 
-async def _app_by_client(session: AsyncSession, client_id: str | None, secret: str | None) -> AppRegistration:
+# An app with its sandbox and tenant, which a token names next: one statement for what was three.
+_CLIENT = (
+    select(AppRegistration, Sandbox, Tenant)
+    .join(Sandbox, Sandbox.id == AppRegistration.sandbox_id)
+    .join(Tenant, and_(Tenant.sandbox_id == AppRegistration.sandbox_id, Tenant.id == AppRegistration.tenant_id))
+    .where(AppRegistration.client_id == bindparam("client_id"))
+)
+
+
+@dataclass(frozen=True)
+class _Client:
+    """An app whose secret was checked, with its sandbox and tenant (held here, so the session's identity map keeps
+    them for the request's later reads by key)."""
+
+    app: AppRegistration
+    sandbox: Sandbox
+    tenant: Tenant
+
+
+async def _app_by_client(session: AsyncSession, client_id: str | None, secret: str | None) -> _Client:
     if not client_id:
         raise OAuthError(
             E.INVALID_REQUEST, 900144, "The request body must contain the following parameter: 'client_id'."
@@ -349,10 +368,8 @@ async def _app_by_client(session: AsyncSession, client_id: str | None, secret: s
         raise OAuthError(
             E.UNAUTHORIZED_CLIENT, 700016, f"Application with identifier '{client_id}' was not found in the directory."
         ) from None
-    app = (
-        await session.execute(select(AppRegistration).where(AppRegistration.client_id == client_uuid))
-    ).scalar_one_or_none()
-    if app is None:
+    found = (await session.execute(_CLIENT, {"client_id": client_uuid})).one_or_none()
+    if found is None:  # no such app, or it outlived its sandbox
         raise OAuthError(
             E.UNAUTHORIZED_CLIENT, 700016, f"Application with identifier '{client_id}' was not found in the directory."
         )
@@ -363,6 +380,7 @@ async def _app_by_client(session: AsyncSession, client_id: str | None, secret: s
             "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
             status_code=401,
         )
+    app, sandbox, tenant = found
     if not matches_digest(secret, app.secret_hash):
         raise OAuthError(
             E.INVALID_CLIENT,
@@ -371,7 +389,7 @@ async def _app_by_client(session: AsyncSession, client_id: str | None, secret: s
             "in the request is the client secret value, not the client secret ID.",
             status_code=401,
         )
-    return app
+    return _Client(app, sandbox, tenant)
 
 
 async def _tenant_of(session: AsyncSession, sandbox_id: uuid.UUID, tenant_id: uuid.UUID, path_tenant: str) -> Tenant:
@@ -393,16 +411,12 @@ async def token_client_credentials(
     resource: str | None,
 ) -> Issued:
     """An app-only token: the API channel."""
-    app = await _app_by_client(signer.session, client_id, client_secret)
-    sandbox = await signer.session.get(Sandbox, app.sandbox_id)
-    if sandbox is None:  # the app outlived its sandbox: as unknown as an app never registered
-        raise OAuthError(
-            E.UNAUTHORIZED_CLIENT, 700016, f"Application with identifier '{client_id}' was not found in the directory."
-        )
-    tenant = await _tenant_of(signer.session, app.sandbox_id, app.tenant_id, path_tenant)
+    client = await _app_by_client(signer.session, client_id, client_secret)
+    app = client.app
+    tenant = await _tenant_of(signer.session, app.sandbox_id, app.tenant_id, path_tenant)  # held by `client`
     return await _sign(
         signer,
-        sandbox,
+        client.sandbox,
         tenant,
         resource=_resource(scope, resource),
         channel=Channel.API,
@@ -435,7 +449,7 @@ async def token_password(
         raise OAuthError(
             E.INVALID_REQUEST, 900144, "The request body must contain the parameters 'username' and 'password'."
         )
-    app = await _app_by_client(signer.session, client_id, client_secret) if client_id else None
+    app = (await _app_by_client(signer.session, client_id, client_secret)).app if client_id else None
     candidates = await _users_named(signer.session, username, app.sandbox_id if app else None)
     outcomes = {user: await _try_password(signer.session, user, password) for user in candidates}
     signed_in = [user for user, outcome in outcomes.items() if outcome is SignIn.ACCEPTED]
@@ -499,7 +513,7 @@ async def token_refresh(
     if channel is Channel.API:
         if client_id != token_client:
             raise OAuthError(E.INVALID_GRANT, 70000, "The refresh token was issued to another application.")
-        app = await _app_by_client(signer.session, client_id, client_secret)
+        app = (await _app_by_client(signer.session, client_id, client_secret)).app
     user = await signer.session.get(User, (sandbox_id, user_id))
     sandbox = await signer.session.get(Sandbox, sandbox_id)
     if user is None or sandbox is None:

@@ -88,3 +88,21 @@ async def test_a_domain_left_to_its_unique_key_is_still_a_409_that_says_what_to_
     assert "domain already belongs to a tenant" in again.json()["description"]
     listed = (await partner.get("/v1/customers")).json()
     assert listed["totalCount"] == 1
+
+
+async def test_an_app_token_runs_one_statement(world: World, app: Any) -> None:
+    """A client-credentials token reads the app with its sandbox and tenant in one statement; the signing key is
+    read once per process (warmed by the first token)."""
+    partner = await world.direct_bill_partner()
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": partner.app["clientId"],
+        "client_secret": partner.app["clientSecret"],
+        "scope": "https://api.partnercenter.microsoft.com/.default",
+    }
+    assert (await world.http.post(f"/{partner.id}/oauth2/v2.0/token", data=form)).status_code == 200
+    with counted(app) as statements:
+        r = await world.http.post(f"/{partner.id}/oauth2/v2.0/token", data=form)
+    assert r.status_code == 200, r.text
+    sql = _counted_sql(statements)
+    assert len(sql) == 1, "\n".join(sql)
