@@ -78,11 +78,19 @@ def _decode(token: str, keys: Sequence[Any]) -> list[Any]:
 
 
 async def keyset(session: AsyncSession, stmt: Select[Any], *, keys: Sequence[Any], page: PageRequest) -> Page[Any]:
-    """One page of `stmt` (a select of one entity), ordered by `keys`, after the token's position."""
-    total = (await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one()
+    """One page of `stmt` (a select of one entity), ordered by `keys`, after the token's position, with the whole
+    list's count (`totalCount`) read in the same statement: each row carries it. A page past the end has no row to
+    carry it, and asks for it alone."""
+    count = select(func.count()).select_from(stmt.order_by(None).subquery())
+    paged = stmt
     if page.token:
-        stmt = stmt.where(tuple_(*keys) > tuple_(*_decode(page.token, keys)))
-    rows = list((await session.execute(stmt.order_by(*keys).limit(page.size + 1))).scalars())
+        paged = paged.where(tuple_(*keys) > tuple_(*_decode(page.token, keys)))
+    counted = paged.add_columns(count.scalar_subquery().label("total_count"))
+    found = (await session.execute(counted.order_by(*keys).limit(page.size + 1))).all()
+    rows = [row[0] for row in found]
+    total = found[0][-1] if found else 0
+    if not found and page.token:  # a page past the end has no row to carry the count (an empty list counts 0)
+        total = (await session.execute(count)).scalar_one()
     next_token = None
     if len(rows) > page.size:
         rows = rows[: page.size]

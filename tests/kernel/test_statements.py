@@ -106,3 +106,27 @@ async def test_an_app_token_runs_one_statement(world: World, app: Any) -> None:
     assert r.status_code == 200, r.text
     sql = _counted_sql(statements)
     assert len(sql) == 1, "\n".join(sql)
+
+
+async def test_every_page_counts_the_whole_list(world: World) -> None:
+    """The list's count rides on each page's rows (one statement); a page past the end, which has no row to carry
+    it, still answers the count."""
+    from app.kernel.pagination import _encode
+
+    partner = await world.direct_bill_partner()
+    auth = bearer(await partner.app_token())
+    ids = sorted([(await partner.create_customer()).json()["id"] for _ in range(3)])
+    pages, path, headers = [], "/v1/customers?size=2", {}
+    while True:
+        r = await world.http.get(path, headers=auth | headers)
+        assert r.status_code == 200, r.text
+        pages.append(r.json())
+        following = r.json()["links"].get("next")
+        if not following:
+            break
+        path, headers = following["uri"], {h["key"]: h["value"] for h in following["headers"]}
+    assert [p["totalCount"] for p in pages] == [3, 3]
+    assert sorted(c["id"] for p in pages for c in p["items"]) == ids
+    past = await world.http.get("/v1/customers?size=2", headers=auth | {"MS-ContinuationToken": _encode([ids[-1]])})
+    assert past.status_code == 200, past.text
+    assert (past.json()["totalCount"], past.json()["items"]) == (3, [])
