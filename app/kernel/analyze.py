@@ -61,8 +61,12 @@ async def analyze_stale_tables(engine: AsyncEngine) -> list[str]:
                 verb = "VACUUM (ANALYZE)" if dead else "ANALYZE"
                 await conn.execute(text(f'{verb} "{table}"'))
         finally:
-            await conn.execute(text("RESET statement_timeout"))
-            await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _LOCK})
+            # Not on a connection the pass lost (the server ended it, or shutdown cancelled a VACUUM mid-way): a
+            # statement there raised PendingRollbackError over the real error, even over the cancellation, and a
+            # stopping worker's loop went on. Its session, and the advisory lock with it, ended with the connection.
+            if not conn.invalidated:
+                await conn.execute(text("RESET statement_timeout"))
+                await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _LOCK})
     names = [table for table, _ in stale]
     if names:
         log.info("planner statistics refreshed: %s", ", ".join(names))

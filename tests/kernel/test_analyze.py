@@ -1,9 +1,11 @@
 """Planner statistics stay fresh without the operator's autovacuum (issue 17): a pass of the analyze loop analyzes
 every table never analyzed, and those that changed enough since, as autovacuum's defaults would."""
 
+import asyncio
 import uuid
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from app.kernel.analyze import analyze_stale_tables
@@ -53,3 +55,33 @@ async def test_a_clock_advance_plans_from_statistics(world: World, app: Any) -> 
         if not db.is_sqlite:
             async with db.engine.begin() as conn:
                 await conn.execute(text(f'DROP TABLE "{probe}"'))
+
+
+@pytest.mark.postgres
+async def test_a_pass_cancelled_mid_statement_ends_as_cancelled(app: Any) -> None:
+    """A stopping worker cancels its loops. A pass cancelled inside a statement (here an ANALYZE waiting on another
+    transaction's lock) ends cancelled: its cleanup used to run statements on the lost connection, whose
+    PendingRollbackError replaced the cancellation, and the loop went on."""
+    db = app.state.db
+    blocked = f"analyze_block_{uuid.uuid4().hex[:12]}"  # never analyzed: the pass takes it, early in name order
+    async with db.engine.begin() as conn:
+        await conn.execute(text(f'CREATE TABLE "{blocked}" (id integer)'))
+    try:
+        async with db.engine.connect() as holder:
+            await holder.execute(text(f'LOCK TABLE "{blocked}" IN ACCESS EXCLUSIVE MODE'))
+            task = asyncio.create_task(analyze_stale_tables(db.engine))
+            waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE :q")
+            async with db.engine.connect() as watcher:
+                for _ in range(200):
+                    if (await watcher.execute(waiting, {"q": f'%"{blocked}"%'})).scalar_one():
+                        break
+                    await asyncio.sleep(0.05)
+                else:
+                    raise AssertionError("the pass never waited on the locked table")
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            await holder.rollback()
+    finally:
+        async with db.engine.begin() as conn:
+            await conn.execute(text(f'DROP TABLE IF EXISTS "{blocked}"'))
