@@ -362,27 +362,6 @@ async def create_customer(
     return CreatedCustomer(tenant=tenant, admin=admin, password=password, relationships=created)
 
 
-@functools.cache
-def _purchase_relationships(also: tuple[ColumnElement[Any], ...]) -> Select[Any]:
-    """Built once per set of extra columns, as `_seen_customer` is."""
-    return (
-        select(CustomerRelationship, Tenant, *also)
-        .join(
-            Tenant,
-            and_(
-                Tenant.sandbox_id == CustomerRelationship.sandbox_id,
-                Tenant.id == CustomerRelationship.customer_tenant_id,
-            ),
-        )
-        .where(
-            CustomerRelationship.sandbox_id == bindparam("sandbox_id"),
-            CustomerRelationship.customer_tenant_id == bindparam("customer_id"),
-            CustomerRelationship.partner_tenant_id == bindparam("partner_id"),
-        )
-        .order_by(CustomerRelationship.created_at, CustomerRelationship.id)
-    )
-
-
 def purchasing_partner(ctx: SandboxContext) -> uuid.UUID:
     """The partner a purchase is made for. Commerce asks with the context it was given (an order, an order request's
     fulfilment, a scenario's order), so the tenant is checked here rather than typed: no tenant, no purchase."""
@@ -413,10 +392,11 @@ async def require_purchase_relationship(
     while direct bill is Restricted during the transition (the decision: `commerce.purchases.require_purchase`).
     Anyone else unrelated finds no such customer (404)."""
     params = {"sandbox_id": ctx.sandbox_id, "customer_id": customer_id, "partner_id": purchasing_partner(ctx)}
-    rows = (await ctx.session.execute(_purchase_relationships(also), params)).all()
-    mine = [row[0] for row in rows]
+    # The visible customer's statement: its relationships with the purchasing partner, the customer's tenant with them.
+    rows = (await ctx.session.execute(_seen_customer(also), params)).all()
+    mine = [row[1] for row in rows]
     can = await programs.caller_capabilities(ctx)  # asked before anything else: as the request found the caller
-    for relationship, customer, *values in rows:
+    for customer, relationship, *values in rows:
         if relationship.kind is K.DIRECT_BILL and can.serves_direct_customers:
             return PurchaseRoute(relationship, customer, tuple(values))
         if relationship.kind is K.INDIRECT_PROVIDER and can.indirect_provider:
