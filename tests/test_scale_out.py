@@ -21,6 +21,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -235,8 +236,11 @@ class Collected(logging.Handler):
 async def test_the_loops_give_way_quietly_to_a_busy_database(database: str, world: World) -> None:
     """SQLite: another writer holds the database past the busy timeout; PostgreSQL: another runner holds the
     sandbox. Either way a pass logs no error, fires nothing twice, and the next pass fires what is due."""
-    now = (await world.sim("GET", "/clock")).json()["now"]
-    assert (await world.sim("POST", "/timers", json={"label": "due", "dueAt": now})).status_code == 201
+    # Due a second from now, so it falls due while the lock is held: due at once, the loops of this module's two
+    # servers (running every 0.2 s on the same database) could fire it before the lock is taken.
+    now = datetime.fromisoformat((await world.sim("GET", "/clock")).json()["now"])
+    due = (now + timedelta(seconds=1)).isoformat()
+    assert (await world.sim("POST", "/timers", json={"label": "due", "dueAt": due})).status_code == 201
     collected = Collected()
     loggers = [logging.getLogger(name) for name in ("cspsim.timers", "cspsim.webhooks", "cspsim.db")]
     for logger in loggers:
@@ -248,7 +252,7 @@ async def test_the_loops_give_way_quietly_to_a_busy_database(database: str, worl
                 asyncio.create_task(run_timer_loop(db, 0.05)),
                 asyncio.create_task(webhooks.run_delivery_loop(db, _signer(), 0.05)),
             ]
-            await asyncio.sleep(1.5)
+            await asyncio.sleep(2.5)  # due after the first second: passes meet it held
             for loop in loops:
                 loop.cancel()
             await asyncio.gather(*loops, return_exceptions=True)
