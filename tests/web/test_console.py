@@ -90,6 +90,8 @@ async def test_the_console_walks_a_scenario_and_fires_a_timer(world: World, brow
         await page.goto(f"{page_server}/")
         await page.click("text=The sandbox console")
         # Labels name every field: a person with a screen reader finds them by their label.
+        # The form is live once its script has wired it: its button comes enabled.
+        await page.wait_for_selector("#open-button:enabled")
         await page.get_by_label("Sandbox id").fill(world.id)
         await page.get_by_label("Admin key").fill(world.sandbox["adminKey"])
         await page.get_by_label("Admin key").press("Enter")  # the keyboard opens it
@@ -132,6 +134,24 @@ async def test_the_console_walks_a_scenario_and_fires_a_timer(world: World, brow
     assert clock["frozen"] is True
     faults = (await world.sim("GET", "/faults")).json()["items"]
     assert [f["pathPrefix"] for f in faults] == ["/v1/never-called"]
+
+
+async def test_no_key_is_sent_before_the_script_runs(world: World, browser: Browser, page_server: str) -> None:
+    """Until console.js has wired the form, its button is disabled, so Enter sends nothing: a form sent as the
+    browser would send it by itself is a GET that puts the admin key in the address and reloads an empty page."""
+    context = await browser.new_context(java_script_enabled=False)
+    try:
+        page = await context.new_page()
+        await page.goto(f"{page_server}/console")
+        assert await page.locator("#open-button").is_disabled()
+        await page.get_by_label("Sandbox id").fill(world.id)
+        await page.get_by_label("Admin key").fill(world.sandbox["adminKey"])
+        await page.get_by_label("Admin key").press("Enter")
+        await page.wait_for_timeout(300)
+        assert page.url == f"{page_server}/console"
+        assert await page.get_by_label("Admin key").input_value() == world.sandbox["adminKey"]
+    finally:
+        await context.close()
 
 
 @pytest.mark.parametrize("path", ["/console/assets/../templates/page.html", "/console/assets/nothing.js"])

@@ -369,6 +369,9 @@ function wire() {
     window.location.reload();
   });
   window.addEventListener("hashchange", route);
+  // The forms' buttons come disabled: a form sent before this script has wired it would go to the server as a GET,
+  // the admin key in its address, and reload an empty page. A disabled default button stops Enter sending it.
+  for (const button of [$("open-button"), $("advance")]) button.disabled = false;
   const kept = sessionStorage.getItem("cspsim.sandbox");
   if (kept) {
     const { id, key } = JSON.parse(kept);
