@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Insert, Table, bindparam, insert, select
 
 from app.events import webhooks
+from app.kernel.bulk import insert_rows
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.lifecycle import Lifecycle, apply
 from app.kernel.pagination import Page, PageRequest, keyset
@@ -96,12 +97,15 @@ class Happening:
 
 
 async def record_events(ctx: SandboxContext, happenings: Sequence[Happening]) -> None:
-    """What `record_event` does for each, in order, in one INSERT (a batch of timers): the ones a partner's webhooks
-    may subscribe to are recorded one by one, so their deliveries are enqueued."""
+    """What `record_event` does for each, in order, in one bulk insert (a batch of timers): the ones a partner's
+    webhooks may subscribe to are recorded one by one, so their deliveries are enqueued."""
+    alone = [h.name in webhooks.EVENTS and bool(h.tenant_ids) for h in happenings]
+    ids = iter(await ctx.new_ids(alone.count(False)))
     rows: list[dict[str, Any]] = []
-    for h in happenings:
-        if h.name in webhooks.EVENTS and h.tenant_ids:
-            await _insert(ctx, rows)
+    for h, recorded_alone in zip(happenings, alone, strict=True):
+        if recorded_alone:
+            await insert_rows(ctx.session, _EVENTS, rows)
+            rows.clear()
             at = ctx.at(h.at, ctx.actor)
             await record_event(
                 at,
@@ -115,7 +119,7 @@ async def record_events(ctx: SandboxContext, happenings: Sequence[Happening]) ->
         rows.append(
             {
                 "sandbox_id": ctx.sandbox_id,
-                "id": await ctx.new_id(),
+                "id": uuid.UUID(next(ids)),
                 "seq": next_seq(),
                 "name": h.name,
                 "resource_type": h.resource_type,
@@ -125,14 +129,7 @@ async def record_events(ctx: SandboxContext, happenings: Sequence[Happening]) ->
                 "occurred_at": h.at,
             }
         )
-    await _insert(ctx, rows)
-
-
-async def _insert(ctx: SandboxContext, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        # Core's insert, not the ORM's bulk path: that one costs several times the CPU per row.
-        await ctx.session.execute(_RECORD_EVENT, rows)
-        rows.clear()
+    await insert_rows(ctx.session, _EVENTS, rows)
 
 
 async def record_audit(

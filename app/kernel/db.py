@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.sql import Executable
 
@@ -165,6 +165,17 @@ def _begin_at_first_change(engine: AsyncEngine) -> None:
     def _connect(dbapi_connection: Any, _: ConnectionPoolEntry) -> None:
         if type(dbapi_connection) is AsyncAdapt_asyncpg_connection:
             dbapi_connection.__class__ = _ReadsBeforeBeginConnection
+
+
+async def driver_in_transaction(connection: AsyncConnection) -> Any:
+    """asyncpg's own connection under `connection`, its transaction begun. A statement sent to it directly (a COPY)
+    bypasses the cursor that sends the deferred BEGIN (`_begin_at_first_change`): as a transaction's first write it
+    would otherwise commit on its own, and a refusal after it would not undo it."""
+    raw = await connection.get_raw_connection()
+    adapted: Any = raw.dbapi_connection
+    if adapted._transaction is None and adapted.isolation_level != "autocommit":
+        await adapted._start_transaction()
+    return raw.driver_connection
 
 
 def _drop_closed_connections(engine: AsyncEngine) -> None:

@@ -81,7 +81,8 @@ async def _fire(ctx: SandboxContext, timer: timers.Due) -> None:
 
 @timers.on_timers(KIND)
 async def _fire_all(ctx: SandboxContext, due: Sequence[timers.Due]) -> None:
-    # Reminders read nothing and schedule nothing: a run of them is one INSERT of their events (and their mails).
+    # Reminders read nothing and schedule nothing: a run of them is one bulk insert of their events (and their mails).
     await record_events(ctx, [_happening(t, t.due_at) for t in due])
     for timer in due:
-        await _mail(ctx.at(timer.due_at), timer)
+        if timer.payload.get("notifyTo"):
+            await _mail(ctx.at(timer.due_at), timer)
