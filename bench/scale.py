@@ -5,10 +5,10 @@ over many timers, and a fork of the large sandbox. Prints figures; asserts nothi
     python bench/scale.py --customers 100000 --subscriptions 5 --timers 100000
     DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/cspsim_bench python bench/scale.py
 
-The seed is real: one customer is made through the API (tenant, admin user, relationship, MCA acceptance, orders
-and subscriptions with their terms, timers, events, audit records, charges), and every row that made is copied N
-times with `COPY` (asyncpg `copy_records_to_table`), each copy with its own ids and domain. One cspsim worker serves
-the database (its background loops off, so the figures are the requests').
+The seed is the product's own (`POST /sim/v1/sandboxes/{id}/seed` in batches, as `cspsim seed` sends them): every
+customer of a batch has the rows one made through the services has (tenant, admin user, relationship, MCA
+acceptance, orders and subscriptions with their terms, timers, events, audit records, charges), written by `COPY`.
+One cspsim worker serves the database (its background loops off, so the figures are the requests').
 
 A fork is one statement on PostgreSQL, held to the worker's statement timeout (30 s by default): a large sandbox on a
 slow machine needs more, e.g. CSPSIM_DB_STATEMENT_TIMEOUT_SECONDS=600.
@@ -16,13 +16,11 @@ slow machine needs more, e.g. CSPSIM_DB_STATEMENT_TIMEOUT_SECONDS=600.
 
 import argparse
 import asyncio
-import re
 import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,9 +35,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from throughput import fresh_database, uvicorn_serving  # noqa: E402
 
 import app.models  # noqa: E402, F401
+from app.kernel.context import random_ids  # noqa: E402
 from app.models.base import Base  # noqa: E402
 from migrations import alembic_config  # noqa: E402
-from tests.world import E3, World, bearer  # noqa: E402
+from tests.world import World, bearer  # noqa: E402
 
 TABLES = [t for t in Base.metadata.sorted_tables if "sandbox_id" in t.c and t.name != "sandboxes"]
 
@@ -48,115 +47,38 @@ def plain(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://")
 
 
-async def rows_of(conn: asyncpg.Connection, sandbox_id: uuid.UUID) -> dict[str, dict[tuple[Any, ...], asyncpg.Record]]:
-    found = {}
-    for table in TABLES:
-        keys = [c.name for c in table.primary_key.columns]
-        records = await conn.fetch(f'SELECT * FROM "{table.name}" WHERE sandbox_id = $1', sandbox_id)
-        found[table.name] = {tuple(r[k] for k in keys): r for r in records}
-    return found
-
-
-class Template:
-    """The rows one customer made, and how to copy them with new ids and a new domain."""
-
-    def __init__(self, rows: dict[str, list[asyncpg.Record]], domain: str) -> None:
-        self.rows, self.domain = rows, domain
-        ids = {r["id"] for records in rows.values() for r in records if "id" in r and isinstance(r["id"], uuid.UUID)}
-        self.ids = sorted(ids)
-        words = [re.escape(str(i)) for i in self.ids] + [re.escape(domain)]
-        self.pattern = re.compile("|".join(words), re.IGNORECASE)
-
-        # Each value, read once: a constant, a template id (swapped for the copy's), or text with ids or the domain
-        # in it (rebuilt from its pieces).
-        self.slots = {
-            name: [
-                [self._slot(r[c]) for c in r.keys()]  # noqa: SIM118 (a Record iterates values)
-                for r in records
-            ]
-            for name, records in rows.items()
-        }
-
-    def _slot(self, value: Any) -> tuple[str, Any]:
-        if isinstance(value, uuid.UUID) and value in set(self.ids):
-            return "id", value
-        if isinstance(value, str) and self.pattern.search(value):
-            pieces: list[Any] = []
-            at = 0
-            for found in self.pattern.finditer(value):
-                pieces += [value[at : found.start()], found.group(0).lower()]
-                at = found.end()
-            return "text", [*pieces, value[at:]]
-        return "const", value
-
-    def copies(self, first: int, count: int) -> Iterator[tuple[str, list[str], list[tuple[Any, ...]]]]:
-        maps = []
-        for n in range(first, first + count):
-            new = {old: uuid.uuid4() for old in self.ids}
-            text = {str(old).lower(): str(value) for old, value in new.items()}
-            maps.append((new, text | {self.domain.lower(): f"{self.domain}{n}"}))
-        for name, records in self.rows.items():
-            if not records:
-                continue
-            columns = list(records[0].keys())
-            out = []
-            for new, text in maps:
-                for slots in self.slots[name]:
-                    out.append(
-                        tuple(
-                            value
-                            if kind == "const"
-                            else new[value]
-                            if kind == "id"
-                            else "".join(p if i % 2 == 0 else text[p] for i, p in enumerate(value))
-                            for kind, value in slots
-                        )
-                    )
-            yield name, columns, out
-
-
-async def seed(url: str, sandbox_id: uuid.UUID, template: Template, customers: int, batch: int) -> float:
-    conn = await asyncpg.connect(plain(url))
-    # The copies are of rows the API wrote, consistent by construction: their foreign keys need no check per row
-    # (the triggers that check them are skipped for this session; it takes a superuser, as a restore does).
-    await conn.execute("SET session_replication_role = replica")
-    started = time.perf_counter()
-    try:
-        done, building, copying = 1, 0.0, 0.0
-        while done < customers:
-            count = min(batch, customers - done)
-            async with conn.transaction():
-                copies = template.copies(done, count)
-                while True:
-                    mark = time.perf_counter()
-                    made = next(copies, None)
-                    building += time.perf_counter() - mark
-                    if made is None:
-                        break
-                    name, columns, records = made
-                    mark = time.perf_counter()
-                    await conn.copy_records_to_table(name, records=records, columns=columns)
-                    copying += time.perf_counter() - mark
-            done += count
-            rate = (done - 1) / (time.perf_counter() - started)
-            print(f"\r  seeded {done:,}/{customers:,} customers ({rate:,.0f}/s)", end="", flush=True)
-        print(f"\n  building rows {building:.1f} s, COPY {copying:.1f} s")
-        for table in TABLES:
-            await conn.execute(f'ANALYZE "{table.name}"')
-    finally:
-        await conn.close()
-    return time.perf_counter() - started
+async def seed(world: World, customers: int, subscriptions: int, batch: int) -> tuple[float, str]:
+    """`customers` customers of one direct-bill partner, by the product's own bulk seed in batches (as `cspsim seed`
+    sends them): the seconds it took and an app token of the partner."""
+    started, done, token = time.perf_counter(), 0, ""
+    while done < customers:
+        count = min(batch, customers - done)
+        body = {"partners": 1, "customers": count, "subscriptions": subscriptions}
+        r = await world.sim("POST", "/seed", json=body)
+        assert r.status_code == 200, r.text
+        for partner in r.json()["newPartners"]:  # the first batch makes the partner and answers its credentials
+            asked = partner["tokenRequest"]
+            answered = await world.http.post(asked["url"], data=asked["form"])
+            assert answered.status_code == 200, answered.text
+            token = answered.json()[asked["tokenField"]]
+        done += count
+        rate = done / (time.perf_counter() - started)
+        print(f"\r  seeded {done:,}/{customers:,} customers ({rate:,.0f}/s)", end="", flush=True)
+    print()
+    return time.perf_counter() - started, token
 
 
 async def add_timers(url: str, sandbox_id: uuid.UUID, now: datetime, count: int) -> None:
     conn = await asyncpg.connect(plain(url))
+    # Ids and refs as the product makes them (`POST /reminders` takes both from `new_id()`).
+    ids, refs = random_ids(count), random_ids(count)
     try:
         records = [
             (
                 sandbox_id,
-                uuid.uuid4(),
+                ids[n],
                 "sim.reminder",
-                str(uuid.uuid4()),
+                refs[n],
                 f'{{"label": "bench {n}"}}',
                 now + timedelta(seconds=1 + n * 29 * 86400 / count),
                 n,
@@ -186,25 +108,13 @@ async def bench(base: str, url: str, args: argparse.Namespace) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=600) as http:
         world = await World.create(http)
         sandbox_id = uuid.UUID(world.id)
-        partner = await world.direct_bill_partner()
-        token = await partner.app_token()
-        conn = await asyncpg.connect(plain(url))
-        before = await rows_of(conn, sandbox_id)
-        customer = await partner.customer_with_mca()
-        for _ in range(args.subscriptions):
-            assert (await partner.order(customer["id"], offer=E3, token=token)).status_code == 201
-        after = await rows_of(conn, sandbox_id)
-        await conn.close()
-        made = {name: [r for key, r in after[name].items() if key not in before[name]] for name in after}
-        domain = next(r["domain"] for r in made["tenants"])
-        template = Template(made, domain)
-        print(f"one customer is {sum(map(len, made.values()))} rows in {sum(1 for v in made.values() if v)} tables")
-
         page = {"size": 20}
+        one, token = await seed(world, 1, args.subscriptions, args.batch)
         empty = await timed(lambda: http.get("/v1/customers", params=page, headers=bearer(token)))
-        seconds = await seed(url, sandbox_id, template, args.customers, args.batch)
+        seconds, _ = await seed(world, args.customers - 1, args.subscriptions, args.batch)
+        seconds += one
         print(
-            f"seed: {args.customers:,} customers ({args.subscriptions} subscriptions each) by COPY in {seconds:.1f} s: "
+            f"seed: {args.customers:,} customers ({args.subscriptions} subscriptions each) in {seconds:.1f} s: "
             f"{args.customers / seconds:,.0f} customers/s"
         )
 
@@ -264,7 +174,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--subscriptions", type=int, default=1, help="subscriptions (orders) per customer")
     parser.add_argument("--timers", type=int, default=2000, help="reminders due within the 30 days advanced")
-    parser.add_argument("--batch", type=int, default=1000, help="customers per COPY round")
+    parser.add_argument("--batch", type=int, default=5000, help="customers per seed call (at most 5,000)")
     parser.add_argument("--walk-limit", type=int, default=20000, help="walk to the listing's last page up to this")
     args = parser.parse_args()
     with fresh_database() as url, tempfile.TemporaryDirectory() as data:

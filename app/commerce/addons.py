@@ -21,7 +21,7 @@ NOT_AN_ADDON_OF_PARENT = 800029
 PARENT_NOT_ACTIVE = 27009
 
 
-def has_purchasable_addons(subscription: Subscription) -> bool:
+def has_purchasable_addons(subscription: Subscription | subscriptions.ShownSubscription) -> bool:
     product_id = subscription.offer_id.split(":")[0].upper()
     return subscription.is_new_commerce and any(product_id in o.addon_of for o in OFFERS)
 

@@ -32,7 +32,9 @@ router = PARTNER_CENTER_API.router(tags=["partner center: orders and subscriptio
 SUBSCRIPTION = "/customers/{customer_id}/subscriptions/{subscription_id}"
 
 
-def subscription_out(ctx: PartnerCaller, s: Subscription) -> NewCommerceSubscriptionOut:
+def subscription_out(
+    ctx: PartnerCaller, s: Subscription | subscriptions.ShownSubscription
+) -> NewCommerceSubscriptionOut:
     return NewCommerceSubscriptionOut.of(s, now=ctx.now, has_addons=addons.has_purchasable_addons(s))
 
 
@@ -52,7 +54,7 @@ async def list_subscriptions(ctx: PartnerCaller, request: Request, customer_id: 
 
 @router.get(SUBSCRIPTION, response_model=NewCommerceSubscriptionOut, summary="Read a subscription")
 async def read_subscription(ctx: PartnerCaller, customer_id: uuid.UUID, subscription_id: uuid.UUID) -> Any:
-    return subscription_out(ctx, await subscriptions.get_subscription(ctx, customer_id, subscription_id))
+    return subscription_out(ctx, await subscriptions.show_subscription(ctx, customer_id, subscription_id))
 
 
 @router.patch(

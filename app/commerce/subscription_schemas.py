@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from app.commerce.lifecycle import SubscriptionStatusChange
-from app.commerce.subscriptions import entitlement_of, utc_midnight
+from app.commerce.subscriptions import ShownSubscription, entitlement_of, utc_midnight
 from app.kernel.pagination import Link, ResourceAttributes
 from app.models import (
     NewCommerceMigration,
@@ -52,7 +52,7 @@ class SubscriptionLinks(Schema):
     self_: Link = Field(alias="self")
 
 
-def _actions(s: Subscription, now: datetime | None) -> list[str]:
+def _actions(s: Subscription | ShownSubscription, now: datetime | None) -> list[str]:
     """What a partner may do now (Partner Center's `actions`)."""
     if s.status is SubscriptionStatus.SUSPENDED:
         return ["Reactivate", "Cancel"]
@@ -79,7 +79,7 @@ class ItemType(Schema):
     display_name: str
 
     @classmethod
-    def of(cls, s: Subscription) -> "ItemType | None":
+    def of(cls, s: Subscription | ShownSubscription) -> "ItemType | None":
         if s.product_type is None:
             return None
         name = f"{s.product_type}NCE" if s.is_new_commerce and s.product_type == "OnlineServices" else s.product_type
@@ -127,7 +127,7 @@ class NewCommerceSubscriptionOut(Schema):
 
     @classmethod
     def of(
-        cls, s: Subscription, *, now: datetime | None = None, has_addons: bool = False
+        cls, s: Subscription | ShownSubscription, *, now: datetime | None = None, has_addons: bool = False
     ) -> "NewCommerceSubscriptionOut":
         tranches = s.refundable_tranches or []
         base = f"/customers/{s.customer_tenant_id}/subscriptions/{s.id}"
@@ -186,7 +186,7 @@ class NewCommerceSubscriptionOut(Schema):
         )
 
 
-def _scheduled(s: Subscription) -> ScheduledNextTermInstructions | None:
+def _scheduled(s: Subscription | ShownSubscription) -> ScheduledNextTermInstructions | None:
     product = None
     if s.scheduled_catalog_item_id:
         product_id, sku_id, availability_id = [*s.scheduled_catalog_item_id.split(":"), "", ""][:3]

@@ -2,6 +2,7 @@
 
 import calendar
 import uuid
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from app.events.service import move, record_event
 from app.kernel import lookup, timers
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, DomainError, NotFound, RuleViolation
+from app.kernel.reads import Read
 from app.models import Charge, CustomerRelationship, Subscription, SubscriptionChannel, SubscriptionStatus, Tenant
 from app.models.base import next_seq
 
@@ -294,17 +296,66 @@ _RELATED_SUBSCRIPTION = (
 )
 
 
-async def get_subscription(
-    ctx: PartnerContext, customer_id: uuid.UUID, subscription_id: uuid.UUID, *, for_update: bool = False
-) -> Subscription:
-    """A subscription the caller sold the customer, where its relationships show subscriptions (REL-4): no
-    relationship is the customer not found, as `customers.get_visible_customer` answers; `for_update` then locks it."""
-    params = {
+@dataclass(frozen=True, slots=True)
+class ShownSubscription:
+    """A subscription as an answer shows it: the row's values, for a request that does not change it."""
+
+    id: uuid.UUID
+    customer_tenant_id: uuid.UUID
+    channel: SubscriptionChannel
+    partner_tenant_id: uuid.UUID | None
+    order_id: uuid.UUID | None
+    offer_id: str
+    offer_name: str
+    friendly_name: str | None
+    product_type: str | None
+    is_new_commerce: bool
+    quantity: int
+    status: SubscriptionStatus
+    term_duration: str | None
+    billing_cycle: str | None
+    unit_price: Decimal | None
+    currency: str | None
+    effective_start_date: datetime | None
+    commitment_end_date: date | None
+    cancellation_allowed_until: datetime | None
+    refundable_tranches: list[dict[str, Any]]
+    auto_renew: bool
+    scheduled_quantity: int | None
+    scheduled_catalog_item_id: str | None
+    scheduled_term_duration: str | None
+    scheduled_billing_cycle: str | None
+    parent_subscription_id: uuid.UUID | None
+    partner_of_record: str | None
+    promotion_id: str | None
+    created_at: datetime
+    updated_at: datetime | None
+
+
+_SHOWN_RELATIONSHIP = tuple(getattr(CustomerRelationship, f.name) for f in fields(customers.ShownRelationship))
+_SHOWN_SUBSCRIPTION = tuple(getattr(Subscription, f.name) for f in fields(ShownSubscription))
+# _RELATED_SUBSCRIPTION's statement, its values read through the driver (app.kernel.reads): a read that only shows
+# the subscription loads no entity (issue 17).
+_SHOWN_RELATED_SUBSCRIPTION = Read(
+    _RELATED_SUBSCRIPTION.with_only_columns(*_SHOWN_RELATIONSHIP, *_SHOWN_SUBSCRIPTION, maintain_column_froms=True)
+)
+
+
+def _related_params(ctx: PartnerContext, customer_id: uuid.UUID, subscription_id: uuid.UUID) -> dict[str, Any]:
+    return {
         "sandbox_id": ctx.sandbox_id,
         "customer_id": customer_id,
         "partner_id": ctx.tenant_id,
         "subscription_id": subscription_id,
     }
+
+
+async def get_subscription(
+    ctx: PartnerContext, customer_id: uuid.UUID, subscription_id: uuid.UUID, *, for_update: bool = False
+) -> Subscription:
+    """A subscription the caller sold the customer, where its relationships show subscriptions (REL-4): no
+    relationship is the customer not found, as `customers.get_visible_customer` answers; `for_update` then locks it."""
+    params = _related_params(ctx, customer_id, subscription_id)
     rows = (await ctx.session.execute(_RELATED_SUBSCRIPTION, params)).all()
     if not rows:
         raise NotFound("Customer", customer_id)
@@ -315,6 +366,20 @@ async def get_subscription(
     if for_update:
         return await lookup.one(ctx, Subscription, subscription_id, what="Subscription", for_update=True)
     return found
+
+
+async def show_subscription(
+    ctx: PartnerContext, customer_id: uuid.UUID, subscription_id: uuid.UUID
+) -> ShownSubscription:
+    """`get_subscription` for an answer that changes nothing: the same statement and rules, as values."""
+    rows = await _SHOWN_RELATED_SUBSCRIPTION.all(ctx.session, _related_params(ctx, customer_id, subscription_id))
+    if not rows:
+        raise NotFound("Customer", customer_id)
+    split = len(_SHOWN_RELATIONSHIP)
+    customers.check_operation([customers.ShownRelationship(*row[:split]) for row in rows], "viewSubscriptions")
+    if rows[0][split] is None:  # the subscription's id: no such subscription of the caller's
+        raise NotFound("Subscription", subscription_id)
+    return ShownSubscription(*rows[0][split:])
 
 
 async def _move(ctx: SandboxContext, subscription: Subscription, target: SubscriptionStatus, action: str) -> None:

@@ -1,6 +1,7 @@
 """Partner Center's customers (and links, the extension, MCA attestations) and the admin center's JSON twin."""
 
 import uuid
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, status
@@ -26,6 +27,7 @@ from app.customers.schemas import (
     billing_profile_out,
     company_profile_out,
 )
+from app.customers.service import ShownRelationship, ShownTenant
 from app.kernel.context import CustomerContext, SandboxContext
 from app.kernel.pagination import Collection, Link, Page, PageRequest, collection, page_request
 from app.kernel.pipeline import ADMIN_CENTER, PARTNER_CENTER_API, CustomerCaller, PartnerCaller
@@ -46,7 +48,11 @@ Pages = Annotated[PageRequest, Depends(page_request)]
 
 
 def _customer_out(
-    tenant: Tenant, mine: list[CustomerRelationship], *, mca_accepted: bool, credentials: dict[str, str] | None = None
+    tenant: Tenant | ShownTenant,
+    mine: Sequence[CustomerRelationship | ShownRelationship],
+    *,
+    mca_accepted: bool,
+    credentials: dict[str, str] | None = None,
 ) -> CustomerOut:
     holding = next((r for r in mine if r.billing_profile), None)
     billing = (
@@ -164,8 +170,8 @@ async def invite_customer(ctx: PartnerCaller, request: Request, body: Invitation
 @router.get("/{customer_id}", response_model=CustomerOut, summary="Read a customer")
 async def read_customer(ctx: PartnerCaller, customer_id: uuid.UUID) -> Any:
     """How the caller is related to the customer and what it may do (REL-4); 404 for any other partner."""
-    seen, mca_accepted = await agreements.seen_with_mca(ctx, customer_id)
-    return _customer_out(seen.tenant, seen.relationships, mca_accepted=mca_accepted)
+    shown, mca_accepted = await agreements.shown_with_mca(ctx, customer_id)
+    return _customer_out(shown.tenant, shown.relationships, mca_accepted=mca_accepted)
 
 
 @router.get(
@@ -212,8 +218,8 @@ async def extend_relationship(ctx: PartnerCaller, customer_id: uuid.UUID, body: 
         else None,
         date_consented=body.date_consented,
     )
-    seen, mca_accepted = await agreements.seen_with_mca(ctx, customer_id)
-    return _customer_out(seen.tenant, seen.relationships, mca_accepted=mca_accepted)
+    shown, mca_accepted = await agreements.shown_with_mca(ctx, customer_id)
+    return _customer_out(shown.tenant, shown.relationships, mca_accepted=mca_accepted)
 
 
 def _extension_out(consent: ExtensionConsent) -> ExtensionOut:

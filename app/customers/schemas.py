@@ -4,6 +4,7 @@ from typing import Any
 
 from pydantic import EmailStr, Field, computed_field, field_validator
 
+from app.customers.service import ShownTenant
 from app.identity.schemas import Country
 from app.kernel.pagination import Link, Links, ResourceAttributes
 from app.models import RelationshipKind, RelationshipOrigin, Tenant
@@ -122,7 +123,7 @@ class CustomerCompanyProfileOut(Schema):
     attributes: ResourceAttributes = ResourceAttributes(object_type="CustomerCompanyProfile")
 
 
-def company_profile_out(tenant: Tenant, billing: dict[str, Any] | None) -> CustomerCompanyProfileOut:
+def company_profile_out(tenant: Tenant | ShownTenant, billing: dict[str, Any] | None) -> CustomerCompanyProfileOut:
     """The customer's company as its tenant names it; its address and email are the caller's bill-to's."""
     address = (billing or {}).get("defaultAddress")
     return CustomerCompanyProfileOut(

@@ -14,6 +14,7 @@ RSA signature check and the claims' parsing, the costly part of authentication.
 """
 
 import functools
+import json
 import time
 import uuid
 from collections import OrderedDict
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, exists, null, select
+from sqlalchemy import BindParameter, ColumnElement, Text, and_, bindparam, cast, exists, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kernel.context import Channel
@@ -108,9 +109,14 @@ class SandboxRow:
 
     id: uuid.UUID
     seed: int | None
-    settings: dict[str, Any]
+    stored_settings: str  # as the database holds them: the key of their validated form, never decoded per call
     clock_offset_us: int
     frozen_at: datetime | None
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        decoded: dict[str, Any] = json.loads(self.stored_settings)
+        return decoded
 
 
 @dataclass(frozen=True)
@@ -154,7 +160,7 @@ def _principal_read(is_app: bool, facts: tuple[tuple[str, Fact], ...]) -> Read:
         select(
             Sandbox.id,
             Sandbox.seed,
-            Sandbox.settings,
+            cast(Sandbox.settings, Text),  # the stored text: decoding and re-encoding it was 2 % of a GET's CPU
             Sandbox.clock_offset_us,
             Sandbox.frozen_at,
             Tenant.kind,
@@ -178,7 +184,9 @@ async def load_principal(session: AsyncSession, claims: Claims, facts: Mapping[s
         return None
     sandbox_id, seed, settings, offset, frozen_at, kind, member_id, upn, roles, client_id, faulty, *values = row
     return Principal(
-        sandbox=SandboxRow(id=sandbox_id, seed=seed, settings=settings, clock_offset_us=offset, frozen_at=frozen_at),
+        sandbox=SandboxRow(
+            id=sandbox_id, seed=seed, stored_settings=settings, clock_offset_us=offset, frozen_at=frozen_at
+        ),
         tenant_kind=TenantKind(kind),
         user=None
         if claims.is_app

@@ -9,7 +9,7 @@ An ORM `session.execute` of a SELECT cost about 230 µs of CPU more than the dri
 ORM's execution context, the compiled cache's key, the result's metadata and the entities' identity map); every
 request of a tenant surface runs one (its principal), so that difference was a fifth of a GET's CPU (issue 17).
 What a `Read` answers is values, not entities: nothing is added to the session, and a row the request goes on to
-change is read through the ORM as before.
+change is read through the ORM as before. Like an ORM read, it first flushes what the request changed.
 
 Errors keep their shape: a driver error becomes SQLAlchemy's `DBAPIError`, so a statement or lock timeout still
 answers 503 (`app.kernel.errors`). The engine's `before_cursor_execute` listeners see the statement as they see the
@@ -20,9 +20,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Dialect, Select
+from sqlalchemy import Dialect, Float, Numeric, Select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
 
 Convert = Callable[[Any], Any] | None
 
@@ -36,10 +37,22 @@ class _Plan:
     results: tuple[Convert, ...]
 
 
+def _column_type(type_: TypeEngine[Any], dialect: Dialect) -> int | None:
+    """The PostgreSQL type (its oid) a column answers, where a result processor asks for it: asyncpg's numeric ones
+    convert a float column (701) to Decimal and leave a numeric one (1700), which asyncpg decodes as Decimal."""
+    impl = type_.dialect_impl(dialect)
+    impl = getattr(impl, "impl_instance", impl)  # a TypeDecorator (Money): what it stores
+    if isinstance(impl, Float):
+        return 701
+    if isinstance(impl, Numeric):
+        return 1700
+    return None
+
+
 class Read:
     """A SELECT built once with bound parameters (`bindparam("tenant_id")`), run with their values."""
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self.statement = statement
         self._plans: dict[str, _Plan] = {}
 
@@ -55,7 +68,7 @@ class Read:
                 defaults={name: bind.effective_value for name, bind in binds.items() if not bind.required},
                 binds=tuple(binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names),
                 results=tuple(
-                    column.type.dialect_impl(dialect).result_processor(dialect, None)
+                    column.type.dialect_impl(dialect).result_processor(dialect, _column_type(column.type, dialect))
                     for column in self.statement.selected_columns
                 ),
             )
@@ -63,6 +76,8 @@ class Read:
         return plan
 
     async def all(self, session: AsyncSession, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        if session.new or session.deleted or session.dirty:  # what the request wrote, seen as an ORM read sees it
+            await session.flush()
         connection = await session.connection()
         dialect = connection.dialect
         if dialect.driver != "asyncpg":

@@ -1,3 +1,4 @@
+import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -24,3 +25,8 @@ class Sandbox(Base):
     clock_offset_us: Mapped[int] = mapped_column(BigInteger, default=0)
     frozen_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+    @property
+    def stored_settings(self) -> str:
+        """The settings as one text: what their validated form is cached by (`SandboxContext.settings`)."""
+        return json.dumps(self.settings, sort_keys=True, default=str)

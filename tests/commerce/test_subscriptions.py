@@ -196,3 +196,18 @@ async def test_a_seat_increase_is_a_purchase_and_needs_the_mca(world: World) -> 
     r = await world.http.patch(seats, headers=token, json={"quantity": 12})
     assert r.status_code == 200, r.text
     assert r.json()["quantity"] == 12
+
+
+async def test_a_subscription_read_alone_answers_what_its_listing_and_its_change_answer(world: World) -> None:
+    """GET of one subscription reads it as values (`subscriptions.show_subscription`); the listing and a PATCH
+    answer it from the entity: the three agree field for field, the next term's instructions and tranches too."""
+    partner, path, listed = await bought(world, quantity=7)
+    changed = await patch(partner, path, quantity=9)
+    assert changed.status_code == 200, changed.text  # type: ignore[attr-defined]
+    read = await partner.get(path)
+    assert read.status_code == 200, read.text
+    assert read.json() == changed.json()  # type: ignore[attr-defined]
+    relisted = (await partner.get(path.rsplit("/", 1)[0])).json()["items"]
+    assert [item for item in relisted if item["id"] == listed["id"]] == [read.json()]
+    assert read.json()["quantity"] == 9
+    assert read.json()["refundableQuantity"]["totalQuantity"] == 9

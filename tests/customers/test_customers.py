@@ -622,3 +622,18 @@ async def test_a_page_of_customers_costs_the_same_queries_whatever_its_size(worl
     await partner.customer_with_mca()
     await partner.create_customer()
     assert await queries_to_list(3) == one
+
+
+async def test_a_customer_read_alone_answers_what_its_listing_answers(world: World) -> None:
+    """GET of one customer reads it as values (`customers.service.show_visible_customer`); the listing answers it
+    from entities: the two agree field for field, bill-to, relationships and MCA included."""
+    partner = await world.direct_bill_partner()
+    with_mca = await partner.customer_with_mca()
+    without = (await partner.create_customer()).json()
+    listed = {c["id"]: c for c in (await partner.get("/v1/customers")).json()["items"]}
+    for customer in (with_mca, without):
+        read = await partner.get(f"/v1/customers/{customer['id']}")
+        assert read.status_code == 200, read.text
+        assert read.json() == listed[customer["id"]]
+    assert listed[with_mca["id"]]["mcaAccepted"] is True
+    assert listed[without["id"]]["mcaAccepted"] is False
