@@ -8,8 +8,10 @@ Seeding: `cspsim seed` (the services, over HTTP, every rule applied) makes one p
 subscriptions; the other customers are copies of it made by set-based SQL (INSERT ... SELECT over generate_series:
 the customer's tenant row, its subscriptions and their charge events, each with new ids), which takes seconds
 where the seed path would take an hour. Then the billing run of the period those charges fall in is timed: the
-same `issue_invoices` the `billing.run` timer calls, in one transaction, committed. It prints the figure; it
-asserts nothing about it.
+same `issue_invoices` the `billing.run` timer calls, in one transaction, committed. Beside it runs a task that
+wakes every 2 ms: the longest it waited past that is the longest the run held the event loop, which every other
+sandbox served by the same worker waits too. It prints the figures and the process's peak memory; it asserts
+nothing about them.
 """
 
 import argparse
@@ -18,6 +20,7 @@ import contextlib
 import io
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -136,10 +139,18 @@ async def _multiply(db: Database, sandbox_id: uuid.UUID, copies: int) -> tuple[u
             ),
             params,
         )
-        await session.execute(
-            text("ANALYZE tenants; ANALYZE subscriptions; ANALYZE charges") if False else text("ANALYZE")
-        )
+        await session.execute(text("ANALYZE"))
         return charge.partner_tenant_id, customer.country
+
+
+async def _longest_hold(running: asyncio.Event) -> float:
+    """How long, at most, the event loop was held past a 2 ms sleep while `running` is set."""
+    longest = 0.0
+    while running.is_set():
+        asked = time.perf_counter()
+        await asyncio.sleep(0.002)
+        longest = max(longest, time.perf_counter() - asked - 0.002)
+    return longest
 
 
 async def bench(url: str, sandbox_text: str, customers: int) -> None:
@@ -155,6 +166,9 @@ async def bench(url: str, sandbox_text: str, customers: int) -> None:
         first = (
             await session.execute(select(Charge.occurred_at).where(Charge.sandbox_id == sandbox_id).limit(1))
         ).scalar_one()
+    running = asyncio.Event()
+    running.set()
+    probe = asyncio.create_task(_longest_hold(running))
     started = time.perf_counter()
     async with db.transaction() as session:
         sandbox = await session.get(Sandbox, sandbox_id)
@@ -163,6 +177,8 @@ async def bench(url: str, sandbox_text: str, customers: int) -> None:
         period = billing_period(ctx, country, first)
         issued = await issue_invoices(ctx, partner_tenant_id=partner_id, country=country, period=period)
     run = time.perf_counter() - started
+    running.clear()
+    held = await probe
     async with db.transaction() as session:
         lines = len((await session.execute(select(InvoiceLine.id).where(InvoiceLine.sandbox_id == sandbox_id))).all())
         totals = [
@@ -173,7 +189,8 @@ async def bench(url: str, sandbox_text: str, customers: int) -> None:
     print(
         f"seeded {customers} customers with {subscriptions} subscriptions by SQL in {seeded:.1f} s; "
         f"the billing run of {period.start}..{period.last_day} ({country}) issued {len(issued)} invoice(s), "
-        f"{lines} lines, {totals}, in {run:.2f} s"
+        f"{lines} lines, {totals}, in {run:.2f} s; the event loop was held at most {held * 1000:.0f} ms at a time; "
+        f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
     )
 
 

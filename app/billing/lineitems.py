@@ -52,25 +52,25 @@ def line_out(line: InvoiceLine, *, partner_id: Any, invoice_number: str) -> OneT
 
 
 def daily_line_out(line: service.DailyUsageLine, *, partner_id: Any) -> DailyRatedUsageLineItemOut:
-    record, meter, sub, customer = line.record, line.meter, line.subscription, line.customer
-    product_id, sku_id, availability_id = ([*sub.offer_id.split(":"), "", ""])[:3]
+    record, meter, billed = line.record, line.meter, line.billed
+    product_id, sku_id, availability_id = billed.product_sku_availability
     return DailyRatedUsageLineItemOut(
         partner_id=partner_id,
         partner_name="",
-        customer_id=customer.id,
-        customer_name=customer.display_name,
-        customer_domain_name=customer.domain,
-        customer_country=customer.country,
-        mpn_id=line.mpn_id,
-        reseller_mpn_id=sub.partner_of_record,
+        customer_id=billed.customer_id,
+        customer_name=billed.customer_name,
+        customer_domain_name=billed.customer_domain,
+        customer_country=billed.customer_country,
+        mpn_id=billed.mpn_id,
+        reseller_mpn_id=billed.partner_of_record,
         invoice_number=line.invoice_number,
         product_id=product_id,
         sku_id=sku_id,
         availability_id=availability_id,
         sku_name=meter.category,
-        product_name=sub.offer_name,
-        subscription_id=sub.id,
-        subscription_description=sub.friendly_name or sub.offer_name,
+        product_name=billed.offer_name,
+        subscription_id=billed.subscription_id,
+        subscription_description=billed.friendly_name or billed.offer_name,
         charge_start_date=midnight(record.usage_date),
         charge_end_date=midnight(record.usage_date),
         usage_date=midnight(record.usage_date),

@@ -9,13 +9,13 @@ the partner still has subscriptions there or charges after the period.
 
 import uuid
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, func, insert, select
+from sqlalchemy import Select, Table, and_, func, select
 
 from app.billing import usage
 from app.billing.charges import PricedLine, price_subscription, tax_of
@@ -24,6 +24,7 @@ from app.billing.ratecard import METERS, Meter
 from app.billing.statement import render_statement
 from app.events.service import notify, record_event
 from app.kernel import timers
+from app.kernel.bulk import PART, insert_rows, rows_of
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, NotFound
 from app.kernel.pagination import Page, PageRequest, keyset
@@ -136,144 +137,71 @@ async def _more_to_bill(ctx: SandboxContext, partner_id: uuid.UUID, country: str
 
 
 # A line not on an invoice yet: InvoiceLine's columns but its id, invoice and number, as plain values. A billing run
-# of 50,000 subscriptions builds and inserts these set-based (no ORM object, no round trip per line).
+# of 500,000 subscriptions prices them as a stream and writes its lines by parts: no ORM object, no round trip per
+# line, and neither the charges nor the lines held in memory all at once.
 LineDraft = dict[str, Any]
 
 
-async def price_period(
-    ctx: SandboxContext, *, partner_tenant_id: uuid.UUID, country: str, period: BillingPeriod
-) -> list[LineDraft]:
-    """BIL-1: the billing lines (not yet on an invoice: no id, no invoice) of a partner's customers of `country`
-    for `period`, in the order the charges happened, taxed at the country's rate (`taxRates`, 0 by default). The
-    charges, subscriptions, customers and orders are read in one statement each, as rows (not ORM objects)."""
-    start, end = period.bounds()
-    stmt = (
-        select(*Charge.__table__.c)
-        .where(
-            Charge.sandbox_id == ctx.sandbox_id,
-            Charge.partner_tenant_id == partner_tenant_id,
-            Charge.occurred_at < end,
-            Charge.customer_tenant_id.in_(_customers_of(ctx, country)),
-        )
-        .order_by(Charge.seq)
-    )
-    histories: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for charge in await ctx.session.execute(stmt):
-        histories[charge.subscription_id].append(charge)
-    consumed = await usage.rated_usage(
-        ctx, partner_tenant_id=partner_tenant_id, country=country, start=period.start, end=period.end
-    )
-    if not histories and not consumed:
-        return []
-    facts = await _Facts.load(ctx, partner_tenant_id, country=country)
-    priced = [
-        (subscription_id, line)
-        for subscription_id, history in histories.items()
-        for line in price_subscription(history, start, end, per_term=facts.priced_per_term(subscription_id))
-    ]
-    rate = ctx.settings.tax_rates.get(country.upper(), Decimal(0))
-    lines = [facts.line(ctx, subscription_id, line, rate) for subscription_id, line in priced]
-    return lines + [facts.usage_line(ctx, rated, period, rate) for rated in consumed]
-
-
-@dataclass
-class _Facts:
-    """What a line shows beside its money: the customer, the subscription, its order, the partner's MPN id."""
+@dataclass(frozen=True)
+class BilledSubscription:
+    """What a line shows beside its money: the subscription billed, its customer and order, the partner's MPN id."""
 
     mpn_id: str | None
-    subscriptions: dict[uuid.UUID, Any]  # rows of subscriptions, tenants and orders: read-only, no ORM identity
-    customers: dict[uuid.UUID, Any]
-    orders: dict[uuid.UUID, Any]
+    subscription_id: uuid.UUID
+    customer_id: uuid.UUID
+    customer_name: str
+    customer_domain: str
+    customer_country: str
+    order_id: uuid.UUID | None
+    order_date: datetime | None
+    offer_id: str
+    offer_name: str
+    friendly_name: str | None
+    product_type: str | None
+    currency: str | None
+    effective_start_date: datetime | None
+    commitment_end_date: date | None
+    partner_of_record: str | None
 
-    @classmethod
-    async def load(
-        cls,
-        ctx: SandboxContext,
-        partner_id: uuid.UUID,
-        *,
-        country: str | None = None,
-        subscription_ids: set[uuid.UUID] | None = None,
-    ) -> "_Facts":
-        """The partner's subscriptions of customers of `country` (or those of `subscription_ids`, a few), with
-        their customers and orders: three statements, whatever their number (no IN list of ids)."""
-        session, sandbox = ctx.session, ctx.sandbox_id
-        chosen = select(Subscription.id).where(
-            Subscription.sandbox_id == sandbox, Subscription.partner_tenant_id == partner_id
-        )
-        if country is not None:
-            chosen = chosen.where(Subscription.customer_tenant_id.in_(_customers_of(ctx, country)))
-        if subscription_ids is not None:
-            chosen = chosen.where(Subscription.id.in_(subscription_ids))
-        shown = (
-            Subscription.id,
-            Subscription.customer_tenant_id,
-            Subscription.order_id,
-            Subscription.offer_id,
-            Subscription.offer_name,
-            Subscription.friendly_name,
-            Subscription.product_type,
-            Subscription.currency,
-            Subscription.effective_start_date,
-            Subscription.commitment_end_date,
-            Subscription.partner_of_record,
-        )
-        subs = await session.execute(
-            select(*shown).where(Subscription.sandbox_id == sandbox, Subscription.id.in_(chosen))
-        )
-        subscriptions = {s.id: s for s in subs}
-        customers_of_them = select(Subscription.customer_tenant_id).where(
-            Subscription.sandbox_id == sandbox, Subscription.id.in_(chosen)
-        )
-        customers = {
-            t.id: t
-            for t in await session.execute(
-                select(Tenant.id, Tenant.display_name, Tenant.domain, Tenant.country).where(
-                    Tenant.sandbox_id == sandbox, Tenant.id.in_(customers_of_them)
-                )
-            )
-        }
-        orders_of_them = select(Subscription.order_id).where(
-            Subscription.sandbox_id == sandbox, Subscription.id.in_(chosen)
-        )
-        orders = {
-            o.id: o
-            for o in await session.execute(
-                select(Order.id, Order.created_at).where(Order.sandbox_id == sandbox, Order.id.in_(orders_of_them))
-            )
-        }
-        profile = await session.get(PartnerProfile, (sandbox, partner_id))
-        return cls(profile.partner_id if profile else None, subscriptions, customers, orders)
-
-    def priced_per_term(self, subscription_id: uuid.UUID) -> bool:
+    @property
+    def priced_per_term(self) -> bool:
         """Reservations carry a price per term, license-based offers one per month (the catalog's convention)."""
-        return bool(self.subscriptions[subscription_id].product_type == RESERVATION)
+        return self.product_type == RESERVATION
 
-    def line(self, ctx: SandboxContext, subscription_id: uuid.UUID, priced: PricedLine, rate: Decimal) -> LineDraft:
-        sub = self.subscriptions[subscription_id]
-        customer = self.customers[sub.customer_tenant_id]
-        order = self.orders.get(sub.order_id) if sub.order_id else None
-        product_id, sku_id, availability_id = ([*sub.offer_id.split(":"), "", ""])[:3]
-        tax = tax_of(priced.subtotal, rate)
+    @property
+    def product_sku_availability(self) -> tuple[str, str, str]:
+        """The offer's product, SKU and availability ids (an offer id is `product:sku:availability`)."""
+        product_id, sku_id, availability_id = ([*self.offer_id.split(":"), "", ""])[:3]
+        return product_id, sku_id, availability_id
+
+    def columns(self, ctx: SandboxContext) -> LineDraft:
+        product_id, sku_id, availability_id = self.product_sku_availability
         return {
             "sandbox_id": ctx.sandbox_id,
             "mpn_id": self.mpn_id,
-            "reseller_mpn_id": getattr(priced.charge, "reseller_mpn_id", None) or sub.partner_of_record,
-            "customer_tenant_id": customer.id,
-            "customer_name": customer.display_name,
-            "customer_domain_name": customer.domain,
-            "customer_country": customer.country,
-            "order_id": sub.order_id,
-            "order_date": order.created_at if order else None,
-            "subscription_id": sub.id,
-            "subscription_description": sub.friendly_name or sub.offer_name,
-            "subscription_start_date": sub.effective_start_date.date() if sub.effective_start_date else None,
-            "subscription_end_date": sub.commitment_end_date,
+            "customer_tenant_id": self.customer_id,
+            "customer_name": self.customer_name,
+            "customer_domain_name": self.customer_domain,
+            "customer_country": self.customer_country,
+            "order_id": self.order_id,
+            "order_date": self.order_date,
+            "subscription_id": self.subscription_id,
+            "subscription_description": self.friendly_name or self.offer_name,
+            "subscription_start_date": self.effective_start_date.date() if self.effective_start_date else None,
+            "subscription_end_date": self.commitment_end_date,
             "product_id": product_id,
             "sku_id": sku_id,
             "availability_id": availability_id,
-            "product_name": sub.offer_name,
-            "sku_name": sub.offer_name,
-            "product_type": sub.product_type,
+            "product_name": self.offer_name,
+            "product_type": self.product_type,
+        }
+
+    def line(self, ctx: SandboxContext, priced: PricedLine, rate: Decimal) -> LineDraft:
+        tax = tax_of(priced.subtotal, rate)
+        return {
+            **self.columns(ctx),
+            "reseller_mpn_id": getattr(priced.charge, "reseller_mpn_id", None) or self.partner_of_record,
+            "sku_name": self.offer_name,
             "charge_type": priced.charge_type,
             "unit_price": priced.unit_price,
             "effective_unit_price": priced.effective_unit_price,
@@ -283,7 +211,7 @@ class _Facts:
             "subtotal": priced.subtotal,
             "tax_total": tax,
             "total": priced.subtotal + tax,
-            "currency": getattr(priced.charge, "currency", None) or sub.currency or "USD",
+            "currency": getattr(priced.charge, "currency", None) or self.currency or "USD",
             "charge_start_date": priced.charge_start,
             "charge_end_date": priced.charge_end,
             "term_and_billing_cycle": _term_text(priced.term_duration, priced.billing_cycle),
@@ -296,32 +224,12 @@ class _Facts:
         self, ctx: SandboxContext, rated: usage.RatedMeter, period: BillingPeriod, rate: Decimal
     ) -> LineDraft:
         """BIL-1: an Azure plan subscription's consumption of one meter over the period, billed in arrears."""
-        sub = self.subscriptions[rated.subscription_id]
-        customer = self.customers[sub.customer_tenant_id]
-        order = self.orders.get(sub.order_id) if sub.order_id else None
-        product_id, sku_id, availability_id = ([*sub.offer_id.split(":"), "", ""])[:3]
         subtotal = rated.subtotal
         tax = tax_of(subtotal, rate)
         return {
-            "sandbox_id": ctx.sandbox_id,
-            "mpn_id": self.mpn_id,
-            "reseller_mpn_id": sub.partner_of_record,
-            "customer_tenant_id": customer.id,
-            "customer_name": customer.display_name,
-            "customer_domain_name": customer.domain,
-            "customer_country": customer.country,
-            "order_id": sub.order_id,
-            "order_date": order.created_at if order else None,
-            "subscription_id": sub.id,
-            "subscription_description": sub.friendly_name or sub.offer_name,
-            "subscription_start_date": sub.effective_start_date.date() if sub.effective_start_date else None,
-            "subscription_end_date": sub.commitment_end_date,
-            "product_id": product_id,
-            "sku_id": sku_id,
-            "availability_id": availability_id,
-            "product_name": sub.offer_name,
+            **self.columns(ctx),
+            "reseller_mpn_id": self.partner_of_record,
             "sku_name": rated.meter.category,
-            "product_type": sub.product_type,
             "charge_type": "new",
             "unit_price": rated.unit_price,
             "effective_unit_price": rated.unit_price,
@@ -341,6 +249,133 @@ class _Facts:
         }
 
 
+# The subscription, customer and order columns a charge is read with (`_charges_shown`), as `BilledSubscription`
+# names them.
+_SHOWN = (
+    Subscription.customer_tenant_id.label("customer_id"),
+    Tenant.display_name.label("customer_name"),
+    Tenant.domain.label("customer_domain"),
+    Tenant.country.label("customer_country"),
+    Subscription.order_id.label("order_id"),
+    Order.created_at.label("order_date"),
+    Subscription.offer_id.label("offer_id"),
+    Subscription.offer_name.label("offer_name"),
+    Subscription.friendly_name.label("friendly_name"),
+    Subscription.product_type.label("product_type"),
+    Subscription.currency.label("subscription_currency"),
+    Subscription.effective_start_date.label("effective_start_date"),
+    Subscription.commitment_end_date.label("commitment_end_date"),
+    Subscription.partner_of_record.label("partner_of_record"),
+)
+
+
+def _billed(mpn_id: str | None, row: Any) -> BilledSubscription:
+    return BilledSubscription(
+        mpn_id=mpn_id,
+        subscription_id=row.subscription_id,
+        customer_id=row.customer_id,
+        customer_name=row.customer_name,
+        customer_domain=row.customer_domain,
+        customer_country=row.customer_country,
+        order_id=row.order_id,
+        order_date=row.order_date,
+        offer_id=row.offer_id,
+        offer_name=row.offer_name,
+        friendly_name=row.friendly_name,
+        product_type=row.product_type,
+        currency=row.subscription_currency,
+        effective_start_date=row.effective_start_date,
+        commitment_end_date=row.commitment_end_date,
+        partner_of_record=row.partner_of_record,
+    )
+
+
+def _charges_shown(ctx: SandboxContext, partner_id: uuid.UUID, country: str, end: datetime) -> Select[Any]:
+    """The partner's charges for customers of `country` before `end`, each with what its lines show, one
+    subscription's charges after another (subscriptions in the order their first charge happened), each
+    subscription's in the order they happened."""
+    charges = (
+        select(*Charge.__table__.c, func.min(Charge.seq).over(partition_by=Charge.subscription_id).label("first_seq"))
+        .where(
+            Charge.sandbox_id == ctx.sandbox_id,
+            Charge.partner_tenant_id == partner_id,
+            Charge.occurred_at < end,
+            Charge.customer_tenant_id.in_(_customers_of(ctx, country)),
+        )
+        .subquery()
+    )
+    return (
+        select(charges, *_SHOWN)
+        .join(
+            Subscription,
+            and_(Subscription.sandbox_id == charges.c.sandbox_id, Subscription.id == charges.c.subscription_id),
+        )
+        .join(Tenant, and_(Tenant.sandbox_id == Subscription.sandbox_id, Tenant.id == Subscription.customer_tenant_id))
+        .outerjoin(Order, and_(Order.sandbox_id == Subscription.sandbox_id, Order.id == Subscription.order_id))
+        .order_by(charges.c.first_seq, charges.c.seq)
+    )
+
+
+async def _mpn_id(ctx: SandboxContext, partner_id: uuid.UUID) -> str | None:
+    profile = await ctx.session.get(PartnerProfile, (ctx.sandbox_id, partner_id))
+    return profile.partner_id if profile else None
+
+
+async def priced_lines(
+    ctx: SandboxContext, *, partner_tenant_id: uuid.UUID, country: str, period: BillingPeriod
+) -> AsyncIterator[LineDraft]:
+    """BIL-1: the billing lines (not yet on an invoice: no id, no invoice) of a partner's customers of `country`
+    for `period`, subscription by subscription in the order their charges happened, then the Azure plans' metered
+    consumption, taxed at the country's rate (`taxRates`, 0 by default). The charges are read as one stream of rows
+    (not ORM objects), each with its subscription, customer and order."""
+    start, end = period.bounds()
+    rate = ctx.settings.tax_rates.get(country.upper(), Decimal(0))
+    mpn_id = await _mpn_id(ctx, partner_tenant_id)
+    history: list[Any] = []
+
+    def lines_of(history: list[Any]) -> list[LineDraft]:
+        shown = _billed(mpn_id, history[0])
+        priced = price_subscription(history, start, end, per_term=shown.priced_per_term)
+        return [shown.line(ctx, line, rate) for line in priced]
+
+    async for charge in rows_of(ctx.session, _charges_shown(ctx, partner_tenant_id, country, end)):
+        if history and charge.subscription_id != history[0].subscription_id:
+            for line in lines_of(history):
+                yield line
+            history = []
+        history.append(charge)
+    if history:
+        for line in lines_of(history):
+            yield line
+    consumed = await usage.rated_usage(
+        ctx, partner_tenant_id=partner_tenant_id, country=country, start=period.start, end=period.end
+    )
+    billed = await billed_subscriptions(ctx, partner_tenant_id, {rated.subscription_id for rated in consumed})
+    for rated in consumed:
+        yield billed[rated.subscription_id].usage_line(ctx, rated, period, rate)
+
+
+async def billed_subscriptions(
+    ctx: SandboxContext, partner_id: uuid.UUID, subscription_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, BilledSubscription]:
+    """A few of the partner's subscriptions (`subscription_ids`) as their lines show them, in one statement."""
+    if not subscription_ids:
+        return {}
+    mpn_id = await _mpn_id(ctx, partner_id)
+    stmt = (
+        select(Subscription.id.label("subscription_id"), *_SHOWN)
+        .select_from(Subscription)
+        .join(Tenant, and_(Tenant.sandbox_id == Subscription.sandbox_id, Tenant.id == Subscription.customer_tenant_id))
+        .outerjoin(Order, and_(Order.sandbox_id == Subscription.sandbox_id, Order.id == Subscription.order_id))
+        .where(
+            Subscription.sandbox_id == ctx.sandbox_id,
+            Subscription.partner_tenant_id == partner_id,
+            Subscription.id.in_(subscription_ids),
+        )
+    )
+    return {row.subscription_id: _billed(mpn_id, row) for row in await ctx.session.execute(stmt)}
+
+
 def invoice_type_of(line: LineDraft) -> InvoiceType:
     """BIL-3: a one-time purchase's line goes on the one-time invoice."""
     return InvoiceType.ONE_TIME if line["billing_frequency"] == "OneTime" else InvoiceType.RECURRING
@@ -358,69 +393,101 @@ async def issue_invoices(
     the recurring charges and another for the one-time purchases, numbered G000001 on in the sandbox, dated when
     they are ready; each raises `invoice-ready` (webhooks deliver it) and a mail to the partner's primary contact.
     A period without charges gets no invoice."""
-    lines = await price_period(ctx, partner_tenant_id=partner_tenant_id, country=country, period=period)
-    apart: dict[tuple[str, InvoiceType], list[LineDraft]] = defaultdict(list)
-    for line in lines:
-        apart[(line["currency"], invoice_type_of(line))].append(line)
-    issued = []
-    for (currency, kind), items in sorted(apart.items()):
-        invoice = await _invoice(ctx, partner_tenant_id, country, period, currency, kind, items)
-        issued.append(invoice)
-        if kind is InvoiceType.RECURRING:
+    run = _Issuing(ctx, partner_tenant_id, country, period)
+    async for line in priced_lines(ctx, partner_tenant_id=partner_tenant_id, country=country, period=period):
+        await run.add(line)
+    issued = await run.close()
+    for invoice in issued:
+        if invoice.invoice_type is InvoiceType.RECURRING:
             await usage.bill_usage(
                 ctx,
                 partner_tenant_id=partner_tenant_id,
                 country=country,
                 start=period.start,
                 end=period.end,
-                currency=currency,
+                currency=invoice.currency,
                 invoice_id=invoice.id,
             )
         await _announce(ctx, invoice)
     return issued
 
 
-async def _invoice(
-    ctx: SandboxContext,
-    partner_id: uuid.UUID,
-    country: str,
-    period: BillingPeriod,
-    currency: str,
-    kind: InvoiceType,
-    lines: list[LineDraft],
-) -> Invoice:
-    count = (
-        await ctx.session.execute(select(func.count()).select_from(Invoice).where(Invoice.sandbox_id == ctx.sandbox_id))
-    ).scalar_one()
-    subtotal = sum((line["subtotal"] for line in lines), Decimal(0))
-    tax = sum((line["tax_total"] for line in lines), Decimal(0))
-    invoice = Invoice(
-        sandbox_id=ctx.sandbox_id,
-        id=await ctx.new_id(),
-        number=f"G{count + 1:06d}",
-        partner_tenant_id=partner_id,
-        country=country,
-        billing_period_start=period.start,
-        billing_period_end=period.last_day,
-        invoice_date=ctx.now,
-        currency=currency,
-        invoice_type=kind,
-        subtotal=subtotal,
-        tax_total=tax,
-        total_charges=sum((line["total"] for line in lines), Decimal(0)),
-        paid_amount=Decimal(0),
-        created_at=ctx.now,
-    )
-    ctx.session.add(invoice)
-    await ctx.session.flush()
-    # A line's id follows from its invoice's (deterministic when the sandbox's ids are): no round trip per line.
-    rows = [
-        {**line, "id": uuid.uuid5(invoice.id, str(number)), "invoice_id": invoice.id, "line_number": number}
-        for number, line in enumerate(lines)
-    ]
-    if rows:  # Core, not the ORM's bulk path: the rows are plain values already
-        await ctx.session.execute(insert(cast(Table, InvoiceLine.__table__)), rows)
-    return invoice
+@dataclass
+class _Issuing:
+    """A billing run's invoices while its lines stream in: each invoice is written at its first line (numbered
+    provisionally), its lines by parts of `PART`; at the end each is totalled and numbered, in the order of
+    (currency, type)."""
+
+    ctx: SandboxContext
+    partner_id: uuid.UUID
+    country: str
+    period: BillingPeriod
+    invoices: dict[tuple[str, InvoiceType], Invoice] = field(default_factory=dict)
+    waiting: dict[uuid.UUID, list[LineDraft]] = field(default_factory=lambda: defaultdict(list))
+    written: dict[uuid.UUID, int] = field(default_factory=lambda: defaultdict(int))
+
+    async def add(self, line: LineDraft) -> None:
+        key = (line["currency"], invoice_type_of(line))
+        invoice = self.invoices.get(key) or await self._open(key)
+        invoice.subtotal += line["subtotal"]
+        invoice.tax_total += line["tax_total"]
+        invoice.total_charges += line["total"]
+        waiting = self.waiting[invoice.id]
+        waiting.append(line)
+        if len(waiting) >= PART:
+            await self._write(invoice)
+
+    async def _open(self, key: tuple[str, InvoiceType]) -> Invoice:
+        ctx, (currency, kind) = self.ctx, key
+        invoice = Invoice(
+            sandbox_id=ctx.sandbox_id,
+            id=await ctx.new_id(),
+            number=f"~{len(self.invoices) + 1}",  # until `close` numbers it: unique in the sandbox, never shown
+            partner_tenant_id=self.partner_id,
+            country=self.country,
+            billing_period_start=self.period.start,
+            billing_period_end=self.period.last_day,
+            invoice_date=ctx.now,
+            currency=currency,
+            invoice_type=kind,
+            subtotal=Decimal(0),
+            tax_total=Decimal(0),
+            total_charges=Decimal(0),
+            paid_amount=Decimal(0),
+            created_at=ctx.now,
+        )
+        ctx.session.add(invoice)
+        await ctx.session.flush()  # before its lines: they name it
+        self.invoices[key] = invoice
+        return invoice
+
+    async def _write(self, invoice: Invoice) -> None:
+        # A line's id follows from its invoice's (deterministic when the sandbox's ids are): no round trip per line.
+        first = self.written[invoice.id]
+        rows = [
+            {**line, "id": uuid.uuid5(invoice.id, str(number)), "invoice_id": invoice.id, "line_number": number}
+            for number, line in enumerate(self.waiting.pop(invoice.id, []), first)
+        ]
+        self.written[invoice.id] = first + len(rows)
+        await insert_rows(self.ctx.session, cast(Table, InvoiceLine.__table__), rows)  # plain values: no ORM
+
+    async def close(self) -> list[Invoice]:
+        """The invoices, written whole, numbered on from the sandbox's last in the order of (currency, type)."""
+        if not self.invoices:
+            return []
+        for invoice in self.invoices.values():
+            await self._write(invoice)
+        ctx = self.ctx
+        issued = [self.invoices[key] for key in sorted(self.invoices)]
+        before = (
+            await ctx.session.execute(
+                select(func.count()).select_from(Invoice).where(Invoice.sandbox_id == ctx.sandbox_id)
+            )
+        ).scalar_one() - len(issued)
+        for position, invoice in enumerate(issued, before + 1):
+            invoice.number = f"G{position:06d}"
+        await ctx.session.flush()
+        return issued
 
 
 async def _announce(ctx: SandboxContext, invoice: Invoice) -> None:
@@ -497,9 +564,7 @@ class DailyUsageLine:
 
     record: UsageRecord
     meter: Meter
-    subscription: Subscription
-    customer: Tenant
-    mpn_id: str | None
+    billed: BilledSubscription
     invoice_number: str
     subtotal: Decimal
 
@@ -518,22 +583,17 @@ async def daily_lines(
     """The daily rated usage line items of `records` (a partner's)."""
     if not records:
         return []
-    facts = await _Facts.load(ctx, partner_id, subscription_ids={r.subscription_id for r in records})
-    found = []
-    for record in records:
-        subscription = facts.subscriptions[record.subscription_id]
-        found.append(
-            DailyUsageLine(
-                record=record,
-                meter=METERS[record.meter_id],
-                subscription=subscription,
-                customer=facts.customers[subscription.customer_tenant_id],
-                mpn_id=facts.mpn_id,
-                invoice_number=invoice_number,
-                subtotal=usage.daily_subtotal(record),
-            )
+    billed = await billed_subscriptions(ctx, partner_id, {r.subscription_id for r in records})
+    return [
+        DailyUsageLine(
+            record=record,
+            meter=METERS[record.meter_id],
+            billed=billed[record.subscription_id],
+            invoice_number=invoice_number,
+            subtotal=usage.daily_subtotal(record),
         )
-    return found
+        for record in records
+    ]
 
 
 async def invoice_lines(ctx: PartnerContext, *, number: str, provider: str, line_item_type: str) -> LineItems:
@@ -591,8 +651,11 @@ async def unbilled_of(
                 ctx, partner_id, country=country, start=wanted.start, end=wanted.end, currency=currency.upper()
             )
             continue
-        lines = await price_period(ctx, partner_tenant_id=partner_id, country=country, period=wanted)
-        found += [InvoiceLine(**line) for line in lines if line["currency"] == currency.upper()]
+        found += [
+            InvoiceLine(**line)
+            async for line in priced_lines(ctx, partner_tenant_id=partner_id, country=country, period=wanted)
+            if line["currency"] == currency.upper()
+        ]
     if usage_lines:
         return await daily_lines(ctx, partner_id, records, "")
     return found

@@ -1,4 +1,9 @@
-"""Many new rows of one table in one step, in the caller's transaction.
+"""Many rows at once, in the caller's transaction, without holding the event loop.
+
+A worker serves many sandboxes on one event loop: a batch of half a million rows read, priced or written in one go
+holds every other sandbox's requests for seconds (a month-end billing run over 100,000 customers held it for 2.7 s
+per 50,000 subscriptions). So large batches go by parts, and the loop gets a turn between them: `rows_of` reads a
+select by partitions, `in_turns` walks a list, `insert_rows` writes by parts.
 
 On PostgreSQL a batch goes by COPY (asyncpg's binary copy): no statement is built, bound or parsed per row. Built by
 SQLAlchemy's executemany, a batch of a clock advance's events cost a third of the advance's CPU in compiling and
@@ -6,16 +11,41 @@ binding rows. Each value is first what the column's type makes of it for the dri
 aware), so a copied row is the row the insert would have written. Small batches, and SQLite, take the plain insert.
 """
 
-from collections.abc import Callable, Sequence
-from typing import Any
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Row, Select, Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.kernel.db import driver_in_transaction
 
 # Below this many rows a COPY's own round trips cost more than the insert's binding.
 _COPY_FROM = 20
+# Rows read or written in one statement; and the longest the loop is held between two turns, walking rows in Python.
+PART = 500
+TURN = 0.005
+
+T = TypeVar("T")
+
+
+async def rows_of(session: AsyncSession, stmt: Select[*tuple[Any, ...]]) -> AsyncIterator[Row[Any]]:
+    """The rows of `stmt`, read by a cursor `PART` rows at a time, given out `in_turns`."""
+    result = await session.stream(stmt.execution_options(yield_per=PART))
+    async for part in result.partitions():
+        async for row in in_turns(part):
+            yield row
+
+
+async def in_turns(items: Iterable[T]) -> AsyncIterator[T]:
+    """`items`, the loop getting a turn whenever the caller's work on them has held it for `TURN` seconds."""
+    held_since = time.perf_counter()
+    for item in items:
+        yield item
+        if time.perf_counter() - held_since > TURN:
+            await asyncio.sleep(0)
+            held_since = time.perf_counter()
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -24,7 +54,8 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[s
         return
     connection = await session.connection()
     if connection.dialect.name != "postgresql" or len(rows) < _COPY_FROM:
-        await session.execute(insert(table), list(rows))
+        for at in range(0, len(rows), PART):
+            await session.execute(insert(table), list(rows[at : at + PART]))
         return
     columns = list(rows[0])
     dialect = connection.dialect
@@ -32,8 +63,12 @@ async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[dict[s
         table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
     ]
     pairs = list(zip(columns, processors, strict=True))
-    records = [tuple(row[c] if process is None else process(row[c]) for c, process in pairs) for row in rows]
-    await copy_records(connection, table.name, columns, records)
+    for at in range(0, len(rows), PART):
+        records = [
+            tuple(row[c] if process is None else process(row[c]) for c, process in pairs)
+            async for row in in_turns(rows[at : at + PART])
+        ]
+        await copy_records(connection, table.name, columns, records)
 
 
 async def copy_records(
