@@ -104,6 +104,26 @@ async def timed(call: Any, times: int = 5) -> float:
     return statistics.median(seconds)
 
 
+async def bystanding(http: httpx.AsyncClient, token: str, running: asyncio.Event) -> list[float]:
+    """Another sandbox's caller: its customer listing, again and again while `running`, each call's seconds."""
+    seconds = []
+    while running.is_set():
+        started = time.perf_counter()
+        r = await http.get("/v1/customers", params={"size": 1}, headers=bearer(token))
+        assert r.status_code == 200, r.text
+        seconds.append(time.perf_counter() - started)
+        await asyncio.sleep(0.01)
+    return seconds
+
+
+def waited(seconds: list[float]) -> str:
+    ordered = sorted(seconds)
+    return (
+        f"another sandbox's {len(ordered)} GETs meanwhile took {statistics.median(ordered) * 1000:.0f} ms (median), "
+        f"{ordered[-1] * 1000:.0f} ms at worst"
+    )
+
+
 async def bench(base: str, url: str, args: argparse.Namespace) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=600) as http:
         world = await World.create(http)
@@ -137,8 +157,12 @@ async def bench(base: str, url: str, args: argparse.Namespace) -> None:
         else:
             print(f"listing: last page not walked (more than --walk-limit {args.walk_limit:,} customers)")
 
+        _, other = await seed(await World.create(http), 1, 1, args.batch)  # a bystander, in a sandbox of its own
         now = datetime.fromisoformat((await world.sim("GET", "/clock")).json()["now"].replace("Z", "+00:00"))
         await add_timers(url, sandbox_id, now.astimezone(UTC), args.timers)
+        running = asyncio.Event()
+        running.set()
+        bystander = asyncio.create_task(bystanding(http, other, running))
         started, fired, calls = time.perf_counter(), 0, 0
         r = await world.sim("POST", "/clock/advance", json={"days": 30})
         while True:
@@ -149,9 +173,10 @@ async def bench(base: str, url: str, args: argparse.Namespace) -> None:
                 break
             r = await world.sim("POST", "/clock/advance", json={"to": r.json()["continueTo"]})
         advance = time.perf_counter() - started
+        running.clear()
         print(
             f"clock: a 30-day advance fired {fired:,} timers in {advance:.1f} s ({calls} calls, "
-            f"{advance / calls * 1000:.0f} ms a call, {fired / advance:,.0f} timers/s)"
+            f"{advance / calls * 1000:.0f} ms a call, {fired / advance:,.0f} timers/s); {waited(await bystander)}"
         )
 
         started = time.perf_counter()
