@@ -21,13 +21,22 @@ from app.billing.schemas import (
     midnight,
 )
 from app.billing.usage_schemas import DailyRatedUsageLineItemOut
-from app.kernel.pagination import Collection, Link, Page, PageRequest, collection, page_request
+from app.kernel.pagination import (
+    Collection,
+    Link,
+    Page,
+    PageRequest,
+    collection,
+    line_item_page_request,
+    page_request,
+)
 from app.kernel.pipeline import PARTNER_CENTER_API, PartnerCaller
 from app.models import Invoice
 
 LineItemOut = OneTimeInvoiceLineItemOut | DailyRatedUsageLineItemOut
 router = PARTNER_CENTER_API.router(tags=["partner center: billing"], prefix="/invoices")
 Pages = Annotated[PageRequest, Depends(page_request)]
+LineItemPages = Annotated[PageRequest, Depends(line_item_page_request)]
 InvoiceId = Annotated[str, Path(min_length=1, max_length=40, description="The invoice number, e.g. G000001.")]
 Provider = Annotated[str | None, Query(max_length=40, description="`onetime` for new commerce.")]
 LineItemType = Annotated[
@@ -55,13 +64,18 @@ def invoice_out(invoice: Invoice) -> InvoiceOut:
 
 
 def _lines(request: Request, ctx: PartnerCaller, lines: service.LineItems, number: str) -> Any:
+    whole: Page[Any] = Page(items=list(lines), total=len(lines), next_token=None)
+    return _page_of_lines(request, ctx, whole, number)
+
+
+def _page_of_lines(request: Request, ctx: PartnerCaller, page: Page[Any], number: str) -> Any:
     items: list[OneTimeInvoiceLineItemOut | DailyRatedUsageLineItemOut] = [
         daily_line_out(line, partner_id=ctx.tenant_id)
         if isinstance(line, service.DailyUsageLine)
         else line_out(line, partner_id=ctx.tenant_id, invoice_number=number)
-        for line in lines
+        for line in page.items
     ]
-    return collection(request, Page(items=items, total=len(items), next_token=None), items)
+    return collection(request, page, items)
 
 
 @router.get("", response_model=Collection[InvoiceOut], summary="The partner's invoices")
@@ -125,14 +139,16 @@ async def invoice_line_items(
     ctx: PartnerCaller,
     request: Request,
     invoice_id: InvoiceId,
+    page: LineItemPages,
     provider: Provider = None,
     line_item_type: LineItemType = None,
 ) -> Any:
-    """BIL-1: `?provider=onetime&invoicelineitemtype=billinglineitems` for new commerce."""
+    """BIL-1: `?provider=onetime&invoicelineitemtype=billinglineitems` for new commerce, by pages of up to 2,000
+    (`size`; the next page by `links.next`)."""
     lines = await service.invoice_lines(
-        ctx, number=invoice_id, provider=provider or "", line_item_type=line_item_type or ""
+        ctx, number=invoice_id, provider=provider or "", line_item_type=line_item_type or "", page=page
     )
-    return _lines(request, ctx, lines, invoice_id.upper())
+    return _page_of_lines(request, ctx, lines, invoice_id.upper())
 
 
 @router.get(
@@ -146,10 +162,13 @@ async def invoice_line_items_by_path(
     invoice_id: InvoiceId,
     provider: Annotated[str, Path(max_length=40)],
     invoicelineitemtype: Annotated[str, Path(max_length=40)],
+    page: LineItemPages,
 ) -> Any:
-    """BIL-1: `/onetime/billinglineitems` for new commerce."""
-    lines = await service.invoice_lines(ctx, number=invoice_id, provider=provider, line_item_type=invoicelineitemtype)
-    return _lines(request, ctx, lines, invoice_id.upper())
+    """BIL-1: `/onetime/billinglineitems` for new commerce, by pages of up to 2,000 (`size`)."""
+    lines = await service.invoice_lines(
+        ctx, number=invoice_id, provider=provider, line_item_type=invoicelineitemtype, page=page
+    )
+    return _page_of_lines(request, ctx, lines, invoice_id.upper())
 
 
 @router.get(

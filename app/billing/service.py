@@ -596,14 +596,19 @@ async def daily_lines(
     ]
 
 
-async def invoice_lines(ctx: PartnerContext, *, number: str, provider: str, line_item_type: str) -> LineItems:
-    """BIL-1: an issued invoice's billing line items, or its daily rated usage line items (the Azure plan
-    consumption it bills in arrears)."""
+async def invoice_lines(
+    ctx: PartnerContext, *, number: str, provider: str, line_item_type: str, page: PageRequest
+) -> Page[InvoiceLine] | Page[DailyUsageLine]:
+    """BIL-1: a page of an issued invoice's billing line items, in line order, or of its daily rated usage line
+    items (the Azure plan consumption it bills in arrears)."""
     kind = _line_kind(provider, line_item_type)
     invoice = await get_invoice(ctx, number)
     if kind == "usagelineitems":
-        return await daily_lines(ctx, ctx.tenant_id, await usage.records_of_invoice(ctx, invoice.id), invoice.number)
-    return await billing_lines(ctx, invoice)
+        records = await usage.records_page(ctx, invoice.id, page)
+        daily = await daily_lines(ctx, ctx.tenant_id, records.items, invoice.number)
+        return Page(items=daily, total=records.total, next_token=records.next_token)
+    stmt = select(InvoiceLine).where(InvoiceLine.sandbox_id == ctx.sandbox_id, InvoiceLine.invoice_id == invoice.id)
+    return await keyset(ctx.session, stmt, keys=[InvoiceLine.line_number], page=page)
 
 
 async def unbilled_lines(

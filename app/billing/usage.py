@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 
 from app.billing.charges import CENT, SIX_PLACES
 from app.billing.periods import billing_period
@@ -30,6 +30,7 @@ from app.customers import service as customers
 from app.kernel import lookup
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict
+from app.kernel.pagination import Page, PageRequest, keyset
 from app.models import Invoice, Subscription, SubscriptionStatus, Tenant, UsageRecord
 
 AZURE_PLAN_PRODUCT = "DZH318Z0BPS6"
@@ -237,13 +238,20 @@ async def bill_usage(
     )
 
 
+# An invoice's usage records in the order its usage line items list them.
+_RECORD_ORDER = (UsageRecord.usage_date, UsageRecord.subscription_id, UsageRecord.meter_id, UsageRecord.id)
+
+
+def _of_invoice(ctx: SandboxContext, invoice_id: uuid.UUID) -> Select[UsageRecord]:
+    return select(UsageRecord).where(UsageRecord.sandbox_id == ctx.sandbox_id, UsageRecord.invoice_id == invoice_id)
+
+
 async def records_of_invoice(ctx: SandboxContext, invoice_id: uuid.UUID) -> list[UsageRecord]:
-    stmt = (
-        select(UsageRecord)
-        .where(UsageRecord.sandbox_id == ctx.sandbox_id, UsageRecord.invoice_id == invoice_id)
-        .order_by(UsageRecord.usage_date, UsageRecord.subscription_id, UsageRecord.meter_id, UsageRecord.id)
-    )
-    return list((await ctx.session.execute(stmt)).scalars())
+    return list((await ctx.session.execute(_of_invoice(ctx, invoice_id).order_by(*_RECORD_ORDER))).scalars())
+
+
+async def records_page(ctx: SandboxContext, invoice_id: uuid.UUID, page: PageRequest) -> Page[UsageRecord]:
+    return await keyset(ctx.session, _of_invoice(ctx, invoice_id), keys=_RECORD_ORDER, page=page)
 
 
 async def unbilled_records(

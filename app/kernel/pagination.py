@@ -11,9 +11,9 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from fastapi import Header, Query, Request
@@ -35,12 +35,23 @@ class PageRequest:
     token: str | None
 
 
-def page_request(
-    size: int = Query(DEFAULT_PAGE, ge=1, le=MAX_PAGE, description="Items per page."),
-    continuation_token: str | None = Query(None, alias="continuationToken"),
-    ms_continuation_token: str | None = Header(None, alias="MS-ContinuationToken"),
-) -> PageRequest:
-    return PageRequest(size=size, token=ms_continuation_token or continuation_token)
+def pages_of(default: int, most: int) -> Callable[..., PageRequest]:
+    """A route's page request: `size` (`default` unless asked, at most `most`) and the continuation token, as the
+    `MS-ContinuationToken` header or the `continuationToken` parameter."""
+
+    def page_request(
+        size: int = Query(default, ge=1, le=most, description="Items per page."),
+        continuation_token: str | None = Query(None, alias="continuationToken"),
+        ms_continuation_token: str | None = Header(None, alias="MS-ContinuationToken"),
+    ) -> PageRequest:
+        return PageRequest(size=size, token=ms_continuation_token or continuation_token)
+
+    return page_request
+
+
+page_request = pages_of(DEFAULT_PAGE, MAX_PAGE)
+# Partner Center pages an invoice's line items by 2,000 (its SDK samples ask for pageMaxSizeReconLineItems = 2000).
+line_item_page_request = pages_of(2_000, 2_000)
 
 
 @dataclass(frozen=True)
@@ -51,7 +62,7 @@ class Page(Generic[T]):
 
 
 def _encode(values: Sequence[Any]) -> str:
-    plain = [v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, uuid.UUID) else v for v in values]
+    plain = [v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, uuid.UUID) else v for v in values]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
@@ -64,7 +75,9 @@ def _key_value(kind: type, value: Any) -> Any:
         return value
     if not isinstance(value, str) or not value.isprintable():
         raise ValueError("not printable text")
-    return datetime.fromisoformat(value) if kind is datetime else kind(value)
+    if kind is datetime or kind is date:
+        return kind.fromisoformat(value)
+    return kind(value)
 
 
 def _decode(token: str, keys: Sequence[Any]) -> list[Any]:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from tests.world import Party, World
+from tests.world import Party, World, bearer
 
 LINES = "lineitems?provider=onetime&invoicelineitemtype=billinglineitems"
 
@@ -148,6 +148,20 @@ async def test_an_increase_is_prorated_and_a_reduction_within_168_hours_credited
     assert removed["quantity"] == -3
     assert money(removed["subtotal"]) == Decimal("-66.19")  # 3 x 36 x 19/31 = 66.193...
     assert money(invoice["totalCharges"]) == Decimal("415.75")
+    # Line items come by pages of up to 2,000 (`size`), the next one by `links.next`, as the SDK's enumerator reads.
+    r = await read(partner, f"/v1/invoices/{invoice['id']}/{LINES}&size=2")
+    assert r.status_code == 200, r.text
+    first = r.json()
+    assert (first["totalCount"], [i["chargeType"] for i in first["items"]]) == (3, ["new", "addQuantity"])
+    follow = first["links"]["next"]
+    assert "seekOperation=Next" in follow["uri"]
+    headers = {h["key"]: h["value"] for h in follow["headers"]} | bearer(await partner.portal_token())
+    r = await world.http.get(follow["uri"], headers=headers)
+    assert r.status_code == 200, r.text
+    assert [i["chargeType"] for i in r.json()["items"]] == ["removeQuantity"]
+    assert "next" not in r.json()["links"]
+    too_many = await read(partner, f"/v1/invoices/{invoice['id']}/{LINES}&size=2001")
+    assert too_many.status_code == 400, too_many.text
 
 
 @pytest.mark.rule("BIL-2")

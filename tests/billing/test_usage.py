@@ -15,7 +15,7 @@ from tests.billing.test_invoices import (
     money,
     read,
 )
-from tests.world import Party, World
+from tests.world import Party, World, bearer
 
 
 async def azure_plan(partner: Party, customer_id: str) -> str:
@@ -81,6 +81,13 @@ async def test_march_usage_is_invoiced_after_march_closes_at_the_rate_card_price
         ("2029-03-25", march["id"]),
     ]
     assert sum(money(i["billingPreTaxTotal"]) for i in daily) == Decimal("69.12")
+    paged = await read(partner, f"/v1/invoices/{march['id']}/lineitems/OneTime/UsageLineItems?size=2")
+    assert [i["usageDate"][:10] for i in paged.json()["items"]] == ["2029-03-10", "2029-03-20"]
+    follow = paged.json()["links"]["next"]
+    headers = {h["key"]: h["value"] for h in follow["headers"]} | bearer(await partner.portal_token())
+    rest = await world.http.get(follow["uri"], headers=headers)
+    assert rest.status_code == 200, rest.text
+    assert [i["usageDate"][:10] for i in rest.json()["items"]] == ["2029-03-25"]
     late = await use(world, plan, vm["id"], "5", "2029-03-15")
     assert late.status_code == 409
     assert "invoiced" in late.json()["description"]
