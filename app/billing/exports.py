@@ -13,12 +13,13 @@ line items of the invoice; daily rated usage line items for usage), `attributeSe
 columns only.
 """
 
-import gzip
 import json
 import secrets
 import uuid
+import zlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -27,9 +28,10 @@ from app.billing.lifecycle import EXPORT
 from app.billing.lineitems import daily_line_out, line_out
 from app.events.service import move
 from app.kernel import lookup, timers
+from app.kernel.bulk import PART, in_turns, rows_of
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, NotFound
-from app.models import BillingExport, ExportStatus, Invoice
+from app.models import BillingExport, ExportStatus, Invoice, InvoiceLine
 
 EXPORT_TIMER = "billing.export"
 BILLED_RECONCILIATION = "billedReconciliation"
@@ -134,9 +136,9 @@ def _basic(line: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in line.items() if k in BASIC}
 
 
-async def _lines(ctx: SandboxContext, export: BillingExport) -> list[dict[str, Any]]:
+async def _items(ctx: SandboxContext, export: BillingExport) -> AsyncIterator[Any]:
+    """The export's line items, as the invoice API shapes them; an invoice's billing lines read as a stream."""
     partner_id, parameters = export.partner_tenant_id, export.parameters
-    models: list[Any]
     if export.kind == UNBILLED_USAGE:
         found = await service.unbilled_of(
             ctx,
@@ -145,20 +147,37 @@ async def _lines(ctx: SandboxContext, export: BillingExport) -> list[dict[str, A
             currency=parameters["currencyCode"],
             previous=parameters["billingPeriod"] == "last",
         )
-        models = [
-            daily_line_out(line, partner_id=partner_id) for line in found if isinstance(line, service.DailyUsageLine)
-        ]
-    else:
-        invoice = await _partner_invoice(ctx, partner_id, parameters["invoiceId"])
-        if export.kind == BILLED_USAGE:
-            records = await usage.records_of_invoice(ctx, invoice.id)
-            daily = await service.daily_lines(ctx, partner_id, records, invoice.number)
-            models = [daily_line_out(line, partner_id=partner_id) for line in daily]
-        else:
-            billed = await service.billing_lines(ctx, invoice)
-            models = [line_out(line, partner_id=partner_id, invoice_number=invoice.number) for line in billed]
-    rows = [m.model_dump(mode="json", by_alias=True, exclude={"attributes"}) for m in models]
-    return [_basic(row) for row in rows] if parameters.get("attributeSet") == "basic" else rows
+        async for line in in_turns(found):
+            if isinstance(line, service.DailyUsageLine):
+                yield daily_line_out(line, partner_id=partner_id)
+        return
+    invoice = await _partner_invoice(ctx, partner_id, parameters["invoiceId"])
+    if export.kind == BILLED_USAGE:
+        records = await usage.records_of_invoice(ctx, invoice.id)
+        async for daily in in_turns(await service.daily_lines(ctx, partner_id, records, invoice.number)):
+            yield daily_line_out(daily, partner_id=partner_id)
+        return
+    lines = select(*InvoiceLine.__table__.c).where(
+        InvoiceLine.sandbox_id == ctx.sandbox_id, InvoiceLine.invoice_id == invoice.id
+    )
+    async for line in rows_of(ctx.session, lines.order_by(InvoiceLine.line_number)):
+        yield line_out(cast(InvoiceLine, line), partner_id=partner_id, invoice_number=invoice.number)
+
+
+async def _blob(ctx: SandboxContext, export: BillingExport) -> tuple[bytes, int]:
+    """The export's lines as gzip JSON lines, compressed as they are read, and how many there are."""
+    basic = export.parameters.get("attributeSet") == "basic"
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip, as gzip.compress(mtime=0) writes it
+    packed, waiting, count = [], [], 0
+    async for item in _items(ctx, export):
+        row = item.model_dump(mode="json", by_alias=True, exclude={"attributes"})
+        waiting.append(json.dumps(_basic(row) if basic else row, separators=(",", ":")))
+        count += 1
+        if len(waiting) == PART:
+            packed.append(packer.compress(("\n".join(waiting) + "\n").encode()))
+            waiting.clear()
+    packed.append(packer.compress("".join(line + "\n" for line in waiting).encode()) + packer.flush())
+    return b"".join(packed), count
 
 
 @timers.on_timer(EXPORT_TIMER)
@@ -169,14 +188,11 @@ async def _run_export(ctx: SandboxContext, timer: timers.Due) -> None:
         return
     await _move(ctx, export, ExportStatus.RUNNING, "start the export")
     try:
-        rows = await _lines(ctx, export)
+        export.blob, export.line_count = await _blob(ctx, export)
     except NotFound as exc:  # the invoice was there when the export was asked for; nothing removes one today
         export.error = exc.message[:500]
         await _move(ctx, export, ExportStatus.FAILED, "fail the export")
         return
-    text = "".join(json.dumps(row, separators=(",", ":"), sort_keys=False) + "\n" for row in rows)
-    export.blob = gzip.compress(text.encode(), mtime=0)
-    export.line_count = len(rows)
     export.parameters = {**export.parameters, "sasToken": secrets.token_urlsafe(24)}
     await _move(ctx, export, ExportStatus.SUCCEEDED, "finish the export")
 
