@@ -9,7 +9,7 @@ the partner still has subscriptions there or charges after the period.
 
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -24,7 +24,7 @@ from app.billing.ratecard import METERS, Meter
 from app.billing.statement import render_statement
 from app.events.service import notify, record_event
 from app.kernel import timers
-from app.kernel.bulk import PART, insert_rows, rows_of
+from app.kernel.bulk import DocumentLines, rows_of
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, NotFound
 from app.kernel.pagination import Page, PageRequest, keyset
@@ -79,17 +79,6 @@ def after_billing_run(listener: RunListener) -> RunListener:
     """Register `listener` to run at every billing run, after its invoices are issued, in the same transaction."""
     _run_listeners.append(listener)
     return listener
-
-
-async def issued_lines(ctx: SandboxContext, invoices: list[Invoice]) -> dict[uuid.UUID, list[InvoiceLine]]:
-    """The billing line items of issued invoices, by invoice id, in line order (read, never priced again)."""
-    found: dict[uuid.UUID, list[InvoiceLine]] = {invoice.id: [] for invoice in invoices}
-    if not invoices:
-        return found
-    stmt = select(InvoiceLine).where(InvoiceLine.sandbox_id == ctx.sandbox_id, InvoiceLine.invoice_id.in_(found))
-    for line in (await ctx.session.execute(stmt.order_by(InvoiceLine.invoice_id, InvoiceLine.line_number))).scalars():
-        found[line.invoice_id].append(line)
-    return found
 
 
 @timers.on_timer(RUN_TIMER)
@@ -415,16 +404,18 @@ async def issue_invoices(
 @dataclass
 class _Issuing:
     """A billing run's invoices while its lines stream in: each invoice is written at its first line (numbered
-    provisionally), its lines by parts of `PART`; at the end each is totalled and numbered, in the order of
-    (currency, type)."""
+    provisionally), its lines by parts (`DocumentLines`); at the end each is numbered, in the order of (currency,
+    type)."""
 
     ctx: SandboxContext
     partner_id: uuid.UUID
     country: str
     period: BillingPeriod
     invoices: dict[tuple[str, InvoiceType], Invoice] = field(default_factory=dict)
-    waiting: dict[uuid.UUID, list[LineDraft]] = field(default_factory=lambda: defaultdict(list))
-    written: dict[uuid.UUID, int] = field(default_factory=lambda: defaultdict(int))
+    lines: DocumentLines = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lines = DocumentLines(self.ctx.session, cast(Table, InvoiceLine.__table__), "invoice_id")
 
     async def add(self, line: LineDraft) -> None:
         key = (line["currency"], invoice_type_of(line))
@@ -432,10 +423,7 @@ class _Issuing:
         invoice.subtotal += line["subtotal"]
         invoice.tax_total += line["tax_total"]
         invoice.total_charges += line["total"]
-        waiting = self.waiting[invoice.id]
-        waiting.append(line)
-        if len(waiting) >= PART:
-            await self._write(invoice)
+        await self.lines.add(invoice.id, line)
 
     async def _open(self, key: tuple[str, InvoiceType]) -> Invoice:
         ctx, (currency, kind) = self.ctx, key
@@ -461,33 +449,25 @@ class _Issuing:
         self.invoices[key] = invoice
         return invoice
 
-    async def _write(self, invoice: Invoice) -> None:
-        # A line's id follows from its invoice's (deterministic when the sandbox's ids are): no round trip per line.
-        first = self.written[invoice.id]
-        rows = [
-            {**line, "id": uuid.uuid5(invoice.id, str(number)), "invoice_id": invoice.id, "line_number": number}
-            for number, line in enumerate(self.waiting.pop(invoice.id, []), first)
-        ]
-        self.written[invoice.id] = first + len(rows)
-        await insert_rows(self.ctx.session, cast(Table, InvoiceLine.__table__), rows)  # plain values: no ORM
-
     async def close(self) -> list[Invoice]:
-        """The invoices, written whole, numbered on from the sandbox's last in the order of (currency, type)."""
-        if not self.invoices:
-            return []
-        for invoice in self.invoices.values():
-            await self._write(invoice)
-        ctx = self.ctx
+        """The invoices, written whole, numbered G000001 on in the sandbox in the order of (currency, type)."""
+        await self.lines.write_all()
         issued = [self.invoices[key] for key in sorted(self.invoices)]
-        before = (
-            await ctx.session.execute(
-                select(func.count()).select_from(Invoice).where(Invoice.sandbox_id == ctx.sandbox_id)
-            )
-        ).scalar_one() - len(issued)
-        for position, invoice in enumerate(issued, before + 1):
-            invoice.number = f"G{position:06d}"
-        await ctx.session.flush()
+        await number_in_order(self.ctx, issued, "G")
         return issued
+
+
+async def number_in_order(ctx: SandboxContext, issued: Sequence[Any], prefix: str) -> None:
+    """Number `issued` (invoices just written, provisionally numbered, of one kind) on from the sandbox's last
+    invoice of that kind: `prefix` and six digits, in the order given."""
+    if not issued:
+        return
+    kind = type(issued[0])
+    count = select(func.count()).select_from(kind).where(kind.sandbox_id == ctx.sandbox_id)
+    before = (await ctx.session.execute(count)).scalar_one() - len(issued)
+    for position, invoice in enumerate(issued, before + 1):
+        invoice.number = f"{prefix}{position:06d}"
+    await ctx.session.flush()
 
 
 async def _announce(ctx: SandboxContext, invoice: Invoice) -> None:

@@ -11,15 +11,17 @@ per end customer and currency: the same lines either way, so the totals are equa
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Table, select
 
 from app.billing import service as billing
 from app.billing.periods import BillingPeriod
 from app.events.service import record_event
+from app.kernel.bulk import DocumentLines, in_turns, parts_of
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, NotFound
 from app.kernel.pagination import Page, PageRequest, keyset
@@ -43,48 +45,51 @@ REPORT_FORMATS = {"json", "csv"}
 ZERO = Decimal("0.00")
 
 
+# A resale line not on an invoice yet: ResaleInvoiceLine's columns but its id, invoice and number, as plain values.
+ResaleDraft = dict[str, Any]
+
+
 @billing.after_billing_run
 async def rebill(
     ctx: SandboxContext, provider_id: uuid.UUID, country: str, period: BillingPeriod, invoices: list[Invoice]
 ) -> list[ResaleInvoice]:
     """BIL-5, BIL-6: the period's invoices of every reseller of the provider (a provider without resellers, or a
-    partner that is no provider, has none)."""
+    partner that is no provider, has none). The provider's lines are read as a stream and re-billed by parts, so a
+    run of half a million lines neither holds the worker nor its memory."""
     resellers = await service.resellers_of(ctx, provider_id)
     if not resellers:
         return []
-    sources = await billing.issued_lines(ctx, invoices)
     numbers = {invoice.id: invoice.number for invoice in invoices}
-    lines = [(numbers[invoice_id], line) for invoice_id, items in sources.items() for line in items]
     by_mpn = {p.partner_id: tenant for tenant, p in (await programs.find_profiles(ctx, resellers)).items()}
-    serving = await service.resellers_serving(ctx, provider_id, {line.customer_tenant_id for _, line in lines})
-    drafts: dict[uuid.UUID, list[ResaleInvoiceLine]] = defaultdict(list)
     assignments = await service.assignments_of(ctx, provider_id, resellers)
     books = await service.price_book_views(
         ctx, provider_id, {a.price_book_id for held in assignments.values() for a in held}
     )
-    for number, line in lines:
-        reseller = by_mpn.get(line.reseller_mpn_id or "") or serving.get(line.customer_tenant_id)
-        if reseller is None:
-            continue  # the provider's own customer: nothing to re-bill
-        assignment = service.in_force(assignments[reseller], line.charge_start_date)
-        book = books[assignment.price_book_id if assignment else None]
-        drafts[reseller].append(_priced(ctx, number, line, book))
-    for plan, name in await _support_plans(ctx, provider_id, country, period, resellers, drafts):
-        support = _support_line(ctx, plan, name, period, drafts[plan.reseller_tenant_id])
+    run = _Rebilling(ctx, provider_id, country, period, await service.settings_of(ctx, provider_id, resellers))
+    lines = (
+        select(*InvoiceLine.__table__.c)
+        .join(Invoice, (Invoice.sandbox_id == InvoiceLine.sandbox_id) & (Invoice.id == InvoiceLine.invoice_id))
+        .where(InvoiceLine.sandbox_id == ctx.sandbox_id, InvoiceLine.invoice_id.in_(numbers))
+        .order_by(Invoice.number, InvoiceLine.line_number)
+    )
+    async for part in parts_of(ctx.session, lines):
+        serving = await service.resellers_serving(ctx, provider_id, {line.customer_tenant_id for line in part})
+        async for line in in_turns(part):
+            reseller = by_mpn.get(line.reseller_mpn_id or "") or serving.get(line.customer_tenant_id)
+            if reseller is None:
+                continue  # the provider's own customer: nothing to re-bill
+            assignment = service.in_force(assignments[reseller], line.charge_start_date)
+            book = books[assignment.price_book_id if assignment else None]
+            await run.add(reseller, _priced(ctx, numbers[line.invoice_id], line, book))
+    for plan, name in await _support_plans(ctx, provider_id, country, period, resellers, run.billed):
+        charged = run.charged.get((plan.reseller_tenant_id, plan.customer_tenant_id, plan.currency), ZERO)
+        support = _support_line(ctx, plan, name, period, charged)
         if support is not None:
-            drafts[plan.reseller_tenant_id].append(support)
-    per_customer = await service.settings_of(ctx, provider_id, drafts)
-    issued = []
-    for reseller in sorted(drafts):
-        groups: dict[tuple[str, uuid.UUID | None], list[ResaleInvoiceLine]] = defaultdict(list)
-        for draft in drafts[reseller]:
-            groups[(draft.currency, draft.customer_tenant_id if per_customer[reseller] else None)].append(draft)
-        for (currency, customer), items in sorted(groups.items(), key=lambda g: (g[0][0], str(g[0][1]))):
-            issued.append(await _invoice(ctx, provider_id, reseller, customer, country, period, currency, items))
-    return issued
+            await run.add(plan.reseller_tenant_id, support)
+    return await run.close()
 
 
-def _priced(ctx: SandboxContext, number: str, line: InvoiceLine, book: service.PriceBookView) -> ResaleInvoiceLine:
+def _priced(ctx: SandboxContext, number: str, line: Any, book: service.PriceBookView) -> ResaleDraft:
     """BIL-6: a billing line at list price, the reseller's cost (the line, passed through) and the customer's price."""
     unit = book.pricing().unit_price(
         list_unit=line.unit_price, product_id=line.product_id, sku_id=line.sku_id, currency=line.currency
@@ -95,30 +100,30 @@ def _priced(ctx: SandboxContext, number: str, line: InvoiceLine, book: service.P
         customer_unit=unit,
         billable_quantity=line.billable_quantity,
     )
-    return ResaleInvoiceLine(
-        sandbox_id=ctx.sandbox_id,
-        line_type=ResaleLineType.CHARGE,
-        customer_tenant_id=line.customer_tenant_id,
-        customer_name=line.customer_name,
-        source_invoice_number=number,
-        subscription_id=line.subscription_id,
-        product_id=line.product_id,
-        sku_id=line.sku_id,
-        product_name=line.product_name,
-        charge_type=line.charge_type,
-        charge_start_date=line.charge_start_date,
-        charge_end_date=line.charge_end_date,
-        quantity=line.quantity,
-        billable_quantity=line.billable_quantity,
-        price_book_id=book.book.id if book.book else None,
-        list_unit_price=line.unit_price,
-        reseller_unit_cost=line.unit_price,
-        customer_unit_price=unit,
-        seller_cost=line.subtotal,
-        customer_cost=price,
-        margin=price - line.subtotal,
-        currency=line.currency,
-    )
+    return {
+        "sandbox_id": ctx.sandbox_id,
+        "line_type": ResaleLineType.CHARGE,
+        "customer_tenant_id": line.customer_tenant_id,
+        "customer_name": line.customer_name,
+        "source_invoice_number": number,
+        "subscription_id": line.subscription_id,
+        "product_id": line.product_id,
+        "sku_id": line.sku_id,
+        "product_name": line.product_name,
+        "charge_type": line.charge_type,
+        "charge_start_date": line.charge_start_date,
+        "charge_end_date": line.charge_end_date,
+        "quantity": line.quantity,
+        "billable_quantity": line.billable_quantity,
+        "price_book_id": book.book.id if book.book else None,
+        "list_unit_price": line.unit_price,
+        "reseller_unit_cost": line.unit_price,
+        "customer_unit_price": unit,
+        "seller_cost": line.subtotal,
+        "customer_cost": price,
+        "margin": price - line.subtotal,
+        "currency": line.currency,
+    }
 
 
 async def _support_plans(
@@ -127,10 +132,10 @@ async def _support_plans(
     country: str,
     period: BillingPeriod,
     resellers: set[uuid.UUID],
-    drafts: dict[uuid.UUID, list[ResaleInvoiceLine]],
+    billed: set[uuid.UUID],
 ) -> list[tuple[SupportPlan, str]]:
-    """The plans (and customer names) of end customers of `country` billed in the period or holding a live
-    subscription of the provider."""
+    """The plans (and customer names) of end customers of `country` billed in the period (`billed`) or holding a
+    live subscription of the provider."""
     stmt = (
         select(SupportPlan, Tenant.display_name)
         .join(Tenant, (Tenant.sandbox_id == SupportPlan.sandbox_id) & (Tenant.id == SupportPlan.customer_tenant_id))
@@ -143,7 +148,6 @@ async def _support_plans(
         .order_by(SupportPlan.customer_tenant_id)
     )
     plans = [(plan, name) for plan, name in (await ctx.session.execute(stmt)).all()]
-    billed = {d.customer_tenant_id for items in drafts.values() for d in items}
     live_stmt = select(Subscription.customer_tenant_id).where(
         Subscription.sandbox_id == ctx.sandbox_id,
         Subscription.partner_tenant_id == provider_id,
@@ -155,96 +159,122 @@ async def _support_plans(
 
 
 def _support_line(
-    ctx: SandboxContext, plan: SupportPlan, name: str, period: BillingPeriod, drafts: list[ResaleInvoiceLine]
-) -> ResaleInvoiceLine | None:
-    """BIL-6: the customer's support charge for the period: cost to the reseller nothing, price the plan's."""
-    mine = [d for d in drafts if d.customer_tenant_id == plan.customer_tenant_id and d.currency == plan.currency]
-    charge = support_charge(
-        percent=plan.percent,
-        minimum=plan.minimum,
-        amount=plan.amount,
-        customer_cost=sum((d.customer_cost for d in mine), ZERO),
-    )
+    ctx: SandboxContext, plan: SupportPlan, name: str, period: BillingPeriod, charged: Decimal
+) -> ResaleDraft | None:
+    """BIL-6: the customer's support charge for the period (`charged`: its lines' customer cost in the plan's
+    currency): cost to the reseller nothing, price the plan's."""
+    charge = support_charge(percent=plan.percent, minimum=plan.minimum, amount=plan.amount, customer_cost=charged)
     if charge == 0:
         return None
-    return ResaleInvoiceLine(
-        sandbox_id=ctx.sandbox_id,
-        line_type=ResaleLineType.SUPPORT_PLAN,
-        customer_tenant_id=plan.customer_tenant_id,
-        customer_name=name,
-        source_invoice_number=None,
-        subscription_id=None,
-        product_id="SUPPORT",
-        sku_id=plan.kind.value.upper(),
-        product_name=SUPPORT_PLAN,
-        charge_type=ResaleLineType.SUPPORT_PLAN.value,
-        charge_start_date=period.start,
-        charge_end_date=period.last_day,
-        quantity=1,
-        billable_quantity=Decimal(1),
-        price_book_id=None,
-        list_unit_price=ZERO,
-        reseller_unit_cost=ZERO,
-        customer_unit_price=charge,
-        seller_cost=ZERO,
-        customer_cost=charge,
-        margin=charge,
-        currency=plan.currency,
-    )
+    return {
+        "sandbox_id": ctx.sandbox_id,
+        "line_type": ResaleLineType.SUPPORT_PLAN,
+        "customer_tenant_id": plan.customer_tenant_id,
+        "customer_name": name,
+        "source_invoice_number": None,
+        "subscription_id": None,
+        "product_id": "SUPPORT",
+        "sku_id": plan.kind.value.upper(),
+        "product_name": SUPPORT_PLAN,
+        "charge_type": ResaleLineType.SUPPORT_PLAN.value,
+        "charge_start_date": period.start,
+        "charge_end_date": period.last_day,
+        "quantity": 1,
+        "billable_quantity": Decimal(1),
+        "price_book_id": None,
+        "list_unit_price": ZERO,
+        "reseller_unit_cost": ZERO,
+        "customer_unit_price": charge,
+        "seller_cost": ZERO,
+        "customer_cost": charge,
+        "margin": charge,
+        "currency": plan.currency,
+    }
 
 
-async def _invoice(
-    ctx: SandboxContext,
-    provider_id: uuid.UUID,
-    reseller_id: uuid.UUID,
-    customer_id: uuid.UUID | None,
-    country: str,
-    period: BillingPeriod,
-    currency: str,
-    lines: list[ResaleInvoiceLine],
-) -> ResaleInvoice:
-    count = (
-        await ctx.session.execute(
-            select(func.count()).select_from(ResaleInvoice).where(ResaleInvoice.sandbox_id == ctx.sandbox_id)
+# A reseller's invoice: (reseller, currency, end customer, or None for the one of every end customer).
+_Key = tuple[uuid.UUID, str, uuid.UUID | None]
+
+
+@dataclass
+class _Rebilling:
+    """A re-billing's invoices while their lines stream in, as billing's `_Issuing`: each written at its first line
+    (numbered provisionally), its lines by parts; at the end numbered on, by reseller, currency and end customer."""
+
+    ctx: SandboxContext
+    provider_id: uuid.UUID
+    country: str
+    period: BillingPeriod
+    per_customer: dict[uuid.UUID, bool]
+    invoices: dict[_Key, ResaleInvoice] = field(default_factory=dict)
+    billed: set[uuid.UUID] = field(default_factory=set)  # end customers with a line
+    charged: dict[tuple[uuid.UUID, uuid.UUID, str], Decimal] = field(default_factory=dict)  # their customer cost
+    lines: DocumentLines = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lines = DocumentLines(self.ctx.session, cast(Table, ResaleInvoiceLine.__table__), "invoice_id")
+
+    async def add(self, reseller_id: uuid.UUID, line: ResaleDraft) -> None:
+        customer_id, currency = line["customer_tenant_id"], line["currency"]
+        key = (reseller_id, currency, customer_id if self.per_customer.get(reseller_id) else None)
+        invoice = self.invoices.get(key) or await self._open(key)
+        invoice.seller_cost += line["seller_cost"]
+        invoice.customer_cost += line["customer_cost"]
+        invoice.margin += line["margin"]
+        if line["line_type"] is ResaleLineType.CHARGE:
+            invoice.seats += line["quantity"]
+            self.billed.add(customer_id)
+            charged = (reseller_id, customer_id, currency)
+            self.charged[charged] = self.charged.get(charged, ZERO) + line["customer_cost"]
+        else:
+            invoice.support_total += line["customer_cost"]
+        await self.lines.add(invoice.id, line)
+
+    async def _open(self, key: _Key) -> ResaleInvoice:
+        ctx, (reseller_id, currency, customer_id) = self.ctx, key
+        invoice = ResaleInvoice(
+            sandbox_id=ctx.sandbox_id,
+            id=await ctx.new_id(),
+            number=f"~{len(self.invoices) + 1}",  # until `close` numbers it: unique in the sandbox, never shown
+            provider_tenant_id=self.provider_id,
+            reseller_tenant_id=reseller_id,
+            end_customer_tenant_id=customer_id,
+            country=self.country,
+            billing_period_start=self.period.start,
+            billing_period_end=self.period.last_day,
+            invoice_date=ctx.now,
+            currency=currency,
+            seller_cost=ZERO,
+            customer_cost=ZERO,
+            support_total=ZERO,
+            margin=ZERO,
+            seats=0,
+            created_at=ctx.now,
         )
-    ).scalar_one()
-    charges = [line for line in lines if line.line_type is ResaleLineType.CHARGE]
-    invoice = ResaleInvoice(
-        sandbox_id=ctx.sandbox_id,
-        id=await ctx.new_id(),
-        number=f"R{count + 1:06d}",
-        provider_tenant_id=provider_id,
-        reseller_tenant_id=reseller_id,
-        end_customer_tenant_id=customer_id,
-        country=country,
-        billing_period_start=period.start,
-        billing_period_end=period.last_day,
-        invoice_date=ctx.now,
-        currency=currency,
-        seller_cost=sum((line.seller_cost for line in lines), ZERO),
-        customer_cost=sum((line.customer_cost for line in lines), ZERO),
-        support_total=sum(
-            (line.customer_cost for line in lines if line.line_type is ResaleLineType.SUPPORT_PLAN), ZERO
-        ),
-        margin=sum((line.margin for line in lines), ZERO),
-        seats=sum(line.quantity for line in charges),
-        created_at=ctx.now,
-    )
-    ctx.session.add(invoice)
-    await ctx.session.flush()
-    for number, line in enumerate(lines):
-        line.id, line.invoice_id, line.line_number = await ctx.new_id(), invoice.id, number
-        ctx.session.add(line)
-    await ctx.session.flush()
-    await record_event(
-        ctx,
-        name="reseller-invoice-ready",
-        resource_type="ResaleInvoice",
-        resource_id=invoice.number,
-        tenant_ids=[provider_id],
-        data={"invoiceId": invoice.number, "resellerTenantId": str(reseller_id), "currency": currency},
-    )
-    return invoice
+        ctx.session.add(invoice)
+        await ctx.session.flush()  # before its lines: they name it
+        self.invoices[key] = invoice
+        return invoice
+
+    async def close(self) -> list[ResaleInvoice]:
+        """The invoices, written whole, numbered R000001 on in the sandbox, each announced."""
+        await self.lines.write_all()
+        issued = [self.invoices[key] for key in sorted(self.invoices, key=lambda k: (k[0], k[1], str(k[2])))]
+        await billing.number_in_order(self.ctx, issued, "R")
+        for invoice in issued:
+            await record_event(
+                self.ctx,
+                name="reseller-invoice-ready",
+                resource_type="ResaleInvoice",
+                resource_id=invoice.number,
+                tenant_ids=[self.provider_id],
+                data={
+                    "invoiceId": invoice.number,
+                    "resellerTenantId": str(invoice.reseller_tenant_id),
+                    "currency": invoice.currency,
+                },
+            )
+        return issued
 
 
 # --- reading ----------------------------------------------------------------------------------------------------

@@ -124,8 +124,8 @@ async def test_a_purchase_is_billed_in_advance_from_its_purchase_date(world: Wor
 async def test_an_increase_is_prorated_and_a_reduction_within_168_hours_credited(
     world: World, monkeypatch: pytest.MonkeyPatch, part: int | None
 ) -> None:
-    if part:  # a run writes its lines by parts of PART (500): with 2, this invoice's three lines take two parts
-        monkeypatch.setattr("app.billing.service.PART", part)
+    if part:  # work over many rows goes by parts of PART (500): with 2, this invoice's three lines take two parts
+        monkeypatch.setattr("app.kernel.bulk.PART", part)
     partner, _, path = await bought(world, at="2029-03-15T10:00:00Z")
     await advance(world, days=10)  # 03-25: 21 of the 31 days of 03-15..04-14 remain
     assert (await patch(partner, path, quantity=15)).status_code == 200

@@ -77,9 +77,12 @@ async def invoice(provider: Party, reseller: Party, invoice_id: str) -> dict[str
 
 @pytest.mark.rule("BIL-5")
 @pytest.mark.rule("BIL-6")
+@pytest.mark.parametrize("part", [None, 1], ids=["lines-at-once", "lines-by-parts"])
 async def test_a_marked_up_reseller_invoice_shows_cost_price_and_support_and_splits_per_end_customer(
-    world: World,
+    world: World, monkeypatch: pytest.MonkeyPatch, part: int | None
 ) -> None:
+    if part:  # the provider's lines are read and re-billed by parts of PART (500): by one, each line is a part
+        monkeypatch.setattr("app.kernel.bulk.PART", part)
     await world.freeze_at("2029-03-10T10:00:00Z")
     provider, reseller, (first, second) = await distribution(world, customers=2)
     book = await ok(await call(provider, "POST", "/pricebooks", json={"name": "Plus 20", "markupPercent": 20}), 201)
