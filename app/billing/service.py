@@ -8,7 +8,6 @@ the partner still has subscriptions there or charges after the period.
 """
 
 import uuid
-from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -728,18 +727,21 @@ async def product_type_report(ctx: PartnerContext, *, number: str, report_format
     if (report_format or "json").lower() not in REPORT_FORMATS:
         raise BadRequest(f"Unknown report format '{report_format}': use 'json' or 'csv'.")
     invoice = await get_invoice(ctx, number)
-    rows: dict[str, list[InvoiceLine]] = defaultdict(list)
-    for line in await billing_lines(ctx, invoice):
-        rows[line.product_type or "Unknown"].append(line)
-    return [
-        ProductTypeRow(
-            group=NEW_COMMERCE,
-            product_type=product_type,
-            line_count=len(items),
-            subtotal=sum((i.subtotal for i in items), Decimal("0.00")),
-            tax_total=sum((i.tax_total for i in items), Decimal("0.00")),
-            total=sum((i.total for i in items), Decimal("0.00")),
-            currency=invoice.currency,
+    amounts = select(InvoiceLine.product_type, InvoiceLine.subtotal, InvoiceLine.tax_total, InvoiceLine.total).where(
+        InvoiceLine.sandbox_id == ctx.sandbox_id, InvoiceLine.invoice_id == invoice.id
+    )
+    # Summed here, as Decimals, not by SQL: SQLite keeps money as text, and its SUM would answer a float.
+    rows: dict[str, ProductTypeRow] = {}
+    async for line in rows_of(ctx.session, amounts):
+        kind = line.product_type or "Unknown"
+        row = rows.get(kind) or ProductTypeRow(
+            NEW_COMMERCE, kind, 0, Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), invoice.currency
         )
-        for product_type, items in sorted(rows.items())
-    ]
+        rows[kind] = replace(
+            row,
+            line_count=row.line_count + 1,
+            subtotal=row.subtotal + line.subtotal,
+            tax_total=row.tax_total + line.tax_total,
+            total=row.total + line.total,
+        )
+    return [rows[kind] for kind in sorted(rows)]
