@@ -32,7 +32,7 @@ from app.kernel.tokens import (
     REFRESH_LIFETIME,
     Keyring,
 )
-from app.models import AppRegistration, Sandbox, Tenant, TenantKind, User
+from app.models import AppRegistration, CustomerUserAccount, CustomerUserState, Sandbox, Tenant, TenantKind, User
 
 C = TypeVar("C", bound=TenantContext)
 
@@ -516,7 +516,7 @@ async def token_refresh(
         app = (await _app_by_client(signer.session, client_id, client_secret)).app
     user = await signer.session.get(User, (sandbox_id, user_id))
     sandbox = await signer.session.get(Sandbox, sandbox_id)
-    if user is None or sandbox is None:
+    if user is None or sandbox is None or await _deleted(signer.session, user):
         raise OAuthError(E.INVALID_GRANT, 50034, "The user of this refresh token no longer exists.")
     tenant = await _tenant_of(signer.session, sandbox_id, user.tenant_id, path_tenant)
     return await _sign(
@@ -576,6 +576,12 @@ async def issue_token(signer: Signer, grant: Grant) -> Issued:
             raise OAuthError(E.UNSUPPORTED_GRANT_TYPE, 70003, f"The app requested an unsupported grant type '{other}'.")
 
 
+async def _deleted(session: AsyncSession, user: User) -> bool:
+    """Soft-deleted through Partner Center (restorable for 30 days): it signs in no more, by any grant."""
+    account = await session.get(CustomerUserAccount, (user.sandbox_id, user.id))
+    return account is not None and account.status is CustomerUserState.INACTIVE
+
+
 async def portal_session(ctx: SandboxContext, signer: Signer, *, tenant_id: uuid.UUID, upn: str) -> Issued:
     """Sign a user in as a person would in the portal (no password: the operator vouches)."""
     tenant = await get_tenant(ctx, tenant_id)
@@ -583,6 +589,8 @@ async def portal_session(ctx: SandboxContext, signer: Signer, *, tenant_id: uuid
     user = (await ctx.session.execute(named.where(User.sandbox_id == ctx.sandbox_id))).scalar_one_or_none()
     if user is None:  # looked up by name, not id: the one lookup by id does not apply
         raise NotFound(f"User {upn} of tenant", tenant_id)
+    if await _deleted(ctx.session, user):
+        raise Conflict(f"User {upn} is deleted (inactive): restore it (PATCH its state to active) to sign it in.")
     return await _sign(
         signer,
         ctx.sandbox,

@@ -5,7 +5,7 @@ import pytest
 
 from tests.customer_users.steps import admin_of_customer, call, create_user, sign_in
 from tests.gdap.steps import GLOBAL_READER, USER_ADMINISTRATOR, advance
-from tests.world import World
+from tests.world import PC_SCOPE, World
 
 
 async def test_a_user_is_read_updated_and_its_password_reset(world: World) -> None:
@@ -70,8 +70,19 @@ async def test_a_deleted_user_is_inactive_and_restorable_for_30_days(world: Worl
     created = await create_user(partner, customer, token, "grace")
     path = f"/v1/customers/{customer.id}/users/{created['id']}"
     users = f"/v1/customers/{customer.id}/users"
+    endpoint = f"/{customer.id}/oauth2/v2.0/token"
+    person = {"grant_type": "password", "username": created["userPrincipalName"], "password": "Pa55-word!"}
+    signed_in = await world.http.post(endpoint, data={**person, "scope": PC_SCOPE})
+    assert signed_in.status_code == 200, signed_in.text
+    refresh = {"grant_type": "refresh_token", "refresh_token": signed_in.json()["refresh_token"], "scope": PC_SCOPE}
     gone = await call(partner, "DELETE", path, token)
     assert gone.status_code == 204, gone.text
+    # Deleted, the user's refresh token buys nothing more, as a sign-in with its password does not.
+    refused = await world.http.post(endpoint, data=refresh)
+    assert (refused.status_code, refused.json()["error"]) == (400, "invalid_grant"), refused.text
+    session = {"tenantId": customer.id, "userPrincipalName": created["userPrincipalName"]}
+    vouched = await world.sim("POST", "/portal-sessions", json=session)  # nor does the operator sign it in
+    assert vouched.status_code == 409, vouched.text
     listed = await call(partner, "GET", users, token)
     assert created["id"] not in [u["id"] for u in listed.json()["items"]]
     inactive = await call(partner, "GET", users, token, params={"user_state": "inactive"})
