@@ -207,8 +207,8 @@ class _Rebilling:
     period: BillingPeriod
     per_customer: dict[uuid.UUID, bool]
     invoices: dict[_Key, ResaleInvoice] = field(default_factory=dict)
-    billed: set[uuid.UUID] = field(default_factory=set)  # end customers with a line
-    charged: dict[tuple[uuid.UUID, uuid.UUID, str], Decimal] = field(default_factory=dict)  # their customer cost
+    # The customer cost of each end customer's charge lines: (reseller, customer, currency) -> amount.
+    charged: dict[tuple[uuid.UUID, uuid.UUID, str], Decimal] = field(default_factory=dict)
     lines: DocumentLines = field(init=False)
 
     def __post_init__(self) -> None:
@@ -223,12 +223,16 @@ class _Rebilling:
         invoice.margin += line["margin"]
         if line["line_type"] is ResaleLineType.CHARGE:
             invoice.seats += line["quantity"]
-            self.billed.add(customer_id)
             charged = (reseller_id, customer_id, currency)
             self.charged[charged] = self.charged.get(charged, ZERO) + line["customer_cost"]
         else:
             invoice.support_total += line["customer_cost"]
         await self.lines.add(invoice.id, line)
+
+    @property
+    def billed(self) -> set[uuid.UUID]:
+        """The end customers with a charge line."""
+        return {customer_id for _, customer_id, _ in self.charged}
 
     async def _open(self, key: _Key) -> ResaleInvoice:
         ctx, (reseller_id, currency, customer_id) = self.ctx, key
