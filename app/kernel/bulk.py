@@ -2,8 +2,9 @@
 
 A worker serves many sandboxes on one event loop: a batch of half a million rows read, priced or written in one go
 holds every other sandbox's requests for seconds (a month-end billing run over 100,000 customers held it for 2.7 s
-per 50,000 subscriptions). So large batches go by parts, and the loop gets a turn between them: `rows_of` reads a
-select by partitions, `in_turns` walks a list, `insert_rows` writes by parts.
+per 50,000 subscriptions). So large batches go by parts, and the loop gets a turn between them: `parts_of` and
+`rows_of` read a select by a cursor, `in_turns` walks a list, `insert_rows` writes by parts, and `DocumentLines`
+writes the numbered lines of several documents (invoices) by parts as they stream in.
 
 On PostgreSQL a batch goes by COPY (asyncpg's binary copy): no statement is built, bound or parsed per row. Built by
 SQLAlchemy's executemany, a batch of a clock advance's events cost a third of the advance's CPU in compiling and
