@@ -23,8 +23,10 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.sql import Executable
+from sqlalchemy.util import greenlet_spawn
 
 from app.kernel.errors import KeptRefusal
 from app.kernel.idempotency import remember as remember_for_replay
@@ -218,6 +220,16 @@ async def get_session(request: Request) -> AsyncSession:
     return session
 
 
+def _commit_and_close(session: Session) -> None:
+    # One hop into a greenlet for both (each is one when asked of the async session): the session begins its
+    # transaction at its first use (autobegin), and a request's end is its commit and the connection's return.
+    try:
+        if session.in_transaction():
+            session.commit()
+    finally:
+        session.close()
+
+
 class TransactionalRoute(APIRoute):
     """A route whose whole handling is one database transaction.
 
@@ -231,18 +243,20 @@ class TransactionalRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             db: Database = request.app.state.db
-            async with (db.readers if request.method in _READS else db.sessions)() as session:
-                request.state.session = session
+            session = (db.readers if request.method in _READS else db.sessions)()
+            request.state.session = session
+            try:
                 try:
-                    async with session.begin():
-                        try:
-                            response = await inner(request)
-                        except KeptRefusal as refusal:  # answered, and its bookkeeping kept (a fault's spent count)
-                            response = refusal.response(request)
-                        await remember_for_replay(request, session, response)
-                except Exception:
+                    response = await inner(request)
+                except KeptRefusal as refusal:  # answered, and its bookkeeping kept (a fault's spent count)
+                    response = refusal.response(request)
+                await remember_for_replay(request, session, response)
+                await greenlet_spawn(_commit_and_close, session.sync_session)
+            except BaseException as error:  # a cancelled request (the client went away) gives its connection back too
+                await greenlet_spawn(session.sync_session.close)  # rolls back what the request changed
+                if isinstance(error, Exception):
                     await _replay_kept(db, request)
-                    raise
+                raise
             delay = getattr(request.state, "fault_latency_ms", 0)
             if delay:  # after the commit: an injected delay holds no lock
                 await asyncio.sleep(delay / 1000)

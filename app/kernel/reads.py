@@ -20,10 +20,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Dialect, Float, Numeric, Select
+from sqlalchemy import Connection, Dialect, Float, Numeric, Select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
+from sqlalchemy.util import greenlet_spawn
 
 Convert = Callable[[Any], Any] | None
 
@@ -47,6 +49,28 @@ def _column_type(type_: TypeEngine[Any], dialect: Dialect) -> int | None:
     if isinstance(impl, Numeric):
         return 1700
     return None
+
+
+_HELD = "cspsim_held_connection"
+
+
+def _connection_of(session: Session) -> tuple[Connection, Any]:
+    connection = session.connection()
+    return connection, connection.connection.driver_connection
+
+
+async def _held(session: AsyncSession) -> tuple[Connection, Any]:
+    """The connection the session's transaction holds and asyncpg's own under it. Asked of the async session, each
+    is a hop into a greenlet (pool checkout may wait): once per transaction here, kept in the session's `info`
+    beside the transaction it belongs to, and a request's later reads find it there."""
+    sync = session.sync_session
+    transaction = sync.get_transaction()
+    kept = sync.info.get(_HELD)
+    if transaction is not None and kept is not None and kept[0] is transaction:
+        return kept[1], kept[2]
+    connection, driver = await greenlet_spawn(_connection_of, sync)
+    sync.info[_HELD] = (sync.get_transaction(), connection, driver)
+    return connection, driver
 
 
 class Read:
@@ -78,18 +102,17 @@ class Read:
     async def all(self, session: AsyncSession, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         if session.new or session.deleted or session.dirty:  # what the request wrote, seen as an ORM read sees it
             await session.flush()
-        connection = await session.connection()
-        dialect = connection.dialect
+        dialect = session.sync_session.get_bind().dialect
         if dialect.driver != "asyncpg":
+            connection = await session.connection()
             return [tuple(row) for row in await connection.execute(self.statement, dict(params))]
         plan = self._plan(dialect)
         values = []
         for name, convert in zip(plan.names, plan.binds, strict=True):
             value = params[name] if name in params else plan.defaults[name]
             values.append(value if convert is None or value is None else convert(value))
-        driver: Any = (await connection.get_raw_connection()).driver_connection
-        observed = connection.sync_connection
-        if observed is not None and observed.dispatch.before_cursor_execute:  # what listens sees every statement
+        observed, driver = await _held(session)
+        if observed.dispatch.before_cursor_execute:  # what listens sees every statement
             observed.dispatch.before_cursor_execute(observed, None, plan.sql, values, None, False)
         try:
             records: Sequence[Any] = await driver.fetch(plan.sql, *values)
