@@ -18,7 +18,7 @@ from app.events.service import move, record_event
 from app.kernel import lookup, timers
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, DomainError, NotFound, RuleViolation
-from app.kernel.reads import Read
+from app.kernel.statements import Read
 from app.models import Charge, CustomerRelationship, Subscription, SubscriptionChannel, SubscriptionStatus, Tenant
 from app.models.base import next_seq
 
@@ -334,7 +334,7 @@ class ShownSubscription:
 
 _SHOWN_RELATIONSHIP = tuple(getattr(CustomerRelationship, f.name) for f in fields(customers.ShownRelationship))
 _SHOWN_SUBSCRIPTION = tuple(getattr(Subscription, f.name) for f in fields(ShownSubscription))
-# _RELATED_SUBSCRIPTION's statement, its values read through the driver (app.kernel.reads): a read that only shows
+# _RELATED_SUBSCRIPTION's statement, its values read through the driver (app.kernel.statements): a read that only shows
 # the subscription loads no entity (issue 17).
 _SHOWN_RELATED_SUBSCRIPTION = Read(
     _RELATED_SUBSCRIPTION.with_only_columns(*_SHOWN_RELATIONSHIP, *_SHOWN_SUBSCRIPTION, maintain_column_froms=True)

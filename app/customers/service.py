@@ -14,8 +14,8 @@ from app.identity import service as identity
 from app.kernel.context import PartnerContext, SandboxContext, TenantContext
 from app.kernel.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
-from app.kernel.reads import Read
 from app.kernel.roles import CustomerRole, PartnerRole, require_role
+from app.kernel.statements import Read, add_now
 from app.models import CustomerRelationship, RelationshipKind, RelationshipOrigin, Tenant, TenantKind, User
 from app.programs import service as programs
 from app.providers import service as providers
@@ -248,7 +248,7 @@ async def show_visible_customer(
     ctx: SandboxContext, customer_id: uuid.UUID, *also: ColumnElement[Any]
 ) -> ShownCustomer:
     """`get_visible_customer` for an answer that changes nothing: the same statement's values, read through the
-    driver (`app.kernel.reads.Read`), not entities. Loading the entities was a fifth of a GET's CPU (issue 17)."""
+    driver (`app.kernel.statements.Read`), not entities. Loading the entities was a fifth of a GET's CPU (issue 17)."""
     params = {"sandbox_id": ctx.sandbox_id, "partner_id": ctx.actor.tenant_id, "customer_id": customer_id}
     rows = await _shown_customer(also).all(ctx.session, params)
     if not rows:
@@ -300,8 +300,7 @@ async def relate(
         billing_profile=billing_profile,
         created_at=ctx.now,
     )
-    ctx.session.add(relationship)
-    await ctx.session.flush()
+    await add_now(ctx.session, relationship)
     await record_audit(
         ctx,
         tenant_id=partner_id,

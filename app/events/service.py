@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, bindparam, insert, select
+from sqlalchemy import Table, select
 
 from app.events import webhooks
 from app.kernel.bulk import insert_rows
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.lifecycle import Lifecycle, apply
 from app.kernel.pagination import Page, PageRequest, keyset
+from app.kernel.statements import Write
 from app.models import AuditRecord, Event, Notification, Tenant
 from app.models.base import next_seq
 
@@ -20,18 +21,15 @@ from app.models.base import next_seq
 # in the request that writes them, and the unit of work's per-object bookkeeping was a large share of a create's CPU.
 _EVENTS = cast(Table, Event.__table__)
 _AUDITS = cast(Table, AuditRecord.__table__)
-_RECORD_EVENT = insert(_EVENTS)
-_RECORD_AUDIT = insert(_AUDITS)
-
-
-def _with_prefixed_values(table: Table, prefix: str) -> Insert:
-    return insert(table).values({c.name: bindparam(prefix + c.name, type_=c.type) for c in table.c})
-
+_RECORD_EVENT = Write.insert(_EVENTS)
+_RECORD_AUDIT = Write.insert(_AUDITS)
 
 # A change's event and its audit record in one statement on PostgreSQL (the audit record's insert as a data-modifying
 # CTE): every change a tenant makes writes both, and each statement is a round trip and an execution of its own.
-_RECORD_EVENT_AND_AUDIT = _with_prefixed_values(_EVENTS, "event_").add_cte(
-    _with_prefixed_values(_AUDITS, "audit_").cte("recorded_audit")
+_RECORD_EVENT_AND_AUDIT = Write(
+    Write.insert(_EVENTS, prefix="event_").statement.add_cte(
+        Write.insert(_AUDITS, prefix="audit_").statement.cte("recorded_audit")
+    )
 )
 
 
@@ -73,13 +71,13 @@ async def _record(
         "occurred_at": ctx.now,
     }
     if audit is None:
-        await ctx.session.execute(_RECORD_EVENT, event)
+        await _RECORD_EVENT.run(ctx.session, event)
     elif ctx.session.get_bind().dialect.name == "postgresql":
         both = {f"event_{k}": v for k, v in event.items()} | {f"audit_{k}": v for k, v in audit.items()}
-        await ctx.session.execute(_RECORD_EVENT_AND_AUDIT, both)
+        await _RECORD_EVENT_AND_AUDIT.run(ctx.session, both)
     else:
-        await ctx.session.execute(_RECORD_EVENT, event)
-        await ctx.session.execute(_RECORD_AUDIT, audit)
+        await _RECORD_EVENT.run(ctx.session, event)
+        await _RECORD_AUDIT.run(ctx.session, audit)
     await webhooks.enqueue(ctx, event_id=event_id, name=name, tenant_ids=tenants)
     return event_id
 
@@ -153,7 +151,7 @@ async def record_audit(
         old_value=old_value,
         new_value=new_value,
     )
-    await ctx.session.execute(_RECORD_AUDIT, row)
+    await _RECORD_AUDIT.run(ctx.session, row)
 
 
 async def _audit_row(
@@ -217,7 +215,8 @@ async def record_change(
     ]
     await _record(ctx, event, resource_type, resource_id, tenants, data, audit=audits[0])
     if audits[1:]:
-        await ctx.session.execute(_RECORD_AUDIT, audits[1:])
+        for audit in audits[1:]:
+            await _RECORD_AUDIT.run(ctx.session, audit)
 
 
 async def notify(

@@ -23,6 +23,7 @@ from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import ROLES, CustomerRole
 from app.kernel.settings import SandboxSettings
+from app.kernel.statements import add_now
 from app.kernel.tokens import (
     GRAPH,
     PARTNER_CENTER,
@@ -63,8 +64,7 @@ async def create_tenant(
         country=country,
         created_at=ctx.now,
     )
-    ctx.session.add(tenant)
-    await ctx.session.flush()
+    await add_now(ctx.session, tenant)
     return tenant
 
 
@@ -167,8 +167,7 @@ async def add_user(
         roles=sorted(set(roles)),
         created_at=ctx.now,
     )
-    ctx.session.add(user)
-    await ctx.session.flush()
+    await add_now(ctx.session, user)
     return user, generated
 
 

@@ -4,7 +4,7 @@
                                         (bounded LRU, a short TTL, never past the token's own expiry)
                  ──> one SELECT         the sandbox, the tenant and the user or app joined by primary key, whether
                                         the sandbox has fault rules, and the facts the surface's admission needs,
-                                        read through the driver as values (`app.kernel.reads`), not entities
+                                        read through the driver as values (`app.kernel.statements`), not entities
 
 Why the rows are read on every call and not cached: a token outlives the rows it names. A deleted user or app,
 a removed tenant or a reset sandbox must stop acting at once, in every worker, and the sandbox row carries the
@@ -27,7 +27,7 @@ from sqlalchemy import BindParameter, ColumnElement, Text, and_, bindparam, cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kernel.context import Channel
-from app.kernel.reads import Read
+from app.kernel.statements import Read
 from app.kernel.tokens import Keyring
 from app.models import AppRegistration, FaultRule, Sandbox, Tenant, TenantKind, User
 
@@ -149,7 +149,7 @@ _MEMBER: BindParameter[Any] = bindparam("member_id")
 @functools.cache
 def _principal_read(is_app: bool, facts: tuple[tuple[str, Fact], ...]) -> Read:
     """Built once per kind of member and surface, with bound parameters, and read through the driver: the one
-    statement every call of a tenant surface runs (`app.kernel.reads`)."""
+    statement every call of a tenant surface runs (`app.kernel.statements`)."""
     member = (
         (AppRegistration.id, null().label("upn"), null().label("roles"), AppRegistration.client_id)
         if is_app

@@ -25,7 +25,7 @@ import json
 import re
 import string
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +54,7 @@ from app.customers import service as customers
 from app.kernel.bulk import copy_records
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest
+from app.kernel.statements import watch_inserts
 from app.models import (
     MCA,
     MCA_TEMPLATE_ID,
@@ -242,11 +243,20 @@ class _Made:
     def __enter__(self) -> "_Made":
         event.listen(self.session, "after_flush", self._flushed)
         event.listen(self.session, "do_orm_execute", self._executed)
+        watch_inserts(self.session, self._written)
         return self
 
     def __exit__(self, *_: object) -> None:
         event.remove(self.session, "after_flush", self._flushed)
         event.remove(self.session, "do_orm_execute", self._executed)
+        watch_inserts(self.session, None)
+
+    def _written(self, table: Table, row: Mapping[str, Any], instance: object | None) -> None:
+        """A row a `statements.Write` inserted (the services' own hot inserts: a tenant, a user, a relationship)."""
+        if instance is not None:
+            self.instances.add(id(instance))
+        if table.name not in _SEQUENCED:
+            self.keys.setdefault(table, []).append(tuple(row[c.name] for c in table.primary_key.columns))
 
     def _flushed(self, session: Session, _context: object) -> None:
         for instance in session.new:

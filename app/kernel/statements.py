@@ -1,0 +1,284 @@
+"""Hot statements straight through the driver: built once, run with values.
+
+    Read(select(...))   ──> compiled once per dialect: the SQL text, its parameters' order and their type conversions
+                        ──> PostgreSQL: asyncpg's own `fetch` on the request's connection (its prepared statement
+                            cache), each value converted as SQLAlchemy would convert it
+                        ──> SQLite: the connection's Core `execute`
+    Write.insert(table) ──> the same for an INSERT of one row, a bound parameter per column: asyncpg's `execute`
+                            once the transaction has begun
+
+An ORM `session.execute` of a SELECT cost about 230 µs of CPU more than the driver's own fetch of the same row (the
+ORM's execution context, the compiled cache's key, the result's metadata and the entities' identity map); every
+request of a tenant surface runs one (its principal), so that difference was a fifth of a GET's CPU (issue 17).
+What a `Read` answers is values, not entities: nothing is added to the session, and a row the request goes on to
+change is read through the ORM as before. Like an ORM read, it first flushes what the request changed; so does a
+`Write`, whose row may refer to one the session holds. A row a `Write` inserted enters the session, where the
+request goes on with it, as persistent (`persist`): the unit of work's flush of one new object cost about 400 µs.
+
+Errors keep their shape: a driver error becomes SQLAlchemy's (`IntegrityError` for a key, `DBAPIError` else), so a
+unique key still answers 409 and a statement or lock timeout 503 (`app.kernel.errors`). The engine's
+`before_cursor_execute` listeners see each statement as they see the ORM's (`tests/kernel/test_statements.py`
+counts them), and whoever watches a session's inserts (`watch_inserts`: the seed's copier) sees each row a `Write`
+inserts.
+"""
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Column, Connection, Dialect, Float, Insert, Numeric, Select, Table, bindparam, insert
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
+from sqlalchemy.types import TypeEngine
+from sqlalchemy.util import greenlet_spawn
+
+from app.models.base import Base
+
+Convert = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    sql: str
+    names: tuple[str, ...]  # the bound parameters, in their positional order
+    defaults: Mapping[str, Any]  # values bound when the statement was built (literals)
+    binds: tuple[Convert, ...]
+    results: tuple[Convert, ...]
+
+
+def _column_type(type_: TypeEngine[Any], dialect: Dialect) -> int | None:
+    """The PostgreSQL type (its oid) a column answers, where a result processor asks for it: asyncpg's numeric ones
+    convert a float column (701) to Decimal and leave a numeric one (1700), which asyncpg decodes as Decimal."""
+    impl = type_.dialect_impl(dialect)
+    impl = getattr(impl, "impl_instance", impl)  # a TypeDecorator (Money): what it stores
+    if isinstance(impl, Float):
+        return 701
+    if isinstance(impl, Numeric):
+        return 1700
+    return None
+
+
+_HELD = "cspsim_held_connection"
+
+
+@dataclass(frozen=True)
+class _Held:
+    observed: Connection  # SQLAlchemy's: its listeners see every statement
+    driver: Any  # asyncpg's own connection
+    adapted: Any  # SQLAlchemy's adapter of it: the transaction a write begins
+
+
+def _connection_of(session: Session) -> _Held:
+    connection = session.connection()
+    return _Held(connection, connection.connection.driver_connection, connection.connection.dbapi_connection)
+
+
+async def _held(session: AsyncSession) -> _Held:
+    """The connection the session's transaction holds and asyncpg's own under it. Asked of the async session, each
+    is a hop into a greenlet (pool checkout may wait): once per transaction here, kept in the session's `info`
+    beside the transaction it belongs to, and a request's later reads find it there."""
+    sync = session.sync_session
+    transaction = sync.get_transaction()
+    kept = sync.info.get(_HELD)
+    if transaction is not None and kept is not None and kept[0] is transaction:
+        return kept[1]  # type: ignore[no-any-return]
+    held = await greenlet_spawn(_connection_of, sync)
+    sync.info[_HELD] = (sync.get_transaction(), held)
+    return held
+
+
+def _compile(statement: Select[*tuple[Any, ...]] | Insert, dialect: Dialect) -> _Plan:
+    compiled = statement.compile(dialect=dialect)
+    names = tuple(compiled.positiontup or ())
+    binds = {name: compiled.binds[name] for name in names}
+    selected = statement.selected_columns if isinstance(statement, Select) else ()
+    return _Plan(
+        sql=compiled.string,
+        names=names,
+        defaults={name: bind.effective_value for name, bind in binds.items() if not bind.required},
+        binds=tuple(binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names),
+        results=tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, _column_type(column.type, dialect))
+            for column in selected
+        ),
+    )
+
+
+def _bound(plan: _Plan, params: Mapping[str, Any]) -> list[Any]:
+    values = []
+    for name, convert in zip(plan.names, plan.binds, strict=True):
+        value = params[name] if name in params else plan.defaults[name]
+        values.append(value if convert is None or value is None else convert(value))
+    return values
+
+
+def _observe(held: _Held, sql: str, values: list[Any]) -> None:
+    observed = held.observed
+    if observed.dispatch.before_cursor_execute:  # what listens sees every statement
+        observed.dispatch.before_cursor_execute(observed, None, sql, values, None, False)
+
+
+def _flushed(session: AsyncSession) -> Any:
+    """The session's flush when it holds changes (what a statement must see first), else None."""
+    return session.flush() if session.new or session.deleted or session.dirty else None
+
+
+class _Compiled:
+    def __init__(self, statement: Select[*tuple[Any, ...]] | Insert) -> None:
+        self.statement = statement
+        self._plans: dict[str, _Plan] = {}
+
+    def _plan(self, dialect: Dialect) -> _Plan:
+        plan = self._plans.get(dialect.name)
+        if plan is None:
+            plan = self._plans[dialect.name] = _compile(self.statement, dialect)
+        return plan
+
+
+class Read(_Compiled):
+    """A SELECT built once with bound parameters (`bindparam("tenant_id")`), run with their values."""
+
+    statement: Select[*tuple[Any, ...]]
+
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
+        super().__init__(statement)
+
+    async def all(self, session: AsyncSession, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        if (flush := _flushed(session)) is not None:  # what the request wrote, seen as an ORM read sees it
+            await flush
+        dialect = session.sync_session.get_bind().dialect
+        if dialect.driver != "asyncpg":
+            connection = await session.connection()
+            return [tuple(row) for row in await connection.execute(self.statement, dict(params))]
+        plan = self._plan(dialect)
+        values = _bound(plan, params)
+        held = await _held(session)
+        _observe(held, plan.sql, values)
+        try:
+            records: Sequence[Any] = await held.driver.fetch(plan.sql, *values)
+        except Exception as error:  # asyncpg's own: answered as SQLAlchemy's, as the ORM's reads are
+            raise _translated(held, plan.sql, values, error) from error
+        results = plan.results
+        return [
+            tuple(
+                value if convert is None or value is None else convert(value)
+                for value, convert in zip(record, results, strict=True)
+            )
+            for record in records
+        ]
+
+    async def one_or_none(self, session: AsyncSession, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        rows = await self.all(session, params)
+        if len(rows) > 1:
+            raise ValueError(f"expected at most one row, got {len(rows)}")
+        return rows[0] if rows else None
+
+
+_WATCHERS = "cspsim_insert_watchers"
+Watcher = Callable[[Table, Mapping[str, Any], object | None], None]  # a table, a row, the instance it is
+
+
+def watch_inserts(session: Session, watcher: Watcher | None) -> None:
+    """Have `watcher` told of every row a `Write` inserts through this (sync) session; None: no longer."""
+    if watcher is None:
+        session.info.pop(_WATCHERS, None)
+    else:
+        session.info[_WATCHERS] = watcher
+
+
+def _scalar_default(column: Column[Any]) -> Any:
+    default = column.default
+    return getattr(default, "arg", None) if default is not None and getattr(default, "is_scalar", False) else None
+
+
+class Write(_Compiled):
+    """An INSERT built once with bound parameters, run with one row's values: `Write.insert(table)` names every
+    column; a column the row leaves out takes its scalar default, or NULL."""
+
+    statement: Insert
+
+    def __init__(self, statement: Insert, *, table: Table | None = None) -> None:
+        super().__init__(statement)
+        self.table = table
+
+    @classmethod
+    def insert(cls, table: Table, *, prefix: str = "") -> "Write":
+        values = {}
+        for column in table.columns:
+            values[column.name] = bindparam(prefix + column.name, _scalar_default(column), type_=column.type)
+        return cls(insert(table).values(values), table=table)
+
+    async def run(self, session: AsyncSession, row: Mapping[str, Any], *, instance: object | None = None) -> None:
+        if (flush := _flushed(session)) is not None:  # the rows this one refers to are written first
+            await flush
+        sync = session.sync_session
+        watcher = sync.info.get(_WATCHERS)
+        if watcher is not None and self.table is not None:
+            watcher(self.table, row, instance)
+        dialect = sync.get_bind().dialect
+        if dialect.driver != "asyncpg":
+            connection = await session.connection()
+            await connection.execute(self.statement, dict(row))
+            return
+        plan = self._plan(dialect)
+        values = _bound(plan, row)
+        held = await _held(session)
+        adapted = held.adapted
+        if adapted._transaction is None and adapted.isolation_level != "autocommit":
+            await adapted._start_transaction()  # the deferred BEGIN (`db._begin_at_first_change`)
+        _observe(held, plan.sql, values)
+        try:
+            await held.driver.execute(plan.sql, *values)
+        except Exception as error:
+            raise _translated(held, plan.sql, values, error) from error
+
+
+@dataclass(frozen=True)
+class _Mapped:
+    write: Write
+    columns: tuple[tuple[str, str, Any], ...]  # a column's name, its attribute's key, its scalar default (or None)
+
+
+@functools.cache
+def _mapped(model: type[Base]) -> _Mapped:
+    mapper: Mapper[Any] = sa_inspect(model)
+    table = mapper.local_table
+    assert isinstance(table, Table), f"{model.__name__} maps no one table"
+    columns = []
+    for column in table.columns:
+        default = column.default
+        scalar = default is not None and getattr(default, "is_scalar", False)
+        columns.append(
+            (column.name, mapper.get_property_by_column(column).key, getattr(default, "arg", None) if scalar else None)
+        )
+    return _Mapped(Write.insert(table), tuple(columns))
+
+
+async def add_now(session: AsyncSession, instance: Base) -> None:
+    """Write a new instance's row now and take it into the session as persistent: what `session.add` and a flush
+    do, by one statement built once instead of the unit of work. A column left unset takes its scalar default (set
+    on the instance too, so every attribute is loaded); the request goes on with the instance as with a row it
+    loaded, and a later change to it is flushed as an UPDATE."""
+    mapped = _mapped(type(instance))
+    state = vars(instance)
+    row = {}
+    for name, key, default in mapped.columns:
+        if key not in state:
+            setattr(instance, key, default)
+        row[name] = state[key]
+    await mapped.write.run(session, row, instance=instance)
+    make_transient_to_detached(instance)
+    session.sync_session.add(instance)
+
+
+def _translated(held: _Held, sql: str, values: list[Any], error: Exception) -> Exception:
+    """asyncpg's error as SQLAlchemy's adapter and engine would have raised it (`IntegrityError` for a key)."""
+    adapted = held.adapted
+    try:
+        adapted._handle_exception(error)
+    except Exception as dbapi_error:  # the adapter's DB-API error
+        return DBAPIError.instance(sql, values, dbapi_error, adapted.dbapi.Error, dialect=held.observed.dialect)
+    return DBAPIError(sql, values, error)
