@@ -31,6 +31,7 @@ from app.kernel import lookup, timers
 from app.kernel.bulk import PART, in_turns, rows_of
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, NotFound
+from app.kernel.statements import add_now
 from app.models import BillingExport, ExportStatus, Invoice, InvoiceLine
 
 EXPORT_TIMER = "billing.export"
@@ -126,8 +127,7 @@ async def start_export(
         line_count=0,
         error=None,
     )
-    ctx.session.add(export)
-    await ctx.session.flush()
+    await add_now(ctx.session, export)
     await timers.schedule(ctx, kind=EXPORT_TIMER, ref=export.id, due_at=ctx.now)
     return export
 

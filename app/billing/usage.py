@@ -31,6 +31,7 @@ from app.kernel import lookup
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict
 from app.kernel.pagination import Page, PageRequest, keyset
+from app.kernel.statements import add_now
 from app.models import Invoice, Subscription, SubscriptionStatus, Tenant, UsageRecord
 
 AZURE_PLAN_PRODUCT = "DZH318Z0BPS6"
@@ -132,8 +133,7 @@ async def record_usage(
         recorded_at=ctx.now,
         invoice_id=None,
     )
-    ctx.session.add(record)
-    await ctx.session.flush()
+    await add_now(ctx.session, record)
     return record
 
 

@@ -16,6 +16,7 @@ from app.events.service import record_change
 from app.kernel import lookup
 from app.kernel.context import PartnerContext
 from app.kernel.errors import BadRequest, DomainError
+from app.kernel.statements import add_now
 from app.models import (
     MigrationStatus,
     NewCommerceMigration,
@@ -177,8 +178,7 @@ async def migrate_to_new_commerce(
         completed_at=ctx.now,
         subscription_end_date=subscriptions.utc_midnight(migrated.commitment_end_date),
     )
-    ctx.session.add(migration)
-    await ctx.session.flush()
+    await add_now(ctx.session, migration)
     await record_change(
         ctx,
         event="subscription-updated",

@@ -14,6 +14,7 @@ from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
+from app.kernel.statements import add_now
 from app.models import Order, OrderRequest, OrderRequestStatus, RelationshipKind
 from app.programs import service as programs
 from app.providers import service as providers
@@ -60,8 +61,7 @@ async def request_order(
         created_by=ctx.actor.name,
         created_at=ctx.now,
     )
-    ctx.session.add(request)
-    await ctx.session.flush()
+    await add_now(ctx.session, request)
     await record_event(
         ctx,
         name="order-request-created",

@@ -19,6 +19,7 @@ from app.events.service import record_change
 from app.kernel import lookup
 from app.kernel.context import PartnerContext
 from app.kernel.errors import BadRequest, Conflict, RuleViolation
+from app.kernel.statements import add_now
 from app.models import (
     Subscription,
     SubscriptionStatus,
@@ -278,8 +279,7 @@ async def _move_seats(
         created_at=ctx.now,
         completed_at=ctx.now,
     )
-    ctx.session.add(transition)
-    await ctx.session.flush()
+    await add_now(ctx.session, transition)
     await _record(ctx, transition, source, seats_before)
     return transition
 

@@ -18,6 +18,7 @@ from app.kernel import lookup
 from app.kernel.context import PartnerContext
 from app.kernel.errors import NotFound
 from app.kernel.roles import CustomerRole
+from app.kernel.statements import add_now
 from app.models import CustomerUserAccount, CustomerUserState, Tenant, User
 
 # The GDAP roles each use case needs (Global Administrator covers them all, in `access.may_act`). Partner Center's
@@ -118,8 +119,7 @@ async def account_for_change(ctx: PartnerContext, found: DirectoryUser) -> Custo
         found.account = CustomerUserAccount(
             sandbox_id=ctx.sandbox_id, id=found.user.id, status=CustomerUserState.ACTIVE, updated_at=ctx.now
         )
-        ctx.session.add(found.account)
-        await ctx.session.flush()
+        await add_now(ctx.session, found.account)
     return found.account
 
 

@@ -14,6 +14,7 @@ from app.events.service import record_audit, record_event
 from app.kernel.context import CustomerContext, PartnerContext, SandboxContext
 from app.kernel.errors import Conflict, RuleViolation
 from app.kernel.roles import CustomerRole, require_role
+from app.kernel.statements import add_now
 from app.models import MCA, MCA_TEMPLATE_ID, AcceptanceChannel, CustomerAgreement, Tenant, TenantKind
 
 # Built once, with bound parameters (see customers.service._seen_customer).
@@ -152,8 +153,7 @@ async def attest(
         recorded_by_user_id=ctx.actor.user_id,
         recorded_at=ctx.now,
     )
-    ctx.session.add(agreement)
-    await ctx.session.flush()
+    await add_now(ctx.session, agreement)
     await record_audit(
         ctx,
         tenant_id=partner_id,
@@ -193,8 +193,7 @@ async def accept_in_admin_center(
         recorded_by_user_id=ctx.actor.user_id,
         recorded_at=ctx.now,
     )
-    ctx.session.add(agreement)
-    await ctx.session.flush()
+    await add_now(ctx.session, agreement)
     await record_event(
         ctx,
         name="customer-agreement-accepted",

@@ -12,6 +12,7 @@ from app.events.service import record_change
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import RuleViolation
 from app.kernel.roles import PartnerRole, require_role
+from app.kernel.statements import add_now
 from app.models import Enrollment, ExtensionConsent, Program, RelationshipKind, RelationshipOrigin
 from app.programs import service as programs
 from app.providers import service as providers
@@ -121,8 +122,7 @@ async def extend_to_provider(
         recorded_by_user_id=ctx.actor.user_id,
         recorded_at=ctx.now,
     )
-    ctx.session.add(consent)
-    await ctx.session.flush()
+    await add_now(ctx.session, consent)
     # One event for both partners and an audit record in each one's log: the consent is the partner's
     # contractual word, and the provider must be able to show what its relationship rests on.
     await record_change(

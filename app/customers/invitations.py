@@ -21,6 +21,7 @@ from app.kernel.clock import add_business_days
 from app.kernel.context import CustomerContext, PartnerContext, SandboxContext
 from app.kernel.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.kernel.roles import CustomerRole, PartnerRole, require_role
+from app.kernel.statements import add_now
 from app.models import (
     InvitationKind,
     InvitationStatus,
@@ -109,8 +110,7 @@ async def _invitation(
         created_at=ctx.now,
         expires_at=ctx.now + timedelta(days=ctx.settings.invitation_expiry_days),
     )
-    ctx.session.add(invitation)
-    await ctx.session.flush()
+    await add_now(ctx.session, invitation)
     return invitation
 
 

@@ -12,6 +12,7 @@ from app.events.service import record_change
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, PreconditionFailed
 from app.kernel.roles import PartnerRole, require_role
+from app.kernel.statements import add_now
 from app.models import (
     CustomerQualification,
     CustomerRelationship,
@@ -145,8 +146,7 @@ async def add_qualification(
         requested_by_tenant_id=ctx.tenant_id,
         created_at=ctx.now,
     )
-    ctx.session.add(row)
-    await ctx.session.flush()
+    await add_now(ctx.session, row)
     await record_change(
         ctx,
         event="customer-qualification-created",

@@ -15,6 +15,7 @@ from app.kernel.context import TenantContext
 from app.kernel.errors import BadRequest, Conflict, NotFound
 from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
+from app.kernel.statements import add_now
 from app.models import ConfigurationPolicy, Device, DeviceBatch, DeviceUpload
 
 
@@ -76,8 +77,7 @@ async def _upload(ctx: TenantContext, batch: DeviceBatch, devices: Sequence[Devi
         completed_at=ctx.now,
         devices_status=statuses,
     )
-    ctx.session.add(upload)
-    await ctx.session.flush()
+    await add_now(ctx.session, upload)
     return upload
 
 
@@ -207,8 +207,7 @@ async def create_policy(ctx: TenantContext, *, customer_id: uuid.UUID, fields: P
         created_at=ctx.now,
         last_modified_at=ctx.now,
     )
-    ctx.session.add(policy)
-    await ctx.session.flush()
+    await add_now(ctx.session, policy)
     return policy
 
 

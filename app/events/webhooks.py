@@ -39,6 +39,7 @@ from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.db import Database
 from app.kernel.errors import BadRequest, NotFound, busy_reason
 from app.kernel.settings import WebhookTargets
+from app.kernel.statements import add_now
 from app.kernel.tls import local_authority
 from app.models import DeliveryStatus, Event, WebhookDelivery, WebhookRegistration
 
@@ -170,8 +171,10 @@ async def register(ctx: PartnerContext, *, url: str, events: list[str], replace:
     )
     registration.url = _check_url(url, ctx.settings.webhook_targets)
     registration.events, registration.updated_at = _check_events(events), ctx.now
-    ctx.session.add(registration)
-    await ctx.session.flush()
+    if existing is None:
+        await add_now(ctx.session, registration)
+    else:
+        await ctx.session.flush()
     return registration
 
 

@@ -32,6 +32,7 @@ from app.gdap.service import (
 from app.kernel import lookup, timers
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
+from app.kernel.statements import add_now
 from app.models import (
     AccessAssignmentStatus,
     DelegatedAdminAccessAssignment,
@@ -108,8 +109,7 @@ async def create_assignment(
         created_at=ctx.now,
         last_modified_at=ctx.now,
     )
-    ctx.session.add(assignment)
-    await ctx.session.flush()
+    await add_now(ctx.session, assignment)
     await record_change(
         ctx,
         event="granular-admin-access-assignment-created",
@@ -184,8 +184,7 @@ async def update_assignment(
         created_at=ctx.now,
         last_modified_at=ctx.now,
     )
-    ctx.session.add(operation)
-    await ctx.session.flush()
+    await add_now(ctx.session, operation)
     await timers.schedule(ctx, kind=OPERATION_TIMER, ref=operation.id, due_at=ctx.now)
     return Updated(assignment=assignment, operation=operation)
 

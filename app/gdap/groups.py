@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.identity import service as identity
 from app.kernel.context import SandboxContext
 from app.kernel.errors import BadRequest, Conflict
+from app.kernel.statements import add_now
 from app.models import SecurityGroup, SecurityGroupMember, User
 
 
@@ -51,8 +52,7 @@ async def create_group(
         display_name=display_name,
         created_at=ctx.now,
     )
-    ctx.session.add(group)
-    await ctx.session.flush()
+    await add_now(ctx.session, group)
     ctx.session.add_all(
         SecurityGroupMember(sandbox_id=ctx.sandbox_id, group_id=group.id, user_id=user_id) for user_id in wanted
     )

@@ -26,6 +26,7 @@ from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, PreconditionFailed, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
+from app.kernel.statements import add_now
 from app.models import (
     AccessAssignmentStatus,
     DelegatedAdminAccessAssignment,
@@ -272,8 +273,7 @@ async def request_relationship(
         created_at=ctx.now,
         last_modified_at=ctx.now,
     )
-    ctx.session.add(relationship)
-    await ctx.session.flush()
+    await add_now(ctx.session, relationship)
     await record_change(
         ctx,
         event="granular-admin-relationship-created",
@@ -479,8 +479,7 @@ async def submit_request(
         created_at=ctx.now,
         last_modified_at=ctx.now,
     )
-    ctx.session.add(request)
-    await ctx.session.flush()
+    await add_now(ctx.session, request)
     return request
 
 

@@ -188,8 +188,7 @@ async def add_app(ctx: SandboxContext, tenant: Tenant, *, display_name: str) -> 
         secret_hash=digest(secret),
         created_at=ctx.now,
     )
-    ctx.session.add(app)
-    await ctx.session.flush()
+    await add_now(ctx.session, app)
     return app, secret
 
 

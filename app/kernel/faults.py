@@ -19,6 +19,7 @@ from sqlalchemy import delete, select, update
 
 from app.kernel.context import SandboxContext
 from app.kernel.errors import BadRequest, InjectedFault, NotFound
+from app.kernel.statements import add_now
 from app.models import FaultKind, FaultRule
 
 _rng = random.SystemRandom()
@@ -63,8 +64,7 @@ async def add_rule(
         hits=0,
         created_at=ctx.now,
     )
-    ctx.session.add(rule)
-    await ctx.session.flush()
+    await add_now(ctx.session, rule)
     return rule
 
 

@@ -32,6 +32,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
+from sqlalchemy.sql.schema import CallableColumnDefault
 from sqlalchemy.types import TypeEngine
 from sqlalchemy.util import greenlet_spawn
 
@@ -236,10 +237,33 @@ class Write(_Compiled):
             raise _translated(held, plan.sql, values, error) from error
 
 
+Default = Callable[[], Any]
+
+
+def _default_maker(column: Column[Any]) -> Default:
+    """What a column left unset takes: its scalar default, what its callable default makes (`default=list`), else
+    NULL; a NOT NULL column with neither is the caller's omission, named at once rather than refused by the database
+    as a conflict."""
+    default = column.default
+    if default is not None and getattr(default, "is_scalar", False):
+        value = getattr(default, "arg", None)
+        return lambda: value
+    if isinstance(default, CallableColumnDefault):
+        make = default.arg  # SQLAlchemy's wrapper takes the execution context, which these never read
+        return lambda: make(None)  # type: ignore[arg-type]
+    if column.nullable:
+        return lambda: None
+
+    def missing() -> Any:
+        raise ValueError(f"{column.table.name}.{column.name} is NOT NULL and has no default: set it")
+
+    return missing
+
+
 @dataclass(frozen=True)
 class _Mapped:
     write: Write
-    columns: tuple[tuple[str, str, Any], ...]  # a column's name, its attribute's key, its scalar default (or None)
+    columns: tuple[tuple[str, str, Default], ...]  # a column's name, its attribute's key, what it takes unset
 
 
 @functools.cache
@@ -247,27 +271,26 @@ def _mapped(model: type[Base]) -> _Mapped:
     mapper: Mapper[Any] = sa_inspect(model)
     table = mapper.local_table
     assert isinstance(table, Table), f"{model.__name__} maps no one table"
-    columns = []
-    for column in table.columns:
-        default = column.default
-        scalar = default is not None and getattr(default, "is_scalar", False)
-        columns.append(
-            (column.name, mapper.get_property_by_column(column).key, getattr(default, "arg", None) if scalar else None)
-        )
-    return _Mapped(Write.insert(table), tuple(columns))
+    assert not mapper.relationships, f"{model.__name__} has relationships, which add_now does not cascade to"
+    columns = tuple(
+        (column.name, mapper.get_property_by_column(column).key, _default_maker(column)) for column in table.columns
+    )
+    return _Mapped(Write.insert(table), columns)
 
 
 async def add_now(session: AsyncSession, instance: Base) -> None:
     """Write a new instance's row now and take it into the session as persistent: what `session.add` and a flush
-    do, by one statement built once instead of the unit of work. A column left unset takes its scalar default (set
-    on the instance too, so every attribute is loaded); the request goes on with the instance as with a row it
-    loaded, and a later change to it is flushed as an UPDATE."""
+    do, by one statement built once instead of the unit of work. A column left unset takes its default (set on the
+    instance too, so every attribute is loaded); the request goes on with the instance as with a row it loaded,
+    and a later change to it is flushed as an UPDATE."""
+    if sa_inspect(instance).key is not None:
+        raise ValueError(f"{type(instance).__name__} {getattr(instance, 'id', '')} has a row already: flush its change")
     mapped = _mapped(type(instance))
     state = vars(instance)
     row = {}
     for name, key, default in mapped.columns:
         if key not in state:
-            setattr(instance, key, default)
+            setattr(instance, key, default())
         row[name] = state[key]
     await mapped.write.run(session, row, instance=instance)
     make_transient_to_detached(instance)

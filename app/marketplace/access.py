@@ -23,6 +23,7 @@ from app.kernel.clock import add_business_days
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, RuleViolation
 from app.kernel.lookup import one
+from app.kernel.statements import add_now
 from app.marketplace.accounts import get_visible_account, require_active, require_distributor, reseller_contact
 from app.marketplace.lifecycle import PROGRAM_ACCESS
 from app.models import (
@@ -126,8 +127,7 @@ async def request_program(ctx: PartnerContext, *, account_id: uuid.UUID, program
         requested_by=ctx.actor.name,
         requested_at=ctx.now,
     )
-    ctx.session.add(access)
-    await ctx.session.flush()
+    await add_now(ctx.session, access)
     await record_change(
         ctx,
         event="program-access-requested",

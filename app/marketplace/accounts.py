@@ -14,6 +14,7 @@ from app.kernel.errors import BadRequest, Conflict, Forbidden, NotFound, RuleVio
 from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole
+from app.kernel.statements import add_now
 from app.marketplace.lifecycle import ACCOUNT
 from app.models import (
     AccountKind,
@@ -167,8 +168,7 @@ async def _new_account(
         created_at=ctx.now,
         active_at=ctx.now if active else None,
     )
-    ctx.session.add(account)
-    await ctx.session.flush()
+    await add_now(ctx.session, account)
     await record_change(
         ctx,
         event="marketplace-account-created",
@@ -356,8 +356,7 @@ async def _add_member(
         created_by=ctx.actor.name,
         created_at=ctx.now,
     )
-    ctx.session.add(member)
-    await ctx.session.flush()
+    await add_now(ctx.session, member)
     return member
 
 

@@ -31,6 +31,7 @@ from app.kernel.errors import BadRequest, Forbidden, NotFound, RuleViolation
 from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import CustomerRole
+from app.kernel.statements import add_now
 from app.marketplace.access import require_program_access
 from app.marketplace.accounts import distributor_acting, get_visible_account
 from app.marketplace.lifecycle import CLICK_THROUGH
@@ -364,8 +365,7 @@ async def place_storefront_order(
         created_by=ctx.actor.name,
         created_at=ctx.now,
     )
-    ctx.session.add(storefront)
-    await ctx.session.flush()
+    await add_now(ctx.session, storefront)
     await record_change(
         ctx,
         event="storefront-order-created",
@@ -443,8 +443,7 @@ async def create_click_through(
         created_at=ctx.now,
         expires_at=ctx.now + timedelta(days=CLICK_THROUGH_DAYS),
     )
-    ctx.session.add(link)
-    await ctx.session.flush()
+    await add_now(ctx.session, link)
     return link
 
 

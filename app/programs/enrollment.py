@@ -13,6 +13,7 @@ from app.kernel.context import SandboxContext
 from app.kernel.errors import Conflict, RuleViolation
 from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
+from app.kernel.statements import add_now
 from app.models import (
     AgreementStatus,
     Enrollment,
@@ -141,8 +142,7 @@ async def enroll(
         submitted_by=ctx.actor.name,
         submitted_at=ctx.now,
     )
-    ctx.session.add(enrollment)
-    await ctx.session.flush()
+    await add_now(ctx.session, enrollment)
     await record_change(
         ctx,
         event="enrollment-submitted",
@@ -216,8 +216,7 @@ async def _approve(ctx: SandboxContext, enrollment: Enrollment) -> None:
             status=AgreementStatus.PENDING,
             created_at=ctx.now,
         )
-        ctx.session.add(agreement)
-        await ctx.session.flush()
+        await add_now(ctx.session, agreement)
         await record_event(
             ctx,
             name="partner-agreement-pending",

@@ -16,6 +16,7 @@ from app.kernel.errors import BadRequest, Conflict, Forbidden, NotFound, RuleVio
 from app.kernel.pipeline import PARTNER_CENTER_API, WEBHOOKS
 from app.kernel.principals import Fact
 from app.kernel.roles import PartnerRole, require_role
+from app.kernel.statements import add_now
 from app.models import Enrollment, EnrollmentStatus, PartnerProfile, Program, RevenueMonth, Tenant, TenantKind
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -106,8 +107,7 @@ async def create_profile(
         primary_contact_email=primary_contact_email.lower() if primary_contact_email else None,
         updated_at=ctx.now,
     )
-    ctx.session.add(profile)
-    await ctx.session.flush()
+    await add_now(ctx.session, profile)
     return profile
 
 

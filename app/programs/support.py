@@ -12,6 +12,7 @@ from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, NotFound
 from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
+from app.kernel.statements import add_now
 from app.models import (
     CustomerRelationship,
     Enrollment,
@@ -121,8 +122,7 @@ async def open_service_request(
         notes=[],
         last_modified_at=ctx.now,
     )
-    ctx.session.add(request)
-    await ctx.session.flush()
+    await add_now(ctx.session, request)
     await record_audit(
         ctx,
         tenant_id=tenant_id,

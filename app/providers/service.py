@@ -10,6 +10,7 @@ from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.kernel.lookup import one
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
+from app.kernel.statements import add_now
 from app.models import Enrollment, EnrollmentStatus, PartnerProfile, Partnership, PartnershipStatus, Program, Tenant
 from app.programs import service as programs
 from app.providers.lifecycle import PARTNERSHIP
@@ -85,8 +86,7 @@ async def invite_reseller(
         invited_by=ctx.actor.name,
         invited_at=ctx.now,
     )
-    ctx.session.add(partnership)
-    await ctx.session.flush()
+    await add_now(ctx.session, partnership)
     await record_event(
         ctx,
         name="partnership-invitation-created",

@@ -21,6 +21,7 @@ from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, NotFound, RuleViolation
 from app.kernel.lookup import one
 from app.kernel.roles import PartnerRole, require_role
+from app.kernel.statements import add_now
 from app.models import (
     Partnership,
     PartnershipStatus,
@@ -163,8 +164,7 @@ async def create_price_book(
         created_at=ctx.now,
         created_by=ctx.actor.name,
     )
-    ctx.session.add(book)
-    await ctx.session.flush()
+    await add_now(ctx.session, book)
     rows = []
     for o in overrides:
         row = PriceOverride(

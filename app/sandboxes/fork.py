@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from app.kernel.clock import real_now
 from app.kernel.context import SandboxContext
 from app.kernel.credentials import digest, new_secret
+from app.kernel.statements import add_now
 from app.models import AppRegistration, Base, McaClickThrough, RelationshipInvitation, Sandbox
 from app.sandboxes.schemas import SandboxCreated
 from app.wire import Request, Schema
@@ -108,8 +109,7 @@ async def fork_sandbox(ctx: SandboxContext, *, name: str | None) -> Forked:
         frozen_at=origin.frozen_at,
         created_at=real_now(),
     )
-    ctx.session.add(sandbox)
-    await ctx.session.flush()
+    await add_now(ctx.session, sandbox)
     forked = Forked(sandbox=sandbox, admin_key=admin_key)
     tables = sandbox_tables()
     for table in tables:

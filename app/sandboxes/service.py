@@ -15,6 +15,7 @@ from app.kernel.context import SandboxContext
 from app.kernel.credentials import digest, new_secret
 from app.kernel.errors import BadRequest
 from app.kernel.settings import SandboxSettings
+from app.kernel.statements import add_now
 from app.models import Base, Sandbox, Timer, TimerStatus
 from app.sandboxes.schemas import MAX_ADVANCE, MAX_ADVANCE_DAYS
 
@@ -46,8 +47,7 @@ async def create_sandbox(
         frozen_at=None,
         created_at=real_now(),
     )
-    session.add(sandbox)
-    await session.flush()
+    await add_now(session, sandbox)
     return sandbox, admin_key
 
 

@@ -18,6 +18,7 @@ from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, NotFound, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
+from app.kernel.statements import add_now
 from app.models import (
     CustomerRelationship,
     Order,
@@ -82,8 +83,7 @@ async def create_transfer(
         expires_at=ctx.now + timedelta(days=ctx.settings.transfer_expiry_days),
         last_modified_at=ctx.now,
     )
-    ctx.session.add(transfer)
-    await ctx.session.flush()
+    await add_now(ctx.session, transfer)
     await timers.schedule(ctx, kind=EXPIRE_TIMER, ref=transfer.id, due_at=transfer.expires_at)
     policy = ctx.settings.counterparty_policies.transfer_submission
     if policy.action != "manual":
