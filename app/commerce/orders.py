@@ -20,6 +20,7 @@ from app.kernel import lookup, timers
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
+from app.kernel.statements import add_now
 from app.models import (
     CustomerRelationship,
     Order,
@@ -279,7 +280,7 @@ async def create_order(
         created_at=ctx.now,
         completed_at=ctx.now if status is OrderStatus.COMPLETED else None,
     )
-    ctx.session.add(order)
+    await add_now(ctx.session, order)
     return order
 
 

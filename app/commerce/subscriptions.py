@@ -18,7 +18,7 @@ from app.events.service import move, record_event
 from app.kernel import lookup, timers
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, DomainError, NotFound, RuleViolation
-from app.kernel.statements import Read
+from app.kernel.statements import Read, add_now
 from app.models import Charge, CustomerRelationship, Subscription, SubscriptionChannel, SubscriptionStatus, Tenant
 from app.models.base import next_seq
 
@@ -49,7 +49,8 @@ def _seller(subscription: Subscription) -> uuid.UUID:
 async def charge(ctx: SandboxContext, subscription: Subscription, *, kind: str, quantity: int) -> None:
     """A charge event billing reads, priced at the subscription's price for its term."""
     seller = _seller(subscription)
-    ctx.session.add(
+    await add_now(
+        ctx.session,
         Charge(
             sandbox_id=ctx.sandbox_id,
             id=await ctx.new_id(),
@@ -67,7 +68,7 @@ async def charge(ctx: SandboxContext, subscription: Subscription, *, kind: str, 
             reseller_mpn_id=subscription.partner_of_record,
             occurred_at=ctx.now,
             term_start=subscription.effective_start_date,
-        )
+        ),
     )
     await billing.charge_recorded(ctx, partner_tenant_id=seller, customer_tenant_id=subscription.customer_tenant_id)
     await record_event(
@@ -230,11 +231,11 @@ async def create_subscription(
         parent_subscription_id=parent_subscription_id,
         promotion_id=promotion_id,
     )
-    ctx.session.add(subscription)
     if term_from is not None:
         await start_term(ctx, subscription, term_from)
         if window_of is not None:
             _keep_window(subscription, window_of, ctx.now)
+    await add_now(ctx.session, subscription)  # as its term made it: one INSERT, no UPDATE after
     if charge_kind is not None:
         await charge(ctx, subscription, kind=charge_kind, quantity=quantity)
     return subscription

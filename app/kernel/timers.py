@@ -27,11 +27,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 
 from app.kernel import metrics
 from app.kernel.analyze import analyze_before_batch
 from app.kernel.context import SandboxContext
+from app.kernel.statements import Read, add_now
 from app.models import Timer, TimerStatus
 from app.models.base import next_seq
 
@@ -117,7 +118,7 @@ async def schedule(
         status=TimerStatus.PENDING,
         created_at=ctx.now,
     )
-    ctx.session.add(timer)
+    await add_now(ctx.session, timer)
     earliest = ctx.session.info.get(_EARLIEST_SCHEDULED)
     if earliest is None or due_at < earliest:
         ctx.session.info[_EARLIEST_SCHEDULED] = due_at
@@ -141,15 +142,21 @@ async def cancel(ctx: SandboxContext, *, kind: str, ref: object) -> None:
 
 async def is_pending(ctx: SandboxContext, *, kind: str, ref: object) -> bool:
     """Whether a timer of `kind` for `ref` waits to fire (a chain of runs need not be started twice)."""
-    stmt = select(Timer.id).where(
-        Timer.sandbox_id == ctx.sandbox_id,
-        Timer.kind == kind,
-        Timer.ref == str(ref),
-        Timer.status == TimerStatus.PENDING,
-    )
     # A timer fired earlier in the batch being fired is still marked pending until the batch ends.
     fired = ctx.session.info.get(_UNMARKED) or set()
-    return any(i not in fired for i in (await ctx.session.execute(stmt)).scalars())
+    found = await _PENDING.all(ctx.session, {"sandbox_id": ctx.sandbox_id, "kind": kind, "ref": str(ref)})
+    return any(i not in fired for (i,) in found)
+
+
+# Asked at every charge (whether its partner's billing run waits): built once, read through the driver.
+_PENDING = Read(
+    select(Timer.id).where(
+        Timer.sandbox_id == bindparam("sandbox_id"),
+        Timer.kind == bindparam("kind"),
+        Timer.ref == bindparam("ref"),
+        Timer.status == TimerStatus.PENDING,
+    )
+)
 
 
 _TIMERS = cast(Table, Timer.__table__).c
