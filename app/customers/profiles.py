@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
-from app.customers.service import get_visible_customer
+from app.customers.service import count_customers, get_visible_customer
 from app.events.service import record_change
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, PreconditionFailed
@@ -214,6 +214,7 @@ async def delete_customer(ctx: PartnerContext, *, customer_id: uuid.UUID) -> Non
             CustomerRelationship.sandbox_id == ctx.sandbox_id, CustomerRelationship.id.in_(ids)
         )
     )
+    await count_customers(ctx, partner_id=ctx.tenant_id, customer_id=customer_id, by=-1)
     await record_change(
         ctx,
         event="customer-deleted",

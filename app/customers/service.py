@@ -5,9 +5,10 @@ import functools
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, select
+from sqlalchemy import ColumnElement, Insert, Integer, Select, Table, and_, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.events.service import record_audit, record_event
 from app.identity import service as identity
@@ -15,8 +16,16 @@ from app.kernel.context import PartnerContext, SandboxContext, TenantContext
 from app.kernel.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import CustomerRole, PartnerRole, require_role
-from app.kernel.statements import Read, add_now
-from app.models import CustomerRelationship, RelationshipKind, RelationshipOrigin, Tenant, TenantKind, User
+from app.kernel.statements import Read, Write, add_now
+from app.models import (
+    CustomerCount,
+    CustomerRelationship,
+    RelationshipKind,
+    RelationshipOrigin,
+    Tenant,
+    TenantKind,
+    User,
+)
 from app.programs import service as programs
 from app.providers import service as providers
 
@@ -262,7 +271,59 @@ async def show_visible_customer(
 
 
 async def list_customers(ctx: SandboxContext, page: PageRequest) -> Page[Tenant]:
-    return await keyset(ctx.session, visible_customers(ctx), keys=[Tenant.id], page=page)
+    # The whole list's count from the partner's kept count (`count_customers`), a few rows whatever its size.
+    counted = select(func.coalesce(func.sum(CustomerCount.customers), 0)).where(
+        CustomerCount.sandbox_id == ctx.sandbox_id, CustomerCount.partner_tenant_id == ctx.actor.tenant_id
+    )
+    return await keyset(ctx.session, visible_customers(ctx), keys=[Tenant.id], page=page, count=counted)
+
+
+_COUNTS = cast(Table, CustomerCount.__table__)
+
+
+def _counting(dialect_insert: Any) -> Insert:
+    """Add `count_by` to a partner's customers in one slot (the slot's row made at its first)."""
+    upsert = dialect_insert(_COUNTS).values(
+        sandbox_id=bindparam("count_sandbox_id", type_=_COUNTS.c.sandbox_id.type),
+        partner_tenant_id=bindparam("count_partner_tenant_id", type_=_COUNTS.c.partner_tenant_id.type),
+        slot=bindparam("count_slot", type_=Integer()),
+        customers=bindparam("count_by", type_=Integer()),
+    )
+    stmt: Insert = upsert.on_conflict_do_update(
+        index_elements=list(_COUNTS.primary_key.columns),
+        set_={"customers": _COUNTS.c.customers + upsert.excluded.customers},
+    )
+    return stmt
+
+
+_COUNT = {"postgresql": Write(_counting(postgresql.insert)), "sqlite": Write(_counting(sqlite.insert))}
+# A partner's first relationship with a customer and its count, one statement on PostgreSQL (the count a CTE): a
+# create customer stays at its six statements.
+_RELATE_AND_COUNT = Write(
+    Write.insert(cast(Table, CustomerRelationship.__table__)).statement.add_cte(
+        _counting(postgresql.insert).cte("counted")
+    ),
+    table=cast(Table, CustomerRelationship.__table__),
+)
+
+
+def _count_params(ctx: SandboxContext, partner_id: uuid.UUID, customer_id: uuid.UUID | None, by: int) -> dict[str, Any]:
+    slot = customer_id.int % CustomerCount.SLOTS if customer_id is not None else 0
+    return {
+        "count_sandbox_id": ctx.sandbox_id,
+        "count_partner_tenant_id": partner_id,
+        "count_slot": slot,
+        "count_by": by,
+    }
+
+
+async def count_customers(
+    ctx: SandboxContext, *, partner_id: uuid.UUID, customer_id: uuid.UUID | None, by: int
+) -> None:
+    """Add `by` to the customers `partner_id` holds, kept for its listing's `totalCount`: +1 at a partner's first
+    relationship with a customer, -1 when its last ends, the seed's copies at once (`customer_id` None)."""
+    write = _COUNT[ctx.session.get_bind().dialect.name]
+    await write.run(ctx.session, _count_params(ctx, partner_id, customer_id, by))
 
 
 async def relate(
@@ -278,15 +339,22 @@ async def relate(
     new_customer: bool = False,
 ) -> CustomerRelationship:
     """Record a reseller relationship; the same partner holding the customer the same way twice is a 409. A
-    customer tenant written in this same request (`new_customer`) has no relationship yet: nothing to look up."""
-    if not new_customer and await ctx.session.scalar(
-        select(CustomerRelationship.id).where(
-            CustomerRelationship.sandbox_id == ctx.sandbox_id,
-            CustomerRelationship.customer_tenant_id == customer.id,
-            CustomerRelationship.partner_tenant_id == partner_id,
-            CustomerRelationship.kind == kind,
+    customer tenant written in this same request (`new_customer`) has no relationship yet: nothing to look up. A
+    partner's first relationship with the customer counts it among the partner's customers."""
+    held: set[RelationshipKind] = set()
+    if not new_customer:
+        held = set(
+            (
+                await ctx.session.scalars(
+                    select(CustomerRelationship.kind).where(
+                        CustomerRelationship.sandbox_id == ctx.sandbox_id,
+                        CustomerRelationship.customer_tenant_id == customer.id,
+                        CustomerRelationship.partner_tenant_id == partner_id,
+                    )
+                )
+            ).all()
         )
-    ):
+    if kind in held:
         raise Conflict(f"The partner already holds a {kind} relationship with customer {customer.id}.")
     relationship = CustomerRelationship(
         sandbox_id=ctx.sandbox_id,
@@ -300,7 +368,15 @@ async def relate(
         billing_profile=billing_profile,
         created_at=ctx.now,
     )
-    await add_now(ctx.session, relationship)
+    if held:
+        await add_now(ctx.session, relationship)
+    elif ctx.session.get_bind().dialect.name == "postgresql":
+        await add_now(
+            ctx.session, relationship, write=_RELATE_AND_COUNT, params=_count_params(ctx, partner_id, customer.id, 1)
+        )
+    else:
+        await add_now(ctx.session, relationship)
+        await count_customers(ctx, partner_id=partner_id, customer_id=customer.id, by=1)
     await record_audit(
         ctx,
         tenant_id=partner_id,

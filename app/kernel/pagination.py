@@ -90,11 +90,19 @@ def _decode(token: str, keys: Sequence[Any]) -> list[Any]:
         raise BadRequest("The continuation token is not valid; start again from the first page.") from exc
 
 
-async def keyset(session: AsyncSession, stmt: Select[Any], *, keys: Sequence[Any], page: PageRequest) -> Page[Any]:
+async def keyset(
+    session: AsyncSession,
+    stmt: Select[Any],
+    *,
+    keys: Sequence[Any],
+    page: PageRequest,
+    count: Select[Any] | None = None,
+) -> Page[Any]:
     """One page of `stmt` (a select of one entity), ordered by `keys`, after the token's position, with the whole
     list's count (`totalCount`) read in the same statement: each row carries it. A page past the end has no row to
-    carry it, and asks for it alone."""
-    count = select(func.count()).select_from(stmt.order_by(None).subquery())
+    carry it, and asks for it alone. `count`: the list's count kept elsewhere (a large list's), else it is counted."""
+    if count is None:
+        count = select(func.count()).select_from(stmt.order_by(None).subquery())
     paged = stmt
     if page.token:
         paged = paged.where(tuple_(*keys) > tuple_(*_decode(page.token, keys)))

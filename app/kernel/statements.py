@@ -278,11 +278,14 @@ def _mapped(model: type[Base]) -> _Mapped:
     return _Mapped(Write.insert(table), columns)
 
 
-async def add_now(session: AsyncSession, instance: Base) -> None:
+async def add_now(
+    session: AsyncSession, instance: Base, *, write: Write | None = None, params: Mapping[str, Any] | None = None
+) -> None:
     """Write a new instance's row now and take it into the session as persistent: what `session.add` and a flush
     do, by one statement built once instead of the unit of work. A column left unset takes its default (set on the
     instance too, so every attribute is loaded); the request goes on with the instance as with a row it loaded,
-    and a later change to it is flushed as an UPDATE."""
+    and a later change to it is flushed as an UPDATE. `write`: the table's insert with more in the same statement
+    (a CTE, on PostgreSQL), whose other values are `params`."""
     if sa_inspect(instance).key is not None:
         raise ValueError(f"{type(instance).__name__} {getattr(instance, 'id', '')} has a row already: flush its change")
     mapped = _mapped(type(instance))
@@ -292,7 +295,7 @@ async def add_now(session: AsyncSession, instance: Base) -> None:
         if key not in state:
             setattr(instance, key, default())
         row[name] = state[key]
-    await mapped.write.run(session, row, instance=instance)
+    await (write or mapped.write).run(session, row | dict(params or {}), instance=instance)
     make_transient_to_detached(instance)
     session.sync_session.add(instance)
 

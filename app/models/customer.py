@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKeyConstraint, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, ForeignKeyConstraint, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, SandboxScoped, enum_column
@@ -46,6 +46,22 @@ class CustomerRelationship(SandboxScoped, Base):
     admin_privileges: Mapped[bool] = mapped_column(default=True)
     billing_profile: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
+
+
+class CustomerCount(Base):
+    """How many customers a partner holds (by any kind of relationship), kept as relationships are made and ended so
+    a listing's `totalCount` is a sum of a few rows, not a count over the partner's book. Spread over `SLOTS` rows
+    by customer, so concurrent creates for one partner rarely wait on one row; a row is a running delta and may go
+    below zero while the partner's sum stays true."""
+
+    __tablename__ = "customer_counts"
+    __table_args__ = (ForeignKeyConstraint(["sandbox_id", "partner_tenant_id"], ["tenants.sandbox_id", "tenants.id"]),)
+    SLOTS = 16
+
+    sandbox_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sandboxes.id"), primary_key=True)
+    partner_tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    slot: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    customers: Mapped[int]
 
 
 class ExtensionConsent(SandboxScoped, Base):

@@ -443,6 +443,8 @@ async def _customers_of(ctx: SandboxContext, partner: SeedPartner, numbers: list
     async with foreign_keys_unchecked(ctx):
         for table, columns, records in template.copies(rest, fresh):
             await _write(ctx, table, columns, records)
+    # The template's relationship counted it among the partner's customers; the copies are counted at once.
+    await customers.count_customers(ctx, partner_id=partner.tenant.id, customer_id=None, by=len(rest))
     return each * len(numbers)
 
 

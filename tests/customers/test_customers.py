@@ -637,3 +637,48 @@ async def test_a_customer_read_alone_answers_what_its_listing_answers(world: Wor
         assert read.json() == listed[customer["id"]]
     assert listed[with_mca["id"]]["mcaAccepted"] is True
     assert listed[without["id"]]["mcaAccepted"] is False
+
+
+async def listed_count(partner: Party, token: str) -> tuple[int, int]:
+    """The listing's totalCount and how many customers walking its pages finds."""
+    found, path, headers = 0, "/v1/customers?size=2", dict[str, str]()
+    while True:
+        r = await partner.world.http.get(path, headers=bearer(token) | headers)
+        assert r.status_code == 200, r.text
+        found += len(r.json()["items"])
+        following = r.json()["links"].get("next")
+        if not following:
+            return r.json()["totalCount"], found
+        path, headers = following["uri"], {h["key"]: h["value"] for h in following["headers"]}
+
+
+async def test_a_partners_customer_count_follows_its_relationships(world: World) -> None:
+    """totalCount is kept as relationships come and go (not counted over the book): a customer held two ways counts
+    once, a deleted one no longer counts, another partner's customers never."""
+    provider, partner = await world.provider(), await world.direct_bill_partner()
+    token, provider_token = await partner.portal_token(), await provider.app_token()
+    customer = await world.customer()
+    link = (await partner.get("/v1/customers/relationshiprequests", token=token)).json()["url"]
+    assert (await accept(world, customer, link)).status_code == 200
+    assert await listed_count(partner, token) == (1, 1)
+    r = await partner.create_customer(token=token)
+    assert r.status_code == 201, r.text
+    own = r.json()
+    await world.transition(partner)  # now an indirect reseller too
+    await world.partner_up(provider, partner)
+    r = await partner.post(
+        "/v1/customers/invitations",
+        json={"indirectProviderId": provider.id, "customerTenantId": customer.id},
+        token=token,
+    )
+    assert r.status_code == 201, r.text
+    assert (await accept(world, customer, r.json()["url"])).status_code == 200
+    assert sorted((await customer_sees(world, customer))[partner.id]) == ["IndirectReseller", "Reseller"]
+    assert await listed_count(partner, token) == (2, 2)  # one held two ways, counted once
+    assert await listed_count(provider, provider_token) == (1, 1)
+    for _ in range(2):
+        assert (await provider.create_customer(token=provider_token)).status_code == 201
+    assert await listed_count(partner, token) == (2, 2)
+    assert await listed_count(provider, provider_token) == (3, 3)
+    assert (await world.http.delete(f"/v1/customers/{own['id']}", headers=bearer(token))).status_code == 204
+    assert await listed_count(partner, token) == (1, 1)

@@ -66,6 +66,7 @@ async def test_a_copied_customer_behaves_as_the_one_the_services_made(client: ht
     headers = await token_of(client, answer["newPartners"][0])
     listed = await client.get("/v1/customers", headers=headers, params={"size": 10})
     assert listed.status_code == 200, listed.text
+    assert listed.json()["totalCount"] == 3  # the template counted by the services, its copies by the seed
     by_name = {c["companyProfile"]["companyName"]: c for c in listed.json()["items"]}
     assert sorted(by_name) == ["Seed Customer 1", "Seed Customer 2", "Seed Customer 3"]
     made, copied = by_name["Seed Customer 1"], by_name["Seed Customer 3"]  # 1 through the services, 3 a copy
