@@ -10,13 +10,19 @@ On PostgreSQL a batch goes by COPY (asyncpg's binary copy): no statement is buil
 SQLAlchemy's executemany, a batch of a clock advance's events cost a third of the advance's CPU in compiling and
 binding rows. Each value is first what the column's type makes of it for the driver (JSON spelled, a UTC time made
 aware), so a copied row is the row the insert would have written. Small batches, and SQLite, take the plain insert.
+
+Rows that are copies of rows already stored (the bulk seed's) skip the driver's encoding too: `copy_out` reads the
+originals in COPY's binary form, each field's bytes as the server keeps them, and `copy_in` writes rows spelled in
+that form, streamed so that the server stores one part while the next is built.
 """
 
 import asyncio
+import itertools
+import struct
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, Select, Table, insert
@@ -85,10 +91,79 @@ async def copy_records(
 ) -> None:
     """Rows already as the driver takes them, by COPY (PostgreSQL only), inside the caller's transaction."""
     driver = await driver_in_transaction(connection)
-    observed = connection.sync_connection
-    if observed is not None and observed.dispatch.before_cursor_execute:  # what listens sees every statement
-        observed.dispatch.before_cursor_execute(observed, None, f'COPY "{table}"', records, None, True)
+    _observed(connection, f'COPY "{table}"', records)
     await driver.copy_records_to_table(table, records=records, columns=columns)
+
+
+# PostgreSQL's binary COPY: a signature, flags and header extension length (none), then each row as its field count
+# (int16) and each field as its length (int32; -1 for NULL) and bytes, then a field count of -1.
+_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+_HEADER = _SIGNATURE + bytes(8)
+_TRAILER = b"\xff\xff"
+_INT16 = struct.Struct(">h")
+_INT32 = struct.Struct(">i")
+
+
+def copy_field(value: bytes | None) -> bytes:
+    """One field of a binary COPY row: its length, then its bytes (a NULL: length -1 alone)."""
+    return b"\xff\xff\xff\xff" if value is None else _INT32.pack(len(value)) + value
+
+
+def row_count(fields: int) -> bytes:
+    """What leads a binary COPY row of `fields` fields."""
+    return _INT16.pack(fields)
+
+
+async def copy_out(connection: AsyncConnection, query: Select[Any]) -> list[list[bytes | None]]:
+    """The rows of `query` (PostgreSQL only; few: they are read whole) as its binary COPY gives them: each field's
+    bytes as the server stores it, None for NULL. In the caller's transaction."""
+    driver = await driver_in_transaction(connection)
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    _observed(connection, f"COPY ({sql}) TO STDOUT", None)
+    chunks: list[bytes] = []
+
+    async def take(chunk: bytes) -> None:
+        chunks.append(chunk)
+
+    await driver.copy_from_query(sql, output=take, format="binary")
+    data = b"".join(chunks)
+    at = len(_SIGNATURE) + 4
+    at += 4 + _INT32.unpack_from(data, at)[0]
+    rows: list[list[bytes | None]] = []
+    while (count := _INT16.unpack_from(data, at)[0]) != -1:
+        at += 2
+        fields: list[bytes | None] = []
+        for _ in range(count):
+            size = _INT32.unpack_from(data, at)[0]
+            at += 4
+            fields.append(None if size == -1 else data[at : at + size])
+            at += max(size, 0)
+        rows.append(fields)
+    return rows
+
+
+async def copy_in(connection: AsyncConnection, table: str, columns: list[str], rows: Iterator[bytes]) -> None:
+    """Rows spelled as binary COPY rows (`row_count`, then each `copy_field`), by COPY (PostgreSQL only), in the
+    caller's transaction. They are built while they stream, `PART` at a time: the server stores one part while the
+    next is built, and the loop gets a turn between parts."""
+    driver = await driver_in_transaction(connection)
+    _observed(connection, f'COPY "{table}"', None)
+
+    async def parts() -> AsyncIterator[bytes]:
+        yield _HEADER
+        while part := b"".join(itertools.islice(rows, PART)):
+            yield part
+            await asyncio.sleep(0)
+        yield _TRAILER
+
+    await driver.copy_to_table(table, source=parts(), columns=columns, format="binary")
+
+
+def _observed(connection: AsyncConnection, statement: str, parameters: Any) -> None:
+    """Show what listens for statements (the statement counts of tests) a COPY, which the driver sends directly."""
+    observed = connection.sync_connection
+    if observed is not None and observed.dispatch.before_cursor_execute:
+        observed.dispatch.before_cursor_execute(observed, None, statement, parameters, None, True)
 
 
 class DocumentLines:
