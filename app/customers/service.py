@@ -278,6 +278,16 @@ async def list_customers(ctx: SandboxContext, page: PageRequest) -> Page[Tenant]
     return await keyset(ctx.session, visible_customers(ctx), keys=[Tenant.id], page=page, count=counted)
 
 
+async def customers_held(ctx: SandboxContext, partner_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How many customers each of `partner_ids` holds, from the kept counts (a few rows whatever their size)."""
+    rows = await ctx.session.execute(
+        select(CustomerCount.partner_tenant_id, func.sum(CustomerCount.customers))
+        .where(CustomerCount.sandbox_id == ctx.sandbox_id, CustomerCount.partner_tenant_id.in_(partner_ids))
+        .group_by(CustomerCount.partner_tenant_id)
+    )
+    return {partner_id: int(count) for partner_id, count in rows.all()}
+
+
 _COUNTS = cast(Table, CustomerCount.__table__)
 
 

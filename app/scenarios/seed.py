@@ -52,14 +52,13 @@ from app.commerce import orders
 from app.customers import agreements
 from app.customers import service as customers
 from app.kernel.bulk import copy_field, copy_in, copy_out, row_count
-from app.kernel.context import PartnerContext, SandboxContext
+from app.kernel.context import PartnerContext, SandboxContext, spelled
 from app.kernel.errors import BadRequest
 from app.kernel.statements import watch_inserts
 from app.models import (
     MCA,
     MCA_TEMPLATE_ID,
     AuditRecord,
-    CustomerRelationship,
     Event,
     Program,
     Sandbox,
@@ -425,19 +424,19 @@ class _Template:
                 return False
         return True
 
-    def copies(self, numbers: list[int], fresh: list[str]) -> Iterator[tuple[str, list[str], Iterator[Any]]]:
+    def copies(self, numbers: list[int], fresh: list[int]) -> Iterator[tuple[str, list[str], Iterator[Any]]]:
         """The rows of the copies, table by table (parents first), as the database stores them (binary: spelled as
         binary COPY rows), each table's made while they are written."""
         width = len(self.ids)
         used = {word for _, _, rows in self.tables for row in rows for _, text in row.texts for word in _fields(text)}
-        spelled = sorted(int(w[1:]) for w in used if w[0] == "i" and w[1:].isdigit())  # only the ids text names
+        named = sorted(int(w[1:]) for w in used if w[0] == "i" and w[1:].isdigit())  # only the ids text names
         hexed = sorted(int(w[1:]) for w in used if w[0] == "h" and w[1:].isdigit())
-        placed: list[Any] = [_ID + bytes.fromhex(i.replace("-", "")) for i in fresh] if self.binary else fresh
+        placed: list[Any] = [_ID + i.to_bytes(16) for i in fresh] if self.binary else [spelled(i) for i in fresh]
         details = []
         for n, number in enumerate(numbers):
             new = fresh[n * width : (n + 1) * width]
             words = {"domain": CUSTOMER_DOMAIN.format(number), "name": CUSTOMER_NAME.format(number)}
-            words |= {f"i{k}": new[k] for k in spelled} | {f"h{k}": new[k].replace("-", "") for k in hexed}
+            words |= {f"i{k}": spelled(new[k]) for k in named} | {f"h{k}": f"{new[k]:032x}" for k in hexed}
             details.append((placed[n * width : (n + 1) * width], words))
         # Ordering keys numbered on from one reading of next_seq(), which is then moved past the last one used.
         seq = itertools.count(next_seq()).__next__
@@ -457,10 +456,10 @@ def _seen(dialect: Dialect, table: Table) -> "list[Callable[[bytes], Any]]":
     UUID, text (and JSON, kept as text) as text, anything else as its bytes (which name nothing)."""
     readers: list[Callable[[bytes], Any]] = []
     for column in table.columns:
-        spelled = column.type.compile(dialect)
-        if spelled == "UUID":
+        kind = column.type.compile(dialect)
+        if kind == "UUID":
             readers.append(lambda value: uuid.UUID(bytes=value))
-        elif spelled.startswith(("VARCHAR", "TEXT", "JSON")) and spelled != "JSONB":
+        elif kind.startswith(("VARCHAR", "TEXT", "JSON")) and kind != "JSONB":
             readers.append(bytes.decode)
         else:
             readers.append(bytes)
@@ -496,7 +495,7 @@ async def _customers_of(ctx: SandboxContext, partner: SeedPartner, numbers: list
         for number in rest:
             await _customer(ctx, partner, number, subscriptions)
         return each * len(numbers)
-    fresh = await ctx.new_ids(len(template.ids) * len(rest))
+    fresh = await ctx.new_id_numbers(len(template.ids) * len(rest))
     # The copies' keys hold by construction, as the template's did: each names its own new rows (parents written
     # first) or the rows the template shared (its partner). PostgreSQL's per-row checks of them were about half a
     # batch's time with subscriptions.
@@ -509,17 +508,9 @@ async def _customers_of(ctx: SandboxContext, partner: SeedPartner, numbers: list
 
 
 async def _holdings(ctx: SandboxContext, partners: list[SeedPartner]) -> dict[str, int]:
-    rows = (
-        await ctx.session.execute(
-            select(CustomerRelationship.partner_tenant_id, func.count(CustomerRelationship.id))
-            .where(
-                CustomerRelationship.sandbox_id == ctx.sandbox_id,
-                CustomerRelationship.partner_tenant_id.in_([p.tenant.id for p in partners]),
-            )
-            .group_by(CustomerRelationship.partner_tenant_id)
-        )
-    ).all()
-    counts = {partner_id: int(count) for partner_id, count in rows}
+    """The customers each seeded partner holds: its kept count, where counting its relationships grew with every
+    batch (a million customers' seed would have spent about 20 s on it)."""
+    counts = await customers.customers_held(ctx, [p.tenant.id for p in partners])
     return {p.ref: counts.get(p.tenant.id, 0) for p in partners}
 
 
