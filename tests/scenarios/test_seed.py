@@ -70,6 +70,9 @@ async def test_a_copied_customer_behaves_as_the_one_the_services_made(client: ht
     by_name = {c["companyProfile"]["companyName"]: c for c in listed.json()["items"]}
     assert sorted(by_name) == ["Seed Customer 1", "Seed Customer 2", "Seed Customer 3"]
     made, copied = by_name["Seed Customer 1"], by_name["Seed Customer 3"]  # 1 through the services, 3 a copy
+    ids = [uuid.UUID(c["id"]) for c in by_name.values()]
+    assert {(i.version, i.variant) for i in ids} == {(7, uuid.RFC_4122)}  # random, led by the millisecond
+    assert len(set(ids)) == 3
     assert canonical(copied, 3) == canonical(made, 1)
     assert canonical(await story(world, headers, copied, 3), 3) == canonical(await story(world, headers, made, 1), 1)
     # A month and more on: the billing run invoices both alike, and both still renew alike.
