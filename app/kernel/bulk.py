@@ -102,11 +102,28 @@ _HEADER = _SIGNATURE + bytes(8)
 _TRAILER = b"\xff\xff"
 _INT16 = struct.Struct(">h")
 _INT32 = struct.Struct(">i")
+_BIGINT = struct.Struct(">iq")  # its length, 8, then its value
+_ID_LENGTH = _INT32.pack(16)
 
 
 def copy_field(value: bytes | None) -> bytes:
     """One field of a binary COPY row: its length, then its bytes (a NULL: length -1 alone)."""
     return b"\xff\xff\xff\xff" if value is None else _INT32.pack(len(value)) + value
+
+
+def text_field(text: str) -> bytes:
+    """A text (or JSON) field of a binary COPY row."""
+    return copy_field(text.encode())
+
+
+def id_field(number: int) -> bytes:
+    """A UUID field of a binary COPY row, from the id's 128-bit number."""
+    return _ID_LENGTH + number.to_bytes(16)
+
+
+def bigint_field(value: int) -> bytes:
+    """A bigint field of a binary COPY row (an ordering key)."""
+    return _BIGINT.pack(8, value)
 
 
 def row_count(fields: int) -> bytes:

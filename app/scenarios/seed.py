@@ -23,7 +23,6 @@ the API whose partner never passes it on. A test that signs in as a customer loa
 import itertools
 import re
 import string
-import struct
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -51,7 +50,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from app.commerce import orders
 from app.customers import agreements
 from app.customers import service as customers
-from app.kernel.bulk import copy_field, copy_in, copy_out, row_count
+from app.kernel.bulk import bigint_field, copy_field, copy_in, copy_out, id_field, row_count, text_field
 from app.kernel.context import PartnerContext, SandboxContext, spelled
 from app.kernel.errors import BadRequest
 from app.kernel.statements import watch_inserts
@@ -319,20 +318,9 @@ class _Row:
             constants.append(run)
             source = f"b''.join(({', '.join([*parts, f'c[{len(constants) - 1}]'])},))"
         built: Callable[[list[Any], dict[str, str], Callable[[], int]], Any] = eval(
-            f"lambda n, w, s: {source}", {"c": constants, "t": _text_field, "q": _key_field}
+            f"lambda n, w, s: {source}", {"c": constants, "t": text_field, "q": bigint_field}
         )
         return built
-
-
-def _text_field(text: str) -> bytes:
-    return copy_field(text.encode())
-
-
-_KEY = struct.Struct(">iq")  # an ordering key (bigint) as a binary COPY field: its length, 8, and its value
-
-
-def _key_field(seq: int) -> bytes:
-    return _KEY.pack(8, seq)
 
 
 @dataclass
@@ -431,7 +419,7 @@ class _Template:
         used = {word for _, _, rows in self.tables for row in rows for _, text in row.texts for word in _fields(text)}
         named = sorted(int(w[1:]) for w in used if w[0] == "i" and w[1:].isdigit())  # only the ids text names
         hexed = sorted(int(w[1:]) for w in used if w[0] == "h" and w[1:].isdigit())
-        placed: list[Any] = [_ID + i.to_bytes(16) for i in fresh] if self.binary else [spelled(i) for i in fresh]
+        placed: list[Any] = [id_field(i) for i in fresh] if self.binary else [spelled(i) for i in fresh]
         details = []
         for n, number in enumerate(numbers):
             new = fresh[n * width : (n + 1) * width]
@@ -446,9 +434,6 @@ class _Template:
         last = seq()
         while next_seq() <= last:
             pass
-
-
-_ID = copy_field(bytes(16))[:4]  # what leads an id's field: its length, 16
 
 
 def _seen(dialect: Dialect, table: Table) -> "list[Callable[[bytes], Any]]":
