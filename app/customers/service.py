@@ -313,7 +313,7 @@ _RELATE_AND_COUNT = Write(
     Write.insert(cast(Table, CustomerRelationship.__table__)).statement.add_cte(
         _counting(postgresql.insert).cte("counted")
     ),
-    table=cast(Table, CustomerRelationship.__table__),
+    inserts=[(cast(Table, CustomerRelationship.__table__), "")],
 )
 
 

@@ -26,10 +26,10 @@ _RECORD_AUDIT = Write.insert(_AUDITS)
 
 # A change's event and its audit record in one statement on PostgreSQL (the audit record's insert as a data-modifying
 # CTE): every change a tenant makes writes both, and each statement is a round trip and an execution of its own.
+_EVENT_PART, _AUDIT_PART = Write.insert(_EVENTS, prefix="event_"), Write.insert(_AUDITS, prefix="audit_")
 _RECORD_EVENT_AND_AUDIT = Write(
-    Write.insert(_EVENTS, prefix="event_").statement.add_cte(
-        Write.insert(_AUDITS, prefix="audit_").statement.cte("recorded_audit")
-    )
+    _EVENT_PART.statement.add_cte(_AUDIT_PART.statement.cte("recorded_audit")),
+    inserts=[*_EVENT_PART.inserts, *_AUDIT_PART.inserts],
 )
 
 

@@ -197,28 +197,34 @@ def _scalar_default(column: Column[Any]) -> Any:
 
 class Write(_Compiled):
     """An INSERT built once with bound parameters, run with one row's values: `Write.insert(table)` names every
-    column; a column the row leaves out takes its scalar default, or NULL."""
+    column; a column the row leaves out takes its scalar default, or NULL. `inserts` names the tables it adds a row
+    to, each with the prefix of its parameters (one statement may insert into two: a data-modifying CTE), so a
+    watcher is told of every row."""
 
     statement: Insert
 
-    def __init__(self, statement: Insert, *, table: Table | None = None) -> None:
+    def __init__(self, statement: Insert, *, inserts: Sequence[tuple[Table, str]] = ()) -> None:
         super().__init__(statement)
-        self.table = table
+        self.inserts = tuple(inserts)
 
     @classmethod
     def insert(cls, table: Table, *, prefix: str = "") -> "Write":
         values = {}
         for column in table.columns:
             values[column.name] = bindparam(prefix + column.name, _scalar_default(column), type_=column.type)
-        return cls(insert(table).values(values), table=table)
+        return cls(insert(table).values(values), inserts=[(table, prefix)])
 
     async def run(self, session: AsyncSession, row: Mapping[str, Any], *, instance: object | None = None) -> None:
         if (flush := _flushed(session)) is not None:  # the rows this one refers to are written first
             await flush
         sync = session.sync_session
         watcher = sync.info.get(_WATCHERS)
-        if watcher is not None and self.table is not None:
-            watcher(self.table, row, instance)
+        if watcher is not None:
+            for table, prefix in self.inserts:
+                if prefix:
+                    watcher(table, {k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)}, None)
+                else:
+                    watcher(table, row, instance)
         dialect = sync.get_bind().dialect
         if dialect.driver != "asyncpg":
             connection = await session.connection()

@@ -57,8 +57,6 @@ from app.kernel.statements import watch_inserts
 from app.models import (
     MCA,
     MCA_TEMPLATE_ID,
-    AuditRecord,
-    Event,
     Program,
     Sandbox,
     Tenant,
@@ -208,35 +206,17 @@ async def _customer(ctx: SandboxContext, partner: SeedPartner, number: int, subs
 Key = tuple[Any, ...]
 
 
-# The tables the services write by Core inserts (events and audit records, `events.service`): their rows are found
-# afterwards by their ordering key, which `next_seq()` hands out in increasing order.
-_SEQUENCED = (Event.__tablename__, AuditRecord.__tablename__)
-
-
 class _Made:
-    """Listens to a session while the services make one customer: the primary key of every row they insert. The
-    events and audit records they write by Core inserts are the rows of those tables with a later ordering key
-    (`sequenced_keys`). Any other write this cannot copy (another Core insert, an update or delete of another row
-    than the sandbox's id counter) marks it unfit, and the batch is then made through the services alone."""
+    """Listens to a session while the services make one customer: the primary key of every row they insert (by the
+    unit of work, or by a `statements.Write`: events and audit records, the hot inserts of a tenant, a user, a
+    relationship). Any other write this cannot copy (a Core insert, an update or delete of another row than the
+    sandbox's id counter) marks it unfit, and the batch is then made through the services alone."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session.sync_session
         self.keys: dict[Table, list[Key]] = {}
         self.unfit: list[str] = []
         self.instances: set[int] = set()
-        self.since = next_seq()
-
-    async def sequenced_keys(self, ctx: SandboxContext) -> None:
-        """Add the keys of the events and audit records written since this began (a batch runs in one transaction,
-        which holds the sandbox's writes)."""
-        for table in sandbox_tables():
-            if table.name in _SEQUENCED:
-                found = await ctx.session.execute(
-                    select(*table.primary_key.columns).where(
-                        table.c.sandbox_id == ctx.sandbox_id, table.c.seq > self.since
-                    )
-                )
-                self.keys.setdefault(table, []).extend(tuple(row) for row in found)
 
     def __enter__(self) -> "_Made":
         event.listen(self.session, "after_flush", self._flushed)
@@ -250,11 +230,10 @@ class _Made:
         watch_inserts(self.session, None)
 
     def _written(self, table: Table, row: Mapping[str, Any], instance: object | None) -> None:
-        """A row a `statements.Write` inserted (the services' own hot inserts: a tenant, a user, a relationship)."""
+        """A row a `statements.Write` inserted."""
         if instance is not None:
             self.instances.add(id(instance))
-        if table.name not in _SEQUENCED:
-            self.keys.setdefault(table, []).append(tuple(row[c.name] for c in table.primary_key.columns))
+        self.keys.setdefault(table, []).append(tuple(row[c.name] for c in table.primary_key.columns))
 
     def _flushed(self, session: Session, _context: object) -> None:
         for instance in session.new:
@@ -277,7 +256,7 @@ class _Made:
         statement = state.statement
         if isinstance(statement, Insert | Update | Delete):
             touched = getattr(statement.table, "name", "")
-            if touched != Sandbox.__tablename__ and not (isinstance(statement, Insert) and touched in _SEQUENCED):
+            if touched != Sandbox.__tablename__:
                 self.unfit.append(f"{type(statement).__name__.lower()} of {touched}")
 
 
@@ -473,7 +452,6 @@ async def _customers_of(ctx: SandboxContext, partner: SeedPartner, numbers: list
     with _Made(ctx.session) as made:
         each = await _customer(ctx, partner, numbers[0], subscriptions)
         await ctx.session.flush()
-    await made.sequenced_keys(ctx)
     rest = numbers[1:]
     template = await _Template.read(ctx, made, numbers[0]) if rest else None
     if template is None:
