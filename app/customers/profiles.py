@@ -3,14 +3,14 @@ customer's qualifications, a domain's availability, and removing a customer from
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
 
 from app.customers.service import count_customers, get_visible_customer
 from app.events.service import record_change
 from app.kernel.context import PartnerContext, SandboxContext
-from app.kernel.errors import BadRequest, Conflict, PreconditionFailed
+from app.kernel.errors import BadRequest, Conflict, NotFound, PreconditionFailed
 from app.kernel.roles import PartnerRole, require_role
 from app.kernel.statements import add_now
 from app.models import (
@@ -209,11 +209,15 @@ async def delete_customer(ctx: PartnerContext, *, customer_id: uuid.UUID) -> Non
             ExtensionConsent.sandbox_id == ctx.sandbox_id, ExtensionConsent.relationship_id.in_(ids)
         )
     )
-    await ctx.session.execute(
+    ended = await ctx.session.execute(
         delete(CustomerRelationship).where(
             CustomerRelationship.sandbox_id == ctx.sandbox_id, CustomerRelationship.id.in_(ids)
         )
     )
+    if not cast(CursorResult[Any], ended).rowcount:
+        # Another delete of this customer committed while this one waited for its rows (a client's retry): the
+        # customer is gone, and counted out once.
+        raise NotFound("Customer", customer_id)
     await count_customers(ctx, partner_id=ctx.tenant_id, customer_id=customer_id, by=-1)
     await record_change(
         ctx,

@@ -174,3 +174,22 @@ async def test_license_usage_counts_held_and_assigned_seats(world: World) -> Non
     assert item["attributes"]["objectType"] == "CustomerLicensesUsageInsights"
     stranger = await world.direct_bill_partner()
     assert (await stranger.get(path)).status_code == 404
+
+
+async def test_a_customer_deleted_twice_at_once_is_deleted_once_and_counted_once(world: World) -> None:
+    """Two deletes of one customer in flight together (a client's retry): one answers 204, the other finds it gone
+    (404), and the partner's customer count (the listing's totalCount) loses the customer once, not twice."""
+    import asyncio
+
+    direct, kept, token = await partner_and_customer(world)
+    customer = (await direct.create_customer()).json()
+    before = (await direct.get("/v1/customers", token=token)).json()["totalCount"]
+    answers = await asyncio.gather(
+        *(world.http.delete(f"/v1/customers/{customer['id']}", headers=bearer(token)) for _ in range(4))
+    )
+    assert sorted(r.status_code for r in answers) == [204, 404, 404, 404], [r.text for r in answers]
+    listed = (await direct.get("/v1/customers", token=token)).json()
+    assert listed["totalCount"] == before - 1 == len(listed["items"])
+    assert [c["id"] for c in listed["items"]] == [kept["id"]]
+    deleted = (await world.sim("GET", "/events", params={"name": "customer-deleted"})).json()
+    assert deleted["totalCount"] == 1
