@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKeyConstraint, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKeyConstraint, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, SandboxScoped, enum_column
@@ -18,7 +18,13 @@ class Tenant(SandboxScoped, Base):
     """An Entra tenant: a partner's or a customer's directory."""
 
     __tablename__ = "tenants"
-    __table_args__ = (UniqueConstraint("sandbox_id", "domain"),)
+    __table_args__ = (
+        UniqueConstraint("sandbox_id", "domain"),
+        # Entra's discovery names a tenant by id or domain alone, in no sandbox (`identity.discovery`): without
+        # these, each such call read every tenant of every sandbox the database holds.
+        Index("ix_tenants_id", "id"),
+        Index("ix_tenants_domain", "domain"),
+    )
 
     kind: Mapped[TenantKind] = mapped_column(enum_column(TenantKind, 20))
     display_name: Mapped[str] = mapped_column(String(256))
