@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy import CursorResult, delete, select
 
 from app.customers.service import count_customers, get_visible_customer
 from app.events.service import record_change
@@ -169,9 +169,7 @@ def initial_domain(domain: str) -> str:
 async def domain_exists(ctx: SandboxContext, domain: str) -> bool:
     """Whether a tenant of the sandbox already holds the domain (so a new customer cannot take it)."""
     found = await ctx.session.scalar(
-        select(Tenant.id).where(
-            Tenant.sandbox_id == ctx.sandbox_id, func.lower(Tenant.domain) == initial_domain(domain)
-        )
+        select(Tenant.id).where(Tenant.sandbox_id == ctx.sandbox_id, Tenant.domain == initial_domain(domain))
     )
     return found is not None
 

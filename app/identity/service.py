@@ -54,13 +54,14 @@ async def create_tenant(
     ctx: SandboxContext, *, kind: TenantKind, display_name: str, domain: str, country: str
 ) -> Tenant:
     """A tenant of the sandbox; its domain is unique within the sandbox (the unique key checks it as the row is
-    written: no read before every insert)."""
+    written: no read before every insert). A domain's case means nothing (DNS, Entra): it is kept in lower case,
+    so the key, discovery and the availability check all compare it as one spelling."""
     tenant = Tenant(
         sandbox_id=ctx.sandbox_id,
         id=await ctx.new_id(),
         kind=kind,
         display_name=display_name,
-        domain=domain,
+        domain=domain.lower(),
         country=country,
         created_at=ctx.now,
     )
