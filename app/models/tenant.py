@@ -38,6 +38,9 @@ class User(SandboxScoped, Base):
     __table_args__ = (
         UniqueConstraint("sandbox_id", "user_principal_name"),
         ForeignKeyConstraint(["sandbox_id", "tenant_id"], ["tenants.sandbox_id", "tenants.id"]),
+        # A tenant's users (its listings); a portal sign-in names a user in no sandbox (`identity.service`).
+        Index("ix_users_tenant", "sandbox_id", "tenant_id"),
+        Index("ix_users_user_principal_name", "user_principal_name"),
     )
 
     tenant_id: Mapped[uuid.UUID]

@@ -4,10 +4,12 @@ import asyncio
 import base64
 import json
 import time
+from typing import Any
 
 import httpx
 import jwt
 
+from tests.plans import lookups_read
 from tests.world import PASSWORD, PC_SCOPE, World, bearer
 
 
@@ -301,3 +303,27 @@ async def test_smart_lockout_locks_after_repeated_wrong_passwords_then_lets_the_
     for _ in range(2):
         assert (await sign_in("guess")).json()["error_codes"] == [50126]
     assert (await sign_in(PASSWORD)).status_code == 200
+
+
+async def test_a_user_named_alone_and_a_tenants_users_are_read_on_indexes(world: World, app: Any) -> None:
+    """A person's sign-in by name and password names no sandbox, and a tenant's users are listed by tenant: both
+    are read on an index led by what they name (a scan would read every user of every sandbox, or of the sandbox:
+    one per seeded customer)."""
+    partner = await world.direct_bill_partner()
+    customer = (await partner.create_customer()).json()
+
+    async def sign_in() -> None:
+        person = {"grant_type": "password", "username": partner.admin_upn, "password": PASSWORD, "scope": PC_SCOPE}
+        r = await world.http.post(f"/{partner.tenant['domain']}/oauth2/v2.0/token", data=person)
+        assert r.status_code == 200, r.text
+
+    async def list_users() -> None:
+        r = await world.sim("GET", f"/tenants/{customer['id']}/users")
+        assert r.status_code == 200, r.text
+        assert len(r.json()["items"]) == 1
+
+    named = await lookups_read(app, "FROM users", sign_in)
+    assert [used for _, used in named][:1] == [["ix_users_user_principal_name"]], named
+    listed = await lookups_read(app, "FROM users", list_users)
+    assert listed, "the listings read users"
+    assert all("ix_users_tenant" in used for _, used in listed), listed
