@@ -17,8 +17,8 @@ _READ = re.compile(r"(?:USING (?:COVERING )?INDEX|Index Scan using|Index Only Sc
 
 
 @contextmanager
-def statements_on(app: Any, table: str) -> Iterator[list[Statement]]:
-    """The statements (and their parameters) the app runs meanwhile that name `table`."""
+def statements_on(app: Any, table: str = "") -> Iterator[list[Statement]]:
+    """The statements (and their parameters) the app runs meanwhile that name `table` (every one: "")."""
     seen: list[Statement] = []
 
     def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:

@@ -5,8 +5,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 
+from tests.plans import statements_on
 from tests.world import Party, World, bearer
 
 
@@ -600,19 +600,10 @@ async def test_a_page_of_customers_costs_the_same_queries_whatever_its_size(worl
     """Shaping the listing reads each page's relationships and MCA acceptances once, never once per customer."""
     partner = await world.direct_bill_partner()
     token = await partner.app_token()
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
 
     async def queries_to_list(expected: int) -> int:
-        statements.clear()
-        engine = app.state.db.engine.sync_engine
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with statements_on(app) as statements:
             r = await partner.get("/v1/customers", token=token)
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         assert r.status_code == 200, r.text
         assert len(r.json()["items"]) == expected
         return len(statements)

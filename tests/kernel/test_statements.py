@@ -4,35 +4,18 @@ Counted through HTTP with SQLAlchemy's `before_cursor_execute` on the app's engi
 signing key loads once per process, and a verified token's principal is cached once per process).
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
+from tests.plans import Statement, statements_on
 from tests.world import World, bearer
 
 
-@contextmanager
-def counted(app: Any) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    engine = app.state.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
-def _counted_sql(statements: list[str]) -> list[str]:
+def _counted_sql(statements: list[Statement]) -> list[str]:
     # SQLite's BEGIN (IMMEDIATE for a write, DEFERRED for a read) is the transaction's start, not a query the request
     # chose to make.
-    return [s for s in statements if s.strip().upper() not in ("BEGIN", "BEGIN IMMEDIATE")]
+    return [s for s, _ in statements if s.strip().upper() not in ("BEGIN", "BEGIN IMMEDIATE")]
 
 
 # A GET of one object: the principal (one join), and the object with what its answer needs (a customer's MCA status,
@@ -62,15 +45,15 @@ async def test_a_request_runs_few_statements(world: World, app: Any, what: str) 
     assert (await partner.get(path, token=token)).status_code == 200  # warm: the key and the principal
 
     if what == "create customer":
-        with counted(app) as statements:
+        with statements_on(app) as statements:
             r = await partner.create_customer(token=token)
         assert r.status_code == 201, r.text
     elif what == "order":
-        with counted(app) as statements:
+        with statements_on(app) as statements:
             r = await partner.order(customer["id"], token=token)
         assert r.status_code == 201, r.text
     else:
-        with counted(app) as statements:
+        with statements_on(app) as statements:
             r = await world.http.get(path, headers=bearer(token))
         assert r.status_code == 200, r.text
     sql = _counted_sql(statements)
@@ -102,7 +85,7 @@ async def test_an_app_token_runs_one_statement(world: World, app: Any) -> None:
         "scope": "https://api.partnercenter.microsoft.com/.default",
     }
     assert (await world.http.post(f"/{partner.id}/oauth2/v2.0/token", data=form)).status_code == 200
-    with counted(app) as statements:
+    with statements_on(app) as statements:
         r = await world.http.post(f"/{partner.id}/oauth2/v2.0/token", data=form)
     assert r.status_code == 200, r.text
     sql = _counted_sql(statements)

@@ -115,15 +115,15 @@ async def test_a_batch_copies_its_first_customer_whatever_its_size(world: World,
     """The bulk path is taken: a batch of 30 customers runs the statements a batch of 3 does (the first customer
     through the services, the rest copied table by table), not ten times as many. The services' events and audit
     records, written by Core inserts, once made every batch fall back to the services (239 customers/s on SQLite)."""
-    from tests.kernel.test_statements import counted
+    from tests.plans import statements_on
 
     await seeded(world, partners=1, customers=1, subscriptions=1)  # the partner and its billing run, made once
 
     async def statements_to_seed(customers: int) -> list[str]:
-        with counted(app) as statements:
+        with statements_on(app) as statements:
             answer = await seeded(world, partners=1, customers=customers, subscriptions=1)
         assert answer["customersCreated"] == customers
-        return statements
+        return [statement for statement, _ in statements]
 
     few = await statements_to_seed(3)
     many = await statements_to_seed(30)
