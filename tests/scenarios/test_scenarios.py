@@ -101,6 +101,18 @@ async def test_transition_is_the_start_of_the_journey(world: World) -> None:
     assert subscribers == ["adatum", "adatum", "litware", "litware", "northwind"]
 
 
+async def test_a_domain_in_capitals_is_the_same_domain(world: World) -> None:
+    """A domain's case means nothing: an affiliate named WingtipHosting.onmicrosoft.com gets its tenant, kept in
+    lower case, and its Global admin in it (the admin's lowered name was once refused as outside the domain)."""
+    document = (SCENARIOS / "distributor.yaml").read_text()
+    capitals = document.replace("domain: wingtiphosting.onmicrosoft.com", "domain: WingtipHosting.onmicrosoft.com")
+    assert capitals != document
+    r = await load(world, capitals)
+    assert r.status_code == 201, r.text
+    tenants = (await world.sim("GET", "/tenants", params={"size": 100})).json()["items"]
+    assert [t["domain"] for t in tenants if t["displayName"] == "Wingtip Hosting"] == ["wingtiphosting.onmicrosoft.com"]
+
+
 async def test_distributor_resellers_see_their_customers_through_the_provider(world: World) -> None:
     answer = await loaded(world, "distributor")
     assert [(p["provider"], p["reseller"], p["status"]) for p in answer["partnerships"]] == [
