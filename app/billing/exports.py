@@ -140,16 +140,11 @@ async def _items(ctx: SandboxContext, export: BillingExport) -> AsyncIterator[An
     """The export's line items, as the invoice API shapes them; an invoice's billing lines read as a stream."""
     partner_id, parameters = export.partner_tenant_id, export.parameters
     if export.kind == UNBILLED_USAGE:
-        found = await service.unbilled_of(
-            ctx,
-            partner_id,
-            usage_lines=True,
-            currency=parameters["currencyCode"],
-            previous=parameters["billingPeriod"] == "last",
+        found = await service.unbilled_usage(
+            ctx, partner_id, currency=parameters["currencyCode"], previous=parameters["billingPeriod"] == "last"
         )
-        async for line in in_turns(found):
-            if isinstance(line, service.DailyUsageLine):
-                yield daily_line_out(line, partner_id=partner_id)
+        async for unbilled in in_turns(found):
+            yield daily_line_out(unbilled, partner_id=partner_id)
         return
     invoice = await _partner_invoice(ctx, partner_id, parameters["invoiceId"])
     if export.kind == BILLED_USAGE:

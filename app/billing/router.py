@@ -63,11 +63,6 @@ def invoice_out(invoice: Invoice) -> InvoiceOut:
     )
 
 
-def _lines(request: Request, ctx: PartnerCaller, lines: service.LineItems, number: str) -> Any:
-    whole: Page[Any] = Page(items=list(lines), total=len(lines), next_token=None)
-    return _page_of_lines(request, ctx, whole, number)
-
-
 def _page_of_lines(request: Request, ctx: PartnerCaller, page: Page[Any], number: str) -> Any:
     items: list[OneTimeInvoiceLineItemOut | DailyRatedUsageLineItemOut] = [
         daily_line_out(line, partner_id=ctx.tenant_id)
@@ -113,16 +108,23 @@ async def invoice_summary(ctx: PartnerCaller) -> Any:
 async def unbilled_line_items(
     ctx: PartnerCaller,
     request: Request,
+    page: LineItemPages,
     provider: Provider = None,
     line_item_type: LineItemType = None,
     currency: Annotated[str | None, Query(alias="currencycode", max_length=3)] = None,
     period: Annotated[str | None, Query(max_length=20, description="`current` or `previous`.")] = None,
 ) -> Any:
-    """BIL-1, BIL-2: what the next invoices will carry, priced from today's charges."""
+    """BIL-1, BIL-2: what the next invoices will carry, priced from today's charges, by pages of up to 2,000
+    (`size`; the next page by `links.next`), each counting its own lines."""
     lines = await service.unbilled_lines(
-        ctx, provider=provider or "", line_item_type=line_item_type or "", currency=currency, period=period
+        ctx,
+        provider=provider or "",
+        line_item_type=line_item_type or "",
+        currency=currency,
+        period=period,
+        page=page,
     )
-    return _lines(request, ctx, lines, "")
+    return _page_of_lines(request, ctx, lines, "")
 
 
 @router.get("/{invoice_id}", response_model=InvoiceOut, summary="Read an invoice")

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, func, select
+from sqlalchemy import Select, Table, and_, exists, func, select
 
 from app.billing import usage
 from app.billing.charges import PricedLine, price_subscription, tax_of
@@ -26,7 +26,7 @@ from app.kernel import timers
 from app.kernel.bulk import DocumentLines, rows_of
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, NotFound
-from app.kernel.pagination import Page, PageRequest, keyset
+from app.kernel.pagination import Page, PageRequest, keyset, position_of, token_of
 from app.kernel.roles import PartnerRole, require_role
 from app.models import (
     Charge,
@@ -292,15 +292,16 @@ def _charges_shown(ctx: SandboxContext, partner_id: uuid.UUID, country: str, end
         )
         .subquery()
     )
+    shown = _joined_to_shown(ctx, select(charges, *_SHOWN), charges.c.subscription_id)
+    return shown.order_by(charges.c.first_seq, charges.c.seq)
+
+
+def _joined_to_shown(ctx: SandboxContext, stmt: Select[Any], subscription_id: Any) -> Select[Any]:
+    """`stmt` joined to the subscription `subscription_id` names, its customer and its order: what `_SHOWN` reads."""
     return (
-        select(charges, *_SHOWN)
-        .join(
-            Subscription,
-            and_(Subscription.sandbox_id == charges.c.sandbox_id, Subscription.id == charges.c.subscription_id),
-        )
+        stmt.join(Subscription, and_(Subscription.sandbox_id == ctx.sandbox_id, Subscription.id == subscription_id))
         .join(Tenant, and_(Tenant.sandbox_id == Subscription.sandbox_id, Tenant.id == Subscription.customer_tenant_id))
         .outerjoin(Order, and_(Order.sandbox_id == Subscription.sandbox_id, Order.id == Subscription.order_id))
-        .order_by(charges.c.first_seq, charges.c.seq)
     )
 
 
@@ -548,9 +549,6 @@ class DailyUsageLine:
     subtotal: Decimal
 
 
-LineItems = list[InvoiceLine] | list[DailyUsageLine]
-
-
 async def billing_lines(ctx: SandboxContext, invoice: Invoice) -> list[InvoiceLine]:
     stmt = select(InvoiceLine).where(InvoiceLine.sandbox_id == ctx.sandbox_id, InvoiceLine.invoice_id == invoice.id)
     return list((await ctx.session.execute(stmt.order_by(InvoiceLine.line_number))).scalars())
@@ -591,58 +589,168 @@ async def invoice_lines(
 
 
 async def unbilled_lines(
-    ctx: PartnerContext, *, provider: str, line_item_type: str, currency: str | None, period: str | None
-) -> LineItems:
-    """BIL-1, BIL-2: the lines the partner's next invoices will carry: `current`, the open billing period of each of
-    its customers' countries; `previous`, the period before it while its invoice is not issued yet. Usage line
-    items are the daily rated usage not invoiced yet."""
+    ctx: PartnerContext,
+    *,
+    provider: str,
+    line_item_type: str,
+    currency: str | None,
+    period: str | None,
+    page: PageRequest,
+) -> Page[InvoiceLine] | Page[DailyUsageLine]:
+    """BIL-1, BIL-2: a page of the lines the partner's next invoices will carry: `current`, the open billing period
+    of each of its customers' countries; `previous`, the period before it while its invoice is not issued yet. Usage
+    line items are the daily rated usage not invoiced yet. A page counts its own lines (`totalCount`), as Partner
+    Center's seek-based pages do: the whole list is priced only by whoever walks it."""
     require_invoice_reader(ctx)
     kind = _line_kind(provider, line_item_type)
     if not currency:
         raise BadRequest("Name the currency of the lines (currencycode=USD).")
     if (period or "").lower() not in PERIODS:
         raise BadRequest(f"Unknown period '{period}': use 'current' or 'previous'.")
-    return await unbilled_of(
-        ctx,
-        ctx.tenant_id,
-        usage_lines=kind == "usagelineitems",
-        currency=currency,
-        previous=(period or "").lower() == "previous",
-    )
+    previous = (period or "").lower() == "previous"
+    if kind == "usagelineitems":
+        daily = await unbilled_usage(ctx, ctx.tenant_id, currency=currency, previous=previous)
+        first = position_of(page.token, [int])[0] if page.token else 0
+        if first < 0:
+            raise BadRequest("The continuation token is not valid; start again from the first page.")
+        shown = daily[first : first + page.size]
+        more = len(daily) > first + page.size
+        return Page(items=shown, total=len(shown), next_token=token_of([first + page.size]) if more else None)
+    start: list[Any] = position_of(page.token, [int, int, str, int]) if page.token else [0, 0, "", 0]
+    if start[0] not in (0, 1) or start[3] < 0:
+        raise BadRequest("The continuation token is not valid; start again from the first page.")
+    lines: list[InvoiceLine] = []
+    async for position, line in _unbilled_billing(ctx, ctx.tenant_id, currency.upper(), previous, start):
+        if len(lines) == page.size:
+            return Page(items=lines, total=len(lines), next_token=token_of(position))
+        lines.append(InvoiceLine(**line))
+    return Page(items=lines, total=len(lines), next_token=None)
 
 
-async def unbilled_of(
-    ctx: SandboxContext, partner_id: uuid.UUID, *, usage_lines: bool, currency: str, previous: bool
-) -> LineItems:
-    """A partner's unbilled billing lines (or daily rated usage lines) of the open period or the one before it."""
-    countries = select(Tenant.country).where(
-        Tenant.sandbox_id == ctx.sandbox_id,
-        Tenant.id.in_(
-            select(Charge.customer_tenant_id).where(
-                Charge.sandbox_id == ctx.sandbox_id, Charge.partner_tenant_id == partner_id
-            )
-        ),
+# Subscriptions priced per batch of unbilled lines: each gives a line or more, so a page of 2,000 lines reads one
+# batch or two.
+_BATCH = 500
+
+
+def _unbilled_charges(ctx: SandboxContext, partner_id: uuid.UUID, from_seq: int) -> Select[Any]:
+    """The charges of the partner's next `_BATCH` subscriptions, in the order their first charge happened (from the
+    one whose first charge is `from_seq` on), each subscription's in the order they happened, with what their lines
+    show. The subscriptions are found on the partner's charges in order (`ix_charges_partner`), a charge being a
+    subscription's first when the subscription has none before it (`ix_charges_subscription`): a page reads its
+    own subscriptions, however many the partner has."""
+    earlier = Charge.__table__.alias("earlier")
+    firsts = (
+        select(Charge.subscription_id, Charge.seq.label("first_seq"))
+        .where(
+            Charge.sandbox_id == ctx.sandbox_id,
+            Charge.partner_tenant_id == partner_id,
+            Charge.seq >= from_seq,
+            ~exists().where(
+                earlier.c.sandbox_id == Charge.sandbox_id,
+                earlier.c.subscription_id == Charge.subscription_id,
+                earlier.c.partner_tenant_id == Charge.partner_tenant_id,
+                earlier.c.seq < Charge.seq,
+            ),
+        )
+        .order_by(Charge.seq)
+        .limit(_BATCH)
+        .subquery()
     )
-    found: list[InvoiceLine] = []
+    charges = (
+        select(*Charge.__table__.c, firsts.c.first_seq, *_SHOWN)
+        .select_from(firsts)
+        .join(
+            Charge,
+            and_(
+                Charge.sandbox_id == ctx.sandbox_id,
+                Charge.subscription_id == firsts.c.subscription_id,
+                Charge.partner_tenant_id == partner_id,
+            ),
+        )
+    )
+    return _joined_to_shown(ctx, charges, Charge.subscription_id).order_by(firsts.c.first_seq, Charge.seq)
+
+
+async def _unbilled_billing(
+    ctx: SandboxContext, partner_id: uuid.UUID, currency: str, previous: bool, start: list[Any]
+) -> AsyncIterator[tuple[list[Any], LineDraft]]:
+    """The partner's unbilled billing lines in `currency` from `start` on, each with its position: `[0, first
+    charge's seq, "", n]` for the n-th line of a subscription's charges, subscription after subscription in the
+    order their first charge happened (each priced for its customer's country's period); then `[1, 0, country, n]`
+    for the n-th line of the metered consumption of each country in turn."""
+    phase, from_seq, from_country, skip = start
+    mpn_id = await _mpn_id(ctx, partner_id)
+    wanted: dict[str, BillingPeriod | None] = {}
+
+    async def period_of(country: str) -> BillingPeriod | None:  # None: that period is invoiced already
+        if country not in wanted:
+            current = billing_period(ctx, country, ctx.now)
+            period = _previous(ctx, country, current) if previous else current
+            wanted[country] = None if await _invoiced(ctx, partner_id, country, period) else period
+        return wanted[country]
+
+    while phase == 0:
+        batch = (await ctx.session.execute(_unbilled_charges(ctx, partner_id, from_seq))).all()
+        histories: dict[uuid.UUID, list[Any]] = {}
+        for charge in batch:
+            histories.setdefault(charge.subscription_id, []).append(charge)
+        for history in histories.values():
+            first_seq, country = history[0].first_seq, history[0].customer_country
+            period = await period_of(country)
+            if period is None:
+                continue
+            begin, end = period.bounds()
+            history = [charge for charge in history if charge.occurred_at < end]
+            if not history:
+                continue
+            shown = _billed(mpn_id, history[0])
+            rate = ctx.settings.tax_rates.get(country.upper(), Decimal(0))
+            priced = price_subscription(history, begin, end, per_term=shown.priced_per_term)
+            for n, line in enumerate(shown.line(ctx, each, rate) for each in priced):
+                if (first_seq, n) >= (from_seq, skip) and line["currency"] == currency:
+                    yield [0, first_seq, "", n], line
+        if len(histories) < _BATCH:
+            phase, from_seq, from_country, skip = 1, 0, "", 0
+        else:
+            from_seq, skip = batch[-1].first_seq + 1, 0
+    for country in await _countries_of(ctx, partner_id):
+        period = await period_of(country)
+        if country < from_country or period is None:
+            continue
+        rate = ctx.settings.tax_rates.get(country.upper(), Decimal(0))
+        consumed = await usage.rated_usage(
+            ctx, partner_tenant_id=partner_id, country=country, start=period.start, end=period.end
+        )
+        billed = await billed_subscriptions(ctx, partner_id, {rated.subscription_id for rated in consumed})
+        for n, rated in enumerate(consumed):
+            line = billed[rated.subscription_id].usage_line(ctx, rated, period, rate)
+            if (country, n) >= (from_country, skip) and line["currency"] == currency:
+                yield [1, 0, country, n], line
+
+
+async def _countries_of(ctx: SandboxContext, partner_id: uuid.UUID) -> list[str]:
+    """The countries of the customers the partner has charged, in order."""
+    customers = select(Charge.customer_tenant_id).where(
+        Charge.sandbox_id == ctx.sandbox_id, Charge.partner_tenant_id == partner_id
+    )
+    countries = select(Tenant.country).where(Tenant.sandbox_id == ctx.sandbox_id, Tenant.id.in_(customers))
+    return sorted(set((await ctx.session.execute(countries.distinct())).scalars()))
+
+
+async def unbilled_usage(
+    ctx: SandboxContext, partner_id: uuid.UUID, *, currency: str, previous: bool
+) -> list[DailyUsageLine]:
+    """A partner's daily rated usage lines not invoiced yet, of the open period or the one before it."""
     records: list[UsageRecord] = []
-    for country in sorted(set((await ctx.session.execute(countries.distinct())).scalars())):
+    for country in await _countries_of(ctx, partner_id):
         current = billing_period(ctx, country, ctx.now)
         wanted = _previous(ctx, country, current) if previous else current
         if await _invoiced(ctx, partner_id, country, wanted):
             continue
-        if usage_lines:
-            records += await usage.unbilled_records(
-                ctx, partner_id, country=country, start=wanted.start, end=wanted.end, currency=currency.upper()
-            )
-            continue
-        found += [
-            InvoiceLine(**line)
-            async for line in priced_lines(ctx, partner_tenant_id=partner_id, country=country, period=wanted)
-            if line["currency"] == currency.upper()
-        ]
-    if usage_lines:
-        return await daily_lines(ctx, partner_id, records, "")
-    return found
+        records += await usage.unbilled_records(
+            ctx, partner_id, country=country, start=wanted.start, end=wanted.end, currency=currency.upper()
+        )
+    return await daily_lines(ctx, partner_id, records, "")
 
 
 def _previous(ctx: SandboxContext, country: str, current: BillingPeriod) -> BillingPeriod:

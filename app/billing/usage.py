@@ -12,9 +12,6 @@ per meter and resource. The billing line's subtotal is ROUNDDOWN(unit price x th
 reference's usage formula with a PCToBCExchangeRate of 1.
 """
 
-import base64
-import binascii
-import json
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -30,7 +27,7 @@ from app.customers import service as customers
 from app.kernel import lookup
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict
-from app.kernel.pagination import Page, PageRequest, keyset
+from app.kernel.pagination import Page, PageRequest, keyset, position_of, token_of
 from app.kernel.statements import add_now
 from app.models import Invoice, Subscription, SubscriptionStatus, Tenant, UsageRecord
 
@@ -290,20 +287,6 @@ def _moment(value: str, name: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _encode(key: list[str]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
-
-
-def _decode(token: str) -> list[str]:
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        if not isinstance(raw, list) or len(raw) != 3 or not all(isinstance(v, str) for v in raw):
-            raise ValueError("wrong shape")
-        return raw
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise BadRequest("The continuation token is not valid; start again from the first page.") from exc
-
-
 @dataclass(frozen=True)
 class UtilizationPage:
     items: list[Utilization]
@@ -370,7 +353,7 @@ async def utilizations(
     step = timedelta(days=1) if grain == "daily" else timedelta(hours=1)
     rows = sorted(merged.items(), key=lambda item: (item[0][0], item[0][1], item[0][2]))
     if token:
-        after = _decode(token)
+        after = position_of(token, [str, str, str])
         rows = [r for r in rows if [r[0][0].isoformat(), r[0][1], r[0][2]] > after]
     page, more = rows[:size], len(rows) > size
     items = [
@@ -386,7 +369,7 @@ async def utilizations(
         for (slot, meter_id, uri), quantity in page
     ]
     last = page[-1][0] if page else None
-    next_token = _encode([last[0].isoformat(), last[1], last[2]]) if more and last else None
+    next_token = token_of([last[0].isoformat(), last[1], last[2]]) if more and last else None
     return UtilizationPage(items=items, total=len(merged), next_token=next_token)
 
 

@@ -61,7 +61,8 @@ class Page(Generic[T]):
     next_token: str | None
 
 
-def _encode(values: Sequence[Any]) -> str:
+def token_of(values: Sequence[Any]) -> str:
+    """A position as an opaque continuation token (what a page's next link carries)."""
     plain = [v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, uuid.UUID) else v for v in values]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
@@ -80,12 +81,14 @@ def _key_value(kind: type, value: Any) -> Any:
     return kind(value)
 
 
-def _decode(token: str, keys: Sequence[Any]) -> list[Any]:
+def position_of(token: str, kinds: Sequence[type]) -> list[Any]:
+    """The position a continuation token carries, each value of its kind (int, str, uuid.UUID, datetime...); a
+    token of another shape is the caller's mistake (400)."""
     try:
         raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        if not isinstance(raw, list) or len(raw) != len(keys):
+        if not isinstance(raw, list) or len(raw) != len(kinds):
             raise ValueError("wrong shape")
-        return [_key_value(key.type.python_type, value) for key, value in zip(keys, raw, strict=True)]
+        return [_key_value(kind, value) for kind, value in zip(kinds, raw, strict=True)]
     except (ValueError, TypeError, binascii.Error, NotImplementedError) as exc:  # JSONDecodeError is a ValueError
         raise BadRequest("The continuation token is not valid; start again from the first page.") from exc
 
@@ -105,7 +108,8 @@ async def keyset(
         count = select(func.count()).select_from(stmt.order_by(None).subquery())
     paged = stmt
     if page.token:
-        paged = paged.where(tuple_(*keys) > tuple_(*_decode(page.token, keys)))
+        after = position_of(page.token, [key.type.python_type for key in keys])
+        paged = paged.where(tuple_(*keys) > tuple_(*after))
     counted = paged.add_columns(count.scalar_subquery().label("total_count"))
     found = (await session.execute(counted.order_by(*keys).limit(page.size + 1))).all()
     rows = [row[0] for row in found]
@@ -116,7 +120,7 @@ async def keyset(
     if len(rows) > page.size:
         rows = rows[: page.size]
         last = rows[-1]
-        next_token = _encode([getattr(last, key.key) for key in keys])
+        next_token = token_of([getattr(last, key.key) for key in keys])
     return Page(items=rows, total=total, next_token=next_token)
 
 

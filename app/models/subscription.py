@@ -138,7 +138,11 @@ class Charge(SandboxScoped, Base):
     """A charge event billing reads: new, addQuantity, removeQuantity, cancel, renew (priced at the term's price)."""
 
     __tablename__ = "charges"
-    __table_args__ = (Index("ix_charges_partner", "sandbox_id", "partner_tenant_id", "seq"),)
+    __table_args__ = (
+        Index("ix_charges_partner", "sandbox_id", "partner_tenant_id", "seq"),
+        # A subscription's charges in order: its history, and whether a charge is its first (unbilled lines).
+        Index("ix_charges_subscription", "sandbox_id", "subscription_id", "seq"),
+    )
 
     seq: Mapped[int] = mapped_column(BigInteger)
     subscription_id: Mapped[uuid.UUID]
