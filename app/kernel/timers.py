@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, and_, bindparam, func, select, union_all, update
 
 from app.kernel import metrics
 from app.kernel.analyze import analyze_before_batch
@@ -326,8 +326,25 @@ async def fire_due(ctx: SandboxContext, *, until: datetime, budget: int) -> tupl
         fired += done
 
 
+LISTED = 1000
+
+
 async def list_timers(ctx: SandboxContext, *, status: TimerStatus | None) -> list[Timer]:
-    stmt = select(Timer).where(Timer.sandbox_id == ctx.sandbox_id)
-    if status:
-        stmt = stmt.where(Timer.status == status)
-    return list((await ctx.session.execute(stmt.order_by(Timer.due_at, Timer.seq).limit(1000))).scalars())
+    """The first `LISTED` timers of the sandbox (of one status) in due order. Each status's are read off
+    `ix_timers_due` in that order and the few merged, so a sandbox with millions of timers sorts none of them."""
+    firsts = [
+        select(_TIMERS.id, _TIMERS.due_at, _TIMERS.seq)
+        .where(_TIMERS.sandbox_id == ctx.sandbox_id, _TIMERS.status == each)
+        .order_by(_TIMERS.due_at, _TIMERS.seq)
+        .limit(LISTED)
+        .subquery()
+        for each in ([status] if status else list(TimerStatus))
+    ]
+    merged = union_all(*(select(first.c.id, first.c.due_at, first.c.seq) for first in firsts)).subquery()
+    stmt = (
+        select(Timer)
+        .join(merged, and_(Timer.sandbox_id == ctx.sandbox_id, Timer.id == merged.c.id))
+        .order_by(merged.c.due_at, merged.c.seq)
+        .limit(LISTED)
+    )
+    return list((await ctx.session.execute(stmt)).scalars())

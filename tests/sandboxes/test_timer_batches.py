@@ -1,8 +1,11 @@
 """Timers fire in batches (issue 17): due order, each at its own due time, across kinds that fire set-based and kinds
 that fire one by one, and within the per-call budget."""
 
+import re
 from datetime import datetime, timedelta
+from typing import Any
 
+from tests.plans import indexes_read, statements_on
 from tests.world import World
 
 
@@ -88,3 +91,20 @@ async def test_a_call_fires_its_budget_then_finishes_the_instant_it_reached(worl
     events = await reminder_events(world)
     assert len(events) == 33
     assert [parse(str(e["occurredAt"])) for e in events] == sorted(parse(str(e["occurredAt"])) for e in events)
+
+
+async def test_due_timers_are_claimed_and_listed_in_the_order_of_their_index(world: World, app: Any) -> None:
+    """Due order is (due_at, seq), which `ix_timers_due` holds: a claim of 200 reads 200 entries, however many
+    timers are due at one instant (a seeded batch's renewals), and the listing sorts none of the sandbox's timers."""
+    now = await frozen_now(world)
+    for n in range(3):
+        await remind(world, f"same instant {n}", now + timedelta(hours=1))
+    with statements_on(app, "ORDER BY timers.due_at, timers.seq") as seen:
+        assert (await world.sim("POST", "/clock/advance", json={"hours": 2})).status_code == 200
+        listed = await world.sim("GET", "/timers")
+    assert [t["payload"].get("label") for t in listed.json()["items"]] == [f"same instant {n}" for n in range(3)]
+    assert len(seen) >= 2, seen
+    for plan, used in await indexes_read(app, seen, avoiding=("seqscan", "sort", "incremental_sort")):
+        assert "ix_timers_due" in used, plan
+        reads = plan.split("\n")[-1]
+        assert not re.search(r"Sort Key: (timers\.)?due_at|B-TREE FOR RIGHT PART OF ORDER BY", reads), plan
