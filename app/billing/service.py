@@ -26,7 +26,7 @@ from app.kernel import timers
 from app.kernel.bulk import DocumentLines, rows_of
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, NotFound
-from app.kernel.pagination import Page, PageRequest, keyset, position_of, token_of
+from app.kernel.pagination import Page, PageRequest, invalid_token, keyset, position_of, token_of
 from app.kernel.roles import PartnerRole, require_role
 from app.models import (
     Charge,
@@ -612,13 +612,13 @@ async def unbilled_lines(
         daily = await unbilled_usage(ctx, ctx.tenant_id, currency=currency, previous=previous)
         first = position_of(page.token, [int])[0] if page.token else 0
         if first < 0:
-            raise BadRequest("The continuation token is not valid; start again from the first page.")
+            raise invalid_token()
         shown = daily[first : first + page.size]
         more = len(daily) > first + page.size
         return Page(items=shown, total=len(shown), next_token=token_of([first + page.size]) if more else None)
     start: list[Any] = position_of(page.token, [int, int, str, int]) if page.token else [0, 0, "", 0]
     if start[0] not in (0, 1) or start[3] < 0:
-        raise BadRequest("The continuation token is not valid; start again from the first page.")
+        raise invalid_token()
     lines: list[InvoiceLine] = []
     async for position, line in _unbilled_billing(ctx, ctx.tenant_id, currency.upper(), previous, start):
         if len(lines) == page.size:

@@ -81,6 +81,11 @@ def _key_value(kind: type, value: Any) -> Any:
     return kind(value)
 
 
+def invalid_token() -> BadRequest:
+    """The refusal of a continuation token no page of this list gave (forged, or of another list)."""
+    return BadRequest("The continuation token is not valid; start again from the first page.")
+
+
 def position_of(token: str, kinds: Sequence[type]) -> list[Any]:
     """The position a continuation token carries, each value of its kind (int, str, uuid.UUID, datetime...); a
     token of another shape is the caller's mistake (400)."""
@@ -90,7 +95,7 @@ def position_of(token: str, kinds: Sequence[type]) -> list[Any]:
             raise ValueError("wrong shape")
         return [_key_value(kind, value) for kind, value in zip(kinds, raw, strict=True)]
     except (ValueError, TypeError, binascii.Error, NotImplementedError) as exc:  # JSONDecodeError is a ValueError
-        raise BadRequest("The continuation token is not valid; start again from the first page.") from exc
+        raise invalid_token() from exc
 
 
 async def keyset(
