@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import pytest
+from sqlalchemy import make_url
 
 from app.config import Settings
 from app.main import create_app
@@ -116,3 +118,31 @@ async def test_a_request_waiting_on_a_locked_sandbox_answers_503_with_retry_afte
     finally:
         await app.state.db.dispose()
         await asyncio.sleep(0)
+
+
+@pytest.mark.postgres
+async def test_a_database_server_with_no_room_for_another_connection_answers_503(database: str, tmp_path: Path) -> None:
+    """PostgreSQL refusing a new connection ("sorry, too many clients already", SQLSTATE 53300: every slot taken, by
+    this server's other workers or by anybody else) is the database being busy, not a fault of the request: 503 with
+    Retry-After, as a pool that stays empty too long answers (a 500 before). A role allowed no connection at all
+    gets the same refusal from PostgreSQL."""
+    import asyncpg
+
+    role = f"cspsim_no_room_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(database.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await admin.execute(f'CREATE ROLE "{role}" LOGIN CONNECTION LIMIT 0')
+        crowded = make_url(database).set(username=role).render_as_string(hide_password=False)
+        app = create_app(Settings(database_url=crowded, data_dir=tmp_path), run_timers=False)
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://cspsim.test") as http:
+                r = await http.post("/sim/v1/sandboxes", json={"name": "crowded"})
+                assert r.status_code == 503, r.text
+                assert r.headers["retry-after"] == "1"
+                assert "database connection" in r.json()["description"]
+                assert r.json()["code"] == 710503
+        finally:
+            await app.state.db.dispose()
+    finally:
+        await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+        await admin.close()

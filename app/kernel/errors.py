@@ -433,8 +433,16 @@ class UnexpectedErrorMiddleware:
 
 
 # PostgreSQL's answers for a request that waited too long or lost a race: lock_timeout, deadlock, serialization
-# failure, statement_timeout. The request changed nothing (its transaction rolled back) and may simply be retried.
-_BUSY_SQLSTATES = {"55P03": "a row lock", "40P01": "a deadlock", "40001": "a concurrent change", "57014": "time"}
+# failure, statement_timeout; or that found no room for a new connection (every slot of max_connections, or of the
+# role's connection limit, taken) or a server still starting. The request changed nothing and may simply be retried.
+_BUSY_SQLSTATES = {
+    "55P03": "a row lock",
+    "40P01": "a deadlock",
+    "40001": "a concurrent change",
+    "57014": "time",
+    "53300": "a database connection (the database server had no room for another)",
+    "57P03": "a database connection (the database server was starting up)",
+}
 
 
 def _sqlite_busy(orig: object) -> bool:
