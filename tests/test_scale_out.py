@@ -166,19 +166,23 @@ async def test_an_ms_request_id_answers_the_first_result_on_both(two: list[httpx
 
 
 class Receiver:
-    """A webhook endpoint counting what arrives (and when); a slow one answers after `delay` seconds."""
+    """A webhook endpoint counting what arrives (and when); a slow one answers after `delay` seconds, or once
+    released (its server's shutdown waits for the answers in flight)."""
 
     def __init__(self, delay: float = 0) -> None:
         self.delay = delay
         self.received: list[tuple[float, bytes]] = []
         self.lock = threading.Lock()
+        self.released = threading.Event()
         self.app = Starlette(routes=[Route("/hook", self.hook, methods=["POST"])])
 
     async def hook(self, request: Request) -> PlainTextResponse:
         body = await request.body()
         with self.lock:
             self.received.append((time.monotonic(), body))
-        await asyncio.sleep(self.delay)
+        answer_at = time.monotonic() + self.delay
+        while time.monotonic() < answer_at and not self.released.is_set():
+            await asyncio.sleep(0.05)
         return PlainTextResponse("ok")
 
 
@@ -214,6 +218,7 @@ async def test_each_webhook_is_delivered_once_and_a_slow_receiver_delays_no_one_
         while len(fast.received) < len(sent) and time.monotonic() < deadline:  # noqa: ASYNC110 (another thread fills it)
             await asyncio.sleep(0.1)
         await asyncio.sleep(1)  # time enough for a second post to arrive, were there one
+        slow.released.set()
     bodies = Counter(body for _, body in fast.received)
     assert len(bodies) == len(sent)
     assert set(bodies.values()) == {1}, "a delivery was posted twice"
