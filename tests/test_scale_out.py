@@ -180,9 +180,7 @@ class Receiver:
         body = await request.body()
         with self.lock:
             self.received.append((time.monotonic(), body))
-        answer_at = time.monotonic() + self.delay
-        while time.monotonic() < answer_at and not self.released.is_set():
-            await asyncio.sleep(0.05)
+        await asyncio.to_thread(self.released.wait, self.delay)
         return PlainTextResponse("ok")
 
 
