@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import event
@@ -45,6 +46,15 @@ class Limits:
     pool_size: int = 20
 
 
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+# JSON columns (events' data, audit values, settings, payloads) spelled and read by orjson, not the standard library:
+# encoding and decoding them was a tenth of a clock advance's CPU. The stored text differs only in spacing.
+_JSON_CODEC: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
+
+
 class Database:
     """One engine and its session factory; lives on `app.state.db`."""
 
@@ -53,7 +63,9 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         limits = limits or Limits()
         if self.is_sqlite:
-            self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": limits.lock_timeout_seconds})
+            self.engine: AsyncEngine = create_async_engine(
+                url, connect_args={"timeout": limits.lock_timeout_seconds}, **_JSON_CODEC
+            )
             _sqlite_serialize_writers(self.engine, busy_timeout_ms=int(limits.lock_timeout_seconds * 1000))
         else:
             # One request never starves another sandbox: a statement, a wait for a row lock and a wait for a
@@ -68,6 +80,7 @@ class Database:
                 max_overflow=limits.pool_size // 2,
                 pool_timeout=limits.pool_timeout_seconds,
                 connect_args={"server_settings": server_settings} if url.startswith("postgresql+asyncpg") else {},
+                **_JSON_CODEC,
             )
             _drop_closed_connections(self.engine)
             if url.startswith("postgresql+asyncpg"):
