@@ -40,11 +40,10 @@ class Settings(BaseSettings):
     db_lock_timeout_seconds: float = Field(10, gt=0, le=3600)
     # How long a request waits for a pooled connection before it answers 503 (SQLAlchemy's default is 30 s).
     db_pool_timeout_seconds: float = Field(5, gt=0, le=300)
-    # PostgreSQL: connections each process keeps open. A request holds one throughout, so fewer than the requests
-    # in flight means opening and closing one per request beyond them (a backend started, statements prepared
-    # again): with 10 and 16 calls in flight per worker, that churn tripled a GET's p99. Half as many again may open
-    # for a burst.
-    db_pool_size: int = Field(20, ge=1, le=1000)
+    # PostgreSQL: the most connections each process holds, each opened at its first need and kept (never opened and
+    # closed per request: with 10 and 16 calls in flight per worker, that churn tripled a GET's p99). A request
+    # holds one throughout; past the pool it waits for one (at most db_pool_timeout_seconds, then 503).
+    db_pool_size: int = Field(30, ge=1, le=1000)
     # Browser front-ends (storefronts) allowed to call cspsim: CORS origins, comma-separated or a JSON list.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
