@@ -43,6 +43,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,7 @@ from alembic import command
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from app.config import Settings
 from migrations import alembic_config
 from tests.world import E3, World, bearer
 
@@ -63,6 +65,7 @@ GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 DRIVER = "httpx"
 
 UNIQUE = "{unique}"
+KEEPALIVE_SECONDS = Settings.model_fields["keepalive_seconds"].default
 
 
 @dataclass
@@ -173,6 +176,9 @@ def uvicorn_serving(target: list[str], *, workers: int, env: dict[str, str], cwd
     port = free_port()
     argv = [sys.executable, "-m", "uvicorn", *target, "--host", "127.0.0.1", "--port", str(port)]
     argv += ["--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+    # Connections kept open as `cspsim serve` keeps them: uvicorn's own 5 s closed pooled connections the client had
+    # left idle during another call's round, just as it sent on them (ReadErrors while the history was written).
+    argv += ["--timeout-keep-alive", str(KEEPALIVE_SECONDS)]
     process = subprocess.Popen(argv, cwd=cwd, env={**os.environ, **env}, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -384,21 +390,27 @@ def report(tallies: dict[str, Tally]) -> None:
 HISTORY_MIX = ["GET customer"] * 4 + ["GET subscription"] * 2 + ["POST customer", "POST order", "GDAP list", "token"]
 
 
-async def write_history(http: httpx.AsyncClient, calls: dict[str, Call], count: int, connections: int) -> int:
-    """`count` calls of HISTORY_MIX into one sandbox, `connections` in flight; answers how many failed."""
+async def write_history(
+    http: httpx.AsyncClient, calls: dict[str, Call], count: int, connections: int
+) -> Counter[tuple[str, str]]:
+    """`count` calls of HISTORY_MIX into one sandbox, `connections` in flight; answers the failed ones by call and
+    what they got (a status and the start of the answer, or the client's error)."""
     mix = itertools.cycle(HISTORY_MIX)
-    left, failed, started = count, 0, time.perf_counter()
+    left, done, started = count, 0, time.perf_counter()
+    failed: Counter[tuple[str, str]] = Counter()
 
     async def caller() -> None:
-        nonlocal left, failed
+        nonlocal left, done
         while left > 0:
             left -= 1
+            name = next(mix)
             try:
-                ok = (await calls[next(mix)].send(http)).is_success
-            except httpx.HTTPError:
-                ok = False
-            failed += not ok
-            done = count - left
+                answer = await calls[name].send(http)
+                if not answer.is_success:
+                    failed[name, f"{answer.status_code} {answer.text[:160]}"] += 1
+            except httpx.HTTPError as error:
+                failed[name, type(error).__name__] += 1
+            done += 1
             if done % 2000 == 0:
                 print(f"  history: {done}/{count} calls, {done / (time.perf_counter() - started):.0f}/s", flush=True)
 
@@ -428,7 +440,9 @@ async def measure_history(base: str, args: argparse.Namespace) -> None:
         before = await compare({"fresh": fresh})
         print(f"writing {args.history} calls of history into one sandbox", flush=True)
         failed = await write_history(http, aged, args.history, args.connections)
-        print(f"history written ({failed} failed)", flush=True)
+        print(f"history written ({sum(failed.values())} failed)", flush=True)
+        for (name, answer), times in failed.most_common():
+            print(f"  {times} x {name}: {answer}", flush=True)
         after = await compare({"aged": aged, "fresh": fresh})
     print(f"\n{'call':<18}{'fresh before':>14}{'fresh req/s':>13}{'aged req/s':>12}{'aged/fresh':>12}{'aged p99':>10}")
     for name in names:
