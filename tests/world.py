@@ -89,9 +89,9 @@ class Party:
         return await self.world.sim("PUT", f"/tenants/{self.id}/revenue", json={"months": months})
 
     async def create_customer(
-        self, name: str | None = None, *, token: str | None = None, **extra: Any
+        self, name: str | None = None, *, token: str | None = None, request_id: str | None = None, **extra: Any
     ) -> httpx.Response:
-        """POST /v1/customers in Partner Center's shape."""
+        """POST /v1/customers in Partner Center's shape (with `request_id`, as its SDK sends it: MS-RequestId)."""
         name = name or f"cust{uuid.uuid4().hex[:8]}"
         body = {
             "companyProfile": {"domain": name, "companyName": name.title()},
@@ -110,7 +110,8 @@ class Party:
             },
             **extra,
         }
-        return await self.world.http.post("/v1/customers", json=body, headers=bearer(token or await self.app_token()))
+        headers = bearer(token or await self.app_token()) | ({"MS-RequestId": request_id} if request_id else {})
+        return await self.world.http.post("/v1/customers", json=body, headers=headers)
 
     async def customer_with_mca(self, name: str | None = None) -> dict[str, Any]:
         """A customer this partner created, whose MCA acceptance it attested (AGR-1 satisfied for it)."""

@@ -2,9 +2,10 @@
 
 A POST, PUT or PATCH repeated by the same caller with the same MS-RequestId
 answers the first response and changes nothing. The first request claims the
-key (a row, unique per sandbox, caller and id) before its handler runs; the
-route stores the answer in the same transaction as the change. A concurrent
-repeat waits on the unique index and then replays; a repeat with a different
+key (a row, unique per sandbox, caller and id, inserted unless it is there
+already) before its handler runs; the route stores the answer in the same
+transaction as the change. A concurrent repeat waits on the unique index and
+then replays; a repeat with a different
 method, path or body is refused (409). Only successful answers are kept: a
 refused request changed nothing, so trying it again is safe anyway. Answers are
 kept for the sandbox's `idempotencyRetentionHours`, on the sandbox clock.
@@ -15,15 +16,16 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request, Response
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kernel.context import SandboxContext
 from app.kernel.errors import Conflict
+from app.kernel.statements import Write, add_now
 from app.models import IdempotencyRecord
 
 MUTATING = frozenset({"POST", "PUT", "PATCH"})
@@ -74,21 +76,21 @@ def _check(record: IdempotencyRecord, fingerprint: str) -> None:
     raise Replay(record)
 
 
+# The claim: the key's row, unless the key is held already (by a kept answer, or by a concurrent first request,
+# whose commit the insert waits for). One statement where a read, a savepoint, the insert and its release were four.
+_KEY = ("sandbox_id", "caller", "request_id")
+_CLAIM = {
+    name: Write.insert(cast(Table, IdempotencyRecord.__table__), into=dialect.insert, unless_taken=_KEY)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 async def claim(request: Request, ctx: SandboxContext) -> None:
     request_id = request.headers.get("MS-RequestId", "").strip()[:128]
     if request.method not in MUTATING or not request_id:
         return
     caller, fingerprint = ctx.actor.caller_key, await _fingerprint(request)
-    record = await _existing(ctx, caller, request_id)
-    if record is not None:
-        retention = timedelta(hours=ctx.settings.idempotency_retention_hours)
-        if record.status_code is not None and record.created_at + retention > ctx.now:
-            _check(record, fingerprint)
-        await ctx.session.execute(
-            delete(IdempotencyRecord).where(
-                IdempotencyRecord.sandbox_id == record.sandbox_id, IdempotencyRecord.id == record.id
-            )
-        )
+    write = _CLAIM[ctx.session.get_bind().dialect.name]
     record = IdempotencyRecord(  # a random id: replays are bookkeeping, not part of the seeded world
         sandbox_id=ctx.sandbox_id,
         id=uuid.uuid4(),
@@ -97,15 +99,19 @@ async def claim(request: Request, ctx: SandboxContext) -> None:
         fingerprint=fingerprint,
         created_at=ctx.now,
     )
-    try:
-        async with ctx.session.begin_nested():
-            ctx.session.add(record)
-    except IntegrityError:
-        # The same request is being answered concurrently: its commit released us; replay it.
-        raced = await _existing(ctx, caller, request_id)
-        if raced is None or raced.status_code is None:
-            raise Conflict(f"MS-RequestId {request_id} is being answered right now; retry shortly.") from None
-        _check(raced, fingerprint)
+    if not await add_now(ctx.session, record, write=write):
+        held = await _existing(ctx, caller, request_id)
+        if held is not None:
+            retention = timedelta(hours=ctx.settings.idempotency_retention_hours)
+            if held.status_code is not None and held.created_at + retention > ctx.now:
+                _check(held, fingerprint)  # a repeat: replayed, or refused if it is another request
+            await ctx.session.execute(  # an answer past its retention: the key is free again
+                delete(IdempotencyRecord).where(
+                    IdempotencyRecord.sandbox_id == held.sandbox_id, IdempotencyRecord.id == held.id
+                )
+            )
+        if not await add_now(ctx.session, record, write=write):  # taken again meanwhile, by a concurrent repeat
+            raise Conflict(f"MS-RequestId {request_id} is being answered right now; retry shortly.")
     request.state.idempotency = record
 
 

@@ -208,28 +208,44 @@ class Write(_Compiled):
         self.inserts = tuple(inserts)
 
     @classmethod
-    def insert(cls, table: Table, *, prefix: str = "") -> "Write":
+    def insert(
+        cls,
+        table: Table,
+        *,
+        prefix: str = "",
+        into: Callable[[Table], Insert] = insert,
+        unless_taken: Sequence[str] = (),
+    ) -> "Write":
+        """`into`: a dialect's own insert (`postgresql.insert`), for what only it spells; `unless_taken`: the columns
+        of a unique key whose row, when it is there already, leaves the insert undone (`ON CONFLICT DO NOTHING`)."""
         values = {}
         for column in table.columns:
             values[column.name] = bindparam(prefix + column.name, _scalar_default(column), type_=column.type)
-        return cls(insert(table).values(values), inserts=[(table, prefix)])
+        statement = into(table).values(values)
+        if unless_taken:
+            statement = statement.on_conflict_do_nothing(index_elements=list(unless_taken))  # type: ignore[attr-defined]
+        return cls(statement, inserts=[(table, prefix)])
 
-    async def run(self, session: AsyncSession, row: Mapping[str, Any], *, instance: object | None = None) -> None:
+    async def run(self, session: AsyncSession, row: Mapping[str, Any], *, instance: object | None = None) -> int:
+        """Answers how many rows the statement wrote."""
         if (flush := _flushed(session)) is not None:  # the rows this one refers to are written first
             await flush
         sync = session.sync_session
+        written = await self._written(session, row)
         watcher = sync.info.get(_WATCHERS)
-        if watcher is not None:
+        if watcher is not None and written:
             for table, prefix in self.inserts:
                 if prefix:
                     watcher(table, {k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)}, None)
                 else:
                     watcher(table, row, instance)
-        dialect = sync.get_bind().dialect
+        return written
+
+    async def _written(self, session: AsyncSession, row: Mapping[str, Any]) -> int:
+        dialect = session.sync_session.get_bind().dialect
         if dialect.driver != "asyncpg":
             connection = await session.connection()
-            await connection.execute(self.statement, dict(row))
-            return
+            return (await connection.execute(self.statement, dict(row))).rowcount
         plan = self._plan(dialect)
         values = _bound(plan, row)
         held = await _held(session)
@@ -238,9 +254,10 @@ class Write(_Compiled):
             await adapted._start_transaction()  # the deferred BEGIN (`db._begin_at_first_change`)
         _observe(held, plan.sql, values)
         try:
-            await held.driver.execute(plan.sql, *values)
+            status: str = await held.driver.execute(plan.sql, *values)  # "INSERT 0 1"
         except Exception as error:
             raise _translated(held, plan.sql, values, error) from error
+        return int(status.rsplit(" ", 1)[-1])
 
 
 Default = Callable[[], Any]
@@ -286,12 +303,13 @@ def _mapped(model: type[Base]) -> _Mapped:
 
 async def add_now(
     session: AsyncSession, instance: Base, *, write: Write | None = None, params: Mapping[str, Any] | None = None
-) -> None:
+) -> bool:
     """Write a new instance's row now and take it into the session as persistent: what `session.add` and a flush
     do, by one statement built once instead of the unit of work. A column left unset takes its default (set on the
     instance too, so every attribute is loaded); the request goes on with the instance as with a row it loaded,
     and a later change to it is flushed as an UPDATE. `write`: the table's insert with more in the same statement
-    (a CTE, on PostgreSQL), whose other values are `params`."""
+    (a CTE, on PostgreSQL), whose other values are `params`, or one that may write nothing (`unless_taken`): answers
+    whether the row was written (if not, the instance stays out of the session)."""
     if sa_inspect(instance).key is not None:
         raise ValueError(f"{type(instance).__name__} {getattr(instance, 'id', '')} has a row already: flush its change")
     mapped = _mapped(type(instance))
@@ -301,9 +319,11 @@ async def add_now(
         if key not in state:
             setattr(instance, key, default())
         row[name] = state[key]
-    await (write or mapped.write).run(session, row | dict(params or {}), instance=instance)
+    if not await (write or mapped.write).run(session, row | dict(params or {}), instance=instance):
+        return False
     make_transient_to_detached(instance)
     session.sync_session.add(instance)
+    return True
 
 
 def _translated(held: _Held, sql: str, values: list[Any], error: Exception) -> Exception:
