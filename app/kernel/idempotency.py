@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request, Response
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -78,11 +78,24 @@ def _check(record: IdempotencyRecord, fingerprint: str) -> None:
 
 # The claim: the key's row, unless the key is held already (by a kept answer, or by a concurrent first request,
 # whose commit the insert waits for). One statement where a read, a savepoint, the insert and its release were four.
+_RECORDS = cast(Table, IdempotencyRecord.__table__)
 _KEY = ("sandbox_id", "caller", "request_id")
 _CLAIM = {
-    name: Write.insert(cast(Table, IdempotencyRecord.__table__), into=dialect.insert, unless_taken=_KEY)
+    name: Write.insert(_RECORDS, into=dialect.insert, unless_taken=_KEY)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
+
+# The answer kept on the claim's row, by its key: an UPDATE of four columns, where a change of the session's record
+# was a flush of the unit of work at the commit.
+_ANSWER = ("status_code", "body", "content_type", "location")
+_KEEP = Write(
+    update(_RECORDS)
+    .where(
+        _RECORDS.c.sandbox_id == bindparam("kept_sandbox_id", type_=_RECORDS.c.sandbox_id.type),
+        _RECORDS.c.id == bindparam("kept_id", type_=_RECORDS.c.id.type),
+    )
+    .values({name: bindparam(name, type_=_RECORDS.c[name].type) for name in _ANSWER})
+)
 
 
 async def claim(request: Request, ctx: SandboxContext) -> None:
@@ -123,10 +136,9 @@ async def remember(request: Request, session: AsyncSession, response: Response) 
     if not 200 <= response.status_code < 300 or not hasattr(response, "body"):
         await session.delete(record)
         return
-    record.status_code = response.status_code
-    record.body = bytes(response.body)
-    record.content_type = response.headers.get("content-type")
-    record.location = response.headers.get("location")
+    answer = {"status_code": response.status_code, "body": bytes(response.body)}
+    answer |= {"content_type": response.headers.get("content-type"), "location": response.headers.get("location")}
+    await _KEEP.run(session, {"kept_sandbox_id": record.sandbox_id, "kept_id": record.id} | answer)
 
 
 def replay_response(answer: StoredAnswer) -> Response:

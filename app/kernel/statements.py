@@ -6,6 +6,7 @@
                         ──> SQLite: the connection's Core `execute`
     Write.insert(table) ──> the same for an INSERT of one row, a bound parameter per column: asyncpg's `execute`
                             once the transaction has begun
+    Write(update(...))  ──> the same for an UPDATE by key (a row the request answers from: its kept answer)
 
 An ORM `session.execute` of a SELECT cost about 230 µs of CPU more than the driver's own fetch of the same row (the
 ORM's execution context, the compiled cache's key, the result's metadata and the entities' identity map); every
@@ -27,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Connection, Dialect, Float, Insert, Numeric, Select, Table, bindparam, insert
+from sqlalchemy import Column, Connection, Dialect, Float, Insert, Numeric, Select, Table, Update, bindparam, insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,7 +92,7 @@ async def _held(session: AsyncSession) -> _Held:
     return held
 
 
-def _compile(statement: Select[*tuple[Any, ...]] | Insert, dialect: Dialect) -> _Plan:
+def _compile(statement: Select[*tuple[Any, ...]] | Insert | Update, dialect: Dialect) -> _Plan:
     compiled = statement.compile(dialect=dialect)
     names = tuple(compiled.positiontup or ())
     binds = {name: compiled.binds[name] for name in names}
@@ -128,7 +129,7 @@ def _flushed(session: AsyncSession) -> Any:
 
 
 class _Compiled:
-    def __init__(self, statement: Select[*tuple[Any, ...]] | Insert) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]] | Insert | Update) -> None:
         self.statement = statement
         self._plans: dict[str, _Plan] = {}
 
@@ -196,14 +197,14 @@ def _scalar_default(column: Column[Any]) -> Any:
 
 
 class Write(_Compiled):
-    """An INSERT built once with bound parameters, run with one row's values: `Write.insert(table)` names every
-    column; a column the row leaves out takes its scalar default, or NULL. `inserts` names the tables it adds a row
-    to, each with the prefix of its parameters (one statement may insert into two: a data-modifying CTE), so a
-    watcher is told of every row."""
+    """An INSERT (or UPDATE) built once with bound parameters, run with one row's values: `Write.insert(table)`
+    names every column; a column the row leaves out takes its scalar default, or NULL. `inserts` names the tables it
+    adds a row to, each with the prefix of its parameters (one statement may insert into two: a data-modifying CTE),
+    so a watcher is told of every row. An UPDATE changes the row, not what the session holds of it."""
 
-    statement: Insert
+    statement: Insert | Update
 
-    def __init__(self, statement: Insert, *, inserts: Sequence[tuple[Table, str]] = ()) -> None:
+    def __init__(self, statement: Insert | Update, *, inserts: Sequence[tuple[Table, str]] = ()) -> None:
         super().__init__(statement)
         self.inserts = tuple(inserts)
 
@@ -254,7 +255,7 @@ class Write(_Compiled):
             await adapted._start_transaction()  # the deferred BEGIN (`db._begin_at_first_change`)
         _observe(held, plan.sql, values)
         try:
-            status: str = await held.driver.execute(plan.sql, *values)  # "INSERT 0 1"
+            status: str = await held.driver.execute(plan.sql, *values)  # "INSERT 0 1", "UPDATE 1"
         except Exception as error:
             raise _translated(held, plan.sql, values, error) from error
         return int(status.rsplit(" ", 1)[-1])
