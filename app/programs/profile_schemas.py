@@ -3,7 +3,7 @@
 
 from typing import Any
 
-from pydantic import EmailStr, Field
+from pydantic import ConfigDict, EmailStr, Field
 
 from app.identity.schemas import Country
 from app.kernel.pagination import Link
@@ -15,6 +15,8 @@ class SelfLink(Schema):
 
 
 class ProfileAttributes(Schema):
+    model_config = ConfigDict(frozen=True)  # shared as a default, as ResourceAttributes is
+
     etag: str | None = None
     object_type: str
 
