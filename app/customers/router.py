@@ -24,12 +24,12 @@ from app.customers.schemas import (
     McaAcceptIn,
     RelatedPartnerOut,
     RelationshipRequestOut,
-    billing_profile_out,
-    company_profile_out,
+    billing_profile,
+    company_profile,
 )
 from app.customers.service import ShownRelationship, ShownTenant
 from app.kernel.context import CustomerContext, SandboxContext
-from app.kernel.pagination import Collection, Link, Page, PageRequest, collection, page_request
+from app.kernel.pagination import Collection, Page, PageRequest, collection, page_request
 from app.kernel.pipeline import ADMIN_CENTER, PARTNER_CENTER_API, CustomerCaller, PartnerCaller
 from app.models import (
     CustomerAgreement,
@@ -54,9 +54,11 @@ def _customer_out(
     mca_accepted: bool,
     credentials: dict[str, str] | None = None,
 ) -> CustomerOut:
+    """The customer as the caller sees it: one document, validated once (a model built for each of its parts cost
+    three times as much, a page of a hundred customers doing it a hundred times)."""
     holding = next((r for r in mine if r.billing_profile), None)
     billing = (
-        billing_profile_out(
+        billing_profile(
             tenant.id,
             holding.id,
             holding.billing_profile,
@@ -67,27 +69,29 @@ def _customer_out(
         else None
     )
     associated = next((r.counterpart_tenant_id for r in mine if r.kind is RelationshipKind.INDIRECT_PROVIDER), None)
-    return CustomerOut(
-        id=tenant.id,
-        commerce_id=tenant.id,
-        company_profile=company_profile_out(tenant, holding.billing_profile if holding else None),
-        billing_profile=billing,
-        allow_delegated_access=any(r.admin_privileges for r in mine),
-        custom_domains=[tenant.domain],
-        partner_relationships=[
-            {
-                "kind": r.kind,
-                "origin": r.origin,
-                "admin_privileges": r.admin_privileges,
-                "counterpart_tenant_id": r.counterpart_tenant_id,
-            }
-            for r in mine
-        ],
-        allowed_operations=service.operations(mine),
-        mca_accepted=mca_accepted,
-        associated_partner_id=associated,
-        user_credentials=credentials,
-        links={"self": Link(uri=f"/v1/customers/{tenant.id}")},
+    return CustomerOut.model_validate(
+        {
+            "id": tenant.id,
+            "commerce_id": tenant.id,
+            "company_profile": company_profile(tenant, holding.billing_profile if holding else None),
+            "billing_profile": billing,
+            "allow_delegated_access": any(r.admin_privileges for r in mine),
+            "custom_domains": [tenant.domain],
+            "partner_relationships": [
+                {
+                    "kind": r.kind,
+                    "origin": r.origin,
+                    "admin_privileges": r.admin_privileges,
+                    "counterpart_tenant_id": r.counterpart_tenant_id,
+                }
+                for r in mine
+            ],
+            "allowed_operations": service.operations(mine),
+            "mca_accepted": mca_accepted,
+            "associated_partner_id": associated,
+            "user_credentials": credentials,
+            "links": {"self": {"uri": f"/v1/customers/{tenant.id}"}},
+        }
     )
 
 

@@ -93,23 +93,32 @@ class CustomerBillingProfileOut(Schema):
     attributes: EtagAttributes
 
 
+def billing_profile(
+    customer_id: uuid.UUID, profile_id: uuid.UUID, document: dict[str, Any], etag: str, *, country: str
+) -> dict[str, Any]:
+    """A partner's bill-to for a customer, in Partner Center's `CustomerBillingProfile` shape, as a plain document (an
+    answer validates it once, with whatever holds it); a bill-to recorded without an address (a seeded or scenario
+    customer) answers the tenant's country."""
+    address = {"country": country} | (document.get("defaultAddress") or {})
+    return {
+        "id": str(profile_id),
+        "first_name": document.get("firstName") or address.get("firstName"),
+        "last_name": document.get("lastName") or address.get("lastName"),
+        "email": document.get("email"),
+        "culture": document.get("culture") or "en-US",
+        "language": document.get("language") or "en",
+        "company_name": document.get("companyName") or "",
+        "default_address": address,
+        "links": {"self": {"uri": f"/v1/customers/{customer_id}/profiles/billing"}},
+        "attributes": {"etag": etag, "object_type": "CustomerBillingProfile"},
+    }
+
+
 def billing_profile_out(
     customer_id: uuid.UUID, profile_id: uuid.UUID, document: dict[str, Any], etag: str, *, country: str
 ) -> CustomerBillingProfileOut:
-    """A partner's bill-to for a customer, in Partner Center's `CustomerBillingProfile` shape; a bill-to recorded
-    without an address (a seeded or scenario customer) answers the tenant's country."""
-    address = {"country": country} | (document.get("defaultAddress") or {})
-    return CustomerBillingProfileOut(
-        id=str(profile_id),
-        first_name=document.get("firstName") or address.get("firstName"),
-        last_name=document.get("lastName") or address.get("lastName"),
-        email=document.get("email"),
-        culture=document.get("culture") or "en-US",
-        language=document.get("language") or "en",
-        company_name=document.get("companyName") or "",
-        default_address=BillingAddressOut.model_validate(address),
-        links=SelfLink(self=Link(uri=f"/v1/customers/{customer_id}/profiles/billing")),
-        attributes=EtagAttributes(etag=etag, object_type="CustomerBillingProfile"),
+    return CustomerBillingProfileOut.model_validate(
+        billing_profile(customer_id, profile_id, document, etag, country=country)
     )
 
 
@@ -123,17 +132,22 @@ class CustomerCompanyProfileOut(Schema):
     attributes: ResourceAttributes = ResourceAttributes(object_type="CustomerCompanyProfile")
 
 
-def company_profile_out(tenant: Tenant | ShownTenant, billing: dict[str, Any] | None) -> CustomerCompanyProfileOut:
-    """The customer's company as its tenant names it; its address and email are the caller's bill-to's."""
+def company_profile(tenant: Tenant | ShownTenant, billing: dict[str, Any] | None) -> dict[str, Any]:
+    """The customer's company as its tenant names it, as a plain document; its address and email are the caller's
+    bill-to's."""
     address = (billing or {}).get("defaultAddress")
-    return CustomerCompanyProfileOut(
-        tenant_id=str(tenant.id),
-        domain=tenant.domain,
-        company_name=tenant.display_name,
-        address=BillingAddressOut.model_validate({"country": tenant.country} | address) if address else None,
-        email=(billing or {}).get("email"),
-        links=SelfLink(self=Link(uri=f"/v1/customers/{tenant.id}/profiles/company")),
-    )
+    return {
+        "tenant_id": str(tenant.id),
+        "domain": tenant.domain,
+        "company_name": tenant.display_name,
+        "address": {"country": tenant.country} | address if address else None,
+        "email": (billing or {}).get("email"),
+        "links": {"self": {"uri": f"/v1/customers/{tenant.id}/profiles/company"}},
+    }
+
+
+def company_profile_out(tenant: Tenant | ShownTenant, billing: dict[str, Any] | None) -> CustomerCompanyProfileOut:
+    return CustomerCompanyProfileOut.model_validate(company_profile(tenant, billing))
 
 
 class PartnerRelationshipOut(Schema):
