@@ -9,12 +9,12 @@ still matches no field is refused, so a typo never passes silently.
 
 import functools
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
+import orjson
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
 
@@ -95,8 +95,8 @@ UtcDateTime = Annotated[AwareDatetime, BeforeValidator(_read_as_utc)]
 def document_etag(document: dict[str, Any]) -> str:
     """A document's etag: the hash of its content, so any change, by any caller, makes an etag read before it stale
     (412 on a write that sends it in If-Match)."""
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:24]
+    canonical = orjson.dumps(document, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+    return hashlib.sha256(canonical).hexdigest()[:24]
 
 
 def sent_etag(value: str) -> str:
