@@ -105,10 +105,13 @@ async def keyset(
     keys: Sequence[Any],
     page: PageRequest,
     count: Select[Any] | None = None,
+    shown: Callable[..., Any] | None = None,
 ) -> Page[Any]:
     """One page of `stmt` (a select of one entity), ordered by `keys`, after the token's position, with the whole
     list's count (`totalCount`) read in the same statement: each row carries it. A page past the end has no row to
-    carry it, and asks for it alone. `count`: the list's count kept elsewhere (a large list's), else it is counted."""
+    carry it, and asks for it alone. `count`: the list's count kept elsewhere (a large list's), else it is counted.
+    `shown`: for a select of columns, what makes an item of a row's values (read as values, no entity loaded; each
+    key is then one of its attributes)."""
     if count is None:
         count = select(func.count()).select_from(stmt.order_by(None).subquery())
     paged = stmt
@@ -117,7 +120,7 @@ async def keyset(
         paged = paged.where(tuple_(*keys) > tuple_(*after))
     counted = paged.add_columns(count.scalar_subquery().label("total_count"))
     found = (await session.execute(counted.order_by(*keys).limit(page.size + 1))).all()
-    rows = [row[0] for row in found]
+    rows = [shown(*row[:-1]) for row in found] if shown else [row[0] for row in found]
     total = found[0][-1] if found else 0
     if not found and page.token:  # a page past the end has no row to carry the count (an empty list counts 0)
         total = (await session.execute(count)).scalar_one()
