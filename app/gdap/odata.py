@@ -44,8 +44,11 @@ def _clauses(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def relationship_filter(filter_text: Annotated[str | None, Query(alias="$filter")] = None) -> RelationshipFilter:
-    """`$filter` on status, customer/tenantId and displayName."""
+async def relationship_filter(
+    filter_text: Annotated[str | None, Query(alias="$filter")] = None,
+) -> RelationshipFilter:
+    """`$filter` on status, customer/tenantId and displayName. A coroutine, as every dependency: FastAPI runs a plain
+    function in a worker thread."""
     if not filter_text:
         return RelationshipFilter()
     status: GdapRelationshipStatus | None = None
@@ -73,7 +76,7 @@ def relationship_filter(filter_text: Annotated[str | None, Query(alias="$filter"
     return RelationshipFilter(status=status, customer_tenant_id=customer, display_name=name)
 
 
-def graph_page(
+async def graph_page(  # a coroutine: FastAPI runs a plain function dependency in a worker thread
     top: Annotated[int, Query(alias="$top", ge=1, le=MAX_TOP, description="Items per page (at most 300).")] = MAX_TOP,
     skip_token: Annotated[str | None, Query(alias="$skiptoken", description="From @odata.nextLink.")] = None,
 ) -> PageRequest:

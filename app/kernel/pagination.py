@@ -11,7 +11,7 @@ import base64
 import binascii
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
@@ -35,11 +35,11 @@ class PageRequest:
     token: str | None
 
 
-def pages_of(default: int, most: int) -> Callable[..., PageRequest]:
+def pages_of(default: int, most: int) -> Callable[..., Awaitable[PageRequest]]:
     """A route's page request: `size` (`default` unless asked, at most `most`) and the continuation token, as the
     `MS-ContinuationToken` header or the `continuationToken` parameter."""
 
-    def page_request(
+    async def page_request(  # a coroutine: FastAPI runs a plain function dependency in a worker thread
         size: int = Query(default, ge=1, le=most, description="Items per page."),
         continuation_token: str | None = Query(None, alias="continuationToken"),
         ms_continuation_token: str | None = Header(None, alias="MS-ContinuationToken"),

@@ -1,13 +1,17 @@
 """The request pipeline runs on every route of every tenant surface. The routes are read from the app's route table,
 so a router added later is walked too: it cannot opt out of faults, throttling, the lane or PRG-9 by forgetting."""
 
+import inspect
 import re
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 
 from app.kernel import throttling
 from app.kernel.pipeline import ADMIN_CENTER, CONTROL_PREFIX, GRAPH_API, SURFACES, WEBHOOKS, Surface
@@ -121,3 +125,33 @@ async def test_each_surface_serves_only_its_kind_of_tenant(world: World, app: Fa
     for method, path in calls_of(app, surface):
         r = await call(world, app, method, path, token)
         assert r.status_code == 403, (method, path, r.text)
+
+
+def _api_routes(entries: Any) -> Iterator[APIRoute]:
+    for entry in entries:
+        if isinstance(entry, APIRoute):
+            yield entry
+        yield from _api_routes(getattr(entry, "routes", None) or [])
+        included = getattr(entry, "original_router", None)  # an included router, as this FastAPI keeps it
+        if included is not None:
+            yield from _api_routes(included.routes)
+
+
+def test_no_dependency_runs_in_a_worker_thread(app: FastAPI) -> None:
+    """FastAPI runs a plain function dependency in a worker thread: a thread hop on every call of the route for what
+    is a few attribute reads (a page's size and token, a `$filter`). Every dependency is a coroutine."""
+
+    def awaited(call: Any) -> bool:
+        target = call if inspect.isfunction(call) or inspect.ismethod(call) else type(call).__call__
+        return inspect.iscoroutinefunction(target) or inspect.isasyncgenfunction(target)
+
+    def plain(dependant: Dependant) -> Iterator[str]:
+        for dependency in dependant.dependencies:
+            if dependency.call is not None and not awaited(dependency.call):
+                yield f"{dependency.call.__module__}.{getattr(dependency.call, '__qualname__', dependency.call)}"
+            yield from plain(dependency)
+
+    routes = list(_api_routes(app.routes))
+    assert len(routes) > 200, "the route table was not walked"
+    found = {(route.path, name) for route in routes for name in plain(route.dependant)}
+    assert not found, sorted(found)
