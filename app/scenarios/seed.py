@@ -496,14 +496,11 @@ async def _refresh_statistics(ctx: SandboxContext, before: int, after: int) -> N
     of two (about 20 times for a million; each costs a second or so, as much as a whole batch) keeps each batch as
     fast as the first. It runs after the batch (ANALYZE counts the rows its own transaction wrote): run before it,
     the statistics of a first seed of 2,000 said one customer, and the partner's listing, planned as a nested loop
-    over every customer for every customer, took 350 ms a page until the next analyze pass. Not the events: a
-    sandbox's events are read by key or in order of their index, whatever the statistics say, and sampling them
-    read most of the table (2.1 s at 1.6 million events, where the other four took 0.1 to 0.25 s each); the analyze
-    loop takes them in its turn."""
+    over every customer for every customer, took 350 ms a page until the next analyze pass."""
     if ctx.session.get_bind().dialect.name == "postgresql" and (
         before == 0 or after.bit_length() > before.bit_length()
     ):
-        await ctx.session.execute(text("ANALYZE tenants, users, customer_relationships, audit_records"))
+        await ctx.session.execute(text("ANALYZE tenants, users, customer_relationships, audit_records, events"))
 
 
 async def seed(ctx: SandboxContext, *, partners: int, customers: int, subscriptions: int) -> Seeded:
