@@ -1,13 +1,10 @@
 """MS-RequestId as Partner Center's idempotency key.
 
-A POST, PUT or PATCH repeated by the same caller with the same MS-RequestId
-answers the first response and changes nothing. The first request claims the
-key (a row, unique per sandbox, caller and id, inserted unless it is there
-already) before its handler runs; the route stores the answer in the same
-transaction as the change. A concurrent repeat waits on the unique index and
-then replays; a repeat with a different
-method, path or body is refused (409). Only successful answers are kept: a
-refused request changed nothing, so trying it again is safe anyway. Answers are
+A POST, PUT or PATCH repeated by the same caller with the same MS-RequestId answers the first response and changes
+nothing. The first request claims the key (a row, unique per sandbox, caller and id, inserted unless it is there
+already) before its handler runs; the route stores the answer in the same transaction as the change. A concurrent
+repeat waits on the unique index and then replays; a repeat with a different method, path or body is refused (409).
+Only successful answers are kept: a refused request changed nothing, so trying it again is safe anyway. Answers are
 kept for the sandbox's `idempotencyRetentionHours`, on the sandbox clock.
 """
 
