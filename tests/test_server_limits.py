@@ -21,6 +21,7 @@ from sqlalchemy import event, make_url
 from app.config import Settings
 from app.main import create_app
 from tests.live import free_port
+from tests.world import World, bearer
 
 
 def _wait_until_up(port: int, server: subprocess.Popen[bytes]) -> None:
@@ -167,5 +168,39 @@ async def test_a_burst_beyond_the_pool_waits_for_pooled_connections_and_opens_no
                 answers = await asyncio.gather(*(http.get(clock, headers=admin) for _ in range(8)))
                 assert [r.status_code for r in answers] == [200] * 8
         assert 1 <= len(opened) <= 2, f"{len(opened)} connections opened for a pool of 2"
+    finally:
+        await app.state.db.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_read_holds_one_pooled_connection_whatever_it_reads_by(database: str, tmp_path: Path) -> None:
+    """A read request's statements through the driver run on a connection the pool lends it before any transaction;
+    when the request begins one (an ORM read, as a listing's page is), that connection goes back first. With a pool
+    of one, a request holding two would wait for itself until the pool's timeout (503). Every connection is back in
+    the pool after each answer, a refusal's included."""
+    app = create_app(
+        Settings(database_url=database, data_dir=tmp_path, db_pool_size=1, db_pool_timeout_seconds=2),
+        run_timers=False,
+    )
+    pool = app.state.db.engine.sync_engine.pool
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://cspsim.test") as http:
+            world = await World.create(http)
+            partner = await world.direct_bill_partner()
+            token = await partner.app_token()
+            customer = await partner.customer_with_mca()
+            assert (await partner.order(customer["id"], token=token)).status_code == 201
+            reads = [
+                f"/v1/customers/{customer['id']}",  # driver reads only
+                "/v1/customers?size=5",  # the principal by the driver, the page by the ORM
+                f"/v1/customers/{customer['id']}/subscriptions",
+                f"/v1/customers/{uuid.uuid4()}",  # refused: 404
+            ]
+            for path in reads:
+                r = await http.get(path, headers=bearer(token))
+                assert r.status_code == (404 if path == reads[-1] else 200), r.text
+                assert pool.checkedout() == 0, path
+            listed = await http.get("/v1/customers?size=5", headers=bearer(token))
+            assert customer["id"] in [c["id"] for c in listed.json()["items"]]
     finally:
         await app.state.db.dispose()

@@ -31,6 +31,7 @@ from sqlalchemy.util import greenlet_spawn
 
 from app.kernel.errors import KeptRefusal
 from app.kernel.idempotency import remember as remember_for_replay
+from app.kernel.statements import ReadingSession
 
 log = logging.getLogger("cspsim.db")
 
@@ -94,7 +95,9 @@ class Database:
         # another sandbox's long write (a ten-year clock advance) holds the lock, instead of queueing behind it. The
         # rare read that writes (a fault rule's spent count) takes the lock when it writes.
         readers = self.engine.execution_options(**{_DEFERRED: True}) if self.is_sqlite else self.engine
-        self.readers = async_sessionmaker(readers, expire_on_commit=False, autoflush=True)
+        self.readers = async_sessionmaker(
+            readers, expire_on_commit=False, autoflush=True, sync_session_class=ReadingSession
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

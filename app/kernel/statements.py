@@ -28,11 +28,26 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, Connection, Dialect, Float, Insert, Numeric, Select, Table, Update, bindparam, insert
+from sqlalchemy import (
+    Column,
+    Connection,
+    Dialect,
+    Engine,
+    Float,
+    Insert,
+    Numeric,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    event,
+    insert,
+)
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
+from sqlalchemy.orm import Mapper, Session, SessionTransaction, make_transient_to_detached
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.schema import CallableColumnDefault
 from sqlalchemy.types import TypeEngine
 from sqlalchemy.util import greenlet_spawn
@@ -64,13 +79,15 @@ def _column_type(type_: TypeEngine[Any], dialect: Dialect) -> int | None:
 
 
 _HELD = "cspsim_held_connection"
+_LENT = "cspsim_lent_connection"
 
 
 @dataclass(frozen=True)
 class _Held:
-    observed: Connection  # SQLAlchemy's: its listeners see every statement
+    observed: Connection | Engine  # SQLAlchemy's: its listeners see every statement
     driver: Any  # asyncpg's own connection
     adapted: Any  # SQLAlchemy's adapter of it: the transaction a write begins
+    pooled: PoolProxiedConnection | None = None  # lent by the pool itself, to a session that has begun nothing
 
 
 def _connection_of(session: Session) -> _Held:
@@ -78,12 +95,52 @@ def _connection_of(session: Session) -> _Held:
     return _Held(connection, connection.connection.driver_connection, connection.connection.dbapi_connection)
 
 
-async def _held(session: AsyncSession) -> _Held:
+def _lent(session: Session) -> _Held:
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    pooled = engine.raw_connection()
+    return _Held(engine, pooled.driver_connection, pooled.dbapi_connection, pooled)
+
+
+class ReadingSession(Session):
+    """A read request's session (GET, HEAD). Until it begins a transaction, which a change, a flush or an ORM
+    statement does, what runs through the driver (`Read`) runs on a connection the pool lends it directly: the
+    session's transaction, SQLAlchemy's `Connection` around it and their commit were a tenth of a GET's CPU, for
+    statements that begin nothing (each plain SELECT reads its own snapshot, `db._begin_at_first_change`). When it
+    begins one, the lent connection goes back to the pool first (the transaction then takes one, most likely the
+    same), so a request never holds two; closing the session gives it back too."""
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.give_back()
+
+    def give_back(self) -> None:
+        lent: _Held | None = self.info.pop(_LENT, None)
+        if lent is not None and lent.pooled is not None:
+            lent.pooled.close()
+
+
+@event.listens_for(ReadingSession, "after_transaction_create")
+def _before_its_connection(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None and isinstance(session, ReadingSession):
+        session.give_back()
+
+
+async def _held(session: AsyncSession, *, writing: bool = False) -> _Held:
     """The connection the session's transaction holds and asyncpg's own under it. Asked of the async session, each
     is a hop into a greenlet (pool checkout may wait): once per transaction here, kept in the session's `info`
-    beside the transaction it belongs to, and a request's later reads find it there."""
+    beside the transaction it belongs to, and a request's later reads find it there. A reading session that has
+    begun nothing reads on the connection the pool lent it (`ReadingSession`); a write begins the session's
+    transaction."""
     sync = session.sync_session
     transaction = sync.get_transaction()
+    if transaction is None and not writing and isinstance(sync, ReadingSession):
+        lent: _Held | None = sync.info.get(_LENT)
+        if lent is None:
+            lent = sync.info[_LENT] = await greenlet_spawn(_lent, sync)
+        return lent
     kept = sync.info.get(_HELD)
     if transaction is not None and kept is not None and kept[0] is transaction:
         return kept[1]  # type: ignore[no-any-return]
@@ -249,7 +306,7 @@ class Write(_Compiled):
             return (await connection.execute(self.statement, dict(row))).rowcount
         plan = self._plan(dialect)
         values = _bound(plan, row)
-        held = await _held(session)
+        held = await _held(session, writing=True)
         adapted = held.adapted
         if adapted._transaction is None and adapted.isolation_level != "autocommit":
             await adapted._start_transaction()  # the deferred BEGIN (`db._begin_at_first_change`)
