@@ -99,8 +99,7 @@ class RequestIdMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            metrics.REQUESTS.labels(method=scope["method"], route=route, status=str(status)).inc()
-            metrics.LATENCY.labels(method=scope["method"], route=route).observe(elapsed)
+            metrics.answered(scope["method"], route, str(status), elapsed)
             log.info(
                 "%s %s %s %.1fms",
                 scope["method"],

@@ -1,5 +1,6 @@
 """The partner profile, revenue, and capabilities: what a tenant may do, derived in one place."""
 
+import functools
 import re
 import uuid
 from collections.abc import Collection, Sequence
@@ -333,9 +334,10 @@ def _holds(program: Program, status: EnrollmentStatus) -> Fact:
 
 
 # Read with the caller's principal (`Surface.fact`), so PRG-9 and the caller's own capabilities cost no query.
-for _program, _status in _HELD:
-    PARTNER_CENTER_API.fact(f"programs.{_status}.{_program}", _holds(_program, _status))
-    WEBHOOKS.fact(f"programs.{_status}.{_program}", _holds(_program, _status))
+_FACT_NAMES = tuple(f"programs.{status}.{program}" for program, status in _HELD)
+for _name, (_program, _status) in zip(_FACT_NAMES, _HELD, strict=True):
+    PARTNER_CENTER_API.fact(_name, _holds(_program, _status))
+    WEBHOOKS.fact(_name, _holds(_program, _status))
 
 
 async def caller_capabilities(ctx: SandboxContext) -> Capabilities:
@@ -345,9 +347,15 @@ async def caller_capabilities(ctx: SandboxContext) -> Capabilities:
     if ctx.actor.tenant_id is None:
         raise Forbidden("Only a partner tenant's user or app has partner capabilities.")
     facts = ctx.facts if isinstance(ctx, TenantContext) else {}
-    known = [facts.get(f"programs.{status}.{program}") for program, status in _HELD]
-    if any(value is None for value in known):
+    known = tuple(facts.get(name) for name in _FACT_NAMES)
+    if None in known:
         return await capabilities(ctx, ctx.actor.tenant_id)
+    return _derived_from_facts(known)
+
+
+@functools.lru_cache(maxsize=64)
+def _derived_from_facts(known: tuple[bool, ...]) -> Capabilities:
+    # Every call of Partner Center's API derives these (PRG-9's admission): 64 combinations at most, derived once.
     return _derived({pair for pair, value in zip(_HELD, known, strict=True) if value})
 
 
