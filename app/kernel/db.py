@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection, AsyncAdapt_asyncpg_cursor
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
@@ -31,7 +31,7 @@ from sqlalchemy.util import greenlet_spawn
 
 from app.kernel.errors import KeptRefusal
 from app.kernel.idempotency import remember as remember_for_replay
-from app.kernel.statements import ReadingSession
+from app.kernel.statements import ReadingSession, drop_pending, held_by, send_pending, send_pending_now
 
 log = logging.getLogger("cspsim.db")
 
@@ -90,6 +90,7 @@ class Database:
             _drop_closed_connections(self.engine)
             if url.startswith("postgresql+asyncpg"):
                 _begin_at_first_change(self.engine)
+                _send_inserts_together(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
         # A read (GET, HEAD) on SQLite begins DEFERRED: it takes no write lock, so it reads its snapshot (WAL) while
         # another sandbox's long write (a ten-year clock advance) holds the lock, instead of queueing behind it. The
@@ -189,10 +190,31 @@ def _begin_at_first_change(engine: AsyncEngine) -> None:
             dbapi_connection.__class__ = _ReadsBeforeBeginConnection
 
 
+def _send_inserts_together(engine: AsyncEngine) -> None:
+    # The inserts a `Write` left waiting (`statements.send_pending`) go before whatever the connection runs next
+    # through SQLAlchemy, a savepoint or the commit; a rollback drops them. (Every savepoint sends them, so what
+    # waits at a rollback to one was written after it.)
+    def send(connection: Connection, *_: Any) -> None:
+        send_pending_now(connection)
+
+    def commit(connection: Connection) -> None:
+        send_pending_now(connection, committing=True)
+
+    def drop(connection: Connection, *_: Any) -> None:
+        drop_pending(connection)
+
+    for name in ("before_cursor_execute", "savepoint", "release_savepoint"):
+        event.listen(engine.sync_engine, name, send)
+    event.listen(engine.sync_engine, "commit", commit)
+    for name in ("rollback", "rollback_savepoint"):
+        event.listen(engine.sync_engine, name, drop)
+
+
 async def driver_in_transaction(connection: AsyncConnection) -> Any:
     """asyncpg's own connection under `connection`, its transaction begun. A statement sent to it directly (a COPY)
     bypasses the cursor that sends the deferred BEGIN (`_begin_at_first_change`): as a transaction's first write it
     would otherwise commit on its own, and a refusal after it would not undo it."""
+    await send_pending(held_by(connection))
     raw = await connection.get_raw_connection()
     adapted: Any = raw.dbapi_connection
     if adapted._transaction is None and adapted.isolation_level != "autocommit":
