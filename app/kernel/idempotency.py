@@ -91,7 +91,8 @@ _KEEP = Write(
         _RECORDS.c.sandbox_id == bindparam("kept_sandbox_id", type_=_RECORDS.c.sandbox_id.type),
         _RECORDS.c.id == bindparam("kept_id", type_=_RECORDS.c.id.type),
     )
-    .values({name: bindparam(name, type_=_RECORDS.c[name].type) for name in _ANSWER})
+    .values({name: bindparam(name, type_=_RECORDS.c[name].type) for name in _ANSWER}),
+    waits=True,  # goes with the request's last inserts, at its commit
 )
 
 

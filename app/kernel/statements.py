@@ -267,13 +267,18 @@ class Write(_Compiled):
 
     statement: Insert | Update
 
-    def __init__(self, statement: Insert | Update, *, inserts: Sequence[tuple[Table, str]] = ()) -> None:
+    def __init__(
+        self, statement: Insert | Update, *, inserts: Sequence[tuple[Table, str]] = (), waits: bool | None = None
+    ) -> None:
         super().__init__(statement)
         self.inserts = tuple(inserts)
-        # An insert that writes its one row or fails, answering nothing back, may wait to be sent with the next
-        # statement (`_Pending`); an upsert left undone, an update or a RETURNING answers now.
+        # An insert that writes its one row or fails, answering nothing back, waits to be sent with the connection's
+        # next statement (`send_pending`); an upsert that may be left undone or a RETURNING answers now, and so does
+        # an update, unless its caller says how many rows it changed matters to nobody (`waits=True`).
         self.deferrable = (
-            isinstance(statement, Insert)
+            waits
+            if waits is not None
+            else isinstance(statement, Insert)
             and statement._post_values_clause is None  # no ON CONFLICT
             and not statement._returning
         )
