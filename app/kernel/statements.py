@@ -411,7 +411,7 @@ async def add_now(
 # wait on their connection until its next statement of any kind, or its commit, and go with it: the ones waiting are
 # sent first as one statement (data-modifying CTEs: `WITH w2 AS (INSERT ...), w1 AS (INSERT ...) INSERT ...`), then
 # the statement that was about to run. What the database sees, and in what order, is what it saw one by one; a
-# round trip and the driver's work per insert are saved (a create customer sent six statements, three now). A key
+# round trip and the driver's work per insert are saved (a create customer sent six statements, two now). A key
 # such an insert breaks is reported by the statement that carries it (`IntegrityError`, 409 as before), at the
 # latest at the commit; a rollback, to a savepoint or of all, sends nothing that waited.
 
