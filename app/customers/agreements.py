@@ -14,7 +14,7 @@ from app.events.service import record_audit, record_event
 from app.kernel.context import CustomerContext, PartnerContext, SandboxContext
 from app.kernel.errors import Conflict, RuleViolation
 from app.kernel.roles import CustomerRole, require_role
-from app.kernel.statements import add_now
+from app.kernel.statements import Read, add_now
 from app.models import MCA, MCA_TEMPLATE_ID, AcceptanceChannel, CustomerAgreement, Tenant, TenantKind
 
 # Built once, with bound parameters (see customers.service._seen_customer).
@@ -80,13 +80,18 @@ async def customers_with_mca(
     # Read from the acceptances by the customers' ids, never as a semi-join from the tenants: planned from
     # statistics older than a bulk load, PostgreSQL aggregated every acceptance of the sandbox for the semi-join
     # (0.5 s for a page of a 100,000-customer partner); by the ids it is an index lookup whatever the statistics.
-    holding = (
+    params = {"sandbox_id": ctx.sandbox_id, "customer_ids": list(customer_ids), "partner_id": partner_id}
+    return {customer_id for (customer_id,) in await _HOLDING_AMONG.all(ctx.session, params)}
+
+
+_HOLDING_AMONG = Read.among(
+    lambda among: (
         select(CustomerAgreement.customer_tenant_id)
-        .where(_holding(CustomerAgreement.customer_tenant_id.in_(customer_ids), bindparam("partner_id")))
+        .where(_holding(among(CustomerAgreement.customer_tenant_id), bindparam("partner_id")))
         .distinct()
-    )
-    params = {"sandbox_id": ctx.sandbox_id, "partner_id": partner_id}
-    return set((await ctx.session.scalars(holding, params)).all())
+    ),
+    "customer_ids",
+)
 
 
 async def require_mca(ctx: SandboxContext, customer_id: uuid.UUID, *, holds: bool | None = None) -> None:

@@ -92,13 +92,8 @@ async def relationships_by_customer(
     grouped: dict[uuid.UUID, list[ShownRelationship]] = {c: [] for c in customer_ids}
     if not grouped:
         return grouped
-    stmt = select(CustomerRelationship.customer_tenant_id, *_SHOWN_RELATIONSHIP).where(
-        CustomerRelationship.sandbox_id == ctx.sandbox_id,
-        CustomerRelationship.customer_tenant_id.in_(grouped),
-        CustomerRelationship.partner_tenant_id == partner_id,
-    )
-    rows = await ctx.session.execute(stmt.order_by(CustomerRelationship.created_at, CustomerRelationship.id))
-    for customer_id, *shown in rows:
+    params = {"sandbox_id": ctx.sandbox_id, "customer_ids": list(grouped), "partner_id": partner_id}
+    for customer_id, *shown in await _RELATIONSHIPS_OF.all(ctx.session, params):
         grouped[customer_id].append(ShownRelationship(*shown))
     return grouped
 
@@ -204,6 +199,20 @@ class ShownCustomer:
 
 _SHOWN_TENANT = tuple(getattr(Tenant, name) for name in ShownTenant.__dataclass_fields__)
 _SHOWN_RELATIONSHIP = tuple(getattr(CustomerRelationship, name) for name in ShownRelationship.__dataclass_fields__)
+# A page of customers' relationships, built once and read through the driver: building the statement and its cache
+# key, and the ORM's execution of it, were a fifth of a listing page's CPU.
+_RELATIONSHIPS_OF = Read.among(
+    lambda among: (
+        select(CustomerRelationship.customer_tenant_id, *_SHOWN_RELATIONSHIP)
+        .where(
+            CustomerRelationship.sandbox_id == bindparam("sandbox_id"),
+            among(CustomerRelationship.customer_tenant_id),
+            CustomerRelationship.partner_tenant_id == bindparam("partner_id"),
+        )
+        .order_by(CustomerRelationship.created_at, CustomerRelationship.id)
+    ),
+    "customer_ids",
+)
 
 
 def _visible_customer(*columns: Any) -> Select[Any]:

@@ -31,7 +31,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     Column,
+    ColumnElement,
     Connection,
     Dialect,
     Engine,
@@ -41,6 +43,7 @@ from sqlalchemy import (
     Select,
     Table,
     Update,
+    any_,
     bindparam,
     event,
     insert,
@@ -203,12 +206,23 @@ class _Compiled:
 
 
 class Read(_Compiled):
-    """A SELECT built once with bound parameters (`bindparam("tenant_id")`), run with their values."""
+    """A SELECT built once with bound parameters (`bindparam("tenant_id")`), run with their values. A list parameter
+    is spelled by `among`."""
 
     statement: Select[*tuple[Any, ...]]
 
     def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         super().__init__(statement)
+
+    @staticmethod
+    def among(make: Callable[[Callable[[Any], ColumnElement[bool]]], Any], name: str) -> "ReadAmong":
+        """A read built by `make` from a criterion "this column among the list parameter `name`": one array
+        parameter on PostgreSQL (`= ANY($1)`, one prepared statement whatever the list's length), an expanding IN
+        elsewhere."""
+        return ReadAmong(
+            postgresql=Read(make(lambda column: column == any_(bindparam(name, type_=ARRAY(column.type))))),
+            other=Read(make(lambda column: column.in_(bindparam(name, expanding=True)))),
+        )
 
     async def all(self, session: AsyncSession, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         if (flush := _flushed(session)) is not None:  # what the request wrote, seen as an ORM read sees it
@@ -240,6 +254,18 @@ class Read(_Compiled):
         if len(rows) > 1:
             raise ValueError(f"expected at most one row, got {len(rows)}")
         return rows[0] if rows else None
+
+
+@dataclass(frozen=True)
+class ReadAmong:
+    """`Read.among`: a read per dialect, run as one."""
+
+    postgresql: Read
+    other: Read
+
+    async def all(self, session: AsyncSession, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        dialect = session.sync_session.get_bind().dialect.name
+        return await (self.postgresql if dialect == "postgresql" else self.other).all(session, params)
 
 
 _WATCHERS = "cspsim_insert_watchers"
