@@ -95,9 +95,12 @@ class _Held:
     pooled: PoolProxiedConnection | None = None  # lent by the pool itself, to a session that has begun nothing
 
 
-def _connection_of(session: Session) -> _Held:
-    connection = session.connection()
+def _held_on(connection: Connection) -> _Held:
     return _Held(connection, connection.connection.driver_connection, connection.connection.dbapi_connection)
+
+
+def _connection_of(session: Session) -> _Held:
+    return _held_on(session.connection())
 
 
 def _lent(session: Session) -> _Held:
@@ -460,22 +463,20 @@ def _split(sql: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
     """An insert's own CTEs (their names and texts) and its statement: `WITH a AS (...), b AS (...) INSERT ...`."""
     if not sql.startswith("WITH "):
         return (), (), sql
-    names, ctes, depth, at, start = [], [], 0, 5, 5
-    while at < len(sql):
-        char = sql[at]
-        if char == "(":
+    names, ctes, depth, start = [], [], 0, len("WITH ")
+    for at in range(start, len(sql)):
+        if sql[at] == "(":
             depth += 1
-        elif char == ")":
+        elif sql[at] == ")":
             depth -= 1
-            if depth == 0:
-                names.append(sql[start:].split(" ", 1)[0])
-                ctes.append(sql[start : at + 1])
+            if depth == 0:  # a CTE ends here: another follows after a comma, else the statement does
+                cte = sql[start : at + 1].strip()
+                names.append(cte.split(" ", 1)[0])
+                ctes.append(cte)
                 rest = sql[at + 1 :].lstrip()
                 if not rest.startswith(","):
                     return tuple(names), tuple(ctes), rest
-                start = at + 1 + (len(sql[at + 1 :]) - len(rest)) + 1
-                start += len(sql[start:]) - len(sql[start:].lstrip())
-        at += 1
+                start = sql.index(",", at) + 1
     raise ValueError(f"not a statement with CTEs: {sql[:80]}")
 
 
@@ -562,14 +563,14 @@ def held_by(connection: AsyncConnection) -> _Held:
     """What `send_pending` takes, of an async connection (a bulk statement's)."""
     sync = connection.sync_connection
     assert sync is not None, "the connection is not open"
-    return _Held(sync, sync.connection.driver_connection, sync.connection.dbapi_connection)
+    return _held_on(sync)
 
 
 def send_pending_now(connection: Connection, *, committing: bool = False) -> None:
     """`send_pending` from SQLAlchemy's side (in its greenlet): before a statement, a savepoint or a commit of the
     connection's own."""
     if _usable(connection) and connection.info.get(_PENDING):
-        held = _Held(connection, connection.connection.driver_connection, connection.connection.dbapi_connection)
+        held = _held_on(connection)
         try:
             await_only(send_pending(held, committing=committing))
         except Exception:
