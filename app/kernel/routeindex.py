@@ -5,9 +5,12 @@ routes in 50 routers, that walk cost a GET of one customer more than its princip
 17). A route's path can only match a request path that starts with its literal part (the text before its first
 `{parameter}`), so the index keeps, for each entry of the app's route table, those literal parts; a request is
 handed to a view of the router holding only the entries one of whose parts its path starts with, in their order.
-FastAPI's own matching then runs on that view as it would on the whole table: the same route answers, partial
-matches (405) and trailing-slash redirects included (a part is compared without its trailing slash). An entry
-whose paths cannot be read (a host route) stays in every view.
+The view's FastAPI routes are then tried in FastAPI's order, each once, and the first that matches fully is handed
+the request with the scope FastAPI's routing would give it: FastAPI's own walk matches an included router, then walks
+it again to handle the request, a twentieth of a GET's CPU (issue 17). Whatever else (no full match, an entry that
+is not a FastAPI route first) goes to FastAPI's routing on the view, as it would on the whole table: partial matches
+(405), trailing-slash redirects (a part is compared without its trailing slash) and mounts. An entry whose paths
+cannot be read (a host route) stays in every view.
 
 Partner Center reads its paths without regard to case (its pages spell `checkInventory` in the syntax and
 `checkinventory` in the example): under the prefixes given as caseless, a path segment that differs from a route's
@@ -15,9 +18,11 @@ literal segment only by case is spelled as the route spells it before matching. 
 """
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import routing
+from fastapi.telemetry._api import _route_selected
 from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Host, Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -66,6 +71,79 @@ def _formats(entry: Any) -> list[str]:
     return [path] if isinstance(path, str) else []
 
 
+Branch = tuple[Any, ...]  # the included routers (`routing._IncludedRouter`) a route is reached through, outermost first
+
+
+@dataclass
+class _Routes:
+    """A view's FastAPI routes in the order FastAPI tries them, each with the included routers it sits in, so that a
+    request is handed to the first route that matches it fully with one walk, as FastAPI's own routing would hand it
+    after two (an included router is matched, then walked again to handle). Anything else (no full match, a route
+    that is not FastAPI's) goes to FastAPI's routing, which answers it as always (405, a redirect, a mount)."""
+
+    router: routing.APIRouter
+    routes: list[tuple[Branch, Any]]  # (branch, `routing._EffectiveRouteContext`), or (branch, None): not ours
+    versions: list[tuple[Any, int]]
+
+    @classmethod
+    def of(cls, view: routing.APIRouter) -> "_Routes":
+        routes: list[tuple[Branch, Any]] = []
+        versions: list[tuple[Any, int]] = []
+
+        def walk(included: Any, branch: Branch) -> None:
+            versions.append((included.original_router, included.original_router._routes_version))
+            for candidate in included.effective_candidates():
+                if isinstance(candidate, routing._IncludedRouter):
+                    walk(candidate, (*branch, candidate))
+                elif isinstance(candidate.original_route, routing.APIRoute) and candidate.starlette_route is None:
+                    routes.append((branch, candidate))
+                else:
+                    routes.append((branch, None))
+
+        for entry in view.routes:
+            if isinstance(entry, routing._IncludedRouter):
+                walk(entry, (entry,))
+            else:
+                routes.append(((), None))
+        return cls(view, routes, versions)
+
+    def current(self) -> bool:
+        return all(router._routes_version == version for router, version in self.versions)  # a route added since
+
+    def find(self, path: str, method: str) -> tuple[Branch, Any, dict[str, Any]] | None:
+        """The first route that matches the request fully, with its branch and converted path parameters; None
+        when FastAPI's own routing must decide (no full match, or an entry not FastAPI's comes first)."""
+        for branch, context in self.routes:
+            if context is None:
+                return None
+            found = context.path_regex.match(path)
+            if found is not None and (not context.methods or method in context.methods):
+                convertors = context.param_convertors
+                return branch, context, {name: convertors[name].convert(v) for name, v in found.groupdict().items()}
+        return None
+
+    async def dispatch(self, path: str, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Hand the request to its route, with the scope FastAPI's routing gives it; False when FastAPI must."""
+        found = self.find(path, scope["method"])
+        if found is None:
+            return False
+        branch, context, params = found
+        routing._apply_router_form_limits(scope, self.router.form_limits)
+        selected = routing._get_fastapi_scope(scope)
+        for included in branch:
+            routing._apply_router_form_limits(scope, included.include_context.form_limits)
+            selected[routing._FASTAPI_INCLUDED_ROUTER_KEY] = included
+        scope.update(
+            endpoint=context.endpoint,
+            path_params={**scope.get("path_params", {}), **params},
+            route=context.original_route,
+        )
+        _route_selected(scope=scope, path=context.path_format)
+        selected[routing._FASTAPI_EFFECTIVE_ROUTE_CONTEXT_KEY] = context
+        await context.app(scope, receive, send)
+        return True
+
+
 class RouteIndex:
     """The app router's innermost ASGI app (`Router.middleware_stack`), in place of the router's own `app`."""
 
@@ -77,6 +155,7 @@ class RouteIndex:
         self._size = -1
         self._entries: list[tuple[int, Prefixes]] = []
         self._views: dict[tuple[int, ...], routing.APIRouter] = {}
+        self._routes: dict[tuple[int, ...], _Routes] = {}
 
     def _index(self) -> None:
         routes = self.router.routes
@@ -89,7 +168,7 @@ class RouteIndex:
             for segment in path.split("/")
             if segment and "{" not in segment
         }
-        self._views = {}
+        self._views, self._routes = {}, {}
         self._indexed, self._size = routes, len(routes)
 
     def _view(self, chosen: tuple[int, ...]) -> routing.APIRouter:
@@ -99,6 +178,12 @@ class RouteIndex:
             view.routes = [self.router.routes[i] for i in chosen]
             self._views[chosen] = view
         return view
+
+    def _routes_of(self, chosen: tuple[int, ...]) -> "_Routes":
+        routes = self._routes.get(chosen)
+        if routes is None or not routes.current():
+            routes = self._routes[chosen] = _Routes.of(self._view(chosen))
+        return routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -114,6 +199,8 @@ class RouteIndex:
                 path = spelled
         chosen = tuple(i for i, parts in self._entries if parts is None or path.startswith(parts))
         scope.setdefault("router", self.router)  # url_for reads the whole table, never a view
+        if await self._routes_of(chosen).dispatch(path, scope, receive, send):
+            return
         await self._view(chosen).app(scope, receive, send)
 
 
