@@ -18,7 +18,8 @@ literal segment only by case is spelled as the route spells it before matching. 
 """
 
 import copy
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import routing
@@ -72,6 +73,8 @@ def _formats(entry: Any) -> list[str]:
 
 
 Branch = tuple[Any, ...]  # the included routers (`routing._IncludedRouter`) a route is reached through, outermost first
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_Route = tuple[Branch, Any, list[tuple[str, str]]]  # branch, effective route, (parameter, its group in the pattern)
 
 
 @dataclass
@@ -84,6 +87,7 @@ class _Routes:
     router: routing.APIRouter
     routes: list[tuple[Branch, Any]]  # (branch, `routing._EffectiveRouteContext`), or (branch, None): not ours
     versions: list[tuple[Any, int]]
+    _patterns: dict[str, tuple[re.Pattern[str], list["_Route"]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, view: routing.APIRouter) -> "_Routes":
@@ -112,15 +116,35 @@ class _Routes:
 
     def find(self, path: str, method: str) -> tuple[Branch, Any, dict[str, Any]] | None:
         """The first route that matches the request fully, with its branch and converted path parameters; None
-        when FastAPI's own routing must decide (no full match, or an entry not FastAPI's comes first)."""
+        when FastAPI's own routing must decide (no full match before an entry that is not FastAPI's)."""
+        if method not in _METHODS:  # one pattern per method is kept: not one per name a client makes up
+            return None
+        pattern, routes = self._patterns.get(method) or self._pattern(method)
+        found = pattern.match(path)
+        if found is None:
+            return None
+        branch, context, groups = routes[int(found.lastgroup[1:])]  # type: ignore[index]
+        convertors = context.param_convertors
+        return branch, context, {name: convertors[name].convert(found.group(group)) for name, group in groups}
+
+    def _pattern(self, method: str) -> tuple[re.Pattern[str], list["_Route"]]:
+        """The routes of `method` up to the first entry that is not FastAPI's, as one regular expression of
+        alternatives in their order: the first that matches the whole path is the route (the walk runs in C)."""
+        alternatives: list[str] = []
+        routes: list[_Route] = []
         for branch, context in self.routes:
-            if context is None:
-                return None
-            found = context.path_regex.match(path)
-            if found is not None and (not context.methods or method in context.methods):
-                convertors = context.param_convertors
-                return branch, context, {name: convertors[name].convert(v) for name, v in found.groupdict().items()}
-        return None
+            regex = context.path_regex.pattern if context is not None else ""
+            if not (regex.startswith("^") and regex.endswith("$")):  # not ours, or not a path regex as Starlette's
+                break
+            if context.methods and method not in context.methods:
+                continue
+            k = len(routes)
+            groups = [(name, f"p{k}_{name}") for name in context.param_convertors]
+            body = re.sub(r"\(\?P<(\w+)>", rf"(?P<p{k}_\1>", regex[1:-1])
+            alternatives.append(f"(?P<r{k}>{body})")
+            routes.append((branch, context, groups))
+        self._patterns[method] = compiled = (re.compile(f"^(?:{'|'.join(alternatives) or '(?!)'})$"), routes)
+        return compiled
 
     async def dispatch(self, path: str, scope: Scope, receive: Receive, send: Send) -> bool:
         """Hand the request to its route, with the scope FastAPI's routing gives it; False when FastAPI must."""
