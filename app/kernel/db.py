@@ -299,7 +299,7 @@ class TransactionalRoute(APIRoute):
                 if isinstance(error, Exception):
                     await _replay_kept(db, request)
                 raise
-            delay = getattr(request.state, "fault_latency_ms", 0)
+            delay = request.scope["state"].get("fault_latency_ms", 0)  # request.state's dict: no AttributeError
             if delay:  # after the commit: an injected delay holds no lock
                 await asyncio.sleep(delay / 1000)
             return response

@@ -128,7 +128,7 @@ async def claim(request: Request, ctx: SandboxContext) -> None:
 
 async def remember(request: Request, session: AsyncSession, response: Response) -> None:
     """Keep a successful answer for replay; forget the claim of anything else."""
-    record: IdempotencyRecord | None = getattr(request.state, "idempotency", None)
+    record: IdempotencyRecord | None = request.scope["state"].get("idempotency")  # request.state's own dict
     if record is None:
         return
     if not 200 <= response.status_code < 300 or not hasattr(response, "body"):
