@@ -293,7 +293,9 @@ class TransactionalRoute(APIRoute):
                 except KeptRefusal as refusal:  # answered, and its bookkeeping kept (a fault's spent count)
                     response = refusal.response(request)
                 await remember_for_replay(request, session, response)
-                await greenlet_spawn(_commit_and_close, session.sync_session)
+                sync = session.sync_session
+                if not (isinstance(sync, ReadingSession) and sync.closed_at_once()):
+                    await greenlet_spawn(_commit_and_close, sync)
             except BaseException as error:  # a cancelled request (the client went away) gives its connection back too
                 await greenlet_spawn(session.sync_session.close)  # rolls back what the request changed
                 if isinstance(error, Exception):
