@@ -3,13 +3,14 @@ its customers' analytics): per licence product, the seats its subscriptions hold
 customers' users."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.customer_users.licenses import SubscribedSku, seat_pools
+from app.customer_users.licenses import SKUS, seats_of
 from app.customers.service import get_visible_customer, visible_customers
 from app.kernel.context import PartnerContext
+from app.models import Tenant
 
 
 @dataclass(frozen=True)
@@ -35,28 +36,19 @@ def _processed(ctx: PartnerContext) -> datetime:
     return ctx.now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _by_product(ctx: PartnerContext, pools: Iterable[SubscribedSku]) -> list[LicenseUsage]:
-    """The pools' seats summed per product, sorted by product name. Seats assigned beyond those held (a quantity
-    reduced under them) count as held: a product is never more than fully deployed."""
-    held: dict[uuid.UUID, tuple[str, int, int]] = {}
-    for pool in pools:
-        name, qualified, active = held.get(pool.product_sku.id, (pool.product_sku.name, 0, 0))
-        held[pool.product_sku.id] = (
-            name,
-            qualified + pool.active_units,
-            active + min(pool.consumed_units, pool.active_units),
-        )
+def _by_product(ctx: PartnerContext, seats: Mapping[uuid.UUID, tuple[int, int]]) -> list[LicenseUsage]:
+    """Per product (a licence SKU), its seats held and assigned, sorted by product name."""
     processed = _processed(ctx)
     return sorted(
         (
             LicenseUsage(
-                product_id=product_id,
-                product_name=name,
+                product_id=sku_id,
+                product_name=SKUS[sku_id].name,
                 licenses_qualified=qualified,
                 licenses_active=active,
                 processed_at=processed,
             )
-            for product_id, (name, qualified, active) in held.items()
+            for sku_id, (qualified, active) in seats.items()
         ),
         key=lambda u: (u.product_name, str(u.product_id)),
     )
@@ -66,13 +58,11 @@ async def license_usage(ctx: PartnerContext, *, customer_id: uuid.UUID) -> tuple
     """The customer's name and its licence usage: any partner related to the customer reads it (no admin
     relationship needed: these are figures, not the directory); 404 for any other."""
     seen = await get_visible_customer(ctx, customer_id)
-    return seen.tenant.display_name, _by_product(ctx, (await seat_pools(ctx, seen.tenant)).values())
+    return seen.tenant.display_name, _by_product(ctx, await seats_of(ctx, lambda customer: customer == seen.tenant.id))
 
 
 async def partner_license_usage(ctx: PartnerContext) -> list[LicenseUsage]:
     """The partner's licence figures over all the customers it holds (Partner Center's partner-level licence
     deployment and usage insights): per product, the seats held and assigned, summed. No customer, no rows."""
-    pools: list[SubscribedSku] = []
-    for tenant in (await ctx.session.execute(visible_customers(ctx))).scalars():
-        pools += (await seat_pools(ctx, tenant)).values()
-    return _by_product(ctx, pools)
+    held = visible_customers(ctx).with_only_columns(Tenant.id)
+    return _by_product(ctx, await seats_of(ctx, lambda customer: customer.in_(held)))

@@ -9,12 +9,13 @@ Center's 60012, naming the SKU and the seats free. A removed licence, or a delet
 
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import ColumnElement, and_, case, delete, func, select
 
 from app.catalog.offers import OFFERS, Offer, ProductType
-from app.commerce.service import customer_subscriptions
 from app.customer_users.directory import (
     MANAGE_LICENSES,
     READ_LICENSES,
@@ -31,6 +32,7 @@ from app.models import (
     CustomerUserAccount,
     CustomerUserState,
     LicenseAssignment,
+    Subscription,
     SubscriptionStatus,
     Tenant,
     User,
@@ -104,10 +106,34 @@ class SubscribedSku:
         return "Enabled" if self.active_units else "Suspended"
 
 
-async def _consumed(ctx: PartnerContext, tenant: Tenant) -> dict[uuid.UUID, int]:
-    """Seats consumed per SKU: the licences of the tenant's active users (a deleted user's seat is free)."""
-    stmt = (
-        select(LicenseAssignment.sku_id, func.count())
+# "This customer column names one of the customers asked about": one tenant, or all a partner holds.
+Customers = Callable[[Any], ColumnElement[bool]]
+
+
+async def pools_of(ctx: PartnerContext, customers: Customers) -> dict[uuid.UUID, dict[uuid.UUID, SubscribedSku]]:
+    """Each licence SKU's seats in each customer's tenant, by customer and SKU, in two grouped statements whatever
+    the number of customers. Seats held: the quantities of the customers' active and suspended subscriptions of the
+    SKU. Seats consumed: the licences of their active users (a deleted user's seat is free)."""
+    held = (
+        select(
+            Subscription.customer_tenant_id, Subscription.offer_id, Subscription.status, func.sum(Subscription.quantity)
+        )
+        .where(
+            Subscription.sandbox_id == ctx.sandbox_id,
+            customers(Subscription.customer_tenant_id),
+            Subscription.status.in_((SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED)),
+        )
+        .group_by(Subscription.customer_tenant_id, Subscription.offer_id, Subscription.status)
+    )
+    units: dict[tuple[uuid.UUID, uuid.UUID], dict[SubscriptionStatus, int]] = defaultdict(lambda: defaultdict(int))
+    for customer_id, offer_id, status, quantity in (await ctx.session.execute(held)).all():
+        sku = sku_of_offer(offer_id)
+        if sku is not None:
+            units[customer_id, sku.id][status] += int(quantity)
+    if not units:
+        return {}
+    assigned = (
+        select(LicenseAssignment.customer_tenant_id, LicenseAssignment.sku_id, func.count())
         .join(User, and_(User.sandbox_id == LicenseAssignment.sandbox_id, User.id == LicenseAssignment.user_id))
         .outerjoin(
             CustomerUserAccount,
@@ -115,38 +141,53 @@ async def _consumed(ctx: PartnerContext, tenant: Tenant) -> dict[uuid.UUID, int]
         )
         .where(
             LicenseAssignment.sandbox_id == ctx.sandbox_id,
-            LicenseAssignment.customer_tenant_id == tenant.id,
+            customers(LicenseAssignment.customer_tenant_id),
             in_state(CustomerUserState.ACTIVE, ctx.now),
         )
-        .group_by(LicenseAssignment.sku_id)
+        .group_by(LicenseAssignment.customer_tenant_id, LicenseAssignment.sku_id)
     )
-    consumed: dict[uuid.UUID, int] = {}
-    for sku_id, count in (await ctx.session.execute(stmt)).all():
-        consumed[sku_id] = count
-    return consumed
-
-
-async def _pools(ctx: PartnerContext, tenant: Tenant) -> dict[uuid.UUID, SubscribedSku]:
-    units: dict[uuid.UUID, dict[SubscriptionStatus, int]] = defaultdict(lambda: defaultdict(int))
-    for subscription in await customer_subscriptions(ctx, tenant.id):
-        sku = sku_of_offer(subscription.offer_id)
-        if sku is not None and subscription.status in (SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED):
-            units[sku.id][subscription.status] += subscription.quantity
-    consumed = await _consumed(ctx, tenant)
-    return {
-        sku_id: SubscribedSku(
+    consumed = {(customer_id, sku_id): count for customer_id, sku_id, count in (await ctx.session.execute(assigned))}
+    pools: dict[uuid.UUID, dict[uuid.UUID, SubscribedSku]] = defaultdict(dict)
+    for (customer_id, sku_id), by_status in units.items():
+        pools[customer_id][sku_id] = SubscribedSku(
             product_sku=SKUS[sku_id],
             active_units=by_status[SubscriptionStatus.ACTIVE],
             suspended_units=by_status[SubscriptionStatus.SUSPENDED],
-            consumed_units=consumed.get(sku_id, 0),
+            consumed_units=consumed.get((customer_id, sku_id), 0),
         )
-        for sku_id, by_status in units.items()
-    }
+    return pools
 
 
-async def seat_pools(ctx: PartnerContext, tenant: Tenant) -> dict[uuid.UUID, SubscribedSku]:
-    """Each licence SKU's seats in the customer's tenant (no GDAP check: the callers decide who may read them)."""
-    return await _pools(ctx, tenant)
+async def seats_of(ctx: PartnerContext, customers: Customers) -> dict[uuid.UUID, tuple[int, int]]:
+    """Per licence SKU, over all `customers`: the seats their active subscriptions hold and the seats assigned, each
+    pool's assignments counted up to the seats it holds (a quantity reduced under them). The seats held are summed
+    in the database; only the customers with an assignment have their pools read (`pools_of`): a partner's insights
+    over 100,000 customers are three statements, of as many rows as it has products and assigning customers (a
+    statement per customer took 130 s)."""
+    active = case((Subscription.status == SubscriptionStatus.ACTIVE, Subscription.quantity), else_=0)
+    totals = (  # a product held only by suspended subscriptions is a row too, of no seat
+        select(Subscription.offer_id, func.sum(active))
+        .where(
+            Subscription.sandbox_id == ctx.sandbox_id,
+            customers(Subscription.customer_tenant_id),
+            Subscription.status.in_((SubscriptionStatus.ACTIVE, SubscriptionStatus.SUSPENDED)),
+        )
+        .group_by(Subscription.offer_id)
+    )
+    held: dict[uuid.UUID, int] = defaultdict(int)
+    for offer_id, quantity in (await ctx.session.execute(totals)).all():
+        if (sku := sku_of_offer(offer_id)) is not None:
+            held[sku.id] += int(quantity)
+    assigning = select(LicenseAssignment.customer_tenant_id).where(LicenseAssignment.sandbox_id == ctx.sandbox_id)
+    assigned: dict[uuid.UUID, int] = defaultdict(int)
+    for pools in (await pools_of(ctx, lambda column: and_(customers(column), column.in_(assigning)))).values():
+        for sku_id, pool in pools.items():
+            assigned[sku_id] += min(pool.consumed_units, pool.active_units)
+    return {sku_id: (held[sku_id], assigned[sku_id]) for sku_id in held.keys() | assigned.keys()}
+
+
+async def _pools(ctx: PartnerContext, tenant: Tenant) -> dict[uuid.UUID, SubscribedSku]:
+    return (await pools_of(ctx, lambda column: column == tenant.id)).get(tenant.id, {})
 
 
 async def list_subscribed_skus(ctx: PartnerContext, *, customer_id: uuid.UUID) -> list[SubscribedSku]:
