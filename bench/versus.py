@@ -14,6 +14,7 @@ then the other, in alternating rounds, so a neighbour's load falls on both alike
 import argparse
 import asyncio
 import contextlib
+import os
 import re
 import subprocess
 import sys
@@ -79,6 +80,9 @@ def main() -> None:
     with fresh_database() as url, worktree(args.revision) as other, contextlib.ExitStack() as stack:
         command.upgrade(alembic_config(url), "head")
         env = {"DATABASE_URL": url, "CSPSIM_LOG_LEVEL": "WARNING"}
+        # Two versions of `--workers` workers each keep up to their pool's connections open: at the default 30 a
+        # worker, two and two make 120, past PostgreSQL's default max_connections (100), and a round fails midway.
+        env["CSPSIM_DB_POOL_SIZE"] = os.environ.get("CSPSIM_DB_POOL_SIZE", str(max(4, 80 // (2 * args.workers))))
         factory = ["--factory", "app.main:create_app"]
         versions = {args.revision: other, "this checkout": ROOT}
         bases = {
