@@ -95,6 +95,10 @@ def main() -> None:
         rounds = f"{args.rounds} rounds of {args.seconds} s"
         print(f"{args.workers} workers each, wrk {args.connections} connections, {rounds}")
         for call in names:
+            # Unmeasured first: a version's first round otherwise carries its pools' connections being opened under
+            # load (a p99 of 0.5 to 1.5 s in this session's runs, on either version).
+            for name, base in bases.items():
+                measured(base, calls[name][call], 2, args.connections)
             rates: dict[str, list[float]] = {name: [] for name in versions}
             p99s: dict[str, list[float]] = {name: [] for name in versions}
             for _ in range(args.rounds):
