@@ -110,6 +110,15 @@ def _lent(session: Session) -> _Held:
     return _Held(engine, pooled.driver_connection, pooled.dbapi_connection, pooled)
 
 
+def among(name: str, *, array: bool) -> Callable[[Any], ColumnElement[bool]]:
+    """The criterion "this column among the list parameter `name`", for a statement built once: one array parameter
+    (`= ANY($1)`, PostgreSQL's: one prepared statement whatever the list's length, where an IN list is rendered and
+    bound per item on every execution), or an expanding IN (SQLite has no arrays)."""
+    if array:
+        return lambda column: column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return lambda column: column.in_(bindparam(name, expanding=True))
+
+
 class ReadingSession(Session):
     """A read request's session (GET, HEAD). Until it begins a transaction, which a change, a flush or an ORM
     statement does, what runs through the driver (`Read`) runs on a connection the pool lends it directly: the
@@ -235,10 +244,7 @@ class Read(_Compiled):
         """A read built by `make` from a criterion "this column among the list parameter `name`": one array
         parameter on PostgreSQL (`= ANY($1)`, one prepared statement whatever the list's length), an expanding IN
         elsewhere."""
-        return ReadAmong(
-            postgresql=Read(make(lambda column: column == any_(bindparam(name, type_=ARRAY(column.type))))),
-            other=Read(make(lambda column: column.in_(bindparam(name, expanding=True)))),
-        )
+        return ReadAmong(postgresql=Read(make(among(name, array=True))), other=Read(make(among(name, array=False))))
 
     async def all(self, session: AsyncSession, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         if (flush := _flushed(session)) is not None:  # what the request wrote, seen as an ORM read sees it

@@ -27,13 +27,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, Update, Uuid, and_, any_, bindparam, func, select, union_all, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, Update, and_, bindparam, func, select, union_all, update
 
 from app.kernel import metrics
 from app.kernel.analyze import analyze_before_batch
 from app.kernel.context import SandboxContext
-from app.kernel.statements import Read, add_now
+from app.kernel.statements import Read, add_now, among
 from app.models import Timer, TimerStatus
 from app.models.base import next_seq
 
@@ -229,18 +228,18 @@ class _Batch:
         self.ctx.session.info.pop(_UNMARKED, None)
 
 
-def _mark_fired(among: Any) -> Update:
+def _mark_fired(criterion: Any) -> Update:
     return (
         update(_TIMER_TABLE)
-        .where(_TIMERS.sandbox_id == bindparam("of_sandbox"), among)
+        .where(_TIMERS.sandbox_id == bindparam("of_sandbox"), criterion)
         .values(status=TimerStatus.FIRED, fired_at=_TIMERS.due_at)
     )
 
 
-# The fired timers of a claim (up to a thousand) as one array parameter on PostgreSQL: an IN list is rendered and
-# bound per id on every execution, a tenth of a clock advance's CPU. SQLite has no arrays.
-_MARK_FIRED_ANY = _mark_fired(_TIMERS.id == any_(bindparam("ids", type_=ARRAY(Uuid()))))
-_MARK_FIRED_IN = _mark_fired(_TIMERS.id.in_(bindparam("ids", expanding=True)))
+# The fired timers of a claim (up to a thousand) as one array parameter on PostgreSQL (`statements.among`): an IN
+# list rendered and bound per id on every execution was a tenth of a clock advance's CPU.
+_MARK_FIRED_ANY = _mark_fired(among("ids", array=True)(_TIMERS.id))
+_MARK_FIRED_IN = _mark_fired(among("ids", array=False)(_TIMERS.id))
 
 
 async def _fire_one(batch: _Batch, due: Due) -> None:
