@@ -130,6 +130,13 @@ def random_id_numbers(count: int) -> list[int]:
     return [led | (n >> 62) << 64 | (n & _LOW_62) for n in counted]
 
 
+def random_id() -> uuid.UUID:
+    """One new random id (`random_id_numbers`): a row's, a sandbox's. Led by the millisecond, a new sandbox's id sorts
+    after every older one, so its rows (keys led by sandbox_id) go in at the right edge of each index: a fork into a
+    random (version 4) id that fell among the others took 22.5 s against 16.5 s at the edge (100,000 customers)."""
+    return uuid.UUID(int=random_id_numbers(1)[0])
+
+
 def spelled(number: int) -> str:
     """An id's text (8-4-4-4-12 hex digits) from its 128-bit number."""
     h = f"{number:032x}"
@@ -188,7 +195,7 @@ class SandboxContext:
         rolled-back request or savepoint gives its numbers back), which orders a seeded sandbox's writers one after
         the other."""
         if self.sandbox.seed is None:
-            return uuid.UUID(int=random_id_numbers(1)[0])
+            return random_id()
         return uuid.UUID((await self.new_ids(1))[0])
 
     async def new_ids(self, count: int) -> list[str]:

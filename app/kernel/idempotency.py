@@ -9,7 +9,6 @@ kept for the sandbox's `idempotencyRetentionHours`, on the sandbox clock.
 """
 
 import hashlib
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,7 +19,7 @@ from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kernel.context import SandboxContext
+from app.kernel.context import SandboxContext, random_id
 from app.kernel.errors import Conflict
 from app.kernel.statements import Write, add_now
 from app.models import IdempotencyRecord
@@ -104,7 +103,7 @@ async def claim(request: Request, ctx: SandboxContext) -> None:
     write = _CLAIM[ctx.session.get_bind().dialect.name]
     record = IdempotencyRecord(  # a random id: replays are bookkeeping, not part of the seeded world
         sandbox_id=ctx.sandbox_id,
-        id=uuid.uuid4(),
+        id=random_id(),
         caller=caller,
         request_id=request_id,
         fingerprint=fingerprint,

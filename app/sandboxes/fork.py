@@ -31,7 +31,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import DBAPIError
 
 from app.kernel.clock import real_now
-from app.kernel.context import SandboxContext
+from app.kernel.context import SandboxContext, random_id
 from app.kernel.credentials import digest, new_secret
 from app.kernel.statements import add_now
 from app.models import AppRegistration, Base, McaClickThrough, RelationshipInvitation, Sandbox
@@ -99,7 +99,7 @@ async def fork_sandbox(ctx: SandboxContext, *, name: str | None) -> Forked:
     admin_key = new_secret("csk_")
     await ctx.session.refresh(origin, ["id_counter"])  # new_id() advances it in SQL, past the loaded row
     sandbox = Sandbox(
-        id=uuid.uuid4(),
+        id=random_id(),
         name=name or f"{origin.name} (fork)",
         seed=origin.seed,
         id_counter=origin.id_counter,

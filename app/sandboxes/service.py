@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kernel import timers
 from app.kernel.clock import add_business_days, real_now, sandbox_now
-from app.kernel.context import SandboxContext
+from app.kernel.context import SandboxContext, random_id
 from app.kernel.credentials import digest, new_secret
 from app.kernel.errors import BadRequest
 from app.kernel.settings import SandboxSettings
@@ -38,7 +38,7 @@ async def create_sandbox(
     valid = _settings_or_400(SandboxSettings().merged, settings)
     admin_key = new_secret("csk_")
     sandbox = Sandbox(
-        id=uuid.uuid4(),
+        id=random_id(),
         name=name,
         seed=seed,
         admin_key_hash=digest(admin_key),
