@@ -1,5 +1,5 @@
 """Scale on PostgreSQL: a bulk seed by COPY, the customer listing's first and last page, a 30-day clock advance
-over many timers, and a fork of the large sandbox. Prints figures; asserts nothing.
+over many timers, a fork of the large sandbox and the fork's deletion. Prints figures; asserts nothing.
 
     python bench/scale.py                                   # 2,000 customers, 2,000 timers, a fresh database
     python bench/scale.py --customers 100000 --subscriptions 5 --timers 100000
@@ -192,6 +192,13 @@ async def bench(base: str, url: str, args: argparse.Namespace) -> None:
             f"fork: the {args.customers:,}-customer sandbox forked in {forked:.1f} s "
             f"({copied:,} rows, {copied / forked:,.0f} rows/s)"
         )
+
+        fork = r.json()
+        started = time.perf_counter()
+        r = await http.delete(f"/sim/v1/sandboxes/{fork['id']}", headers=bearer(fork["adminKey"]))
+        assert r.status_code == 204, r.text
+        deleted = time.perf_counter() - started
+        print(f"delete: the fork (every row of {args.customers:,} customers) deleted in {deleted:.1f} s")
 
 
 def main() -> None:

@@ -19,17 +19,16 @@ client id), each relationship invitation and storefront MCA link a new link code
 
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy import BindParameter, Insert, Select, Table, UniqueConstraint, bindparam, insert, literal, select, text
+from sqlalchemy import BindParameter, Insert, Select, Table, UniqueConstraint, bindparam, insert, literal, select
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.exc import DBAPIError
 
+from app.kernel.bulk import foreign_keys_unchecked
 from app.kernel.clock import real_now
 from app.kernel.context import SandboxContext, random_id
 from app.kernel.credentials import digest, new_secret
@@ -146,29 +145,8 @@ async def _copy(ctx: SandboxContext, tables: list[Table], target: uuid.UUID) -> 
         for table in tables:
             await ctx.session.execute(_copy_statement(table), ids)
         return
-    async with foreign_keys_unchecked(ctx):
+    async with foreign_keys_unchecked(ctx.session):
         await ctx.session.execute(_copy_in_one_statement(tuple(tables)), ids)
-
-
-@asynccontextmanager
-async def foreign_keys_unchecked(ctx: SandboxContext) -> AsyncIterator[None]:
-    """PostgreSQL's row-by-row foreign key checks off for statements whose rows hold their keys by construction (a
-    fork's copies, a seed's copies of its template customer), where the role may set `session_replication_role` (a
-    superuser, or one granted SET on it); otherwise the checks run, only slower. Elsewhere it changes nothing."""
-    if ctx.session.get_bind().dialect.name != "postgresql":
-        yield
-        return
-    session = ctx.session
-    before = (await session.execute(text("SELECT current_setting('session_replication_role')"))).scalar_one()
-    try:
-        async with session.begin_nested():
-            await session.execute(text("SET LOCAL session_replication_role = replica"))
-    except DBAPIError:  # not permitted: the savepoint is gone, the transaction goes on
-        yield
-        return
-    yield
-    # Not on an error: the transaction is then aborted, and its rollback undoes the SET LOCAL anyway.
-    await session.execute(text("SELECT set_config('session_replication_role', :before, true)"), {"before": before})
 
 
 async def _copy_reissuing(ctx: SandboxContext, table: Table, forked: Forked, reissue: Reissue) -> None:

@@ -52,7 +52,16 @@ from sqlalchemy.orm import ORMExecuteState, Session
 from app.commerce import orders
 from app.customers import agreements
 from app.customers import service as customers
-from app.kernel.bulk import bigint_field, copy_field, copy_in, copy_out, id_field, row_count, text_field
+from app.kernel.bulk import (
+    bigint_field,
+    copy_field,
+    copy_in,
+    copy_out,
+    foreign_keys_unchecked,
+    id_field,
+    row_count,
+    text_field,
+)
 from app.kernel.context import PartnerContext, SandboxContext, spelled
 from app.kernel.errors import BadRequest
 from app.kernel.statements import watch_inserts
@@ -66,7 +75,7 @@ from app.models import (
 )
 from app.models.base import next_seq
 from app.programs import service as programs
-from app.sandboxes.fork import foreign_keys_unchecked, sandbox_tables
+from app.sandboxes.fork import sandbox_tables
 from app.scenarios.schemas import PartnerIn, ProgramIn, ScenarioDocument
 from app.scenarios.service import LoadedScenario, acting_as, load_scenario
 
@@ -474,7 +483,7 @@ async def _customers_of(ctx: SandboxContext, partner: SeedPartner, numbers: list
     # The copies' keys hold by construction, as the template's did: each names its own new rows (parents written
     # first) or the rows the template shared (its partner). PostgreSQL's per-row checks of them were about half a
     # batch's time with subscriptions.
-    async with foreign_keys_unchecked(ctx):
+    async with foreign_keys_unchecked(ctx.session):
         for table, columns, records in template.copies(rest, fresh):
             await _write(ctx, table, columns, records)
     # The template's relationship counted it among the partner's customers; the copies are counted at once.

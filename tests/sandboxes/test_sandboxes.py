@@ -71,6 +71,23 @@ async def test_delete_removes_the_sandbox_and_everything_in_it(client: httpx.Asy
     assert (await client.get("/v1/profiles/partner", headers=bearer(token))).status_code == 401
 
 
+async def test_deleting_a_sandbox_of_customers_leaves_another_alike_untouched(client: httpx.AsyncClient) -> None:
+    # Emptied with PostgreSQL's row-by-row key checks off (every row of the sandbox goes): the other sandbox, holding
+    # the same seeded partner and customers, must keep every row.
+    doomed, kept = await World.create(client), await World.create(client)
+    seed = {"partners": 1, "customers": 3, "subscriptions": 1}
+    for world in (doomed, kept):
+        assert (await world.sim("POST", "/seed", json=seed)).status_code == 200
+    before = (await kept.sim("GET", "/tenants")).json()
+    assert (await doomed.sim("POST", "/reset")).json()["id"] == doomed.id
+    assert (await doomed.sim("GET", "/tenants")).json()["totalCount"] == 0
+    assert (await doomed.sim("POST", "/seed", json=seed)).status_code == 200
+    assert (await doomed.sim("DELETE", "")).status_code == 204
+    assert (await doomed.sim("GET", "")).status_code == 401
+    assert (await kept.sim("GET", "/tenants")).json() == before
+    assert (await kept.sim("POST", "/seed", json=seed)).json()["customersTotal"] == 6
+
+
 async def test_reset_empties_but_keeps_id_key_and_settings(world: World) -> None:
     await world.sim("PATCH", "/settings", json={"transferExpiryDays": 10})
     await world.partner()
