@@ -1,20 +1,22 @@
 """A sandbox's domain records, read by the operator: tenants, enrollments, partnerships, customer relationships,
 GDAP relationships, orders, subscriptions, transfers, invoices and events, each row as it is stored (camelCase,
-the sandbox id left out). The console reads its pages through this, and the diff compares two sandboxes with it.
+the sandbox id left out). The console reads its pages through this, and the diff shows two sandboxes' rows with it.
 
 One generic reader rather than one endpoint per table: these are the simulator's own view of its rows (what an
 operator inspects), not Partner Center's resources, which keep their own shapes on `/v1`.
 """
 
 import enum
+import functools
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic.alias_generators import to_camel
-from sqlalchemy import ColumnElement, String, Uuid, or_, select
+from sqlalchemy import ColumnElement, String, Table, Uuid, or_, select
 
 from app.kernel.context import SandboxContext
 from app.kernel.errors import NotFound
@@ -41,6 +43,11 @@ class Kind:
     name: str
     model: type[Base]
     what: str
+
+    @property
+    def table(self) -> Table:
+        table: Table = self.model.__table__  # type: ignore[assignment]  # every kind is a mapped table
+        return table
 
 
 KINDS: dict[str, Kind] = {
@@ -80,7 +87,17 @@ def _plain(value: Any) -> Any:
 def as_record(row: Any) -> dict[str, Any]:
     """A row as plain JSON: every column but the sandbox id, camelCase."""
     table = row.__table__
-    return {to_camel(c.key): _plain(getattr(row, c.key)) for c in table.columns if c.key != "sandbox_id"}
+    return record_of(table, [getattr(row, c.key) for c in table.columns])
+
+
+def record_of(table: Table, values: Sequence[Any]) -> dict[str, Any]:
+    """A row's values (one per column of `table`, in order) as its record."""
+    return {name: _plain(value) for name, value in zip(_names(table), values, strict=True) if name is not None}
+
+
+@functools.cache
+def _names(table: Table) -> tuple[str | None, ...]:
+    return tuple(None if c.key == "sandbox_id" else to_camel(c.key) for c in table.columns)
 
 
 def _mentions(model: type[Base], ref: uuid.UUID) -> ColumnElement[bool]:
@@ -111,10 +128,3 @@ async def read_record(ctx: SandboxContext, kind: Kind, record_id: uuid.UUID) -> 
     if row is None:
         raise NotFound(f"{kind.what} {record_id} is not in this sandbox.")
     return as_record(row)
-
-
-async def snapshot(ctx: SandboxContext, kind: Kind) -> dict[str, dict[str, Any]]:
-    """Every row of a kind in the sandbox, by id."""
-    model: Any = kind.model
-    rows = (await ctx.session.execute(select(model).where(model.sandbox_id == ctx.sandbox_id))).scalars()
-    return {str(row.id): as_record(row) for row in rows}

@@ -102,3 +102,25 @@ async def test_records_page_and_link_by_id(world: World) -> None:
     assert "sandboxId" not in one.json()
     assert (await world.sim("GET", "/records/nothing")).status_code == 404
     assert (await world.sim("GET", f"/records/orders/{customer['id']}")).status_code == 404
+
+
+async def test_a_change_inside_a_json_column_is_listed_and_an_unchanged_one_is_not(world: World) -> None:
+    # The database picks the rows that differ (JSON compared as its stored text); each is then compared field by field.
+    partner = await world.direct_bill_partner()
+    customer = (await partner.create_customer()).json()
+    copy = await fork(world)
+    path = f"/v1/customers/{customer['id']}/profiles/billing"
+    profile = (await partner.get(path)).json()
+    profile["defaultAddress"]["city"] = "Seattle"
+    headers = {**bearer(await partner.app_token()), "If-Match": profile["attributes"]["etag"]}
+    changed = await world.http.put(path, json=profile, headers=headers)
+    assert changed.status_code == 200, changed.text
+    kinds = (await diff(world, copy, copy["adminKey"])).json()["kinds"]
+    (relationship,) = kinds["relationships"]["changed"]
+    billing = relationship["changes"]["billingProfile"]
+    assert (billing["from"]["defaultAddress"]["city"], billing["to"]["defaultAddress"]["city"]) == (
+        "Seattle",
+        "Redmond",
+    )
+    assert set(relationship["changes"]) <= {"billingProfile", "updatedAt"}
+    assert set(kinds) <= {"relationships", "events"}
