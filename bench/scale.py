@@ -1,5 +1,6 @@
 """Scale on PostgreSQL: a bulk seed by COPY, the customer listing's first and last page, a 30-day clock advance
-over many timers, a fork of the large sandbox and the fork's deletion. Prints figures; asserts nothing.
+over many timers, a fork of the large sandbox, the diff of the two and the fork's deletion. Prints figures; asserts
+nothing.
 
     python bench/scale.py                                   # 2,000 customers, 2,000 timers, a fresh database
     python bench/scale.py --customers 100000 --subscriptions 5 --timers 100000
@@ -194,6 +195,12 @@ async def bench(base: str, url: str, args: argparse.Namespace) -> None:
         )
 
         fork = r.json()
+        started = time.perf_counter()
+        against = {"CSPSIM-Against-Key": fork["adminKey"]}
+        r = await world.sim("GET", "/diff", params={"against": fork["id"]}, headers=against)
+        assert r.status_code == 200, r.text
+        compared = time.perf_counter() - started
+        print(f"diff: the sandbox against its fork in {compared:.1f} s ({r.json()['totalChanges']} changes)")
         started = time.perf_counter()
         r = await http.delete(f"/sim/v1/sandboxes/{fork['id']}", headers=bearer(fork["adminKey"]))
         assert r.status_code == 204, r.text
