@@ -76,26 +76,27 @@ def _empty_tables() -> list[Any]:
 
 async def delete_sandbox(ctx: SandboxContext) -> None:
     """Remove the sandbox and everything in it."""
-    async with foreign_keys_unchecked(ctx.session):
-        await _empty(ctx)
-        await ctx.session.execute(delete(Sandbox).where(Sandbox.id == ctx.sandbox_id))
+    await _empty(ctx, remove=True)
 
 
-async def _empty(ctx: SandboxContext) -> Sandbox:
-    """Delete every row of the sandbox, children first. Its callers run it under `foreign_keys_unchecked`: every
-    row goes, so no key is left dangling, and PostgreSQL's check of each deleted row's referencing rows was the whole
-    cost of emptying a large sandbox (100,000 customers: 233 s, 219 of them the tenants' delete, each deleted tenant
-    looked for in every column that names a tenant, some led by no index; 5 s without the checks)."""
+async def _empty(ctx: SandboxContext, *, remove: bool) -> Sandbox:
+    """Delete every row of the sandbox, children first, and with `remove` the sandbox's own row, under
+    `foreign_keys_unchecked`: every row goes, so no key is left dangling, and PostgreSQL's check of each deleted row's
+    referencing rows was the whole cost of emptying a large sandbox (100,000 customers: 233 s, 219 of them the
+    tenants' delete, each deleted tenant looked for in every column that names a tenant, some led by no index; 5 s
+    without the checks)."""
     sandbox = await _lock(ctx)
-    for table in _empty_tables():
-        await ctx.session.execute(delete(table).where(table.c.sandbox_id == ctx.sandbox_id))
+    async with foreign_keys_unchecked(ctx.session):
+        for table in _empty_tables():
+            await ctx.session.execute(delete(table).where(table.c.sandbox_id == ctx.sandbox_id))
+        if remove:
+            await ctx.session.execute(delete(Sandbox).where(Sandbox.id == ctx.sandbox_id))
     return sandbox
 
 
 async def reset_sandbox(ctx: SandboxContext) -> Sandbox:
     """Empty the sandbox: its data goes, its id, admin key and settings stay, its clock is real time again."""
-    async with foreign_keys_unchecked(ctx.session):
-        sandbox = await _empty(ctx)
+    sandbox = await _empty(ctx, remove=False)
     sandbox.clock_offset_us = 0
     sandbox.frozen_at = None
     return sandbox
