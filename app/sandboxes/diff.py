@@ -112,7 +112,7 @@ async def diff_sandboxes(base: SandboxContext, other: SandboxContext) -> dict[st
                 diff.added.append(record_of(table, row))
         if diff.count:
             for records in (diff.added, diff.removed):
-                records.sort(key=lambda record: str(record["id"]))
+                records.sort(key=lambda record: record["id"])
             diff.changed.sort(key=lambda change: change.id)
             found[name] = diff
     return found
