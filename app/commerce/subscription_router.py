@@ -25,7 +25,7 @@ from app.commerce.subscription_schemas import (
     TransitionOut,
 )
 from app.kernel.pagination import Collection, Page, collection
-from app.kernel.pipeline import PARTNER_CENTER_API, PartnerCaller
+from app.kernel.pipeline import PARTNER_CENTER_API, PartnerCaller, reads_ahead
 from app.models import Subscription
 
 router = PARTNER_CENTER_API.router(tags=["partner center: orders and subscriptions"])
@@ -53,6 +53,7 @@ async def list_subscriptions(ctx: PartnerCaller, request: Request, customer_id: 
 
 
 @router.get(SUBSCRIPTION, response_model=NewCommerceSubscriptionOut, summary="Read a subscription")
+@reads_ahead(subscriptions.SHOWN_AHEAD)
 async def read_subscription(ctx: PartnerCaller, customer_id: uuid.UUID, subscription_id: uuid.UUID) -> Any:
     return subscription_out(ctx, await subscriptions.show_subscription(ctx, customer_id, subscription_id))
 

@@ -18,6 +18,7 @@ from app.events.service import move, record_event
 from app.kernel import lookup, timers
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, DomainError, NotFound, RuleViolation
+from app.kernel.principals import ReadAhead
 from app.kernel.statements import Read, add_now
 from app.models import Charge, CustomerRelationship, Subscription, SubscriptionChannel, SubscriptionStatus, Tenant
 from app.models.base import next_seq
@@ -343,10 +344,16 @@ _SHOWN_RELATED_SUBSCRIPTION = Read(
 
 
 def _related_params(ctx: PartnerContext, customer_id: uuid.UUID, subscription_id: uuid.UUID) -> dict[str, Any]:
+    return _params(ctx.sandbox_id, ctx.tenant_id, customer_id, subscription_id)
+
+
+def _params(
+    sandbox_id: uuid.UUID, partner_id: uuid.UUID, customer_id: uuid.UUID, subscription_id: uuid.UUID
+) -> dict[str, Any]:
     return {
-        "sandbox_id": ctx.sandbox_id,
+        "sandbox_id": sandbox_id,
         "customer_id": customer_id,
-        "partner_id": ctx.tenant_id,
+        "partner_id": partner_id,
         "subscription_id": subscription_id,
     }
 
@@ -367,6 +374,15 @@ async def get_subscription(
     if for_update:
         return await lookup.one(ctx, Subscription, subscription_id, what="Subscription", for_update=True)
     return found
+
+
+# `show_subscription` of a route's subscription, read with its caller's principal (`pipeline.reads_ahead`).
+SHOWN_AHEAD = ReadAhead(
+    _SHOWN_RELATED_SUBSCRIPTION,
+    lambda claims, path: _params(
+        claims.sandbox_id, claims.tenant_id, uuid.UUID(path["customer_id"]), uuid.UUID(path["subscription_id"])
+    ),
+)
 
 
 async def show_subscription(

@@ -9,7 +9,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select
 from sqlalchemy.orm import QueryableAttribute
 
-from app.customers.service import ShownCustomer, get_visible_customer, purchasing_partner, show_visible_customer
+from app.customers.service import (
+    ShownCustomer,
+    get_visible_customer,
+    purchasing_partner,
+    show_visible_customer,
+    shown_ahead,
+)
 from app.events.service import record_audit, record_event
 from app.kernel.context import CustomerContext, PartnerContext, SandboxContext
 from app.kernel.errors import Conflict, RuleViolation
@@ -57,6 +63,10 @@ def _holds_for(
 # partner it reads it for: one statement.
 MCA_HOLDS = _holds_for(Tenant.id, bindparam("partner_id")).label("mca_holds")
 _MCA_VALID = select(_holds_for(bindparam("customer_id"), bindparam("partner_id")))
+
+
+# `shown_with_mca` of a route's customer, read with its caller's principal (`pipeline.reads_ahead`).
+SHOWN_WITH_MCA_AHEAD = shown_ahead(MCA_HOLDS)
 
 
 async def shown_with_mca(ctx: PartnerContext, customer_id: uuid.UUID) -> tuple[ShownCustomer, bool]:

@@ -30,7 +30,7 @@ from app.customers.schemas import (
 from app.customers.service import ShownRelationship, ShownTenant
 from app.kernel.context import CustomerContext, SandboxContext
 from app.kernel.pagination import Collection, Page, PageRequest, collection, page_request
-from app.kernel.pipeline import ADMIN_CENTER, PARTNER_CENTER_API, CustomerCaller, PartnerCaller
+from app.kernel.pipeline import ADMIN_CENTER, PARTNER_CENTER_API, CustomerCaller, PartnerCaller, reads_ahead
 from app.models import (
     CustomerAgreement,
     CustomerRelationship,
@@ -172,6 +172,7 @@ async def invite_customer(ctx: PartnerCaller, request: Request, body: Invitation
 
 
 @router.get("/{customer_id}", response_model=CustomerOut, summary="Read a customer")
+@reads_ahead(agreements.SHOWN_WITH_MCA_AHEAD)
 async def read_customer(ctx: PartnerCaller, customer_id: uuid.UUID) -> Any:
     """How the caller is related to the customer and what it may do (REL-4); 404 for any other partner."""
     shown, mca_accepted = await agreements.shown_with_mca(ctx, customer_id)

@@ -15,6 +15,7 @@ from app.identity import service as identity
 from app.kernel.context import PartnerContext, SandboxContext, TenantContext
 from app.kernel.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
+from app.kernel.principals import ReadAhead
 from app.kernel.roles import CustomerRole, PartnerRole, require_role
 from app.kernel.statements import Read, Write, add_now
 from app.models import (
@@ -262,12 +263,24 @@ async def get_visible_customer(ctx: SandboxContext, customer_id: uuid.UUID, *als
     return SeenCustomer(rows[0][0], [row[1] for row in rows], tuple(rows[0][2:]))
 
 
+def _shown_params(sandbox_id: uuid.UUID, partner_id: uuid.UUID | None, customer_id: uuid.UUID) -> dict[str, Any]:
+    return {"sandbox_id": sandbox_id, "partner_id": partner_id, "customer_id": customer_id}
+
+
+def shown_ahead(*also: ColumnElement[Any]) -> ReadAhead:
+    """`show_visible_customer(ctx, {customer_id}, *also)` of a route, read with its caller's principal."""
+    return ReadAhead(
+        _shown_customer(also),
+        lambda claims, path: _shown_params(claims.sandbox_id, claims.tenant_id, uuid.UUID(path["customer_id"])),
+    )
+
+
 async def show_visible_customer(
     ctx: SandboxContext, customer_id: uuid.UUID, *also: ColumnElement[Any]
 ) -> ShownCustomer:
     """`get_visible_customer` for an answer that changes nothing: the same statement's values, read through the
     driver (`app.kernel.statements.Read`), not entities. Loading the entities was a fifth of a GET's CPU (issue 17)."""
-    params = {"sandbox_id": ctx.sandbox_id, "partner_id": ctx.actor.tenant_id, "customer_id": customer_id}
+    params = _shown_params(ctx.sandbox_id, ctx.actor.tenant_id, customer_id)
     rows = await _shown_customer(also).all(ctx.session, params)
     if not rows:
         raise NotFound("Customer", customer_id)

@@ -38,7 +38,7 @@ from app.kernel.credentials import matches_digest
 from app.kernel.db import TransactionalRoute, get_session
 from app.kernel.errors import ErrorShape, Forbidden, Unauthorized, render_errors_as
 from app.kernel.idempotency import claim
-from app.kernel.principals import Fact, Principal, load_principal, verified_claims
+from app.kernel.principals import Fact, Principal, ReadAhead, load_principal, verified_claims
 from app.kernel.tokens import GRAPH, PARTNER_CENTER, PORTAL_AUDIENCE, Keyring
 from app.models import Sandbox, TenantKind
 
@@ -67,6 +67,8 @@ async def authenticate(
     audiences: Sequence[str],
     kind: type[C],
     facts: Mapping[str, Fact] | None = None,
+    ahead: ReadAhead | None = None,
+    path: Mapping[str, str] | None = None,
 ) -> tuple[C, Principal]:
     """Who calls, from a bearer token: its sandbox, tenant, user or app, roles and channel; else 401."""
     if not token:
@@ -81,7 +83,7 @@ async def authenticate(
         ) from None
     if claims.expires_at <= time.time():  # remembered claims outlive no token
         raise Unauthorized("The access token has expired; request a new one.")
-    principal = await load_principal(session, claims, facts or {})
+    principal = await load_principal(session, claims, facts or {}, ahead, path)
     if principal is None:
         raise Unauthorized("The token's sandbox, tenant, user or application no longer exists.")
     if principal.user is not None:
@@ -166,6 +168,8 @@ class Surface:
                 audiences=[surface.audience],
                 kind=surface.context,
                 facts=surface.facts,
+                ahead=getattr(request.scope.get("endpoint"), _READS_AHEAD, None),
+                path=request.path_params,
             )
             if principal.tenant_kind is not surface.tenant_kind:
                 raise Forbidden(surface.lane)
@@ -179,6 +183,21 @@ class Surface:
 
         caller.__name__ = caller.__qualname__ = f"{self.name.replace(' ', '_').lower()}_caller"
         return caller
+
+
+_READS_AHEAD = "cspsim_reads_ahead"
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def reads_ahead(ahead: ReadAhead) -> Callable[[Endpoint], Endpoint]:
+    """A route's first read, sent with its caller's principal (`principals.ReadAhead`): under the route's
+    decorator, `@reads_ahead(service.SHOWN_AHEAD)`."""
+
+    def marked(endpoint: Endpoint) -> Endpoint:
+        setattr(endpoint, _READS_AHEAD, ahead)
+        return endpoint
+
+    return marked
 
 
 PARTNER_CENTER_API = Surface(

@@ -28,10 +28,11 @@ import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ARRAY,
+    BindParameter,
     Column,
     ColumnElement,
     Connection,
@@ -46,6 +47,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     event,
+    func,
     insert,
 )
 from sqlalchemy import inspect as sa_inspect
@@ -54,6 +56,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapper, Session, SessionTransaction, make_transient_to_detached
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.schema import CallableColumnDefault
+from sqlalchemy.sql.visitors import replacement_traverse
 from sqlalchemy.types import TypeEngine
 from sqlalchemy.util import await_only, greenlet_spawn
 
@@ -84,6 +87,7 @@ def _column_type(type_: TypeEngine[Any], dialect: Dialect) -> int | None:
 
 
 _HELD = "cspsim_held_connection"
+_AHEAD = "cspsim_read_ahead"
 _LENT = "cspsim_lent_connection"
 
 
@@ -246,10 +250,43 @@ class Read(_Compiled):
         elsewhere."""
         return ReadAmong(postgresql=Read(make(among(name, array=True))), other=Read(make(among(name, array=False))))
 
+    def as_column(self, prefix: str) -> ColumnElement[Any]:
+        """This read as one column of another statement (PostgreSQL's): `ARRAY(SELECT ROW(...) ...)`, its rows in
+        its order, each row's fields as the driver decodes them (`rows_of` converts them as `all` would). Its named
+        parameters are renamed `prefix + name`, so they never meet the other statement's; it correlates with
+        nothing there, though both may read the same tables."""
+
+        def renamed(element: Any, **_: Any) -> Any:
+            if isinstance(element, BindParameter) and not element.unique:
+                return bindparam(prefix + element.key, element.value, type_=element.type, required=element.required)
+            return None
+
+        statement = cast(Select[Any], replacement_traverse(self.statement, {}, renamed))
+        rows = statement.with_only_columns(func.row(*statement.selected_columns), maintain_column_froms=True)
+        return func.array(rows.correlate(None).scalar_subquery())
+
+    def rows_of(self, dialect: Dialect, records: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        """The rows `all` would answer, from the records `as_column` read."""
+        results = self._plan(dialect).results
+        return [
+            tuple(
+                value if convert is None or value is None else convert(value)
+                for value, convert in zip(record, results, strict=True)
+            )
+            for record in records
+        ]
+
     async def all(self, session: AsyncSession, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         if (flush := _flushed(session)) is not None:  # what the request wrote, seen as an ORM read sees it
             await flush
-        dialect = session.sync_session.get_bind().dialect
+        sync = session.sync_session
+        ahead = sync.info.get(_AHEAD)
+        if ahead is not None and ahead[0] is self and ahead[1] == params:
+            del sync.info[_AHEAD]
+            if sync.get_transaction() is None:  # read with the caller's principal, and nothing changed since
+                rows: list[tuple[Any, ...]] = ahead[2]
+                return rows
+        dialect = sync.get_bind().dialect
         if dialect.driver != "asyncpg":
             connection = await session.connection()
             return [tuple(row) for row in await connection.execute(self.statement, dict(params))]
@@ -262,20 +299,20 @@ class Read(_Compiled):
             records: Sequence[Any] = await held.driver.fetch(plan.sql, *values)
         except Exception as error:  # asyncpg's own: answered as SQLAlchemy's, as the ORM's reads are
             raise _translated(held, plan.sql, values, error) from error
-        results = plan.results
-        return [
-            tuple(
-                value if convert is None or value is None else convert(value)
-                for value, convert in zip(record, results, strict=True)
-            )
-            for record in records
-        ]
+        return self.rows_of(dialect, records)
 
     async def one_or_none(self, session: AsyncSession, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
         rows = await self.all(session, params)
         if len(rows) > 1:
             raise ValueError(f"expected at most one row, got {len(rows)}")
         return rows[0] if rows else None
+
+
+def read_ahead(session: AsyncSession, read: Read, params: Mapping[str, Any], rows: list[tuple[Any, ...]]) -> None:
+    """The rows `read` answers for `params`, read already (with the caller's principal: `principals.ReadAhead`):
+    the request's first `read.all(params)` answers them without a statement of its own, unless the request has
+    begun a transaction since (it changed something). Only the first: a second asks the database again."""
+    session.sync_session.info[_AHEAD] = (read, dict(params), rows)
 
 
 @dataclass(frozen=True)
