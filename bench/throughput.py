@@ -6,8 +6,9 @@
 
 cspsim runs under uvicorn with N workers on a fresh PostgreSQL database this script creates on 127.0.0.1:5432 (and
 drops afterwards), or on DATABASE_URL as it is. A small world is loaded through the API: a direct-bill partner, its
-customers (MCA attested), a subscription. When `../shared/bench/baseline_app.py` is there, the bare stack is
-started beside it (BASELINE_DSN, else the same database) with as many workers. One async client (httpx) drives
+customers (MCA attested), a subscription, a customer's listing of its subscriptions. When
+`../shared/bench/baseline_app.py` is there, the bare stack is started beside it (BASELINE_DSN, else the same
+database) with as many workers. One async client (httpx) drives
 both with the same load, `--connections` calls in flight, in interleaved rounds (every call gets a slice of each
 round, so a noisy neighbour on the machine falls on both sides alike), loopback only. The load comes from wrk (one
 thread, a Lua script per call) when it is installed (`apt-get install wrk`), else from one async client (httpx),
@@ -290,6 +291,9 @@ async def cspsim_calls(http: httpx.AsyncClient, customers: int, *, request_ids: 
     assert r.status_code == 201, r.text
     listed = await partner.get(f"/v1/customers/{ids[0]}/subscriptions", token=token)
     subscription = f"/v1/customers/{ids[0]}/subscriptions/{listed.json()['items'][0]['id']}"
+    # A customer no order of the bench's adds to: its listing stays the same from round to round.
+    kept = (await partner.customer_with_mca())["id"]
+    assert (await partner.order(kept, token=token)).status_code == 201
     auth, graph_auth = bearer(token), bearer(graph_token)
     order = {
         "lineItems": [
@@ -312,6 +316,7 @@ async def cspsim_calls(http: httpx.AsyncClient, customers: int, *, request_ids: 
     return {
         "GET customer": Call("GET", [f"/v1/customers/{i}" for i in ids], auth),
         "GET subscription": Call("GET", [subscription], auth),
+        "GET subscriptions": Call("GET", [f"/v1/customers/{kept}/subscriptions"], auth),
         "POST customer": Call("POST", ["/v1/customers"], as_json, json.dumps(customer), request_ids),
         "POST order": Call("POST", [f"/v1/customers/{i}/orders" for i in ids], as_json, json.dumps(order), request_ids),
         "GDAP list": Call("GET", ["/v1.0/tenantRelationships/delegatedAdminRelationships"], graph_auth),

@@ -47,9 +47,10 @@ def _all(request: Request, items: list[Any]) -> Collection[Any]:
     response_model=Collection[NewCommerceSubscriptionOut],
     summary="The subscriptions the partner sold this customer",
 )
+@reads_ahead(subscriptions.LISTED_AHEAD)
 async def list_subscriptions(ctx: PartnerCaller, request: Request, customer_id: uuid.UUID) -> Any:
     """Only where the relationship shows subscriptions (REL-4)."""
-    return _all(request, [subscription_out(ctx, s) for s in await subscriptions.list_subscriptions(ctx, customer_id)])
+    return _all(request, [subscription_out(ctx, s) for s in await subscriptions.show_subscriptions(ctx, customer_id)])
 
 
 @router.get(SUBSCRIPTION, response_model=NewCommerceSubscriptionOut, summary="Read a subscription")

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, select
 
 from app.billing import service as billing
 from app.catalog import service as catalog
@@ -276,25 +276,31 @@ async def get_entitled(ctx: PartnerContext, customer_id: uuid.UUID, entitlement_
     return found
 
 
-# Built once, with bound parameters: the caller's relationships with the customer, each beside the subscription
-# asked for (None when the partner sold it no such subscription), so one statement answers REL-4 and the read.
-_RELATED_SUBSCRIPTION = (
-    select(CustomerRelationship, Subscription)
-    .outerjoin(
-        Subscription,
-        and_(
-            Subscription.sandbox_id == CustomerRelationship.sandbox_id,
-            Subscription.customer_tenant_id == CustomerRelationship.customer_tenant_id,
-            Subscription.partner_tenant_id == CustomerRelationship.partner_tenant_id,
-            Subscription.id == bindparam("subscription_id"),
-        ),
+def _related(*subscriptions: ColumnElement[bool]) -> Select[CustomerRelationship, Subscription]:
+    """The caller's relationships with the customer, each beside the subscriptions the partner sold it that meet
+    `subscriptions` (None when none does), so one statement answers REL-4 and the read. Built once, with bound
+    parameters."""
+    return (
+        select(CustomerRelationship, Subscription)
+        .outerjoin(
+            Subscription,
+            and_(
+                Subscription.sandbox_id == CustomerRelationship.sandbox_id,
+                Subscription.customer_tenant_id == CustomerRelationship.customer_tenant_id,
+                Subscription.partner_tenant_id == CustomerRelationship.partner_tenant_id,
+                *subscriptions,
+            ),
+        )
+        .where(
+            CustomerRelationship.sandbox_id == bindparam("sandbox_id"),
+            CustomerRelationship.customer_tenant_id == bindparam("customer_id"),
+            CustomerRelationship.partner_tenant_id == bindparam("partner_id"),
+        )
     )
-    .where(
-        CustomerRelationship.sandbox_id == bindparam("sandbox_id"),
-        CustomerRelationship.customer_tenant_id == bindparam("customer_id"),
-        CustomerRelationship.partner_tenant_id == bindparam("partner_id"),
-    )
-    .order_by(CustomerRelationship.created_at, CustomerRelationship.id)
+
+
+_RELATED_SUBSCRIPTION = _related(Subscription.id == bindparam("subscription_id")).order_by(
+    CustomerRelationship.created_at, CustomerRelationship.id
 )
 
 
@@ -343,19 +349,25 @@ _SHOWN_RELATED_SUBSCRIPTION = Read(
 )
 
 
+# Every subscription the partner sold the customer, in the listing's order, each beside each of the caller's
+# relationships with the customer (REL-4): the listing's one statement, as values.
+_SHOWN_RELATED_SUBSCRIPTIONS = Read(
+    _related()
+    .with_only_columns(*_SHOWN_RELATIONSHIP, *_SHOWN_SUBSCRIPTION, maintain_column_froms=True)
+    .order_by(Subscription.created_at, Subscription.id, CustomerRelationship.created_at, CustomerRelationship.id)
+)
+
+
 def _related_params(ctx: PartnerContext, customer_id: uuid.UUID, subscription_id: uuid.UUID) -> dict[str, Any]:
     return _params(ctx.sandbox_id, ctx.tenant_id, customer_id, subscription_id)
 
 
 def _params(
-    sandbox_id: uuid.UUID, partner_id: uuid.UUID, customer_id: uuid.UUID, subscription_id: uuid.UUID
+    sandbox_id: uuid.UUID, partner_id: uuid.UUID, customer_id: uuid.UUID, subscription_id: uuid.UUID | None = None
 ) -> dict[str, Any]:
-    return {
-        "sandbox_id": sandbox_id,
-        "customer_id": customer_id,
-        "partner_id": partner_id,
-        "subscription_id": subscription_id,
-    }
+    """A related read's values; without `subscription_id`, the listing's."""
+    params = {"sandbox_id": sandbox_id, "customer_id": customer_id, "partner_id": partner_id}
+    return params if subscription_id is None else params | {"subscription_id": subscription_id}
 
 
 async def get_subscription(
@@ -383,6 +395,25 @@ SHOWN_AHEAD = ReadAhead(
         claims.sandbox_id, claims.tenant_id, uuid.UUID(path["customer_id"]), uuid.UUID(path["subscription_id"])
     ),
 )
+
+
+# `show_subscriptions` of a route's customer, read with its caller's principal.
+LISTED_AHEAD = ReadAhead(
+    _SHOWN_RELATED_SUBSCRIPTIONS,
+    lambda claims, path: _params(claims.sandbox_id, claims.tenant_id, uuid.UUID(path["customer_id"])),
+)
+
+
+async def show_subscriptions(ctx: PartnerContext, customer_id: uuid.UUID) -> list[ShownSubscription]:
+    """`list_subscriptions` for an answer that changes nothing: REL-4 and the list in one statement, as values."""
+    rows = await _SHOWN_RELATED_SUBSCRIPTIONS.all(ctx.session, _params(ctx.sandbox_id, ctx.tenant_id, customer_id))
+    if not rows:
+        raise NotFound("Customer", customer_id)
+    split = len(_SHOWN_RELATIONSHIP)
+    relationships = {row[0]: customers.ShownRelationship(*row[:split]) for row in rows}  # one each (by id)
+    customers.check_operation(list(relationships.values()), "viewSubscriptions")
+    listed = {row[split]: row[split:] for row in rows if row[split] is not None}  # one each, in the list's order
+    return [ShownSubscription(*values) for values in listed.values()]
 
 
 async def show_subscription(

@@ -211,3 +211,20 @@ async def test_a_subscription_read_alone_answers_what_its_listing_and_its_change
     assert [item for item in relisted if item["id"] == listed["id"]] == [read.json()]
     assert read.json()["quantity"] == 9
     assert read.json()["refundableQuantity"]["totalQuantity"] == 9
+
+
+async def test_a_customers_subscriptions_are_listed_once_each_in_order_and_only_to_its_partner(world: World) -> None:
+    partner, other = await world.direct_bill_partner(), await world.direct_bill_partner()
+    customer = await partner.customer_with_mca()
+    listing = f"/v1/customers/{customer['id']}/subscriptions"
+    empty = await partner.get(listing)
+    assert (empty.status_code, empty.json()["totalCount"], empty.json()["items"]) == (200, 0, [])
+    for quantity in (3, 4):
+        assert (await partner.order(customer["id"], quantity=quantity)).status_code == 201
+    listed = (await partner.get(listing)).json()
+    assert [s["quantity"] for s in listed["items"]] == [3, 4]  # as bought
+    assert listed["totalCount"] == len({s["id"] for s in listed["items"]}) == 2
+    for s in listed["items"]:  # each as its own read answers it
+        assert (await partner.get(f"{listing}/{s['id']}")).json() == s
+    refused = await other.get(listing)
+    assert refused.status_code == 404, refused.text
