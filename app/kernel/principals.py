@@ -191,6 +191,14 @@ def _principal_read(is_app: bool, facts: tuple[tuple[str, Fact], ...], ahead: Re
     )
 
 
+def _ahead_of(ahead: ReadAhead, claims: Claims, path: Mapping[str, str]) -> tuple[Read, Mapping[str, Any]] | None:
+    """The read and its values, or None when the path holds a value the route will refuse."""
+    try:
+        return ahead.read, ahead.params(claims, path)
+    except ValueError:
+        return None
+
+
 async def load_principal(
     session: AsyncSession,
     claims: Claims,
@@ -206,23 +214,17 @@ async def load_principal(
         "tenant_id": claims.tenant_id,
         "member_id": claims.object_id,
     }
-    ahead_params: Mapping[str, Any] | None = None
     dialect = session.sync_session.get_bind().dialect
-    if ahead is not None and dialect.driver == "asyncpg":
-        try:
-            ahead_params = ahead.params(claims, path or {})
-        except ValueError:
-            ahead_params = None
-        if ahead_params is not None:
-            params |= {_AHEAD_PREFIX + name: value for name, value in ahead_params.items()}
-    read = _principal_read(claims.is_app, named, ahead.read if ahead is not None and ahead_params is not None else None)
-    row = await read.one_or_none(session, params)
+    reading = _ahead_of(ahead, claims, path or {}) if ahead is not None and dialect.driver == "asyncpg" else None
+    if reading is not None:
+        params |= {_AHEAD_PREFIX + name: value for name, value in reading[1].items()}
+    row = await _principal_read(claims.is_app, named, reading[0] if reading else None).one_or_none(session, params)
     if row is None:
         return None
     sandbox_id, seed, settings, offset, frozen_at, kind, member_id, upn, roles, client_id, faulty, *values = row
-    if ahead is not None and ahead_params is not None:
+    if reading is not None:
         *values, records = values
-        read_ahead(session, ahead.read, ahead_params, ahead.read.rows_of(dialect, records))
+        read_ahead(session, reading[0], reading[1], reading[0].rows_of(dialect, records))
     return Principal(
         sandbox=SandboxRow(
             id=sandbox_id, seed=seed, stored_settings=settings, clock_offset_us=offset, frozen_at=frozen_at
