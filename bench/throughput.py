@@ -6,7 +6,7 @@
 
 cspsim runs under uvicorn with N workers on a fresh PostgreSQL database this script creates on 127.0.0.1:5432 (and
 drops afterwards), or on DATABASE_URL as it is. A small world is loaded through the API: a direct-bill partner, its
-customers (MCA attested), a subscription, a customer's listing of its subscriptions. When
+customers (MCA attested), a subscription, a customer's listing of its subscriptions, the customer listing. When
 `../shared/bench/baseline_app.py` is there, the bare stack is started beside it (BASELINE_DSN, else the same
 database) with as many workers. One async client (httpx) drives
 both with the same load, `--connections` calls in flight, in interleaved rounds (every call gets a slice of each
@@ -317,6 +317,7 @@ async def cspsim_calls(http: httpx.AsyncClient, customers: int, *, request_ids: 
         "GET customer": Call("GET", [f"/v1/customers/{i}" for i in ids], auth),
         "GET subscription": Call("GET", [subscription], auth),
         "GET subscriptions": Call("GET", [f"/v1/customers/{kept}/subscriptions"], auth),
+        "GET customers": Call("GET", ["/v1/customers?size=20"], auth),
         "POST customer": Call("POST", ["/v1/customers"], as_json, json.dumps(customer), request_ids),
         "POST order": Call("POST", [f"/v1/customers/{i}/orders" for i in ids], as_json, json.dumps(order), request_ids),
         "GDAP list": Call("GET", ["/v1.0/tenantRelationships/delegatedAdminRelationships"], graph_auth),

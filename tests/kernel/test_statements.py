@@ -38,11 +38,13 @@ def _counted_sql(statements: list[Statement]) -> list[str]:
 # completion, and its event and audit record (on SQLite each insert is a statement). With an MS-RequestId (Partner
 # Center's SDK sends one on every call), the create claims it (one insert, unless the id is taken) and keeps its answer
 # (an update, which goes with the create's inserts): one more; a repeat is the principal, the claim left undone and the
-# kept answer read.
+# kept answer read. A page of the customer listing: the principal, the page with the list's kept count, the page's
+# relationships and its MCA acceptances.
 LIMITS = {
     "customer": 1,
     "subscription": 1,
     "subscriptions": 1,
+    "customers": 4,
     "create customer": 2,
     "order": 8,
     "create customer with MS-RequestId": 3,
@@ -51,6 +53,7 @@ ON_SQLITE = {
     "customer": 2,
     "subscription": 2,
     "subscriptions": 2,
+    "customers": 4,
     "create customer": 7,
     "order": 15,
     "create customer with MS-RequestId": 9,
@@ -60,7 +63,15 @@ REPEAT = 3
 
 @pytest.mark.parametrize(
     "what",
-    ["customer", "subscription", "subscriptions", "create customer", "create customer with MS-RequestId", "order"],
+    [
+        "customer",
+        "subscription",
+        "subscriptions",
+        "customers",
+        "create customer",
+        "create customer with MS-RequestId",
+        "order",
+    ],
 )
 async def test_a_request_runs_few_statements(world: World, app: Any, what: str) -> None:
     partner = await world.direct_bill_partner()
@@ -73,6 +84,8 @@ async def test_a_request_runs_few_statements(world: World, app: Any, what: str) 
     elif what == "subscriptions":
         assert (await partner.order(customer["id"], token=token)).status_code == 201
         path = f"/v1/customers/{customer['id']}/subscriptions"
+    elif what == "customers":
+        path = "/v1/customers?size=20"
     else:
         path = f"/v1/customers/{customer['id']}"
     assert (await partner.get(path, token=token)).status_code == 200  # warm: the key and the principal
