@@ -63,13 +63,17 @@ def _metadata(request: Request, fragment: str) -> str:
     return f"{request.base_url}v1.0/$metadata#{fragment}"
 
 
-def _approval_link(request: Request, ctx: SandboxContext, relationship: DelegatedAdminRelationship) -> str:
+def _approval_link(
+    request: Request, ctx: SandboxContext, relationship: DelegatedAdminRelationship | service.ShownRelationship
+) -> str:
     # The sandbox rides in the query: relationship ids are unique only within a sandbox.
     page = request.url_for("gdap_approval_page", relationship_id=relationship.id)
     return f"{page}?sandbox={ctx.sandbox_id}"
 
 
-def _relationship(request: Request, ctx: SandboxContext, r: DelegatedAdminRelationship) -> dict[str, Any]:
+def _relationship(
+    request: Request, ctx: SandboxContext, r: DelegatedAdminRelationship | service.ShownRelationship
+) -> dict[str, Any]:
     waiting = r.status is GdapRelationshipStatus.APPROVAL_PENDING
     return {
         "odata_etag": service.etag(r),

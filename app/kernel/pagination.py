@@ -99,16 +99,23 @@ def position_of(token: str, kinds: Sequence[type]) -> list[Any]:
         raise invalid_token() from exc
 
 
+def _counted(stmt: Select[Any]) -> Select[Any]:
+    return select(func.count()).select_from(stmt.order_by(None).subquery())
+
+
 # A listing's page statements, for statements built once with bound parameters (`keyset(params=...)`): by the
 # statement, its count and whether the page starts after a token.
 _PAGE_READS: dict[tuple[int, int, bool], tuple[Read, Read]] = {}
 
 
-def _page_reads(stmt: Select[Any], keys: Sequence[Any], count: Select[Any], after: bool) -> tuple[Read, Read]:
-    """A page's `Read` (its rows, each with the list's count) and the count's alone, built once per listing."""
+def _page_reads(stmt: Select[Any], keys: Sequence[Any], count: Select[Any] | None, after: bool) -> tuple[Read, Read]:
+    """A page's `Read` (its rows, each with the list's count) and the count's alone, built once per listing (and
+    its count, counted when none is kept)."""
     key = (id(stmt), id(count), after)
     reads = _PAGE_READS.get(key)
     if reads is None:
+        if count is None:
+            count = _counted(stmt)
         positions = (bindparam(f"after_{i}", type_=key.type) for i, key in enumerate(keys))
         paged = stmt.where(tuple_(*keys) > tuple_(*positions)) if after else stmt
         counted = paged.add_columns(count.scalar_subquery().label("total_count"))
@@ -134,8 +141,6 @@ async def keyset(
     key is then one of its attributes). `params`: `stmt` (and `count`) were built once with these bound parameters,
     and the page is read through the driver (`statements.Read`), with `shown`: building a listing's statement and
     the ORM's execution of it were a third of a customer listing page's CPU."""
-    if count is None:
-        count = select(func.count()).select_from(stmt.order_by(None).subquery())
     after = position_of(page.token, [key.type.python_type for key in keys]) if page.token else None
     if params is not None:
         assert shown is not None, "a page read through the driver is values: say what makes an item of them"
@@ -146,6 +151,7 @@ async def keyset(
             counted_alone = await counting.one_or_none(session, params)
             return Page(items=[], total=counted_alone[0] if counted_alone else 0, next_token=None)
     else:
+        count = _counted(stmt) if count is None else count
         paged_stmt = stmt if after is None else stmt.where(tuple_(*keys) > tuple_(*after))
         counted = paged_stmt.add_columns(count.scalar_subquery().label("total_count"))
         found = (await session.execute(counted.order_by(*keys).limit(page.size + 1))).all()
