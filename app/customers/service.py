@@ -64,11 +64,16 @@ def operations(relationships: "Sequence[CustomerRelationship | ShownRelationship
 
 def visible_customers(ctx: SandboxContext) -> Select[Any]:
     """The one query behind every partner read: customers the caller holds a relationship with."""
+    return _visible(ctx.sandbox_id, ctx.actor.tenant_id)
+
+
+def _visible(sandbox_id: Any, partner_id: Any) -> Select[Any]:
+    """`visible_customers` of a sandbox and partner given as values or as bound parameters (a statement built once)."""
     related = select(CustomerRelationship.customer_tenant_id).where(
-        CustomerRelationship.sandbox_id == ctx.sandbox_id, CustomerRelationship.partner_tenant_id == ctx.actor.tenant_id
+        CustomerRelationship.sandbox_id == sandbox_id, CustomerRelationship.partner_tenant_id == partner_id
     )
     return select(Tenant).where(
-        Tenant.sandbox_id == ctx.sandbox_id, Tenant.kind == TenantKind.CUSTOMER, Tenant.id.in_(related)
+        Tenant.sandbox_id == sandbox_id, Tenant.kind == TenantKind.CUSTOMER, Tenant.id.in_(related)
     )
 
 
@@ -294,15 +299,8 @@ async def show_visible_customer(
 
 # The caller's customers as values, and the whole list's count from the partner's kept count (`count_customers`, a
 # few rows whatever its size): built once, with bound parameters (`visible_customers`'s condition).
-_LISTED = select(*_SHOWN_TENANT).where(
-    Tenant.sandbox_id == bindparam("sandbox_id"),
-    Tenant.kind == TenantKind.CUSTOMER,
-    Tenant.id.in_(
-        select(CustomerRelationship.customer_tenant_id).where(
-            CustomerRelationship.sandbox_id == bindparam("sandbox_id"),
-            CustomerRelationship.partner_tenant_id == bindparam("partner_id"),
-        )
-    ),
+_LISTED = _visible(bindparam("sandbox_id"), bindparam("partner_id")).with_only_columns(
+    *_SHOWN_TENANT, maintain_column_froms=True
 )
 _COUNTED = select(func.coalesce(func.sum(CustomerCount.customers), 0)).where(
     CustomerCount.sandbox_id == bindparam("sandbox_id"), CustomerCount.partner_tenant_id == bindparam("partner_id")
