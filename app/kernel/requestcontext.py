@@ -6,13 +6,13 @@ for the life of the request, so every log record carries them; it adds the ids t
 Partner Center does, logs one line per request, and counts it by route template and status.
 """
 
-import json
 import logging
 import random
 import time
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+import orjson
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -60,7 +60,7 @@ class JsonLogFormatter(logging.Formatter):
             line |= http
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str)
+        return orjson.dumps(line, default=str).decode()
 
 
 def _ids(scope: Scope) -> tuple[str | None, str | None]:
