@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
-from sqlalchemy import Select, Table, and_, exists, func, select
+from sqlalchemy import Select, String, Table, and_, bindparam, exists, func, literal, select
 
 from app.billing import usage
 from app.billing.charges import PricedLine, price_subscription, tax_of
@@ -52,6 +52,19 @@ SYMBOLS = {"USD": "$", "CAD": "$", "GBP": "£", "EUR": "€"}
 
 def _ref(partner_id: uuid.UUID, country: str) -> str:
     return f"{partner_id}:{country}"
+
+
+# Whether the run a purchase's charges would start waits already, as a column of the purchase's own read of the
+# customer (`commerce.purchases.require_purchase`: its `partner_text` and its tenant's country): its first charge then
+# asks no statement of its own (`run_known`), where the check was one round trip of every order.
+RUN_WAITING = timers.pending_column(
+    RUN_TIMER, bindparam("partner_text", type_=String()) + literal(":") + func.upper(Tenant.country)
+).label("run_waiting")
+
+
+def run_known(ctx: SandboxContext, *, partner_tenant_id: uuid.UUID, country: str, waiting: bool) -> None:
+    """What a read of `RUN_WAITING` found, for the partner's charges for a customer of `country`."""
+    timers.known_pending(ctx, kind=RUN_TIMER, ref=_ref(partner_tenant_id, country.upper()), pending=waiting)
 
 
 async def charge_recorded(ctx: SandboxContext, *, partner_tenant_id: uuid.UUID, customer_tenant_id: uuid.UUID) -> None:

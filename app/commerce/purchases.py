@@ -6,6 +6,7 @@ MCA that a new order needs (the audit's AGR-1 hole): a new action calls `require
 
 import uuid
 
+from app.billing import service as billing
 from app.customers import agreements
 from app.customers import service as customers
 from app.kernel.context import PartnerContext
@@ -36,6 +37,7 @@ async def require_purchase(ctx: PartnerContext, customer_id: uuid.UUID) -> custo
             "An indirect reseller cannot place orders: ask your provider to order for your "
             "customer (POST /v1/orderrequests).",
         )
-    route = await customers.require_purchase_relationship(ctx, customer_id, agreements.MCA_HOLDS)
+    route = await customers.require_purchase_relationship(ctx, customer_id, agreements.MCA_HOLDS, billing.RUN_WAITING)
     await agreements.require_mca(ctx, customer_id, holds=bool(route.also[0]))
+    billing.run_known(ctx, partner_tenant_id=ctx.tenant_id, country=route.customer.country, waiting=route.also[1])
     return route

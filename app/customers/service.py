@@ -574,8 +574,11 @@ async def require_purchase_relationship(
     not the customer exists (so nothing leaks). REL-3: a customer acquired as an indirect reseller is never bought
     for with the tenant's direct-bill capability, which serves the customers acquired as a direct-bill partner, also
     while direct bill is Restricted during the transition (the decision: `commerce.purchases.require_purchase`).
-    Anyone else unrelated finds no such customer (404)."""
-    params = {"sandbox_id": ctx.sandbox_id, "customer_id": customer_id, "partner_id": purchasing_partner(ctx)}
+    Anyone else unrelated finds no such customer (404). `also` may use `partner_text` too: the partner's id as
+    text, as columns that name a tenant in text hold it."""
+    partner_id = purchasing_partner(ctx)
+    params: dict[str, Any] = {"sandbox_id": ctx.sandbox_id, "customer_id": customer_id, "partner_id": partner_id}
+    params["partner_text"] = str(partner_id)
     # The visible customer's statement: its relationships with the purchasing partner, the customer's tenant with them.
     rows = (await ctx.session.execute(_seen_customer(also), params)).all()
     mine = [row[1] for row in rows]

@@ -30,14 +30,15 @@ from urllib.parse import urlsplit
 import httpx
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
-from sqlalchemy import ColumnElement, CursorResult, and_, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, bindparam, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kernel import loops, metrics
 from app.kernel.clock import real_now
-from app.kernel.context import PartnerContext, SandboxContext
+from app.kernel.context import PartnerContext, SandboxContext, TenantContext
 from app.kernel.db import Database
 from app.kernel.errors import BadRequest, NotFound, busy_reason
+from app.kernel.pipeline import SURFACES
 from app.kernel.settings import WebhookTargets
 from app.kernel.statements import Read, add_now
 from app.kernel.tls import local_authority
@@ -171,6 +172,7 @@ async def register(ctx: PartnerContext, *, url: str, events: list[str], replace:
     )
     registration.url = _check_url(url, ctx.settings.webhook_targets)
     registration.events, registration.updated_at = _check_events(events), ctx.now
+    ctx.session.info[_CHANGED] = True
     if existing is None:
         await add_now(ctx.session, registration)
     else:
@@ -179,6 +181,7 @@ async def register(ctx: PartnerContext, *, url: str, events: list[str], replace:
 
 
 async def unregister(ctx: PartnerContext) -> None:
+    ctx.session.info[_CHANGED] = True
     await ctx.session.delete(await get_registration(ctx))
 
 
@@ -192,9 +195,29 @@ _REGISTERED = Read.among(
 )
 
 
+# Whether the sandbox holds any registration, read with every tenant caller's principal (`Surface.fact`): most
+# sandboxes hold none, and an event of a webhook's name (most writes record one) then reads no registrations.
+_ANY_REGISTERED = "webhooks.any_registered"
+_CHANGED = "cspsim.webhooks.registrations_changed"  # this transaction registered or unregistered: ask again
+
+
+def _any_registered(sandbox_id: ColumnElement[Any], _: ColumnElement[Any]) -> ColumnElement[bool]:
+    return exists().where(WebhookRegistration.sandbox_id == sandbox_id)
+
+
+for _surface in SURFACES:
+    _surface.fact(_ANY_REGISTERED, _any_registered)
+
+
+def _none_registered(ctx: SandboxContext) -> bool:
+    """The caller's principal found no registration in the sandbox, and the request has changed none since."""
+    registered = ctx.facts.get(_ANY_REGISTERED) if isinstance(ctx, TenantContext) else None
+    return registered is not None and not registered and not ctx.session.info.get(_CHANGED)
+
+
 async def enqueue(ctx: SandboxContext, *, event_id: uuid.UUID, name: str, tenant_ids: list[str]) -> None:
     """The outbox's side of webhooks: a pending delivery per partner registered for this event's name."""
-    if name not in EVENTS or not tenant_ids:
+    if name not in EVENTS or not tenant_ids or _none_registered(ctx):
         return
     tenants = [uuid.UUID(t) for t in tenant_ids]
     registrations = await _REGISTERED.all(ctx.session, {"sandbox_id": ctx.sandbox_id, "tenants": tenants})

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, Update, and_, bindparam, func, select, union_all, update
+from sqlalchemy import ColumnElement, Table, Update, and_, bindparam, event, exists, func, select, union_all, update
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.kernel import metrics
 from app.kernel.analyze import analyze_before_batch
@@ -64,6 +65,10 @@ CLAIM = 1000
 _EARLIEST_SCHEDULED = "cspsim.timers.earliest_scheduled"
 _CANCELED = "cspsim.timers.canceled"
 _UNMARKED = "cspsim.timers.unmarked"
+# Whether a timer of (kind, ref) waits, as this transaction last learned it (`is_pending`, `known_pending`,
+# `schedule`): forgotten by a cancel, before each handler of a claim and at the end of any transaction, a savepoint's
+# included (what a savepoint scheduled may have been rolled back).
+_KNOWN = "cspsim.timers.known_pending"
 
 
 def on_timer(kind: str) -> Callable[[TimerHandler], TimerHandler]:
@@ -121,6 +126,7 @@ async def schedule(
         created_at=ctx.now,
     )
     await add_now(ctx.session, timer)
+    ctx.session.info.setdefault(_KNOWN, {})[(kind, timer.ref)] = True
     earliest = ctx.session.info.get(_EARLIEST_SCHEDULED)
     if earliest is None or due_at < earliest:
         ctx.session.info[_EARLIEST_SCHEDULED] = due_at
@@ -130,6 +136,7 @@ async def schedule(
 async def cancel(ctx: SandboxContext, *, kind: str, ref: object) -> None:
     """Cancel the pending timers of `kind` for `ref` (e.g. an approval decided early by hand)."""
     ctx.session.info[_CANCELED] = True
+    ctx.session.info.pop(_KNOWN, None)
     await ctx.session.execute(
         update(Timer)
         .where(
@@ -143,11 +150,38 @@ async def cancel(ctx: SandboxContext, *, kind: str, ref: object) -> None:
 
 
 async def is_pending(ctx: SandboxContext, *, kind: str, ref: object) -> bool:
-    """Whether a timer of `kind` for `ref` waits to fire (a chain of runs need not be started twice)."""
-    # A timer fired earlier in the batch being fired is still marked pending until the batch ends.
-    fired = ctx.session.info.get(_UNMARKED) or set()
-    found = await _PENDING.all(ctx.session, {"sandbox_id": ctx.sandbox_id, "kind": kind, "ref": str(ref)})
-    return any(i not in fired for (i,) in found)
+    """Whether a timer of `kind` for `ref` waits to fire (a chain of runs need not be started twice). Asked once
+    per transaction: an order of many lines (a charge each) reads it for its first, and not at all when the request
+    read it beside its own rows (`known_pending`)."""
+    key = (kind, str(ref))
+    known: dict[tuple[str, str], bool] = ctx.session.info.setdefault(_KNOWN, {})
+    if key not in known:
+        # A timer fired earlier in the batch being fired is still marked pending until the batch ends.
+        fired = ctx.session.info.get(_UNMARKED) or set()
+        found = await _PENDING.all(ctx.session, {"sandbox_id": ctx.sandbox_id, "kind": kind, "ref": key[1]})
+        known[key] = any(i not in fired for (i,) in found)
+    return known[key]
+
+
+def known_pending(ctx: SandboxContext, *, kind: str, ref: object, pending: bool) -> None:
+    """What a statement of the request found about a timer of `kind` for `ref` (a column beside its own rows, as
+    `pending_column` spells it), for `is_pending` to answer without asking again."""
+    ctx.session.info.setdefault(_KNOWN, {})[(kind, str(ref))] = bool(pending)
+
+
+def pending_column(kind: str, ref: ColumnElement[str]) -> ColumnElement[bool]:
+    """`is_pending` as a column of another statement (`ref` an expression of its row; `:sandbox_id` its parameter)."""
+    return exists().where(
+        Timer.sandbox_id == bindparam("sandbox_id"),
+        Timer.kind == kind,
+        Timer.ref == ref,
+        Timer.status == TimerStatus.PENDING,
+    )
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_known(session: Session, _: SessionTransaction) -> None:
+    session.info.pop(_KNOWN, None)
 
 
 # Asked at every charge (whether its partner's billing run waits): built once, read through the driver.
@@ -182,6 +216,7 @@ async def _claim(ctx: SandboxContext, *, until: datetime, limit: int) -> list[Du
 
 
 def _watch(ctx: SandboxContext) -> None:
+    ctx.session.info.pop(_KNOWN, None)
     ctx.session.info[_EARLIEST_SCHEDULED] = None
     ctx.session.info[_CANCELED] = False
 
@@ -226,6 +261,7 @@ class _Batch:
             mark = _MARK_FIRED_ANY if session.get_bind().dialect.name == "postgresql" else _MARK_FIRED_IN
             await session.execute(mark, {"of_sandbox": self.ctx.sandbox_id, "ids": self.done})
         self.ctx.session.info.pop(_UNMARKED, None)
+        self.ctx.session.info.pop(_KNOWN, None)
 
 
 def _mark_fired(criterion: Any) -> Update:

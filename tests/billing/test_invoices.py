@@ -12,7 +12,9 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from tests.world import Party, World, bearer
+from tests.world import E3, Party, World, bearer
+
+BUSINESS_BASIC = "CFQ7TTC0LH18:0001:CFQ7TTC0LH0R"  # Microsoft 365 Business Basic
 
 LINES = "lineitems?provider=onetime&invoicelineitemtype=billinglineitems"
 
@@ -162,6 +164,38 @@ async def test_an_increase_is_prorated_and_a_reduction_within_168_hours_credited
     assert "next" not in r.json()["links"]
     too_many = await read(partner, f"/v1/invoices/{invoice['id']}/{LINES}&size=2001")
     assert too_many.status_code == 400, too_many.text
+
+
+async def waiting_runs(world: World) -> list[str]:
+    r = await world.sim("GET", "/timers?status=pending")
+    assert r.status_code == 200, r.text
+    return sorted(t["ref"] for t in r.json()["items"] if t["kind"] == "billing.run")
+
+
+@pytest.mark.rule("BIL-2")
+async def test_a_partners_run_of_a_country_waits_once_however_many_charges_start_it(world: World) -> None:
+    """The purchase reads whether its run waits beside the customer, and an order's charges after the first know
+    it: two lines, a second order and the partner's customer in another country leave one run per country."""
+    partner, us_customer, _ = await bought(world, at="2029-03-15T10:00:00Z")
+    assert await waiting_runs(world) == [f"{partner.id}:US"]
+    two_lines = {
+        "lineItems": [
+            {"lineItemNumber": n, "offerId": offer, "quantity": 2, "termDuration": "P1M", "billingCycle": "monthly"}
+            for n, offer in enumerate([E3, BUSINESS_BASIC])
+        ]
+    }
+    headers = bearer(await partner.app_token())
+    r = await world.http.post(f"/v1/customers/{us_customer}/orders", json=two_lines, headers=headers)
+    assert r.status_code == 201, r.text
+    assert (await partner.order(us_customer)).status_code == 201
+    assert await waiting_runs(world) == [f"{partner.id}:US"]
+    ca_customer = await customer_in(partner, "CA")
+    r = await world.http.post(f"/v1/customers/{ca_customer}/orders", json=two_lines, headers=headers)
+    assert r.status_code == 201, r.text
+    assert await waiting_runs(world) == sorted([f"{partner.id}:US", f"{partner.id}:CA"])
+    await advance(world, days=25)  # both runs fired, each scheduled its next: still one a country
+    assert await waiting_runs(world) == sorted([f"{partner.id}:US", f"{partner.id}:CA"])
+    assert len(await invoices(partner)) == 2
 
 
 @pytest.mark.rule("BIL-2")
