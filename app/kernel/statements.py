@@ -387,12 +387,12 @@ class Write(_Compiled):
             statement = statement.on_conflict_do_nothing(index_elements=list(unless_taken))  # type: ignore[attr-defined]
         return cls(statement, inserts=[(table, prefix)])
 
-    async def run(self, session: AsyncSession, row: Mapping[str, Any], *, instance: object | None = None) -> int:
+    async def run(self, session: AsyncSession, row: Mapping[str, Any], *, instance: Base | None = None) -> int:
         """Answers how many rows the statement wrote."""
         if (flush := _flushed(session)) is not None:  # the rows this one refers to are written first
             await flush
         sync = session.sync_session
-        written = await self._written(session, row)
+        written = await self._written(session, row, instance)
         watcher = sync.info.get(_WATCHERS)
         if watcher is not None and written:
             for table, prefix in self.inserts:
@@ -402,7 +402,7 @@ class Write(_Compiled):
                     watcher(table, row, instance)
         return written
 
-    async def _written(self, session: AsyncSession, row: Mapping[str, Any]) -> int:
+    async def _written(self, session: AsyncSession, row: Mapping[str, Any], instance: Base | None) -> int:
         dialect = session.sync_session.get_bind().dialect
         if dialect.driver != "asyncpg":
             connection = await session.connection()
@@ -413,6 +413,9 @@ class Write(_Compiled):
         if self.deferrable:
             assert isinstance(held.observed, Connection), "a write holds the session's connection"
             _waiting_on(held.observed).append((plan.sql, values))
+            if instance is not None and (unsent := self._unsent(instance, plan, values)) is not None:
+                _unsent_on(held.observed)[id(instance)] = unsent
+                session.sync_session.info[_HAS_UNSENT] = True
             return 1
         await send_pending(held)
         await _begun(held)
@@ -422,6 +425,16 @@ class Write(_Compiled):
         except Exception as error:
             raise _translated(held, plan.sql, values, error) from error
         return int(status.rsplit(" ", 1)[-1])
+
+    def _unsent(self, instance: Base, plan: _Plan, values: list[Any]) -> "_Unsent | None":
+        table = _mapped(type(instance)).write.inserts[0][0]
+        prefix = next((prefix for inserted, prefix in self.inserts if inserted is table), None)
+        if prefix is None:
+            return None
+        mapper: Mapper[Any] = sa_inspect(type(instance))
+        at = {name: i for i, name in enumerate(plan.names)}
+        places = {mapper.get_property_by_column(c).key: at[prefix + c.name] for c in table.columns}
+        return _Unsent(instance, values, plan.binds, places)
 
 
 Default = Callable[[], Any]
@@ -501,6 +514,8 @@ async def add_now(
 # latest at the commit; a rollback, to a savepoint or of all, sends nothing that waited.
 
 _PENDING = "cspsim_pending_inserts"
+_UNSENT = "cspsim_unsent_instances"  # beside them: the instances (`add_now`) whose inserts wait, by id
+_HAS_UNSENT = "cspsim_has_unsent"  # on a session that added such an instance
 _MOST_SENT_TOGETHER = 20
 Waiting = list[tuple[str, list[Any]]]
 
@@ -512,6 +527,47 @@ def _waiting_on(connection: Connection) -> Waiting:
     if waiting is None:
         waiting = info[_PENDING] = []
     return waiting
+
+
+@dataclass(frozen=True)
+class _Unsent:
+    """An instance `add_now` wrote whose insert still waits: a change made to it before the insert goes is written
+    into the insert (`_into_unsent_inserts`), not flushed as an UPDATE after it. An order is inserted pending and
+    completed once its lines are subscriptions: two statements, the order's round trip being one of five."""
+
+    instance: Base
+    values: list[Any]  # the waiting insert's own, as the driver takes them
+    binds: tuple[Convert, ...]
+    places: Mapping[str, int]  # an attribute's key: its column's place among `values`
+
+
+def _unsent_on(connection: Connection) -> dict[int, _Unsent]:
+    unsent: dict[int, _Unsent] | None = connection.info.get(_UNSENT)
+    if unsent is None:
+        unsent = connection.info[_UNSENT] = {}
+    return unsent
+
+
+@event.listens_for(Session, "before_flush")
+def _into_unsent_inserts(session: Session, *_: Any) -> None:
+    """The changes to instances whose inserts still wait go into those inserts; the instances are then as clean
+    as after a flush, and the flush has nothing of theirs to send."""
+    if not session.info.get(_HAS_UNSENT) or session.get_transaction() is None:
+        return
+    unsent: dict[int, _Unsent] = session.connection().info.get(_UNSENT) or {}
+    if not unsent:
+        session.info.pop(_HAS_UNSENT, None)
+        return
+    deleted = session.deleted
+    for entry in unsent.values():
+        state = sa_inspect(entry.instance)
+        if not state.modified or state.session is not session or entry.instance in deleted:
+            continue
+        for key in state.committed_state:  # what changed since the insert was made
+            at = entry.places[key]
+            value, convert = state.dict.get(key), entry.binds[at]
+            entry.values[at] = value if convert is None or value is None else convert(value)
+        state._commit_all(state.dict, session.identity_map)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -543,9 +599,13 @@ def _together(statements: tuple[str, ...]) -> str:
     PostgreSQL runs the statement first, then its CTEs from the last listed to the first, so they are listed in
     reverse: the inserts run in the order they were made, and a key two of them break is reported for the first
     (a taken domain, not its admin's name)."""
-    parts, offset = [], 0
-    for sql in statements:
-        parts.append(_split(_PARAMETER.sub(functools.partial(_shifted, by=offset), sql)))
+    parts, offset, named = [], 0, set[str]()
+    for i, sql in enumerate(statements):
+        shifted = _PARAMETER.sub(functools.partial(_shifted, by=offset), sql)
+        for name in set(_split(sql)[0]) & named:  # the same write twice (two events with their audit records)
+            shifted = re.sub(rf"\b{re.escape(name)}\b", f"{name}_{i}", shifted)
+        parts.append(_split(shifted))
+        named.update(parts[-1][0])
         offset += _parameters(sql)
     listed: list[str] = []
     for i, (_, ctes, statement) in reversed(list(enumerate(parts))):
@@ -566,21 +626,8 @@ def _parameters(sql: str) -> int:
 
 
 def _batches(waiting: Waiting) -> list[tuple[str, list[Any]]]:
-    """The inserts waiting, as few statements as may be: a batch ends at `_MOST_SENT_TOGETHER` inserts, or before
-    one whose own CTE names one already in it."""
-    batches: list[tuple[str, list[Any]]] = []
-    group: Waiting = []
-    named: set[str] = set()
-    for sql, values in waiting:
-        names = _split(sql)[0]
-        if group and (len(group) == _MOST_SENT_TOGETHER or named.intersection(names)):
-            batches.append(_joined(group))
-            group, named = [], set()
-        group.append((sql, values))
-        named.update(names)
-    if group:
-        batches.append(_joined(group))
-    return batches
+    """The inserts waiting, as few statements as may be: a batch ends at `_MOST_SENT_TOGETHER` inserts."""
+    return [_joined(waiting[at : at + _MOST_SENT_TOGETHER]) for at in range(0, len(waiting), _MOST_SENT_TOGETHER)]
 
 
 def _joined(group: Waiting) -> tuple[str, list[Any]]:
@@ -602,6 +649,7 @@ async def send_pending(held: _Held, *, committing: bool = False) -> None:
     if isinstance(held.observed, Engine):
         return  # a connection lent for reads: nothing waits on it
     waiting = held.observed.info.pop(_PENDING, None)
+    held.observed.info.pop(_UNSENT, None)
     if not waiting:
         return
     batches = _batches(waiting)
@@ -640,6 +688,7 @@ def drop_pending(connection: Connection) -> None:
     """A rollback: what waited is never sent."""
     if _usable(connection):
         connection.info.pop(_PENDING, None)
+        connection.info.pop(_UNSENT, None)
 
 
 def _usable(connection: Connection | Engine) -> bool:
