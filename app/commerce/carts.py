@@ -28,6 +28,7 @@ from app.events.service import move, record_change
 from app.kernel import lookup, timers
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, DomainError
+from app.kernel.statements import add_now
 from app.models import Cart, CartStatus, Order, Tenant
 
 EXPIRE_TIMER = "cart.expire"
@@ -75,11 +76,10 @@ def _partner_on_record(number: int, participants: list[tuple[str, str]]) -> str 
     return on_record[0] if on_record else None
 
 
-async def _priced(ctx: PartnerContext, customer_id: uuid.UUID, lines: list[CartLine]) -> list[dict[str, Any]]:
+def _priced(ctx: PartnerContext, customer: Tenant, lines: list[CartLine]) -> list[dict[str, Any]]:
     """The lines as the cart keeps and shows them: each resolved in the catalog for the customer's country (the
     same resolution as an order's, COM-4 included), numbered in array order, grouped into the orders its checkout
     will place."""
-    customer = await lookup.one(ctx, Tenant, customer_id, what="Customer")
     groups: dict[tuple[str, str], str] = {}
     kept: list[dict[str, Any]] = []
     for number, line in enumerate(lines):
@@ -150,23 +150,23 @@ def _pricing(resolved: catalog.Resolved, terms: orders.LineTerms, quantity: int)
 async def create_cart(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items: list[CartLine]) -> Cart:
     """A cart for a customer the partner sees, its lines resolved as an order's would be (an unknown or unsold
     offer, COM-4, a wrong term, cycle or quantity answer 4xx naming the line). It expires in 7 days."""
-    await customers.get_visible_customer(ctx, customer_id)
-    lines = await _priced(ctx, customer_id, line_items)
+    # The customer's tenant as the visibility read found it: dropped, it left the session's (weak) identity map, and
+    # pricing read it again.
+    customer = (await customers.get_visible_customer(ctx, customer_id)).tenant
     cart = Cart(
         sandbox_id=ctx.sandbox_id,
         id=await ctx.new_id(),
         customer_tenant_id=customer_id,
         partner_tenant_id=ctx.tenant_id,
         status=CartStatus.ACTIVE,
-        line_items=lines,
+        line_items=_priced(ctx, customer, line_items),
         created_at=ctx.now,
         updated_at=ctx.now,
         expires_at=ctx.now + CART_LIFETIME,
         last_modified_user=ctx.actor.name,
     )
-    ctx.session.add(cart)
+    await add_now(ctx.session, cart)
     await timers.schedule(ctx, kind=EXPIRE_TIMER, ref=cart.id, due_at=cart.expires_at)
-    await ctx.session.flush()
     await record_change(
         ctx,
         event="cart-created",
@@ -175,7 +175,7 @@ async def create_cart(ctx: PartnerContext, *, customer_id: uuid.UUID, line_items
         resource_id=cart.id,
         tenant_id=ctx.tenant_id,
         customer_id=customer_id,
-        new_value={"lineItems": len(lines)},
+        new_value={"lineItems": len(cart.line_items)},
     )
     return cart
 
@@ -205,7 +205,7 @@ async def update_cart(
     """The cart's lines replaced (Partner Center's PUT: the whole cart sent back), while it is Active."""
     cart = await get_cart(ctx, customer_id=customer_id, cart_id=cart_id, for_update=True)
     _require_open(ctx, cart)
-    cart.line_items = await _priced(ctx, customer_id, line_items)
+    cart.line_items = _priced(ctx, await lookup.one(ctx, Tenant, customer_id, what="Customer"), line_items)
     cart.updated_at, cart.last_modified_user = ctx.now, ctx.actor.name
     await record_change(
         ctx,

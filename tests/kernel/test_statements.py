@@ -14,7 +14,7 @@ from sqlalchemy import Table, bindparam, select
 from app.kernel.statements import Read, Write
 from app.models import Event
 from tests.plans import Statement, statements_on
-from tests.world import World, bearer
+from tests.world import E3, World, bearer
 
 
 def _counted_sql(statements: list[Statement]) -> list[str]:
@@ -40,8 +40,9 @@ def _counted_sql(statements: list[Statement]) -> list[str]:
 # statement, and the completion an UPDATE). With an MS-RequestId (Partner
 # Center's SDK sends one on every call), the create claims it (one insert, unless the id is taken) and keeps its answer
 # (an update, which goes with the create's inserts): one more; a repeat is the principal, the claim left undone and the
-# kept answer read. A page of the customer listing: the principal, the page with the list's kept count, the page's
-# relationships and its MCA acceptances.
+# kept answer read. A cart: the principal, the customer as its caller sees it (whose tenant prices the lines), and
+# the cart with its expiry timer, event and audit record. A page of the customer listing: the principal, the page with
+# the list's kept count, the page's relationships and its MCA acceptances.
 LIMITS = {
     "customer": 1,
     "subscription": 1,
@@ -49,6 +50,7 @@ LIMITS = {
     "customers": 4,
     "create customer": 2,
     "order": 3,
+    "cart": 3,
     "create customer with MS-RequestId": 3,
 }
 ON_SQLITE = {
@@ -58,6 +60,7 @@ ON_SQLITE = {
     "customers": 4,
     "create customer": 7,
     "order": 13,
+    "cart": 6,
     "create customer with MS-RequestId": 9,
 }
 REPEAT = 3
@@ -73,6 +76,7 @@ REPEAT = 3
         "create customer",
         "create customer with MS-RequestId",
         "order",
+        "cart",
     ],
 )
 async def test_a_request_runs_few_statements(world: World, app: Any, what: str) -> None:
@@ -108,6 +112,13 @@ async def test_a_request_runs_few_statements(world: World, app: Any, what: str) 
     elif what == "order":
         with statements_on(app) as statements:
             r = await partner.order(customer["id"], token=token)
+        assert r.status_code == 201, r.text
+    elif what == "cart":
+        line = {"id": 0, "catalogItemId": E3, "quantity": 1, "termDuration": "P1M", "billingCycle": "Monthly"}
+        with statements_on(app) as statements:
+            r = await world.http.post(
+                f"/v1/customers/{customer['id']}/carts", json={"lineItems": [line]}, headers=bearer(token)
+            )
         assert r.status_code == 201, r.text
     else:
         with statements_on(app) as statements:
