@@ -357,6 +357,8 @@ class Write(_Compiled):
     ) -> None:
         super().__init__(statement)
         self.inserts = tuple(inserts)
+        # Where each attribute of a model this writes goes among its values (`_unsent`), by model and dialect's SQL.
+        self._places: dict[tuple[type, str], Mapping[str, int] | None] = {}
         # An insert that writes its one row or fails, answering nothing back, waits to be sent with the connection's
         # next statement (`send_pending`); an upsert that may be left undone or a RETURNING answers now, and so does
         # an update, unless its caller says how many rows it changed matters to nobody (`waits=True`).
@@ -427,14 +429,19 @@ class Write(_Compiled):
         return int(status.rsplit(" ", 1)[-1])
 
     def _unsent(self, instance: Base, plan: _Plan, values: list[Any]) -> "_Unsent | None":
-        table = _mapped(type(instance)).write.inserts[0][0]
-        prefix = next((prefix for inserted, prefix in self.inserts if inserted is table), None)
-        if prefix is None:
-            return None
-        mapper: Mapper[Any] = sa_inspect(type(instance))
-        at = {name: i for i, name in enumerate(plan.names)}
-        places = {mapper.get_property_by_column(c).key: at[prefix + c.name] for c in table.columns}
-        return _Unsent(instance, values, plan.binds, places)
+        model = type(instance)
+        if (model, plan.sql) not in self._places:
+            table = _mapped(model).write.inserts[0][0]
+            prefix = next((prefix for inserted, prefix in self.inserts if inserted is table), None)
+            mapper: Mapper[Any] = sa_inspect(model)
+            at = {name: i for i, name in enumerate(plan.names)}
+            self._places[model, plan.sql] = (
+                None
+                if prefix is None
+                else {mapper.get_property_by_column(c).key: at[prefix + c.name] for c in table.columns}
+            )
+        places = self._places[model, plan.sql]
+        return None if places is None else _Unsent(instance, values, plan.binds, places)
 
 
 Default = Callable[[], Any]
