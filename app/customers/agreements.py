@@ -2,7 +2,6 @@
 MCA holds for a given partner (AGR-1, AGR-2)."""
 
 import uuid
-from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,8 +19,16 @@ from app.events.service import record_audit, record_event
 from app.kernel.context import CustomerContext, PartnerContext, SandboxContext
 from app.kernel.errors import Conflict, RuleViolation
 from app.kernel.roles import CustomerRole, require_role
-from app.kernel.statements import Read, add_now
-from app.models import MCA, MCA_TEMPLATE_ID, AcceptanceChannel, CustomerAgreement, Tenant, TenantKind
+from app.kernel.statements import add_now
+from app.models import (
+    MCA,
+    MCA_TEMPLATE_ID,
+    AcceptanceChannel,
+    CustomerAgreement,
+    CustomerRelationship,
+    Tenant,
+    TenantKind,
+)
 
 # Built once, with bound parameters (see customers.service._seen_customer).
 _ACCEPTANCES = (
@@ -81,27 +88,12 @@ async def mca_valid_for(ctx: SandboxContext, customer_id: uuid.UUID, partner_id:
     return bool(await ctx.session.scalar(_MCA_VALID, params))
 
 
-async def customers_with_mca(
-    ctx: SandboxContext, customer_ids: Collection[uuid.UUID], partner_id: uuid.UUID
-) -> set[uuid.UUID]:
-    """AGR-2 for a page of customers in one query: those for which the MCA holds for the partner."""
-    if not customer_ids:
-        return set()
-    # Read from the acceptances by the customers' ids, never as a semi-join from the tenants: planned from
-    # statistics older than a bulk load, PostgreSQL aggregated every acceptance of the sandbox for the semi-join
-    # (0.5 s for a page of a 100,000-customer partner); by the ids it is an index lookup whatever the statistics.
-    params = {"sandbox_id": ctx.sandbox_id, "customer_ids": list(customer_ids), "partner_id": partner_id}
-    return {customer_id for (customer_id,) in await _HOLDING_AMONG.all(ctx.session, params)}
-
-
-_HOLDING_AMONG = Read.among(
-    lambda among: (
-        select(CustomerAgreement.customer_tenant_id)
-        .where(_holding(among(CustomerAgreement.customer_tenant_id), bindparam("partner_id")))
-        .distinct()
-    ),
-    "customer_ids",
-)
+# AGR-2 about the customer of each relationship `customers.service.relationships_of_page` reads, for its partner: a
+# page of the customer listing reads it with the page's relationships. Driven by the page's customer ids, an index
+# lookup per customer whatever the statistics: a semi-join from the page's tenants, planned from statistics older
+# than a bulk load, had PostgreSQL aggregate every acceptance of the sandbox (0.5 s for a page of a 100,000-customer
+# partner).
+MCA_OF_RELATED = _holds_for(CustomerRelationship.customer_tenant_id, bindparam("partner_id")).label("mca_holds")
 
 
 async def require_mca(ctx: SandboxContext, customer_id: uuid.UUID, *, holds: bool | None = None) -> None:

@@ -125,11 +125,13 @@ async def create_customer(ctx: PartnerCaller, body: CustomerCreate) -> Any:
 async def list_customers(ctx: PartnerCaller, request: Request, page: Pages) -> Any:
     """Only customers the caller holds a relationship with."""
     found = await service.list_customers(ctx, page)
-    ids = [t.id for t in found.items]
-    # The page's relationships and MCA acceptances in one query each, whatever the page's size.
-    relationships = await service.relationships_by_customer(ctx, ids, ctx.tenant_id)
-    with_mca = await agreements.customers_with_mca(ctx, ids, ctx.tenant_id)
-    items = [_customer_out(t, relationships[t.id], mca_accepted=t.id in with_mca) for t in found.items]
+    # The page's relationships and whether the MCA holds for each customer in one query, whatever the page's size.
+    related = await service.relationships_of_page(
+        ctx, [t.id for t in found.items], ctx.tenant_id, agreements.MCA_OF_RELATED
+    )
+    items = [
+        _customer_out(t, related.relationships[t.id], mca_accepted=bool(related.also[t.id][0])) for t in found.items
+    ]
     return collection(request, found, items)
 
 

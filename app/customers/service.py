@@ -17,7 +17,7 @@ from app.kernel.errors import Conflict, Forbidden, NotFound, RuleViolation
 from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.principals import ReadAhead
 from app.kernel.roles import CustomerRole, PartnerRole, require_role
-from app.kernel.statements import Read, Write, add_now
+from app.kernel.statements import Read, ReadAmong, Write, add_now
 from app.models import (
     CustomerCount,
     CustomerRelationship,
@@ -95,13 +95,30 @@ async def relationships_by_customer(
 ) -> "dict[uuid.UUID, list[ShownRelationship]]":
     """`relationships_with` for a page of customers in one query, as values: each customer's relationships with the
     partner, in the same order."""
+    return (await relationships_of_page(ctx, customer_ids, partner_id)).relationships
+
+
+@dataclass(frozen=True)
+class PageRelationships:
+    relationships: "dict[uuid.UUID, list[ShownRelationship]]"
+    also: dict[uuid.UUID, tuple[Any, ...]]  # a customer's values of the columns asked for beside its relationships
+
+
+async def relationships_of_page(
+    ctx: SandboxContext, customer_ids: Collection[uuid.UUID], partner_id: uuid.UUID, *also: ColumnElement[Any]
+) -> PageRelationships:
+    """`relationships_by_customer`, with `also`: columns about each relationship's customer (they may use the bound
+    `sandbox_id` and `partner_id`, and `CustomerRelationship.customer_tenant_id`), read in the same statement: a
+    page of the customer listing reads its relationships and its MCA acceptances at once."""
     grouped: dict[uuid.UUID, list[ShownRelationship]] = {c: [] for c in customer_ids}
-    if not grouped:
-        return grouped
-    params = {"sandbox_id": ctx.sandbox_id, "customer_ids": list(grouped), "partner_id": partner_id}
-    for customer_id, *shown in await _RELATIONSHIPS_OF.all(ctx.session, params):
-        grouped[customer_id].append(ShownRelationship(*shown))
-    return grouped
+    values: dict[uuid.UUID, tuple[Any, ...]] = {}
+    if grouped:
+        params = {"sandbox_id": ctx.sandbox_id, "customer_ids": list(grouped), "partner_id": partner_id}
+        split = 1 + len(_SHOWN_RELATIONSHIP)
+        for row in await _relationships_of(also).all(ctx.session, params):
+            grouped[row[0]].append(ShownRelationship(*row[1:split]))
+            values[row[0]] = tuple(row[split:])
+    return PageRelationships(grouped, values)
 
 
 @dataclass(frozen=True)
@@ -205,20 +222,24 @@ class ShownCustomer:
 
 _SHOWN_TENANT = tuple(getattr(Tenant, name) for name in ShownTenant.__dataclass_fields__)
 _SHOWN_RELATIONSHIP = tuple(getattr(CustomerRelationship, name) for name in ShownRelationship.__dataclass_fields__)
+
+
 # A page of customers' relationships, built once and read through the driver: building the statement and its cache
 # key, and the ORM's execution of it, were a fifth of a listing page's CPU.
-_RELATIONSHIPS_OF = Read.among(
-    lambda among: (
-        select(CustomerRelationship.customer_tenant_id, *_SHOWN_RELATIONSHIP)
-        .where(
-            CustomerRelationship.sandbox_id == bindparam("sandbox_id"),
-            among(CustomerRelationship.customer_tenant_id),
-            CustomerRelationship.partner_tenant_id == bindparam("partner_id"),
-        )
-        .order_by(CustomerRelationship.created_at, CustomerRelationship.id)
-    ),
-    "customer_ids",
-)
+@functools.cache
+def _relationships_of(also: tuple[ColumnElement[Any], ...]) -> ReadAmong:
+    return Read.among(
+        lambda among: (
+            select(CustomerRelationship.customer_tenant_id, *_SHOWN_RELATIONSHIP, *also)
+            .where(
+                CustomerRelationship.sandbox_id == bindparam("sandbox_id"),
+                among(CustomerRelationship.customer_tenant_id),
+                CustomerRelationship.partner_tenant_id == bindparam("partner_id"),
+            )
+            .order_by(CustomerRelationship.created_at, CustomerRelationship.id)
+        ),
+        "customer_ids",
+    )
 
 
 def _visible_customer(*columns: Any) -> Select[Any]:

@@ -42,12 +42,12 @@ def _counted_sql(statements: list[Statement]) -> list[str]:
 # (an update, which goes with the create's inserts): one more; a repeat is the principal, the claim left undone and the
 # kept answer read. A cart: the principal, the customer as its caller sees it (whose tenant prices the lines), and
 # the cart with its expiry timer, event and audit record. A page of the customer listing: the principal, the page with
-# the list's kept count, the page's relationships and its MCA acceptances.
+# the list's kept count, and the page's relationships with whether the MCA holds for each customer.
 LIMITS = {
     "customer": 1,
     "subscription": 1,
     "subscriptions": 1,
-    "customers": 4,
+    "customers": 3,
     "create customer": 2,
     "order": 3,
     "cart": 3,
@@ -57,7 +57,7 @@ ON_SQLITE = {
     "customer": 2,
     "subscription": 2,
     "subscriptions": 2,
-    "customers": 4,
+    "customers": 3,
     "create customer": 7,
     "order": 13,
     "cart": 6,
