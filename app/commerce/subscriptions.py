@@ -391,8 +391,11 @@ async def get_subscription(
 # `show_subscription` of a route's subscription, read with its caller's principal (`pipeline.reads_ahead`).
 SHOWN_AHEAD = ReadAhead(
     _SHOWN_RELATED_SUBSCRIPTION,
-    lambda claims, path: _params(
-        claims.sandbox_id, claims.tenant_id, uuid.UUID(path["customer_id"]), uuid.UUID(path["subscription_id"])
+    lambda claims, request: _params(
+        claims.sandbox_id,
+        claims.tenant_id,
+        uuid.UUID(request.path_params["customer_id"]),
+        uuid.UUID(request.path_params["subscription_id"]),
     ),
 )
 
@@ -400,7 +403,7 @@ SHOWN_AHEAD = ReadAhead(
 # `show_subscriptions` of a route's customer, read with its caller's principal.
 LISTED_AHEAD = ReadAhead(
     _SHOWN_RELATED_SUBSCRIPTIONS,
-    lambda claims, path: _params(claims.sandbox_id, claims.tenant_id, uuid.UUID(path["customer_id"])),
+    lambda claims, request: _params(claims.sandbox_id, claims.tenant_id, uuid.UUID(request.path_params["customer_id"])),
 )
 
 

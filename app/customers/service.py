@@ -297,7 +297,9 @@ def shown_ahead(*also: ColumnElement[Any]) -> ReadAhead:
     """`show_visible_customer(ctx, {customer_id}, *also)` of a route, read with its caller's principal."""
     return ReadAhead(
         _shown_customer(also),
-        lambda claims, path: _shown_params(claims.sandbox_id, claims.tenant_id, uuid.UUID(path["customer_id"])),
+        lambda claims, request: _shown_params(
+            claims.sandbox_id, claims.tenant_id, uuid.UUID(request.path_params["customer_id"])
+        ),
     )
 
 

@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import Connection, event
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection, AsyncAdapt_asyncpg_cursor
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import DBAPIError, InvalidatePoolError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InvalidatePoolError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
@@ -31,6 +31,7 @@ from sqlalchemy.util import greenlet_spawn
 
 from app.kernel.errors import KeptRefusal
 from app.kernel.idempotency import remember as remember_for_replay
+from app.kernel.idempotency import settle_repeat
 from app.kernel.statements import ReadingSession, drop_pending, held_by, send_pending, send_pending_now
 
 log = logging.getLogger("cspsim.db")
@@ -300,6 +301,9 @@ class TransactionalRoute(APIRoute):
                 await greenlet_spawn(session.sync_session.close)  # rolls back what the request changed
                 if isinstance(error, Exception):
                     await _replay_kept(db, request)
+                if isinstance(error, IntegrityError):  # a repeat of a request answered meanwhile answers its answer
+                    async with db.reading() as settling:
+                        await settle_repeat(settling, request, error)
                 raise
             delay = request.scope["state"].get("fault_latency_ms", 0)  # request.state's dict: no AttributeError
             if delay:  # after the commit: an injected delay holds no lock

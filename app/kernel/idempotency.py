@@ -1,27 +1,35 @@
 """MS-RequestId as Partner Center's idempotency key.
 
 A POST, PUT or PATCH repeated by the same caller with the same MS-RequestId answers the first response and changes
-nothing. The first request claims the key (a row, unique per sandbox, caller and id, inserted unless it is there
-already) before its handler runs; the route stores the answer in the same transaction as the change. A concurrent
-repeat waits on the unique index and then replays; a repeat with a different method, path or body is refused (409).
-Only successful answers are kept: a refused request changed nothing, so trying it again is safe anyway. Answers are
-kept for the sandbox's `idempotencyRetentionHours`, on the sandbox clock.
+nothing. The first request's answer is kept (a row, unique per sandbox, caller and id) in the same transaction as its
+change; a repeat finds it before its handler runs and replays it, or is refused (409) if it is another request
+(another method, path or body). A repeat sent while the first is still being answered finds nothing yet and does
+the work again, but its change cannot commit: the kept answer's unique key (or any other its change shares with
+the first's, a tenant's domain) makes it wait for the first's commit and then fails, and it answers the first's
+answer instead (`settle_repeat`). Only successful answers are kept: a refused request changed nothing, so trying it
+again is safe anyway. Answers are kept for the sandbox's `idempotencyRetentionHours`, on the sandbox clock.
+
+On PostgreSQL the kept answer is read with the caller's principal (`KEPT_AHEAD`, the pipeline's read ahead of any
+POST, PUT or PATCH that names an MS-RequestId and whose route reads nothing else ahead), and kept as one more insert
+of the request's last statement: a create with an MS-RequestId, as Partner Center's SDK sends every call, is the
+create's two round trips, where claiming the key first (an insert that answers whether it wrote) made it five with
+its BEGIN and COMMIT.
 """
 
 import hashlib
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Annotated, Any, cast
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from fastapi import Depends, Request, Response
-from sqlalchemy import Table, bindparam, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from fastapi import Request, Response
+from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.kernel.context import SandboxContext, random_id
+from app.kernel.context import Actor, ActorKind, SandboxContext, random_id
 from app.kernel.errors import Conflict
-from app.kernel.statements import Write, add_now
+from app.kernel.principals import Claims, ReadAhead
+from app.kernel.statements import Read, add_now
 from app.models import IdempotencyRecord
 
 MUTATING = frozenset({"POST", "PUT", "PATCH"})
@@ -38,14 +46,20 @@ class StoredAnswer:
 class Replay(Exception):
     """Not an error: the stored first answer, rendered after the transaction is gone."""
 
-    def __init__(self, record: IdempotencyRecord) -> None:
-        super().__init__(record.request_id)
-        self.answer = StoredAnswer(
-            status_code=record.status_code or 200,
-            body=record.body or b"",
-            content_type=record.content_type,
-            location=record.location,
-        )
+    def __init__(self, request_id: str, answer: StoredAnswer) -> None:
+        super().__init__(request_id)
+        self.answer = answer
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A first request's key, its answer to be kept under it (`remember`)."""
+
+    sandbox_id: Any
+    caller: str
+    request_id: str
+    fingerprint: str
+    at: datetime
 
 
 async def _fingerprint(request: Request) -> str:
@@ -54,88 +68,111 @@ async def _fingerprint(request: Request) -> str:
     return digest.hexdigest()
 
 
-async def _existing(ctx: SandboxContext, caller: str, request_id: str) -> IdempotencyRecord | None:
-    stmt = select(IdempotencyRecord).where(
-        IdempotencyRecord.sandbox_id == ctx.sandbox_id,
-        IdempotencyRecord.caller == caller,
-        IdempotencyRecord.request_id == request_id,
-    )
-    return (await ctx.session.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
+def _request_id(request: Request) -> str:
+    return request.headers.get("MS-RequestId", "").strip()[:128]
 
 
-def _check(record: IdempotencyRecord, fingerprint: str) -> None:
-    if record.fingerprint != fingerprint:
-        raise Conflict(
-            f"MS-RequestId {record.request_id} was already used for a different request; "
-            "send a new MS-RequestId for a new request."
-        )
-    raise Replay(record)
-
-
-# The claim: the key's row, unless the key is held already (by a kept answer, or by a concurrent first request,
-# whose commit the insert waits for). One statement where a read, a savepoint, the insert and its release were four.
 _RECORDS = cast(Table, IdempotencyRecord.__table__)
-_KEY = ("sandbox_id", "caller", "request_id")
-_CLAIM = {
-    name: Write.insert(_RECORDS, into=dialect.insert, unless_taken=_KEY)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
-
-# The answer kept on the claim's row, by its key: an UPDATE of four columns, where a change of the session's record
-# was a flush of the unit of work at the commit.
-_ANSWER = ("status_code", "body", "content_type", "location")
-_KEEP = Write(
-    update(_RECORDS)
-    .where(
-        _RECORDS.c.sandbox_id == bindparam("kept_sandbox_id", type_=_RECORDS.c.sandbox_id.type),
-        _RECORDS.c.id == bindparam("kept_id", type_=_RECORDS.c.id.type),
+# The answer kept for a key, as values: built once, read through the driver.
+_KEPT = Read(
+    select(
+        _RECORDS.c.id,
+        _RECORDS.c.fingerprint,
+        _RECORDS.c.status_code,
+        _RECORDS.c.body,
+        _RECORDS.c.content_type,
+        _RECORDS.c.location,
+        _RECORDS.c.created_at,
+    ).where(
+        _RECORDS.c.sandbox_id == bindparam("sandbox_id"),
+        _RECORDS.c.caller == bindparam("caller"),
+        _RECORDS.c.request_id == bindparam("request_id"),
     )
-    .values({name: bindparam(name, type_=_RECORDS.c[name].type) for name in _ANSWER}),
-    waits=True,  # goes with the request's last inserts, at its commit
 )
 
 
+def _kept_params(sandbox_id: Any, caller: str, request_id: str) -> dict[str, Any]:
+    return {"sandbox_id": sandbox_id, "caller": caller, "request_id": request_id}
+
+
+def _ahead(claims: Claims, request: Request) -> dict[str, Any]:
+    request_id = _request_id(request)
+    if request.method not in MUTATING or not request_id:
+        raise ValueError("no MS-RequestId: nothing kept to read")
+    # The caller as its actor will be (`Actor.caller_key` reads only these): a user's token names the user.
+    actor = Actor(
+        ActorKind.APP if claims.is_app else ActorKind.USER,
+        "",
+        tenant_id=claims.tenant_id,
+        user_id=None if claims.is_app else claims.object_id,
+        client_id=claims.client_id,
+    )
+    return _kept_params(claims.sandbox_id, actor.caller_key, request_id)
+
+
+KEPT_AHEAD = ReadAhead(_KEPT, _ahead)
+
+
+def _replayed(request_id: str, kept: Any, fingerprint: str) -> Exception:
+    _, kept_fingerprint, status_code, body, content_type, location, _ = kept
+    if kept_fingerprint != fingerprint:
+        return Conflict(
+            f"MS-RequestId {request_id} was already used for a different request; "
+            "send a new MS-RequestId for a new request."
+        )
+    return Replay(request_id, StoredAnswer(status_code or 200, body or b"", content_type, location))
+
+
 async def claim(request: Request, ctx: SandboxContext) -> None:
-    request_id = request.headers.get("MS-RequestId", "").strip()[:128]
+    """A repeat of a kept answer is replayed (or refused: another request) before the handler runs; a first request
+    is noted, to keep its answer at the end."""
+    request_id = _request_id(request)
     if request.method not in MUTATING or not request_id:
         return
     caller, fingerprint = ctx.actor.caller_key, await _fingerprint(request)
-    write = _CLAIM[ctx.session.get_bind().dialect.name]
-    record = IdempotencyRecord(  # a random id: replays are bookkeeping, not part of the seeded world
-        sandbox_id=ctx.sandbox_id,
-        id=random_id(),
-        caller=caller,
-        request_id=request_id,
-        fingerprint=fingerprint,
-        created_at=ctx.now,
-    )
-    if not await add_now(ctx.session, record, write=write):
-        held = await _existing(ctx, caller, request_id)
-        if held is not None:
-            retention = timedelta(hours=ctx.settings.idempotency_retention_hours)
-            if held.status_code is not None and held.created_at + retention > ctx.now:
-                _check(held, fingerprint)  # a repeat: replayed, or refused if it is another request
-            await ctx.session.execute(  # an answer past its retention: the key is free again
-                delete(IdempotencyRecord).where(
-                    IdempotencyRecord.sandbox_id == held.sandbox_id, IdempotencyRecord.id == held.id
-                )
+    kept = await _KEPT.one_or_none(ctx.session, _kept_params(ctx.sandbox_id, caller, request_id))
+    if kept is not None:
+        retention = timedelta(hours=ctx.settings.idempotency_retention_hours)
+        if kept[2] is not None and kept[6] + retention > ctx.now:
+            raise _replayed(request_id, kept, fingerprint)
+        await ctx.session.execute(  # an answer past its retention: the key is free again
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.sandbox_id == ctx.sandbox_id, IdempotencyRecord.id == kept[0]
             )
-        if not await add_now(ctx.session, record, write=write):  # taken again meanwhile, by a concurrent repeat
-            raise Conflict(f"MS-RequestId {request_id} is being answered right now; retry shortly.")
-    request.state.idempotency = record
+        )
+    request.state.idempotency = Claimed(ctx.sandbox_id, caller, request_id, fingerprint, ctx.now)
 
 
 async def remember(request: Request, session: AsyncSession, response: Response) -> None:
-    """Keep a successful answer for replay; forget the claim of anything else."""
-    record: IdempotencyRecord | None = request.scope["state"].get("idempotency")  # request.state's own dict
-    if record is None:
+    """Keep a successful answer for replay, with the request's change."""
+    claimed: Claimed | None = request.scope["state"].get("idempotency")  # request.state's own dict
+    if claimed is None or not 200 <= response.status_code < 300 or not hasattr(response, "body"):
         return
-    if not 200 <= response.status_code < 300 or not hasattr(response, "body"):
-        await session.delete(record)
+    record = IdempotencyRecord(  # a random id: replays are bookkeeping, not part of the seeded world
+        sandbox_id=claimed.sandbox_id,
+        id=random_id(),
+        caller=claimed.caller,
+        request_id=claimed.request_id,
+        fingerprint=claimed.fingerprint,
+        created_at=claimed.at,
+        status_code=response.status_code,
+        body=bytes(response.body),
+        content_type=response.headers.get("content-type"),
+        location=response.headers.get("location"),
+    )
+    await add_now(session, record)
+
+
+async def settle_repeat(session: AsyncSession, request: Request, error: Exception) -> None:
+    """A request refused by a key its change shares with another's (an `IntegrityError`, its transaction rolled
+    back) that names an MS-RequestId answered meanwhile: a repeat sent while the first was being answered, which
+    answers the first's answer (raises `Replay`, or `Conflict` for another request). Else nothing."""
+    claimed: Claimed | None = request.scope["state"].get("idempotency")
+    if claimed is None or not isinstance(error, IntegrityError):
         return
-    answer = {"status_code": response.status_code, "body": bytes(response.body)}
-    answer |= {"content_type": response.headers.get("content-type"), "location": response.headers.get("location")}
-    await _KEEP.run(session, {"kept_sandbox_id": record.sandbox_id, "kept_id": record.id} | answer)
+    kept = await _KEPT.one_or_none(session, _kept_params(claimed.sandbox_id, claimed.caller, claimed.request_id))
+    if kept is not None and kept[2] is not None:
+        raise _replayed(claimed.request_id, kept, claimed.fingerprint) from None
 
 
 def replay_response(answer: StoredAnswer) -> Response:
@@ -148,18 +185,6 @@ def replay_response(answer: StoredAnswer) -> Response:
 async def _replay_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Replay)
     return replay_response(exc.answer)
-
-
-ContextDependency = Callable[..., Awaitable[SandboxContext]]
-
-
-def idempotency_guard(context: ContextDependency) -> Callable[..., Awaitable[None]]:
-    """A router dependency: claim the MS-RequestId of the caller that `context` authenticates."""
-
-    async def guard(request: Request, ctx: Annotated[SandboxContext, Depends(context)]) -> None:
-        await claim(request, ctx)
-
-    return guard
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {Replay: _replay_handler}

@@ -37,7 +37,7 @@ from app.kernel.context import (
 from app.kernel.credentials import matches_digest
 from app.kernel.db import TransactionalRoute, get_session
 from app.kernel.errors import ErrorShape, Forbidden, Unauthorized, render_errors_as
-from app.kernel.idempotency import claim
+from app.kernel.idempotency import KEPT_AHEAD, MUTATING, claim
 from app.kernel.principals import Fact, Principal, ReadAhead, load_principal, verified_claims
 from app.kernel.tokens import GRAPH, PARTNER_CENTER, PORTAL_AUDIENCE, Keyring
 from app.models import Sandbox, TenantKind
@@ -68,7 +68,7 @@ async def authenticate(
     kind: type[C],
     facts: Mapping[str, Fact] | None = None,
     ahead: ReadAhead | None = None,
-    path: Mapping[str, str] | None = None,
+    request: Request | None = None,
 ) -> tuple[C, Principal]:
     """Who calls, from a bearer token: its sandbox, tenant, user or app, roles and channel; else 401."""
     if not token:
@@ -83,7 +83,7 @@ async def authenticate(
         ) from None
     if claims.expires_at <= time.time():  # remembered claims outlive no token
         raise Unauthorized("The access token has expired; request a new one.")
-    principal = await load_principal(session, claims, facts or {}, ahead, path)
+    principal = await load_principal(session, claims, facts or {}, ahead, request)
     if principal is None:
         raise Unauthorized("The token's sandbox, tenant, user or application no longer exists.")
     if principal.user is not None:
@@ -168,8 +168,9 @@ class Surface:
                 audiences=[surface.audience],
                 kind=surface.context,
                 facts=surface.facts,
-                ahead=getattr(request.scope.get("endpoint"), _READS_AHEAD, None),
-                path=request.path_params,
+                ahead=getattr(request.scope.get("endpoint"), _READS_AHEAD, None)
+                or (KEPT_AHEAD if request.method in MUTATING else None),  # a write's kept answer, if it names one
+                request=request,
             )
             if principal.tenant_kind is not surface.tenant_kind:
                 raise Forbidden(surface.lane)

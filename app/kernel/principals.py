@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, Text, and_, bindparam, cast, exists, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
 
 from app.kernel.context import Channel
 from app.kernel.statements import Read, read_ahead
@@ -151,12 +152,13 @@ _MEMBER: BindParameter[Any] = bindparam("member_id")
 class ReadAhead:
     """A route's first read, sent with its caller's principal as one statement (PostgreSQL's): a GET of one object
     is then one round trip, not two, which was a quarter of its CPU, the worker's and PostgreSQL's (issue 17).
-    `params` makes the values the route's service will pass `read`, from the token's claims and the path's
-    parameters (ValueError: a parameter the route will refuse; nothing is read ahead). Correct by construction:
-    the service's `read.all` takes the rows only for the same values, else it asks the database as before."""
+    `params` makes the values the route's service will pass `read`, from the token's claims and the request (its
+    path's parameters, its headers; ValueError: a value the route will refuse, or none to read for: nothing is read
+    ahead). Correct by construction: the service's `read.all` takes the rows only for the same values, else it asks
+    the database as before."""
 
     read: Read
-    params: Callable[[Claims, Mapping[str, str]], Mapping[str, Any]]
+    params: Callable[[Claims, Request], Mapping[str, Any]]
 
 
 _AHEAD_PREFIX = "ahead_"
@@ -191,10 +193,10 @@ def _principal_read(is_app: bool, facts: tuple[tuple[str, Fact], ...], ahead: Re
     )
 
 
-def _ahead_of(ahead: ReadAhead, claims: Claims, path: Mapping[str, str]) -> tuple[Read, Mapping[str, Any]] | None:
-    """The read and its values, or None when the path holds a value the route will refuse."""
+def _ahead_of(ahead: ReadAhead, claims: Claims, request: Request) -> tuple[Read, Mapping[str, Any]] | None:
+    """The read and its values, or None when the request holds a value the route will refuse."""
     try:
-        return ahead.read, ahead.params(claims, path)
+        return ahead.read, ahead.params(claims, request)
     except ValueError:
         return None
 
@@ -204,7 +206,7 @@ async def load_principal(
     claims: Claims,
     facts: Mapping[str, Fact],
     ahead: ReadAhead | None = None,
-    path: Mapping[str, str] | None = None,
+    request: Request | None = None,
 ) -> Principal | None:
     """The sandbox, tenant and user or app of the claims in one statement; None when any of them is gone (or the
     user or app moved to another tenant). With `ahead`, on PostgreSQL, the route's first read too."""
@@ -215,7 +217,11 @@ async def load_principal(
         "member_id": claims.object_id,
     }
     dialect = session.sync_session.get_bind().dialect
-    reading = _ahead_of(ahead, claims, path or {}) if ahead is not None and dialect.driver == "asyncpg" else None
+    reading = (
+        _ahead_of(ahead, claims, request)
+        if ahead is not None and request is not None and dialect.driver == "asyncpg"
+        else None
+    )
     if reading is not None:
         params |= {_AHEAD_PREFIX + name: value for name, value in reading[1].items()}
     row = await _principal_read(claims.is_app, named, reading[0] if reading else None).one_or_none(session, params)

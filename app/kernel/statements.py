@@ -283,7 +283,7 @@ class Read(_Compiled):
         ahead = sync.info.get(_AHEAD)
         if ahead is not None and ahead[0] is self and ahead[1] == params:
             del sync.info[_AHEAD]
-            if sync.get_transaction() is None:  # read with the caller's principal, and nothing changed since
+            if _unchanged(sync):  # read with the caller's principal, and nothing changed since
                 rows: list[tuple[Any, ...]] = ahead[2]
                 return rows
         dialect = sync.get_bind().dialect
@@ -306,6 +306,21 @@ class Read(_Compiled):
         if len(rows) > 1:
             raise ValueError(f"expected at most one row, got {len(rows)}")
         return rows[0] if rows else None
+
+
+def _unchanged(sync: Session) -> bool:
+    """Whether the request has changed nothing yet: it began no transaction, or (a write request, whose session's
+    transaction its principal's read began) its connection has begun none in the database (`db._begin_at_first_change`:
+    BEGIN goes with the first statement that writes or locks) and holds no insert waiting to be sent."""
+    transaction = sync.get_transaction()
+    if transaction is None:
+        return True
+    kept = sync.info.get(_HELD)
+    if kept is None or kept[0] is not (sync.get_nested_transaction() or transaction):
+        return False
+    held: _Held = kept[1]
+    waiting = isinstance(held.observed, Connection) and held.observed.info.get(_PENDING)
+    return held.adapted._transaction is None and not waiting
 
 
 def read_ahead(session: AsyncSession, read: Read, params: Mapping[str, Any], rows: list[tuple[Any, ...]]) -> None:
@@ -352,42 +367,26 @@ class Write(_Compiled):
 
     statement: Insert | Update
 
-    def __init__(
-        self, statement: Insert | Update, *, inserts: Sequence[tuple[Table, str]] = (), waits: bool | None = None
-    ) -> None:
+    def __init__(self, statement: Insert | Update, *, inserts: Sequence[tuple[Table, str]] = ()) -> None:
         super().__init__(statement)
         self.inserts = tuple(inserts)
         # Where each attribute of a model this writes goes among its values (`_unsent`), by model and dialect's SQL.
         self._places: dict[tuple[type, str], Mapping[str, int] | None] = {}
         # An insert that writes its one row or fails, answering nothing back, waits to be sent with the connection's
-        # next statement (`send_pending`); an upsert that may be left undone or a RETURNING answers now, and so does
-        # an update, unless its caller says how many rows it changed matters to nobody (`waits=True`).
+        # next statement (`send_pending`); an upsert, a RETURNING or an update answers now.
         self.deferrable = (
-            waits
-            if waits is not None
-            else isinstance(statement, Insert)
+            isinstance(statement, Insert)
             and statement._post_values_clause is None  # no ON CONFLICT
             and not statement._returning
         )
 
     @classmethod
-    def insert(
-        cls,
-        table: Table,
-        *,
-        prefix: str = "",
-        into: Callable[[Table], Insert] = insert,
-        unless_taken: Sequence[str] = (),
-    ) -> "Write":
-        """`into`: a dialect's own insert (`postgresql.insert`), for what only it spells; `unless_taken`: the columns
-        of a unique key whose row, when it is there already, leaves the insert undone (`ON CONFLICT DO NOTHING`)."""
+    def insert(cls, table: Table, *, prefix: str = "") -> "Write":
+        """`prefix`: of its parameters' names, for an insert that goes with another in one statement (a CTE)."""
         values = {}
         for column in table.columns:
             values[column.name] = bindparam(prefix + column.name, _scalar_default(column), type_=column.type)
-        statement = into(table).values(values)
-        if unless_taken:
-            statement = statement.on_conflict_do_nothing(index_elements=list(unless_taken))  # type: ignore[attr-defined]
-        return cls(statement, inserts=[(table, prefix)])
+        return cls(insert(table).values(values), inserts=[(table, prefix)])
 
     async def run(self, session: AsyncSession, row: Mapping[str, Any], *, instance: Base | None = None) -> int:
         """Answers how many rows the statement wrote."""
@@ -491,9 +490,9 @@ async def add_now(
     """Write a new instance's row now and take it into the session as persistent: what `session.add` and a flush
     do, by one statement built once instead of the unit of work. A column left unset takes its default (set on the
     instance too, so every attribute is loaded); the request goes on with the instance as with a row it loaded,
-    and a later change to it is flushed as an UPDATE. `write`: the table's insert with more in the same statement
-    (a CTE, on PostgreSQL), whose other values are `params`, or one that may write nothing (`unless_taken`): answers
-    whether the row was written (if not, the instance stays out of the session)."""
+    and a later change to it is flushed as an UPDATE (or, while its insert still waits, written into the insert).
+    `write`: the table's insert with more in the same statement (a CTE, on PostgreSQL), whose other values are
+    `params`. Answers whether the row was written (if not, the instance stays out of the session)."""
     if sa_inspect(instance).key is not None:
         raise ValueError(f"{type(instance).__name__} {getattr(instance, 'id', '')} has a row already: flush its change")
     mapped = _mapped(type(instance))

@@ -91,3 +91,19 @@ async def test_concurrent_repeats_create_one_thing(world: World) -> None:
     created = {r.json()["id"] for r in answers if r.status_code == 201}
     assert len(created) == 1
     assert len((await world.sim("GET", "/timers")).json()["items"]) == 1
+
+
+async def test_repeats_sent_while_the_first_is_answered_answer_its_answer(world: World) -> None:
+    """A repeat that finds no kept answer yet does the work again, but its change (the same customer's domain, the
+    same key) cannot commit beside the first's: it answers the first's answer, as Partner Center's SDK expects of a
+    retry. Another request under a key answered meanwhile is refused."""
+    partner = await world.direct_bill_partner()
+    token = await partner.app_token()
+    rid, name = str(uuid.uuid4()), f"race{uuid.uuid4().hex[:8]}"
+    answers = await asyncio.gather(*[partner.create_customer(name, token=token, request_id=rid) for _ in range(6)])
+    assert [r.status_code for r in answers] == [201] * 6, [r.text for r in answers]
+    assert len({r.text for r in answers}) == 1, "every repeat answers the first answer, byte for byte"
+    listed = await partner.get("/v1/customers", token=token)
+    assert [c["id"] for c in listed.json()["items"]] == [answers[0].json()["id"]]
+    other = await partner.create_customer(f"other{uuid.uuid4().hex[:8]}", token=token, request_id=rid)
+    assert other.status_code == 409, other.text

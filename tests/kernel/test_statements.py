@@ -34,15 +34,15 @@ def _counted_sql(statements: list[Statement]) -> list[str]:
 # one statement at the commit, sent with no BEGIN or COMMIT of its own. An order: the principal (the caller's
 # capabilities with it, and whether the sandbox holds a webhook registration: none, so no event reads them), the
 # purchase's relationship with the customer's tenant, AGR-1 and whether the partner's billing run waits, the order with
-# its event and audit record, the subscription, charge, renewal timer, the run's timer (the partner's first order
-# starts one) and the subscription's event, the order's completion (written into the order's waiting insert), and its
-# event and audit record: on PostgreSQL the whole change one statement at the commit (on SQLite each insert is a
-# statement, and the completion an UPDATE). With an MS-RequestId (Partner
-# Center's SDK sends one on every call), the create claims it (one insert, unless the id is taken) and keeps its answer
-# (an update, which goes with the create's inserts): one more; a repeat is the principal, the claim left undone and the
-# kept answer read. A cart: the principal, the customer as its caller sees it (whose tenant prices the lines), and
-# the cart with its expiry timer, event and audit record. A page of the customer listing: the principal, the page with
-# the list's kept count, and the page's relationships with whether the MCA holds for each customer.
+# its event and audit record, the subscription, charge, renewal timer, the run's timer (the partner's first order starts
+# one) and the subscription's event, the order's completion (written into the order's waiting insert), and its event and
+# audit record: on PostgreSQL the whole change one statement at the commit (on SQLite each insert is a statement, and
+# the completion an UPDATE). With an MS-RequestId (Partner Center's SDK sends one on every call), the create reads
+# whether an answer is kept for it with its principal (on SQLite a statement of its own) and keeps its answer as one
+# more insert with the create's: no more; a repeat is the principal with the kept answer. A cart: the principal, the
+# customer as its caller sees it (whose tenant prices the lines), and the cart with its expiry timer, event and audit
+# record. A page of the customer listing: the principal, the page with the list's kept count, and the page's
+# relationships with whether the MCA holds for each customer.
 LIMITS = {
     "customer": 1,
     "subscription": 1,
@@ -51,7 +51,7 @@ LIMITS = {
     "create customer": 2,
     "order": 3,
     "cart": 3,
-    "create customer with MS-RequestId": 3,
+    "create customer with MS-RequestId": 2,
 }
 ON_SQLITE = {
     "customer": 2,
@@ -63,7 +63,7 @@ ON_SQLITE = {
     "cart": 6,
     "create customer with MS-RequestId": 9,
 }
-REPEAT = 3
+REPEAT = {"postgresql": 1, "sqlite": 2}  # a repeat: the principal, with its kept answer on PostgreSQL
 
 
 @pytest.mark.parametrize(
@@ -108,7 +108,8 @@ async def test_a_request_runs_few_statements(world: World, app: Any, what: str) 
         with statements_on(app) as repeated:
             again = await partner.create_customer(name, token=token, request_id=request_id)
         assert (again.status_code, again.json()) == (201, r.json())
-        assert len(_counted_sql(repeated)) <= REPEAT, "\n".join(_counted_sql(repeated))
+        repeat_limit = REPEAT["sqlite" if app.state.db.is_sqlite else "postgresql"]
+        assert len(_counted_sql(repeated)) <= repeat_limit, "\n".join(_counted_sql(repeated))
     elif what == "order":
         with statements_on(app) as statements:
             r = await partner.order(customer["id"], token=token)
