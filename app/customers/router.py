@@ -122,6 +122,7 @@ async def create_customer(ctx: PartnerCaller, body: CustomerCreate) -> Any:
 
 
 @router.get("", response_model=Collection[CustomerOut], summary="List the partner's customers")
+@reads_ahead(service.LISTED_AHEAD)
 async def list_customers(ctx: PartnerCaller, request: Request, page: Pages) -> Any:
     """Only customers the caller holds a relationship with."""
     found = await service.list_customers(ctx, page)

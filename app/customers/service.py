@@ -14,7 +14,7 @@ from app.events.service import record_audit, record_event
 from app.identity import service as identity
 from app.kernel.context import PartnerContext, SandboxContext, TenantContext
 from app.kernel.errors import Conflict, Forbidden, NotFound, RuleViolation
-from app.kernel.pagination import Page, PageRequest, keyset
+from app.kernel.pagination import Page, PageRequest, first_page_ahead, keyset
 from app.kernel.principals import ReadAhead
 from app.kernel.roles import CustomerRole, PartnerRole, require_role
 from app.kernel.statements import Read, ReadAmong, Write, add_now
@@ -327,6 +327,15 @@ _LISTED = _visible(bindparam("sandbox_id"), bindparam("partner_id")).with_only_c
 )
 _COUNTED = select(func.coalesce(func.sum(CustomerCount.customers), 0)).where(
     CustomerCount.sandbox_id == bindparam("sandbox_id"), CustomerCount.partner_tenant_id == bindparam("partner_id")
+)
+
+
+# `list_customers`' first page, read with its caller's principal (`pipeline.reads_ahead`).
+LISTED_AHEAD = first_page_ahead(
+    _LISTED,
+    keys=[Tenant.id],
+    count=_COUNTED,
+    params=lambda claims: {"sandbox_id": claims.sandbox_id, "partner_id": claims.tenant_id},
 )
 
 

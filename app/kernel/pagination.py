@@ -22,6 +22,7 @@ from sqlalchemy import Integer, Select, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kernel.errors import BadRequest
+from app.kernel.principals import Claims, ReadAhead
 from app.kernel.statements import Read
 from app.wire import Schema
 
@@ -121,6 +122,31 @@ def _page_reads(stmt: Select[Any], keys: Sequence[Any], count: Select[Any] | Non
         page = Read(counted.order_by(*keys).limit(bindparam("page_limit", type_=Integer)))
         reads = _PAGE_READS[key] = (page, Read(counting), (stmt, count))
     return reads[0], reads[1]
+
+
+def first_page_ahead(
+    stmt: Select[Any],
+    *,
+    keys: Sequence[Any],
+    count: Select[Any],
+    params: Callable[[Claims], Mapping[str, Any]],
+    default: int = DEFAULT_PAGE,
+    most: int = MAX_PAGE,
+) -> ReadAhead:
+    """A listing's first page (no continuation token), read with its caller's principal (`pipeline.reads_ahead`):
+    `stmt`, `keys` and `count` as the route's service passes them to `keyset(params=...)`, whose values `params`
+    makes from the token's claims; the page's size as `pages_of(default, most)` reads it. What pollers call."""
+    read = _page_reads(stmt, keys, count, after=False)[0]
+
+    def values(claims: Claims, request: Request) -> Mapping[str, Any]:
+        if request.headers.get("MS-ContinuationToken") or request.query_params.get("continuationToken"):
+            raise ValueError("a page after a token")
+        size = int(request.query_params.get("size", default))
+        if not 1 <= size <= most:
+            raise ValueError("a size the route refuses")
+        return {**params(claims), "page_limit": size + 1}
+
+    return ReadAhead(read, values)
 
 
 async def keyset(
