@@ -276,13 +276,13 @@ async def get_entitled(ctx: PartnerContext, customer_id: uuid.UUID, entitlement_
     return found
 
 
-def _related(*subscriptions: ColumnElement[bool]) -> Select[CustomerRelationship, Subscription]:
+def _related(*subscriptions: ColumnElement[bool], locked: bool = False) -> Select[CustomerRelationship, Subscription]:
     """The caller's relationships with the customer, each beside the subscriptions the partner sold it that meet
     `subscriptions` (None when none does), so one statement answers REL-4 and the read. Built once, with bound
-    parameters."""
-    return (
+    parameters. `locked`: only where a subscription does, locked for a change (and loaded afresh)."""
+    stmt = (
         select(CustomerRelationship, Subscription)
-        .outerjoin(
+        .join(
             Subscription,
             and_(
                 Subscription.sandbox_id == CustomerRelationship.sandbox_id,
@@ -290,6 +290,7 @@ def _related(*subscriptions: ColumnElement[bool]) -> Select[CustomerRelationship
                 Subscription.partner_tenant_id == CustomerRelationship.partner_tenant_id,
                 *subscriptions,
             ),
+            isouter=not locked,
         )
         .where(
             CustomerRelationship.sandbox_id == bindparam("sandbox_id"),
@@ -297,9 +298,15 @@ def _related(*subscriptions: ColumnElement[bool]) -> Select[CustomerRelationship
             CustomerRelationship.partner_tenant_id == bindparam("partner_id"),
         )
     )
+    return stmt.with_for_update(of=Subscription).execution_options(populate_existing=True) if locked else stmt
 
 
 _RELATED_SUBSCRIPTION = _related(Subscription.id == bindparam("subscription_id")).order_by(
+    CustomerRelationship.created_at, CustomerRelationship.id
+)
+# A subscription a request goes on to change, locked in the statement that answers REL-4 (the read and the lock were
+# two round trips of every change of a subscription).
+_LOCKED_SUBSCRIPTION = _related(Subscription.id == bindparam("subscription_id"), locked=True).order_by(
     CustomerRelationship.created_at, CustomerRelationship.id
 )
 
@@ -376,7 +383,11 @@ async def get_subscription(
     """A subscription the caller sold the customer, where its relationships show subscriptions (REL-4): no
     relationship is the customer not found, as `customers.get_visible_customer` answers; `for_update` then locks it."""
     params = _related_params(ctx, customer_id, subscription_id)
-    rows = (await ctx.session.execute(_RELATED_SUBSCRIPTION, params)).all()
+    if for_update and (locked := (await ctx.session.execute(_LOCKED_SUBSCRIPTION, params)).all()):
+        customers.check_operation([relationship for relationship, _ in locked], "viewSubscriptions")
+        subscription: Subscription = locked[0][1]
+        return subscription
+    rows = (await ctx.session.execute(_RELATED_SUBSCRIPTION, params)).all()  # which is not found, or REL-4
     if not rows:
         raise NotFound("Customer", customer_id)
     customers.check_operation([relationship for relationship, _ in rows], "viewSubscriptions")

@@ -41,7 +41,8 @@ def _counted_sql(statements: list[Statement]) -> list[str]:
 # whether an answer is kept for it with its principal (on SQLite a statement of its own) and keeps its answer as one
 # more insert with the create's: no more; a repeat is the principal with the kept answer. A cart: the principal, the
 # customer as its caller sees it (whose tenant prices the lines), and the cart with its expiry timer, event and audit
-# record. A page of the customer listing: the principal with the first page and the list's kept count (a page after a
+# record. A subscription renamed: the principal, the subscription locked in the statement that answers REL-4, and its
+# update. A page of the customer listing: the principal with the first page and the list's kept count (a page after a
 # token, or on SQLite, a statement of its own), and the page's relationships with whether the MCA holds for each
 # customer.
 LIMITS = {
@@ -52,6 +53,7 @@ LIMITS = {
     "create customer": 2,
     "order": 3,
     "cart": 3,
+    "rename subscription": 3,
     "create customer with MS-RequestId": 2,
 }
 ON_SQLITE = {
@@ -62,6 +64,7 @@ ON_SQLITE = {
     "create customer": 7,
     "order": 13,
     "cart": 6,
+    "rename subscription": 3,
     "create customer with MS-RequestId": 9,
 }
 REPEAT = {"postgresql": 1, "sqlite": 2}  # a repeat: the principal, with its kept answer on PostgreSQL
@@ -78,13 +81,14 @@ REPEAT = {"postgresql": 1, "sqlite": 2}  # a repeat: the principal, with its kep
         "create customer with MS-RequestId",
         "order",
         "cart",
+        "rename subscription",
     ],
 )
 async def test_a_request_runs_few_statements(world: World, app: Any, what: str) -> None:
     partner = await world.direct_bill_partner()
     token = await partner.app_token()
     customer = await partner.customer_with_mca()
-    if what == "subscription":
+    if what in ("subscription", "rename subscription"):
         assert (await partner.order(customer["id"], token=token)).status_code == 201
         listed = await partner.get(f"/v1/customers/{customer['id']}/subscriptions", token=token)
         path = f"/v1/customers/{customer['id']}/subscriptions/{listed.json()['items'][0]['id']}"
@@ -115,6 +119,11 @@ async def test_a_request_runs_few_statements(world: World, app: Any, what: str) 
         with statements_on(app) as statements:
             r = await partner.order(customer["id"], token=token)
         assert r.status_code == 201, r.text
+    elif what == "rename subscription":
+        with statements_on(app) as statements:
+            r = await world.http.patch(path, json={"friendlyName": "renamed"}, headers=bearer(token))
+        assert r.status_code == 200, r.text
+        assert r.json()["friendlyName"] == "renamed"
     elif what == "cart":
         line = {"id": 0, "catalogItemId": E3, "quantity": 1, "termDuration": "P1M", "billingCycle": "Monthly"}
         with statements_on(app) as statements:
