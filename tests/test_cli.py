@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app import cli
 from app.cli import main
 from app.config import Settings
 from app.main import create_app
@@ -179,6 +180,9 @@ def test_an_unreachable_service_names_the_url_and_where_it_came_from(
     err = capsys.readouterr().err
     assert f"cannot reach cspsim at {nobody} (from CSPSIM_URL)" in err
     monkeypatch.delenv("CSPSIM_URL")
+    # The default (127.0.0.1:8000) made unreachable for sure: a cspsim served there on this machine answered.
+    default = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setattr(cli, "DEFAULT_URL", default)
     with pytest.raises(SystemExit):
         cspsim(capsys, "sandbox", "list")
-    assert "http://127.0.0.1:8000 (the default; set CSPSIM_URL or --url)" in capsys.readouterr().err
+    assert f"{default} (the default; set CSPSIM_URL or --url)" in capsys.readouterr().err
