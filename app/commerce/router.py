@@ -23,7 +23,7 @@ from app.commerce.schemas import (
 from app.identity import service as identity
 from app.kernel.errors import BadRequest
 from app.kernel.pagination import Collection, Page, PageRequest, collection, page_request
-from app.kernel.pipeline import PARTNER_CENTER_API, Operator, PartnerCaller, control_router
+from app.kernel.pipeline import PARTNER_CENTER_API, Operator, PartnerCaller, control_router, reads_ahead
 
 partner = PARTNER_CENTER_API.router(tags=["partner center: orders and subscriptions"])
 control = control_router(tags=["control: tenants"])
@@ -71,8 +71,9 @@ async def list_orders(ctx: PartnerCaller, request: Request, customer_id: uuid.UU
 
 
 @partner.get("/customers/{customer_id}/orders/{order_id}", response_model=OrderOut, summary="Read an order")
+@reads_ahead(orders.SHOWN_AHEAD)
 async def read_order(ctx: PartnerCaller, customer_id: uuid.UUID, order_id: uuid.UUID) -> Any:
-    return OrderOut.of(await orders.get_order(ctx, customer_id, order_id))
+    return OrderOut.of(await orders.show_order(ctx, customer_id, order_id))
 
 
 @partner.patch("/customers/{customer_id}/orders/{order_id}", response_model=OrderOut, summary="Cancel a pending order")

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PlainSerializer, field_validator
 
-from app.commerce.orders import LineProvisioningStatus
+from app.commerce.orders import LineProvisioningStatus, ShownOrder
 from app.commerce.subscriptions import utc_midnight
 from app.kernel.pagination import Link, ResourceAttributes
 from app.models import Order, SubscriptionChannel
@@ -95,7 +95,7 @@ class OrderLinks(Schema):
     patch_operation: Link
 
 
-def line_out(order: Order, line: dict[str, object]) -> dict[str, object]:
+def line_out(order: Order | ShownOrder, line: dict[str, object]) -> dict[str, object]:
     """An order's line as Partner Center answers it: with its `links` (Partner Center's OrderLineItemLinks): the
     product, SKU and availability it buys, the order's provisioning status, and its subscription once provisioned;
     and its `pricing` in numbers."""
@@ -134,7 +134,7 @@ class OrderOut(Schema):
     attributes: ResourceAttributes = ResourceAttributes(object_type="Order")
 
     @classmethod
-    def of(cls, order: Order) -> "OrderOut":
+    def of(cls, order: Order | ShownOrder) -> "OrderOut":
         """An order as Partner Center answers it (orders, a cart's checkout, and the orders a transfer creates)."""
         cycles = {line.get("billingCycle") for line in order.line_items}
         path = f"/customers/{order.customer_tenant_id}/orders/{order.id}"

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 
 from app.billing import service as billing
 from app.catalog import service as catalog
@@ -280,23 +280,8 @@ def _related(*subscriptions: ColumnElement[bool], locked: bool = False) -> Selec
     """The caller's relationships with the customer, each beside the subscriptions the partner sold it that meet
     `subscriptions` (None when none does), so one statement answers REL-4 and the read. Built once, with bound
     parameters. `locked`: only where a subscription does, locked for a change (and loaded afresh)."""
-    stmt = (
-        select(CustomerRelationship, Subscription)
-        .join(
-            Subscription,
-            and_(
-                Subscription.sandbox_id == CustomerRelationship.sandbox_id,
-                Subscription.customer_tenant_id == CustomerRelationship.customer_tenant_id,
-                Subscription.partner_tenant_id == CustomerRelationship.partner_tenant_id,
-                *subscriptions,
-            ),
-            isouter=not locked,
-        )
-        .where(
-            CustomerRelationship.sandbox_id == bindparam("sandbox_id"),
-            CustomerRelationship.customer_tenant_id == bindparam("customer_id"),
-            CustomerRelationship.partner_tenant_id == bindparam("partner_id"),
-        )
+    stmt: Select[CustomerRelationship, Subscription] = customers.related_rows(
+        Subscription, *subscriptions, outer=not locked
     )
     return stmt.with_for_update(of=Subscription).execution_options(populate_existing=True) if locked else stmt
 
@@ -400,22 +385,11 @@ async def get_subscription(
 
 
 # `show_subscription` of a route's subscription, read with its caller's principal (`pipeline.reads_ahead`).
-SHOWN_AHEAD = ReadAhead(
-    _SHOWN_RELATED_SUBSCRIPTION,
-    lambda claims, request: _params(
-        claims.sandbox_id,
-        claims.tenant_id,
-        uuid.UUID(request.path_params["customer_id"]),
-        uuid.UUID(request.path_params["subscription_id"]),
-    ),
-)
+SHOWN_AHEAD = ReadAhead.by_path(_SHOWN_RELATED_SUBSCRIPTION, _params, "customer_id", "subscription_id")
 
 
 # `show_subscriptions` of a route's customer, read with its caller's principal.
-LISTED_AHEAD = ReadAhead(
-    _SHOWN_RELATED_SUBSCRIPTIONS,
-    lambda claims, request: _params(claims.sandbox_id, claims.tenant_id, uuid.UUID(request.path_params["customer_id"])),
-)
+LISTED_AHEAD = ReadAhead.by_path(_SHOWN_RELATED_SUBSCRIPTIONS, _params, "customer_id")
 
 
 async def show_subscriptions(ctx: PartnerContext, customer_id: uuid.UUID) -> list[ShownSubscription]:

@@ -242,6 +242,31 @@ def _relationships_of(also: tuple[ColumnElement[Any], ...]) -> ReadAmong:
     )
 
 
+def related_rows(model: Any, *conditions: ColumnElement[bool], outer: bool = True) -> Select[Any]:
+    """The caller's relationships with a customer, each beside the rows of `model` (subscriptions, orders) the
+    partner holds with it that meet `conditions` (None when none does; with `outer` False, only where one does): one
+    statement answers the customer's visibility (and REL-4) and the read. Bound parameters `sandbox_id`,
+    `customer_id`, `partner_id`; built once by its callers."""
+    return (
+        select(CustomerRelationship, model)
+        .join(
+            model,
+            and_(
+                model.sandbox_id == CustomerRelationship.sandbox_id,
+                model.customer_tenant_id == CustomerRelationship.customer_tenant_id,
+                model.partner_tenant_id == CustomerRelationship.partner_tenant_id,
+                *conditions,
+            ),
+            isouter=outer,
+        )
+        .where(
+            CustomerRelationship.sandbox_id == bindparam("sandbox_id"),
+            CustomerRelationship.customer_tenant_id == bindparam("customer_id"),
+            CustomerRelationship.partner_tenant_id == bindparam("partner_id"),
+        )
+    )
+
+
 def _visible_customer(*columns: Any) -> Select[Any]:
     """The customer `customer_id` joined to each relationship `partner_id` holds it by (visible_customers'
     condition as a join: no relationship, no row), with bound parameters."""
@@ -295,12 +320,7 @@ def _shown_params(sandbox_id: uuid.UUID, partner_id: uuid.UUID | None, customer_
 
 def shown_ahead(*also: ColumnElement[Any]) -> ReadAhead:
     """`show_visible_customer(ctx, {customer_id}, *also)` of a route, read with its caller's principal."""
-    return ReadAhead(
-        _shown_customer(also),
-        lambda claims, request: _shown_params(
-            claims.sandbox_id, claims.tenant_id, uuid.UUID(request.path_params["customer_id"])
-        ),
-    )
+    return ReadAhead.by_path(_shown_customer(also), _shown_params, "customer_id")
 
 
 async def show_visible_customer(

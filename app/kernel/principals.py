@@ -160,6 +160,17 @@ class ReadAhead:
     read: Read
     params: Callable[[Claims, Request], Mapping[str, Any]]
 
+    @classmethod
+    def by_path(cls, read: Read, params: Callable[..., Mapping[str, Any]], *names: str) -> "ReadAhead":
+        """The read of a route whose values `params` makes of the caller's sandbox and tenant, then the path's ids
+        `names` in order (a malformed one: ValueError, nothing read ahead)."""
+        return cls(
+            read,
+            lambda claims, request: params(
+                claims.sandbox_id, claims.tenant_id, *(uuid.UUID(request.path_params[name]) for name in names)
+            ),
+        )
+
 
 _AHEAD_PREFIX = "ahead_"
 

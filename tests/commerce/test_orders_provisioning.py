@@ -107,3 +107,23 @@ async def test_an_order_takes_partner_centers_optional_fields_and_answers_its_ow
     r = await api(partner, "POST", f"/v1/customers/{customer['id']}/orders", other)
     assert r.status_code == 400, r.text
     assert "referenceCustomerId" in r.json()["description"]
+
+
+async def test_an_order_read_alone_answers_what_placing_it_answered_and_no_one_else_reads_it(world: World) -> None:
+    """GET of an order is one statement of values (with its caller's principal on PostgreSQL): the same document
+    the order's creation answered; a customer the caller does not hold, or an order it did not place, is not found,
+    each by its own name."""
+    partner, other = await world.direct_bill_partner(), await world.direct_bill_partner()
+    customer = await partner.customer_with_mca()
+    placed = await partner.order(customer["id"])
+    assert placed.status_code == 201, placed.text
+    base = f"/v1/customers/{customer['id']}/orders"
+    read = await api(partner, "GET", f"{base}/{placed.json()['id']}")
+    assert read.status_code == 200, read.text
+    assert read.json() == placed.json()
+    listed = (await api(partner, "GET", base)).json()["items"]
+    assert listed == [placed.json()]
+    unknown = await api(partner, "GET", f"{base}/{customer['id']}")  # an id of the right shape, no such order
+    assert (unknown.status_code, "Order" in unknown.json()["description"]) == (404, True), unknown.text
+    stranger = await api(other, "GET", f"{base}/{placed.json()['id']}")
+    assert (stranger.status_code, "Customer" in stranger.json()["description"]) == (404, True), stranger.text

@@ -25,27 +25,28 @@ def _counted_sql(statements: list[Statement]) -> list[str]:
 
 
 # A GET of one object: the principal (one join), and the object with what its answer needs (a customer's MCA status, the
-# relationships that show a subscription, REL-4), or a customer's subscriptions with the relationships; on PostgreSQL
-# the object is read with the principal, one statement (`principals.ReadAhead`). A create: the principal and the rows it
-# writes (tenant, admin user, relationship, audit record, event). The tenant's domain and its admin's name are left to
-# their unique keys (no read first), and a tenant written in the same request has no relationship to look up; the
-# partner's kept customer count rides on the relationship's insert (a CTE; on SQLite a statement of its own). On
-# PostgreSQL inserts that answer nothing back wait for the connection's next statement or the commit and go with it as
-# one (`statements.send_pending`): a create's tenant, admin, relationship (with its count), audit record and event are
-# one statement at the commit, sent with no BEGIN or COMMIT of its own. An order: the principal (the caller's
-# capabilities with it, and whether the sandbox holds a webhook registration: none, so no event reads them), the
-# purchase's relationship with the customer's tenant, AGR-1 and whether the partner's billing run waits, the order with
-# its event and audit record, the subscription, charge, renewal timer, the run's timer (the partner's first order starts
-# one) and the subscription's event, the order's completion (written into the order's waiting insert), and its event and
-# audit record: on PostgreSQL the whole change one statement at the commit (on SQLite each insert is a statement, and
-# the completion an UPDATE). With an MS-RequestId (Partner Center's SDK sends one on every call), the create reads
-# whether an answer is kept for it with its principal (on SQLite a statement of its own) and keeps its answer as one
-# more insert with the create's: no more; a repeat is the principal with the kept answer. A cart: the principal, the
-# customer as its caller sees it (whose tenant prices the lines), and the cart with its expiry timer, event and audit
-# record. A subscription renamed: the principal, the subscription locked in the statement that answers REL-4, and its
-# update. A page of the customer listing: the principal with the first page and the list's kept count (a page after a
-# token, or on SQLite, a statement of its own), and the page's relationships with whether the MCA holds for each
-# customer. Graph's GDAP listing: the principal and the page (built once, its $filter's clauses parameters).
+# relationships that show a subscription, REL-4, or an order, the relationships that make its customer visible), or a
+# customer's subscriptions with the relationships; on PostgreSQL the object is read with the principal, one statement
+# (`principals.ReadAhead`). A create: the principal and the rows it writes (tenant, admin user, relationship, audit
+# record, event). The tenant's domain and its admin's name are left to their unique keys (no read first), and a tenant
+# written in the same request has no relationship to look up; the partner's kept customer count rides on the
+# relationship's insert (a CTE; on SQLite a statement of its own). On PostgreSQL inserts that answer nothing back wait
+# for the connection's next statement or the commit and go with it as one (`statements.send_pending`): a create's
+# tenant, admin, relationship (with its count), audit record and event are one statement at the commit, sent with no
+# BEGIN or COMMIT of its own. An order: the principal (the caller's capabilities with it, and whether the sandbox holds
+# a webhook registration: none, so no event reads them), the purchase's relationship with the customer's tenant, AGR-1
+# and whether the partner's billing run waits, the order with its event and audit record, the subscription, charge,
+# renewal timer, the run's timer (the partner's first order starts one) and the subscription's event, the order's
+# completion (written into the order's waiting insert), and its event and audit record: on PostgreSQL the whole change
+# one statement at the commit (on SQLite each insert is a statement, and the completion an UPDATE). With an MS-RequestId
+# (Partner Center's SDK sends one on every call), the create reads whether an answer is kept for it with its principal
+# (on SQLite a statement of its own) and keeps its answer as one more insert with the create's: no more; a repeat is the
+# principal with the kept answer. A cart: the principal, the customer as its caller sees it (whose tenant prices the
+# lines), and the cart with its expiry timer, event and audit record. A subscription renamed: the principal, the
+# subscription locked in the statement that answers REL-4, and its update. A page of the customer listing: the principal
+# with the first page and the list's kept count (a page after a token, or on SQLite, a statement of its own), and the
+# page's relationships with whether the MCA holds for each customer. Graph's GDAP listing: the principal and the page
+# (built once, its $filter's clauses parameters).
 LIMITS = {
     "customer": 1,
     "subscription": 1,
@@ -56,6 +57,7 @@ LIMITS = {
     "cart": 3,
     "rename subscription": 3,
     "GDAP list": 2,
+    "read order": 1,
     "create customer with MS-RequestId": 2,
 }
 ON_SQLITE = {
@@ -68,6 +70,7 @@ ON_SQLITE = {
     "cart": 6,
     "rename subscription": 3,
     "GDAP list": 2,
+    "read order": 2,
     "create customer with MS-RequestId": 9,
 }
 REPEAT = {"postgresql": 1, "sqlite": 2}  # a repeat: the principal, with its kept answer on PostgreSQL
@@ -86,6 +89,7 @@ REPEAT = {"postgresql": 1, "sqlite": 2}  # a repeat: the principal, with its kep
         "cart",
         "rename subscription",
         "GDAP list",
+        "read order",
     ],
 )
 async def test_a_request_runs_few_statements(world: World, app: Any, what: str) -> None:
@@ -101,6 +105,10 @@ async def test_a_request_runs_few_statements(world: World, app: Any, what: str) 
         path = f"/v1/customers/{customer['id']}/subscriptions"
     elif what == "customers":
         path = "/v1/customers?size=20"
+    elif what == "read order":
+        placed = await partner.order(customer["id"], token=token)
+        assert placed.status_code == 201, placed.text
+        path = f"/v1/customers/{customer['id']}/orders/{placed.json()['id']}"
     elif what == "GDAP list":
         token, path = await graph_token(partner), "/v1.0/tenantRelationships/delegatedAdminRelationships"
     else:
