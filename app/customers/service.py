@@ -629,8 +629,12 @@ async def require_purchase_relationship(
     Anyone else unrelated finds no such customer (404). `also` may use `partner_text` too: the partner's id as
     text, as columns that name a tenant in text hold it."""
     partner_id = purchasing_partner(ctx)
-    params: dict[str, Any] = {"sandbox_id": ctx.sandbox_id, "customer_id": customer_id, "partner_id": partner_id}
-    params["partner_text"] = str(partner_id)
+    params = {
+        "sandbox_id": ctx.sandbox_id,
+        "customer_id": customer_id,
+        "partner_id": partner_id,
+        "partner_text": str(partner_id),
+    }
     # The visible customer's statement: its relationships with the purchasing partner, the customer's tenant with them.
     rows = (await ctx.session.execute(_seen_customer(also), params)).all()
     mine = [row[1] for row in rows]

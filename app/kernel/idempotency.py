@@ -17,6 +17,7 @@ its BEGIN and COMMIT.
 """
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -55,7 +56,7 @@ class Replay(Exception):
 class Claimed:
     """A first request's key, its answer to be kept under it (`remember`)."""
 
-    sandbox_id: Any
+    sandbox_id: uuid.UUID
     caller: str
     request_id: str
     fingerprint: str
@@ -72,18 +73,23 @@ def _request_id(request: Request) -> str:
     return request.headers.get("MS-RequestId", "").strip()[:128]
 
 
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """The answer kept for a key, as its row's values."""
+
+    id: uuid.UUID
+    fingerprint: str
+    status_code: int | None
+    body: bytes | None
+    content_type: str | None
+    location: str | None
+    created_at: datetime
+
+
 _RECORDS = cast(Table, IdempotencyRecord.__table__)
 # The answer kept for a key, as values: built once, read through the driver.
 _KEPT = Read(
-    select(
-        _RECORDS.c.id,
-        _RECORDS.c.fingerprint,
-        _RECORDS.c.status_code,
-        _RECORDS.c.body,
-        _RECORDS.c.content_type,
-        _RECORDS.c.location,
-        _RECORDS.c.created_at,
-    ).where(
+    select(*(_RECORDS.c[name] for name in _Kept.__dataclass_fields__)).where(
         _RECORDS.c.sandbox_id == bindparam("sandbox_id"),
         _RECORDS.c.caller == bindparam("caller"),
         _RECORDS.c.request_id == bindparam("request_id"),
@@ -91,7 +97,7 @@ _KEPT = Read(
 )
 
 
-def _kept_params(sandbox_id: Any, caller: str, request_id: str) -> dict[str, Any]:
+def _kept_params(sandbox_id: uuid.UUID, caller: str, request_id: str) -> dict[str, Any]:
     return {"sandbox_id": sandbox_id, "caller": caller, "request_id": request_id}
 
 
@@ -113,14 +119,19 @@ def _ahead(claims: Claims, request: Request) -> dict[str, Any]:
 KEPT_AHEAD = ReadAhead(_KEPT, _ahead)
 
 
-def _replayed(request_id: str, kept: Any, fingerprint: str) -> Exception:
-    _, kept_fingerprint, status_code, body, content_type, location, _ = kept
-    if kept_fingerprint != fingerprint:
+async def _kept(session: AsyncSession, params: dict[str, Any]) -> _Kept | None:
+    row = await _KEPT.one_or_none(session, params)
+    return None if row is None else _Kept(*row)
+
+
+def _replayed(request_id: str, kept: _Kept, fingerprint: str) -> Exception:
+    if kept.fingerprint != fingerprint:
         return Conflict(
             f"MS-RequestId {request_id} was already used for a different request; "
             "send a new MS-RequestId for a new request."
         )
-    return Replay(request_id, StoredAnswer(status_code or 200, body or b"", content_type, location))
+    answer = StoredAnswer(kept.status_code or 200, kept.body or b"", kept.content_type, kept.location)
+    return Replay(request_id, answer)
 
 
 async def claim(request: Request, ctx: SandboxContext) -> None:
@@ -130,14 +141,14 @@ async def claim(request: Request, ctx: SandboxContext) -> None:
     if request.method not in MUTATING or not request_id:
         return
     caller, fingerprint = ctx.actor.caller_key, await _fingerprint(request)
-    kept = await _KEPT.one_or_none(ctx.session, _kept_params(ctx.sandbox_id, caller, request_id))
+    kept = await _kept(ctx.session, _kept_params(ctx.sandbox_id, caller, request_id))
     if kept is not None:
         retention = timedelta(hours=ctx.settings.idempotency_retention_hours)
-        if kept[2] is not None and kept[6] + retention > ctx.now:
+        if kept.status_code is not None and kept.created_at + retention > ctx.now:
             raise _replayed(request_id, kept, fingerprint)
         await ctx.session.execute(  # an answer past its retention: the key is free again
             delete(IdempotencyRecord).where(
-                IdempotencyRecord.sandbox_id == ctx.sandbox_id, IdempotencyRecord.id == kept[0]
+                IdempotencyRecord.sandbox_id == ctx.sandbox_id, IdempotencyRecord.id == kept.id
             )
         )
     request.state.idempotency = Claimed(ctx.sandbox_id, caller, request_id, fingerprint, ctx.now)
@@ -170,8 +181,8 @@ async def settle_repeat(session: AsyncSession, request: Request, error: Exceptio
     claimed: Claimed | None = request.scope["state"].get("idempotency")
     if claimed is None or not isinstance(error, IntegrityError):
         return
-    kept = await _KEPT.one_or_none(session, _kept_params(claimed.sandbox_id, claimed.caller, claimed.request_id))
-    if kept is not None and kept[2] is not None:
+    kept = await _kept(session, _kept_params(claimed.sandbox_id, claimed.caller, claimed.request_id))
+    if kept is not None and kept.status_code is not None:
         raise _replayed(claimed.request_id, kept, claimed.fingerprint) from None
 
 
