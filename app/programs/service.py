@@ -9,13 +9,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, select
+from sqlalchemy import ColumnElement, and_, case, delete, distinct, func, select
 
 from app.identity import service as identity
 from app.kernel.context import Channel, SandboxContext, TenantContext
 from app.kernel.errors import BadRequest, Conflict, Forbidden, NotFound, RuleViolation
 from app.kernel.pipeline import PARTNER_CENTER_API, WEBHOOKS
-from app.kernel.principals import Fact
 from app.kernel.roles import PartnerRole, require_role
 from app.kernel.statements import add_now
 from app.models import Enrollment, EnrollmentStatus, PartnerProfile, Program, RevenueMonth, Tenant, TenantKind
@@ -321,23 +320,30 @@ def _derived(held: set[tuple[Program, EnrollmentStatus]]) -> Capabilities:
 _HELD = [(program, status) for program in Program for status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.RESTRICTED)]
 
 
-def _holds(program: Program, status: EnrollmentStatus) -> Fact:
-    def expression(sandbox_id: ColumnElement[Any], tenant_id: ColumnElement[Any]) -> ColumnElement[bool]:
-        return exists().where(
+def _held_mask(sandbox_id: ColumnElement[Any], tenant_id: ColumnElement[Any]) -> ColumnElement[int]:
+    """The (program, status) pairs of `_HELD` the tenant holds, as bits of one number: one look at its enrollments,
+    not one per pair (a sum of the distinct bits is their OR, on both databases; other statuses add 0)."""
+    bit = case(
+        *(
+            (and_(Enrollment.program == program, Enrollment.status == status), 1 << i)
+            for i, (program, status) in enumerate(_HELD)
+        ),
+        else_=0,
+    )
+    return (
+        select(func.coalesce(func.sum(distinct(bit)), 0))
+        .where(
             Enrollment.sandbox_id == sandbox_id,
             Enrollment.tenant_id == tenant_id,
-            Enrollment.program == program,
-            Enrollment.status == status,
         )
-
-    return expression
+        .scalar_subquery()
+    )
 
 
 # Read with the caller's principal (`Surface.fact`), so PRG-9 and the caller's own capabilities cost no query.
-_FACT_NAMES = tuple(f"programs.{status}.{program}" for program, status in _HELD)
-for _name, (_program, _status) in zip(_FACT_NAMES, _HELD, strict=True):
-    PARTNER_CENTER_API.fact(_name, _holds(_program, _status))
-    WEBHOOKS.fact(_name, _holds(_program, _status))
+_FACT = "programs.held"
+PARTNER_CENTER_API.fact(_FACT, _held_mask)
+WEBHOOKS.fact(_FACT, _held_mask)
 
 
 async def caller_capabilities(ctx: SandboxContext) -> Capabilities:
@@ -346,17 +352,16 @@ async def caller_capabilities(ctx: SandboxContext) -> Capabilities:
     after such a change, ask `capabilities`."""
     if ctx.actor.tenant_id is None:
         raise Forbidden("Only a partner tenant's user or app has partner capabilities.")
-    facts = ctx.facts if isinstance(ctx, TenantContext) else {}
-    known = tuple(facts.get(name) for name in _FACT_NAMES)
-    if None in known:
+    mask = ctx.facts.get(_FACT) if isinstance(ctx, TenantContext) else None
+    if mask is None:
         return await capabilities(ctx, ctx.actor.tenant_id)
-    return _derived_from_facts(known)
+    return _derived_from_mask(int(mask))
 
 
 @functools.lru_cache(maxsize=64)
-def _derived_from_facts(known: tuple[bool, ...]) -> Capabilities:
+def _derived_from_mask(mask: int) -> Capabilities:
     # Every call of Partner Center's API derives these (PRG-9's admission): 64 combinations at most, derived once.
-    return _derived({pair for pair, value in zip(_HELD, known, strict=True) if value})
+    return _derived({pair for i, pair in enumerate(_HELD) if mask >> i & 1})
 
 
 @WEBHOOKS.admission
