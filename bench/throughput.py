@@ -69,6 +69,16 @@ UNIQUE = "{unique}"
 KEEPALIVE_SECONDS = Settings.model_fields["keepalive_seconds"].default
 
 
+# A fresh MS-RequestId in wrk's Lua (a version 4 GUID from Lua's generator), for both of its scripts.
+LUA_UUID4 = """local function uuid4()
+  return (string.gsub("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", "[xy]", function(c)
+    local v = (c == "x") and math.random(0, 0xf) or math.random(8, 0xb)
+    return string.format("%x", v)
+  end))
+end
+"""
+
+
 @dataclass
 class Call:
     """One call as data, so either driver can repeat it: the paths are taken in turn; UNIQUE in the body becomes a
@@ -110,13 +120,7 @@ function init(args)
   prefix = string.format("w%x%x", math.random(0, 0xffffff), thread_id or 0)
   turn = math.random(0, #paths - 1)
 end
-local function uuid4()
-  return (string.gsub("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", "[xy]", function(c)
-    local v = (c == "x") and math.random(0, 0xf) or math.random(8, 0xb)
-    return string.format("%x", v)
-  end))
-end
-function request()
+{LUA_UUID4}function request()
   turn = turn % #paths + 1
   local body = nil
   if template then
@@ -452,13 +456,7 @@ function init(args)
   math.randomseed(os.time())
   prefix = string.format("h%x", math.random(0, 0xffffff))
 end
-local function uuid4()
-  return (string.gsub("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", "[xy]", function(c)
-    local v = (c == "x") and math.random(0, 0xf) or math.random(8, 0xb)
-    return string.format("%x", v)
-  end))
-end
-function request()
+{LUA_UUID4}function request()
   next_call = next_call % #calls + 1
   local call = calls[next_call]
   call.turn = call.turn % #call.paths + 1
