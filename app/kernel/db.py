@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from fastapi import Request, Response
+from fastapi import Request, Response, routing
 from fastapi.routing import APIRoute
 from sqlalchemy import Connection, event
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection, AsyncAdapt_asyncpg_cursor
@@ -29,6 +29,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.sql import Executable
 from sqlalchemy.util import greenlet_spawn
 
+from app.kernel.endpoints import direct_handler
 from app.kernel.errors import KeptRefusal
 from app.kernel.idempotency import remember as remember_for_replay
 from app.kernel.idempotency import settle_repeat
@@ -282,7 +283,10 @@ class TransactionalRoute(APIRoute):
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        inner = super().get_route_handler()
+        effective = routing._effective_route_context_var.get()  # the route as its router includes it, if it does
+        inner = direct_handler(
+            effective if effective and effective.original_route is self else self, super().get_route_handler()
+        )
 
         async def handler(request: Request) -> Response:
             db: Database = request.app.state.db

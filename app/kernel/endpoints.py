@@ -1,0 +1,232 @@
+"""A route's endpoint called directly: its dependencies solved by a plan made once, not by FastAPI's general solver.
+
+FastAPI's request handler serves every shape of route (generators, thread-pooled functions, security scopes,
+overrides, streams, telemetry spans), and works out on each request what applies: in process it was a sixth of a
+GET's CPU (issue 17). Every route of ours is one of a few shapes: an async endpoint whose dependencies are async
+functions (a surface's caller, the page request), with path, query and header parameters and maybe a JSON body. For
+such a route `direct_handler` makes a plan when the route is built and, per request, does what FastAPI's handler
+does for it, by the same functions: each parameter validated by `request_params_to_args` and the body by
+`request_body_to_args` (so the same errors in the same order), a dependency named twice run once (FastAPI's cache
+key), the sub-response a `Response` parameter sets merged as FastAPI merges it, the answer serialized by
+`serialize_response`. Anything else, or a request FastAPI would trace (telemetry) or solve with overridden
+dependencies, goes to FastAPI's handler.
+"""
+
+import email.message
+import inspect
+import json
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import params, routing
+from fastapi._body_limit import get_body_limit_error
+from fastapi._compat import ModelField, Undefined
+from fastapi.datastructures import DefaultPlaceholder
+from fastapi.dependencies.models import Dependant, _get_cache_key
+from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
+from fastapi.exceptions import RequestValidationError
+from fastapi.telemetry import get_telemetry_data
+from fastapi.utils import is_body_allowed_for_status_code
+from starlette.exceptions import HTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
+from starlette.requests import Request
+from starlette.responses import Response
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+_SOURCES: tuple[tuple[str, Callable[[Request], Mapping[str, Any]]], ...] = (
+    ("path_params", lambda request: request.path_params),
+    ("query_params", lambda request: request.query_params),
+    ("header_params", lambda request: request.headers),
+    ("cookie_params", lambda request: request.cookies),
+)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How one dependant's values are made: its dependencies in order, then its parameters, then its body."""
+
+    steps: tuple["_Step", ...]
+    params: tuple[tuple[Sequence[ModelField], Callable[[Request], Mapping[str, Any]]], ...]
+    body: tuple[ModelField, ...]
+    request_name: str | None
+    response_name: str | None
+
+    @classmethod
+    def of(cls, dependant: Dependant) -> "_Plan | None":
+        if (
+            dependant.background_tasks_param_name
+            or dependant.security_scopes_param_name
+            or dependant.websocket_param_name
+            or dependant.own_oauth_scopes
+        ):
+            return None
+        steps = []
+        for sub in dependant.dependencies:
+            call = sub.call
+            if call is None or not inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call):
+                return None
+            plan = cls.of(sub)
+            if plan is None or sub.concurrency is not None:
+                return None
+            steps.append(_Step(sub.name, _get_cache_key(dependant=sub), sub.use_cache, call, plan))
+        return cls(
+            steps=tuple(steps),
+            params=tuple((getattr(dependant, name), source) for name, source in _SOURCES if getattr(dependant, name)),
+            body=tuple(dependant.body_params),
+            request_name=dependant.request_param_name or dependant.http_connection_param_name,
+            response_name=dependant.response_param_name,
+        )
+
+    async def solve(self, request: Request, solving: "_Solving") -> dict[str, Any]:
+        """As FastAPI's `solve_dependencies`: a dependency's own values first, then the cache, then the call; a
+        dependency whose values failed is not called; every error is collected."""
+        values: dict[str, Any] = {}
+        for step in self.steps:
+            failed = len(solving.errors)
+            arguments = await step.plan.solve(request, solving)
+            if len(solving.errors) > failed:
+                continue
+            if step.use_cache and step.key in solving.cache:
+                solved = solving.cache[step.key]
+            else:
+                solved = await step.call(**arguments)
+            if step.name is not None:
+                values[step.name] = solved
+            solving.cache.setdefault(step.key, solved)
+        for fields, source in self.params:
+            found, errors = request_params_to_args(fields, source(request))
+            values.update(found)
+            solving.errors += errors
+        if self.body:
+            found, errors = await request_body_to_args(
+                body_fields=list(self.body), received_body=solving.body, embed_body_fields=solving.embed_body_fields
+            )
+            values.update(found)
+            solving.errors += errors
+        if self.request_name:
+            values[self.request_name] = request
+        if self.response_name:
+            values[self.response_name] = solving.sub_response()
+        return values
+
+
+@dataclass(frozen=True)
+class _Step:
+    name: str | None
+    key: Any
+    use_cache: bool
+    call: Callable[..., Coroutine[Any, Any, Any]]
+    plan: _Plan
+
+
+class _Solving:
+    """One request's solving: the dependencies run so far, the errors, the body, the sub-response if asked for."""
+
+    __slots__ = ("body", "cache", "embed_body_fields", "errors", "response")
+
+    def __init__(self, body: Any, embed_body_fields: bool) -> None:
+        self.body = body
+        self.embed_body_fields = embed_body_fields
+        self.cache: dict[Any, Any] = {}
+        self.errors: list[Any] = []
+        self.response: Response | None = None
+
+    def sub_response(self) -> Response:
+        if self.response is None:
+            self.response = Response()
+            del self.response.headers["content-length"]
+            self.response.status_code = None  # type: ignore[assignment]  # as FastAPI's: set only if a route sets it
+        return self.response
+
+
+def direct_handler(route: Any, fallback: Handler) -> Handler:
+    """The route's handler: its endpoint called directly when its shape allows (see the module), else `fallback`
+    (FastAPI's own handler for it)."""
+    dependant = route.dependant
+    endpoint = dependant.call
+    plan = _Plan.of(dependant)
+    body_field = route.body_field
+    if (
+        plan is None
+        or endpoint is None
+        or not inspect.iscoroutinefunction(endpoint)
+        or route.is_sse_stream
+        or route.is_json_stream
+        or route.stream_item_field is not None
+        or (body_field is not None and isinstance(body_field.field_info, params.Form))
+    ):
+        return fallback
+    response_class = route.response_class
+    dump_json = route.response_field is not None and isinstance(response_class, DefaultPlaceholder)
+    answer_class: type[Response] = (
+        response_class.value if isinstance(response_class, DefaultPlaceholder) else response_class
+    )
+    strict = route.strict_content_type
+    strict_content_type = strict.value if isinstance(strict, DefaultPlaceholder) else strict
+    overrides = route.dependency_overrides_provider
+    embed_body_fields = route._embed_body_fields
+    field = route.response_field
+    shaping: dict[str, Any] = {
+        "include": route.response_model_include,
+        "exclude": route.response_model_exclude,
+        "by_alias": route.response_model_by_alias,
+        "exclude_unset": route.response_model_exclude_unset,
+        "exclude_defaults": route.response_model_exclude_defaults,
+        "exclude_none": route.response_model_exclude_none,
+    }
+
+    async def handler(request: Request) -> Response:
+        if get_telemetry_data() is not None or (overrides is not None and overrides.dependency_overrides):
+            return await fallback(request)
+        body = await _body(request, strict_content_type) if body_field is not None else Undefined
+        solving = _Solving(body, embed_body_fields)
+        values = await plan.solve(request, solving)
+        if solving.errors:
+            raise RequestValidationError(solving.errors, body=None if body is Undefined else body)
+        raw = await endpoint(**values)
+        if isinstance(raw, Response):
+            return raw
+        sub = solving.response
+        status_code = sub.status_code if sub is not None and sub.status_code else route.status_code
+        arguments: dict[str, Any] = {} if status_code is None else {"status_code": status_code}
+        content = await routing.serialize_response(field=field, response_content=raw, dump_json=dump_json, **shaping)
+        if dump_json:
+            response = Response(content=content, media_type="application/json", **arguments)
+        else:
+            response = answer_class(content, **arguments)
+        if not is_body_allowed_for_status_code(response.status_code):
+            response.body = b""
+        if sub is not None:
+            response.headers.raw.extend(sub.headers.raw)
+        return response
+
+    return handler
+
+
+async def _body(request: Request, strict_content_type: bool) -> Any:
+    """The request's body as FastAPI reads a JSON one: parsed when it says it is JSON (or says nothing and the route
+    is not strict), else its bytes; nothing sent is no body."""
+    try:
+        received = await request.body()
+        if not received:
+            return Undefined
+        content_type = request.headers.get("content-type")
+        if not content_type:
+            return received if strict_content_type else await request.json()
+        message = email.message.Message()
+        message["content-type"] = content_type
+        if message.get_content_maintype() == "application":
+            subtype = message.get_content_subtype()
+            if subtype == "json" or subtype.endswith("+json"):
+                return await request.json()
+        return received
+    except json.JSONDecodeError as error:
+        invalid = {"type": "json_invalid", "loc": ("body", error.pos), "msg": "JSON decode error", "input": {}}
+        raise RequestValidationError([{**invalid, "ctx": {"error": error.msg}}], body=error.doc) from error
+    except HTTPException:
+        raise
+    except Exception as error:
+        if MAX_BODY_SIZE_SCOPE_KEY in request.scope and (limit := get_body_limit_error(error)):
+            raise limit from error
+        raise HTTPException(status_code=400, detail="There was an error parsing the body") from error
