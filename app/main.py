@@ -158,12 +158,23 @@ def settle_heap(app: FastAPI) -> None:
     gc.set_threshold(20_000, *gc.get_threshold()[1:])
 
 
+def settle_telemetry(app: FastAPI) -> None:
+    """FastAPI asks on every request whether OpenTelemetry has a tracer, meter or logger provider: with none set up,
+    three lookups of the process environment, a fiftieth of a GET's CPU (issue 17). Providers are set up before a
+    server serves (`opentelemetry-instrument`, or the operator's code around the app), so the answer is read once,
+    at start-up: a server started with a provider keeps FastAPI's spans and metrics."""
+    native = app._native_telemetry
+    enabled = native.enabled()
+    native.enabled = lambda: enabled  # type: ignore[method-assign]  # the one answer, kept
+
+
 def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> FastAPI:
     settings = settings or Settings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settle_heap(app)
+        settle_telemetry(app)
         loops = []
         if run_timers and settings.timer_interval_seconds > 0:
             signer = webhooks.Signer(data_dir=settings.data_dir, public_base_url=settings.public_base_url)

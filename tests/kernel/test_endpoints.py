@@ -6,16 +6,22 @@ import inspect
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from app.config import Settings
 from app.kernel.db import TransactionalRoute
 from app.kernel.endpoints import direct_handler
 from app.kernel.errors import Forbidden
 from app.kernel.pipeline import PARTNER_CENTER_API
+from app.main import create_app
 from tests.gdap.steps import graph_token
 from tests.kernel.test_pipeline import _api_routes
 from tests.world import World, bearer
@@ -147,3 +153,23 @@ async def test_a_dependency_override_is_honoured(world: World, app: FastAPI) -> 
         app.dependency_overrides.pop(PARTNER_CENTER_API.caller, None)
     assert (r.status_code, r.json()["description"]) == (403, "overridden for this test")
     assert (await world.http.get("/v1/customers", headers=bearer(token))).status_code == 200
+
+
+async def test_a_server_started_with_a_tracer_keeps_fastapis_spans(database: str, tmp_path: Path) -> None:
+    """Whether FastAPI traces is read once, at start-up (`main.settle_telemetry`): a server started with an
+    OpenTelemetry tracer provider answers through FastAPI's handler, which records its spans, and answers alike."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    app = create_app(Settings(database_url=database, data_dir=tmp_path), run_timers=False)
+    app._native_telemetry.config["tracer_provider"] = provider  # as FastAPI(telemetry={"tracer_provider": ...})
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://cspsim.test") as http:
+            world = await World.create(http)
+            partner = await world.direct_bill_partner()
+            r = await http.get("/v1/customers", headers=bearer(await partner.app_token()))
+    assert (r.status_code, r.json()["totalCount"]) == (200, 0)
+    names = {span.name for span in exporter.get_finished_spans()}
+    assert "GET /v1/customers" in names, names
+    assert {"fastapi.dependencies", "fastapi.serialization"} <= names  # FastAPI's handler's own spans
