@@ -55,7 +55,7 @@ class _Plan:
     steps: tuple["_Step", ...]
     params: tuple["_Params", ...]
     body: tuple[ModelField, ...]
-    request_name: str | None
+    request_names: tuple[str, ...]  # the parameters that take the request (as a `Request`, an `HTTPConnection`)
     response_name: str | None
 
     @classmethod
@@ -82,7 +82,9 @@ class _Plan:
                 _Params.of(getattr(dependant, name), source) for name, source in _SOURCES if getattr(dependant, name)
             ),
             body=tuple(dependant.body_params),
-            request_name=dependant.request_param_name or dependant.http_connection_param_name,
+            request_names=tuple(
+                name for name in (dependant.http_connection_param_name, dependant.request_param_name) if name
+            ),
             response_name=dependant.response_param_name,
         )
 
@@ -112,8 +114,8 @@ class _Plan:
             )
             values.update(found)
             solving.errors += errors
-        if self.request_name:
-            values[self.request_name] = request
+        for name in self.request_names:
+            values[name] = request
         if self.response_name:
             values[self.response_name] = solving.sub_response()
         return values
