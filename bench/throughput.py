@@ -490,7 +490,10 @@ function done(summary, latency, requests)
 end
 """
         )
-        argv = ["wrk", "-t1", f"-c{connections}", "-d3600s", "--timeout", "30s", "-s", str(script), base]
+        # The run's deadline: 50 calls a second at the least (a broken script answers nothing, and would otherwise
+        # hold the bench for wrk's whole duration).
+        seconds = max(300, count // 50)
+        argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "-s", str(script), base]
         # A stopped thread leaves wrk waiting out its duration: told the last answer came, it is interrupted, and
         # wrk's own SIGINT handler ends the run and reports it (`done`).
         with subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as process:
@@ -499,6 +502,8 @@ end
             process.send_signal(signal.SIGINT)
             if process.wait(60):
                 raise SystemExit(f"wrk stopped with exit {process.returncode} while writing the history")
+        if not finished.exists():
+            raise SystemExit(f"wrk did not write the {count:,} calls of the history within {seconds} s")
         requests, duration, broken = map(int, report.read_text().split())
         answers = failures.read_text().splitlines() if failures.exists() else []
     print(f"  history: {requests} calls in {duration / 1e6:.1f} s, {requests / (duration / 1e6):.0f}/s", flush=True)
