@@ -5,11 +5,11 @@ overrides, streams, telemetry spans), and works out on each request what applies
 GET's CPU (issue 17). Every route of ours is one of a few shapes: an async endpoint whose dependencies are async
 functions (a surface's caller, the page request), with path, query and header parameters and maybe a JSON body. For
 such a route `direct_handler` makes a plan when the route is built and, per request, does what FastAPI's handler
-does for it, by the same functions: each parameter validated by `request_params_to_args` and the body by
-`request_body_to_args` (so the same errors in the same order), a dependency named twice run once (FastAPI's cache
-key), the sub-response a `Response` parameter sets merged as FastAPI merges it, the answer serialized by
-`serialize_response`. Anything else, or a request FastAPI would trace (telemetry) or solve with overridden
-dependencies, goes to FastAPI's handler.
+does for it, with the same errors in the same order: a parameter sent as one text under one name validated by its
+field with FastAPI's loc, any other by `request_params_to_args`, the body by `request_body_to_args`; a dependency
+named twice run once (FastAPI's cache key), the sub-response a `Response` parameter sets merged as FastAPI merges
+it, the answer serialized by `serialize_response`. Anything else, or a request FastAPI would trace (telemetry) or
+solve with overridden dependencies, goes to FastAPI's handler.
 """
 
 import email.message
