@@ -85,3 +85,46 @@ async def test_a_pass_cancelled_mid_statement_ends_as_cancelled(app: Any) -> Non
     finally:
         async with db.engine.begin() as conn:
             await conn.execute(text(f'DROP TABLE IF EXISTS "{blocked}"'))
+
+
+@pytest.mark.postgres
+async def test_a_pass_vacuums_a_table_only_added_to(app: Any) -> None:
+    """Autovacuum's insert rule (1,000 rows + 20 % added since the last VACUUM): a table only ever added to (events,
+    audit records, a seed's copies) is vacuumed, so its pages are all-visible to index-only scans, whatever the
+    operator's autovacuum does."""
+    db = app.state.db
+    probe = f"vacuum_probe_{uuid.uuid4().hex[:12]}"
+    stats = text(
+        "SELECT n_ins_since_vacuum, last_vacuum IS NOT NULL OR last_autovacuum IS NOT NULL "
+        "FROM pg_stat_user_tables WHERE relname = :name"
+    )
+    async with db.engine.begin() as conn:
+        await conn.execute(text(f'CREATE TABLE "{probe}" (id integer PRIMARY KEY)'))
+        await conn.execute(text(f'ALTER TABLE "{probe}" SET (autovacuum_enabled = false)'))
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(text(f'INSERT INTO "{probe}" SELECT generate_series(1, 3000)'))
+            await conn.execute(text(f'ANALYZE "{probe}"'))  # statistics fresh: only the insert rule is left
+            await conn.execute(text("SELECT pg_stat_force_next_flush()"))
+        async with db.engine.connect() as conn:
+            for _ in range(100):  # the inserting backend's counts reach the statistics shortly after its commit
+                await conn.execute(text("SELECT pg_stat_clear_snapshot()"))
+                added, vacuumed = (await conn.execute(stats, {"name": probe})).one()
+                if added >= 3000:
+                    break
+                await asyncio.sleep(0.05)
+            assert (added, vacuumed) == (3000, False)
+        await analyze_stale_tables(db.engine)
+        async with db.engine.connect() as conn:
+            for _ in range(100):
+                await conn.execute(text("SELECT pg_stat_clear_snapshot()"))
+                added, vacuumed = (await conn.execute(stats, {"name": probe})).one()
+                if vacuumed:
+                    break
+                await asyncio.sleep(0.05)
+            assert vacuumed, "the pass left a table of 3,000 added rows unvacuumed"
+            visible = text("SELECT relallvisible FROM pg_class WHERE relname = :name")
+            assert (await conn.execute(visible, {"name": probe})).scalar_one() > 0
+    finally:
+        async with db.engine.begin() as conn:
+            await conn.execute(text(f'DROP TABLE IF EXISTS "{probe}"'))
