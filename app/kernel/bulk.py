@@ -215,22 +215,26 @@ class DocumentLines:
             await self.write(document_id)
 
 
+UNCHECKED = "SET LOCAL session_replication_role = replica"
+
+
 @asynccontextmanager
-async def foreign_keys_unchecked(session: AsyncSession) -> AsyncIterator[None]:
+async def foreign_keys_unchecked(session: AsyncSession) -> AsyncIterator[bool]:
     """PostgreSQL's row-by-row foreign key checks off for statements whose rows hold their keys by construction (a
     fork's copies, a seed's copies of its template customer, a sandbox emptied whole), where the role may set
     `session_replication_role` (a superuser, or one granted SET on it); otherwise the checks run, only slower.
-    Elsewhere it changes nothing. Every key is led by sandbox_id, so no row of one sandbox names another's."""
+    Elsewhere it changes nothing. Every key is led by sandbox_id, so no row of one sandbox names another's. Yields
+    whether the checks are off."""
     if session.get_bind().dialect.name != "postgresql":
-        yield
+        yield False
         return
     before = (await session.execute(text("SELECT current_setting('session_replication_role')"))).scalar_one()
     try:
         async with session.begin_nested():
-            await session.execute(text("SET LOCAL session_replication_role = replica"))
+            await session.execute(text(UNCHECKED))
     except DBAPIError:  # not permitted: the savepoint is gone, the transaction goes on
-        yield
+        yield False
         return
-    yield
+    yield True
     # Not on an error: the transaction is then aborted, and its rollback undoes the SET LOCAL anyway.
     await session.execute(text("SELECT set_config('session_replication_role', :before, true)"), {"before": before})

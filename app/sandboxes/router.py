@@ -1,13 +1,14 @@
 """The control surface for sandboxes: create, read, delete, reset, settings, clock, timers."""
 
+import functools
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Response, status
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kernel import timers
 from app.kernel.context import OPERATOR, SandboxContext
-from app.kernel.db import TransactionalRoute, get_session
+from app.kernel.db import TransactionalRoute, get_session, keep_on_rollback
 from app.kernel.pipeline import Operator, control_router
 from app.kernel.settings import SandboxSettings
 from app.models import Sandbox, TimerStatus
@@ -169,11 +170,13 @@ async def run_timers(ctx: Operator) -> Any:
     response_model=ForkCreated,
     summary="Copy a sandbox into a new one, with the same ids",
 )
-async def fork_sandbox(ctx: Operator, body: Annotated[ForkCreate | None, Body()] = None) -> Any:
+async def fork_sandbox(ctx: Operator, request: Request, body: Annotated[ForkCreate | None, Body()] = None) -> Any:
     """Every row, the same ids, the clock and settings, in one transaction; the fork then lives on its own. Its
     admin key is shown once. Globally unique credentials are reissued: each app's new client id and secret are
     answered by its original client id, each invitation link's new code by its original code."""
-    forked = await fork.fork_sandbox(ctx, name=body.name if body else None)
+    forked = await fork.fork_sandbox(
+        ctx, name=body.name if body else None, if_rolled_back=functools.partial(keep_on_rollback, request)
+    )
     copy = SandboxContext.of(ctx.session, forked.sandbox, OPERATOR)
     return {
         **_sandbox(copy, forked.sandbox),

@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Executable, literal, select, text, union_all
 
 from app.kernel.context import OPERATOR, SandboxContext
 from app.models import Sandbox
@@ -174,9 +174,25 @@ async def test_a_fork_leaves_foreign_keys_checked_for_the_rest_of_its_transactio
     """PostgreSQL copies the rows without re-checking their foreign keys (they hold by construction); whatever the
     transaction writes after the copy is checked again."""
     answer = await loaded(world, "transition")
+    undo: list[Executable] = []
     async with app.state.db.sessions() as session:  # closed without a commit: the fork is rolled back
         origin = await session.get_one(Sandbox, uuid.UUID(world.id))
-        forked = await fork_sandbox(SandboxContext.of(session, origin, OPERATOR), name=None)
+        forked = await fork_sandbox(SandboxContext.of(session, origin, OPERATOR), name=None, if_rolled_back=undo.append)
         role = (await session.execute(text("SELECT current_setting('session_replication_role')"))).scalar_one()
         assert role == "origin"
         assert len(forked.apps) == len(answer["partners"])
+    await undo_and_find_nothing_left(app, undo, forked.sandbox.id)
+
+
+async def undo_and_find_nothing_left(app: Any, undo: list[Executable], fork_id: uuid.UUID) -> None:
+    """The copiers committed their rows before the fork's transaction rolled back; what the fork left to run after a
+    rollback (`keep_on_rollback` in a request) deletes them, and no row of the fork is left."""
+    copied = [select(literal(table.name)).where(table.c.sandbox_id == fork_id).limit(1) for table in sandbox_tables()]
+    async with app.state.db.sessions() as session:
+        assert (await session.execute(union_all(*copied))).scalars().all(), "the copiers committed nothing"
+    async with app.state.db.transaction() as session:
+        for statement in undo:
+            await session.execute(statement)
+    async with app.state.db.sessions() as session:
+        assert (await session.execute(union_all(*copied))).scalars().all() == []
+        assert await session.get(Sandbox, fork_id) is None
