@@ -3,13 +3,9 @@
 Without statistics the planner guesses, and its guesses for tables that grew from empty were index scans that read a
 partner's every customer to find one (issue 17: after 100,000 requests a sandbox answered at 0.6x a fresh one's rate
 on a server with autovacuum off). Each pass does what autovacuum's defaults would: a table never analyzed, or with
-more than 50 rows + 10 % changed since its last ANALYZE, is analyzed, and one with more than 50 + 20 % dead rows, or
-with more than 1,000 rows + 20 % inserted since its last VACUUM (PostgreSQL 13's insert rule), is vacuumed too. The
-insert rule matters to a table only ever added to (events, audit records, a seed's or a fork's copies): until a
-VACUUM has set its pages all-visible, every index-only scan (a listing's count) reads the rows' pages too, and the
-first reader of each row sets its hint bits, writing the page again (a fork of 100,000 seeded customers took 22 s
-fresh from the seed, 17 s once vacuumed; one copied over a deleted fork's dead rows 23-28 s). Where autovacuum
-runs, it has usually done so already and a pass finds nothing to do. One runner at a time (an advisory
+more than 50 rows + 10 % changed since its last ANALYZE, is analyzed, and one with more than 50 + 20 % dead rows is
+vacuumed too. Where
+autovacuum runs, it has usually done so already and a pass finds nothing to do. One runner at a time (an advisory
 lock), however many workers and replicas share the database; SQLite needs none of it.
 
 Besides the loop's passes, a batch of timers analyzes first, in its own transaction (`analyze_before_batch`): a test
@@ -32,31 +28,26 @@ log = logging.getLogger("cspsim.analyze")
 # Any constant no other advisory lock of cspsim uses: the runner of a pass holds it for the pass.
 _LOCK = 0x63737073696D  # "cspsim"
 
-# Never analyzed (reltuples -1: the planner knows nothing of its columns), or changed enough since; and whether it
-# is due a VACUUM (dead rows, or rows added since the last).
+# Never analyzed (reltuples -1: the planner knows nothing of its columns), or changed enough since.
 _STALE = text(
     """
     SELECT s.relname,
-           s.n_dead_tup > 50 + :dead_share * s.n_live_tup
-           OR s.n_ins_since_vacuum > 1000 + :inserted_share * greatest(c.reltuples, 0) AS vacuum
+           s.n_dead_tup > 50 + 0.2 * s.n_live_tup AS dead
       FROM pg_stat_user_tables s
       JOIN pg_class c ON c.oid = s.relid
      WHERE s.schemaname = current_schema()
        AND s.relname <> 'alembic_version'
        AND (c.reltuples < 0
             OR s.n_mod_since_analyze > 50 + :changed_share * s.n_live_tup
-            OR s.n_dead_tup > 50 + :dead_share * s.n_live_tup
-            OR s.n_ins_since_vacuum > 1000 + :inserted_share * greatest(c.reltuples, 0))
+            OR s.n_dead_tup > 50 + :dead_share * s.n_live_tup)
      ORDER BY s.relname
     """
 )
-_AUTOVACUUMS_DEFAULTS = {"changed_share": 0.1, "dead_share": 0.2, "inserted_share": 0.2}
 
 
 async def analyze_stale_tables(engine: AsyncEngine) -> list[str]:
-    """One pass: ANALYZE (and VACUUM where dead or added rows pile up) the tables that changed enough; answers their
-    names. Its own connection, outside any transaction: it sees what is committed, and holds no lock a request waits
-    on."""
+    """One pass: ANALYZE (and VACUUM where dead rows pile up) the tables that changed enough; answers their names.
+    Its own connection, outside any transaction: it sees what is committed, and holds no lock a request waits on."""
     if engine.dialect.name != "postgresql":
         return []
     async with engine.connect() as conn:
@@ -65,9 +56,9 @@ async def analyze_stale_tables(engine: AsyncEngine) -> list[str]:
             return []
         try:
             await conn.execute(text("SET statement_timeout = 0"))  # a large table's VACUUM may take a while
-            stale = (await conn.execute(_STALE, _AUTOVACUUMS_DEFAULTS)).all()
-            for table, vacuum in stale:
-                verb = "VACUUM (ANALYZE)" if vacuum else "ANALYZE"
+            stale = (await conn.execute(_STALE, {"changed_share": 0.1, "dead_share": 0.2})).all()
+            for table, dead in stale:
+                verb = "VACUUM (ANALYZE)" if dead else "ANALYZE"
                 await conn.execute(text(f'{verb} "{table}"'))
         finally:
             # Not on a connection the pass lost (the server ended it, or shutdown cancelled a VACUUM mid-way): a
@@ -86,10 +77,9 @@ _TRY_XACT_LOCK = text("SELECT pg_try_advisory_xact_lock(:key)")
 
 # Before a batch, only a table never analyzed or changed by more than its size: plans go wrong by orders of magnitude,
 # not by 10 %, and a long advance (a hundred calls of a thousand timers) re-analyzing its timers at every call ran
-# at half its speed. The loop's passes keep the statistics closer. Dead and added rows qualify here only a table the
-# planner believes empty (unreachable shares otherwise), and only for an ANALYZE: VACUUM cannot run in a transaction,
-# so it is the loop's.
-_BEFORE_BATCH = {"changed_share": 1.0, "dead_share": 1e9, "inserted_share": 1e9}
+# at half its speed. The loop's passes keep the statistics closer. Dead rows never qualify here (an unreachable
+# share): clearing them is VACUUM's, which cannot run in a transaction, so the loop's.
+_BEFORE_BATCH = {"changed_share": 1.0, "dead_share": 1e9}
 
 
 async def analyze_before_batch(session: AsyncSession) -> list[str]:
