@@ -1,9 +1,9 @@
 """Forking a sandbox: a new sandbox holding a copy of every row of another, with the same ids.
 
-Every sandbox-scoped table is copied with an `INSERT ... SELECT` that swaps the sandbox id, in the caller's one
-transaction: the copy costs what the database takes to copy the rows, and the fork answers the same ids, so snapshots
-of the two compare line by line. The clock (offset or frozen instant) and the settings come along; the fork then lives
-its own life.
+Every sandbox-scoped table is copied with an `INSERT ... SELECT` that swaps the sandbox id, all or nothing (the
+new sandbox's row is the caller's transaction's): the copy costs what the database takes to copy the rows, and the
+fork answers the same ids, so snapshots of the two compare line by line. The clock (offset or frozen instant) and
+the settings come along; the fork then lives its own life.
 
 On PostgreSQL every table is read at one snapshot even while the origin takes writes: the copy is the origin at one
 instant, whose foreign keys hold, and with the same ids and every key led by sandbox_id, so do the copy's. PostgreSQL

@@ -171,7 +171,7 @@ async def run_timers(ctx: Operator) -> Any:
     summary="Copy a sandbox into a new one, with the same ids",
 )
 async def fork_sandbox(ctx: Operator, request: Request, body: Annotated[ForkCreate | None, Body()] = None) -> Any:
-    """Every row, the same ids, the clock and settings, in one transaction; the fork then lives on its own. Its
+    """Every row, the same ids, the clock and settings, all or nothing; the fork then lives on its own. Its
     admin key is shown once. Globally unique credentials are reissued: each app's new client id and secret are
     answered by its original client id, each invitation link's new code by its original code."""
     forked = await fork.fork_sandbox(
