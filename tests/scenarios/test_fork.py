@@ -1,15 +1,20 @@
 """Forking a sandbox: the same ids and data in a new world with its own key, clock and credentials."""
 
 import uuid
+from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
-from sqlalchemy import Executable, literal, select, text, union_all
+from sqlalchemy import Executable, event, literal, select, text, union_all
+from sqlalchemy.engine import make_url
 
+from app.config import Settings
 from app.kernel.context import OPERATOR, SandboxContext
+from app.main import create_app
 from app.models import Sandbox
-from app.sandboxes.fork import REISSUED, fork_sandbox, global_keys, sandbox_tables
+from app.sandboxes.fork import COPIERS, REISSUED, fork_sandbox, global_keys, sandbox_tables
 from tests.scenarios.test_scenarios import actor, loaded, names_of_customers, token_of
 from tests.world import World, bearer
 
@@ -196,3 +201,58 @@ async def undo_and_find_nothing_left(app: Any, undo: list[Executable], fork_id: 
     async with app.state.db.sessions() as session:
         assert (await session.execute(union_all(*copied))).scalars().all() == []
         assert await session.get(Sandbox, fork_id) is None
+
+
+async def _forked_on(app: Any, world: World) -> tuple[World, int]:
+    """A fork through HTTP, and how many pooled connections it took."""
+    checkouts: list[bool] = []
+
+    def checked_out(*_: object) -> None:
+        checkouts.append(True)
+
+    event.listen(app.state.db.engine.sync_engine, "checkout", checked_out)
+    try:
+        forked, _ = await fork(world)
+    finally:
+        event.remove(app.state.db.engine.sync_engine, "checkout", checked_out)
+    return forked, len(checkouts)
+
+
+@pytest.mark.postgres
+async def test_a_fork_copies_on_connections_of_its_own_where_the_role_may_skip_the_checks(
+    app: Any, world: World
+) -> None:
+    """The test suite's role may set session_replication_role: the request's connection and `COPIERS` more."""
+    await loaded(world, "transition")
+    forked, connections = await _forked_on(app, world)
+    assert connections == 1 + COPIERS
+    assert await everything(forked) == await everything(world)
+
+
+@pytest.mark.postgres
+async def test_a_role_that_may_not_skip_the_checks_forks_in_the_requests_own_transaction(
+    database: str, tmp_path: Path
+) -> None:
+    """Where the role may not skip the key checks, a copier's insert would wait on the request's uncommitted sandbox
+    row (and the request on the copier): the copies stay one statement on the request's one connection, checked row
+    by row, and the fork is the same world."""
+    role = f"cspsim_checked_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(database.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await admin.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER')
+        await admin.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"')
+        checked = make_url(database).set(username=role).render_as_string(hide_password=False)
+        app = create_app(Settings(database_url=checked, data_dir=tmp_path), run_timers=False)
+        try:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://cspsim.test") as http:
+                world = await World.create(http)
+                await loaded(world, "transition")
+                forked, connections = await _forked_on(app, world)
+                assert connections == 1
+                assert await everything(forked) == await everything(world)
+        finally:
+            await app.state.db.dispose()
+    finally:
+        await admin.execute(f'DROP OWNED BY "{role}"')
+        await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+        await admin.close()
