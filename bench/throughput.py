@@ -13,7 +13,8 @@ both with the same load, `--connections` calls in flight, in interleaved rounds 
 round, so a noisy neighbour on the machine falls on both sides alike), loopback only. The load comes from wrk (one
 thread, a Lua script per call) when it is installed (`apt-get install wrk`), else from one async client (httpx),
 which holds even the bare stack to about 100 req/s on two cores and so flatters the ratios; `--driver` chooses. It
-prints req/s, p50 and p99 per call, then the ratios the issue sets as targets:
+prints req/s, p50 and p99 per call, the CPU per call of the server's workers and of PostgreSQL (read from /proc while
+the call is driven: where a call's cost lies), then the ratios the issue sets as targets:
 
     GET of one customer    >= 0.70 x the bare GET        create customer   >= 0.50 x the bare INSERT
     p99                    <= 1.5 x the bare p99
@@ -66,6 +67,8 @@ GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 DRIVER = "httpx"
 
 UNIQUE = "{unique}"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+SERVER_GROUPS: dict[str, int] = {}  # a server's base URL -> its process group (its workers)
 KEEPALIVE_SECONDS = Settings.model_fields["keepalive_seconds"].default
 
 
@@ -186,6 +189,7 @@ def uvicorn_serving(target: list[str], *, workers: int, env: dict[str, str], cwd
     argv += ["--timeout-keep-alive", str(KEEPALIVE_SECONDS)]
     process = subprocess.Popen(argv, cwd=cwd, env={**os.environ, **env}, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
+    SERVER_GROUPS[base] = process.pid
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -215,6 +219,13 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     failures: int = 0
     seconds: float = 0.0
+    server_cpu: float = 0.0  # CPU seconds of the server's workers while driven
+    database_cpu: float = 0.0  # and of PostgreSQL's processes
+
+    def cpu_per_call(self, seconds: float) -> float:
+        """Microseconds of CPU per call answered or failed."""
+        calls = len(self.latencies) + self.failures
+        return seconds / calls * 1e6 if calls else float("nan")
 
     @property
     def rate(self) -> float:
@@ -227,11 +238,44 @@ class Tally:
         return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
 
 
+def cpu_seconds(group: int | None) -> tuple[float, float]:
+    """CPU seconds used so far by the processes of process group `group` (a server's workers), and by PostgreSQL's
+    processes on this machine (read from /proc: user and system time)."""
+    server = database = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        ticks = int(fields[11]) + int(fields[12])
+        if int(fields[2]) == group:
+            server += ticks
+        elif name == "postgres":
+            database += ticks
+    return server / CLOCK_TICKS, database / CLOCK_TICKS
+
+
 async def drive(http: httpx.AsyncClient, call: Call, seconds: float, connections: int, tally: Tally) -> None:
     """`connections` callers in a loop for `seconds`, each call timed from send to the last byte: by wrk when
-    DRIVER says so, else by `http`."""
+    DRIVER says so, else by `http`; the CPU the server's workers and PostgreSQL spent meanwhile is added up."""
+    base = str(http.base_url).rstrip("/")
+    server_before, database_before = cpu_seconds(SERVER_GROUPS.get(base))
+    try:
+        await _drive(http, base, call, seconds, connections, tally)
+    finally:
+        server_after, database_after = cpu_seconds(SERVER_GROUPS.get(base))
+        tally.server_cpu += server_after - server_before
+        tally.database_cpu += database_after - database_before
+
+
+async def _drive(
+    http: httpx.AsyncClient, base: str, call: Call, seconds: float, connections: int, tally: Tally
+) -> None:
     if DRIVER == "wrk":
-        await asyncio.to_thread(drive_wrk, str(http.base_url).rstrip("/"), call, seconds, connections, tally)
+        await asyncio.to_thread(drive_wrk, base, call, seconds, connections, tally)
         return
     deadline = time.perf_counter() + seconds
 
@@ -370,11 +414,13 @@ async def measure(bases: dict[str, str], args: argparse.Namespace) -> dict[str, 
 
 
 def report(tallies: dict[str, Tally]) -> None:
-    print(f"\n{'call':<18}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'failed':>8}")
+    print(f"\n{'call':<18}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'failed':>8}{'server us':>11}{'db us':>8}")
     for name, tally in tallies.items():
         print(
             f"{name:<18}{tally.rate:>10.1f}{tally.percentile(0.5):>10.1f}{tally.percentile(0.99):>10.1f}{tally.failures:>8}"
+            f"{tally.cpu_per_call(tally.server_cpu):>11.0f}{tally.cpu_per_call(tally.database_cpu):>8.0f}"
         )
+    print("(server us, db us: CPU per call of the server's workers and of PostgreSQL, while that call was driven)")
     if "bare GET" not in tallies:
         print("\nno baseline (../shared/bench/baseline_app.py is missing): no ratios")
         return
