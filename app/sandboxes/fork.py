@@ -182,8 +182,14 @@ async def _copy(ctx: SandboxContext, tables: list[Table], target: uuid.UUID, if_
 
 
 _SNAPSHOT = text("SELECT pg_export_snapshot()")
-# The planner's row count of each table: which copies are long, to share them out evenly.
-_SIZES = text("SELECT relname, reltuples FROM pg_class WHERE relnamespace = current_schema()::regnamespace")
+# Each table's bytes on disk, its indexes' included: which copies are long, to share them out evenly. A copy writes
+# each row and an entry in each index, so bytes weigh it truer than rows (a subscription is three events' bytes, a
+# timer three index entries to an event's two): vacuumed, a 100,000-customer fork's longer share took 11.9 and 10.7 s
+# shared by bytes, 13.0 and 11.4 s by the planner's row counts, alternating.
+_SIZES = text(
+    "SELECT relname, pg_total_relation_size(oid)::float8 FROM pg_class"
+    " WHERE relnamespace = current_schema()::regnamespace AND relkind = 'r'"
+)
 
 
 async def _copy_alongside(
@@ -215,14 +221,14 @@ async def _copy_alongside(
 
 
 def _shares(tables: list[Table], sizes: dict[str, float]) -> list[tuple[Table, ...]]:
-    """The tables in `COPIERS` shares of about equal rows: the largest first, each to the share with fewest. Each
+    """The tables in `COPIERS` shares of about equal size: the largest first, each to the share with least. Each
     share in the tables' own order, so the same shares make the same (cached) statement."""
     shares: list[list[Table]] = [[] for _ in range(COPIERS)]
-    rows = [0.0] * COPIERS
+    sized = [0.0] * COPIERS
     for table in sorted(tables, key=lambda t: -max(sizes.get(t.name, 0.0), 0.0)):
-        least = rows.index(min(rows))
+        least = sized.index(min(sized))
         shares[least].append(table)
-        rows[least] += max(sizes.get(table.name, 0.0), 0.0) + 1
+        sized[least] += max(sizes.get(table.name, 0.0), 0.0) + 1
     order = {table: at for at, table in enumerate(tables)}
     return [tuple(sorted(share, key=order.__getitem__)) for share in shares if share]
 
