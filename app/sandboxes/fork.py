@@ -225,10 +225,10 @@ def _shares(tables: list[Table], sizes: dict[str, float]) -> list[tuple[Table, .
     share in the tables' own order, so the same shares make the same (cached) statement."""
     shares: list[list[Table]] = [[] for _ in range(COPIERS)]
     sized = [0.0] * COPIERS
-    for table in sorted(tables, key=lambda t: -max(sizes.get(t.name, 0.0), 0.0)):
+    for table in sorted(tables, key=lambda t: -sizes.get(t.name, 0.0)):
         least = sized.index(min(sized))
         shares[least].append(table)
-        sized[least] += max(sizes.get(table.name, 0.0), 0.0) + 1
+        sized[least] += sizes.get(table.name, 0.0) + 1
     order = {table: at for at, table in enumerate(tables)}
     return [tuple(sorted(share, key=order.__getitem__)) for share in shares if share]
 
