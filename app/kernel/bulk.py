@@ -22,8 +22,8 @@ import struct
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, Select, Table, insert, text
@@ -238,3 +238,73 @@ async def foreign_keys_unchecked(session: AsyncSession) -> AsyncIterator[bool]:
     yield True
     # Not on an error: the transaction is then aborted, and its rollback undoes the SET LOCAL anyway.
     await session.execute(text("SELECT set_config('session_replication_role', :before, true)"), {"before": before})
+
+
+class Alongside:
+    """Connections of their own beside a session's transaction, for copies too large for one server core (a fork's,
+    a seed's): each a transaction with the foreign key checks off (`UNCHECKED`: their rows hold their keys by
+    construction, and a check would wait on the session's uncommitted rows) and, given a `snapshot` exported by the
+    session's transaction (`pg_export_snapshot()`), reading what it reads. Opened as they are asked for, committed
+    together by `commit`, rolled back should the block end before it (an error, a cancelled request). What they
+    committed is not the session's: should its transaction roll back, the caller's `keep_on_rollback` undoes it.
+    PostgreSQL only, where `foreign_keys_unchecked` answered that the role may turn the checks off."""
+
+    def __init__(self, session: AsyncSession, *, snapshot: str | None = None) -> None:
+        self.session, self.snapshot = session, snapshot
+        self._opened: list[AsyncConnection] = []
+        self._stack = AsyncExitStack()
+
+    async def __aenter__(self) -> "Alongside":
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self._stack.aclose()  # a connection not committed is rolled back as it goes back to the pool
+
+    async def connections(self, count: int) -> list[AsyncConnection]:
+        """`count` of them, the first ones again if asked before."""
+        engine = (await self.session.connection()).engine
+        while len(self._opened) < count:
+            connection = await self._stack.enter_async_context(engine.connect())
+            if self.snapshot is not None:
+                await connection.execution_options(isolation_level="REPEATABLE READ")  # to import a snapshot
+                quoted = self.snapshot.replace("'", "''")
+                await connection.execute(text(f"SET TRANSACTION SNAPSHOT '{quoted}'"))
+            await connection.execute(text(UNCHECKED))
+            self._opened.append(connection)
+        return self._opened[:count]
+
+    async def commit(self) -> None:
+        for connection in self._opened:
+            await connection.commit()
+
+
+async def together(*works: Awaitable[Any]) -> None:
+    """The works at once (copies on connections of their own): should one fail, or the caller be cancelled, the
+    others are cancelled and it raises as it is."""
+    running = [asyncio.ensure_future(work) for work in works]
+    try:
+        await asyncio.gather(*running)
+    except BaseException:
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        raise
+
+
+def shared_out(
+    items: Sequence[T], weight: Callable[[T], float], count: int, *, pinned: Sequence[T] = ()
+) -> list[list[T]]:
+    """The items in `count` shares of about equal weight (`pinned` ones in the first share): the heaviest first, each
+    to the share with least. Each share keeps the items' own order. A share may be empty."""
+    shares: list[list[T]] = [[] for _ in range(count)]
+    loads = [0.0] * count
+    held = {id(item) for item in pinned}
+    for item in pinned:
+        loads[0] += weight(item) + 1
+    for item in sorted((i for i in items if id(i) not in held), key=lambda i: -weight(i)):
+        least = loads.index(min(loads))
+        shares[least].append(item)
+        loads[least] += weight(item) + 1
+    shares[0] += pinned
+    order = {id(item): at for at, item in enumerate(items)}
+    return [sorted(share, key=lambda i: order[id(i)]) for share in shares]

@@ -242,6 +242,11 @@ def _drop_closed_connections(engine: AsyncEngine) -> None:
             raise InvalidatePoolError("the database server closed this pooled connection")
 
 
+# What to run, in a transaction of its own, should the request's transaction roll back: `keep_on_rollback` with the
+# request given (a service that takes one is handed `functools.partial(keep_on_rollback, request)`).
+IfRolledBack = Callable[[Executable], None]
+
+
 def keep_on_rollback(request: Request, statement: Executable) -> None:
     """Run `statement` again, in a transaction of its own, if the request's transaction rolls back: bookkeeping that
     stands whatever the answer (a throttled family's call count)."""

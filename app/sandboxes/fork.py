@@ -23,11 +23,9 @@ reissued, never copied. Each copied app gets a new client id and secret (answere
 client id), each relationship invitation and storefront MCA link a new link code.
 """
 
-import asyncio
 import secrets
 import uuid
 from collections.abc import Callable
-from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
@@ -35,7 +33,6 @@ from typing import Any
 from pydantic import Field
 from sqlalchemy import (
     BindParameter,
-    Executable,
     Insert,
     Select,
     Table,
@@ -48,12 +45,12 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.kernel.bulk import UNCHECKED, foreign_keys_unchecked
+from app.kernel.bulk import UNCHECKED, Alongside, foreign_keys_unchecked, shared_out, together
 from app.kernel.clock import real_now
 from app.kernel.context import SandboxContext, random_id
 from app.kernel.credentials import digest, new_secret
+from app.kernel.db import IfRolledBack
 from app.kernel.statements import add_now
 from app.models import AppRegistration, Base, McaClickThrough, RelationshipInvitation, Sandbox
 from app.sandboxes.schemas import SandboxCreated
@@ -71,8 +68,6 @@ class Forked:
 
 
 Reissue = Callable[[RowMapping, Forked], dict[str, Any]]
-# What to run, in a transaction of its own, should the request's transaction roll back (`keep_on_rollback`).
-IfRolledBack = Callable[[Executable], None]
 
 # Connections copying at once on PostgreSQL: past the server's cores more only queue for them (this machine's two:
 # three copiers took as long as two).
@@ -198,49 +193,17 @@ async def _copy_alongside(
     """The copies on `COPIERS` connections of their own, each reading the request's snapshot, committed together."""
     snapshot = (await ctx.session.execute(_SNAPSHOT)).scalar_one()
     sizes: dict[str, float] = dict((await ctx.session.execute(_SIZES)).all())
-    engine = (await ctx.session.connection()).engine
-    async with AsyncExitStack() as stack:
-        shares = _shares(tables, sizes)
-        copiers = [await stack.enter_async_context(engine.connect()) for _ in shares]
-        copying = [
-            asyncio.create_task(_copy_share(copier, share, snapshot, ids))
-            for copier, share in zip(copiers, shares, strict=True)
-        ]
-        try:
-            await asyncio.gather(*copying)
-        except BaseException:  # one failed (or the request was cancelled): the others stop, nothing is committed
-            for task in copying:
-                task.cancel()
-            await asyncio.gather(*copying, return_exceptions=True)
-            raise
+    shares = [tuple(s) for s in shared_out(tables, lambda t: sizes.get(t.name, 0.0), COPIERS) if s]
+    async with Alongside(ctx.session, snapshot=snapshot) as alongside:
+        copiers = await alongside.connections(len(shares))
+        # Each share one statement, the same (cached) one for the same share.
+        await together(
+            *(copier.execute(_copy_in_one_statement(share), ids) for copier, share in zip(copiers, shares, strict=True))
+        )
         if_rolled_back(text(UNCHECKED))  # every row goes, children first: nothing left to check
         for table in reversed(tables):
             if_rolled_back(delete(table).where(table.c.sandbox_id == ids["fork_target"]))
-        for copier in copiers:
-            await copier.commit()
-
-
-def _shares(tables: list[Table], sizes: dict[str, float]) -> list[tuple[Table, ...]]:
-    """The tables in `COPIERS` shares of about equal size: the largest first, each to the share with least. Each
-    share in the tables' own order, so the same shares make the same (cached) statement."""
-    shares: list[list[Table]] = [[] for _ in range(COPIERS)]
-    sized = [0.0] * COPIERS
-    for table in sorted(tables, key=lambda t: -sizes.get(t.name, 0.0)):
-        least = sized.index(min(sized))
-        shares[least].append(table)
-        sized[least] += sizes.get(table.name, 0.0) + 1
-    order = {table: at for at, table in enumerate(tables)}
-    return [tuple(sorted(share, key=order.__getitem__)) for share in shares if share]
-
-
-async def _copy_share(
-    connection: AsyncConnection, tables: tuple[Table, ...], snapshot: str, ids: dict[str, uuid.UUID]
-) -> None:
-    connection = await connection.execution_options(isolation_level="REPEATABLE READ")  # to import a snapshot
-    quoted = snapshot.replace("'", "''")
-    await connection.execute(text(f"SET TRANSACTION SNAPSHOT '{quoted}'"))
-    await connection.execute(text(UNCHECKED))
-    await connection.execute(_copy_in_one_statement(tables), ids)
+        await alongside.commit()
 
 
 async def _copy_reissuing(ctx: SandboxContext, table: Table, forked: Forked, reissue: Reissue) -> None:

@@ -1,11 +1,13 @@
 """The control route that builds a whole world in a sandbox from one JSON or YAML document."""
 
+import functools
 from typing import Annotated, Any
 
 from fastapi import Header, Request, status
 
 from app.config import Settings
 from app.identity.discovery import public_base
+from app.kernel.db import keep_on_rollback
 from app.kernel.pipeline import Operator, bearer, control_router
 from app.scenarios import access, seed, service
 from app.scenarios.schemas import ScenarioDocument, ScenarioLoaded, SeedPartnerOut, SeedRequest, SeedResult
@@ -76,7 +78,13 @@ async def seed_sandbox(
     """Direct-bill partners (`seed-partner-001`, ... made once, their credentials answered then), and this call's
     batch of customers spread over them, each with its subscriptions: built through the services in one
     transaction. Send batches (`cspsim seed` does) for large numbers."""
-    seeded = await seed.seed(ctx, partners=body.partners, customers=body.customers, subscriptions=body.subscriptions)
+    seeded = await seed.seed(
+        ctx,
+        partners=body.partners,
+        customers=body.customers,
+        subscriptions=body.subscriptions,
+        if_rolled_back=functools.partial(keep_on_rollback, request),
+    )
     settings: Settings = request.app.state.settings
     handed = await access.handover(
         ctx,

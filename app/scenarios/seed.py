@@ -12,7 +12,11 @@ back as the database stores it, and the partner's other customers of the batch a
 in the same places (in the text of payloads and links too), their own domain and name, fresh ordering keys; the
 rest (partner, offers, prices, term dates, stamps of the batch's instant) as the services would write it again.
 A row that names none of the customer's rows is the partner's (its monthly billing run) and is not copied. The
-copies go in by `COPY` on PostgreSQL and one executemany on SQLite (README gives the rates measured).
+copies go in by `COPY` on PostgreSQL and one executemany on SQLite (README gives the rates measured). One COPY runs
+on one server core, so where the role may skip the key checks the tables are shared by weight between the request's
+connection and one of its own (`bulk.Alongside`), committed before the request's transaction; should that roll back,
+what it leaves to run after it deletes those copies (by their new ids' range, written by that connection's
+transaction).
 If the services' path ever writes something a copy cannot repeat (an update of an existing row, a Core insert, a
 unique key the copy would not change), the batch falls back to making every customer through the services.
 
@@ -37,6 +41,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Update,
     and_,
+    delete,
     event,
     func,
     inspect,
@@ -46,13 +51,15 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.engine import Dialect, Result
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from app.commerce import orders
 from app.customers import agreements
 from app.customers import service as customers
 from app.kernel.bulk import (
+    UNCHECKED,
+    Alongside,
     bigint_field,
     copy_field,
     copy_in,
@@ -60,9 +67,12 @@ from app.kernel.bulk import (
     foreign_keys_unchecked,
     id_field,
     row_count,
+    shared_out,
     text_field,
+    together,
 )
 from app.kernel.context import PartnerContext, SandboxContext, spelled
+from app.kernel.db import IfRolledBack
 from app.kernel.errors import BadRequest
 from app.kernel.statements import watch_inserts
 from app.models import (
@@ -73,7 +83,7 @@ from app.models import (
     Tenant,
     User,
 )
-from app.models.base import next_seq
+from app.models.base import Base, next_seq
 from app.programs import service as programs
 from app.sandboxes.fork import sandbox_tables
 from app.scenarios.schemas import PartnerIn, ProgramIn, ScenarioDocument
@@ -412,9 +422,10 @@ class _Template:
                 return False
         return True
 
-    def copies(self, numbers: list[int], fresh: list[int]) -> Iterator[tuple[str, list[str], Iterator[Any]]]:
-        """The rows of the copies, table by table (parents first), as the database stores them (binary: spelled as
-        binary COPY rows), each table's made while they are written."""
+    def copies(self, numbers: list[int], fresh: list[int]) -> "tuple[list[_Copies], Callable[[], None]]":
+        """The copies, table by table (parents first), their rows as the database stores them (binary: spelled as
+        binary COPY rows), each table's made while they are written; and what to call once all are written (the
+        process's ordering keys moved past those the copies took)."""
         width = len(self.ids)
         used = {word for _, _, rows in self.tables for row in rows for _, text in row.texts for word in _fields(text)}
         named = sorted(int(w[1:]) for w in used if w[0] == "i" and w[1:].isdigit())  # only the ids text names
@@ -428,12 +439,68 @@ class _Template:
             details.append((placed[n * width : (n + 1) * width], words))
         # Ordering keys numbered on from one reading of next_seq(), which is then moved past the last one used.
         seq = itertools.count(next_seq()).__next__
+
+        def settle() -> None:
+            last = seq()
+            while next_seq() <= last:
+                pass
+
+        copies = []
         for name, columns, rows in self.tables:
+            table = Base.metadata.tables[name]
             builders = [row.builder(self.binary) for row in rows]
-            yield name, columns, (build(new, words, seq) for new, words in details for build in builders)
-        last = seq()
-        while next_seq() <= last:
-            pass
+            copies.append(
+                _Copies(
+                    table=table,
+                    columns=columns,
+                    records=_built(builders, details, seq),
+                    weight=len(rows) * len(numbers) * _ROW_WEIGHT * (len(table.indexes) + len(_unique_keys(table)))
+                    + sum(len(v) for row in rows for v in row.values if isinstance(v, bytes | str)) * len(numbers),
+                    made=_made_ids(table, columns, rows, width, fresh),
+                )
+            )
+        return copies, settle
+
+
+# About what a row's entry in each index of its table weighs against its bytes, to share the copies out.
+_ROW_WEIGHT = 40
+
+
+@dataclass
+class _Copies:
+    """One table's copies of the template's rows, made while they are written."""
+
+    table: Table
+    columns: list[str]
+    records: Iterator[Any]
+    weight: float  # about what writing them costs the server: their bytes and an entry per index
+    # A key column each copy holds a new id of its own in, and the least and the greatest of them: with the
+    # transaction that wrote them, what deletes exactly these rows (None: no such column, and the copies are written
+    # in the request's own transaction).
+    made: tuple[str, uuid.UUID, uuid.UUID] | None
+
+
+def _built(builders: list[Any], details: list[Any], seq: Callable[[], int]) -> Iterator[Any]:
+    return (build(new, words, seq) for new, words in details for build in builders)
+
+
+def _unique_keys(table: Table) -> list[Any]:
+    keys = [u for u in table.constraints if isinstance(u, UniqueConstraint | PrimaryKeyConstraint)]
+    return keys + [i for i in table.indexes if i.unique]
+
+
+def _made_ids(
+    table: Table, columns: list[str], rows: "list[_Row]", width: int, fresh: list[int]
+) -> tuple[str, uuid.UUID, uuid.UUID] | None:
+    """A primary key column that holds one of the customer's new ids in every template row, and the least and the
+    greatest id the copies hold in it (random ids ascend with the customers, a seeded sandbox's do not)."""
+    for column in table.primary_key.columns:
+        place = columns.index(column.name)
+        indexes = [dict(row.ids).get(place) for row in rows]
+        if column.name != "sandbox_id" and rows and None not in indexes:
+            held = [fresh[k::width] for k in {k for k in indexes if k is not None}]  # the ids each row's copies took
+            return column.name, uuid.UUID(int=min(map(min, held))), uuid.UUID(int=max(map(max, held)))
+    return None
 
 
 def _seen(dialect: Dialect, table: Table) -> "list[Callable[[bytes], Any]]":
@@ -455,19 +522,65 @@ def _fields(template: str) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(template) if name]
 
 
-async def _write(ctx: SandboxContext, table: str, columns: list[str], records: Iterator[Any]) -> None:
+async def _write(ctx: SandboxContext, copies: _Copies) -> None:
     """Rows as the database stores them: by binary COPY on PostgreSQL, one executemany elsewhere; in the batch's
     transaction."""
     connection = await ctx.session.connection()
     if connection.dialect.name == "postgresql":
-        await copy_in(connection, table, columns, records)
+        await _copied(connection, [copies])
         return
-    names = ", ".join(f'"{c}"' for c in columns)
-    places = ", ".join("?" for _ in columns)
-    await connection.exec_driver_sql(f'INSERT INTO "{table}" ({names}) VALUES ({places})', list(records))
+    names = ", ".join(f'"{c}"' for c in copies.columns)
+    places = ", ".join("?" for _ in copies.columns)
+    await connection.exec_driver_sql(
+        f'INSERT INTO "{copies.table.name}" ({names}) VALUES ({places})', list(copies.records)
+    )
 
 
-async def _customers_of(ctx: SandboxContext, partner: SeedPartner, numbers: list[int], subscriptions: int) -> int:
+async def _copied(connection: AsyncConnection, tables: list[_Copies]) -> None:
+    for copies in tables:
+        await copy_in(connection, copies.table.name, copies.columns, copies.records)
+
+
+# The transaction a connection writes in, and a row written by it (xmin: the id of the transaction that wrote it).
+_TRANSACTION = text("SELECT CAST(txid_current() % 4294967296 AS text)")
+_WRITTEN_BY = text("xmin = CAST(:writer AS xid)")
+
+
+async def _written_alongside(
+    ctx: SandboxContext, tables: list[_Copies], alongside: Alongside, if_rolled_back: IfRolledBack
+) -> None:
+    """The copies shared by weight between the request's connection and one of its own (`Alongside`): one COPY
+    runs on one server core, and a batch's copies were bound by it (its worker had CPU to spare). Should the
+    request roll back after that connection committed, what it wrote is deleted by the new ids it holds."""
+    here, there = shared_out(tables, lambda c: c.weight, 2, pinned=[c for c in tables if c.made is None])
+    if not there:
+        await _copied(await ctx.session.connection(), here)
+        return
+    [beside] = await alongside.connections(1)
+    writer = (await beside.execute(_TRANSACTION)).scalar_one()
+    if_rolled_back(text(UNCHECKED))
+    for copies in there:
+        assert copies.made is not None
+        column, least, greatest = copies.made
+        key = copies.table.c[column]
+        if_rolled_back(
+            delete(copies.table).where(
+                copies.table.c.sandbox_id == ctx.sandbox_id,
+                key.between(least, greatest),
+                _WRITTEN_BY.bindparams(writer=writer),
+            )
+        )
+    await together(_copied(await ctx.session.connection(), here), _copied(beside, there))
+
+
+async def _customers_of(
+    ctx: SandboxContext,
+    partner: SeedPartner,
+    numbers: list[int],
+    subscriptions: int,
+    alongside: Alongside,
+    if_rolled_back: IfRolledBack,
+) -> int:
     """The customers `numbers` of `partner`: the first made through the services, the others copies of every row
     it made. Answers how many subscriptions they got."""
     with _Made(ctx.session) as made:
@@ -480,12 +593,17 @@ async def _customers_of(ctx: SandboxContext, partner: SeedPartner, numbers: list
             await _customer(ctx, partner, number, subscriptions)
         return each * len(numbers)
     fresh = await ctx.new_id_numbers(len(template.ids) * len(rest))
+    tables, settle = template.copies(rest, fresh)
     # The copies' keys hold by construction, as the template's did: each names its own new rows (parents written
     # first) or the rows the template shared (its partner). PostgreSQL's per-row checks of them were about half a
     # batch's time with subscriptions.
-    async with foreign_keys_unchecked(ctx.session):
-        for table, columns, records in template.copies(rest, fresh):
-            await _write(ctx, table, columns, records)
+    async with foreign_keys_unchecked(ctx.session) as unchecked:
+        if unchecked:
+            await _written_alongside(ctx, tables, alongside, if_rolled_back)
+        else:
+            for copies in tables:
+                await _write(ctx, copies)
+    settle()
     # The template's relationship counted it among the partner's customers; the copies are counted at once.
     await customers.count_customers(ctx, partner_id=partner.tenant.id, customer_id=None, by=len(rest))
     return each * len(numbers)
@@ -512,17 +630,26 @@ async def _refresh_statistics(ctx: SandboxContext, before: int, after: int) -> N
         await ctx.session.execute(text("ANALYZE tenants, users, customer_relationships, audit_records, events"))
 
 
-async def seed(ctx: SandboxContext, *, partners: int, customers: int, subscriptions: int) -> Seeded:
+async def seed(
+    ctx: SandboxContext, *, partners: int, customers: int, subscriptions: int, if_rolled_back: IfRolledBack
+) -> Seeded:
     """Make the seeded direct-bill partners that are missing, then add `customers` customers spread over them in
-    turn, each with `subscriptions` subscriptions (MCA attested, one order). Every rule of the services applies."""
+    turn, each with `subscriptions` subscriptions (MCA attested, one order). Every rule of the services applies.
+    `if_rolled_back`: what runs should the request's transaction roll back (`keep_on_rollback`), which undoes the
+    copies written on a connection of their own, committed before it."""
     seed_partners, loaded = await _seed_partners(ctx, partners)
     seeded = Seeded(partners=seed_partners, new_partners=loaded)
     first = await _seeded_customers(ctx) + 1
     spread: dict[int, list[int]] = {}
     for number in range(first, first + customers):
         spread.setdefault(number % len(seed_partners), []).append(number)
-    for turn, numbers in spread.items():
-        seeded.subscriptions_created += await _customers_of(ctx, seed_partners[turn], numbers, subscriptions)
+    # Committed before the statistics are refreshed, which then count them.
+    async with Alongside(ctx.session) as alongside:
+        for turn, numbers in spread.items():
+            seeded.subscriptions_created += await _customers_of(
+                ctx, seed_partners[turn], numbers, subscriptions, alongside, if_rolled_back
+            )
+        await alongside.commit()
     seeded.customers_created = customers
     seeded.customers_total = first - 1 + customers
     seeded.holdings = await _holdings(ctx, seed_partners)

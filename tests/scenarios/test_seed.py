@@ -9,7 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy import Executable, event, func, literal, select, union_all
 
+from app.kernel.context import OPERATOR, SandboxContext
+from app.models import Sandbox
+from app.sandboxes.fork import sandbox_tables
+from app.scenarios import seed
 from tests.world import World, bearer
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -128,3 +134,63 @@ async def test_a_batch_copies_its_first_customer_whatever_its_size(world: World,
     few = await statements_to_seed(3)
     many = await statements_to_seed(30)
     assert len(many) == len(few), "\n".join(many)
+
+
+async def rows_of(app: Any, sandbox_id: uuid.UUID) -> dict[str, int]:
+    """How many rows each table holds of the sandbox."""
+    counted = [
+        select(literal(t.name), func.count()).select_from(t).where(t.c.sandbox_id == sandbox_id)
+        for t in sandbox_tables()
+    ]
+    async with app.state.db.sessions() as session:
+        return {name: n for name, n in (await session.execute(union_all(*counted))).all() if n}
+
+
+@pytest.mark.postgres
+async def test_a_batch_writes_its_copies_on_a_connection_of_its_own_beside_the_requests(app: Any, world: World) -> None:
+    """Where the role may skip the key checks (the test suite's may), one COPY runs on one server core: a batch's
+    copies are shared between the request's connection and one more, and the customers are all there."""
+    await seeded(world, partners=1, customers=1, subscriptions=1)
+    checkouts: list[bool] = []
+
+    def checked_out(*_: object) -> None:
+        checkouts.append(True)
+
+    event.listen(app.state.db.engine.sync_engine, "checkout", checked_out)
+    try:
+        answer = await seeded(world, partners=1, customers=6, subscriptions=2)
+    finally:
+        event.remove(app.state.db.engine.sync_engine, "checkout", checked_out)
+    assert len(checkouts) == 2
+    assert answer["customersTotal"] == 7
+    counts = await rows_of(app, uuid.UUID(world.id))
+    assert counts["subscriptions"] == 1 + 6 * 2
+    assert counts["customer_relationships"] == 7
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("sandbox_seed", [None, 42], ids=["random ids", "a seeded sandbox's ids"])
+async def test_a_batch_rolled_back_leaves_none_of_the_copies_written_beside_it(
+    app: Any, client: httpx.AsyncClient, sandbox_seed: int | None
+) -> None:
+    """The connection beside the request commits its copies before the request's transaction: should that roll
+    back, what the request leaves to run after it (`keep_on_rollback`) deletes exactly what that connection wrote
+    (by the new ids' range and its transaction), whether the sandbox's ids ascend (random) or not (seeded)."""
+    r = await client.post("/sim/v1/sandboxes", json={"name": "rolled back", "seed": sandbox_seed})
+    assert r.status_code == 201, r.text
+    world = World(http=client, sandbox=r.json())
+    await seeded(world, partners=1, customers=2, subscriptions=1)
+    sandbox_id = uuid.UUID(world.id)
+    before = await rows_of(app, sandbox_id)
+    undo: list[Executable] = []
+    async with app.state.db.sessions() as session:  # closed without a commit: the batch is rolled back
+        origin = await session.get_one(Sandbox, sandbox_id)
+        ctx = SandboxContext.of(session, origin, OPERATOR)
+        made = await seed.seed(ctx, partners=1, customers=5, subscriptions=2, if_rolled_back=undo.append)
+        assert made.customers_created == 5
+    left = await rows_of(app, sandbox_id)
+    assert left != before, "nothing was written beside the request"
+    async with app.state.db.transaction() as session:
+        for statement in undo:
+            await session.execute(statement)
+    assert await rows_of(app, sandbox_id) == before
