@@ -62,16 +62,34 @@ RUN_WAITING = timers.pending_column(
 ).label("run_waiting")
 
 
-def run_known(ctx: SandboxContext, *, partner_tenant_id: uuid.UUID, country: str, waiting: bool) -> None:
-    """What a read of `RUN_WAITING` found, for the partner's charges for a customer of `country`."""
+# The customers' countries a transaction read beside a purchase (`run_known`): the purchase's charges and its
+# order's provisioning ask for them next.
+_COUNTRIES = "billing.customer_countries"
+
+
+def run_known(
+    ctx: SandboxContext, *, partner_tenant_id: uuid.UUID, customer_tenant_id: uuid.UUID, country: str, waiting: bool
+) -> None:
+    """What a read of `RUN_WAITING` found, for the partner's charges for a customer of `country`, and that
+    customer's country."""
+    ctx.session.info.setdefault(_COUNTRIES, {})[customer_tenant_id] = country
     timers.known_pending(ctx, kind=RUN_TIMER, ref=_ref(partner_tenant_id, country.upper()), pending=waiting)
+
+
+async def customer_country(ctx: SandboxContext, customer_tenant_id: uuid.UUID) -> str | None:
+    """The customer's country: as the transaction read it beside a purchase (`run_known`), else its tenant's (None:
+    no such tenant)."""
+    known: str | None = ctx.session.info.get(_COUNTRIES, {}).get(customer_tenant_id)
+    if known is not None:
+        return known
+    customer = await ctx.session.get(Tenant, (ctx.sandbox_id, customer_tenant_id))
+    return customer.country if customer else None
 
 
 async def charge_recorded(ctx: SandboxContext, *, partner_tenant_id: uuid.UUID, customer_tenant_id: uuid.UUID) -> None:
     """BIL-1, BIL-2: a partner's charge for a customer starts the billing runs of the customer's country, unless a
     run is already waiting (each run schedules the next)."""
-    customer = await ctx.session.get(Tenant, (ctx.sandbox_id, customer_tenant_id))
-    country = customer.country.upper() if customer else "US"
+    country = (await customer_country(ctx, customer_tenant_id) or "US").upper()
     ref = _ref(partner_tenant_id, country)
     if await timers.is_pending(ctx, kind=RUN_TIMER, ref=ref):
         return

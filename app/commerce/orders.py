@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
+from app.billing import service as billing
 from app.catalog import service as catalog
 from app.commerce import addons, purchases, subscriptions
 from app.commerce.lifecycle import ORDER
@@ -23,14 +24,12 @@ from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.principals import ReadAhead
 from app.kernel.statements import Read, add_now
 from app.models import (
-    CustomerRelationship,
     Order,
     OrderStatus,
     PartnerProfile,
     RelationshipKind,
     Subscription,
     SubscriptionChannel,
-    Tenant,
 )
 from app.programs import service as programs
 from app.providers import service as providers
@@ -204,7 +203,7 @@ def line_terms(
 
 
 async def partner_of_record(
-    ctx: PartnerContext, relationship: CustomerRelationship, customer_id: uuid.UUID, given: str | None
+    ctx: PartnerContext, relationship: customers.ShownRelationship, customer_id: uuid.UUID, given: str | None
 ) -> str | None:
     """COM-3, for orders and transfers alike: the partner of record of what a partner buys or receives through
     `relationship`. A direct-bill partner records none. A provider records a known indirect reseller that partners
@@ -432,14 +431,16 @@ async def replace_subscription(
 async def provision(ctx: SandboxContext, order: Order) -> None:
     """A pending order is provisioned: each line becomes an active subscription whose term starts now, charged as a
     purchase, and names it; the order is completed."""
-    customer = await lookup.one(ctx, Tenant, order.customer_tenant_id, what="Customer")
+    country = await billing.customer_country(ctx, order.customer_tenant_id)
+    if country is None:
+        raise NotFound("Customer", order.customer_tenant_id)
     provisioned: list[dict[str, Any]] = []
     for line in order.line_items:
         resolved = catalog.resolve(
             line["offerId"],
             term_duration=line.get("termDuration"),
             billing_cycle=line.get("billingCycle"),
-            country=customer.country,
+            country=country,
             quantity=int(line["quantity"]),
         )
         subscription = await create_subscription(

@@ -39,5 +39,11 @@ async def require_purchase(ctx: PartnerContext, customer_id: uuid.UUID) -> custo
         )
     route = await customers.require_purchase_relationship(ctx, customer_id, agreements.MCA_HOLDS, billing.RUN_WAITING)
     await agreements.require_mca(ctx, customer_id, holds=bool(route.also[0]))
-    billing.run_known(ctx, partner_tenant_id=ctx.tenant_id, country=route.customer.country, waiting=route.also[1])
+    billing.run_known(
+        ctx,
+        partner_tenant_id=ctx.tenant_id,
+        customer_tenant_id=customer_id,
+        country=route.customer.country,
+        waiting=route.also[1],
+    )
     return route

@@ -20,7 +20,6 @@ from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.roles import PartnerRole, require_role
 from app.kernel.statements import add_now
 from app.models import (
-    CustomerRelationship,
     Order,
     Subscription,
     SubscriptionChannel,
@@ -127,7 +126,7 @@ async def create_transfer(
     return transfer
 
 
-async def _require_transacting_target(ctx: PartnerContext, customer_id: uuid.UUID) -> CustomerRelationship:
+async def _require_transacting_target(ctx: PartnerContext, customer_id: uuid.UUID) -> customers.ShownRelationship:
     """TRF-2: the target must be able to transact for the customer: an active direct-bill partner holding it
     directly, or an indirect provider with its own relationship; the relationship it receives through is answered.
 
