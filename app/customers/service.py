@@ -646,12 +646,12 @@ async def require_purchase_relationship(
     shown = _shown_of(rows) if rows else None
     mine = shown.relationships if shown else []
     can = await programs.caller_capabilities(ctx)  # asked before anything else: as the request found the caller
-    for relationship in mine:
-        assert shown is not None
-        if relationship.kind is K.DIRECT_BILL and can.serves_direct_customers:
-            return PurchaseRoute(relationship, shown.tenant, shown.also)
-        if relationship.kind is K.INDIRECT_PROVIDER and can.indirect_provider:
-            return PurchaseRoute(relationship, shown.tenant, shown.also)
+    if shown is not None:
+        for relationship in mine:
+            if relationship.kind is K.DIRECT_BILL and can.serves_direct_customers:
+                return PurchaseRoute(relationship, shown.tenant, shown.also)
+            if relationship.kind is K.INDIRECT_PROVIDER and can.indirect_provider:
+                return PurchaseRoute(relationship, shown.tenant, shown.also)
     if any(r.kind is K.INDIRECT_RESELLER for r in mine):
         raise RuleViolation(
             "REL-3",

@@ -338,6 +338,12 @@ def _tenant_matches(tenant_id: uuid.UUID, domain: str, path_tenant: str) -> bool
     return path_tenant.lower() in {"common", "organizations", str(tenant_id), domain}
 
 
+def _not_in_tenant(path_tenant: str) -> OAuthError:
+    return OAuthError(
+        E.INVALID_REQUEST, 90002, f"Tenant '{path_tenant}' not found, or the application or user is not in it."
+    )
+
+
 # An app with its sandbox and its tenant's domain, which a token names next: one statement, read as values (the
 # ORM's entities and its transaction were a fifth of a token request's CPU).
 _CLIENT = Read(
@@ -415,9 +421,7 @@ async def _app_by_client(session: AsyncSession, client_id: str | None, secret: s
 async def _tenant_of(session: AsyncSession, sandbox_id: uuid.UUID, tenant_id: uuid.UUID, path_tenant: str) -> Tenant:
     tenant = await session.get(Tenant, (sandbox_id, tenant_id))
     if tenant is None or not _tenant_matches(tenant.id, tenant.domain, path_tenant):
-        raise OAuthError(
-            E.INVALID_REQUEST, 90002, f"Tenant '{path_tenant}' not found, or the application or user is not in it."
-        )
+        raise _not_in_tenant(path_tenant)
     return tenant
 
 
@@ -433,9 +437,7 @@ async def token_client_credentials(
     """An app-only token: the API channel."""
     client = await _app_by_client(signer.session, client_id, client_secret)
     if not _tenant_matches(client.tenant_id, client.tenant_domain, path_tenant):
-        raise OAuthError(
-            E.INVALID_REQUEST, 90002, f"Tenant '{path_tenant}' not found, or the application or user is not in it."
-        )
+        raise _not_in_tenant(path_tenant)
     return await _sign(
         signer,
         client.sandbox,

@@ -410,12 +410,7 @@ class _Template:
 
     def _distinct(self, table: Table, columns: list[str], rows: list[_Row]) -> bool:
         """Whether every unique key of the table differs in each copy (holds one of the copied places)."""
-        keys = [
-            [c.name for c in u.columns]
-            for u in table.constraints
-            if isinstance(u, UniqueConstraint | PrimaryKeyConstraint)
-        ]
-        keys += [[c.name for c in i.columns] for i in table.indexes if i.unique]
+        keys = _unique_keys(table)
         for row in rows:
             copied = {columns[p] for p, _ in row.ids} | {columns[p] for p, _ in row.texts}
             if any(copied.isdisjoint(key) for key in keys):
@@ -454,7 +449,7 @@ class _Template:
                     table=table,
                     columns=columns,
                     records=_built(builders, details, seq),
-                    weight=len(rows) * len(numbers) * _ROW_WEIGHT * (len(table.indexes) + len(_unique_keys(table)))
+                    weight=len(rows) * len(numbers) * _ROW_WEIGHT * _index_count(table)
                     + sum(len(v) for row in rows for v in row.values if isinstance(v, bytes | str)) * len(numbers),
                     made=_made_ids(table, columns, rows, width, fresh),
                 )
@@ -484,9 +479,17 @@ def _built(builders: list[Any], details: list[Any], seq: Callable[[], int]) -> I
     return (build(new, words, seq) for new, words in details for build in builders)
 
 
-def _unique_keys(table: Table) -> list[Any]:
-    keys = [u for u in table.constraints if isinstance(u, UniqueConstraint | PrimaryKeyConstraint)]
-    return keys + [i for i in table.indexes if i.unique]
+def _unique_keys(table: Table) -> list[list[str]]:
+    """The columns of each of the table's unique keys, its primary key's included."""
+    keys = [
+        [c.name for c in u.columns] for u in table.constraints if isinstance(u, UniqueConstraint | PrimaryKeyConstraint)
+    ]
+    return keys + [[c.name for c in i.columns] for i in table.indexes if i.unique]
+
+
+def _index_count(table: Table) -> int:
+    """The indexes a row of the table is entered in: its unique keys' and the others'."""
+    return len(_unique_keys(table)) + sum(not i.unique for i in table.indexes)
 
 
 def _made_ids(
