@@ -44,18 +44,19 @@ class Party:
             self._tokens[key] = (token, time.monotonic() + expires_in - 60)
         return token
 
+    def client_credentials(self, scope: str = PC_SCOPE) -> dict[str, str]:
+        """The partner's app's token request (the client-credentials grant) as a form's fields."""
+        return {
+            "grant_type": "client_credentials",
+            "client_id": self.app["clientId"],
+            "client_secret": self.app["clientSecret"],
+            "scope": scope,
+        }
+
     async def app_token(self) -> str:
         if kept := self._kept("app"):
             return kept
-        r = await self.world.http.post(
-            f"/{self.id}/oauth2/v2.0/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": self.app["clientId"],
-                "client_secret": self.app["clientSecret"],
-                "scope": PC_SCOPE,
-            },
-        )
+        r = await self.world.http.post(f"/{self.id}/oauth2/v2.0/token", data=self.client_credentials())
         assert r.status_code == 200, r.text
         return self._keep("app", str(r.json()["access_token"]), int(r.json()["expires_in"]))
 

@@ -126,12 +126,7 @@ async def test_token_refusals_in_entra_shape(world: World) -> None:
     partner = await world.partner()
     other = await World.create(world.http)
     stranger = await other.partner()
-    good = {
-        "grant_type": "client_credentials",
-        "client_id": partner.app["clientId"],
-        "client_secret": partner.app["clientSecret"],
-        "scope": PC_SCOPE,
-    }
+    good = partner.client_credentials()
     cases = [
         ({**good, "client_secret": "wrong"}, partner.id, 401, "invalid_client"),
         ({**good, "client_id": "00000000-0000-0000-0000-000000000001"}, partner.id, 400, "unauthorized_client"),
@@ -327,3 +322,35 @@ async def test_a_user_named_alone_and_a_tenants_users_are_read_on_indexes(world:
     listed = await lookups_read(app, "FROM users", list_users)
     assert listed, "the listings read users"
     assert all("ix_users_tenant" in used for _, used in listed), listed
+
+
+async def test_the_token_form_is_read_as_entra_reads_it(world: World) -> None:
+    """Form-encoded or multipart, an empty field as not sent, a repeated field's last value, unknown fields ignored;
+    a body that is no form is a request without its fields, a broken multipart body a 400."""
+    partner = await world.partner()
+    path = f"/{partner.id}/oauth2/v2.0/token"
+    good = partner.client_credentials()
+    boundary = "cspsimformboundary"
+    parts = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n' for k, v in good.items()
+    )
+    multipart = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    r = await world.http.post(path, content=f"{parts}--{boundary}--\r\n", headers=multipart)
+    assert r.status_code == 200, r.text
+    assert claims_of(r.json()["access_token"])["appid"] == partner.app["clientId"]
+    repeated = httpx.QueryParams([*good.items(), ("client_secret", "wrong"), ("unknown", "x")])
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    r = await world.http.post(path, content=str(repeated), headers=form)
+    assert (r.status_code, r.json()["error"]) == (401, "invalid_client")  # the last value is the one read
+    repeated = httpx.QueryParams([("client_secret", "wrong"), *good.items(), ("unknown", "x")])
+    r = await world.http.post(path, content=str(repeated), headers=form)
+    assert r.status_code == 200, r.text
+    without = await world.http.post(path, data={k: v for k, v in good.items() if k != "client_id"})
+    empty = await world.http.post(path, data={**good, "client_id": ""})
+    assert without.status_code == empty.status_code == 400
+    assert without.json()["error"] == empty.json()["error"] == "invalid_request"
+    r = await world.http.post(path, json=good)
+    assert (r.status_code, r.json()["error"]) == (400, "invalid_request")
+    r = await world.http.post(path, content=f"--{boundary}\r\nbroken", headers=multipart)
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"].startswith("application/json")

@@ -203,12 +203,7 @@ async def test_an_app_token_runs_one_statement(world: World, app: Any) -> None:
     """A client-credentials token reads the app with its sandbox and tenant in one statement; the signing key is
     read once per process (warmed by the first token)."""
     partner = await world.direct_bill_partner()
-    form = {
-        "grant_type": "client_credentials",
-        "client_id": partner.app["clientId"],
-        "client_secret": partner.app["clientSecret"],
-        "scope": "https://api.partnercenter.microsoft.com/.default",
-    }
+    form = partner.client_credentials()
     assert (await world.http.post(f"/{partner.id}/oauth2/v2.0/token", data=form)).status_code == 200
     with statements_on(app) as statements:
         r = await world.http.post(f"/{partner.id}/oauth2/v2.0/token", data=form)
