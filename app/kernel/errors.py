@@ -16,10 +16,14 @@
 Each surface renders the same exception in the real service's shape:
 Partner Center (`/v1`, `/admin/v1`, `/marketplace/v1`, `/webhooks/v1`, `/sim/v1`)
 answers `{code, description, data, source, errorName, isRetryable, rule?}`;
-Graph (`/v1.0`) answers `{"error": {code, message, innerError}, rule?}`.
+Graph (`/v1.0`) answers `{"error": {code, message, innerError}, rule?}`;
+Entra ID (the identity surface: `/{tenant}/oauth2/...`, its keys and metadata) answers
+`{error, error_description, error_codes, timestamp, trace_id, correlation_id}` (`OAuthError`): a refusal that is not
+an OAuth one (bad input, a body too large, a wrong method) is an `invalid_request` there, as an OAuth client reads.
 """
 
 import logging
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -256,6 +260,7 @@ class OAuthErrorCode(WireEnum):
     UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"
     INVALID_SCOPE = "invalid_scope"
     INVALID_RESOURCE = "invalid_resource"
+    TEMPORARILY_UNAVAILABLE = "temporarily_unavailable"
 
 
 class OAuthError(Exception):
@@ -268,7 +273,7 @@ class OAuthError(Exception):
         self.message = message
         self.status_code = status_code
 
-    def response(self) -> JSONResponse:
+    def response(self, headers: dict[str, str] | None = None) -> JSONResponse:
         request_id, correlation_id = current_request_ids()
         body = {
             "error": self.error.value,
@@ -278,7 +283,20 @@ class OAuthError(Exception):
             "trace_id": request_id,
             "correlation_id": correlation_id,
         }
-        return JSONResponse(body, status_code=self.status_code)
+        return JSONResponse(body, status_code=self.status_code, headers=headers)
+
+    @classmethod
+    def of(cls, exc: "DomainError", method: str) -> "OAuthError":
+        """Any other refusal on the identity surface, as Entra answers it: a wrong method its AADSTS900561, a server
+        fault its transient error, anything else a malformed request (AADSTS9002313), with our message."""
+        if exc.status_code == 405:
+            allowed = exc.headers.get("Allow", "POST")
+            aadsts, message = 900561, f"The endpoint only accepts {allowed} requests. Received a {method} request."
+        elif exc.status_code >= 500:
+            return cls(OAuthErrorCode.TEMPORARILY_UNAVAILABLE, 90033, exc.message, status_code=exc.status_code)
+        else:
+            aadsts, message = 9002313, f"Invalid request. Request is malformed or invalid. {exc.message}"
+        return cls(OAuthErrorCode.INVALID_REQUEST, aadsts, message, status_code=exc.status_code)
 
 
 class FailedSignIn(KeptRefusal):
@@ -295,6 +313,7 @@ class FailedSignIn(KeptRefusal):
 class ErrorShape(WireEnum):
     PARTNER_CENTER = "partner center"
     GRAPH = "graph"
+    ENTRA = "entra"
 
 
 _shapes: dict[str, ErrorShape] = {}
@@ -305,8 +324,15 @@ def render_errors_as(prefix: str, shape: ErrorShape) -> None:
     _shapes[prefix.rstrip("/") + "/"] = shape
 
 
+# The identity surface's paths (Entra's): a tenant (an id, a domain, `common`, `organizations`) then the token
+# endpoints, the keys or the metadata; and the `/common/` lookups MSAL makes.
+_ENTRA_PATH = re.compile(r"^/common/|^/[^/]+/(oauth2|discovery)/|^/[^/]+/(v2\.0/)?\.well-known/")
+
+
 def shape_of(path: str) -> ErrorShape:
     """The error shape of the surface a path belongs to; Partner Center's for every other path."""
+    if _ENTRA_PATH.match(path):
+        return ErrorShape.ENTRA
     matches = [prefix for prefix in _shapes if path.startswith(prefix)]
     return _shapes[max(matches, key=len)] if matches else ErrorShape.PARTNER_CENTER
 
@@ -317,7 +343,10 @@ _RETRYABLE = frozenset({429, 503})
 def error_response(request: Request, exc: DomainError) -> JSONResponse:
     request_id, _ = current_request_ids()
     body: dict[str, Any]
-    if shape_of(request.url.path) is ErrorShape.GRAPH:
+    shape = shape_of(request.url.path)
+    if shape is ErrorShape.ENTRA:
+        return OAuthError.of(exc, request.method).response(headers=exc.headers)
+    if shape is ErrorShape.GRAPH:
         body = {
             "error": {
                 "code": exc.graph_code,
@@ -551,9 +580,9 @@ _WITH_BODY = {"post", "put", "patch"}
 
 def _answers(path: str, method: str) -> tuple[set[str], bool]:
     """The error statuses an operation answers, and whether they come in OAuth's shape."""
-    if "/oauth2/" in path or "/discovery/" in path or "/.well-known/" in path or path.startswith("/common/"):
-        return {"400", "401"} if method == "post" else {"400"}, True
     codes = {"400", "500"} | ({"413"} if method in _WITH_BODY else set())
+    if shape_of(path) is ErrorShape.ENTRA:
+        return codes | ({"401"} if method == "post" else set()), True
     if any(path.startswith(prefix) for prefix in _shapes):  # a tenant surface: the whole request pipeline
         codes |= {"401", "403", "404", "429", "503"} | ({"409"} if method in _MUTATING else set())
         codes |= {"412"} if method in ("put", "patch") else set()

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import jwt
 
+from app.kernel.edge import MAX_BODY_BYTES
 from tests.plans import lookups_read
 from tests.world import PASSWORD, PC_SCOPE, World, bearer
 
@@ -354,3 +355,39 @@ async def test_the_token_form_is_read_as_entra_reads_it(world: World) -> None:
     r = await world.http.post(path, content=f"--{boundary}\r\nbroken", headers=multipart)
     assert r.status_code == 400, r.text
     assert r.headers["content-type"].startswith("application/json")
+
+
+async def test_bad_input_on_the_identity_surface_answers_in_entras_shape(world: World) -> None:
+    """Whatever refuses a request on the token endpoints and the keys (its form, its size, its method, a control
+    character), the answer is Entra's error body, which an OAuth client reads, not Partner Center's."""
+    partner = await world.partner()
+    path = f"/{partner.id}/oauth2/v2.0/token"
+    boundary = "cspsimformboundary"
+    upload = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="client_id"; filename="id.txt"\r\n\r\nx\r\n'
+        f"--{boundary}--\r\n"
+    )
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    answers = [
+        (await world.http.post(path, content="client_id=" + "x" * 1_100_000, headers=form), 400, 9002313),
+        (await world.http.post(path, data={**partner.client_credentials(), "client_id": "a\x00b"}), 400, 9002313),
+        (
+            await world.http.post(
+                path, content=upload, headers={"content-type": f"multipart/form-data; boundary={boundary}"}
+            ),
+            400,
+            9002313,
+        ),
+        (await world.http.post(path, content=b"x" * (MAX_BODY_BYTES + 1), headers=form), 413, 9002313),
+        (await world.http.get(path), 405, 900561),
+        (await world.http.get(f"/{partner.id}/discovery/v2.0/keys?x=%01"), 400, 9002313),
+    ]
+    for r, status, code in answers:
+        assert r.status_code == status, r.text
+        body = r.json()
+        assert body["error"] == "invalid_request", body
+        assert body["error_codes"] == [code], body
+        assert body["error_description"].startswith(f"AADSTS{code}: "), body
+        assert body["trace_id"] == r.headers["MS-RequestId"]
+    assert "client_id" in answers[2][0].json()["error_description"]  # the problem is named
+    assert answers[4][0].json()["error_description"].endswith("Received a GET request.")

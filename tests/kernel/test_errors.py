@@ -67,7 +67,8 @@ async def test_a_defect_answers_500_in_the_surface_shape_with_the_request_id(dat
 
 async def test_control_characters_are_refused_wherever_they_come(client: httpx.AsyncClient, world: World) -> None:
     """NUL (which PostgreSQL cannot store) and its kin, in a path, a query, a JSON body or a form, even on routes
-    that need no credentials: a 400 naming where, before any route runs."""
+    that need no credentials: a 400 naming where, before any route runs, in the surface's shape (Entra's on the
+    token endpoint)."""
     refused = [
         await client.post("/sim/v1/sandboxes", json={"name": "n\u0000m"}),
         await client.post("/sim/v1/sandboxes", json={"name": "ok", "settings": {"a\u0007": 1}}),
@@ -80,7 +81,8 @@ async def test_control_characters_are_refused_wherever_they_come(client: httpx.A
     ]
     for r in refused:
         assert r.status_code == 400, r.text
-        assert "control character" in r.json()["description"]
+        assert "control character" in r.json().get("description", r.json().get("error_description"))
+    assert refused[-1].json()["error"] == "invalid_request"
     accepted = await client.post("/sim/v1/sandboxes", json={"name": "tab\tand\nnewline are text"})
     assert accepted.status_code == 201, accepted.text
 
