@@ -14,7 +14,7 @@ from app.catalog import service as catalog
 from app.commerce import next_term, purchases
 from app.commerce.lifecycle import REFUND_WINDOW, SUBSCRIPTION
 from app.customers import service as customers
-from app.events.service import move, record_event
+from app.events.service import move, record_change, record_event
 from app.kernel import lookup, timers
 from app.kernel.context import PartnerContext, SandboxContext
 from app.kernel.errors import BadRequest, Conflict, DomainError, NotFound, RuleViolation
@@ -456,6 +456,7 @@ async def update_subscription(
         await purchases.require_purchase(ctx, customer_id)  # more seats are a purchase: AGR-1 and all
     if subscription.status is S.DELETED:
         raise Conflict("A deleted subscription cannot be updated.").with_code(2011, "SubscriptionDeleted")
+    before = _settings(subscription)
     subscription.updated_at = ctx.now
     if friendly_name is not None:
         subscription.friendly_name = friendly_name
@@ -474,7 +475,35 @@ async def update_subscription(
         _schedule_product(subscription, *scheduled_product)
     if status is not None and status is not subscription.status:
         await _change_status(ctx, subscription, status)
+    after = _settings(subscription)
+    changed = sorted(name for name in after if after[name] != before[name])
+    if changed:  # seats and status record their own changes (a charge, a move)
+        await record_change(
+            ctx,
+            event="subscription-updated",
+            operation_type="update_subscription",
+            resource_type="Subscription",
+            resource_id=subscription.id,
+            tenant_id=ctx.tenant_id,
+            also_for=[p for p in [subscription.partner_tenant_id] if p not in (None, ctx.tenant_id)],
+            customer_id=subscription.customer_tenant_id,
+            data={"changed": changed},
+            old_value={name: before[name] for name in changed},
+            new_value={name: after[name] for name in changed},
+        )
     return subscription
+
+
+def _settings(subscription: Subscription) -> dict[str, Any]:
+    """What a partner sets on a subscription besides its seats and status, as its audit record spells it."""
+    return {
+        "friendlyName": subscription.friendly_name,
+        "autoRenewEnabled": subscription.auto_renew,
+        "scheduledQuantity": subscription.scheduled_quantity,
+        "scheduledCatalogItemId": subscription.scheduled_catalog_item_id,
+        "scheduledTermDuration": subscription.scheduled_term_duration,
+        "scheduledBillingCycle": subscription.scheduled_billing_cycle,
+    }
 
 
 def _clear_scheduled_product(subscription: Subscription) -> None:

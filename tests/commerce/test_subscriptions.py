@@ -1,6 +1,7 @@
 """New-commerce subscriptions: the 168-hour windows, tranches, suspension, renewal (COM-8)."""
 
 import asyncio
+import json
 from datetime import datetime, timedelta
 
 import pytest
@@ -228,3 +229,19 @@ async def test_a_customers_subscriptions_are_listed_once_each_in_order_and_only_
         assert (await partner.get(f"{listing}/{s['id']}")).json() == s
     refused = await other.get(listing)
     assert refused.status_code == 404, refused.text
+
+
+async def test_a_rename_or_an_auto_renew_change_is_an_update_event_and_an_audit_record(world: World) -> None:
+    """Partner Center raises subscription-updated for any change of a subscription, and audits it: a new friendly
+    name or auto-renew turned off too, not only seats and status. A change to what it already is records nothing."""
+    partner, path, sub = await bought(world)
+    assert (await patch(partner, path, friendlyName="Sales seats", autoRenewEnabled=False)).status_code == 200  # type: ignore[attr-defined]
+    assert (await patch(partner, path, friendlyName="Sales seats")).status_code == 200  # type: ignore[attr-defined]
+    events = (await world.sim("GET", "/events", params={"name": "subscription-updated"})).json()["items"]
+    updates = [e for e in events if e["resourceId"] == sub["id"] and "changed" in e["data"]]
+    assert [e["data"]["changed"] for e in updates] == [["autoRenewEnabled", "friendlyName"]]
+    audit = (await partner.get("/v1/auditrecords", token=await partner.portal_token())).json()["items"]
+    [record] = [a for a in audit if a["operationType"] == "update_subscription" and a["resourceId"] == sub["id"]]
+    assert record["customerId"] == path.split("/")[3]
+    assert json.loads(record["resourceOldValue"]) == {"autoRenewEnabled": True, "friendlyName": sub["friendlyName"]}
+    assert json.loads(record["resourceNewValue"]) == {"autoRenewEnabled": False, "friendlyName": "Sales seats"}

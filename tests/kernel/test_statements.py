@@ -24,29 +24,30 @@ def _counted_sql(statements: list[Statement]) -> list[str]:
     return [s for s, _ in statements if s.strip().upper() not in ("BEGIN", "BEGIN IMMEDIATE")]
 
 
-# A GET of one object: the principal (one join), and the object with what its answer needs (a customer's MCA status, the
-# relationships that show a subscription, REL-4, or an order, the relationships that make its customer visible), or a
-# customer's subscriptions with the relationships; on PostgreSQL the object is read with the principal, one statement
-# (`principals.ReadAhead`). A create: the principal and the rows it writes (tenant, admin user, relationship, audit
-# record, event). The tenant's domain and its admin's name are left to their unique keys (no read first), and a tenant
-# written in the same request has no relationship to look up; the partner's kept customer count rides on the
-# relationship's insert (a CTE; on SQLite a statement of its own). On PostgreSQL inserts that answer nothing back wait
-# for the connection's next statement or the commit and go with it as one (`statements.send_pending`): a create's
-# tenant, admin, relationship (with its count), audit record and event are one statement at the commit, sent with no
-# BEGIN or COMMIT of its own. An order: the principal (the caller's capabilities with it, and whether the sandbox holds
-# a webhook registration: none, so no event reads them), the purchase's relationship with the customer's tenant, AGR-1
-# and whether the partner's billing run waits, the order with its event and audit record, the subscription, charge,
-# renewal timer, the run's timer (the partner's first order starts one) and the subscription's event, the order's
-# completion (written into the order's waiting insert), and its event and audit record: on PostgreSQL the whole change
-# one statement at the commit (on SQLite each insert is a statement, and the completion an UPDATE). With an MS-RequestId
-# (Partner Center's SDK sends one on every call), the create reads whether an answer is kept for it with its principal
-# (on SQLite a statement of its own) and keeps its answer as one more insert with the create's: no more; a repeat is the
-# principal with the kept answer. A cart: the principal, the customer as its caller sees it (whose tenant prices the
-# lines), and the cart with its expiry timer, event and audit record. A subscription renamed: the principal, the
-# subscription locked in the statement that answers REL-4, and its update. A page of the customer listing: the principal
-# with the first page and the list's kept count (a page after a token, or on SQLite, a statement of its own), and the
-# page's relationships with whether the MCA holds for each customer. Graph's GDAP listing: the principal and the page
-# (built once, its $filter's clauses parameters).
+# A GET of one object: the principal (one join), and the object with what its answer needs (a customer's MCA status,
+# the relationships that show a subscription, REL-4, or an order, the relationships that make its customer visible),
+# or a customer's subscriptions with the relationships; on PostgreSQL the object is read with the principal, one
+# statement (`principals.ReadAhead`). A create: the principal and the rows it writes (tenant, admin user,
+# relationship, audit record, event). The tenant's domain and its admin's name are left to their unique keys (no read
+# first), and a tenant written in the same request has no relationship to look up; the partner's kept customer count
+# rides on the relationship's insert (a CTE; on SQLite a statement of its own). On PostgreSQL inserts that answer
+# nothing back wait for the connection's next statement or the commit and go with it as one
+# (`statements.send_pending`): a create's tenant, admin, relationship (with its count), audit record and event are one
+# statement at the commit, sent with no BEGIN or COMMIT of its own. An order: the principal (the caller's capabilities
+# with it, and whether the sandbox holds a webhook registration: none, so no event reads them), the purchase's
+# relationship with the customer's tenant, AGR-1 and whether the partner's billing run waits, the order with its event
+# and audit record, the subscription, charge, renewal timer, the run's timer (the partner's first order starts one)
+# and the subscription's event, the order's completion (written into the order's waiting insert), and its event and
+# audit record: on PostgreSQL the whole change one statement at the commit (on SQLite each insert is a statement, and
+# the completion an UPDATE). With an MS-RequestId (Partner Center's SDK sends one on every call), the create reads
+# whether an answer is kept for it with its principal (on SQLite a statement of its own) and keeps its answer as one
+# more insert with the create's: no more; a repeat is the principal with the kept answer. A cart: the principal, the
+# customer as its caller sees it (whose tenant prices the lines), and the cart with its expiry timer, event and audit
+# record. A subscription renamed: the principal, the subscription locked in the statement that answers REL-4, its
+# update, and its event with its audit record (on PostgreSQL one statement: inserts are sent together, but not with an
+# UPDATE). A page of the customer listing: the principal with the first page and the list's kept count (a page after a
+# token, or on SQLite, a statement of its own), and the page's relationships with whether the MCA holds for each
+# customer. Graph's GDAP listing: the principal and the page (built once, its $filter's clauses parameters).
 LIMITS = {
     "customer": 1,
     "subscription": 1,
@@ -55,7 +56,7 @@ LIMITS = {
     "create customer": 2,
     "order": 3,
     "cart": 3,
-    "rename subscription": 3,
+    "rename subscription": 4,
     "GDAP list": 2,
     "read order": 1,
     "create customer with MS-RequestId": 2,
@@ -68,7 +69,7 @@ ON_SQLITE = {
     "create customer": 7,
     "order": 13,
     "cart": 6,
-    "rename subscription": 3,
+    "rename subscription": 5,
     "GDAP list": 2,
     "read order": 2,
     "create customer with MS-RequestId": 9,
