@@ -32,6 +32,7 @@ from fastapi.dependencies.utils import (
     _get_param_model,
     _is_empty_file_input,
     _is_json_field,
+    _validate_value_with_model_field,
     request_body_to_args,
     request_params_to_args,
 )
@@ -173,11 +174,9 @@ class _Params:
         for field, key, loc in self.plain:
             sent = source.get(key)
             if sent is None:  # not sent: its default, or that it is required, as FastAPI says it
-                found, missing = request_params_to_args([field], source)
-                values.update(found)
-                errors += missing
-                continue
-            value, invalid = field.validate(sent, values, loc=loc)
+                value, invalid = _validate_value_with_model_field(field=field, value=Undefined, values=values, loc=loc)
+            else:
+                value, invalid = field.validate(sent, values, loc=loc)
             if invalid:
                 errors += invalid
             else:

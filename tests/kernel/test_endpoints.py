@@ -111,6 +111,10 @@ async def test_reads_and_refusals_answer_alike_either_way(world: World, app: Fas
         ("GET", "/v1/customers?size=0", {"headers": auth}),
         ("GET", "/v1/customers?size=abc", {"headers": auth}),
         ("GET", "/v1/customers?size=2", {"headers": auth}),
+        ("GET", "/v1/customers", {"headers": {**auth, "MS-ContinuationToken": "not-a-token"}}),
+        ("GET", "/v1/products/CFQ7TTC0LH18", {"headers": auth}),  # its required country not sent
+        ("GET", "/v1/products/CFQ7TTC0LH18?country=USA", {"headers": auth}),
+        ("GET", "/v1/products/CFQ7TTC0LH18?country=US", {"headers": auth}),
         ("GET", f"/v1/customers/{customer}/subscriptions", {"headers": auth}),
         ("GET", f"/v1/customers/{customer}/profiles/billing", {"headers": auth}),
         ("POST", "/v1/customers", {"headers": {**auth, "content-type": "application/json"}, "content": b"{not json"}),
