@@ -152,7 +152,9 @@ class ReadingSession(Session):
         lent: _Held | None = self.info.get(_LENT)
         if lent is not None and lent.observed.dialect.driver != "asyncpg":
             return False  # aiosqlite's rollback awaits its thread
-        self.close()
+        # Nothing to expunge and no transaction to end: the session's own close (a new identity map, its states
+        # detached) was a third of this, and the session is not used again.
+        self.give_back()
         return True
 
 
