@@ -4,7 +4,9 @@ FastAPI finds a request's route by trying every included router in turn, and eve
 routes in 50 routers, that walk cost a GET of one customer more than its principal's statement (the profile, issue
 17). A route's path can only match a request path that starts with its literal part (the text before its first
 `{parameter}`), so the index keeps, for each entry of the app's route table, those literal parts; a request is
-handed to a view of the router holding only the entries one of whose parts its path starts with, in their order.
+handed to a view of the router holding only the entries one of whose parts its path starts with, in their order
+(looked for among the entries that can match the path's first two segments, kept per those: a walk of every entry
+was a twentieth of a GET's CPU).
 The view's FastAPI routes are then tried in FastAPI's order, each once, and the first that matches fully is handed
 the request with the scope FastAPI's routing would give it: FastAPI's own walk matches an included router, then walks
 it again to handle the request, a twentieth of a GET's CPU (issue 17). Whatever else (no full match, an entry that
@@ -168,6 +170,15 @@ class _Routes:
         return True
 
 
+_HEADS = 4096
+
+
+def _head(path: str) -> str:
+    """A path's first two segments (`/v1/customers` of `/v1/customers/{id}/orders`), or the whole of a shorter one."""
+    third = path.find("/", path.find("/", 1) + 1) if path.find("/", 1) > 0 else -1
+    return path if third == -1 else path[:third]
+
+
 class RouteIndex:
     """The app router's innermost ASGI app (`Router.middleware_stack`), in place of the router's own `app`."""
 
@@ -178,6 +189,7 @@ class RouteIndex:
         self._indexed: list[BaseRoute] | None = None
         self._size = -1
         self._entries: list[tuple[int, Prefixes]] = []
+        self._candidates: dict[str, list[tuple[int, Prefixes]]] = {}
         self._views: dict[tuple[int, ...], routing.APIRouter] = {}
         self._routes: dict[tuple[int, ...], _Routes] = {}
 
@@ -192,8 +204,27 @@ class RouteIndex:
             for segment in path.split("/")
             if segment and "{" not in segment
         }
-        self._views, self._routes = {}, {}
+        self._views, self._routes, self._candidates = {}, {}, {}
         self._indexed, self._size = routes, len(routes)
+
+    def chosen(self, path: str) -> tuple[int, ...]:
+        """The entries one of whose literal parts `path` starts with (or whose paths cannot be read), in order."""
+        return tuple(i for i, parts in self._candidates_for(_head(path)) if parts is None or path.startswith(parts))
+
+    def _candidates_for(self, head: str) -> list[tuple[int, Prefixes]]:
+        """The entries a path whose first two segments are `head` may match: a literal part of three segments or
+        more matches only paths of its own first two, a shorter one only paths whose first two start with it."""
+        found = self._candidates.get(head)
+        if found is None:
+            if len(self._candidates) >= _HEADS:  # a tenant's id leads the identity surface's paths: stay bounded
+                self._candidates.clear()
+            found = self._candidates[head] = [
+                (i, parts)
+                for i, parts in self._entries
+                if parts is None
+                or any(_head(part) == head if part.count("/") > 2 else head.startswith(part) for part in parts)
+            ]
+        return found
 
     def _view(self, chosen: tuple[int, ...]) -> routing.APIRouter:
         view = self._views.get(chosen)
@@ -221,7 +252,7 @@ class RouteIndex:
             if spelled != path:
                 scope = {**scope, "path": scope.get("root_path", "") + spelled}
                 path = spelled
-        chosen = tuple(i for i, parts in self._entries if parts is None or path.startswith(parts))
+        chosen = self.chosen(path)
         scope.setdefault("router", self.router)  # url_for reads the whole table, never a view
         if await self._routes_of(chosen).dispatch(path, scope, receive, send):
             return
