@@ -73,6 +73,11 @@ class _Plan:
     binds: tuple[Convert, ...]
     results: tuple[Convert, ...]
 
+    @functools.cached_property
+    def converted(self) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+        """The result columns the driver's value is converted for (an enum's member, a float's Decimal), by place."""
+        return tuple((at, convert) for at, convert in enumerate(self.results) if convert is not None)
+
 
 def _column_type(type_: TypeEngine[Any], dialect: Dialect) -> int | None:
     """The PostgreSQL type (its oid) a column answers, where a result processor asks for it: asyncpg's numeric ones
@@ -269,14 +274,17 @@ class Read(_Compiled):
 
     def rows_of(self, dialect: Dialect, records: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
         """The rows `all` would answer, from the records `as_column` read."""
-        results = self._plan(dialect).results
-        return [
-            tuple(
-                value if convert is None or value is None else convert(value)
-                for value, convert in zip(record, results, strict=True)
-            )
-            for record in records
-        ]
+        converted = self._plan(dialect).converted
+        if not converted:
+            return [tuple(record) for record in records]
+        rows = []
+        for record in records:
+            row = list(record)
+            for at, convert in converted:
+                if (value := row[at]) is not None:
+                    row[at] = convert(value)
+            rows.append(tuple(row))
+        return rows
 
     async def all(self, session: AsyncSession, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         if (flush := _flushed(session)) is not None:  # what the request wrote, seen as an ORM read sees it
