@@ -74,6 +74,19 @@ class _Plan:
     results: tuple[Convert, ...]
 
     @functools.cached_property
+    def bound_defaults(self) -> tuple[Any, ...]:
+        """Each parameter's value as the driver takes it when the call names none: its literal's, converted once (a
+        principal's read binds a dozen enum literals)."""
+        return tuple(
+            value if (value := self.defaults.get(name)) is None or convert is None else convert(value)
+            for name, convert in zip(self.names, self.binds, strict=True)
+        )
+
+    @functools.cached_property
+    def places(self) -> tuple[tuple[int, str, Convert], ...]:
+        return tuple((at, name, convert) for at, (name, convert) in enumerate(zip(self.names, self.binds, strict=True)))
+
+    @functools.cached_property
     def converted(self) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
         """The result columns the driver's value is converted for (an enum's member, a float's Decimal), by place."""
         return tuple((at, convert) for at, convert in enumerate(self.results) if convert is not None)
@@ -211,10 +224,13 @@ def _compile(statement: Select[*tuple[Any, ...]] | Insert | Update, dialect: Dia
 
 
 def _bound(plan: _Plan, params: Mapping[str, Any]) -> list[Any]:
-    values = []
-    for name, convert in zip(plan.names, plan.binds, strict=True):
-        value = params[name] if name in params else plan.defaults[name]
-        values.append(value if convert is None or value is None else convert(value))
+    values = list(plan.bound_defaults)
+    for at, name, convert in plan.places:
+        if name in params:
+            value = params[name]
+            values[at] = value if convert is None or value is None else convert(value)
+        elif name not in plan.defaults:
+            raise KeyError(name)
     return values
 
 
