@@ -117,22 +117,23 @@ class RequestIdMiddleware:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             metrics.answered(scope["method"], route, str(status), elapsed)
-            log.info(
-                "%s %s %s %.1fms",
-                scope["method"],
-                scope["path"],
-                status,
-                elapsed * 1000,
-                extra={
-                    "http": {
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "route": route,
-                        "status": status,
-                        "durationMs": round(elapsed * 1000, 1),
-                    }
-                },
-            )
+            if log.isEnabledFor(logging.INFO):  # the line's fields are not built for a level that drops it
+                log.info(
+                    "%s %s %s %.1fms",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    elapsed * 1000,
+                    extra={
+                        "http": {
+                            "method": scope["method"],
+                            "path": scope["path"],
+                            "route": route,
+                            "status": status,
+                            "durationMs": round(elapsed * 1000, 1),
+                        }
+                    },
+                )
             _request_id.reset(tokens[0])
             _correlation_id.reset(tokens[1])
             _sandbox.reset(tokens[2])
