@@ -74,6 +74,15 @@ async def test_control_characters_are_refused_wherever_they_come(client: httpx.A
         await client.post("/sim/v1/sandboxes", json={"name": "ok", "settings": {"a\u0007": 1}}),
         await client.get("/admin/invitations/a%00b"),
         await client.get("/v1/customers", params={"filter": "x\u0001"}),
+        await client.post("/sim/v1/sandboxes", json={"name": "back\bspace"}),  # JSON's \b escape
+        await client.post(
+            "/sim/v1/sandboxes", content=b'{"name": "del\x7f"}', headers={"Content-Type": "application/json"}
+        ),  # a raw DEL, which JSON allows unescaped
+        await client.post(
+            f"/{world.id}/oauth2/v2.0/token",
+            content=b"grant_type=password&username=a%7F%40x.example&password=p",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ),
         await client.post(
             f"/{world.id}/oauth2/v2.0/token",
             data={"grant_type": "password", "username": "a\u0000@x.example", "password": "p"},
