@@ -434,7 +434,16 @@ async def token_client_credentials(
     scope: str | None,
     resource: str | None,
 ) -> Issued:
-    """An app-only token: the API channel."""
+    """An app-only token: the API channel. An app holds no delegated permission, so each scope it asks for names a
+    resource with `/.default` (its application permissions), as Entra refuses otherwise (AADSTS1002012)."""
+    for asked in (scope or "").split():
+        if not asked.endswith("/.default"):
+            raise OAuthError(
+                E.INVALID_SCOPE,
+                1002012,
+                f"The provided value for scope {asked} is not valid. Client credential flows must have a scope value "
+                "with /.default suffixed to the resource identifier (application ID URI).",
+            )
     client = await _app_by_client(signer.session, client_id, client_secret)
     if not _tenant_matches(client.tenant_id, client.tenant_domain, path_tenant):
         raise _not_in_tenant(path_tenant)

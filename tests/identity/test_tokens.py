@@ -135,6 +135,14 @@ async def test_token_refusals_in_entra_shape(world: World) -> None:
         ({k: v for k, v in good.items() if k != "client_id"}, partner.id, 400, "invalid_request"),
         ({**good, "grant_type": "implicit"}, partner.id, 400, "unsupported_grant_type"),
         ({**good, "scope": "https://nowhere.example/.default"}, partner.id, 400, "invalid_resource"),
+        # An app asks for its application permissions (`/.default`), never a delegated scope: AADSTS1002012.
+        (
+            {**good, "scope": "https://api.partnercenter.microsoft.com/user_impersonation"},
+            partner.id,
+            400,
+            "invalid_scope",
+        ),
+        ({**good, "scope": "openid"}, partner.id, 400, "invalid_scope"),
         (good, "unknown.onmicrosoft.com", 400, "invalid_request"),
         # Another sandbox's app cannot get a token for this sandbox's tenant.
         (
