@@ -107,8 +107,8 @@ async def create_portal_session(ctx: Operator, request: Request, body: PortalSes
     return PortalSession(access_token=issued.access_token, expires_in=issued.expires_in)
 
 
-async def _token(request: Request, session: AsyncSession, tenant: str, form: TokenForm) -> service.Issued:
-    grant = service.Grant(path_tenant=tenant, **form.model_dump(exclude={"client_info"}))
+async def _token(request: Request, session: AsyncSession, tenant: str, form: TokenForm, *, v2: bool) -> service.Issued:
+    grant = service.Grant(path_tenant=tenant, v2=v2, **form.model_dump(exclude={"client_info"}))
     return await service.issue_token(_signer(request, session), grant)
 
 
@@ -130,7 +130,7 @@ async def token_v2(
 ) -> Any:
     """`client_credentials` (an app: the API channel), `password` with a client id (app + user: the API channel),
     `password` without one (a person in the portal), and `refresh_token` (the Secure Application Model)."""
-    issued = await _token(request, session, tenant, form)
+    issued = await _token(request, session, tenant, form, v2=True)
     return TokenResponse(
         token_type="Bearer",
         expires_in=issued.expires_in,
@@ -156,7 +156,7 @@ async def token_v1(
     session: Annotated[AsyncSession, Depends(get_session)],
 ) -> Any:
     """The v1 form Partner Center's own samples use: `resource=https://api.partnercenter.microsoft.com`."""
-    issued = await _token(request, session, tenant, form)
+    issued = await _token(request, session, tenant, form, v2=False)
     now = int(real_now().timestamp())
     return TokenResponse(
         token_type="Bearer",

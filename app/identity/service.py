@@ -578,6 +578,7 @@ class Grant:
     username: str | None = None
     password: str | None = None
     refresh_token: str | None = None
+    v2: bool = False  # asked at the v2 endpoint, which names what it wants by `scope` (v1: by `resource`)
 
 
 async def issue_token(signer: Signer, grant: Grant) -> Issued:
@@ -587,6 +588,10 @@ async def issue_token(signer: Signer, grant: Grant) -> Issued:
     wants = {"scope": grant.scope, "resource": grant.resource}
     match (grant.grant_type or "").lower():
         case "client_credentials":
+            if grant.v2 and not grant.scope:
+                raise OAuthError(
+                    E.INVALID_REQUEST, 900144, "The request body must contain the following parameter: 'scope'."
+                )
             return await token_client_credentials(signer, path_tenant=grant.path_tenant, **client, **wants)
         case "password":
             return await token_password(
