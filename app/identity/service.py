@@ -322,6 +322,14 @@ def _resource(scope: str | None, resource: str | None) -> str:
     wanted = resource
     if not wanted and scope:
         resource_scopes = [s for s in scope.split() if "/" in s or s.count("-") == 4]
+        named = {s.rsplit("/", 1)[0].rstrip("/") for s in resource_scopes}
+        if len({RESOURCES.get(n, n) for n in named}) > 1:  # a token is for one resource
+            raise OAuthError(
+                E.INVALID_SCOPE,
+                28000,
+                "Provided value for the input parameter scope is not valid because it contains more than one "
+                f"resource. Scope {scope} is not valid.",
+            )
         wanted = resource_scopes[0].rsplit("/", 1)[0] if resource_scopes else None
     if not wanted:
         return PARTNER_CENTER

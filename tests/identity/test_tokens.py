@@ -144,6 +144,7 @@ async def test_token_refusals_in_entra_shape(world: World) -> None:
         ),
         ({**good, "scope": "openid"}, partner.id, 400, "invalid_scope"),
         ({k: v for k, v in good.items() if k != "scope"}, partner.id, 400, "invalid_request"),  # v2 asks one
+        ({**good, "scope": f"{PC_SCOPE} https://graph.microsoft.com/.default"}, partner.id, 400, "invalid_scope"),
         (good, "unknown.onmicrosoft.com", 400, "invalid_request"),
         # Another sandbox's app cannot get a token for this sandbox's tenant.
         (
