@@ -27,12 +27,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, Update, and_, bindparam, event, exists, func, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    event,
+    exists,
+    func,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, SessionTransaction
 
 from app.kernel import metrics
 from app.kernel.analyze import analyze_before_batch
 from app.kernel.context import SandboxContext
+from app.kernel.pagination import Page, PageRequest, position_of, token_of
 from app.kernel.statements import Read, add_now, among
 from app.models import Timer, TimerStatus
 from app.models.base import next_seq
@@ -376,25 +390,31 @@ async def fire_due(ctx: SandboxContext, *, until: datetime, budget: int) -> tupl
         fired += done
 
 
-LISTED = 1000
-
-
-async def list_timers(ctx: SandboxContext, *, status: TimerStatus | None) -> list[Timer]:
-    """The first `LISTED` timers of the sandbox (of one status) in due order. Each status's are read off
-    `ix_timers_due` in that order and the few merged, so a sandbox with millions of timers sorts none of them."""
-    firsts = [
-        select(_TIMERS.id, _TIMERS.due_at, _TIMERS.seq)
-        .where(_TIMERS.sandbox_id == ctx.sandbox_id, _TIMERS.status == each)
-        .order_by(_TIMERS.due_at, _TIMERS.seq)
-        .limit(LISTED)
-        .subquery()
-        for each in ([status] if status else list(TimerStatus))
-    ]
+async def list_timers(ctx: SandboxContext, page: PageRequest, *, status: TimerStatus | None) -> Page[Timer]:
+    """A page of the sandbox's timers (of one status) in due order, from the page token's position on. Each status's
+    are read off `ix_timers_due` in that order from the position, a page's worth each, and the few merged, so a
+    sandbox with millions of timers sorts none of them; `totalCount` is the sandbox's timers (of that status)."""
+    after = position_of(page.token, [datetime, int]) if page.token else None
+    firsts = []
+    for each in [status] if status else list(TimerStatus):
+        first = select(_TIMERS.id, _TIMERS.due_at, _TIMERS.seq).where(
+            _TIMERS.sandbox_id == ctx.sandbox_id, _TIMERS.status == each
+        )
+        if after is not None:
+            first = first.where(tuple_(_TIMERS.due_at, _TIMERS.seq) > tuple_(*after))
+        firsts.append(first.order_by(_TIMERS.due_at, _TIMERS.seq).limit(page.size + 1).subquery())
     merged = union_all(*(select(first.c.id, first.c.due_at, first.c.seq) for first in firsts)).subquery()
     stmt = (
         select(Timer)
         .join(merged, and_(Timer.sandbox_id == ctx.sandbox_id, Timer.id == merged.c.id))
         .order_by(merged.c.due_at, merged.c.seq)
-        .limit(LISTED)
+        .limit(page.size + 1)
     )
-    return list((await ctx.session.execute(stmt)).scalars())
+    found = list((await ctx.session.execute(stmt)).scalars())
+    counted = select(func.count()).select_from(Timer).where(Timer.sandbox_id == ctx.sandbox_id)
+    if status:
+        counted = counted.where(Timer.status == status)
+    total = (await ctx.session.execute(counted)).scalar_one()
+    shown = found[: page.size]
+    next_token = token_of([shown[-1].due_at, shown[-1].seq]) if len(found) > page.size else None
+    return Page(items=shown, total=total, next_token=next_token)

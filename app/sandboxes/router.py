@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.kernel import timers
 from app.kernel.context import OPERATOR, SandboxContext
 from app.kernel.db import TransactionalRoute, get_session, keep_on_rollback
+from app.kernel.pagination import Collection, PageRequest, collection, page_request
 from app.kernel.pipeline import Operator, control_router
 from app.kernel.settings import SandboxSettings
 from app.models import Sandbox, TimerStatus
@@ -24,7 +25,6 @@ from app.sandboxes.schemas import (
     SandboxCreate,
     SandboxCreated,
     SandboxOut,
-    TimerList,
     TimerOut,
 )
 
@@ -134,9 +134,17 @@ async def resume_clock(ctx: Operator) -> Any:
     return Clock(now=ctx.now, frozen=False)
 
 
-@router.get("/timers", response_model=TimerList, summary="List timers (what will happen, and what did)")
-async def list_timers(ctx: Operator, timer_status: Annotated[TimerStatus | None, Query(alias="status")] = None) -> Any:
-    return TimerList(items=[TimerOut.model_validate(t) for t in await timers.list_timers(ctx, status=timer_status)])
+@router.get(
+    "/timers", response_model=Collection[TimerOut], summary="List timers (what will happen, and what did), in due order"
+)
+async def list_timers(
+    ctx: Operator,
+    request: Request,
+    page: Annotated[PageRequest, Depends(page_request)],
+    timer_status: Annotated[TimerStatus | None, Query(alias="status")] = None,
+) -> Any:
+    found = await timers.list_timers(ctx, page, status=timer_status)
+    return collection(request, found, [TimerOut.model_validate(t) for t in found.items])
 
 
 @router.post("/timers", status_code=status.HTTP_201_CREATED, response_model=TimerOut, summary="Schedule a reminder")

@@ -90,7 +90,3 @@ class TimerOut(Schema):
     fired_at: datetime | None
     error: str | None
     payload: dict[str, Any]
-
-
-class TimerList(Schema):
-    items: list[TimerOut]

@@ -108,3 +108,36 @@ async def test_due_timers_are_claimed_and_listed_in_the_order_of_their_index(wor
         assert "ix_timers_due" in used, plan
         reads = plan.split("\n")[-1]
         assert not re.search(r"Sort Key: (timers\.)?due_at|B-TREE FOR RIGHT PART OF ORDER BY", reads), plan
+
+
+async def test_timers_are_listed_by_pages_in_due_order(world: World) -> None:
+    """A sandbox may hold millions of timers: the listing pages them (a collection with `totalCount` and the next
+    page's link), in due order, of one status or of all, each timer once."""
+    now = await frozen_now(world)
+    for hours in (5, 1, 3, 3, 2, 4, 6):
+        await remind(world, f"in {hours} h", now + timedelta(hours=hours))
+    assert (await world.sim("POST", "/clock/advance", json={"hours": 2})).status_code == 200  # two fire
+
+    async def pages(**params: object) -> tuple[list[str], list[int]]:
+        labels, totals = [], []
+        r = await world.sim("GET", "/timers", params={"size": 2, **params})
+        while True:
+            assert r.status_code == 200, r.text
+            body = r.json()
+            assert body["attributes"]["objectType"] == "Collection"
+            labels += [t["payload"]["label"] for t in body["items"]]
+            totals.append(body["totalCount"])
+            following = body["links"].get("next")
+            if following is None:
+                return labels, totals
+            token = {h["key"]: h["value"] for h in following["headers"]}
+            r = await world.http.get(following["uri"], headers={**world.admin, **token})
+
+    pending, totals = await pages(status="pending")
+    assert pending == ["in 3 h", "in 3 h", "in 4 h", "in 5 h", "in 6 h"]
+    assert set(totals) == {5}
+    every, totals = await pages()
+    assert every == [f"in {h} h" for h in (1, 2, 3, 3, 4, 5, 6)]  # fired and pending together, in due order
+    assert set(totals) == {7}
+    forged = await world.sim("GET", "/timers", headers={"MS-ContinuationToken": "not-a-token"})
+    assert forged.status_code == 400, forged.text

@@ -158,12 +158,12 @@ async function overview() {
   const list = h("ul", {}, ...counts.map(([kind, n]) => h("li", {}, h("a", { href: `#list/${kind}`, text: RECORD_KINDS[kind] }), `: ${n}`)));
   const events = await api("GET", "events?size=1");
   const mails = await api("GET", "mailbox?size=1");
-  const timers = (await api("GET", "timers?status=pending")).items;
+  const timers = await api("GET", "timers?status=pending&size=1");
   show(heading("Overview"), list,
     h("ul", {},
       h("li", {}, h("a", { href: "#events", text: "Events" }), `: ${events.totalCount}`),
       h("li", {}, h("a", { href: "#mailbox", text: "Mailbox" }), `: ${mails.totalCount}`),
-      h("li", {}, h("a", { href: "#timers", text: "Timers waiting" }), `: ${timers.length}`)));
+      h("li", {}, h("a", { href: "#timers", text: "Timers waiting" }), `: ${timers.totalCount}`)));
 }
 
 async function listView(kind) {
@@ -290,7 +290,7 @@ async function route() {
     else if (name === "id") await idView(rest[0]);
     else if (name === "events") await simpleView("Events", collection("events"), (e) => `#record/events/${e.id}`);
     else if (name === "mailbox") await simpleView("Mailbox", collection("mailbox"), () => "#mailbox");
-    else if (name === "timers") await simpleView("Timers", wholeList("timers"), () => "#timers");
+    else if (name === "timers") await simpleView("Timers", collection("timers"), () => "#timers");
     else if (name === "faults") await simpleView("Faults", wholeList("faults"), () => "#faults", [faultForm()]);
     else if (name === "webhooks") await simpleView("Webhook deliveries", wholeList("webhooks/deliveries"), () => "#webhooks");
     else if (name === "diff") show(heading("Diff"), ...diffForm());
