@@ -11,6 +11,7 @@ from app.events import webhooks
 from app.events.service import record_event
 from app.kernel.db import Database
 from app.kernel.errors import BadRequest, NotFound
+from app.kernel.pagination import Collection, PageRequest, collection, page_request
 from app.kernel.pipeline import (
     CONTROL_PREFIX,
     WEBHOOKS,
@@ -82,10 +83,6 @@ class DeliveryOut(Schema):
     log: list[dict[str, Any]]
 
 
-class DeliveryList(Schema):
-    items: list[DeliveryOut]
-
-
 class DispatchIn(RequestBody):
     ignore_backoff: bool = Field(False, description="Retry waiting deliveries now instead of after their back-off.")
 
@@ -152,7 +149,7 @@ async def validation_event(ctx: WebhooksCaller) -> Any:
     summary="The result of a validation event's delivery",
 )
 async def validation_status(ctx: WebhooksCaller, correlation_id: uuid.UUID) -> Any:
-    found = await webhooks.deliveries(ctx, correlation_id=correlation_id, tenant_id=ctx.tenant_id)
+    found = await webhooks.deliveries_of_event(ctx, correlation_id=correlation_id, tenant_id=ctx.tenant_id)
     if not found:
         raise NotFound("Validation event", correlation_id)
     delivery = found[0]
@@ -177,9 +174,14 @@ def _delivery(d: WebhookDelivery) -> DeliveryOut:
     return DeliveryOut.model_validate(d)
 
 
-@control.get("/webhooks/deliveries", response_model=DeliveryList, summary="Every webhook delivery and its attempts")
-async def delivery_log(ctx: Operator) -> Any:
-    return DeliveryList(items=[_delivery(d) for d in await webhooks.deliveries(ctx)])
+@control.get(
+    "/webhooks/deliveries",
+    response_model=Collection[DeliveryOut],
+    summary="Every webhook delivery and its attempts, by pages in the order they were made",
+)
+async def delivery_log(ctx: Operator, request: Request, page: Annotated[PageRequest, Depends(page_request)]) -> Any:
+    found = await webhooks.list_deliveries(ctx, page)
+    return collection(request, found, [_delivery(d) for d in found.items])
 
 
 async def dispatching_operator(

@@ -38,6 +38,7 @@ from app.kernel.clock import real_now
 from app.kernel.context import PartnerContext, SandboxContext, TenantContext
 from app.kernel.db import Database
 from app.kernel.errors import BadRequest, NotFound, busy_reason
+from app.kernel.pagination import Page, PageRequest, keyset
 from app.kernel.pipeline import SURFACES
 from app.kernel.settings import WebhookTargets
 from app.kernel.statements import Read, add_now
@@ -241,15 +242,22 @@ async def enqueue(ctx: SandboxContext, *, event_id: uuid.UUID, name: str, tenant
             )
 
 
-async def deliveries(
-    ctx: SandboxContext, *, correlation_id: uuid.UUID | None = None, tenant_id: uuid.UUID | None = None
+async def deliveries_of_event(
+    ctx: SandboxContext, *, correlation_id: uuid.UUID, tenant_id: uuid.UUID
 ) -> list[WebhookDelivery]:
-    stmt = select(WebhookDelivery).where(WebhookDelivery.sandbox_id == ctx.sandbox_id)
-    if correlation_id is not None:
-        stmt = stmt.where(WebhookDelivery.event_id == correlation_id)
-    if tenant_id is not None:
-        stmt = stmt.where(WebhookDelivery.tenant_id == tenant_id)
+    """An event's deliveries to one partner (a validation event's, which it asks about)."""
+    stmt = select(WebhookDelivery).where(
+        WebhookDelivery.sandbox_id == ctx.sandbox_id,
+        WebhookDelivery.event_id == correlation_id,
+        WebhookDelivery.tenant_id == tenant_id,
+    )
     return list((await ctx.session.execute(stmt.order_by(WebhookDelivery.created_at, WebhookDelivery.id))).scalars())
+
+
+async def list_deliveries(ctx: SandboxContext, page: PageRequest) -> Page[WebhookDelivery]:
+    """The sandbox's deliveries by pages, in the order they were made (`ix_webhook_deliveries_listed`)."""
+    stmt = select(WebhookDelivery).where(WebhookDelivery.sandbox_id == ctx.sandbox_id)
+    return await keyset(ctx.session, stmt, keys=[WebhookDelivery.created_at, WebhookDelivery.id], page=page)
 
 
 # --- delivery -------------------------------------------------------------------------------------------------------

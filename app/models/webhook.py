@@ -34,7 +34,11 @@ class WebhookDelivery(SandboxScoped, Base):
     """One event on its way to one partner's receiver, with every attempt logged."""
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        # The control surface's log of them, by pages in the order they were made.
+        Index("ix_webhook_deliveries_listed", "sandbox_id", "created_at", "id"),
+    )
 
     tenant_id: Mapped[uuid.UUID]
     event_id: Mapped[uuid.UUID]

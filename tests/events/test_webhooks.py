@@ -234,3 +234,30 @@ async def test_a_validation_answer_reports_the_status_never_the_receivers_body(w
     assert r.json()["results"][0]["responseMessage"] == "Forbidden"
     assert secret not in r.text
     assert secret not in (await world.sim("GET", "/webhooks/deliveries")).text
+
+
+async def test_the_delivery_log_is_listed_by_pages_in_the_order_made(world: World) -> None:
+    """A sandbox with a registration gets a delivery for every event it hears of: the control surface's log of them
+    pages (`totalCount`, the next page's link) in the order they were made, each once."""
+    partner = await world.direct_bill_partner()
+    await register(partner, "http://127.0.0.1:9/hook", ["test-created"])  # nothing listens: they wait
+    token = await partner.app_token()
+    made = []
+    for _ in range(5):
+        r = await world.http.post("/webhooks/v1/registration/validationEvents", headers=bearer(token))
+        assert r.status_code == 200, r.text
+        made.append(r.json()["correlationId"])
+    listed, totals = [], set()
+    r = await world.sim("GET", "/webhooks/deliveries", params={"size": 2})
+    while True:
+        assert r.status_code == 200, r.text
+        body = r.json()
+        listed += [d["eventId"] for d in body["items"]]
+        totals.add(body["totalCount"])
+        following = body["links"].get("next")
+        if following is None:
+            break
+        token_header = {h["key"]: h["value"] for h in following["headers"]}
+        r = await world.http.get(following["uri"], headers={**world.admin, **token_header})
+    assert listed == made
+    assert totals == {5}

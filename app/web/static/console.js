@@ -292,7 +292,7 @@ async function route() {
     else if (name === "mailbox") await simpleView("Mailbox", collection("mailbox"), () => "#mailbox");
     else if (name === "timers") await simpleView("Timers", collection("timers"), () => "#timers");
     else if (name === "faults") await simpleView("Faults", wholeList("faults"), () => "#faults", [faultForm()]);
-    else if (name === "webhooks") await simpleView("Webhook deliveries", wholeList("webhooks/deliveries"), () => "#webhooks");
+    else if (name === "webhooks") await simpleView("Webhook deliveries", collection("webhooks/deliveries"), () => "#webhooks");
     else if (name === "diff") show(heading("Diff"), ...diffForm());
     else await overview();
   } catch (e) {
