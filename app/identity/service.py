@@ -441,9 +441,13 @@ async def token_client_credentials(
     client_secret: str | None,
     scope: str | None,
     resource: str | None,
+    scope_required: bool = False,
 ) -> Issued:
     """An app-only token: the API channel. An app holds no delegated permission, so each scope it asks for names a
-    resource with `/.default` (its application permissions), as Entra refuses otherwise (AADSTS1002012)."""
+    resource with `/.default` (its application permissions), as Entra refuses otherwise (AADSTS1002012); at the v2
+    endpoint (`scope_required`) it must ask one (AADSTS900144)."""
+    if scope_required and not scope:
+        raise OAuthError(E.INVALID_REQUEST, 900144, "The request body must contain the following parameter: 'scope'.")
     for asked in (scope or "").split():
         if not asked.endswith("/.default"):
             raise OAuthError(
@@ -596,11 +600,9 @@ async def issue_token(signer: Signer, grant: Grant) -> Issued:
     wants = {"scope": grant.scope, "resource": grant.resource}
     match (grant.grant_type or "").lower():
         case "client_credentials":
-            if grant.v2 and not grant.scope:
-                raise OAuthError(
-                    E.INVALID_REQUEST, 900144, "The request body must contain the following parameter: 'scope'."
-                )
-            return await token_client_credentials(signer, path_tenant=grant.path_tenant, **client, **wants)
+            return await token_client_credentials(
+                signer, path_tenant=grant.path_tenant, scope_required=grant.v2, **client, **wants
+            )
         case "password":
             return await token_password(
                 signer,
