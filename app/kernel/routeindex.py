@@ -175,7 +175,8 @@ _HEADS = 4096
 
 def _head(path: str) -> str:
     """A path's first two segments (`/v1/customers` of `/v1/customers/{id}/orders`), or the whole of a shorter one."""
-    third = path.find("/", path.find("/", 1) + 1) if path.find("/", 1) > 0 else -1
+    second = path.find("/", 1)
+    third = path.find("/", second + 1) if second > 0 else -1
     return path if third == -1 else path[:third]
 
 
