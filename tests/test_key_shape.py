@@ -18,6 +18,9 @@ EXCEPTIONS = {
     ("sandboxes", "pk_sandboxes"): "the sandbox row is keyed by the distribution value itself",
     # Process-wide token-signing keys, shared by every replica and every sandbox; not sandbox data.
     ("signing_keys", "pk_signing_keys"): "the service's signing key belongs to no sandbox (a reference table)",
+    # What a fork or seed committed beside a request that may yet fail to commit: the service's own bookkeeping of its
+    # connections (`kernel.bulk.Alongside`), in no sandbox, so no fork copies it.
+    ("unsettled_copies", "pk_unsettled_copies"): "bookkeeping of the service's own connections, in no sandbox",
     # Credentials stay globally unique so a token request finds its sandbox from the client id alone.
     ("app_registrations", "uq_app_registrations_client_id"): "a client id is a credential, unique across sandboxes",
     # An invitation link's code finds its sandbox from the code alone, like a credential.

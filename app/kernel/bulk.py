@@ -18,6 +18,8 @@ that form, streamed so that the server stores one part while the next is built.
 
 import asyncio
 import itertools
+import logging
+import secrets
 import struct
 import time
 import uuid
@@ -26,11 +28,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Select, Table, insert, text
+from sqlalchemy import ColumnElement, Row, Select, Table, TextClause, delete, insert, select, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.sql import Executable
 
-from app.kernel.db import driver_in_transaction
+from app.kernel import loops
+from app.kernel.clock import real_now
+from app.kernel.db import IfRolledBack, driver_in_transaction
+from app.models import Base, UnsettledCopies
 
 # Below this many rows a COPY's own round trips cost more than the insert's binding.
 _COPY_FROM = 20
@@ -39,6 +45,7 @@ PART = 500
 TURN = 0.005
 
 T = TypeVar("T")
+log = logging.getLogger("cspsim.bulk")
 
 
 async def parts_of(session: AsyncSession, stmt: Select[*tuple[Any, ...]]) -> AsyncIterator[Sequence[Row[Any]]]:
@@ -245,13 +252,21 @@ class Alongside:
     a seed's): each a transaction with the foreign key checks off (`UNCHECKED`: their rows hold their keys by
     construction, and a check would wait on the session's uncommitted rows) and, given a `snapshot` exported by the
     session's transaction (`pg_export_snapshot()`), reading what it reads. Opened as they are asked for, committed
-    together by `commit`, rolled back should the block end before it (an error, a cancelled request). What they
-    committed is not the session's: should its transaction roll back, the caller's `keep_on_rollback` undoes it.
-    PostgreSQL only, where `foreign_keys_unchecked` answered that the role may turn the checks off."""
+    together by `commit`, rolled back should the block end before it (an error, a cancelled request).
 
-    def __init__(self, session: AsyncSession, *, snapshot: str | None = None) -> None:
-        self.session, self.snapshot = session, snapshot
+    What they committed is not the session's, so it is undone unless the session's transaction commits: the caller
+    tells what deletes it (`undo_sandbox`, `undo_written`), and `commit` hands those deletes to `if_rolled_back` (run
+    after a rollback, `keep_on_rollback`) and also writes them down, in the first connection's transaction, as an
+    `UnsettledCopies` record that the session's transaction deletes. Should the worker die between the commits (or
+    its connection drop), nothing is left to run the deletes but the record: the session's transaction held an
+    advisory lock keyed by it to its end, so a record whose lock is free outlived its request, and the next pass of
+    `undo_abandoned` runs them. PostgreSQL only, where `foreign_keys_unchecked` answered that the role may turn the
+    checks off."""
+
+    def __init__(self, session: AsyncSession, *, if_rolled_back: IfRolledBack, snapshot: str | None = None) -> None:
+        self.session, self.snapshot, self.if_rolled_back = session, snapshot, if_rolled_back
         self._opened: list[AsyncConnection] = []
+        self._undo: list[dict[str, str]] = []
         self._stack = AsyncExitStack()
 
     async def __aenter__(self) -> "Alongside":
@@ -273,9 +288,88 @@ class Alongside:
             self._opened.append(connection)
         return self._opened[:count]
 
+    def undo_sandbox(self, sandbox_id: uuid.UUID) -> None:
+        """Undone by deleting every row of the sandbox (a fork's, whose sandbox row is the session's)."""
+        self._undo += [{"table": t.name, "sandbox_id": str(sandbox_id)} for t in reversed(sandbox_tables())]
+
+    def undo_written(self, table: Table, sandbox_id: uuid.UUID, column: str, least: Any, greatest: Any) -> None:
+        """Undone by deleting the table's rows of the sandbox whose `column` lies from `least` to `greatest` and that
+        the first connection's transaction wrote (its id is read when asked). Call it before that connection writes
+        them."""
+        self._undo.append(
+            {"table": table.name, "sandbox_id": str(sandbox_id), "column": column}
+            | {"least": str(least), "greatest": str(greatest)}
+        )
+
     async def commit(self) -> None:
+        if self._undo and self._opened:
+            first = self._opened[0]
+            writer = (await first.execute(_TRANSACTION)).scalar_one()
+            undo = [entry | {"writer": writer} if "column" in entry else entry for entry in self._undo]
+            key = secrets.randbits(62)
+            await self.session.execute(_HOLD, {"key": key})  # the session's transaction holds it to its end
+            for statement in [*_undoing(undo), delete(UnsettledCopies).where(UnsettledCopies.id == key)]:
+                self.if_rolled_back(statement)
+            await first.execute(insert(UnsettledCopies).values(id=key, undo=undo, created_at=real_now()))
         for connection in self._opened:
             await connection.commit()
+        if self._undo and self._opened:
+            await self.session.execute(delete(UnsettledCopies).where(UnsettledCopies.id == key))
+
+
+# The transaction a connection writes in, and a row written by it (xmin: the id of the transaction that wrote it).
+_TRANSACTION = text("SELECT CAST(txid_current() % 4294967296 AS text)")
+_WRITTEN_BY = text("xmin = CAST(:writer AS xid)")
+# Advisory locks in the one-key space, keyed by a record's random 62-bit id: taken by the session's transaction
+# (waiting on no one: no one else holds that key), tried by a pass (held: that request is still on).
+_HOLD = text("SELECT pg_advisory_xact_lock(:key)")
+_TRY = text("SELECT pg_try_advisory_xact_lock(:key)")
+
+
+def sandbox_tables() -> list[Table]:
+    """Every table whose rows belong to a sandbox, parents before children (so foreign keys hold at each step)."""
+    return [t for t in Base.metadata.sorted_tables if "sandbox_id" in t.c and t.name != "sandboxes"]
+
+
+def _undoing(undo: list[dict[str, str]]) -> list[Executable]:
+    """The deletes an `UnsettledCopies` record names, the key checks off first (every row of a copy goes, or every
+    row one transaction wrote: nothing is left pointing at them)."""
+    statements: list[Executable] = [text(UNCHECKED)]
+    for entry in undo:
+        table = Base.metadata.tables[entry["table"]]
+        where: list[ColumnElement[bool] | TextClause] = [table.c.sandbox_id == uuid.UUID(entry["sandbox_id"])]
+        if "column" in entry:
+            key = table.c[entry["column"]]
+            bound = (uuid.UUID(entry["least"]), uuid.UUID(entry["greatest"]))
+            where += [key.between(*bound), _WRITTEN_BY.bindparams(writer=entry["writer"])]
+        statements.append(delete(table).where(*where))
+    return statements
+
+
+async def undo_abandoned(engine: AsyncEngine) -> int:
+    """One pass: undo the copies whose request's transaction ended without committing and without undoing them (see
+    `Alongside`); answers how many records it settled. Each in a transaction of its own, without a time limit (a
+    large fork's rows take a while to delete). A record whose lock is held is a request still at work: left."""
+    if engine.dialect.name != "postgresql":
+        return 0
+    async with engine.connect() as conn:
+        keys = (await conn.execute(select(UnsettledCopies.id))).scalars().all()
+    settled = 0
+    for key in keys:
+        async with engine.begin() as conn:
+            if not (await conn.execute(_TRY, {"key": key})).scalar_one():
+                continue
+            # Read again under the lock: a request that committed meanwhile deleted it.
+            gone = delete(UnsettledCopies).where(UnsettledCopies.id == key).returning(UnsettledCopies.undo)
+            undo = (await conn.execute(gone)).scalar_one_or_none()
+            if undo is None:
+                continue
+            await conn.execute(text("SET LOCAL statement_timeout = 0"))
+            for statement in _undoing(undo):
+                await conn.execute(statement)
+            settled += 1
+            log.warning("undid the copies of a request that ended between its commits: %s", undo[:1])
+    return settled
 
 
 async def together(*works: Awaitable[Any]) -> None:
@@ -308,3 +402,7 @@ def shared_out(
     shares[0] += pinned
     order = {id(item): at for at, item in enumerate(items)}
     return [sorted(share, key=lambda i: order[id(i)]) for share in shares]
+
+
+async def run_undo_loop(engine: AsyncEngine, interval: float) -> None:
+    await loops.every(interval, lambda: undo_abandoned(engine), what="abandoned copies pass", log=log)

@@ -3,6 +3,7 @@
 from app.models.base import Base
 from app.models.billing import Invoice, InvoiceLine, InvoiceType
 from app.models.cart import Cart, CartStatus
+from app.models.copies import UnsettledCopies
 from app.models.customer import (
     AGREEMENT_TEMPLATES,
     MCA,
@@ -220,6 +221,7 @@ __all__ = [
     "Transfer",
     "TransferStatus",
     "TransitionStatus",
+    "UnsettledCopies",
     "UsageRecord",
     "User",
     "VettingStatus",

@@ -13,10 +13,10 @@ connections at once: one INSERT ... SELECT runs on one server core, and a 100,00
 rows. Each copier is a transaction of its own reading the request's snapshot (`pg_export_snapshot`), given a share
 of the tables (the largest first, to whichever has least); they commit when all have copied, before the request's
 own transaction, which holds the new sandbox's row: until that commits no request can reach the copies, and should
-it roll back, the copies are deleted after it (`keep_on_rollback`). Where the checks must run, a copier's insert
-would wait for the request's uncommitted sandbox row, so the copies are then one statement (a data-modifying CTE per
-table) in the request's transaction. On SQLite the writer holds the database from BEGIN IMMEDIATE, so the copies are
-one statement per table, parents before children.
+it roll back (or its worker die between the commits), the copies are deleted after it (`bulk.Alongside`). Where the
+checks must run, a copier's insert would wait for the request's uncommitted sandbox row, so the copies are then one
+statement (a data-modifying CTE per table) in the request's transaction. On SQLite the writer holds the database
+from BEGIN IMMEDIATE, so the copies are one statement per table, parents before children.
 
 Credentials are globally unique, so a token request or a link finds its sandbox by them alone: those are
 reissued, never copied. Each copied app gets a new client id and secret (answered once, keyed by the original
@@ -38,7 +38,6 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     bindparam,
-    delete,
     insert,
     literal,
     select,
@@ -46,13 +45,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import RowMapping
 
-from app.kernel.bulk import UNCHECKED, Alongside, foreign_keys_unchecked, shared_out, together
+from app.kernel.bulk import Alongside, foreign_keys_unchecked, sandbox_tables, shared_out, together
 from app.kernel.clock import real_now
 from app.kernel.context import SandboxContext, random_id
 from app.kernel.credentials import digest, new_secret
 from app.kernel.db import IfRolledBack
 from app.kernel.statements import add_now
-from app.models import AppRegistration, Base, McaClickThrough, RelationshipInvitation, Sandbox
+from app.models import AppRegistration, McaClickThrough, RelationshipInvitation, Sandbox
 from app.sandboxes.schemas import SandboxCreated
 from app.wire import Request, Schema
 
@@ -92,11 +91,6 @@ REISSUED: dict[str, Reissue] = {
     RelationshipInvitation.__tablename__: _new_link_code,
     McaClickThrough.__tablename__: _new_link_code,  # the storefront's MCA page link: a new code, like an invitation
 }
-
-
-def sandbox_tables() -> list[Table]:
-    """Every table whose rows belong to a sandbox, parents before children (so foreign keys hold at each step)."""
-    return [t for t in Base.metadata.sorted_tables if "sandbox_id" in t.c and t.name != Sandbox.__tablename__]
 
 
 def global_keys(table: Table) -> list[list[str]]:
@@ -194,15 +188,13 @@ async def _copy_alongside(
     snapshot = (await ctx.session.execute(_SNAPSHOT)).scalar_one()
     sizes: dict[str, float] = dict((await ctx.session.execute(_SIZES)).all())
     shares = [tuple(s) for s in shared_out(tables, lambda t: sizes.get(t.name, 0.0), COPIERS) if s]
-    async with Alongside(ctx.session, snapshot=snapshot) as alongside:
+    async with Alongside(ctx.session, if_rolled_back=if_rolled_back, snapshot=snapshot) as alongside:
         copiers = await alongside.connections(len(shares))
         # Each share one statement, the same (cached) one for the same share.
         await together(
             *(copier.execute(_copy_in_one_statement(share), ids) for copier, share in zip(copiers, shares, strict=True))
         )
-        if_rolled_back(text(UNCHECKED))  # every row goes, children first: nothing left to check
-        for table in reversed(tables):
-            if_rolled_back(delete(table).where(table.c.sandbox_id == ids["fork_target"]))
+        alongside.undo_sandbox(ids["fork_target"])
         await alongside.commit()
 
 

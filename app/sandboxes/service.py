@@ -10,14 +10,14 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.kernel import timers
-from app.kernel.bulk import foreign_keys_unchecked
+from app.kernel.bulk import foreign_keys_unchecked, sandbox_tables
 from app.kernel.clock import add_business_days, real_now, sandbox_now
 from app.kernel.context import SandboxContext, random_id
 from app.kernel.credentials import digest, new_secret
 from app.kernel.errors import BadRequest
 from app.kernel.settings import SandboxSettings
 from app.kernel.statements import add_now
-from app.models import Base, Sandbox, Timer, TimerStatus
+from app.models import Sandbox, Timer, TimerStatus
 from app.sandboxes.schemas import MAX_ADVANCE, MAX_ADVANCE_DAYS
 
 
@@ -69,11 +69,6 @@ async def _lock(ctx: SandboxContext) -> Sandbox:
     return sandbox
 
 
-def _empty_tables() -> list[Any]:
-    # Children before parents, so foreign keys hold at every step.
-    return [t for t in reversed(Base.metadata.sorted_tables) if "sandbox_id" in t.c and t.name != "sandboxes"]
-
-
 async def delete_sandbox(ctx: SandboxContext) -> None:
     """Remove the sandbox and everything in it."""
     await _empty(ctx, remove=True)
@@ -87,7 +82,7 @@ async def _empty(ctx: SandboxContext, *, remove: bool) -> Sandbox:
     without the checks)."""
     sandbox = await _lock(ctx)
     async with foreign_keys_unchecked(ctx.session):
-        for table in _empty_tables():
+        for table in reversed(sandbox_tables()):  # children first
             await ctx.session.execute(delete(table).where(table.c.sandbox_id == ctx.sandbox_id))
         if remove:
             await ctx.session.execute(delete(Sandbox).where(Sandbox.id == ctx.sandbox_id))

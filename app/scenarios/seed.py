@@ -14,9 +14,9 @@ rest (partner, offers, prices, term dates, stamps of the batch's instant) as the
 A row that names none of the customer's rows is the partner's (its monthly billing run) and is not copied. The
 copies go in by `COPY` on PostgreSQL and one executemany on SQLite (README gives the rates measured). One COPY runs
 on one server core, so where the role may skip the key checks the tables are shared by weight between the request's
-connection and one of its own (`bulk.Alongside`), committed before the request's transaction; should that roll back,
-what it leaves to run after it deletes those copies (by their new ids' range, written by that connection's
-transaction).
+connection and one of its own (`bulk.Alongside`), committed before the request's transaction; should that roll back
+(or its worker die between the two commits), those copies are deleted after it, by their new ids' range, written by
+that connection's transaction.
 If the services' path ever writes something a copy cannot repeat (an update of an existing row, a Core insert, a
 unique key the copy would not change), the batch falls back to making every customer through the services.
 
@@ -41,7 +41,6 @@ from sqlalchemy import (
     UniqueConstraint,
     Update,
     and_,
-    delete,
     event,
     func,
     inspect,
@@ -58,7 +57,6 @@ from app.commerce import orders
 from app.customers import agreements
 from app.customers import service as customers
 from app.kernel.bulk import (
-    UNCHECKED,
     Alongside,
     bigint_field,
     copy_field,
@@ -67,6 +65,7 @@ from app.kernel.bulk import (
     foreign_keys_unchecked,
     id_field,
     row_count,
+    sandbox_tables,
     shared_out,
     text_field,
     together,
@@ -85,7 +84,6 @@ from app.models import (
 )
 from app.models.base import Base, next_seq
 from app.programs import service as programs
-from app.sandboxes.fork import sandbox_tables
 from app.scenarios.schemas import PartnerIn, ProgramIn, ScenarioDocument
 from app.scenarios.service import LoadedScenario, acting_as, load_scenario
 
@@ -544,35 +542,18 @@ async def _copied(connection: AsyncConnection, tables: list[_Copies]) -> None:
         await copy_in(connection, copies.table.name, copies.columns, copies.records)
 
 
-# The transaction a connection writes in, and a row written by it (xmin: the id of the transaction that wrote it).
-_TRANSACTION = text("SELECT CAST(txid_current() % 4294967296 AS text)")
-_WRITTEN_BY = text("xmin = CAST(:writer AS xid)")
-
-
-async def _written_alongside(
-    ctx: SandboxContext, tables: list[_Copies], alongside: Alongside, if_rolled_back: IfRolledBack
-) -> None:
+async def _written_alongside(ctx: SandboxContext, tables: list[_Copies], alongside: Alongside) -> None:
     """The copies shared by weight between the request's connection and one of its own (`Alongside`): one COPY
     runs on one server core, and a batch's copies were bound by it (its worker had CPU to spare). Should the
-    request roll back after that connection committed, what it wrote is deleted by the new ids it holds."""
+    request not commit after that connection did, what it wrote is deleted by the new ids it holds."""
     here, there = shared_out(tables, lambda c: c.weight, 2, pinned=[c for c in tables if c.made is None])
     if not there:
         await _copied(await ctx.session.connection(), here)
         return
     [beside] = await alongside.connections(1)
-    writer = (await beside.execute(_TRANSACTION)).scalar_one()
-    if_rolled_back(text(UNCHECKED))
     for copies in there:
         assert copies.made is not None
-        column, least, greatest = copies.made
-        key = copies.table.c[column]
-        if_rolled_back(
-            delete(copies.table).where(
-                copies.table.c.sandbox_id == ctx.sandbox_id,
-                key.between(least, greatest),
-                _WRITTEN_BY.bindparams(writer=writer),
-            )
-        )
+        alongside.undo_written(copies.table, ctx.sandbox_id, *copies.made)
     await together(_copied(await ctx.session.connection(), here), _copied(beside, there))
 
 
@@ -582,7 +563,6 @@ async def _customers_of(
     numbers: list[int],
     subscriptions: int,
     alongside: Alongside,
-    if_rolled_back: IfRolledBack,
 ) -> int:
     """The customers `numbers` of `partner`: the first made through the services, the others copies of every row
     it made. Answers how many subscriptions they got."""
@@ -602,7 +582,7 @@ async def _customers_of(
     # batch's time with subscriptions.
     async with foreign_keys_unchecked(ctx.session) as unchecked:
         if unchecked:
-            await _written_alongside(ctx, tables, alongside, if_rolled_back)
+            await _written_alongside(ctx, tables, alongside)
         else:
             for copies in tables:
                 await _write(ctx, copies)
@@ -647,10 +627,10 @@ async def seed(
     for number in range(first, first + customers):
         spread.setdefault(number % len(seed_partners), []).append(number)
     # Committed before the statistics are refreshed, which then count them.
-    async with Alongside(ctx.session) as alongside:
+    async with Alongside(ctx.session, if_rolled_back=if_rolled_back) as alongside:
         for turn, numbers in spread.items():
             seeded.subscriptions_created += await _customers_of(
-                ctx, seed_partners[turn], numbers, subscriptions, alongside, if_rolled_back
+                ctx, seed_partners[turn], numbers, subscriptions, alongside
             )
         await alongside.commit()
     seeded.customers_created = customers

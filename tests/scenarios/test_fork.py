@@ -11,10 +11,11 @@ from sqlalchemy import Executable, event, literal, select, text, union_all
 from sqlalchemy.engine import make_url
 
 from app.config import Settings
+from app.kernel.bulk import sandbox_tables, undo_abandoned
 from app.kernel.context import OPERATOR, SandboxContext
 from app.main import create_app
-from app.models import Sandbox
-from app.sandboxes.fork import COPIERS, REISSUED, fork_sandbox, global_keys, sandbox_tables
+from app.models import Sandbox, UnsettledCopies
+from app.sandboxes.fork import COPIERS, REISSUED, fork_sandbox, global_keys
 from tests.scenarios.test_scenarios import actor, loaded, names_of_customers, token_of
 from tests.world import World, bearer
 
@@ -191,16 +192,49 @@ async def test_a_fork_leaves_foreign_keys_checked_for_the_rest_of_its_transactio
 
 async def undo_and_find_nothing_left(app: Any, undo: list[Executable], fork_id: uuid.UUID) -> None:
     """The copiers committed their rows before the fork's transaction rolled back; what the fork left to run after a
-    rollback (`keep_on_rollback` in a request) deletes them, and no row of the fork is left."""
-    copied = [select(literal(table.name)).where(table.c.sandbox_id == fork_id).limit(1) for table in sandbox_tables()]
-    async with app.state.db.sessions() as session:
-        assert (await session.execute(union_all(*copied))).scalars().all(), "the copiers committed nothing"
+    rollback (`keep_on_rollback` in a request) deletes them and their record, and no row of the fork is left."""
+    assert await rows_of_fork(app, fork_id), "the copiers committed nothing"
     async with app.state.db.transaction() as session:
         for statement in undo:
             await session.execute(statement)
+    assert await rows_of_fork(app, fork_id) == []
+    assert await unsettled(app) == 0
     async with app.state.db.sessions() as session:
-        assert (await session.execute(union_all(*copied))).scalars().all() == []
         assert await session.get(Sandbox, fork_id) is None
+
+
+async def rows_of_fork(app: Any, fork_id: uuid.UUID) -> list[str]:
+    """The tables holding a row of the fork."""
+    copied = [select(literal(table.name)).where(table.c.sandbox_id == fork_id).limit(1) for table in sandbox_tables()]
+    async with app.state.db.sessions() as session:
+        return list((await session.execute(union_all(*copied))).scalars().all())
+
+
+async def unsettled(app: Any) -> int:
+    """Records of copies committed beside a request that has not committed (`UnsettledCopies`)."""
+    async with app.state.db.sessions() as session:
+        return len((await session.execute(select(UnsettledCopies.id))).all())
+
+
+@pytest.mark.postgres
+async def test_a_fork_whose_worker_died_between_the_commits_is_undone_by_the_next_pass(app: Any, world: World) -> None:
+    """The copiers commit before the fork's transaction. Should the worker die in between (here: the transaction
+    ends without a commit, and what it left to run after a rollback is never run), the record the copiers committed
+    with their rows outlives it, and the next pass of `undo_abandoned` deletes the fork's rows. While the request is
+    still at work (its transaction holds the record's lock), a pass leaves them."""
+    await loaded(world, "transition")
+    before = await everything(world)
+    async with app.state.db.sessions() as session:  # closed without a commit, and nothing run after it
+        origin = await session.get_one(Sandbox, uuid.UUID(world.id))
+        ctx = SandboxContext.of(session, origin, OPERATOR)
+        forked = await fork_sandbox(ctx, name=None, if_rolled_back=lambda _: None)
+        assert await undo_abandoned(app.state.db.engine) == 0
+        assert await unsettled(app) == 1
+    assert await rows_of_fork(app, forked.sandbox.id), "the copiers committed nothing"
+    assert await undo_abandoned(app.state.db.engine) == 1
+    assert await rows_of_fork(app, forked.sandbox.id) == []
+    assert await unsettled(app) == 0
+    assert await everything(world) == before  # the origin's rows were never the pass's
 
 
 async def _forked_on(app: Any, world: World) -> tuple[World, int]:
@@ -227,6 +261,7 @@ async def test_a_fork_copies_on_connections_of_its_own_where_the_role_may_skip_t
     forked, connections = await _forked_on(app, world)
     assert connections == 1 + COPIERS
     assert await everything(forked) == await everything(world)
+    assert await unsettled(app) == 0  # the request's commit deleted the copiers' record with it
 
 
 @pytest.mark.postgres

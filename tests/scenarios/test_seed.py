@@ -12,9 +12,9 @@ import httpx
 import pytest
 from sqlalchemy import Executable, event, func, literal, select, union_all
 
+from app.kernel.bulk import sandbox_tables, undo_abandoned
 from app.kernel.context import OPERATOR, SandboxContext
 from app.models import Sandbox
-from app.sandboxes.fork import sandbox_tables
 from app.scenarios import seed
 from tests.world import World, bearer
 
@@ -194,3 +194,25 @@ async def test_a_batch_rolled_back_leaves_none_of_the_copies_written_beside_it(
         for statement in undo:
             await session.execute(statement)
     assert await rows_of(app, sandbox_id) == before
+    assert await undo_abandoned(app.state.db.engine) == 0  # the undo deleted the record of what it undid
+
+
+@pytest.mark.postgres
+async def test_a_batch_whose_worker_died_between_the_commits_is_undone_by_the_next_pass(app: Any, world: World) -> None:
+    """Should the worker die after the connection beside the request committed and before the request did (here:
+    the request's transaction ends without a commit, and what it left to run after a rollback is never run), the
+    record committed with the copies outlives it, and the next pass of `undo_abandoned` deletes what that connection
+    wrote; the customers the sandbox had stay, and the count is theirs again."""
+    await seeded(world, partners=1, customers=2, subscriptions=1)
+    sandbox_id = uuid.UUID(world.id)
+    before = await rows_of(app, sandbox_id)
+    async with app.state.db.sessions() as session:  # closed without a commit, and nothing run after it
+        origin = await session.get_one(Sandbox, sandbox_id)
+        ctx = SandboxContext.of(session, origin, OPERATOR)
+        await seed.seed(ctx, partners=1, customers=5, subscriptions=2, if_rolled_back=lambda _: None)
+        assert await undo_abandoned(app.state.db.engine) == 0  # its request is still at work
+    assert await rows_of(app, sandbox_id) != before, "nothing was written beside the request"
+    assert await undo_abandoned(app.state.db.engine) == 1
+    assert await rows_of(app, sandbox_id) == before
+    answer = await seeded(world, partners=1, customers=1, subscriptions=1)
+    assert answer["customersTotal"] == 3
