@@ -38,6 +38,9 @@ class WebhookDelivery(SandboxScoped, Base):
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
         # The control surface's log of them, by pages in the order they were made.
         Index("ix_webhook_deliveries_listed", "sandbox_id", "created_at", "id"),
+        # An event's deliveries in the order they were made (a validation event's status): read off the whole log,
+        # it grew with the sandbox's.
+        Index("ix_webhook_deliveries_event", "sandbox_id", "event_id", "created_at", "id"),
     )
 
     tenant_id: Mapped[uuid.UUID]

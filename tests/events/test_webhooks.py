@@ -15,6 +15,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from tests.live import serving
+from tests.plans import lookups_read
 from tests.world import Party, World, bearer
 
 
@@ -133,6 +134,28 @@ async def test_a_receiver_that_is_down_slows_no_api_call(world: World) -> None:
     assert status["status"] == "pending"
     assert status["results"][0]["responseCode"] is None
     assert "ConnectError" in status["results"][0]["responseMessage"]
+
+
+async def test_a_validation_events_status_reads_its_deliveries_off_the_events_index(world: World, app: Any) -> None:
+    """A validation event's status asks for that event's deliveries, whatever else the sandbox's log holds: it read
+    the whole log, which grows with every event delivered (ix_webhook_deliveries_event, not the log's order)."""
+    partner = await world.direct_bill_partner()
+    await register(partner, "http://127.0.0.1:9/hook", ["test-created"])  # nothing listens on port 9
+    token = await partner.app_token()
+    correlations = []
+    for _ in range(3):
+        r = await world.http.post("/webhooks/v1/registration/validationEvents", headers=bearer(token))
+        assert r.status_code == 200, r.text
+        correlations.append(r.json()["correlationId"])
+    assert (await world.sim("POST", "/webhooks/dispatch")).json()["retrying"] == 3
+
+    async def status() -> None:
+        r = await partner.get(f"/webhooks/v1/registration/validationEvents/{correlations[1]}")
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "pending"
+
+    read = await lookups_read(app, "webhook_deliveries", status)
+    assert [used for _, used in read] == [["ix_webhook_deliveries_event"]], read
 
 
 async def test_dispatch_with_an_ms_request_id_delivers_and_answers(world: World) -> None:
