@@ -136,17 +136,24 @@ async def test_a_receiver_that_is_down_slows_no_api_call(world: World) -> None:
     assert "ConnectError" in status["results"][0]["responseMessage"]
 
 
+async def unanswered_validation_events(world: World, count: int) -> tuple[Party, list[str]]:
+    """A partner registered to a receiver nobody listens at (port 9), and the correlation ids of `count` validation
+    events it sent: their deliveries wait."""
+    partner = await world.direct_bill_partner()
+    await register(partner, "http://127.0.0.1:9/hook", ["test-created"])
+    token = await partner.app_token()
+    made = []
+    for _ in range(count):
+        r = await world.http.post("/webhooks/v1/registration/validationEvents", headers=bearer(token))
+        assert r.status_code == 200, r.text
+        made.append(r.json()["correlationId"])
+    return partner, made
+
+
 async def test_a_validation_events_status_reads_its_deliveries_off_the_events_index(world: World, app: Any) -> None:
     """A validation event's status asks for that event's deliveries, whatever else the sandbox's log holds: it read
     the whole log, which grows with every event delivered (ix_webhook_deliveries_event, not the log's order)."""
-    partner = await world.direct_bill_partner()
-    await register(partner, "http://127.0.0.1:9/hook", ["test-created"])  # nothing listens on port 9
-    token = await partner.app_token()
-    correlations = []
-    for _ in range(3):
-        r = await world.http.post("/webhooks/v1/registration/validationEvents", headers=bearer(token))
-        assert r.status_code == 200, r.text
-        correlations.append(r.json()["correlationId"])
+    partner, correlations = await unanswered_validation_events(world, 3)
     assert (await world.sim("POST", "/webhooks/dispatch")).json()["retrying"] == 3
 
     async def status() -> None:
@@ -262,14 +269,7 @@ async def test_a_validation_answer_reports_the_status_never_the_receivers_body(w
 async def test_the_delivery_log_is_listed_by_pages_in_the_order_made(world: World) -> None:
     """A sandbox with a registration gets a delivery for every event it hears of: the control surface's log of them
     pages (`totalCount`, the next page's link) in the order they were made, each once."""
-    partner = await world.direct_bill_partner()
-    await register(partner, "http://127.0.0.1:9/hook", ["test-created"])  # nothing listens: they wait
-    token = await partner.app_token()
-    made = []
-    for _ in range(5):
-        r = await world.http.post("/webhooks/v1/registration/validationEvents", headers=bearer(token))
-        assert r.status_code == 200, r.text
-        made.append(r.json()["correlationId"])
+    _, made = await unanswered_validation_events(world, 5)
     listed, totals = [], set()
     r = await world.sim("GET", "/webhooks/deliveries", params={"size": 2})
     while True:
