@@ -2,6 +2,7 @@
 
 import time
 
+from app.kernel.faults import MOST_RULES
 from tests.world import World
 
 
@@ -69,3 +70,20 @@ async def test_bad_rules_are_refused(world: World) -> None:
         {"kind": "latency", "pathPrefix": "/v1", "count": 1},
     ):
         assert (await world.sim("POST", "/faults", json=body)).status_code == 400, body
+
+
+async def test_a_sandbox_keeps_at_most_a_hundred_rules(world: World) -> None:
+    """Every call a sandbox answers reads its rules: past a hundred (spent ones too) a new one is refused until one
+    goes, and the listing stays whole."""
+    partner = await world.direct_bill_partner()
+    rule = {"kind": "error", "pathPrefix": "/v1/nothing", "count": 1, "statusCode": 503}
+    for _ in range(MOST_RULES):
+        assert (await world.sim("POST", "/faults", json=rule)).status_code == 201
+    r = await world.sim("POST", "/faults", json=rule)
+    assert r.status_code == 409, r.text
+    assert f"{MOST_RULES} fault rules" in r.json()["description"]
+    rules = (await world.sim("GET", "/faults")).json()["items"]
+    assert len(rules) == MOST_RULES
+    assert (await partner.get("/v1/profiles/partner")).status_code == 200  # every rule read, none matching
+    assert (await world.sim("DELETE", f"/faults/{rules[0]['id']}")).status_code == 204
+    assert (await world.sim("POST", "/faults", json=rule)).status_code == 201
