@@ -307,7 +307,9 @@ class Alongside:
             writer = (await first.execute(_TRANSACTION)).scalar_one()
             undo = [entry | {"writer": writer} if "column" in entry else entry for entry in self._undo]
             key = secrets.randbits(62)
-            await self.session.execute(_HOLD, {"key": key})  # the session's transaction holds it to its end
+            # Held by the session's transaction to its end: begun first, as a plain read may run before BEGIN.
+            await driver_in_transaction(await self.session.connection())
+            await self.session.execute(_HOLD, {"key": key})
             for statement in [*_undoing(undo), delete(UnsettledCopies).where(UnsettledCopies.id == key)]:
                 self.if_rolled_back(statement)
             await first.execute(insert(UnsettledCopies).values(id=key, undo=undo, created_at=real_now()))

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
-from app.kernel.bulk import insert_rows
+from app.kernel.bulk import Alongside, insert_rows, undo_abandoned
 from app.models import Event
 from tests.world import World
 
@@ -65,3 +65,23 @@ async def test_bulk_rows_read_back_as_the_insert_would_have_written_them(world: 
     assert len(shown) == 25
     assert shown["bulk-7"]["data"] == {"label": "bulk 7", "n": 7}
     assert shown["bulk-7"]["occurredAt"].startswith("2027-01-01T00:00:00")
+
+
+@pytest.mark.postgres
+async def test_copies_beside_a_session_that_had_only_read_stay_held_until_it_ends(app: Any) -> None:
+    """`Alongside.commit` takes the record's lock in the session's transaction: begun first even where the session had
+    only read (a plain read runs before BEGIN, and a lock taken there would end with it), so a pass leaves copies
+    whose request is still at work, and undoes them once it ends without a commit."""
+    target = uuid.uuid4()  # a sandbox no one has: what a fork's copies are written under before its commit
+    rows = _events(target, 3)
+    async with app.state.db.sessions() as session:
+        await session.execute(select(func.count()).select_from(Event))  # only read: no transaction begun yet
+        async with Alongside(session, if_rolled_back=lambda _: None) as alongside:
+            [beside] = await alongside.connections(1)
+            await beside.execute(insert(Event.__table__), rows)
+            alongside.undo_sandbox(target)
+            await alongside.commit()
+        assert await _count(app, target) == 3
+        assert await undo_abandoned(app.state.db.engine) == 0  # the session is still at work
+    assert await undo_abandoned(app.state.db.engine) == 1
+    assert await _count(app, target) == 0
