@@ -302,21 +302,26 @@ class Alongside:
         )
 
     async def commit(self) -> None:
-        if self._undo and self._opened:
-            first = self._opened[0]
-            writer = (await first.execute(_TRANSACTION)).scalar_one()
-            undo = [entry | {"writer": writer} if "column" in entry else entry for entry in self._undo]
-            key = secrets.randbits(62)
-            # Held by the session's transaction to its end: begun first, as a plain read may run before BEGIN.
-            await driver_in_transaction(await self.session.connection())
-            await self.session.execute(_HOLD, {"key": key})
-            for statement in [*_undoing(undo), delete(UnsettledCopies).where(UnsettledCopies.id == key)]:
-                self.if_rolled_back(statement)
-            await first.execute(insert(UnsettledCopies).values(id=key, undo=undo, created_at=real_now()))
+        recorded = await self._record() if self._undo and self._opened else None
         for connection in self._opened:
             await connection.commit()
-        if self._undo and self._opened:
-            await self.session.execute(delete(UnsettledCopies).where(UnsettledCopies.id == key))
+        if recorded is not None:  # the record goes with the session's commit
+            await self.session.execute(delete(UnsettledCopies).where(UnsettledCopies.id == recorded))
+
+    async def _record(self) -> int:
+        """The undo handed to `if_rolled_back` and written down in the first connection's transaction, under a lock
+        the session's transaction holds to its end; answers the record's id (the lock's key)."""
+        first = self._opened[0]
+        writer = (await first.execute(_TRANSACTION)).scalar_one()
+        undo = [entry | {"writer": writer} if "column" in entry else entry for entry in self._undo]
+        key = secrets.randbits(62)
+        # Begun first: a plain read may run before BEGIN, and a lock taken there would end with it.
+        await driver_in_transaction(await self.session.connection())
+        await self.session.execute(_HOLD, {"key": key})
+        for statement in [*_undoing(undo), delete(UnsettledCopies).where(UnsettledCopies.id == key)]:
+            self.if_rolled_back(statement)
+        await first.execute(insert(UnsettledCopies).values(id=key, undo=undo, created_at=real_now()))
+        return key
 
 
 # The transaction a connection writes in, and a row written by it (xmin: the id of the transaction that wrote it).
@@ -374,6 +379,10 @@ async def undo_abandoned(engine: AsyncEngine) -> int:
     return settled
 
 
+async def run_undo_loop(engine: AsyncEngine, interval: float) -> None:
+    await loops.every(interval, lambda: undo_abandoned(engine), what="abandoned copies pass", log=log)
+
+
 async def together(*works: Awaitable[Any]) -> None:
     """The works at once (copies on connections of their own): should one fail, or the caller be cancelled, the
     others are cancelled and it raises as it is."""
@@ -404,7 +413,3 @@ def shared_out(
     shares[0] += pinned
     order = {id(item): at for at, item in enumerate(items)}
     return [sorted(share, key=lambda i: order[id(i)]) for share in shares]
-
-
-async def run_undo_loop(engine: AsyncEngine, interval: float) -> None:
-    await loops.every(interval, lambda: undo_abandoned(engine), what="abandoned copies pass", log=log)
