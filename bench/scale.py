@@ -35,13 +35,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from throughput import fresh_database, uvicorn_serving  # noqa: E402
 
-import app.models  # noqa: E402, F401
+from app.kernel.bulk import sandbox_tables  # noqa: E402
 from app.kernel.context import random_ids  # noqa: E402
-from app.models.base import Base  # noqa: E402
 from migrations import alembic_config  # noqa: E402
 from tests.world import World, bearer  # noqa: E402
-
-TABLES = [t for t in Base.metadata.sorted_tables if "sandbox_id" in t.c and t.name != "sandboxes"]
 
 
 def plain(url: str) -> str:
@@ -190,7 +187,7 @@ async def bench(base: str, url: str, args: argparse.Namespace) -> None:
         meanwhile = waited(await bystander)
         conn = await asyncpg.connect(plain(url))
         copied = 0
-        for table in TABLES:
+        for table in sandbox_tables():
             copied += await conn.fetchval(f'SELECT count(*) FROM "{table.name}" WHERE sandbox_id = $1', r.json()["id"])
         await conn.close()
         print(
