@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     # Not autovacuum's minute: a statement's plan is kept from when its tables were small (a scan of 40 tenants)
     # until the next ANALYZE, and a GET of a customer cost PostgreSQL 1.6 ms, not 0.3, for the minute after a
     # partner grew by 5,000 customers. A pass that finds nothing to do is one catalog read (under 2 ms). Also the
-    # interval of the pass that undoes copies whose request died between its commits (`bulk.undo_abandoned`).
+    # interval of the pass that undoes copies whose request died between its commits (`bulk.undo_abandoned`), which
+    # runs every 10 s when this is 0.
     analyze_interval_seconds: float = Field(10.0, ge=0)
     log_level: str = "INFO"
     log_format: str = Field("json", pattern="^(json|text)$")

@@ -30,7 +30,7 @@ from app.gdap import router as gdap
 from app.identity import router as identity
 from app.kernel import metrics
 from app.kernel.analyze import run_analyze_loop
-from app.kernel.bulk import run_undo_loop
+from app.kernel.bulk import UNDO_INTERVAL_SECONDS, run_undo_loop
 from app.kernel.contract import ContractVersionMiddleware
 from app.kernel.db import Database, Limits, TransactionalRoute
 from app.kernel.edge import EdgeValidation
@@ -185,7 +185,9 @@ def create_app(settings: Settings | None = None, *, run_timers: bool = True) -> 
             ]
         if run_timers and settings.analyze_interval_seconds > 0:
             loops.append(asyncio.create_task(run_analyze_loop(app.state.db.engine, settings.analyze_interval_seconds)))
-            loops.append(asyncio.create_task(run_undo_loop(app.state.db.engine, settings.analyze_interval_seconds)))
+        if run_timers:  # whatever the statistics' setting: copies left by a request that died are never kept
+            undo_every = settings.analyze_interval_seconds or UNDO_INTERVAL_SECONDS
+            loops.append(asyncio.create_task(run_undo_loop(app.state.db.engine, undo_every)))
         yield
         for loop in loops:
             loop.cancel()

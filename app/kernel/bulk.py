@@ -379,6 +379,10 @@ async def undo_abandoned(engine: AsyncEngine) -> int:
     return settled
 
 
+# The undo pass's interval where the statistics loop, whose interval it shares, is turned off.
+UNDO_INTERVAL_SECONDS = 10.0
+
+
 async def run_undo_loop(engine: AsyncEngine, interval: float) -> None:
     await loops.every(interval, lambda: undo_abandoned(engine), what="abandoned copies pass", log=log)
 

@@ -1,14 +1,20 @@
 """Many rows at once (`app.kernel.bulk.insert_rows`, COPY on PostgreSQL) are rows of the caller's transaction: a
 COPY sent to the driver directly, as a transaction's first write, still rolls back with it."""
 
+import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select
 
+from app import main
+from app.config import Settings
 from app.kernel.bulk import Alongside, insert_rows, undo_abandoned
+from app.main import create_app
 from app.models import Event
 from tests.world import World
 
@@ -67,21 +73,57 @@ async def test_bulk_rows_read_back_as_the_insert_would_have_written_them(world: 
     assert shown["bulk-7"]["occurredAt"].startswith("2027-01-01T00:00:00")
 
 
+async def _copies_beside(app: Any, target: uuid.UUID, *, then: Callable[[], Awaitable[None]]) -> None:
+    """Three rows written under `target` (a sandbox no one has: what a fork's copies are written under before its
+    commit) on a connection beside a session that had only read, committed there; `then` runs before the session
+    ends without a commit (what a worker's death leaves)."""
+    async with app.state.db.sessions() as session:
+        await session.execute(select(func.count()).select_from(Event))  # only read: no transaction begun yet
+        async with Alongside(session, if_rolled_back=lambda _: None) as alongside:
+            [beside] = await alongside.connections(1)
+            await beside.execute(insert(Event.__table__), _events(target, 3))
+            alongside.undo_sandbox(target)
+            await alongside.commit()
+        assert await _count(app, target) == 3
+        await then()
+
+
 @pytest.mark.postgres
 async def test_copies_beside_a_session_that_had_only_read_stay_held_until_it_ends(app: Any) -> None:
     """`Alongside.commit` takes the record's lock in the session's transaction: begun first even where the session had
     only read (a plain read runs before BEGIN, and a lock taken there would end with it), so a pass leaves copies
     whose request is still at work, and undoes them once it ends without a commit."""
-    target = uuid.uuid4()  # a sandbox no one has: what a fork's copies are written under before its commit
-    rows = _events(target, 3)
-    async with app.state.db.sessions() as session:
-        await session.execute(select(func.count()).select_from(Event))  # only read: no transaction begun yet
-        async with Alongside(session, if_rolled_back=lambda _: None) as alongside:
-            [beside] = await alongside.connections(1)
-            await beside.execute(insert(Event.__table__), rows)
-            alongside.undo_sandbox(target)
-            await alongside.commit()
-        assert await _count(app, target) == 3
-        assert await undo_abandoned(app.state.db.engine) == 0  # the session is still at work
+    target = uuid.uuid4()
+
+    async def still_at_work() -> None:
+        assert await undo_abandoned(app.state.db.engine) == 0
+
+    await _copies_beside(app, target, then=still_at_work)
     assert await undo_abandoned(app.state.db.engine) == 1
     assert await _count(app, target) == 0
+
+
+@pytest.mark.postgres
+async def test_a_served_app_undoes_abandoned_copies_with_its_statistics_loop_off(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The undo pass runs wherever the background loops do, the statistics loop turned off or not (at its interval,
+    else `UNDO_INTERVAL_SECONDS`, shortened here)."""
+    monkeypatch.setattr(main, "UNDO_INTERVAL_SECONDS", 0.05)
+    settings = Settings(database_url=database, data_dir=tmp_path, analyze_interval_seconds=0, timer_interval_seconds=0)
+    served = create_app(settings, run_timers=True)
+    target = uuid.uuid4()
+
+    async def nothing() -> None:
+        pass
+
+    try:
+        async with served.router.lifespan_context(served):
+            await _copies_beside(served, target, then=nothing)
+            for _ in range(100):
+                if await _count(served, target) == 0:
+                    break
+                await asyncio.sleep(0.05)
+            assert await _count(served, target) == 0
+    finally:
+        await served.state.db.dispose()
