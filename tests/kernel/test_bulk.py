@@ -1,5 +1,6 @@
 """Many rows at once (`app.kernel.bulk.insert_rows`, COPY on PostgreSQL) are rows of the caller's transaction: a
-COPY sent to the driver directly, as a transaction's first write, still rolls back with it."""
+COPY sent to the driver directly, as a transaction's first write, still rolls back with it. Rows written beside it
+(`Alongside`) are not, so they are undone should it end without a commit, its worker dead or not (`undo_abandoned`)."""
 
 import asyncio
 import uuid
