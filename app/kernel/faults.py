@@ -46,18 +46,19 @@ async def add_rule(
     """A new rule; exactly one of probability or count says when it applies."""
     if (probability is None) == (count is None):
         raise BadRequest("Give a probability (0 to 1) or a count (the next N matching calls), not both.")
-    held = select(func.count()).select_from(FaultRule).where(FaultRule.sandbox_id == ctx.sandbox_id)
-    if (await ctx.session.execute(held)).scalar_one() >= MOST_RULES:
-        raise Conflict(
-            f"This sandbox holds {MOST_RULES} fault rules, the most it keeps (every call it answers reads them): "
-            "remove one first (DELETE .../faults/{faultId}), a spent count rule included."
-        )
     if not path_prefix.startswith("/") or path_prefix.startswith("/sim"):
         raise BadRequest("A fault matches a path of the platform (/v1, /v1.0, /admin, ...); /sim always answers.")
     if kind is FaultKind.ERROR and not (status_code and 400 <= status_code <= 599):
         raise BadRequest("An error fault names the status to answer, 400 to 599.")
     if kind is FaultKind.LATENCY and not latency_ms:
         raise BadRequest("A latency fault names latencyMs.")
+    # The rule itself first: a bad one is named as such, a full sandbox or not.
+    held = select(func.count()).select_from(FaultRule).where(FaultRule.sandbox_id == ctx.sandbox_id)
+    if (await ctx.session.execute(held)).scalar_one() >= MOST_RULES:
+        raise Conflict(
+            f"This sandbox holds {MOST_RULES} fault rules, the most it keeps (every call it answers reads them): "
+            "remove one first (DELETE .../faults/{faultId}), a spent count rule included."
+        )
     rule = FaultRule(
         sandbox_id=ctx.sandbox_id,
         id=await ctx.new_id(),

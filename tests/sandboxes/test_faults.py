@@ -82,6 +82,8 @@ async def test_a_sandbox_keeps_at_most_a_hundred_rules(world: World) -> None:
     r = await world.sim("POST", "/faults", json=rule)
     assert r.status_code == 409, r.text
     assert f"{MOST_RULES} fault rules" in r.json()["description"]
+    bad = await world.sim("POST", "/faults", json={**rule, "probability": 1})  # a bad rule is named as bad
+    assert bad.status_code == 400, bad.text
     rules = (await world.sim("GET", "/faults")).json()["items"]
     assert len(rules) == MOST_RULES
     assert (await partner.get("/v1/profiles/partner")).status_code == 200  # every rule read, none matching
