@@ -288,3 +288,26 @@ async def test_partner_license_insights_read_as_many_statements_for_many_custome
         counted.append(len(_counted_sql(statements)))
     assert [row["licensesQualified"] for row in r.json()["value"]] == [3 * seats]
     assert counted[0] == counted[1] == counted[2], counted
+
+
+@pytest.mark.postgres  # on SQLite every read begins the session's transaction: closed as usual, never kept
+async def test_a_read_requests_session_serves_the_next_with_nothing_of_it_left(world: World, app: Any) -> None:
+    """A read request that began nothing gives its session back for the next read request (making one was a
+    twenty-fifth of a GET's CPU): the next is answered from its own reads, and nothing the first noted is kept. A
+    write request and a refused read take a new one."""
+    partner = await world.direct_bill_partner()
+    token = await partner.app_token()
+    first, second = await partner.customer_with_mca(), await partner.customer_with_mca()
+    db = app.state.db
+    db._idle_readers.clear()
+    assert (await partner.get(f"/v1/customers/{first['id']}", token=token)).status_code == 200
+    [kept] = db._idle_readers
+    assert kept.sync_session.info == {}
+    r = await partner.get(f"/v1/customers/{second['id']}", token=token)
+    assert (r.status_code, r.json()["id"]) == (200, second["id"])
+    assert db._idle_readers == [kept]  # taken by the second and given back again
+    missing = await partner.get(f"/v1/customers/{uuid.uuid4()}", token=token)
+    assert missing.status_code == 404
+    assert db._idle_readers == []  # the refused read took it, and closed it as any refused request
+    assert (await partner.create_customer(token=token)).status_code == 201
+    assert db._idle_readers == []
