@@ -137,8 +137,10 @@ def _replayed(request_id: str, kept: _Kept, fingerprint: str) -> Exception:
 async def claim(request: Request, ctx: SandboxContext) -> None:
     """A repeat of a kept answer is replayed (or refused: another request) before the handler runs; a first request
     is noted, to keep its answer at the end."""
+    if request.method not in MUTATING:
+        return
     request_id = _request_id(request)
-    if request.method not in MUTATING or not request_id:
+    if not request_id:
         return
     caller, fingerprint = ctx.actor.caller_key, await _fingerprint(request)
     kept = await _kept(ctx.session, _kept_params(ctx.sandbox_id, caller, request_id))

@@ -75,6 +75,9 @@ async def test_control_characters_are_refused_wherever_they_come(client: httpx.A
         await client.get("/admin/invitations/a%00b"),
         await client.get("/v1/customers", params={"filter": "x\u0001"}),
         await client.post("/sim/v1/sandboxes", json={"name": "back\bspace"}),  # JSON's \b escape
+        await client.request(  # a body is checked whatever the method that sends it
+            "GET", "/v1/customers", content=b'{"name": "n\\u0000m"}', headers={"Content-Type": "application/json"}
+        ),
         await client.post(
             "/sim/v1/sandboxes", content=b'{"name": "del\x7f"}', headers={"Content-Type": "application/json"}
         ),  # a raw DEL, which JSON allows unescaped
