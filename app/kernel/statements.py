@@ -182,6 +182,16 @@ def _before_its_connection(session: Session, transaction: SessionTransaction) ->
         session.give_back()
 
 
+@event.listens_for(Session, "after_transaction_end")
+def _forget_held(session: Session, transaction: SessionTransaction) -> None:
+    """The connection kept beside a transaction is forgotten when it ends: kept, it held the transaction, which holds
+    the session, in the session's own `info`, a reference cycle that left each write request's session, transaction
+    and connection (45 objects) to the garbage collector: a young collection every 430 or so creates, 8 to 10 ms."""
+    kept = session.info.get(_HELD)
+    if kept is not None and kept[0] is transaction:
+        del session.info[_HELD]
+
+
 async def _held(session: AsyncSession, *, writing: bool = False) -> _Held:
     """The connection the session's transaction holds and asyncpg's own under it. Asked of the async session, each
     is a hop into a greenlet (pool checkout may wait): once per transaction here, kept in the session's `info`
