@@ -108,20 +108,22 @@ class Database:
             readers, expire_on_commit=False, autoflush=True, sync_session_class=ReadingSession
         )
 
-        # Sessions of read requests that ended having begun nothing and holding nothing (`closed_at_once`), kept to
-        # serve the next: making one (the async session and the session it wraps) was a twenty-fifth of a GET's CPU.
-        self._idle_readers: list[AsyncSession] = []
+        # Sessions of requests that ended (closed, or a read's `closed_at_once`), kept to serve the next request of
+        # their kind: making one (the async session and the session it wraps) was a twenty-fifth of a GET's CPU.
+        self._idle: dict[bool, list[AsyncSession]] = {True: [], False: []}  # by whether its requests read
 
-    def read_request_session(self) -> AsyncSession:
-        """A read request's session: one a read request before gave back, else a new one."""
-        return self._idle_readers.pop() if self._idle_readers else self.readers()
+    def request_session(self, *, reading: bool) -> AsyncSession:
+        """A request's session (a reading one for a GET): one a request before gave back, else a new one."""
+        idle = self._idle[reading]
+        return idle.pop() if idle else (self.readers if reading else self.sessions)()
 
-    def give_back_reader(self, session: AsyncSession) -> None:
-        """Keep a read request's session that `closed_at_once`, for the next: it holds no transaction, connection or
-        object, and what the request noted in its `info` is forgotten."""
-        if len(self._idle_readers) < _IDLE_READERS:
+    def give_back_session(self, session: AsyncSession, *, reading: bool) -> None:
+        """Keep a request's session that ended, for the next: it holds no transaction, connection or object, and what
+        the request noted in its `info` is forgotten."""
+        idle = self._idle[reading]
+        if len(idle) < _IDLE_SESSIONS:
             session.sync_session.info.clear()
-            self._idle_readers.append(session)
+            idle.append(session)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -141,7 +143,7 @@ class Database:
 
 
 _DEFERRED = "cspsim_sqlite_deferred"
-_IDLE_READERS = 64  # past the read requests one worker has in flight, a session kept would only wait
+_IDLE_SESSIONS = 64  # past the requests one worker has in flight, a session kept would only wait
 _READS = frozenset({"GET", "HEAD"})
 
 
@@ -317,7 +319,8 @@ class TransactionalRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             db: Database = request.app.state.db
-            session = db.read_request_session() if request.method in _READS else db.sessions()
+            reading = request.method in _READS
+            session = db.request_session(reading=reading)
             request.state.session = session
             try:
                 try:
@@ -328,8 +331,8 @@ class TransactionalRoute(APIRoute):
                 sync = session.sync_session
                 if not (isinstance(sync, ReadingSession) and sync.closed_at_once()):
                     await greenlet_spawn(_commit_and_close, sync)
-                elif response.background is None and not isinstance(response, StreamingResponse):
-                    db.give_back_reader(session)  # nothing answered later may read through it
+                if response.background is None and not isinstance(response, StreamingResponse):
+                    db.give_back_session(session, reading=reading)  # nothing answered later may read through it
             except BaseException as error:  # a cancelled request (the client went away) gives its connection back too
                 await greenlet_spawn(session.sync_session.close)  # rolls back what the request changed
                 if isinstance(error, Exception):

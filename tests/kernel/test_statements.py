@@ -292,27 +292,35 @@ async def test_partner_license_insights_read_as_many_statements_for_many_custome
     assert counted[0] == counted[1] == counted[2], counted
 
 
-@pytest.mark.postgres  # on SQLite every read begins the session's transaction: closed as usual, never kept
-async def test_a_read_requests_session_serves_the_next_with_nothing_of_it_left(world: World, app: Any) -> None:
-    """A read request that began nothing gives its session back for the next read request (making one was a
-    twenty-fifth of a GET's CPU): the next is answered from its own reads, and nothing the first noted is kept. A
-    write request and a refused read take a new one."""
+async def test_a_requests_session_serves_the_next_of_its_kind_with_nothing_of_it_left(world: World, app: Any) -> None:
+    """A request that ended gives its session back for the next request of its kind, a read's (GET) or a write's
+    (making one was a twenty-fifth of a GET's CPU): the next is answered from its own reads, and nothing the first
+    noted is kept. A refused request's session is closed, not kept."""
     partner = await world.direct_bill_partner()
     token = await partner.app_token()
     first, second = await partner.customer_with_mca(), await partner.customer_with_mca()
     db = app.state.db
-    db._idle_readers.clear()
+    readers, writers = db._idle[True], db._idle[False]
+    readers.clear()
     assert (await partner.get(f"/v1/customers/{first['id']}", token=token)).status_code == 200
-    [kept] = db._idle_readers
+    [kept] = readers
     assert kept.sync_session.info == {}
     r = await partner.get(f"/v1/customers/{second['id']}", token=token)
     assert (r.status_code, r.json()["id"]) == (200, second["id"])
-    assert db._idle_readers == [kept]  # taken by the second and given back again
+    assert readers == [kept]  # taken by the second and given back again
     missing = await partner.get(f"/v1/customers/{uuid.uuid4()}", token=token)
     assert missing.status_code == 404
-    assert db._idle_readers == []  # the refused read took it, and closed it as any refused request
-    assert (await partner.create_customer(token=token)).status_code == 201
-    assert db._idle_readers == []
+    assert readers == []  # the refused read took it, and closed it as any refused request
+    writers.clear()
+    made = await partner.create_customer(token=token)
+    assert made.status_code == 201, made.text
+    [writer] = writers
+    assert (writer.sync_session.info, writer.sync_session.in_transaction()) == ({}, False)
+    again = await partner.create_customer(token=token)
+    assert again.status_code == 201, again.text
+    assert again.json()["id"] != made.json()["id"]
+    assert writers == [writer]
+    assert (await partner.get(f"/v1/customers/{again.json()['id']}", token=token)).status_code == 200
 
 
 async def test_a_request_leaves_its_session_to_no_garbage_collection(world: World) -> None:
