@@ -171,7 +171,8 @@ class ReadingSession(Session):
         if lent is not None and lent.observed.dialect.driver != "asyncpg":
             return False  # aiosqlite's rollback awaits its thread
         # Nothing to expunge and no transaction to end: the session's own close (a new identity map, its states
-        # detached) was a third of this, and the session is not used again.
+        # detached) was a third of this, and the session serves the next read request as it is
+        # (`Database.give_back_session`).
         self.give_back()
         return True
 
