@@ -124,9 +124,6 @@ def random_id_numbers(count: int) -> list[int]:
     Mersenne Twister's (reseeded in a forked child), as a request id's: an id must be unique, not secret, and two reads
     of the system's entropy per id were 3 to 4 % of a create's CPU under load."""
     led = (time.time_ns() // 1_000_000) << 80 | _VERSION_AND_VARIANT
-    if count == 1:
-        n = random.getrandbits(74)
-        return [led | (n >> 62) << 64 | (n & _LOW_62)]
     steps = array.array("I", random.randbytes(4 * count))  # each step less one
     counted = itertools.accumulate(steps, lambda total, step: total + step + 1, initial=random.getrandbits(73))
     next(counted)
